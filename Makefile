@@ -1,0 +1,37 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+DB     ?= data/tsunagari.duckdb
+PORT   ?= 8501
+
+.PHONY: run test install demo-db db-demo bench handout clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+$(DB): $(VENV)/.installed
+	$(PY) -m data build --demo --db $(DB)
+
+demo-db: $(DB)
+
+# Rebuild the demo database even if one exists.
+db-demo: install
+	$(PY) -m data build --demo --db $(DB)
+
+run: install $(DB)
+	TSUNAGARI_DB=$(DB) $(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT)
+
+test: install
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) tests/perf/bench.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) $(DB) tests/artifacts .pytest_cache

@@ -1,0 +1,1 @@
+"""Extracts → one DuckDB file: codebook, reading and validating extracts, weights, demo data."""

@@ -1,0 +1,1 @@
+"""SQL files and the code that runs them: estimates, intervals, disclosure control, CLI."""

@@ -1,0 +1,22 @@
+"""Marts: tables derived from the loaded extracts at build time (dbt's staging → marts).
+
+Every file queries/marts/NN_name.sql is run in file-name order against the freshly loaded
+database, inside the build, before it is swapped in. Each file creates one table named like
+the file without its number.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+MARTS_DIR = Path(__file__).with_name("marts")
+
+
+def mart_files() -> list[Path]:
+    return sorted(MARTS_DIR.glob("*.sql"))
+
+
+def build_marts(con: duckdb.DuckDBPyConnection) -> None:
+    for path in mart_files():
+        con.execute(path.read_text(encoding="utf-8"))

@@ -1,0 +1,75 @@
+"""Runs the query files of queries/sql with DuckDB named parameters.
+
+Each file starts with a header of `-- key: value` lines (name, returns, params), Datasette-style
+metadata kept beside the SQL. User values only ever travel as parameters, never as SQL text.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+SQL_DIR = Path(__file__).with_name("sql")
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "tsunagari.duckdb"
+_HEADER = re.compile(r"^--\s*(\w+)\s*:\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class QueryFile:
+    name: str
+    sql: str
+    meta: dict[str, str]
+
+    @property
+    def params(self) -> list[str]:
+        raw = self.meta.get("params", "").strip()
+        return [p.strip().split(" ")[0] for p in raw.split(",") if p.strip()]
+
+
+@lru_cache(maxsize=None)
+def load(name: str) -> QueryFile:
+    """The query file queries/sql/NAME.sql with its header metadata."""
+    path = SQL_DIR / f"{name}.sql"
+    text = path.read_text(encoding="utf-8")
+    meta: dict[str, str] = {}
+    for line in text.splitlines():
+        m = _HEADER.match(line)
+        if not m:
+            break
+        meta[m.group(1)] = m.group(2)
+    return QueryFile(name=name, sql=text, meta=meta)
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in SQL_DIR.glob("*.sql"))
+
+
+def db_path() -> Path:
+    return Path(os.environ.get("TSUNAGARI_DB", DEFAULT_DB))
+
+
+def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the dashboard database."""
+    return duckdb.connect(str(path or db_path()), read_only=True)
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
+    """Run queries/sql/NAME.sql on a fresh cursor with exactly the parameters it declares."""
+    q = load(name)
+    expected = set(q.params)
+    given = set(params)
+    if expected != given:
+        raise TypeError(
+            f"query {name} takes parameters {sorted(expected)}, got {sorted(given)}"
+        )
+    cur = con.cursor()
+    try:
+        return cur.execute(q.sql, params).df()
+    finally:
+        cur.close()
