@@ -1,0 +1,258 @@
+"""Small-count masking and complementary suppression for count tables shown with totals.
+
+The contract (extract_format.md, section 3): member-facing views show counts 1–4 as "<5" and hide
+any further cell from which a hidden one could be worked out by subtraction from a total shown
+beside it. `protect(cells)` decides, for a table of non-negative counts and the margins shown with
+it, which cells are shown, which are small counts ("<5", primary) and which are hidden to protect
+them (complementary, secondary). Zeros always stay shown.
+
+A table is a set of *lines*: each row with its row total, each column with its column total, and,
+when both margins are shown, the column of row totals and the row of column totals with the grand
+total. Each line is an equation (members sum to the total). The rules, applied until nothing changes:
+
+1. Line rule: a line whose total is shown must have 0 or at least 2 masked members; where it has
+   exactly one, the smallest non-zero shown member is hidden too (the total itself if none is left).
+2. Range rule: within a line with a shown total, every "<5" member is known to lie in 1–4 and every
+   complementary one in 5 or more; if those bounds and the total pin a "<5" member to one value
+   (e.g. two "<5" cells in a line whose remaining total is 2), another member is hidden.
+3. Linear audit: over the whole table, a "<5" cell whose value is fixed by the line equations taken
+   together (e.g. a cell joining two otherwise separate groups of hidden cells) gets a further
+   member of one of its lines hidden.
+Rule 3 catches exact recovery by any combination of sums; it does not search for every narrowing of
+a range that combining several lines with the bounds could give (that needs linear programming).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from data import codebook
+
+SHOWN, SMALL, HIDDEN = 0, 1, 2
+MARK_KEYS = {SHOWN: "", SMALL: "small_count", HIDDEN: "suppressed"}
+
+
+def small_count_max() -> int:
+    """Counts from 1 to this number are shown as "<5"."""
+    return int(codebook.estimation()["activity_small_count_max"])
+
+
+@dataclass(frozen=True)
+class ProtectedTable:
+    """Values and disclosure states (SHOWN, SMALL, HIDDEN) of a table and the margins shown with it.
+
+    row_totals/col_totals (and their states) are None when that margin is not shown; grand is None
+    unless both margins are shown.
+    """
+
+    cells: np.ndarray
+    cell_state: np.ndarray
+    row_totals: np.ndarray | None
+    row_state: np.ndarray | None
+    col_totals: np.ndarray | None
+    col_state: np.ndarray | None
+    grand: int | None
+    grand_state: int | None
+
+
+def protect(cells, *, row_totals: bool = True, col_totals: bool = True) -> ProtectedTable:
+    """Mask small counts in a 2-D table of counts and apply complementary suppression.
+
+    cells: array-like of non-negative integers (rows × columns). row_totals / col_totals say which
+    margins are shown with the table; the grand total is shown when both are.
+    """
+    arr = np.asarray(cells)
+    if arr.ndim != 2:
+        raise ValueError(f"cells must be a 2-D table, got {arr.ndim} dimension(s)")
+    if arr.size and (not np.issubdtype(arr.dtype, np.integer) and not np.all(np.mod(arr, 1) == 0)):
+        raise ValueError("cells must be whole numbers")
+    arr = arr.astype(np.int64)
+    if (arr < 0).any():
+        raise ValueError("cells must be counts (0 or more)")
+    layout = _Layout(arr.shape, row_totals, col_totals)
+    values = layout.flatten(arr)
+    state = _protect_flat(values, layout.lines, small_count_max())
+    return layout.unflatten(arr, values, state)
+
+
+def display(value, state: int, lang: str = "ja") -> str:
+    """The text of one count cell as members see it: the number, "<5" or the suppression mark."""
+    if state == SHOWN:
+        return f"{int(value):,}"
+    return mark_text(MARK_KEYS[state], lang)
+
+
+def mark_text(mark: str, lang: str = "ja") -> str:
+    """The text shown for a mark key ("small_count" or "suppressed") in place of a number."""
+    if mark not in ("small_count", "suppressed"):
+        raise ValueError(f"unknown mark {mark!r}")
+    return codebook.mark_label(mark, lang)
+
+
+def shown_value(value, state: int):
+    """The number for charts: the count where shown, <NA> where masked."""
+    return int(value) if state == SHOWN else pd.NA
+
+
+# ---- the table as lines over a flat vector ---------------------------------------------------
+
+@dataclass(frozen=True)
+class _Line:
+    members: tuple[int, ...]
+    total: int
+
+
+class _Layout:
+    """Flat indexing: cells row-major, then row totals, column totals, grand total (if shown)."""
+
+    def __init__(self, shape: tuple[int, int], row_totals: bool, col_totals: bool):
+        self.r, self.c = shape
+        self.has_rows, self.has_cols = row_totals, col_totals
+        self.has_grand = row_totals and col_totals
+        n = self.r * self.c
+        self.row_off = n
+        n += self.r if row_totals else 0
+        self.col_off = n
+        n += self.c if col_totals else 0
+        self.grand_idx = n if self.has_grand else None
+        self.size = n + (1 if self.has_grand else 0)
+        self.lines = self._lines()
+
+    def cell(self, i: int, j: int) -> int:
+        return i * self.c + j
+
+    def _lines(self) -> list[_Line]:
+        lines = []
+        if self.has_rows:
+            lines += [_Line(tuple(self.cell(i, j) for j in range(self.c)), self.row_off + i)
+                      for i in range(self.r)]
+        if self.has_cols:
+            lines += [_Line(tuple(self.cell(i, j) for i in range(self.r)), self.col_off + j)
+                      for j in range(self.c)]
+        if self.has_grand:
+            lines.append(_Line(tuple(self.row_off + i for i in range(self.r)), self.grand_idx))
+            lines.append(_Line(tuple(self.col_off + j for j in range(self.c)), self.grand_idx))
+        return lines
+
+    def flatten(self, arr: np.ndarray) -> np.ndarray:
+        parts = [arr.reshape(-1)]
+        if self.has_rows:
+            parts.append(arr.sum(axis=1))
+        if self.has_cols:
+            parts.append(arr.sum(axis=0))
+        if self.has_grand:
+            parts.append(np.array([arr.sum()]))
+        return np.concatenate(parts).astype(np.int64)
+
+    def unflatten(self, arr, values, state) -> ProtectedTable:
+        n = self.r * self.c
+        rs = slice(self.row_off, self.row_off + self.r)
+        cs = slice(self.col_off, self.col_off + self.c)
+        return ProtectedTable(
+            cells=arr,
+            cell_state=state[:n].reshape(self.r, self.c),
+            row_totals=values[rs] if self.has_rows else None,
+            row_state=state[rs] if self.has_rows else None,
+            col_totals=values[cs] if self.has_cols else None,
+            col_state=state[cs] if self.has_cols else None,
+            grand=int(values[self.grand_idx]) if self.has_grand else None,
+            grand_state=int(state[self.grand_idx]) if self.has_grand else None,
+        )
+
+
+# ---- the algorithm ---------------------------------------------------------------------------
+
+def _protect_flat(values: np.ndarray, lines: list[_Line], small_max: int) -> np.ndarray:
+    state = np.where((values >= 1) & (values <= small_max), SMALL, SHOWN).astype(np.int8)
+    while True:
+        changed = _apply_line_rules(values, state, lines, small_max)
+        if changed:
+            continue
+        if not _apply_linear_audit(values, state, lines):
+            return state
+
+
+def _hide_one_more(values, state, line: _Line) -> bool:
+    """Hide the smallest non-zero shown member of the line (first on ties), else its total."""
+    candidates = [m for m in line.members if state[m] == SHOWN and values[m] > 0]
+    if candidates:
+        pick = min(candidates, key=lambda m: (values[m], m))
+    elif state[line.total] == SHOWN and values[line.total] > 0:
+        pick = line.total
+    else:
+        return False
+    state[pick] = HIDDEN
+    return True
+
+
+def _apply_line_rules(values, state, lines, small_max) -> bool:
+    changed = False
+    for line in lines:
+        if state[line.total] != SHOWN:
+            continue
+        masked = [m for m in line.members if state[m] != SHOWN]
+        if len(masked) == 1 or (len(masked) >= 2 and _range_pins_small(values, state, line, masked, small_max)):
+            changed |= _hide_one_more(values, state, line)
+    return changed
+
+
+def _range_pins_small(values, state, line, masked, small_max) -> bool:
+    """True when the line's total and the known ranges of its masked members fix a "<5" member."""
+    rest = int(values[line.total]) - sum(int(values[m]) for m in line.members if state[m] == SHOWN)
+    lo = {m: 1 if state[m] == SMALL else small_max + 1 for m in masked}
+    hi = {m: small_max if state[m] == SMALL else np.inf for m in masked}
+    lo_sum, hi_sum = sum(lo.values()), sum(hi.values())
+    for m in masked:
+        if state[m] != SMALL:
+            continue
+        low = max(lo[m], rest - (hi_sum - hi[m]))
+        high = min(hi[m], rest - (lo_sum - lo[m]))
+        if low >= high:
+            return True
+    return False
+
+
+def determined(state: np.ndarray, lines: list[_Line]) -> np.ndarray:
+    """Flat indices of masked entries whose value the line equations fix (bounds ignored)."""
+    unknown = np.flatnonzero(state != SHOWN)
+    if unknown.size == 0:
+        return unknown
+    col = {int(u): k for k, u in enumerate(unknown)}
+    rows = []
+    for line in lines:
+        coef = np.zeros(unknown.size)
+        for m in line.members:
+            if m in col:
+                coef[col[m]] += 1.0
+        if line.total in col:
+            coef[col[line.total]] -= 1.0
+        if coef.any():
+            rows.append(coef)
+    if not rows:
+        return np.array([], dtype=np.int64)
+    a = np.vstack(rows)
+    _, s, vh = np.linalg.svd(a, full_matrices=True)
+    rank = int((s > 1e-9 * max(1.0, s.max(initial=0.0))).sum())
+    null = vh[rank:]
+    free = np.linalg.norm(null, axis=0) > 1e-9 if null.size else np.zeros(unknown.size, bool)
+    return unknown[~free]
+
+
+def _apply_linear_audit(values, state, lines) -> bool:
+    fixed = [int(k) for k in determined(state, lines)]
+    exposed = [k for k in fixed if state[k] == SMALL]
+    if not exposed:
+        return False
+    # Prefer a line through an exposed count; hiding anything more only ever frees values, and with
+    # every non-zero entry hidden nothing is fixed, so some line can always take one more.
+    for targets in (exposed, fixed):
+        for line in lines:
+            touches = any(k in line.members or k == line.total for k in targets)
+            if touches and _hide_one_more(values, state, line):
+                return True
+    for line in lines:
+        if _hide_one_more(values, state, line):
+            return True
+    raise RuntimeError("complementary suppression could not protect every small count")
