@@ -1,0 +1,618 @@
+"""Organisation measures for members: consultations, new cases, outreach, referrals, directory.
+
+Every count that leaves this module has been through queries.small_counts: counts 1–4 show as "<5"
+and further cells are hidden wherever a hidden one could be worked out from a total shown with it.
+Count tables come back *long*: one row per cell, margins included (is_total), with
+
+    value    Int64, <NA> where masked (for charts)
+    display  text as members see it: "1,234", "<5" or the suppression mark (秘匿 / suppressed)
+    mark     "" | "small_count" | "suppressed"
+
+plus a code column and a `<dim>_label` column for each axis. `as_wide(df)` lays such a frame out
+as the table the masking was decided for (rows × columns with 全体 / All margins).
+
+Fiscal years (年度) run April–March: FY2024 = 2024-04 .. 2025-03.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from data import codebook
+from queries import small_counts
+from queries.runner import run
+
+MEASURES = ("consultations", "new_cases", "outreach")
+BREAKDOWNS = ("field", "district", "org_type", "org")
+_CODE_DIMS = {"field": "field", "district": "district", "org_type": "org_type"}
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+NOT_AVAILABLE = "—"
+
+
+# ---- filters ---------------------------------------------------------------------------------
+
+def _month_start(value) -> dt.date:
+    """First day of the month of a "YYYY-MM" text or a date."""
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return dt.date(value.year, value.month, 1)
+    if isinstance(value, str):
+        m = _MONTH_RE.match(value.strip())
+        if m and 1 <= int(m.group(2)) <= 12:
+            return dt.date(int(m.group(1)), int(m.group(2)), 1)
+    raise ValueError(f"a month must be written YYYY-MM (e.g. 2024-04), not {value!r}")
+
+
+def fiscal_year_of(month: dt.date) -> int:
+    """The fiscal year (年度) of a month: April–March, named by the year it starts in."""
+    return month.year if month.month >= 4 else month.year - 1
+
+
+def _codes_tuple(name: str, value_set: str, values) -> tuple[int, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, (int, np.integer)):
+        values = (values,)
+    out = []
+    known = codebook.codes(value_set)
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or int(v) not in known:
+            raise ValueError(f"{name}: {v!r} is not a code of {value_set} ({', '.join(map(str, known))})")
+        if int(v) not in out:
+            out.append(int(v))
+    return tuple(sorted(out, key=known.index))
+
+
+@dataclass(frozen=True)
+class ActivityFilters:
+    """Which activity to count. Empty tuples and None mean no restriction.
+
+    start / end: first and last month included ("YYYY-MM" or a date); fiscal_years: 年度 codes
+    (2024 = 2024-04..2025-03); districts (where people live), fields, org_types: codebook codes.
+    """
+
+    start: str | dt.date | None = None
+    end: str | dt.date | None = None
+    fiscal_years: tuple[int, ...] = ()
+    districts: tuple[int, ...] = ()
+    fields: tuple[int, ...] = ()
+    org_types: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        start = None if self.start is None else _month_start(self.start)
+        end = None if self.end is None else _month_start(self.end)
+        if start and end and start > end:
+            raise ValueError(f"start {start:%Y-%m} is after end {end:%Y-%m}")
+        fys = self.fiscal_years
+        if isinstance(fys, (int, np.integer)):
+            fys = (fys,)
+        fys = tuple(fys or ())
+        for fy in fys:
+            if isinstance(fy, bool) or not isinstance(fy, (int, np.integer)) or not 2000 <= int(fy) <= 2100:
+                raise ValueError(f"fiscal_years: {fy!r} is not a fiscal year such as 2024")
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        object.__setattr__(self, "fiscal_years", tuple(sorted({int(f) for f in fys})))
+        object.__setattr__(self, "districts", _codes_tuple("districts", "district", self.districts))
+        object.__setattr__(self, "fields", _codes_tuple("fields", "field", self.fields))
+        object.__setattr__(self, "org_types", _codes_tuple("org_types", "org_type", self.org_types))
+
+    def to_params(self) -> dict:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "fiscal_years": list(self.fiscal_years),
+            "districts": list(self.districts),
+            "fields": list(self.fields),
+            "org_types": list(self.org_types),
+        }
+
+    def to_query_params(self) -> dict[str, str]:
+        """URL query parameters; defaults are left out."""
+        out: dict[str, str] = {}
+        if self.start:
+            out["start"] = f"{self.start:%Y-%m}"
+        if self.end:
+            out["end"] = f"{self.end:%Y-%m}"
+        for key in ("fiscal_years", "districts", "fields", "org_types"):
+            if getattr(self, key):
+                out[key] = ",".join(map(str, getattr(self, key)))
+        return out
+
+    @classmethod
+    def from_query_params(cls, qp: Mapping[str, str | list[str]]) -> "ActivityFilters":
+        """Tolerant reading of URL query parameters: values that do not parse are dropped."""
+        def text(key):
+            v = qp.get(key)
+            return ",".join(v) if isinstance(v, list) else (v or "")
+
+        def ints(key, ok):
+            out = []
+            for part in text(key).split(","):
+                part = part.strip()
+                if part.isdigit() and ok(int(part)):
+                    out.append(int(part))
+            return tuple(out)
+
+        def month(key):
+            try:
+                return _month_start(text(key)) if text(key) else None
+            except ValueError:
+                return None
+
+        start, end = month("start"), month("end")
+        if start and end and start > end:
+            start = end = None
+        return cls(
+            start=start,
+            end=end,
+            fiscal_years=ints("fiscal_years", lambda v: 2000 <= v <= 2100),
+            districts=ints("districts", lambda v: v in codebook.codes("district")),
+            fields=ints("fields", lambda v: v in codebook.codes("field")),
+            org_types=ints("org_types", lambda v: v in codebook.codes("org_type")),
+        )
+
+    def months_in(self, first: dt.date, last: dt.date) -> list[dt.date]:
+        """Every month from first to last that these filters keep."""
+        lo = max(first, self.start) if self.start else first
+        hi = min(last, self.end) if self.end else last
+        out = []
+        y, m = lo.year, lo.month
+        while (y, m) <= (hi.year, hi.month):
+            d = dt.date(y, m, 1)
+            if not self.fiscal_years or fiscal_year_of(d) in self.fiscal_years:
+                out.append(d)
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+
+# ---- labels ----------------------------------------------------------------------------------
+
+def month_label(month: dt.date, lang: str = "ja") -> str:
+    return f"{month.year}年{month.month}月" if lang == "ja" else f"{_EN_MONTHS[month.month - 1]} {month.year}"
+
+
+def fiscal_year_label(fy: int, lang: str = "ja") -> str:
+    return f"{fy}年度" if lang == "ja" else f"FY{fy}"
+
+
+def measure_label(measure: str, lang: str = "ja") -> str:
+    return codebook.column_label("activity", measure, lang)
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in codebook.LANGS:
+        raise ValueError(f"lang must be one of {codebook.LANGS}, not {lang!r}")
+    return lang
+
+
+def _check_measure(measure: str) -> str:
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {MEASURES}, not {measure!r}")
+    return measure
+
+
+# ---- available periods -------------------------------------------------------------------------
+
+def months(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
+    """Months present in the activity data (first days), oldest first."""
+    df = run(con, "activity_months")
+    return [pd.Timestamp(m).date() for m in df["month"]]
+
+
+def fiscal_years(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Fiscal years (年度) with any activity data, oldest first."""
+    df = run(con, "activity_months")
+    return sorted({int(f) for f in df["fiscal_year"]})
+
+
+# ---- masked long tables ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Axis:
+    name: str                      # code column; the label column is name + "_label"
+    keys: list
+    labels: list[str]
+    dtype: str                     # pandas dtype of the code column
+    total_label: str = ""
+
+
+def _long_frame(table: small_counts.ProtectedTable, rows: _Axis, cols: _Axis | None,
+                lang: str, extra: dict | None = None) -> pd.DataFrame:
+    """One row per cell then margins: cells, row totals (cols all), column totals, grand total."""
+    records = []
+
+    def add(r_key, r_label, c_key, c_label, value, state, is_total):
+        rec = {rows.name: r_key, rows.name + "_label": r_label}
+        if cols is not None:
+            rec[cols.name] = c_key
+            rec[cols.name + "_label"] = c_label
+        rec.update(value=small_counts.shown_value(value, state),
+                   display=small_counts.display(value, state, lang),
+                   mark=small_counts.MARK_KEYS[int(state)],
+                   is_total=is_total)
+        records.append(rec)
+
+    ncols = len(cols.keys) if cols is not None else 1
+    for i, (rk, rl) in enumerate(zip(rows.keys, rows.labels)):
+        for j in range(ncols):
+            ck, cl = (cols.keys[j], cols.labels[j]) if cols is not None else (None, None)
+            add(rk, rl, ck, cl, table.cells[i, j], table.cell_state[i, j], False)
+        if table.row_totals is not None:
+            add(rk, rl, None, cols.total_label, table.row_totals[i], table.row_state[i], True)
+    if table.col_totals is not None:
+        for j in range(ncols):
+            ck, cl = (cols.keys[j], cols.labels[j]) if cols is not None else (None, None)
+            add(None, rows.total_label, ck, cl, table.col_totals[j], table.col_state[j], True)
+    if table.grand is not None:
+        add(None, rows.total_label, None, cols.total_label, table.grand, table.grand_state, True)
+
+    columns = [rows.name, rows.name + "_label"]
+    if cols is not None:
+        columns += [cols.name, cols.name + "_label"]
+    columns += ["value", "display", "mark", "is_total"]
+    df = pd.DataFrame.from_records(records, columns=columns)
+    df[rows.name] = df[rows.name].astype(rows.dtype)
+    if cols is not None:
+        df[cols.name] = df[cols.name].astype(cols.dtype)
+    df["value"] = df["value"].astype("Int64")
+    df["is_total"] = df["is_total"].astype(bool)
+    for key, val in (extra or {}).items():
+        df[key] = val
+    df.attrs.update(rows=rows.name, cols=cols.name if cols is not None else None)
+    return df
+
+
+def as_wide(df: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
+    """The member-facing table of a long frame from this module: row labels × column labels of
+    the `display` texts, margins last, in the order of the long frame."""
+    rows, cols = df.attrs.get("rows"), df.attrs.get("cols")
+    if rows is None:
+        raise ValueError("as_wide needs a frame returned by queries.activity (attrs 'rows'/'cols')")
+    r_lab = rows + "_label"
+    row_order = list(dict.fromkeys(df[r_lab]))
+    if cols is None:
+        header = measure_label(df["measure"].iloc[0], lang) if "measure" in df and len(df) else "value"
+        wide = df[[r_lab, "display"]].rename(columns={"display": header})
+        return wide.reset_index(drop=True)
+    c_lab = cols + "_label"
+    col_order = list(dict.fromkeys(df[c_lab]))
+    wide = df.pivot(index=r_lab, columns=c_lab, values="display")
+    wide = wide.reindex(index=row_order, columns=col_order)
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def _group_axis(con, by: str, present_keys: Sequence[str], filters: ActivityFilters, lang: str) -> _Axis:
+    """Columns of a breakdown: every codebook group kept by the filters, or the organisations present."""
+    total = codebook.all_label(lang)
+    if by in _CODE_DIMS:
+        chosen = {"field": filters.fields, "district": filters.districts, "org_type": filters.org_types}[by]
+        keys = list(chosen or codebook.codes(by))
+        labels = [codebook.code_label(by, k, lang) for k in keys]
+        return _Axis(by, keys, labels, "Int64", total)
+    orgs = run(con, "activity_organisations")
+    orgs = orgs[orgs["org_id"].isin(set(present_keys))]
+    return _Axis("org", list(orgs["org_id"]), list(orgs["name"]), "string", total)
+
+
+def _masked_activity(con, period: str, measure: str, by: str | None,
+                     filters: ActivityFilters, lang: str) -> pd.DataFrame:
+    _check_lang(lang)
+    _check_measure(measure)
+    if by is not None and by not in BREAKDOWNS:
+        raise ValueError(f"by must be None or one of {BREAKDOWNS}, not {by!r}")
+    raw = run(con, f"activity_by_{period}", by=by or "none", **filters.to_params())
+    available = months(con)
+    month_keys = filters.months_in(available[0], available[-1]) if available else []
+    if period == "month":
+        keys = [pd.Timestamp(m) for m in month_keys]
+        rows = _Axis("month", keys, [month_label(m, lang) for m in month_keys], "datetime64[us]",
+                     codebook.all_label(lang))
+        raw_rows = [pd.Timestamp(m) for m in raw["month"]]
+    else:
+        fys = sorted({fiscal_year_of(m) for m in month_keys})
+        rows = _Axis("fiscal_year", fys, [fiscal_year_label(f, lang) for f in fys], "Int64",
+                     codebook.all_label(lang))
+        raw_rows = [int(f) for f in raw["fiscal_year"]]
+    cols = None if by is None else _group_axis(con, by, list(raw["group_key"].dropna()), filters, lang)
+
+    col_keys = [None] if cols is None else [str(k) for k in cols.keys]
+    r_index = {k: i for i, k in enumerate(rows.keys)}
+    c_index = {k: j for j, k in enumerate(col_keys)}
+    matrix = np.zeros((len(rows.keys), len(col_keys)), dtype=np.int64)
+    for r_key, g_key, v in zip(raw_rows, raw["group_key"], raw[measure]):
+        g = None if cols is None else str(g_key)
+        if r_key in r_index and g in c_index:
+            matrix[r_index[r_key], c_index[g]] += int(v)
+    table = small_counts.protect(matrix, row_totals=cols is not None, col_totals=True)
+    return _long_frame(table, rows, cols, lang, extra={"measure": measure})
+
+
+def activity_by_month(con: duckdb.DuckDBPyConnection, measure: str = "consultations",
+                      by: str | None = None, filters: ActivityFilters = ActivityFilters(),
+                      lang: str = "ja") -> pd.DataFrame:
+    """Monthly counts of one measure (consultations | new_cases | outreach), masked.
+
+    by: None (one series), "field", "district" (where people live), "org_type" or "org". Rows are
+    every month of the data kept by the filters (0 where nothing was reported), columns every group
+    kept by the filters (for "org": the organisations with activity), with 全体 / All margins.
+    Columns: month (Timestamp; NaT on the total over months), month_label, [by, by_label],
+    value, display, mark, is_total, measure.
+    """
+    return _masked_activity(con, "month", measure, by, filters, lang)
+
+
+def activity_by_fiscal_year(con: duckdb.DuckDBPyConnection, measure: str = "consultations",
+                            by: str | None = None, filters: ActivityFilters = ActivityFilters(),
+                            lang: str = "ja") -> pd.DataFrame:
+    """Counts of one measure by fiscal year (年度, April–March), masked; as activity_by_month with
+    fiscal_year (Int64) and fiscal_year_label (「2024年度」 / "FY2024") for the rows. A year cut by
+    start/end counts only the months kept."""
+    return _masked_activity(con, "fiscal_year", measure, by, filters, lang)
+
+
+# ---- per district ------------------------------------------------------------------------------
+
+def _district_counts(con, measure: str, filters: ActivityFilters, lang: str) -> pd.DataFrame:
+    """Masked counts per district with the city total (district <NA>), districts as kept by filters."""
+    raw = run(con, "activity_by_district", **filters.to_params())
+    keys = list(filters.districts or codebook.codes("district"))
+    by_code = dict(zip(raw["district"].astype(int), raw[measure].astype(int)))
+    matrix = np.array([[by_code.get(k, 0)] for k in keys], dtype=np.int64).reshape(len(keys), 1)
+    table = small_counts.protect(matrix, row_totals=False, col_totals=True)
+    rows = _Axis("district", keys, [codebook.code_label("district", k, lang) for k in keys], "Int64",
+                 codebook.all_label(lang))
+    df = _long_frame(table, rows, None, lang, extra={"measure": measure})
+    return df
+
+
+def _population(con) -> pd.DataFrame:
+    pop = run(con, "activity_population")
+    pop["district"] = pop["district"].astype("Int64")
+    return pop
+
+
+def _rate_display(rate, lang: str) -> str:
+    return NOT_AVAILABLE if pd.isna(rate) else f"{rate:,.1f}"
+
+
+def rates_per_1000(con: duckdb.DuckDBPyConnection, measure: str = "consultations",
+                   filters: ActivityFilters = ActivityFilters(), lang: str = "ja") -> pd.DataFrame:
+    """Counts per 1,000 residents aged 16+ by district (and the city, district <NA>), over the
+    months the filters keep (pick one fiscal year for an annual rate).
+
+    Population: the latest as_of of the population extract. A masked count has no rate.
+    Columns: district, district_label, value, display, mark, is_total, measure, population,
+    population_as_of, rate_per_1000 (float, 1 decimal, <NA> where masked or no population),
+    rate_display.
+    """
+    _check_lang(lang)
+    _check_measure(measure)
+    df = _district_counts(con, measure, filters, lang)
+    pop = _population(con)
+    pops = dict(zip(pop["district"], pop["population"]))
+    as_of = pop["as_of"].max() if len(pop) else pd.NaT
+    keys = list(filters.districts or codebook.codes("district"))
+    city = sum(int(pops.get(k, 0)) for k in keys) if all(k in pops for k in keys) else None
+    df["population"] = pd.array(
+        [city if pd.isna(d) else pops.get(int(d)) for d in df["district"]], dtype="Int64")
+    df["population_as_of"] = pd.Timestamp(as_of) if pd.notna(as_of) else pd.NaT
+    rate = []
+    for v, p in zip(df["value"], df["population"]):
+        rate.append(pd.NA if pd.isna(v) or pd.isna(p) or p == 0 else round(1000 * int(v) / int(p), 1))
+    df["rate_per_1000"] = pd.array(rate, dtype="Float64")
+    df["rate_display"] = [small_counts.mark_text(m, lang) if m else _rate_display(r, lang)
+                          for m, r in zip(df["mark"], df["rate_per_1000"])]
+    return df
+
+
+def district_need(con: duckdb.DuckDBPyConnection, filters=None,
+                  activity: ActivityFilters = ActivityFilters(), lang: str = "ja") -> pd.DataFrame:
+    """Per district, residents estimated to feel lonely some of the time or more beside the
+    consultations there, to spot districts support may not reach.
+
+    filters: queries.filters.Filters for the survey estimate (indicator lonely_sometimes_plus by
+    district from queries.indicators.indicator_table); activity: which consultations to count.
+    residents_est / residents_low / residents_high = estimate / 95% interval (percent) × residents
+    aged 16+ (latest population as_of) / 100, rounded to the nearest 10; <NA> when the district's
+    estimate is suppressed or it has no population. Row order: the city (district <NA>) first, then
+    districts in code order. Columns: district, district_label, is_total, population,
+    population_as_of, n, estimate_pct, ci_low_pct, ci_high_pct, reliability, suppressed, open_web,
+    residents_est, residents_low, residents_high, residents_display, consultations (Int64, masked),
+    consultations_display, consultations_mark, rate_per_1000, rate_display.
+    """
+    from queries.filters import Filters
+    from queries.indicators import indicator_table
+
+    _check_lang(lang)
+    filters = filters if filters is not None else Filters()
+    est = indicator_table(con, "lonely_sometimes_plus", by=["district"], filters=filters)
+    est = est[est["district"].isna() | (est["district"] != codebook.missing_code())].copy()
+    est["district"] = est["district"].astype("Int64")
+
+    rates = rates_per_1000(con, "consultations", activity, lang)
+    rates = rates.rename(columns={"value": "consultations", "display": "consultations_display",
+                                  "mark": "consultations_mark"})
+    pop = _population(con)
+    pops = dict(zip(pop["district"], pop["population"]))
+    as_of = pop["as_of"].max() if len(pop) else pd.NaT
+
+    out = est[["district", "is_total", "n", "estimate_pct", "ci_low_pct", "ci_high_pct",
+               "reliability", "suppressed", "open_web"]].reset_index(drop=True)
+    out.insert(1, "district_label", [
+        codebook.all_label(lang) if pd.isna(d) else codebook.code_label("district", int(d), lang)
+        for d in out["district"]])
+    city = sum(int(p) for p in pops.values()) if len(pops) == len(codebook.codes("district")) else None
+    out.insert(3, "population", pd.array(
+        [city if pd.isna(d) else pops.get(int(d)) for d in out["district"]], dtype="Int64"))
+    out.insert(4, "population_as_of", pd.Timestamp(as_of) if pd.notna(as_of) else pd.NaT)
+    for col, src in (("residents_est", "estimate_pct"), ("residents_low", "ci_low_pct"),
+                     ("residents_high", "ci_high_pct")):
+        out[col] = pd.array([_residents(pct, pop_) for pct, pop_ in zip(out[src], out["population"])],
+                            dtype="Float64")
+    out["residents_display"] = [_residents_display(e, lo, hi, s, lang) for e, lo, hi, s in zip(
+        out["residents_est"], out["residents_low"], out["residents_high"], out["suppressed"])]
+
+    # The city row of the activity counts only matches the survey's All row without a district filter.
+    by_district = rates[~rates["is_total"]].set_index("district")
+    city_row = rates[rates["is_total"]].iloc[0] if not activity.districts else None
+    for col in ("consultations", "consultations_display", "consultations_mark", "rate_per_1000",
+                "rate_display"):
+        vals = []
+        for d in out["district"]:
+            src = city_row if pd.isna(d) else (by_district.loc[d] if d in by_district.index else None)
+            vals.append(src[col] if src is not None else (pd.NA if col in ("consultations", "rate_per_1000")
+                                                          else (NOT_AVAILABLE if col.endswith("display") else "")))
+        out[col] = vals
+    out["consultations"] = out["consultations"].astype("Int64")
+    out["rate_per_1000"] = out["rate_per_1000"].astype("Float64")
+    return out
+
+
+def _residents(pct, population):
+    if pd.isna(pct) or pd.isna(population):
+        return pd.NA
+    return float(round(float(pct) * int(population) / 100 / 10) * 10)
+
+
+def _residents_display(est, lo, hi, suppressed, lang: str) -> str:
+    if bool(suppressed):
+        return codebook.mark_label("suppressed", lang)
+    if pd.isna(est):
+        return NOT_AVAILABLE
+    sep = "〜" if lang == "ja" else "–"
+    return f"{est:,.0f} ({lo:,.0f}{sep}{hi:,.0f})"
+
+
+# ---- referrals -------------------------------------------------------------------------------
+
+def referral_matrix(con: duckdb.DuckDBPyConnection, level: str = "org",
+                    filters: ActivityFilters = ActivityFilters(), lang: str = "ja") -> pd.DataFrame:
+    """People referred (つなぎ件数) from one organisation (or type) to another, masked.
+
+    level: "org" (codes are org_id, labels the names) or "org_type" (codebook codes and labels).
+    Only the period of `filters` applies (start, end, fiscal_years). Both axes list the same groups:
+    at level org every organisation in a referral of the period (ordered by type, then name), at
+    level org_type every type. Margins: referred out (row totals), referred in (column totals), all.
+    Columns: from, from_label, to, to_label, value, display, mark, is_total.
+    """
+    _check_lang(lang)
+    if level not in ("org", "org_type"):
+        raise ValueError(f"level must be 'org' or 'org_type', not {level!r}")
+    p = filters.to_params()
+    raw = run(con, "referrals_matrix", level=level, start=p["start"], end=p["end"],
+              fiscal_years=p["fiscal_years"])
+    total = codebook.all_label(lang)
+    if level == "org_type":
+        keys = codebook.codes("org_type")
+        labels = [codebook.code_label("org_type", k, lang) for k in keys]
+        dtype = "Int64"
+    else:
+        orgs = run(con, "activity_organisations")
+        present = set(raw["from_key"]) | set(raw["to_key"])
+        orgs = orgs[orgs["org_id"].isin(present)]
+        keys, labels, dtype = list(orgs["org_id"]), list(orgs["name"]), "string"
+    index = {str(k): i for i, k in enumerate(keys)}
+    matrix = np.zeros((len(keys), len(keys)), dtype=np.int64)
+    for f, t, c in zip(raw["from_key"], raw["to_key"], raw["count"]):
+        matrix[index[str(f)], index[str(t)]] += int(c)
+    table = small_counts.protect(matrix, row_totals=True, col_totals=True)
+    return _long_frame(table, _Axis("from", keys, labels, dtype, total),
+                       _Axis("to", keys, labels, dtype, total), lang)
+
+
+# ---- directory and members ---------------------------------------------------------------------
+
+def _normalise(text) -> str:
+    return unicodedata.normalize("NFKC", str(text)).casefold() if text is not None else ""
+
+
+def organisations_directory(con: duckdb.DuckDBPyConnection, fields: Sequence[int] = (),
+                            districts: Sequence[int] = (), search: str = "", lang: str = "ja",
+                            org_types: Sequence[int] = ()) -> pd.DataFrame:
+    """The consultation directory (相談窓口一覧): organisations serving any of the fields and any of
+    the districts given (empty = all), whose text matches every word of `search`.
+
+    The search is plain text (no patterns), width- and case-insensitive (NFKC), over the name,
+    type, field and district labels (in both languages), address and hours. Columns: org_id, name,
+    org_type, org_type_label, fields (list of codes), fields_label, districts (list of codes),
+    districts_label (全体 / All when every district), member, phone, hours, address, url, lat, lon.
+    """
+    _check_lang(lang)
+    if not isinstance(search, str):
+        raise TypeError(f"search must be text, not {type(search).__name__}")
+    f = ActivityFilters(fields=tuple(fields), districts=tuple(districts), org_types=tuple(org_types))
+    df = run(con, "organisations_directory", fields=list(f.fields), districts=list(f.districts),
+             org_types=list(f.org_types))
+    df["fields"] = [[int(c) for c in v] for v in df["fields"]]
+    df["districts"] = [[int(c) for c in v] for v in df["districts"]]
+    df.insert(3, "org_type_label", [codebook.code_label("org_type", c, lang) for c in df["org_type"]])
+    df.insert(5, "fields_label", ["・".join(codebook.code_label("field", c, lang) for c in v)
+                                  for v in df["fields"]])
+    every = set(codebook.codes("district"))
+    df.insert(7, "districts_label", [
+        codebook.all_label(lang) if set(v) >= every
+        else "・".join(codebook.code_label("district", c, lang) for c in v) for v in df["districts"]])
+    df["org_type"] = df["org_type"].astype("Int64")
+    df["member"] = df["member"].astype(bool)
+
+    words = [w for w in _normalise(search).split() if w]
+    if words:
+        haystacks = [_normalise(" ".join(str(x) for x in parts if x is not None and not pd.isna(x)))
+                     for parts in zip(df["name"], df["address"], df["hours"],
+                                      *(_labels_both(df, col) for col in ("org_type", "fields", "districts")))]
+        keep = [all(w in h for w in words) for h in haystacks]
+        df = df[keep]
+    return df.reset_index(drop=True)
+
+
+def _labels_both(df: pd.DataFrame, col: str) -> list[str]:
+    """Labels of a code column in both languages, so a search in either finds the row."""
+    value_set = {"org_type": "org_type", "fields": "field", "districts": "district"}[col]
+    out = []
+    for v in df[col]:
+        codes_ = v if isinstance(v, list) else [v]
+        out.append(" ".join(codebook.code_label(value_set, int(c), lang) for c in codes_
+                            for lang in codebook.LANGS))
+    return out
+
+
+def members_by_type_and_field(con: duckdb.DuckDBPyConnection, lang: str = "ja") -> pd.DataFrame:
+    """Platform members counted by organisation type × field (for the 準備会 deck).
+
+    An organisation counts once in each of its fields, so the margins (is_total) count distinct
+    organisations and are not sums of the cells. These are counts of organisations, whose
+    membership is public, not of people: no small-count masking. Every type and field appears
+    (0 where none). Columns: org_type, org_type_label, field, field_label, members (Int64),
+    display, is_total.
+    """
+    _check_lang(lang)
+    raw = run(con, "organisations_members")
+    counts = {(None if pd.isna(t) else int(t), None if pd.isna(f) else int(f)): int(n)
+              for t, f, n in zip(raw["org_type"], raw["field"], raw["members"])}
+    total = codebook.all_label(lang)
+    types = codebook.codes("org_type") + [None]
+    fields_ = codebook.codes("field") + [None]
+    records = []
+    for t in types:
+        for f in fields_:
+            n = counts.get((t, f), 0)
+            records.append({
+                "org_type": t, "org_type_label": total if t is None else codebook.code_label("org_type", t, lang),
+                "field": f, "field_label": total if f is None else codebook.code_label("field", f, lang),
+                "members": n, "display": f"{n:,}", "is_total": t is None or f is None,
+            })
+    df = pd.DataFrame.from_records(records)
+    df["org_type"] = df["org_type"].astype("Int64")
+    df["field"] = df["field"].astype("Int64")
+    df["members"] = df["members"].astype("Int64")
+    df.attrs.update(rows="org_type", cols="field")
+    return df
