@@ -59,8 +59,9 @@ def name_lookup() -> dict[str, int]:
 def match_names(names: pd.Series) -> pd.Series:
     """District code for each name; GeoImportError listing unmatched names and missing districts."""
     lookup = name_lookup()
-    matched = names.map(lambda n: None if _blank(n) else lookup.get(normalise_name(n)))
-    unmatched = sorted({("(空欄 / blank)" if _blank(n) else str(n)) for n, c in zip(names, matched) if c is None})
+    matched = pd.Series([None if _blank(n) else lookup.get(normalise_name(n)) for n in names],
+                        index=names.index, dtype="Int64")
+    unmatched = sorted({("(空欄 / blank)" if _blank(n) else str(n)) for n, c in zip(names, matched) if pd.isna(c)})
     missing = [c for c in codes("district") if c not in set(matched.dropna())]
     if unmatched or missing:
         parts_ja, parts_en = [], []
