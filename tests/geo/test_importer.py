@@ -162,3 +162,26 @@ def test_blank_name_is_reported(tmp_path, real_frame):
         import_districts(src, "chiiki", out=tmp_path / "out.geojson")
     assert "空欄" in str(err.value) and "Atsumi" in str(err.value)
     assert not (tmp_path / "out.geojson").exists()
+
+
+def test_overlapping_shapes_still_import(tmp_path, real_frame, real_areas, geodesic_km2):
+    """Not a clean coverage (a district drawn 200 m too wide): each shape is simplified on its own."""
+    metric = real_frame[["chiiki", "geometry"]].to_crs("EPSG:6678")
+    metric.loc[metric["chiiki"] == "藤島", "geometry"] = metric.loc[metric["chiiki"] == "藤島", "geometry"].buffer(200)
+    src = tmp_path / "overlap.gpkg"
+    metric.to_file(src, driver="GPKG")
+    got = import_districts(src, "chiiki", out=tmp_path / "out.geojson")
+    assert sorted(got["district"]) == [1, 2, 3, 4, 5, 6]
+    assert all(g.is_valid for g in got.geometry)
+    assert geodesic_km2(got.loc[got["district"] == 1, "geometry"].iloc[0]) == pytest.approx(real_areas[1], rel=0.01)
+    assert geodesic_km2(got.loc[got["district"] == 2, "geometry"].iloc[0]) > real_areas[2] * 1.02
+
+
+def test_point_features_are_refused(tmp_path, real_frame):
+    frame = real_frame[["chiiki", "geometry"]].copy()
+    frame["geometry"] = frame.geometry.representative_point()
+    src = tmp_path / "points.geojson"
+    frame.to_file(src, driver="GeoJSON")
+    with pytest.raises(GeoImportError, match="polygon"):
+        import_districts(src, "chiiki", out=tmp_path / "out.geojson")
+    assert not (tmp_path / "out.geojson").exists()
