@@ -97,3 +97,12 @@ def db(activity_rows):
     con = build_db(activity_rows, random_referrals(seed=11), population_frame())
     yield con
     con.close()
+
+
+@pytest.fixture
+def kit():
+    """The builders above, for tests (conftest modules cannot be imported under importlib mode)."""
+    from types import SimpleNamespace
+    return SimpleNamespace(ORGS=ORGS, build_db=build_db, random_activity=random_activity,
+                           random_referrals=random_referrals, population_frame=population_frame,
+                           month_range=month_range)
