@@ -1,0 +1,1 @@
+"""つながりダッシュボード: the Streamlit app (entry point dashboard/app.py)."""

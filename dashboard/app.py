@@ -1,0 +1,76 @@
+"""つながりダッシュボード — entry point and router: `streamlit run dashboard/app.py`.
+
+Draws what every page shares (page config, language switch, global filters in the sidebar, the
+demo-data banner), then runs the page chosen in st.navigation. Pages live in dashboard/views/.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dashboard/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import cache, state, ui  # noqa: E402
+from dashboard.db import connection, db_version  # noqa: E402
+from dashboard.i18n import t  # noqa: E402
+from queries import runner  # noqa: E402
+
+VIEWS = Path(__file__).resolve().parent / "views"
+
+# (file in views/, UI string of the title, url path, icon)
+PAGES = (
+    ("overview.py", "page.overview", "overview", ":material/dashboard:"),
+    ("breakdown.py", "page.breakdown", "breakdown", ":material/bar_chart:"),
+    ("district_map.py", "page.map", "map", ":material/map:"),
+    ("activity.py", "page.activity", "activity", ":material/handshake:"),
+    ("national.py", "page.national", "national", ":material/compare_arrows:"),
+    ("directory.py", "page.directory", "directory", ":material/call:"),
+    ("methods.py", "page.methods", "methods", ":material/menu_book:"),
+)
+
+
+def pages(lang: str) -> list[st.Page]:
+    return [
+        st.Page(VIEWS / file, title=t(title, lang), url_path=url, icon=icon, default=(i == 0))
+        for i, (file, title, url, icon) in enumerate(PAGES)
+    ]
+
+
+def main() -> None:
+    st.set_page_config(page_title=t("app.title", "ja"), page_icon=":material/diversity_3:",
+                       layout="wide", initial_sidebar_state="expanded")
+    st.html(ui.PRINT_CSS)
+
+    version = db_version()
+    if version is None:
+        lang = state.language_from_url()
+        st.error(t("error.no_db", lang, path=runner.db_path()), icon=":material/database:")
+        st.stop()
+    try:
+        con = connection(version)
+        waves = tuple(cache.waves(version))
+    except Exception as exc:  # a corrupt or foreign file: say so instead of a traceback
+        lang = state.language_from_url()
+        st.error(t("error.db_open", lang, path=version.path, error=exc), icon=":material/database:")
+        st.stop()
+
+    state.seed_from_url(waves)
+    st.sidebar.title(t("app.title", state.session_language()))
+    lang = state.language_switch()
+    filters = state.filter_widgets(waves, lang)
+    ui.encoding_choice(lang)
+    state.write_global_url(filters, lang)
+    ctx = state.PageContext(version=version, con=con, filters=filters, lang=lang, waves=waves)
+    state.store_context(ctx)
+
+    page = st.navigation(pages(lang), position="sidebar")
+    if cache.is_demo(version):
+        ui.demo_banner(lang)
+    page.run()
+
+
+main()

@@ -1,0 +1,405 @@
+"""Chart builders: plain functions from query-layer frames to Altair charts.
+
+No Streamlit here, so the presenter mode and the PDF/PPTX handouts draw the same charts. Every
+builder returns a themed chart (UD font, horizontal labels, Okabe–Ito colours). Suppressed cells
+are never drawn as values: they appear only as a grey text mark 秘匿; low-reliability cells are
+pale with a dashed outline and the text mark 参考値.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+from dashboard import labels as lb
+from dashboard.i18n import t
+from data import codebook as cb
+
+FONT = "BIZ UDPGothic"
+# Okabe & Ito (2008), colour-blind-safe qualitative palette.
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+BLUE = "#0072B2"
+PALE_BLUE = "#9CC8E6"
+GREY = "#BBBBBB"
+DARK = "#333333"
+# Sequential, colour-blind-safe (viridis); light = low, dark = high.
+SEQUENTIAL_SCHEME = "viridis"
+
+
+def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The dashboard's look: UD font everywhere, horizontal axis labels, quiet frame."""
+    return (
+        chart.configure(font=FONT)
+        .configure_axis(labelFont=FONT, titleFont=FONT, labelAngle=0, labelLimit=260,
+                        labelFontSize=12, titleFontSize=12, labelOverlap=True)
+        .configure_legend(labelFont=FONT, titleFont=FONT, labelLimit=320, labelFontSize=12,
+                          titleFontSize=12, orient="bottom", direction="horizontal")
+        .configure_header(labelFont=FONT, titleFont=FONT, labelFontSize=12, labelAngle=0)
+        .configure_title(font=FONT, anchor="start", fontSize=14)
+        .configure_text(font=FONT)
+        .configure_view(stroke=None)
+    )
+
+
+# ---- survey indicators -------------------------------------------------------------------------
+
+def indicator_frame(table: pd.DataFrame, dims: Sequence[str], lang: str) -> pd.DataFrame:
+    """The plot data of an indicator table: one row per group with labels and marks."""
+    rows = []
+    for _, r in table.iterrows():
+        st_key = lb.status(r)
+        suppressed = st_key == lb.STATUS_SUPPRESSED
+        notes = [lb.difference_label(r.get("difference"), lang)]
+        if st_key == lb.STATUS_LOW:
+            notes.append(cb.mark_label("low_reliability", lang))
+        if suppressed:
+            notes = [cb.mark_label("suppressed", lang)]
+        out = {
+            "is_total": bool(r.get("is_total", False)),
+            "estimate": None if suppressed or lb.is_missing(r["estimate_pct"]) else float(r["estimate_pct"]),
+            "ci_low": None if suppressed or lb.is_missing(r["ci_low_pct"]) else float(r["ci_low_pct"]),
+            "ci_high": None if suppressed or lb.is_missing(r["ci_high_pct"]) else float(r["ci_high_pct"]),
+            "n_text": "" if suppressed else lb.int_text(r.get("n")),
+            "status": st_key,
+            "status_label": lb.status_label(st_key, lang),
+            "note": " ".join(n for n in notes if n),
+            "estimate_text": cb.mark_label("suppressed", lang) if suppressed else lb.pct_text(r["estimate_pct"]),
+            "interval_text": "" if suppressed else lb.interval_text(r["ci_low_pct"], r["ci_high_pct"]),
+        }
+        for i, dim in enumerate(dims):
+            out[f"label{i}"] = lb.dim_value_label(dim, r[dim], lang)
+        rows.append(out)
+    frame = pd.DataFrame(rows)
+    for col in ("estimate", "ci_low", "ci_high"):
+        if col in frame:
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    return frame
+
+
+def _status_colour(lang: str) -> alt.Color:
+    keys = [lb.STATUS_OK, lb.STATUS_LOW, lb.STATUS_SUPPRESSED]
+    return alt.Color(
+        "status_label:N",
+        title=t("common.status", lang),
+        scale=alt.Scale(domain=[lb.status_label(k, lang) for k in keys], range=[BLUE, PALE_BLUE, GREY]),
+    )
+
+
+def _tooltip(lang: str, label_fields: Sequence[tuple[str, str]]) -> list[alt.Tooltip]:
+    return [
+        *(alt.Tooltip(f, title=title) for f, title in label_fields),
+        alt.Tooltip("estimate_text:N", title=t("common.estimate", lang)),
+        alt.Tooltip("interval_text:N", title=t("common.interval", lang)),
+        alt.Tooltip("n_text:N", title=t("common.n", lang)),
+        alt.Tooltip("status_label:N", title=t("common.status", lang)),
+    ]
+
+
+def _bars(frame: pd.DataFrame, dim: str, label_col: str, lang: str, x_max: float,
+          total: float | None, title: str | alt.TitleParams | None = None) -> alt.LayerChart:
+    """Horizontal bars with interval whiskers and text marks; categories on the y-axis."""
+    order = list(dict.fromkeys(frame[label_col]))
+    y = alt.Y(f"{label_col}:N", sort=order, title=cb.dimension_label(dim, lang),
+              scale=alt.Scale(domain=order))
+    x_scale = alt.Scale(domain=[0, x_max], nice=False)
+    x_title = f"{t('common.estimate', lang)}（%）" if lang == "ja" else f"{t('common.estimate', lang)} (%)"
+    values = frame[frame["estimate"].notna()]
+    hidden = frame[frame["status"] == lb.STATUS_SUPPRESSED]
+    tip = _tooltip(lang, [(f"{label_col}:N", cb.dimension_label(dim, lang))])
+
+    bars = alt.Chart(values).mark_bar(height={"band": 0.7}, strokeWidth=1.5).encode(
+        y=y,
+        x=alt.X("estimate:Q", title=x_title, scale=x_scale),
+        color=_status_colour(lang),
+        stroke=alt.condition(f"datum.status == '{lb.STATUS_LOW}'", alt.value(BLUE), alt.value(None)),
+        strokeDash=alt.condition(f"datum.status == '{lb.STATUS_LOW}'", alt.value([4, 3]), alt.value([1, 0])),
+        tooltip=tip,
+    )
+    whiskers = alt.Chart(values).mark_rule(color=DARK, strokeWidth=1.5).encode(
+        y=y, x=alt.X("ci_low:Q", scale=x_scale), x2="ci_high:Q", tooltip=tip,
+    )
+    notes = alt.Chart(values[values["note"] != ""]).mark_text(
+        align="left", dx=4, color=DARK, fontSize=12
+    ).encode(y=y, x=alt.X("ci_high:Q", scale=x_scale), text="note:N")
+    suppressed = alt.Chart(hidden.assign(zero=0.0)).mark_text(
+        align="left", dx=2, color="#666666", fontSize=12, fontStyle="italic"
+    ).encode(y=y, x=alt.X("zero:Q", scale=x_scale), text="note:N", tooltip=tip)
+    layers = [bars, whiskers, notes, suppressed]
+    if total is not None:
+        rule_data = pd.DataFrame({"total": [total], "text": [f"{cb.all_label(lang)} {total:.1f}%"]})
+        layers.append(alt.Chart(rule_data).mark_rule(color=DARK, strokeDash=[2, 2]).encode(
+            x=alt.X("total:Q", scale=x_scale)))
+    chart = alt.layer(*layers)
+    if title is not None:
+        chart = chart.properties(title=title)
+    return chart.properties(height=max(60, 28 * len(order)))
+
+
+def _x_max(frame: pd.DataFrame) -> float:
+    tops = pd.concat([frame.get("ci_high", pd.Series(dtype=float)), frame.get("estimate", pd.Series(dtype=float))])
+    top = float(tops.max()) if tops.notna().any() else 10.0
+    return max(5.0, top * 1.3)
+
+
+def indicator_bars(table: pd.DataFrame, dim: str, lang: str, title: str | None = None) -> alt.LayerChart:
+    """One indicator by one dimension (an indicator_table with by=[dim])."""
+    frame = indicator_frame(table, [dim], lang)
+    totals = frame[frame["is_total"]]
+    groups = frame[~frame["is_total"]]
+    total = totals["estimate"].iloc[0] if len(totals) and pd.notna(totals["estimate"].iloc[0]) else None
+    chart = _bars(groups, dim, "label0", lang, _x_max(frame), total, title)
+    return themed(chart)
+
+
+def indicator_small_multiples(table: pd.DataFrame, dims: Sequence[str], lang: str,
+                              columns: int = 3) -> alt.ConcatChart:
+    """One indicator by two dimensions: a panel of bars by the second for each value of the first."""
+    d1, d2 = dims
+    frame = indicator_frame(table[~table.get("is_total", False)], dims, lang)
+    x_max = _x_max(frame)
+    panels = [
+        _bars(frame[frame["label0"] == value], d2, "label1", lang, x_max, None,
+              title=alt.TitleParams(f"{cb.dimension_label(d1, lang)}: {value}", fontSize=12))
+        for value in dict.fromkeys(frame["label0"])
+    ]
+    return themed(alt.concat(*panels, columns=columns).resolve_scale(color="shared"))
+
+
+def indicator_heatmap(table: pd.DataFrame, dims: Sequence[str], lang: str) -> alt.LayerChart:
+    """One indicator by two dimensions as a heatmap; suppressed cells grey with 秘匿."""
+    d1, d2 = dims
+    frame = indicator_frame(table[~table.get("is_total", False)], dims, lang)
+    frame["cell_text"] = frame["estimate_text"].where(frame["status"] != lb.STATUS_LOW,
+                                                      frame["estimate_text"] + "*")
+    y_order = list(dict.fromkeys(frame["label0"]))
+    x_order = list(dict.fromkeys(frame["label1"]))
+    y = alt.Y("label0:N", sort=y_order, title=cb.dimension_label(d1, lang))
+    x = alt.X("label1:N", sort=x_order, title=cb.dimension_label(d2, lang), axis=alt.Axis(orient="top"))
+    tip = _tooltip(lang, [("label0:N", cb.dimension_label(d1, lang)), ("label1:N", cb.dimension_label(d2, lang))])
+    values = frame[frame["estimate"].notna()]
+    hidden = frame[frame["status"] == lb.STATUS_SUPPRESSED]
+    est_title = f"{t('common.estimate', lang)}（%）" if lang == "ja" else f"{t('common.estimate', lang)} (%)"
+    cells = alt.Chart(values).mark_rect(stroke="white").encode(
+        x=x, y=y,
+        color=alt.Color("estimate:Q", title=est_title, scale=alt.Scale(scheme=SEQUENTIAL_SCHEME, reverse=True)),
+        opacity=alt.condition(f"datum.status == '{lb.STATUS_LOW}'", alt.value(0.45), alt.value(1.0)),
+        tooltip=tip,
+    )
+    grey = alt.Chart(hidden).mark_rect(color="#E0E0E0", stroke="white").encode(x=x, y=y, tooltip=tip)
+    text = alt.Chart(frame).mark_text(fontSize=12).encode(
+        x=x, y=y, text="cell_text:N",
+        color=alt.condition("datum.estimate > 0 && datum.status == 'ok'", alt.value("white"), alt.value("black")),
+    )
+    chart = alt.layer(grey, cells, text).properties(
+        height=max(80, 32 * len(y_order)), width=max(240, 90 * len(x_order)))
+    return themed(chart)
+
+
+def headline_bars(headline: pd.DataFrame, lang: str, national: pd.DataFrame | None = None) -> alt.LayerChart:
+    """Every indicator of headline(): the city's estimate with interval, national value beside it."""
+    table = headline.copy()
+    table["label_indicator"] = [lb.indicator_short(i, lang) for i in table["indicator"]]
+    frame = indicator_frame(table.assign(is_total=False, ind=table["indicator"]), [], lang)
+    frame["label0"] = table["label_indicator"].to_numpy()
+    frame["indicator"] = table["indicator"].to_numpy()
+    chart = _bars(frame, "indicator", "label0", lang, _x_max(frame), None)
+    if national is not None and len(national):
+        order = list(frame["label0"])
+        nat = national.assign(label0=[lb.indicator_short(i, lang) for i in national["indicator"]])
+        points = alt.Chart(nat).mark_point(shape="diamond", size=90, filled=True, color=OKABE_ITO[3]).encode(
+            y=alt.Y("label0:N", sort=order),
+            x=alt.X("national_pct:Q"),
+            tooltip=[alt.Tooltip("label0:N", title=t("common.indicator", lang)),
+                     alt.Tooltip("national_pct:Q", title=t("common.national", lang), format=".1f")],
+        )
+        chart = alt.layer(chart, points)
+    return themed(chart)
+
+
+def _y_axis_title(lang: str) -> str:
+    return t("common.indicator", lang)
+
+
+def share_bars(frame: pd.DataFrame, lang: str, title: str | None = None) -> alt.Chart:
+    """Respondents' share beside the population's share, per group (columns label, series, share_pct)."""
+    order = list(dict.fromkeys(frame["label"]))
+    series = list(dict.fromkeys(frame["series"]))
+    chart = alt.Chart(frame).mark_bar(height={"band": 0.8}).encode(
+        y=alt.Y("label:N", sort=order, title=None),
+        yOffset=alt.YOffset("series:N", sort=series),
+        x=alt.X("share_pct:Q", title=t("overview.share", lang)),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=series, range=OKABE_ITO[: len(series)])),
+        tooltip=[alt.Tooltip("label:N", title=t("overview.group", lang)),
+                 alt.Tooltip("series:N", title=t("overview.series", lang)),
+                 alt.Tooltip("share_pct:Q", title=t("overview.share", lang), format=".1f")],
+    ).properties(height=max(80, 34 * len(order)))
+    if title:
+        chart = chart.properties(title=title)
+    return themed(chart)
+
+
+def national_dots(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
+    """City estimate (interval whisker) beside the national figure (diamond), one row per line.
+
+    frame columns: label, city_pct, city_low, city_high, city_status (ok/low/suppressed), national_pct."""
+    order = list(dict.fromkeys(frame["label"]))
+    y = alt.Y("label:N", sort=order, title=None)
+    top = pd.concat([frame["city_high"], frame["national_pct"]]).max()
+    x_scale = alt.Scale(domain=[0, max(5.0, float(top if pd.notna(top) else 10) * 1.2)], nice=False)
+    city_name, nat_name = t("common.city", lang), t("common.national", lang)
+    series_scale = alt.Scale(domain=[city_name, nat_name], range=[BLUE, OKABE_ITO[3]])
+    values = frame[frame["city_pct"].notna() & (frame["city_status"] != lb.STATUS_SUPPRESSED)]
+    city = values.assign(series=city_name)
+    x_title = f"{t('common.estimate', lang)}（%）" if lang == "ja" else f"{t('common.estimate', lang)} (%)"
+    whisk = alt.Chart(city).mark_rule(color=BLUE, strokeWidth=2).encode(
+        y=y, x=alt.X("city_low:Q", scale=x_scale, title=x_title), x2="city_high:Q")
+    dots = alt.Chart(city).mark_circle(size=110).encode(
+        y=y, x=alt.X("city_pct:Q", scale=x_scale),
+        color=alt.Color("series:N", scale=series_scale, title=None),
+        opacity=alt.condition(f"datum.city_status == '{lb.STATUS_LOW}'", alt.value(0.45), alt.value(1.0)),
+        tooltip=[alt.Tooltip("label:N", title=t("common.indicator", lang)),
+                 alt.Tooltip("city_pct:Q", title=city_name, format=".1f"),
+                 alt.Tooltip("city_low:Q", title="95% low", format=".1f"),
+                 alt.Tooltip("city_high:Q", title="95% high", format=".1f")])
+    nat = frame[frame["national_pct"].notna()].assign(series=nat_name)
+    diamonds = alt.Chart(nat).mark_point(shape="diamond", size=120, filled=True).encode(
+        y=y, x=alt.X("national_pct:Q", scale=x_scale),
+        color=alt.Color("series:N", scale=series_scale, title=None),
+        tooltip=[alt.Tooltip("label:N", title=t("common.indicator", lang)),
+                 alt.Tooltip("national_pct:Q", title=nat_name, format=".1f")])
+    hidden = frame[frame["city_status"] == lb.STATUS_SUPPRESSED].assign(
+        zero=0.0, text=cb.mark_label("suppressed", lang))
+    marks = alt.Chart(hidden).mark_text(align="left", color="#666666", fontStyle="italic").encode(
+        y=y, x=alt.X("zero:Q", scale=x_scale), text="text:N")
+    return themed(alt.layer(whisk, dots, diamonds, marks).properties(height=max(80, 30 * len(order))))
+
+
+# ---- support organisations' activity ------------------------------------------------------------
+# The frames are queries.activity's long tables: value (Int64, <NA> where masked), display ("<5",
+# 秘匿 or the number as text), mark, is_total, plus a code and a *_label column per axis.
+
+def _cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """The inner cells of a masked activity table (margins left out), with value as float."""
+    data = frame[~frame["is_total"].astype(bool)].copy()
+    data["value_f"] = pd.to_numeric(data["value"], errors="coerce").astype("float64")
+    data["display"] = data["display"].astype("string").fillna("")
+    return data
+
+
+def activity_lines(frame: pd.DataFrame, lang: str, by: str | None = None, y_title: str = "") -> alt.LayerChart:
+    """Monthly counts (activity_by_month), one line per group of BY; masked cells as open
+    triangles on the axis with their text ("<5" / 秘匿) in the tooltip, never as values."""
+    data = _cells(frame)
+    data["month"] = pd.to_datetime(data["month"])
+    colour_field = f"{by}_label" if by else None
+    x_title = t("activity.month", lang)
+    x_enc = alt.X("month:T", title=x_title, axis=alt.Axis(format="%Y-%m", labelAngle=0, tickCount="month"))
+    if colour_field:
+        groups = list(dict.fromkeys(data[colour_field]))
+        colour_enc = alt.Color(f"{colour_field}:N", title=None, sort=groups,
+                               scale=alt.Scale(domain=groups, range=OKABE_ITO))
+    else:
+        colour_enc = alt.value(BLUE)
+    tip = [alt.Tooltip("month_label:N", title=x_title), alt.Tooltip("display:N", title=y_title)]
+    if colour_field:
+        tip.insert(0, alt.Tooltip(f"{colour_field}:N", title=t("activity.by", lang)))
+    values = data[data["value_f"].notna()]
+    masked = data[data["value_f"].isna() & (data["display"] != "")].assign(zero=0.0)
+    line = alt.Chart(values).mark_line(point=True).encode(
+        x=x_enc, y=alt.Y("value_f:Q", title=y_title), color=colour_enc, tooltip=tip)
+    small = alt.Chart(masked).mark_point(shape="triangle-up", size=50, filled=False).encode(
+        x=x_enc, y=alt.Y("zero:Q"), color=colour_enc, tooltip=tip)
+    return themed(alt.layer(line, small).properties(height=320))
+
+
+def activity_bars(frame: pd.DataFrame, row: str, lang: str, by: str | None = None,
+                  value_title: str = "") -> alt.LayerChart:
+    """Counts by a row axis (fiscal_year, district…) as horizontal bars, grouped by BY; masked
+    cells appear only as their text ("<5" / 秘匿)."""
+    data = _cells(frame)
+    row_label = f"{row}_label"
+    order = list(dict.fromkeys(data[row_label]))
+    enc: dict = {"y": alt.Y(f"{row_label}:N", sort=order, title=None)}
+    tip = [alt.Tooltip(f"{row_label}:N", title=None), alt.Tooltip("display:N", title=value_title)]
+    groups: list = []
+    if by:
+        groups = list(dict.fromkeys(data[f"{by}_label"]))
+        enc["yOffset"] = alt.YOffset(f"{by}_label:N", sort=groups)
+        tip.insert(1, alt.Tooltip(f"{by}_label:N", title=t("activity.by", lang)))
+    colour = (alt.Color(f"{by}_label:N", title=None, sort=groups, scale=alt.Scale(domain=groups, range=OKABE_ITO))
+              if by else alt.value(BLUE))
+    values = data[data["value_f"].notna()]
+    masked = data[data["value_f"].isna() & (data["display"] != "")].assign(zero=0.0)
+    bars = alt.Chart(values).mark_bar(height={"band": 0.85}).encode(
+        x=alt.X("value_f:Q", title=value_title), color=colour, tooltip=tip, **enc)
+    small = alt.Chart(masked).mark_text(align="left", dx=2, color="#555555", fontSize=11).encode(
+        x=alt.X("zero:Q"), text="display:N", tooltip=tip, **enc)
+    n_rows = len(order) * max(1, len(groups))
+    return themed(alt.layer(bars, small).properties(height=max(80, min(1200, 16 * n_rows + 30))))
+
+
+def referral_heatmap(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
+    """Referral matrix (referral_matrix): rows from, columns to, colour the count; masked cells
+    grey with their text; zeros left blank."""
+    data = _cells(frame)
+    rows = list(dict.fromkeys(data["from_label"]))
+    cols = list(dict.fromkeys(data["to_label"]))
+    y = alt.Y("from_label:N", sort=rows, title=t("activity.from", lang))
+    x = alt.X("to_label:N", sort=cols, title=t("activity.to", lang),
+              axis=alt.Axis(orient="top", labelAngle=0, labelLimit=90))
+    tip = [alt.Tooltip("from_label:N", title=t("activity.from", lang)),
+           alt.Tooltip("to_label:N", title=t("activity.to", lang)),
+           alt.Tooltip("display:N", title=t("activity.count", lang))]
+    values = data[data["value_f"].notna() & (data["value_f"] > 0)]
+    masked = data[data["value_f"].isna() & (data["display"] != "")]
+    cells = alt.Chart(values).mark_rect(stroke="white").encode(
+        x=x, y=y, tooltip=tip,
+        color=alt.Color("value_f:Q", title=t("activity.count", lang),
+                        scale=alt.Scale(scheme=SEQUENTIAL_SCHEME, reverse=True)))
+    grey = alt.Chart(masked).mark_rect(color="#E0E0E0", stroke="white").encode(x=x, y=y, tooltip=tip)
+    labelled = pd.concat([values, masked])
+    text = alt.Chart(labelled).mark_text(fontSize=11).encode(
+        x=x, y=y, text="display:N",
+        color=alt.condition("datum.value_f > 0", alt.value("white"), alt.value("black")))
+    return themed(alt.layer(grey, cells, text).properties(
+        height=max(120, 30 * len(rows)), width=max(300, 90 * len(cols))))
+
+
+def need_chart(frame: pd.DataFrame, lang: str) -> alt.HConcatChart:
+    """Per district (district_need): estimated lonely residents with interval beside consultations.
+
+    Suppressed estimates and masked counts show only their mark, never a bar."""
+    data = frame[~frame["is_total"].astype(bool)].copy()
+    order = list(dict.fromkeys(data["district_label"]))
+    y = alt.Y("district_label:N", sort=order, title=None)
+    for col in ("residents_est", "residents_low", "residents_high"):
+        data[col] = pd.to_numeric(data[col], errors="coerce").astype("float64")
+    data["status"] = [lb.status(r) for _, r in data.iterrows()]
+    data["cons_f"] = pd.to_numeric(data["consultations"], errors="coerce").astype("float64")
+    data["consultations_display"] = data["consultations_display"].astype("string").fillna("")
+    left_title = ("孤独感が「時々ある」以上の住民（推計・人）" if lang == "ja"
+                  else "Residents lonely sometimes+ (estimate)")
+    right_title = "相談件数" if lang == "ja" else "Consultations"
+    tip = [alt.Tooltip("district_label:N", title=None),
+           alt.Tooltip("residents_display:N", title=left_title),
+           alt.Tooltip("consultations_display:N", title=right_title)]
+    est = data[data["residents_est"].notna() & (data["status"] != lb.STATUS_SUPPRESSED)]
+    bars = alt.Chart(est).mark_bar(height={"band": 0.6}).encode(
+        y=y, x=alt.X("residents_est:Q", title=left_title),
+        color=alt.condition(f"datum.status == '{lb.STATUS_LOW}'", alt.value(PALE_BLUE), alt.value(BLUE)),
+        tooltip=tip)
+    whisk = alt.Chart(est).mark_rule(color=DARK).encode(y=y, x="residents_low:Q", x2="residents_high:Q")
+    hidden = data[data["status"] == lb.STATUS_SUPPRESSED].assign(zero=0.0, text=cb.mark_label("suppressed", lang))
+    marks = alt.Chart(hidden).mark_text(align="left", color="#666666", fontStyle="italic").encode(
+        y=y, x="zero:Q", text="text:N")
+    left = alt.layer(bars, whisk, marks).properties(width=320, height=max(80, 34 * len(order)))
+    y_right = alt.Y("district_label:N", sort=order, title=None, axis=alt.Axis(labels=False, ticks=False))
+    cons = data[data["cons_f"].notna()]
+    masked = data[data["cons_f"].isna() & (data["consultations_display"] != "")].assign(zero=0.0)
+    right_bars = alt.Chart(cons).mark_bar(height={"band": 0.6}, color=OKABE_ITO[1]).encode(
+        y=y_right, x=alt.X("cons_f:Q", title=right_title), tooltip=tip)
+    right_marks = alt.Chart(masked).mark_text(align="left", color="#555555").encode(
+        y=y_right, x="zero:Q", text="consultations_display:N")
+    right = alt.layer(right_bars, right_marks).properties(width=320, height=max(80, 34 * len(order)))
+    return themed(alt.hconcat(left, right, spacing=24))

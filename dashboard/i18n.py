@@ -1,0 +1,244 @@
+"""UI strings of the dashboard in Japanese and English.
+
+Codes, indicator names and marks come from the codebook (data.codebook); this file holds only the
+words of the interface itself: page titles, buttons, captions and explanations.
+"""
+from __future__ import annotations
+
+LANGS = ("ja", "en")
+DEFAULT_LANG = "ja"
+
+STRINGS: dict[str, dict[str, str]] = {
+    "app.title": {"ja": "つながりダッシュボード", "en": "Tsunagari dashboard"},
+    "app.subtitle": {
+        "ja": "鶴岡市 孤独・孤立対策官民連携プラットフォーム",
+        "en": "Tsuruoka City public-private platform on loneliness and isolation",
+    },
+    # pages
+    "page.overview": {"ja": "概要", "en": "Overview"},
+    "page.breakdown": {"ja": "指標の内訳", "en": "Indicator breakdown"},
+    "page.map": {"ja": "地域マップ", "en": "District map"},
+    "page.activity": {"ja": "支援団体の活動", "en": "Support organisations' activity"},
+    "page.national": {"ja": "全国との比較", "en": "Comparison with Japan"},
+    "page.directory": {"ja": "相談窓口一覧", "en": "Consultation directory"},
+    "page.methods": {"ja": "データと方法", "en": "Data and methods"},
+    # sidebar
+    "sidebar.language": {"ja": "言語 / Language", "en": "Language / 言語"},
+    "sidebar.filters": {"ja": "絞り込み（全ページ共通）", "en": "Filters (all pages)"},
+    "sidebar.reset": {"ja": "絞り込みをリセット", "en": "Reset filters"},
+    "sidebar.all": {"ja": "すべて", "en": "All"},
+    "sidebar.url_note": {
+        "ja": "絞り込みはURLに保存されます。URLをコピーすると同じ表示を共有できます。",
+        "en": "Filters are kept in the URL: copy it to share this exact view.",
+    },
+    "filter.wave.latest": {"ja": "最新（{wave}年）", "en": "Latest ({wave})"},
+    "filter.wave.none": {"ja": "調査データなし", "en": "No survey data"},
+    "filter.channel.all": {
+        "ja": "両方（無作為抽出＋公開Web・参考）",
+        "en": "Both (random + open web, reference)",
+    },
+    "filter.channel.open_suffix": {"ja": "（参考）", "en": " (reference)"},
+    "filter.placeholder": {"ja": "すべて", "en": "All"},
+    # banners and errors
+    "banner.demo": {
+        "ja": "デモデータ（架空）: この画面の数値は合成された架空のデータです",
+        "en": "Demo data (fictitious): the figures on this screen are synthetic, made-up data",
+    },
+    "banner.open_web": {
+        "ja": "公開Web調査の回答を含みます。自ら回答した人の結果で、市民全体を代表しません（参考値）。",
+        "en": "Includes open web survey answers: self-selected respondents, not representative of residents (reference only).",
+    },
+    "error.no_db": {
+        "ja": "データベースが見つかりません（{path}）。`make run` を実行するとデモデータのデータベースを作成して起動します。",
+        "en": "The database was not found ({path}). `make run` builds the demo database and starts the dashboard.",
+    },
+    "error.db_open": {
+        "ja": "データベースを開けませんでした（{path}）: {error}",
+        "en": "Could not open the database ({path}): {error}",
+    },
+    "error.no_data": {"ja": "表示できるデータがありません。", "en": "No data to show."},
+    # common
+    "common.indicator": {"ja": "指標", "en": "Indicator"},
+    "common.estimate": {"ja": "推計値", "en": "Estimate"},
+    "common.interval": {"ja": "95%信頼区間", "en": "95% interval"},
+    "common.n": {"ja": "回答者数", "en": "Respondents"},
+    "common.national": {"ja": "全国", "en": "Japan"},
+    "common.city": {"ja": "鶴岡市", "en": "Tsuruoka"},
+    "common.table": {"ja": "表", "en": "Table"},
+    "common.data_as_of": {"ja": "データ時点", "en": "Data as of"},
+    "common.filters_now": {"ja": "表示中の条件", "en": "Current view"},
+    "common.source": {"ja": "出典", "en": "Source"},
+    "common.none": {"ja": "なし", "en": "none"},
+    "common.pct": {"ja": "%", "en": "%"},
+    "common.status": {"ja": "表示", "en": "Status"},
+    "common.difference": {"ja": "市全体との差", "en": "vs rest of city"},
+    # marks legend
+    "marks.legend": {
+        "ja": "**{suppressed}**: 回答者が{min_n}人未満のため数値を表示しません（個人の特定を防ぐため）。"
+              "**{low}**: 有効回答が少ないか信頼区間が広く、数値は目安です（淡い色・斜線で表示）。"
+              "**{higher}/{lower}**: 市内のそれ以外の人と比べて統計的に有意（95%）に高い/低い。",
+        "en": "**{suppressed}**: fewer than {min_n} respondents, so no figure is shown (to protect privacy). "
+              "**{low}**: few effective respondents or a wide interval; treat as indicative (pale, hatched). "
+              "**{higher}/{lower}**: significantly (95%) higher/lower than the rest of the city.",
+    },
+    "marks.ordinary": {"ja": "通常", "en": "ordinary"},
+    # downloads
+    "download.csv": {"ja": "CSVをダウンロード", "en": "Download CSV"},
+    "download.encoding": {"ja": "文字コード", "en": "Encoding"},
+    "download.utf8": {"ja": "UTF-8（BOM付き）", "en": "UTF-8 (with BOM)"},
+    "download.cp932": {"ja": "Shift_JIS（Excel旧版向け）", "en": "Shift_JIS (older Excel)"},
+    "download.cp932_warn": {
+        "ja": "Shift_JISで表せない文字を置き換えました: {chars}",
+        "en": "Characters Shift_JIS cannot encode were replaced: {chars}",
+    },
+    # overview
+    "overview.headline": {"ja": "主な指標", "en": "Headline indicators"},
+    "overview.who": {"ja": "回答者の構成", "en": "Who answered"},
+    "overview.who_caption": {
+        "ja": "回答者の割合（重み付け前）と、16歳以上人口の割合。差は重み付け（レイキング）で補正されます。",
+        "en": "Share of respondents (unweighted) and of residents aged 16+. Weighting (raking) corrects the difference.",
+    },
+    "overview.respondents": {"ja": "回答者", "en": "Respondents"},
+    "overview.population": {"ja": "人口（16歳以上）", "en": "Population (16+)"},
+    "overview.share": {"ja": "割合（%）", "en": "Share (%)"},
+    "overview.group": {"ja": "区分", "en": "Group"},
+    "overview.series": {"ja": "系列", "en": "Series"},
+    "overview.count": {"ja": "人数", "en": "Count"},
+    "overview.suppressed_card": {
+        "ja": "回答者が{min_n}人未満のため表示しません",
+        "en": "Fewer than {min_n} respondents: not shown",
+    },
+    "overview.national_short": {"ja": "全国 {value}%（{year}年）", "en": "Japan {value}% ({year})"},
+    "overview.national_missing": {"ja": "全国値なし", "en": "no national figure"},
+    "overview.import_log": {"ja": "取り込んだデータ", "en": "Imported data"},
+    # breakdown
+    "breakdown.by1": {"ja": "内訳の軸", "en": "Break down by"},
+    "breakdown.by2": {"ja": "2つ目の軸（任意）", "en": "Second dimension (optional)"},
+    "breakdown.none": {"ja": "なし", "en": "none"},
+    "breakdown.view": {"ja": "2軸の表示", "en": "Two-dimension view"},
+    "breakdown.heatmap": {"ja": "ヒートマップ", "en": "Heatmap"},
+    "breakdown.multiples": {"ja": "小さな多重グラフ", "en": "Small multiples"},
+    "breakdown.whisker_note": {
+        "ja": "棒は推計値、ひげは95%信頼区間。点線は市全体の値。",
+        "en": "Bars are estimates, whiskers 95% intervals. The dotted line is the whole city.",
+    },
+    # map
+    "map.caption_approx": {
+        "ja": "地域の境界は位置と面積のおおよそを示す模式図です（正確な境界ではありません）。",
+        "en": "District boundaries are a schematic showing rough position and size (not exact boundaries).",
+    },
+    "map.windows": {"ja": "相談窓口（位置のある団体）を表示", "en": "Show consultation windows (organisations with a location)"},
+    "map.legend": {"ja": "凡例", "en": "Legend"},
+    "map.suppressed_grey": {"ja": "灰色: 秘匿（回答者が少ない）", "en": "Grey: suppressed (too few respondents)"},
+    "map.window_point": {"ja": "黒い点: 相談窓口", "en": "Black dots: consultation windows"},
+    "map.no_geo": {"ja": "地域の境界データを読み込めませんでした: {error}", "en": "Could not load district boundaries: {error}"},
+    # activity
+    "activity.monthly": {"ja": "月別の相談件数", "en": "Consultations by month"},
+    "activity.fiscal": {"ja": "年度別の相談件数", "en": "Consultations by fiscal year"},
+    "activity.by": {"ja": "内訳", "en": "Split by"},
+    "activity.total": {"ja": "合計", "en": "Total"},
+    "activity.referrals": {"ja": "団体間のつなぎ（紹介）", "en": "Referrals between organisations"},
+    "activity.referral_level": {"ja": "単位", "en": "Level"},
+    "activity.level_org_type": {"ja": "団体の種別", "en": "Organisation type"},
+    "activity.level_org": {"ja": "団体", "en": "Organisation"},
+    "activity.need": {
+        "ja": "地域別: 孤独感のある住民（推計）と相談件数",
+        "en": "By district: estimated lonely residents and consultations",
+    },
+    "activity.need_caption": {
+        "ja": "支援が届いていない可能性のある地域を見つけるため、孤独感が「時々ある」以上の住民数の推計と、その地域の相談件数を並べています。",
+        "en": "To find districts where support may not be reaching people: estimated residents lonely some of the time or more, beside consultations there.",
+    },
+    "activity.fiscal_year": {"ja": "年度", "en": "Fiscal year"},
+    "activity.all_years": {"ja": "全期間", "en": "All years"},
+    "activity.small_note": {
+        "ja": "1〜4件は「<5」と表示し、差し引きで分かってしまう欄も伏せています。",
+        "en": "Counts of 1-4 show as \"<5\"; cells that would reveal them by subtraction are hidden too.",
+    },
+    "activity.members": {"ja": "会員団体（種別×分野）", "en": "Member organisations (type × field)"},
+    "activity.rates": {"ja": "16歳以上人口千人あたりの相談件数", "en": "Consultations per 1,000 residents aged 16+"},
+    "activity.from": {"ja": "紹介元", "en": "From"},
+    "activity.to": {"ja": "紹介先", "en": "To"},
+    "activity.count": {"ja": "件数", "en": "Count"},
+    "activity.month": {"ja": "月", "en": "Month"},
+    # national
+    "national.caption": {
+        "ja": "全国値は「人々のつながりに関する基礎調査」（内閣官房・内閣府）の公表値。市の値は現在の絞り込みでの推計です。",
+        "en": "National figures: the national survey on people's connections (Cabinet Secretariat / Cabinet Office), as published. City figures are estimates for the current filters.",
+    },
+    "national.none": {
+        "ja": "この絞り込みに対応する全国の公表値はありません。",
+        "en": "No published national figure matches these filters.",
+    },
+    # directory
+    "directory.search": {"ja": "キーワードで検索（団体名・住所など）", "en": "Search (name, address…)"},
+    "directory.field": {"ja": "分野", "en": "Field"},
+    "directory.district": {"ja": "地域", "en": "District"},
+    "directory.print": {"ja": "印刷用の表示", "en": "Print layout"},
+    "directory.print_hint": {
+        "ja": "ブラウザの印刷（Ctrl+P）で、サイドバーを除いた一覧を印刷できます。",
+        "en": "Use the browser's print (Ctrl+P): the sidebar is left out of the printout.",
+    },
+    "directory.count": {"ja": "{n}件の窓口", "en": "{n} consultation windows"},
+    "directory.intro": {
+        "ja": "孤独・孤立に関する相談窓口です。ひとりで悩まず、お気軽にご相談ください。",
+        "en": "Consultation windows on loneliness and isolation. Please feel free to get in touch.",
+    },
+    # methods
+    "methods.sources": {"ja": "データの出典", "en": "Data sources"},
+    "methods.indicators": {"ja": "指標の定義", "en": "Indicator definitions"},
+    "methods.weighting": {"ja": "重み付け", "en": "Weighting"},
+    "methods.intervals": {"ja": "信頼区間と差の判定", "en": "Intervals and differences"},
+    "methods.disclosure": {"ja": "秘匿と参考値のルール", "en": "Disclosure rules"},
+    "methods.import_log": {"ja": "取り込みの記録", "en": "Import log"},
+    "methods.numerator": {"ja": "分子（該当する回答）", "en": "Numerator (answers counted)"},
+    "methods.denominator": {"ja": "分母", "en": "Denominator"},
+    "methods.denominator_text": {
+        "ja": "使う質問すべてに回答した人（無回答は除く）",
+        "en": "Respondents who answered every item used (no answer left out)",
+    },
+}
+
+# Longer explanatory paragraphs of the methods page.
+METHODS_TEXT: dict[str, dict[str, str]] = {
+    "sources": {
+        "ja": "- 市民調査: 国の「人々のつながりに関する基礎調査」の質問を踏襲した鶴岡市の調査。住民基本台帳からの無作為抽出（郵送・Web回答）と、誰でも回答できる公開Web調査（市報・HP・SNSで告知）の2種類。\n"
+              "- 人口: 住民基本台帳の地域・年齢・性別の人口（16歳以上）。\n"
+              "- 支援団体の活動: プラットフォーム参加団体が提出する月別・地域別・分野別の相談件数、新規件数、訪問・アウトリーチ件数と、団体間のつなぎ（紹介）件数。\n"
+              "- 全国値: 内閣官房・内閣府 孤独・孤立対策推進室の公表資料（各行に出典）。",
+        "en": "- Resident survey: Tsuruoka's survey following the questions of the national survey on people's connections; a random sample from the residents' register (post or web) and an open web survey anyone could answer (announced in the bulletin, website and SNS).\n"
+              "- Population: residents' register by district, age band and sex (aged 16+).\n"
+              "- Support activity: monthly consultations, new cases and outreach by district and field reported by platform organisations, and referrals between organisations.\n"
+              "- National figures: published material of the Cabinet Secretariat / Cabinet Office unit for loneliness and isolation (source on each row).",
+    },
+    "weighting": {
+        "ja": "無作為抽出調査の回答は、人口の年齢×性別と地域の構成に合うよう重み付け（レイキング）します。調査会社のウェイトがある場合はそれを使います。公開Web調査の回答は重み1で、利用者が選んだときだけ集計に含め、「参考（公開Web調査）」と表示します。",
+        "en": "Random-sample answers are weighted (raked) to the population's age × sex and district margins; a vendor's weight is used when supplied. Open web answers carry weight 1, are included only when the user asks, and are labelled reference (open web survey).",
+    },
+    "intervals": {
+        "ja": "推計値は重み付き割合（%）。95%信頼区間はWilsonのスコア区間（z = {z}）を、Kishの有効回答数 n_eff = (Σw)² / Σw² で計算します。「高い／低い」は、その区分と市内のそれ以外の人との差が95%水準で有意な場合だけ表示します（全国調査と同じ考え方）。",
+        "en": "Estimates are weighted percentages. The 95% interval is the Wilson score interval (z = {z}) computed with Kish's effective sample size n_eff = (Σw)² / Σw². 'Higher/lower' is shown only where the group differs from the rest of the city at the 95% level (as the national survey does).",
+    },
+    "disclosure": {
+        "ja": "回答者が{min_n}人未満の区分は、人数・推計値・区間を表示せず「{suppressed}」とします。有効回答数が{neff}未満、または信頼区間の幅が{width}ポイントを超える区分は表示しますが「{low}」とします。支援団体の件数は1〜4件を「<5」と表示し、合計との差し引きで分かってしまう欄も伏せます。",
+        "en": "Groups with fewer than {min_n} respondents show no count, estimate or interval, only '{suppressed}'. Groups with an effective sample below {neff} or an interval wider than {width} points are shown but marked '{low}'. Activity counts of 1-4 show as '<5', and cells that would reveal them by subtraction from a total are hidden too.",
+    },
+}
+
+
+def normalise_lang(value: object) -> str:
+    """The language code for a URL or widget value; anything unknown falls back to Japanese."""
+    text = str(value).strip().lower() if value is not None else ""
+    return text if text in LANGS else DEFAULT_LANG
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
+    """The UI string KEY in LANG, formatted with FMT."""
+    entry = STRINGS[key]
+    text = entry[normalise_lang(lang)]
+    return text.format(**fmt) if fmt else text
+
+
+def methods_text(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
+    text = METHODS_TEXT[key][normalise_lang(lang)]
+    return text.format(**fmt) if fmt else text

@@ -1,0 +1,82 @@
+"""Labels of codes and marks for charts, taken from the codebook (plain functions, no Streamlit)."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from data import codebook as cb
+
+STATUS_OK = "ok"
+STATUS_LOW = "low"
+STATUS_SUPPRESSED = "suppressed"
+
+
+def is_missing(value: object) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def dim_value_label(dim: str, code: object, lang: str) -> str:
+    """Label of one value of a dimension; <NA> is the All row, 9 is 無回答."""
+    if is_missing(code):
+        return cb.all_label(lang)
+    if dim == "wave":
+        return f"{int(code)}年" if lang == "ja" else str(int(code))
+    if int(code) == cb.missing_code():
+        return cb.no_answer_label(lang)
+    return cb.code_label(cb.dimension_value_set(dim), int(code), lang)
+
+
+def status(row: pd.Series) -> str:
+    """ok / low / suppressed, read from the flags the query layer set."""
+    if bool(row.get("suppressed", False)):
+        return STATUS_SUPPRESSED
+    if row.get("reliability") == "low":
+        return STATUS_LOW
+    return STATUS_OK
+
+
+def status_label(key: str, lang: str) -> str:
+    if key == STATUS_SUPPRESSED:
+        return cb.mark_label("suppressed", lang)
+    if key == STATUS_LOW:
+        return cb.mark_label("low_reliability", lang)
+    return "通常" if lang == "ja" else "ordinary"
+
+
+def difference_label(value: object, lang: str) -> str:
+    if value in ("higher", "lower"):
+        return cb.mark_label(str(value), lang)
+    return ""
+
+
+def pct_text(value: object) -> str:
+    if is_missing(value):
+        return ""
+    return f"{float(value):.1f}%"
+
+
+def interval_text(low: object, high: object) -> str:
+    if is_missing(low) or is_missing(high):
+        return ""
+    return f"{float(low):.1f}〜{float(high):.1f}%"
+
+
+def int_text(value: object) -> str:
+    if is_missing(value):
+        return ""
+    v = float(value)
+    return f"{int(v):,}" if math.isfinite(v) else ""
+
+
+def indicator_short(indicator_id: str, lang: str) -> str:
+    return cb.indicator(indicator_id).short[lang]
+
+
+def indicator_label(indicator_id: str, lang: str) -> str:
+    return cb.indicator(indicator_id).label[lang]

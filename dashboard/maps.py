@@ -1,0 +1,211 @@
+"""Map builders: the indicator by district as a pydeck map with no basemap (works offline).
+
+No tiles, no token, no map provider: only the district polygons and the consultation windows.
+Plain functions, no Streamlit, so handouts can reuse them.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import shapely
+
+from dashboard import labels as lb
+from dashboard.i18n import t
+from data import codebook as cb
+
+# Reversed viridis stops (light yellow = low, dark purple = high): sequential and colour-blind-safe.
+RAMP: tuple[tuple[int, int, int], ...] = (
+    (253, 231, 37), (181, 222, 43), (110, 206, 88), (53, 183, 121), (31, 158, 137),
+    (38, 130, 142), (49, 104, 142), (62, 73, 137), (72, 40, 120), (68, 1, 84),
+)
+SUPPRESSED_RGB = (190, 190, 190)
+NO_DATA_RGB = (235, 235, 235)
+POINT_RGB = (0, 0, 0)
+
+
+def ramp_colour(value: float, vmin: float, vmax: float) -> tuple[int, int, int]:
+    """Colour of VALUE on the ramp between VMIN and VMAX (linear interpolation between stops)."""
+    if vmax <= vmin:
+        pos = 0.5
+    else:
+        pos = min(1.0, max(0.0, (value - vmin) / (vmax - vmin)))
+    scaled = pos * (len(RAMP) - 1)
+    i = int(np.floor(scaled))
+    j = min(i + 1, len(RAMP) - 1)
+    frac = scaled - i
+    return tuple(int(round(RAMP[i][k] + (RAMP[j][k] - RAMP[i][k]) * frac)) for k in range(3))
+
+
+def value_range(table: pd.DataFrame) -> tuple[float, float]:
+    """The colour scale's range: the shown district estimates (suppressed ones left out)."""
+    shown = table.loc[~table["suppressed"].astype(bool), "estimate_pct"].dropna().astype(float)
+    if shown.empty:
+        return 0.0, 1.0
+    lo, hi = float(shown.min()), float(shown.max())
+    if hi - lo < 1.0:
+        lo, hi = max(0.0, lo - 0.5), hi + 0.5
+    return lo, hi
+
+
+def district_features(districts, table: pd.DataFrame, lang: str) -> dict:
+    """GeoJSON FeatureCollection of the districts with fill colour and tooltip fields.
+
+    districts: GeoDataFrame of geo.districts.load_districts(); table: indicator_table(by=[district])."""
+    rows = table[~table["is_total"].astype(bool)].copy() if "is_total" in table else table.copy()
+    by_code = {int(r["district"]): r for _, r in rows.iterrows() if not lb.is_missing(r["district"])}
+    vmin, vmax = value_range(rows)
+    features = []
+    gdf = districts.to_crs(4326) if districts.crs is not None else districts
+    for _, d in gdf.iterrows():
+        code = int(d["district"])
+        r = by_code.get(code)
+        name = d.get(f"name_{lang}") or cb.code_label("district", code, lang)
+        props = {"district": code, "name": name, "estimate": "", "interval": "", "n": "", "status": ""}
+        if r is None:
+            colour = NO_DATA_RGB
+        else:
+            key = lb.status(r)
+            props["status"] = lb.status_label(key, lang)
+            if key == lb.STATUS_SUPPRESSED:
+                colour = SUPPRESSED_RGB
+                props["estimate"] = cb.mark_label("suppressed", lang)
+            else:
+                colour = ramp_colour(float(r["estimate_pct"]), vmin, vmax)
+                props["estimate"] = lb.pct_text(r["estimate_pct"])
+                props["interval"] = lb.interval_text(r["ci_low_pct"], r["ci_high_pct"])
+                props["n"] = lb.int_text(r["n"])
+        props["fill"] = [*colour, 210]
+        geometry = json.loads(shapely.to_geojson(d.geometry))
+        features.append({"type": "Feature", "properties": props, "geometry": geometry})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def window_points(orgs: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Consultation windows with a location: name, lat, lon (rows without lat/lon dropped)."""
+    if orgs is None or orgs.empty or not {"lat", "lon"} <= set(orgs.columns):
+        return pd.DataFrame(columns=["name", "lat", "lon"])
+    pts = orgs.dropna(subset=["lat", "lon"]).copy()
+    pts["lat"] = pts["lat"].astype(float)
+    pts["lon"] = pts["lon"].astype(float)
+    keep = [c for c in ("name", "lat", "lon", "phone", "hours") if c in pts.columns]
+    return pts[keep].fillna("").reset_index(drop=True)
+
+
+def view_state(districts) -> pdk.ViewState:
+    minx, miny, maxx, maxy = districts.to_crs(4326).total_bounds if districts.crs is not None \
+        else districts.total_bounds
+    return pdk.ViewState(latitude=(miny + maxy) / 2, longitude=(minx + maxx) / 2, zoom=8.6, pitch=0)
+
+
+def district_map(districts, table: pd.DataFrame, lang: str,
+                 windows: pd.DataFrame | None = None, height: int = 560) -> pdk.Deck:
+    """The indicator by district: polygons coloured by the estimate, suppressed grey, windows as dots.
+
+    No basemap: map_provider=None keeps the map free of tiles, tokens and network requests."""
+    geojson = district_features(districts, table, lang)
+    tooltip_html = (
+        "<b>{name}</b><br/>"
+        f"{t('common.estimate', lang)}: {{estimate}}<br/>"
+        f"{t('common.interval', lang)}: {{interval}}<br/>"
+        f"{t('common.n', lang)}: {{n}}<br/>"
+        f"{t('common.status', lang)}: {{status}}"
+    )
+    layers = [
+        pdk.Layer(
+            "GeoJsonLayer",
+            data=geojson,
+            id="districts",
+            stroked=True,
+            filled=True,
+            pickable=True,
+            get_fill_color="properties.fill",
+            get_line_color=[255, 255, 255],
+            line_width_min_pixels=2,
+        ),
+        pdk.Layer(
+            "TextLayer",
+            data=[{"name": f["properties"]["name"], "text": _label_text(f["properties"]),
+                   "position": _label_position(f["geometry"])} for f in geojson["features"]],
+            id="district-labels",
+            get_position="position",
+            get_text="text",
+            get_size=14,
+            get_color=[0, 0, 0],
+            get_alignment_baseline="'center'",
+            background=True,
+            get_background_color=[255, 255, 255, 200],
+            character_set="auto",
+            font_family="'BIZ UDPGothic', sans-serif",
+        ),
+    ]
+    pts = window_points(windows, lang) if windows is not None else None
+    if pts is not None and len(pts):
+        layers.append(pdk.Layer(
+            "ScatterplotLayer",
+            data=pts,
+            id="windows",
+            get_position=["lon", "lat"],
+            get_fill_color=[*POINT_RGB, 230],
+            get_line_color=[255, 255, 255],
+            stroked=True,
+            line_width_min_pixels=1,
+            radius_min_pixels=4,
+            get_radius=250,
+            pickable=True,
+        ))
+    return pdk.Deck(
+        layers=layers,
+        initial_view_state=view_state(districts),
+        map_provider=None,
+        tooltip={"html": tooltip_html, "style": {"fontFamily": "BIZ UDPGothic, sans-serif"}},
+        height=height,
+    )
+
+
+def _label_text(props: dict) -> str:
+    return f"{props['name']} {props['estimate']}".strip()
+
+
+def _label_position(geometry: dict) -> list[float]:
+    geom = shapely.from_geojson(json.dumps(geometry))
+    p = geom.representative_point()
+    return [p.x, p.y]
+
+
+def legend_stops(table: pd.DataFrame, steps: int = 5) -> list[tuple[str, str]]:
+    """(value text, CSS colour) pairs for a legend of the ramp over the shown estimates."""
+    rows = table[~table["is_total"].astype(bool)] if "is_total" in table else table
+    vmin, vmax = value_range(rows)
+    out = []
+    for v in np.linspace(vmin, vmax, steps):
+        r, g, b = ramp_colour(float(v), vmin, vmax)
+        out.append((f"{v:.1f}%", f"rgb({r},{g},{b})"))
+    return out
+
+
+def legend_html(table: pd.DataFrame, lang: str, with_windows: bool) -> str:
+    """A small HTML legend: the colour ramp, grey for suppressed, dots for windows."""
+    stops = legend_stops(table)
+    gradient = ", ".join(c for _, c in stops)
+    ticks = "".join(f"<span>{v}</span>" for v, _ in stops)
+    grey = "rgb({},{},{})".format(*SUPPRESSED_RGB)
+    parts = [
+        f"<div class='tsg-legend'><div><b>{t('common.estimate', lang)}</b></div>",
+        f"<div style='height:14px;background:linear-gradient(to right, {gradient});border-radius:2px'></div>",
+        f"<div style='display:flex;justify-content:space-between;font-size:0.85em'>{ticks}</div>",
+        f"<div style='margin-top:6px'><span style='display:inline-block;width:14px;height:14px;"
+        f"background:{grey};vertical-align:middle'></span> {t('map.suppressed_grey', lang)}</div>",
+    ]
+    if with_windows:
+        parts.append("<div><span style='display:inline-block;width:10px;height:10px;border-radius:50%;"
+                     f"background:#000;vertical-align:middle;margin:0 2px'></span> {t('map.window_point', lang)}</div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def deck_layer_ids(deck: pdk.Deck) -> Sequence[str]:
+    return [layer.id for layer in deck.layers]

@@ -1,0 +1,120 @@
+"""支援団体の活動 — consultations over months and fiscal years, referrals, and need by district."""
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import cache, charts, state, ui
+from dashboard.i18n import t
+from dashboard.state import PageContext
+from data import codebook as cb
+from queries import activity as qa
+from queries.activity import ActivityFilters
+
+NONE = "none"
+BREAKDOWNS = (NONE, "field", "district", "org_type")
+
+
+def activity_filters(ctx: PageContext, fiscal: tuple[int, ...]) -> ActivityFilters:
+    """The page's period plus the global district filter (where people live; 無回答 has no meaning here)."""
+    districts = tuple(d for d in ctx.filters.district if d in cb.codes("district"))
+    return ActivityFilters(fiscal_years=fiscal, districts=districts)
+
+
+def by_label(by: str, lang: str) -> str:
+    if by == NONE:
+        return t("activity.total", lang)
+    return cb.value_set_label(by, lang)
+
+
+def controls(ctx: PageContext) -> tuple[str, str, tuple[int, ...]]:
+    lang = ctx.lang
+    years = cache.fiscal_years(ctx.version)
+    state.url_choice("measure", list(qa.MEASURES), qa.MEASURES[0])
+    state.url_choice("act_by", list(BREAKDOWNS), "field")
+    if "act_fy" not in st.session_state:
+        raw = st.query_params.get("act_fy", "")
+        st.session_state["act_fy"] = [int(x) for x in raw.split(",") if x.isdigit() and int(x) in years]
+    c1, c2, c3 = st.columns([2, 2, 3])
+    measure = c1.selectbox(t("activity.count", lang),
+                           list(qa.MEASURES), format_func=lambda m: qa.measure_label(m, lang), key="measure")
+    by = c2.selectbox(t("activity.by", lang), list(BREAKDOWNS), format_func=lambda b: by_label(b, lang),
+                      key="act_by")
+    fiscal = c3.multiselect(t("activity.fiscal_year", lang), years, key="act_fy",
+                            format_func=lambda y: qa.fiscal_year_label(y, lang),
+                            placeholder=t("activity.all_years", lang))
+    state.write_choice("measure", measure, qa.MEASURES[0])
+    state.write_choice("act_by", by, "field")
+    state.sync_url({"act_fy": ",".join(map(str, sorted(fiscal))) or None})
+    return measure, by, tuple(sorted(fiscal))
+
+
+def render(ctx: PageContext) -> None:
+    lang = ctx.lang
+    st.title(t("page.activity", lang))
+    measure, by, fiscal = controls(ctx)
+    act = activity_filters(ctx, fiscal)
+    by_arg = None if by == NONE else by
+    y_title = qa.measure_label(measure, lang)
+    st.caption(t("activity.small_note", lang))
+    if act.districts:
+        st.caption(f"{cb.dimension_label('district', lang)}: "
+                   + "・".join(cb.code_label("district", d, lang) for d in act.districts))
+
+    st.subheader(t("activity.monthly", lang) if measure == "consultations" else f"{y_title}（{t('activity.month', lang)}）")
+    monthly = cache.activity_by_month(ctx.version, measure, by_arg, act, lang)
+    st.altair_chart(charts.activity_lines(monthly, lang, by=by_arg, y_title=y_title), width="stretch")
+    with st.expander(t("common.table", lang)):
+        wide = qa.as_wide(monthly, lang)
+        ui.table_with_download(wide, f"{y_title}_{t('activity.month', lang)}_{by_label(by, lang)}", ctx,
+                               key="dl_act_month")
+
+    st.subheader(t("activity.fiscal", lang) if measure == "consultations" else f"{y_title}（{t('activity.fiscal_year', lang)}）")
+    yearly = cache.activity_by_fiscal_year(ctx.version, measure, by_arg, act, lang)
+    st.altair_chart(charts.activity_bars(yearly, "fiscal_year", lang, by=by_arg, value_title=y_title),
+                    width="stretch")
+    ui.table_with_download(qa.as_wide(yearly, lang),
+                           f"{y_title}_{t('activity.fiscal_year', lang)}_{by_label(by, lang)}", ctx,
+                           key="dl_act_fy")
+
+    st.subheader(t("activity.referrals", lang))
+    state.url_choice("ref_level", ["org_type", "org"], "org_type")
+    level = st.segmented_control(
+        t("activity.referral_level", lang), ["org_type", "org"], key="ref_level", required=True,
+        format_func=lambda v: t("activity.level_org_type" if v == "org_type" else "activity.level_org", lang),
+    ) or "org_type"
+    state.write_choice("ref_level", level, "org_type")
+    matrix = cache.referral_matrix(ctx.version, level, ActivityFilters(fiscal_years=fiscal), lang)
+    st.altair_chart(charts.referral_heatmap(matrix, lang), width="content")
+    ui.table_with_download(qa.as_wide(matrix, lang), f"{t('activity.referrals', lang)}", ctx,
+                           key="dl_act_ref")
+
+    st.subheader(t("activity.need", lang))
+    st.caption(t("activity.need_caption", lang))
+    ui.open_web_banner(ctx)
+    need = cache.district_need(ctx.version, ctx.filters, act, lang)
+    st.altair_chart(charts.need_chart(need, lang), width="content")
+    ui.marks_legend(lang)
+    ui.table_with_download(need_table(need, lang), t("activity.need", lang), ctx, key="dl_act_need")
+
+    st.subheader(t("activity.members", lang))
+    members = cache.members(ctx.version, lang)
+    ui.table_with_download(qa.as_wide(members, lang),
+                           t("activity.members", lang), ctx, key="dl_act_members")
+
+
+def need_table(need, lang: str):
+    """The district_need frame as people read it (labels and display texts only)."""
+    cols = {
+        "district_label": cb.dimension_label("district", lang),
+        "population": "人口（16歳以上）" if lang == "ja" else "Population 16+",
+        "residents_display": ("孤独感が時々以上の住民（推計・95%区間）" if lang == "ja"
+                              else "Residents lonely sometimes+ (estimate, 95% interval)"),
+        "consultations_display": "相談件数" if lang == "ja" else "Consultations",
+        "rate_display": t("activity.rates", lang),
+    }
+    present = [c for c in cols if c in need.columns]
+    return need[present].rename(columns=cols).reset_index(drop=True)
+
+
+if __name__ == "__main__":
+    render(state.current_context())

@@ -1,0 +1,74 @@
+"""指標の内訳 — any indicator by one dimension (bars with intervals) or two (heatmap / small multiples)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import cache, charts, state, ui
+from dashboard.i18n import t
+from dashboard.state import PageContext
+from data import codebook as cb
+
+NONE = "none"
+VIEWS = ("heatmap", "multiples")
+
+
+def controls(ctx: PageContext) -> tuple[str, tuple[str, ...], str]:
+    """Indicator, dimensions and two-dimension view, each kept in the URL (?ind=&by=&by2=&view=)."""
+    lang = ctx.lang
+    ind_ids = list(cb.indicators())
+    dims = cb.dimensions()
+    state.url_choice("ind", ind_ids, ind_ids[0])
+    state.url_choice("by", dims, "age_band")
+    state.url_choice("by2", [NONE, *dims], NONE)
+    state.url_choice("view", list(VIEWS), VIEWS[0])
+
+    c1, c2, c3 = st.columns([3, 2, 2])
+    indicator = c1.selectbox(t("common.indicator", lang), ind_ids,
+                             format_func=lambda i: cb.indicator(i).label[lang], key="ind")
+    by1 = c2.selectbox(t("breakdown.by1", lang), dims,
+                       format_func=lambda d: cb.dimension_label(d, lang), key="by")
+    second = [NONE, *(d for d in dims if d != by1)]
+    if st.session_state.get("by2") not in second:
+        st.session_state["by2"] = NONE
+    by2 = c3.selectbox(t("breakdown.by2", lang), second,
+                       format_func=lambda d: t("breakdown.none", lang) if d == NONE else cb.dimension_label(d, lang),
+                       key="by2")
+    view = VIEWS[0]
+    if by2 != NONE:
+        view = st.segmented_control(
+            t("breakdown.view", lang), list(VIEWS), key="view", required=True,
+            format_func=lambda v: t(f"breakdown.{v}", lang)) or VIEWS[0]
+    state.write_choice("ind", indicator, ind_ids[0])
+    state.write_choice("by", by1, "age_band")
+    state.write_choice("by2", by2, NONE)
+    state.write_choice("view", view if by2 != NONE else VIEWS[0], VIEWS[0])
+    by = (by1,) if by2 == NONE else (by1, by2)
+    return indicator, by, view
+
+
+def render(ctx: PageContext) -> None:
+    lang = ctx.lang
+    st.title(t("page.breakdown", lang))
+    ui.open_web_banner(ctx)
+    indicator, by, view = controls(ctx)
+    ui.filters_caption(ctx)
+    table = cache.indicator_table(ctx.version, indicator, by, ctx.filters)
+    title = cb.indicator(indicator).label[lang]
+    if table.empty:
+        st.info(t("error.no_data", lang))
+        return
+    if len(by) == 1:
+        chart = charts.indicator_bars(table, by[0], lang, title=title)
+        st.caption(t("breakdown.whisker_note", lang))
+    elif view == "heatmap":
+        chart = charts.indicator_heatmap(table, by, lang).properties(title=title)
+    else:
+        chart = charts.indicator_small_multiples(table, by, lang).properties(title=title)
+    st.altair_chart(chart, width="stretch" if len(by) == 1 else "content")
+    ui.marks_legend(lang)
+    st.subheader(t("common.table", lang))
+    ui.indicator_table_block(ctx, table, indicator, by, key="dl_breakdown")
+
+
+if __name__ == "__main__":
+    render(state.current_context())

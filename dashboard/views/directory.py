@@ -1,0 +1,81 @@
+"""相談窓口一覧 — the consultation directory (the leaflet's content), searchable and printable."""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import cache, state, ui
+from dashboard.i18n import t
+from dashboard.state import PageContext
+from data import codebook as cb
+
+
+def controls(ctx: PageContext) -> tuple[tuple[int, ...], tuple[int, ...], str, bool]:
+    lang = ctx.lang
+    fields = cb.codes("field")
+    districts = cb.codes("district")
+    if "dir_q" not in st.session_state:
+        st.session_state["dir_q"] = st.query_params.get("q", "")
+    for key, options in (("dir_field", fields), ("dir_district", districts)):
+        if key not in st.session_state:
+            raw = st.query_params.get(key, "")
+            st.session_state[key] = [int(x) for x in raw.split(",") if x.strip().isdigit() and int(x) in options]
+    c1, c2, c3 = st.columns([3, 2, 2])
+    query = c1.text_input(t("directory.search", lang), key="dir_q")
+    chosen_fields = c2.multiselect(t("directory.field", lang), fields, key="dir_field",
+                                   format_func=lambda c: cb.code_label("field", c, lang),
+                                   placeholder=t("filter.placeholder", lang))
+    chosen_districts = c3.multiselect(t("directory.district", lang), districts, key="dir_district",
+                                      format_func=lambda c: cb.code_label("district", c, lang),
+                                      placeholder=t("filter.placeholder", lang))
+    printable = st.toggle(t("directory.print", lang), key="dir_print",
+                          value=st.query_params.get("print") == "1")
+    state.sync_url({
+        "q": query.strip() or None,
+        "dir_field": ",".join(map(str, sorted(chosen_fields))) or None,
+        "dir_district": ",".join(map(str, sorted(chosen_districts))) or None,
+        "print": "1" if printable else None,
+    })
+    return tuple(sorted(chosen_fields)), tuple(sorted(chosen_districts)), query.strip(), printable
+
+
+def entry_html(row: pd.Series, lang: str) -> str:
+    """One window as a printable card; every value is escaped."""
+    def esc(v: object) -> str:
+        return "" if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA else html.escape(str(v))
+
+    lines = [f"<div class='tsg-print-entry' style='border:1px solid #ccc;border-radius:6px;padding:8px 12px;"
+             "margin:6px 0'>", f"<div style='font-size:1.1em;font-weight:700'>{esc(row.get('name'))}</div>"]
+    for col in ("phone", "hours", "address", "url"):
+        if col in row and esc(row.get(col)):
+            lines.append(f"<div>{html.escape(cb.column_label('organisations', col, lang))}: {esc(row.get(col))}</div>")
+    for col in ("fields_label", "districts_label", "org_type_label"):
+        if col in row and esc(row.get(col)):
+            lines.append(f"<div style='color:#444;font-size:0.9em'>{esc(row.get(col))}</div>")
+    lines.append("</div>")
+    return "".join(lines)
+
+
+def render(ctx: PageContext) -> None:
+    lang = ctx.lang
+    st.title(t("page.directory", lang))
+    fields, districts, query, printable = controls(ctx)
+    table = cache.directory(ctx.version, fields, districts, query, lang)
+    st.caption(t("directory.count", lang, n=len(table)))
+    if printable:
+        st.caption(t("directory.print_hint", lang))
+        st.markdown(f"### {t('page.directory', lang)}\n\n{t('directory.intro', lang)}")
+        st.html("".join(entry_html(r, lang) for _, r in table.iterrows()))
+    else:
+        shown = cache.directory_display(table, lang)
+        st.dataframe(shown, hide_index=True, width="stretch",
+                     column_config={c: st.column_config.LinkColumn(c) for c in shown.columns
+                                    if c == cb.column_label("organisations", "url", lang)})
+    what = t("page.directory", lang)
+    ui.download_frame(cache.directory_display(table, lang), what, ctx, key="dl_directory")
+
+
+if __name__ == "__main__":
+    render(state.current_context())

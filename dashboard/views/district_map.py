@@ -1,0 +1,50 @@
+"""地域マップ — an indicator by district on a map without basemap tiles, with consultation windows."""
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import cache, maps, state, ui
+from dashboard.i18n import t
+from dashboard.state import PageContext
+from data import codebook as cb
+
+
+def render(ctx: PageContext) -> None:
+    lang = ctx.lang
+    st.title(t("page.map", lang))
+    ui.open_web_banner(ctx)
+    ind_ids = list(cb.indicators())
+    state.url_choice("ind", ind_ids, ind_ids[0])
+    c1, c2 = st.columns([3, 2])
+    indicator = c1.selectbox(t("common.indicator", lang), ind_ids,
+                             format_func=lambda i: cb.indicator(i).label[lang], key="ind")
+    show_windows = c2.toggle(t("map.windows", lang), value=True, key="map_windows")
+    state.write_choice("ind", indicator, ind_ids[0])
+    ui.filters_caption(ctx)
+
+    table = cache.indicator_table(ctx.version, indicator, ("district",), ctx.filters)
+    try:
+        districts = cache.districts()
+    except Exception as exc:  # a broken imported boundary file must not take the page down
+        st.error(t("map.no_geo", lang, error=exc))
+        districts = None
+    if districts is not None:
+        windows = cache.directory(ctx.version, (), (), "", lang) if show_windows else None
+        deck = maps.district_map(districts, table, lang, windows=windows)
+        left, right = st.columns([4, 1])
+        with left:
+            st.pydeck_chart(deck, height=560, width="stretch")
+        with right:
+            st.html(maps.legend_html(table, lang, with_windows=show_windows))
+        if bool(districts["approximate"].any()):
+            st.caption(t("map.caption_approx", lang))
+        sources = sorted({str(s) for s in districts["source"].dropna()})
+        if sources:
+            st.caption(f"{t('common.source', lang)}: " + " / ".join(sources))
+    ui.marks_legend(lang)
+    st.subheader(t("common.table", lang))
+    ui.indicator_table_block(ctx, table, indicator, ("district",), key="dl_map")
+
+
+if __name__ == "__main__":
+    render(state.current_context())

@@ -1,0 +1,108 @@
+"""概要 — headline indicators as cards, who answered, and how current the data is."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import cache, charts, labels as lb, state, ui
+from dashboard.i18n import t
+from dashboard.state import PageContext
+from data import codebook as cb
+from queries import disclosure, export
+
+CARD_COLUMNS = 3
+PROFILE_DIMS = ("channel", "age_band", "district")
+
+
+def national_by_indicator(nat: pd.DataFrame) -> dict[str, pd.Series]:
+    """The national figure for the whole population of each indicator (no breakdown)."""
+    if nat is None or nat.empty:
+        return {}
+    whole = nat[nat["is_total"].astype(bool)] if "is_total" in nat else nat
+    return {str(r["indicator"]): r for _, r in whole.iterrows() if pd.notna(r.get("national_pct"))}
+
+
+def card(row: pd.Series, national: pd.Series | None, lang: str) -> None:
+    """One indicator: estimate, 95% interval, n, marks, and the national figure beside it."""
+    key = lb.status(row)
+    with st.container(border=True):
+        label = lb.indicator_short(row["indicator"], lang)
+        if key == lb.STATUS_SUPPRESSED:
+            st.metric(label, cb.mark_label("suppressed", lang), help=lb.indicator_label(row["indicator"], lang))
+            st.caption(t("overview.suppressed_card", lang, min_n=disclosure.min_n()))
+        else:
+            st.metric(label, lb.pct_text(row["estimate_pct"]), help=lb.indicator_label(row["indicator"], lang))
+            parts = [f"{t('common.interval', lang)} {lb.interval_text(row['ci_low_pct'], row['ci_high_pct'])}",
+                     f"n = {lb.int_text(row['n'])}"]
+            st.caption(" ・ ".join(parts))
+        marks = []
+        if key == lb.STATUS_LOW:
+            marks.append(f":orange-badge[{cb.mark_label('low_reliability', lang)}]")
+        if bool(row.get("open_web", False)):
+            marks.append(f":violet-badge[{cb.mark_label('open_web', lang)}]")
+        if national is not None:
+            year = national.get("national_year", national.get("year", ""))
+            marks.append(f":blue-badge[{t('overview.national_short', lang, value=f'{float(national['national_pct']):.1f}', year=year)}]")
+        else:
+            marks.append(f":gray-badge[{t('overview.national_missing', lang)}]")
+        st.markdown(" ".join(marks))
+
+
+def headline_table(head: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """All indicators in the download layout of queries.export, one block per indicator."""
+    parts = []
+    for _, row in head.iterrows():
+        one = export.labelled_table(pd.DataFrame([row]).drop(columns=["indicator"]).reset_index(drop=True),
+                                    row["indicator"], [], lang)
+        one.insert(0, t("common.indicator", lang), lb.indicator_label(row["indicator"], lang))
+        parts.append(one)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def render(ctx: PageContext) -> None:
+    lang = ctx.lang
+    st.title(t("page.overview", lang))
+    st.caption(t("app.subtitle", lang))
+    ui.open_web_banner(ctx)
+    ui.filters_caption(ctx)
+
+    st.header(t("overview.headline", lang))
+    head = cache.headline(ctx.version, ctx.filters)
+    nat = national_by_indicator(cache.national_comparison(ctx.version, ctx.filters, lang))
+    rows = list(head.iterrows())
+    for start in range(0, len(rows), CARD_COLUMNS):
+        cols = st.columns(CARD_COLUMNS)
+        for col, (_, row) in zip(cols, rows[start:start + CARD_COLUMNS]):
+            with col:
+                card(row, nat.get(str(row["indicator"])), lang)
+    ui.marks_legend(lang)
+    with st.expander(t("common.table", lang)):
+        ui.table_with_download(headline_table(head, lang), t("overview.headline", lang), ctx,
+                               key="dl_overview_headline")
+
+    st.header(t("overview.who", lang))
+    st.caption(t("overview.who_caption", lang))
+    profile = cache.respondent_profile(ctx.version, ctx.filters, lang)
+    cols = st.columns(len(PROFILE_DIMS))
+    for col, dim in zip(cols, PROFILE_DIMS):
+        part = profile[profile["dimension"] == dim]
+        with col:
+            if part.empty:
+                continue
+            st.altair_chart(charts.share_bars(part, lang, title=cb.dimension_label(dim, lang)), width="stretch")
+    with st.expander(t("common.table", lang)):
+        ui.table_with_download(cache.profile_display(profile, lang), t("overview.who", lang), ctx,
+                               key="dl_overview_profile")
+
+    st.header(t("common.data_as_of", lang))
+    log = cache.import_log(ctx.version)
+    if len(log):
+        built = pd.to_datetime(log["built_at"]).max()
+        st.write(f"{t('common.data_as_of', lang)}: {built:%Y-%m-%d %H:%M} UTC")
+        from dashboard.views.methods import import_log_table
+
+        st.dataframe(import_log_table(log, lang), hide_index=True, width="stretch")
+
+
+if __name__ == "__main__":
+    render(state.current_context())

@@ -1,0 +1,196 @@
+"""Chart builders: encodings, the look, and no suppressed/masked cell drawn as a value."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from dashboard import charts
+from data import codebook as cb
+
+
+def one_dim_table() -> pd.DataFrame:
+    """An indicator_table(by=[age_band]) as the contract lays it out: All, groups, 無回答."""
+    return pd.DataFrame({
+        "age_band": pd.array([None, 1, 2, 3, 9], dtype="Int64"),
+        "is_total": [True, False, False, False, False],
+        "n": pd.array([500, None, 120, 40, None], dtype="Int64"),
+        "n_eff": [450.0, None, 100.0, 22.0, None],
+        "estimate_pct": [20.0, None, 25.0, 15.0, None],
+        "ci_low_pct": [17.0, None, 18.0, 7.0, None],
+        "ci_high_pct": [23.0, None, 33.0, 29.0, None],
+        "reliability": ["ok", pd.NA, "ok", "low", pd.NA],
+        "suppressed": [False, True, False, False, True],
+        "difference": [pd.NA, pd.NA, "higher", "none", pd.NA],
+        "open_web": [False] * 5,
+    })
+
+
+def two_dim_table() -> pd.DataFrame:
+    return pd.DataFrame({
+        "age_band": pd.array([1, 1, 2, 2], dtype="Int64"),
+        "sex": pd.array([1, 2, 1, 2], dtype="Int64"),
+        "is_total": [False] * 4,
+        "n": pd.array([25, None, 30, 40], dtype="Int64"),
+        "n_eff": [25.0, None, 30.0, 40.0],
+        "estimate_pct": [10.0, None, 20.0, 30.0],
+        "ci_low_pct": [4.0, None, 10.0, 18.0],
+        "ci_high_pct": [24.0, None, 35.0, 44.0],
+        "reliability": ["low", pd.NA, "ok", "ok"],
+        "suppressed": [False, True, False, False],
+        "difference": ["none", pd.NA, "none", "higher"],
+        "open_web": [False] * 4,
+    })
+
+
+def layers_of(chart) -> list:
+    out = []
+    for layer in getattr(chart, "layer", []):
+        out.extend(layers_of(layer) if hasattr(layer, "layer") else [layer])
+    for part in getattr(chart, "concat", []) or getattr(chart, "hconcat", []) or []:
+        out.extend(layers_of(part))
+    return out
+
+
+def mark_type(layer) -> str:
+    mark = layer.mark
+    return mark if isinstance(mark, str) else mark.type
+
+
+def test_bars_plot_groups_on_y_with_interval_and_no_suppressed_value():
+    chart = charts.indicator_bars(one_dim_table(), "age_band", "ja", title="t")
+    assert isinstance(chart, alt.LayerChart)
+    spec = chart.to_dict()
+    assert spec["config"]["font"] == charts.FONT
+    assert spec["config"]["axis"]["labelAngle"] == 0
+    bars = [l for l in layers_of(chart) if mark_type(l) == "bar"][0]
+    assert bars.encoding.y.shorthand == "label0:N"           # long labels go on the y-axis
+    assert bars.encoding.x.shorthand == "estimate:Q"
+    plotted = list(bars.data["label0"])
+    assert plotted == ["20〜29歳", "30〜39歳"]               # 16〜19歳 and 無回答 are suppressed
+    assert cb.all_label("ja") not in plotted                   # the All row is the dotted rule
+    rule = [l for l in layers_of(chart) if mark_type(l) == "rule"][0]
+    assert rule.encoding.x.shorthand == "ci_low:Q" and rule.encoding.x2.shorthand == "ci_high:Q"
+    texts = [l for l in layers_of(chart) if mark_type(l) == "text"]
+    shown_text = [x for l in texts for x in l.data["note"]]
+    assert "秘匿" in shown_text and "参考値" in shown_text and "高い" in shown_text
+    # every category appears on the axis in the contract's order, suppressed ones too
+    assert bars.to_dict()["encoding"]["y"]["scale"]["domain"] == ["16〜19歳", "20〜29歳", "30〜39歳", "無回答"]
+
+
+def test_bars_status_colour_legend_explains_marks_in_english():
+    chart = charts.indicator_bars(one_dim_table(), "age_band", "en")
+    bars = [l for l in layers_of(chart) if mark_type(l) == "bar"][0]
+    assert bars.to_dict()["encoding"]["color"]["scale"]["domain"] == ["ordinary", "low reliability", "suppressed"]
+    low = bars.data[bars.data["status"] == "low"]
+    assert list(low["label0"]) == ["30-39"]
+
+
+def test_heatmap_and_small_multiples_leave_suppressed_cells_out_of_values():
+    heat = charts.indicator_heatmap(two_dim_table(), ["age_band", "sex"], "ja")
+    rects = [l for l in layers_of(heat) if mark_type(l) == "rect"]
+    coloured = [l for l in rects if getattr(l.encoding.color, "shorthand", None) == "estimate:Q"][0]
+    assert coloured.data["estimate"].notna().all()
+    assert len(coloured.data) == 3
+    grey = [l for l in rects if l is not coloured][0]
+    assert list(zip(grey.data["label0"], grey.data["label1"])) == [("16〜19歳", "女性")]
+    text = [l for l in layers_of(heat) if mark_type(l) == "text"][0]
+    assert set(text.data["cell_text"]) == {"10.0%*", "秘匿", "20.0%", "30.0%"}
+
+    multiples = charts.indicator_small_multiples(two_dim_table(), ["age_band", "sex"], "ja")
+    assert isinstance(multiples, alt.ConcatChart) and len(multiples.concat) == 2
+    bars = [l for l in layers_of(multiples) if mark_type(l) == "bar"]
+    assert sum(len(b.data) for b in bars) == 3
+
+
+def activity_long() -> pd.DataFrame:
+    """A queries.activity long table by month × field, margins included."""
+    months = pd.to_datetime(["2024-04-01", "2024-05-01"])
+    rows = []
+    for m in months:
+        for f, v, disp, mark in ((1, 12, "12", ""), (3, None, "<5", "small_count"), (4, None, "秘匿", "suppressed")):
+            rows.append({"month": m, "month_label": f"{m.year}年{m.month}月", "field": f,
+                         "field_label": cb.code_label("field", f, "ja"), "value": v, "display": disp,
+                         "mark": mark, "is_total": False})
+        rows.append({"month": m, "month_label": "", "field": None, "field_label": "全体", "value": 30,
+                     "display": "30", "mark": "", "is_total": True})
+    df = pd.DataFrame(rows)
+    df["value"] = df["value"].astype("Int64")
+    df["field"] = df["field"].astype("Int64")
+    return df
+
+
+def test_activity_lines_masked_cells_are_marks_not_values():
+    chart = charts.activity_lines(activity_long(), "ja", by="field", y_title="相談件数")
+    line = [l for l in layers_of(chart) if mark_type(l) == "line"][0]
+    assert line.encoding.x.shorthand == "month:T"
+    assert line.encoding.y.shorthand == "value_f:Q"
+    assert set(line.data["field_label"]) == {"高齢者"}
+    assert not line.data["is_total"].any()
+    small = [l for l in layers_of(chart) if mark_type(l) == "point"][0]
+    assert set(small.data["display"]) == {"<5", "秘匿"}
+    assert (small.data["zero"] == 0).all()
+
+
+def test_referral_heatmap_and_need_chart():
+    rows = []
+    labels = {"A": "市役所", "B": "社協"}
+    for f in "AB":
+        for to in "AB":
+            value, disp = ({("A", "B"): (7, "7"), ("B", "A"): (None, "<5")}.get((f, to), (0, "0")))
+            rows.append({"from": f, "from_label": labels[f], "to": to, "to_label": labels[to],
+                         "value": value, "display": disp, "mark": "", "is_total": False})
+    df = pd.DataFrame(rows)
+    df["value"] = df["value"].astype("Int64")
+    heat = charts.referral_heatmap(df, "ja")
+    rects = [l for l in layers_of(heat) if mark_type(l) == "rect"]
+    coloured = [l for l in rects if getattr(l.encoding.color, "shorthand", None) == "value_f:Q"][0]
+    assert list(coloured.data["display"]) == ["7"]
+    grey = [l for l in rects if l is not coloured][0]
+    assert list(grey.data["display"]) == ["<5"]
+
+    need = pd.DataFrame({
+        "district": pd.array([None, 1, 2], dtype="Int64"), "district_label": ["全体", "鶴岡", "藤島"],
+        "is_total": [True, False, False], "n": pd.array([300, 200, None], dtype="Int64"),
+        "estimate_pct": [20.0, 21.0, None], "ci_low_pct": [18.0, 18.0, None], "ci_high_pct": [22.0, 24.0, None],
+        "reliability": ["ok", "ok", pd.NA], "suppressed": [False, False, True],
+        "residents_est": pd.array([20000.0, 15000.0, None], dtype="Float64"),
+        "residents_low": pd.array([18000.0, 13000.0, None], dtype="Float64"),
+        "residents_high": pd.array([22000.0, 17000.0, None], dtype="Float64"),
+        "residents_display": ["20,000", "15,000", "秘匿"],
+        "consultations": pd.array([100, None, 96], dtype="Int64"),
+        "consultations_display": ["100", "<5", "96"],
+    })
+    chart = charts.need_chart(need, "ja")
+    assert isinstance(chart, alt.HConcatChart)
+    bars = [l for l in layers_of(chart) if mark_type(l) == "bar"]
+    residents, consultations = bars
+    assert list(residents.data["district_label"]) == ["鶴岡"]
+    assert list(consultations.data["district_label"]) == ["藤島"]
+
+
+def test_share_bars_and_national_dots():
+    shares = pd.DataFrame({"label": ["鶴岡", "鶴岡", "藤島", "藤島"],
+                           "series": ["回答者", "人口（16歳以上）"] * 2, "share_pct": [70.0, 75.0, 30.0, 25.0]})
+    chart = charts.share_bars(shares, "ja", title="地域")
+    spec = chart.to_dict()
+    assert spec["encoding"]["yOffset"]["field"] == "series"
+    assert spec["encoding"]["x"]["field"] == "share_pct"
+
+    nat = pd.DataFrame({"label": ["全体", "20〜29歳", "80歳以上"], "city_pct": [5.0, 8.0, None],
+                        "city_low": [4.0, 5.0, None], "city_high": [6.0, 12.0, None],
+                        "city_status": ["ok", "low", "suppressed"], "national_pct": [4.8, 7.1, None]})
+    dots = charts.national_dots(nat, "ja")
+    circles = [l for l in layers_of(dots) if mark_type(l) == "circle"][0]
+    assert list(circles.data["label"]) == ["全体", "20〜29歳"]
+    diamonds = [l for l in layers_of(dots) if mark_type(l) == "point"][0]
+    assert list(diamonds.data["national_pct"]) == [4.8, 7.1]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_all_builders_serialise(lang):
+    for chart in (charts.indicator_bars(one_dim_table(), "age_band", lang),
+                  charts.indicator_heatmap(two_dim_table(), ["age_band", "sex"], lang),
+                  charts.activity_bars(activity_long(), "month", lang, by="field")):
+        spec = chart.to_dict()
+        assert spec["config"]["font"] == charts.FONT
