@@ -429,11 +429,12 @@ def district_need(con: duckdb.DuckDBPyConnection, filters=None,
     residents_est, residents_low, residents_high, residents_display, consultations (Int64, masked),
     consultations_display, consultations_mark, rate_per_1000, rate_display.
     """
-    from queries.filters import Filters
     from queries.indicators import indicator_table
 
     _check_lang(lang)
-    filters = filters if filters is not None else Filters()
+    if filters is None:
+        from queries.filters import Filters
+        filters = Filters()
     est = indicator_table(con, "lonely_sometimes_plus", by=["district"], filters=filters)
     est = est[est["district"].isna() | (est["district"] != codebook.missing_code())].copy()
     est["district"] = est["district"].astype("Int64")
