@@ -233,11 +233,11 @@ def determined(state: np.ndarray, lines: list[_Line]) -> np.ndarray:
     if not rows:
         return np.array([], dtype=np.int64)
     a = np.vstack(rows)
-    _, s, vh = np.linalg.svd(a, full_matrices=True)
+    # e_k lies in the row space of A exactly when its projection onto that space has length 1.
+    _, s, vh = np.linalg.svd(a, full_matrices=False)
     rank = int((s > 1e-9 * max(1.0, s.max(initial=0.0))).sum())
-    null = vh[rank:]
-    free = np.linalg.norm(null, axis=0) > 1e-9 if null.size else np.zeros(unknown.size, bool)
-    return unknown[~free]
+    leverage = (vh[:rank] ** 2).sum(axis=0)
+    return unknown[leverage > 1 - 1e-9]
 
 
 def _apply_linear_audit(values, state, lines) -> bool:
