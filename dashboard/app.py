@@ -41,7 +41,7 @@ def pages(lang: str) -> list[st.Page]:
 
 
 def main() -> None:
-    st.set_page_config(page_title=t("app.title", "ja"), page_icon=":material/diversity_3:",
+    st.set_page_config(page_title=t("app.title", "ja"), page_icon=str(Path(__file__).resolve().parent / "static" / "icon.png"),
                        layout="wide", initial_sidebar_state="expanded")
     st.html(ui.PRINT_CSS)
 
@@ -59,7 +59,7 @@ def main() -> None:
         st.stop()
 
     state.seed_from_url(waves)
-    st.sidebar.title(t("app.title", state.session_language()))
+    st.sidebar.markdown(f"### {t('app.title', state.session_language())}")
     lang = state.language_switch()
     filters = state.filter_widgets(waves, lang)
     ui.encoding_choice(lang)

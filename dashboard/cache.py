@@ -48,6 +48,72 @@ def national_comparison(version: DbVersion, filters: Filters, lang: str) -> pd.D
     return national.national_comparison(connection(version), filters, lang)
 
 
+CHANNEL_CODES = {"random": [1], "open": [2], "all": [1, 2]}
+
+
+@st.cache_data(show_spinner=False, max_entries=MAX)
+def respondent_profile(version: DbVersion, filters: Filters, lang: str) -> pd.DataFrame:
+    """Who answered the wave in view, beside the population: the plot data of charts.share_bars
+    (dimension, label, series, share_pct, count)."""
+    from dashboard import labels as lb
+    from dashboard.i18n import t
+
+    con = connection(version)
+    wave = filters.wave if filters.wave is not None else indicators.latest_wave(con)
+    if wave is None:
+        return pd.DataFrame(columns=["dimension", "code", "label", "series", "share_pct", "count"])
+    raw = runner.run(con, "respondent_profile", wave=int(wave), channels=CHANNEL_CODES[filters.channel])
+    rows = []
+    for _, r in raw.iterrows():
+        label = lb.dim_value_label(r["dimension"], 9 if pd.isna(r["code"]) else int(r["code"]), lang)
+        rows.append({"dimension": r["dimension"], "code": r["code"], "label": label,
+                     "series": t("overview.respondents", lang), "share_pct": float(r["respondents_pct"]),
+                     "count": int(r["respondents"])})
+        if r["dimension"] != "channel" and not pd.isna(r["population"]):
+            rows.append({"dimension": r["dimension"], "code": r["code"], "label": label,
+                         "series": t("overview.population", lang), "share_pct": float(r["population_pct"]),
+                         "count": int(r["population"])})
+    return pd.DataFrame(rows)
+
+
+def profile_display(profile: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The profile as a table: group, series, count, share (one decimal)."""
+    from dashboard.i18n import t
+    from data import codebook as cb
+
+    out = pd.DataFrame({
+        t("overview.group", lang): [cb.dimension_label(d, lang) for d in profile["dimension"]],
+        t("overview.series", lang): profile["label"],
+        "": profile["series"],
+        t("overview.count", lang): profile["count"],
+        t("overview.share", lang): profile["share_pct"].round(1),
+    })
+    return out.rename(columns={"": t("overview.series", lang) + " "})
+
+
+def national_display(nat: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The comparison as a table: what, city estimate and interval, national figure, year, source."""
+    from dashboard import labels as lb
+    from dashboard.i18n import t
+
+    city = t("common.city", lang)
+    out = pd.DataFrame({
+        t("common.indicator", lang): [lb.indicator_short(i, lang) for i in nat["indicator"]],
+        t("overview.group", lang): nat["label"],
+        f"{city} {t('common.estimate', lang)}": [
+            cb_mark if bool(s) else lb.pct_text(e)
+            for e, s, cb_mark in zip(nat["estimate_pct"], nat["suppressed"],
+                                     [lb.status_label("suppressed", lang)] * len(nat))],
+        f"{city} {t('common.interval', lang)}": [lb.interval_text(lo, hi) for lo, hi in
+                                                  zip(nat["ci_low_pct"], nat["ci_high_pct"])],
+        t("common.national", lang): [lb.pct_text(v) for v in nat["national_pct"]],
+    })
+    for col, key in (("national_year", "dimension_year"), ("source", "common.source")):
+        if col in nat:
+            out[t(key, lang) if key.startswith("common") else ("年" if lang == "ja" else "Year")] = nat[col]
+    return out
+
+
 # ---- activity -----------------------------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -103,7 +169,8 @@ def directory_display(table: pd.DataFrame, lang: str) -> pd.DataFrame:
         "url": cb.column_label("organisations", "url", lang),
     }
     present = [c for c in cols if c in table.columns]
-    return table[present].rename(columns=cols).reset_index(drop=True)
+    out = table[present].astype("string").fillna("")
+    return out.rename(columns=cols).reset_index(drop=True)
 
 
 # ---- geography ----------------------------------------------------------------------------------

@@ -19,6 +19,8 @@ from data import codebook as cb
 FONT = "BIZ UDPGothic"
 # Okabe & Ito (2008), colour-blind-safe qualitative palette.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+# A ninth series (e.g. the field その他) takes grey rather than repeating a colour.
+CATEGORICAL = [*OKABE_ITO, "#999999"]
 BLUE = "#0072B2"
 PALE_BLUE = "#9CC8E6"
 GREY = "#BBBBBB"
@@ -43,6 +45,20 @@ def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 
 
 # ---- survey indicators -------------------------------------------------------------------------
+
+def _dark_threshold(values: pd.Series) -> float:
+    """Cells above this value are dark on the reversed viridis ramp: their text goes white."""
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    if v.empty:
+        return float("inf")
+    return float(v.min() + 0.55 * (v.max() - v.min()))
+
+
+def _horizontal_y_title(title: str) -> alt.Axis:
+    """A y-axis whose title reads horizontally above the labels (Japanese is not rotated)."""
+    return alt.Axis(title=title, titleAngle=0, titleAlign="right", titleAnchor="end", titleY=-6,
+                    titleX=0, titleBaseline="bottom")
+
 
 def indicator_frame(table: pd.DataFrame, dims: Sequence[str], lang: str) -> pd.DataFrame:
     """The plot data of an indicator table: one row per group with labels and marks."""
@@ -100,8 +116,7 @@ def _bars(frame: pd.DataFrame, dim: str, label_col: str, lang: str, x_max: float
           total: float | None, title: str | alt.TitleParams | None = None) -> alt.LayerChart:
     """Horizontal bars with interval whiskers and text marks; categories on the y-axis."""
     order = list(dict.fromkeys(frame[label_col]))
-    y = alt.Y(f"{label_col}:N", sort=order, title=cb.dimension_label(dim, lang),
-              scale=alt.Scale(domain=order))
+    y = alt.Y(f"{label_col}:N", sort=order, title=None, scale=alt.Scale(domain=order))
     x_scale = alt.Scale(domain=[0, x_max], nice=False)
     x_title = f"{t('common.estimate', lang)}（%）" if lang == "ja" else f"{t('common.estimate', lang)} (%)"
     values = frame[frame["estimate"].notna()]
@@ -174,7 +189,7 @@ def indicator_heatmap(table: pd.DataFrame, dims: Sequence[str], lang: str) -> al
                                                       frame["estimate_text"] + "*")
     y_order = list(dict.fromkeys(frame["label0"]))
     x_order = list(dict.fromkeys(frame["label1"]))
-    y = alt.Y("label0:N", sort=y_order, title=cb.dimension_label(d1, lang))
+    y = alt.Y("label0:N", sort=y_order, axis=_horizontal_y_title(cb.dimension_label(d1, lang)))
     x = alt.X("label1:N", sort=x_order, title=cb.dimension_label(d2, lang), axis=alt.Axis(orient="top"))
     tip = _tooltip(lang, [("label0:N", cb.dimension_label(d1, lang)), ("label1:N", cb.dimension_label(d2, lang))])
     values = frame[frame["estimate"].notna()]
@@ -187,9 +202,10 @@ def indicator_heatmap(table: pd.DataFrame, dims: Sequence[str], lang: str) -> al
         tooltip=tip,
     )
     grey = alt.Chart(hidden).mark_rect(color="#E0E0E0", stroke="white").encode(x=x, y=y, tooltip=tip)
+    mid = _dark_threshold(values["estimate"])
     text = alt.Chart(frame).mark_text(fontSize=12).encode(
         x=x, y=y, text="cell_text:N",
-        color=alt.condition("datum.estimate > 0 && datum.status == 'ok'", alt.value("white"), alt.value("black")),
+        color=alt.condition(f"datum.estimate > {mid} && datum.status == 'ok'", alt.value("white"), alt.value("black")),
     )
     chart = alt.layer(grey, cells, text).properties(
         height=max(80, 32 * len(y_order)), width=max(240, 90 * len(x_order)))
@@ -253,7 +269,7 @@ def national_dots(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
     city = values.assign(series=city_name)
     x_title = f"{t('common.estimate', lang)}（%）" if lang == "ja" else f"{t('common.estimate', lang)} (%)"
     whisk = alt.Chart(city).mark_rule(color=BLUE, strokeWidth=2).encode(
-        y=y, x=alt.X("city_low:Q", scale=x_scale, title=x_title), x2="city_high:Q")
+        y=y, x=alt.X("city_low:Q", scale=x_scale, title=x_title, axis=alt.Axis(tickCount=8)), x2="city_high:Q")
     dots = alt.Chart(city).mark_circle(size=110).encode(
         y=y, x=alt.X("city_pct:Q", scale=x_scale),
         color=alt.Color("series:N", scale=series_scale, title=None),
@@ -298,7 +314,7 @@ def activity_lines(frame: pd.DataFrame, lang: str, by: str | None = None, y_titl
     if colour_field:
         groups = list(dict.fromkeys(data[colour_field]))
         colour_enc = alt.Color(f"{colour_field}:N", title=None, sort=groups,
-                               scale=alt.Scale(domain=groups, range=OKABE_ITO))
+                               scale=alt.Scale(domain=groups, range=CATEGORICAL))
     else:
         colour_enc = alt.value(BLUE)
     tip = [alt.Tooltip("month_label:N", title=x_title), alt.Tooltip("display:N", title=y_title)]
@@ -327,7 +343,7 @@ def activity_bars(frame: pd.DataFrame, row: str, lang: str, by: str | None = Non
         groups = list(dict.fromkeys(data[f"{by}_label"]))
         enc["yOffset"] = alt.YOffset(f"{by}_label:N", sort=groups)
         tip.insert(1, alt.Tooltip(f"{by}_label:N", title=t("activity.by", lang)))
-    colour = (alt.Color(f"{by}_label:N", title=None, sort=groups, scale=alt.Scale(domain=groups, range=OKABE_ITO))
+    colour = (alt.Color(f"{by}_label:N", title=None, sort=groups, scale=alt.Scale(domain=groups, range=CATEGORICAL))
               if by else alt.value(BLUE))
     values = data[data["value_f"].notna()]
     masked = data[data["value_f"].isna() & (data["display"] != "")].assign(zero=0.0)
@@ -345,7 +361,7 @@ def referral_heatmap(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
     data = _cells(frame)
     rows = list(dict.fromkeys(data["from_label"]))
     cols = list(dict.fromkeys(data["to_label"]))
-    y = alt.Y("from_label:N", sort=rows, title=t("activity.from", lang))
+    y = alt.Y("from_label:N", sort=rows, axis=_horizontal_y_title(t("activity.from", lang)))
     x = alt.X("to_label:N", sort=cols, title=t("activity.to", lang),
               axis=alt.Axis(orient="top", labelAngle=0, labelLimit=90))
     tip = [alt.Tooltip("from_label:N", title=t("activity.from", lang)),
@@ -359,9 +375,10 @@ def referral_heatmap(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
                         scale=alt.Scale(scheme=SEQUENTIAL_SCHEME, reverse=True)))
     grey = alt.Chart(masked).mark_rect(color="#E0E0E0", stroke="white").encode(x=x, y=y, tooltip=tip)
     labelled = pd.concat([values, masked])
+    mid = _dark_threshold(values["value_f"])
     text = alt.Chart(labelled).mark_text(fontSize=11).encode(
         x=x, y=y, text="display:N",
-        color=alt.condition("datum.value_f > 0", alt.value("white"), alt.value("black")))
+        color=alt.condition(f"datum.value_f > {mid}", alt.value("white"), alt.value("black")))
     return themed(alt.layer(grey, cells, text).properties(
         height=max(120, 30 * len(rows)), width=max(300, 90 * len(cols))))
 

@@ -98,7 +98,7 @@ def window_points(orgs: pd.DataFrame, lang: str) -> pd.DataFrame:
 def view_state(districts) -> pdk.ViewState:
     minx, miny, maxx, maxy = districts.to_crs(4326).total_bounds if districts.crs is not None \
         else districts.total_bounds
-    return pdk.ViewState(latitude=(miny + maxy) / 2, longitude=(minx + maxx) / 2, zoom=8.6, pitch=0)
+    return pdk.ViewState(latitude=(miny + maxy) / 2, longitude=(minx + maxx) / 2, zoom=9.0, pitch=0)
 
 
 def district_map(districts, table: pd.DataFrame, lang: str,
@@ -176,7 +176,7 @@ def _label_position(geometry: dict) -> list[float]:
     return [p.x, p.y]
 
 
-def legend_stops(table: pd.DataFrame, steps: int = 5) -> list[tuple[str, str]]:
+def legend_stops(table: pd.DataFrame, steps: int = 3) -> list[tuple[str, str]]:
     """(value text, CSS colour) pairs for a legend of the ramp over the shown estimates."""
     rows = table[~table["is_total"].astype(bool)] if "is_total" in table else table
     vmin, vmax = value_range(rows)

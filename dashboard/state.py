@@ -25,6 +25,7 @@ LANG_KEY = "lang"
 SEEDED_KEY = "_seeded_from_url"
 CONTEXT_KEY = "_page_context"
 CHANNELS = ("random", "open", "all")
+LATEST = 0  # the wave selectbox's option for "the latest wave" (None would read as no selection)
 # Widget key of each global filter; the URL key is the Filters field name.
 CODE_FILTERS = ("age_band", "sex", "district", "household")
 GLOBAL_URL_KEYS = ("wave", "channel", *CODE_FILTERS, LANG_KEY)
@@ -84,7 +85,7 @@ def seed_from_url(waves: Sequence[int]) -> None:
     params = url_params()
     filters = Filters.from_query_params(params)
     st.session_state[LANG_KEY] = i18n.normalise_lang(params.get(LANG_KEY))
-    st.session_state[widget_key("wave")] = filters.wave if filters.wave in waves else None
+    st.session_state[widget_key("wave")] = filters.wave if filters.wave in waves else LATEST
     st.session_state[widget_key("channel")] = filters.channel
     for dim in CODE_FILTERS:
         allowed = set(filter_codes(dim))
@@ -95,7 +96,7 @@ def seed_from_url(waves: Sequence[int]) -> None:
 def reset_filters() -> None:
     """Button callback: every global filter back to its default (the language stays)."""
     default = Filters()
-    st.session_state[widget_key("wave")] = None
+    st.session_state[widget_key("wave")] = LATEST
     st.session_state[widget_key("channel")] = default.channel
     for dim in CODE_FILTERS:
         st.session_state[widget_key(dim)] = []
@@ -127,14 +128,14 @@ def filter_widgets(waves: Sequence[int], lang: str) -> Filters:
     sb.subheader(t("sidebar.filters", lang))
     latest = max(waves) if waves else None
 
-    def wave_label(w: int | None) -> str:
-        if w is None:
+    def wave_label(w: int) -> str:
+        if w == LATEST:
             return t("filter.wave.latest", lang, wave=latest) if latest else t("filter.wave.none", lang)
         return f"{w}年" if lang == "ja" else str(w)
 
     wave = sb.selectbox(
         cb.dimension_label("wave", lang),
-        options=[None, *sorted(waves, reverse=True)],
+        options=[LATEST, *sorted(waves, reverse=True)],
         format_func=wave_label,
         key=widget_key("wave"),
     )
@@ -156,7 +157,7 @@ def filter_widgets(waves: Sequence[int], lang: str) -> Filters:
         chosen[dim] = tuple(sorted(int(v) for v in values))
     sb.button(t("sidebar.reset", lang), on_click=reset_filters, key="reset_filters")
     sb.caption(t("sidebar.url_note", lang))
-    return Filters(wave=wave, channel=channel, **chosen)
+    return Filters(wave=None if wave == LATEST else int(wave), channel=channel, **chosen)
 
 
 def sync_url(updates: Mapping[str, str | None]) -> None:

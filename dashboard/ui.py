@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
+from dashboard import downloads
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
@@ -21,6 +23,8 @@ PRINT_CSS = """
   [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
   [data-testid="stDecoration"], [data-testid="stSidebarCollapsedControl"],
   [data-testid="stDownloadButton"], [data-testid="stElementToolbar"],
+  [data-testid="stTextInput"], [data-testid="stMultiSelect"], [data-testid="stSelectbox"],
+  [data-testid="stCheckbox"], [data-testid="stRadio"], [data-testid="stButtonGroup"],
   .tsg-no-print { display: none !important; }
   [data-testid="stMain"] { margin-left: 0 !important; }
   .block-container { padding: 0 !important; max-width: 100% !important; }
@@ -80,14 +84,12 @@ def _cp932_warning(warnings: Sequence[str], lang: str) -> None:
         st.warning(t("download.cp932_warn", lang, chars="、".join(str(w) for w in warnings)))
 
 
-def download_frame(df: pd.DataFrame, what: str, ctx: PageContext, key: str) -> None:
-    """A CSV download of DF (already labelled and masked by the query layer)."""
-    data, warnings = export.csv_bytes(df, encoding=current_encoding())
-    _cp932_warning(warnings, ctx.lang)
+def _download_button(payload: downloads.Download, lang: str, key: str) -> None:
+    _cp932_warning(payload.warnings, lang)
     st.download_button(
-        t("download.csv", ctx.lang),
-        data=data,
-        file_name=export.file_name(what, ctx.filters, ctx.lang),
+        t("download.csv", lang),
+        data=payload.data,
+        file_name=payload.file_name,
         mime="text/csv",
         key=key,
         icon=":material/download:",
@@ -95,8 +97,13 @@ def download_frame(df: pd.DataFrame, what: str, ctx: PageContext, key: str) -> N
     )
 
 
-def table_with_download(df: pd.DataFrame, what: str, ctx: PageContext, key: str,
-                        expanded: bool = True) -> None:
+def download_frame(df: pd.DataFrame, what: str, ctx: PageContext, key: str) -> None:
+    """A CSV download of DF (already labelled and masked by the query layer)."""
+    payload = downloads.frame_csv(df, what, ctx.filters, ctx.lang, current_encoding())
+    _download_button(payload, ctx.lang, key)
+
+
+def table_with_download(df: pd.DataFrame, what: str, ctx: PageContext, key: str) -> None:
     """The table beneath a chart, and its CSV download."""
     st.dataframe(df, hide_index=True, width="stretch")
     download_frame(df, what, ctx, key)
@@ -106,21 +113,17 @@ def indicator_table_block(ctx: PageContext, table: pd.DataFrame, indicator: str,
                           key: str) -> None:
     """The labelled indicator table and its download, byte-identical to
     `python -m queries table INDICATOR --by ... --lang LANG` for this view."""
-    shown = export.labelled_table(table, indicator, list(by), ctx.lang)
-    st.dataframe(shown, hide_index=True, width="stretch")
-    encoding = current_encoding()
-    data = export.indicator_csv(ctx.con, indicator, list(by), ctx.filters, lang=ctx.lang, encoding=encoding)
-    if encoding == "cp932":
-        _cp932_warning(export.csv_bytes(shown, encoding="cp932")[1], ctx.lang)
-    what = cb.indicator(indicator).short[ctx.lang]
-    if by:
-        what += "_" + "×".join(cb.dimension_label(d, ctx.lang) for d in by)
-    st.download_button(
-        t("download.csv", ctx.lang),
-        data=data,
-        file_name=export.file_name(what, ctx.filters, ctx.lang),
-        mime="text/csv",
-        key=key,
-        icon=":material/download:",
-        on_click="ignore",
-    )
+    st.dataframe(export.labelled_table(table, indicator, list(by), ctx.lang), hide_index=True, width="stretch")
+    payload = downloads.indicator_csv(ctx.con, indicator, by, ctx.filters, ctx.lang, current_encoding(),
+                                      table=table)
+    _download_button(payload, ctx.lang, key)
+
+
+def chart(chart_obj, stretch: bool = True) -> None:
+    """An Altair chart with the dashboard's own theme (charts.themed), not Streamlit's, which
+    would override the font and the heights the builders set."""
+    # Streamlit's default autosize "fit" squeezes the plot into a fixed box; fit-x keeps the
+    # heights the builders chose (one band per category) and only fits the width.
+    autosize = alt.AutoSizeParams(type="fit-x" if stretch else "pad", contains="padding")
+    st.altair_chart(chart_obj.properties(autosize=autosize), width="stretch" if stretch else "content",
+                    theme=None)

@@ -30,7 +30,7 @@ def controls(ctx: PageContext) -> tuple[str, str, tuple[int, ...]]:
     lang = ctx.lang
     years = cache.fiscal_years(ctx.version)
     state.url_choice("measure", list(qa.MEASURES), qa.MEASURES[0])
-    state.url_choice("act_by", list(BREAKDOWNS), "field")
+    state.url_choice("act_by", list(BREAKDOWNS), NONE)
     if "act_fy" not in st.session_state:
         raw = st.query_params.get("act_fy", "")
         st.session_state["act_fy"] = [int(x) for x in raw.split(",") if x.isdigit() and int(x) in years]
@@ -43,7 +43,7 @@ def controls(ctx: PageContext) -> tuple[str, str, tuple[int, ...]]:
                             format_func=lambda y: qa.fiscal_year_label(y, lang),
                             placeholder=t("activity.all_years", lang))
     state.write_choice("measure", measure, qa.MEASURES[0])
-    state.write_choice("act_by", by, "field")
+    state.write_choice("act_by", by, NONE)
     state.sync_url({"act_fy": ",".join(map(str, sorted(fiscal))) or None})
     return measure, by, tuple(sorted(fiscal))
 
@@ -62,17 +62,16 @@ def render(ctx: PageContext) -> None:
 
     st.subheader(t("activity.monthly", lang) if measure == "consultations" else f"{y_title}（{t('activity.month', lang)}）")
     monthly = cache.activity_by_month(ctx.version, measure, by_arg, act, lang)
-    st.altair_chart(charts.activity_lines(monthly, lang, by=by_arg, y_title=y_title), width="stretch")
+    ui.chart(charts.activity_lines(monthly, lang, by=by_arg, y_title=y_title))
     with st.expander(t("common.table", lang)):
-        wide = qa.as_wide(monthly, lang)
+        wide = headed(qa.as_wide(monthly, lang), t("activity.month", lang))
         ui.table_with_download(wide, f"{y_title}_{t('activity.month', lang)}_{by_label(by, lang)}", ctx,
                                key="dl_act_month")
 
     st.subheader(t("activity.fiscal", lang) if measure == "consultations" else f"{y_title}（{t('activity.fiscal_year', lang)}）")
     yearly = cache.activity_by_fiscal_year(ctx.version, measure, by_arg, act, lang)
-    st.altair_chart(charts.activity_bars(yearly, "fiscal_year", lang, by=by_arg, value_title=y_title),
-                    width="stretch")
-    ui.table_with_download(qa.as_wide(yearly, lang),
+    ui.chart(charts.activity_bars(yearly, "fiscal_year", lang, by=by_arg, value_title=y_title))
+    ui.table_with_download(headed(qa.as_wide(yearly, lang), t("activity.fiscal_year", lang)),
                            f"{y_title}_{t('activity.fiscal_year', lang)}_{by_label(by, lang)}", ctx,
                            key="dl_act_fy")
 
@@ -84,22 +83,28 @@ def render(ctx: PageContext) -> None:
     ) or "org_type"
     state.write_choice("ref_level", level, "org_type")
     matrix = cache.referral_matrix(ctx.version, level, ActivityFilters(fiscal_years=fiscal), lang)
-    st.altair_chart(charts.referral_heatmap(matrix, lang), width="content")
-    ui.table_with_download(qa.as_wide(matrix, lang), f"{t('activity.referrals', lang)}", ctx,
+    ui.chart(charts.referral_heatmap(matrix, lang), stretch=False)
+    ui.table_with_download(headed(qa.as_wide(matrix, lang), f"{t('activity.from', lang)} ＼ {t('activity.to', lang)}"),
+                           t("activity.referrals", lang), ctx,
                            key="dl_act_ref")
 
     st.subheader(t("activity.need", lang))
     st.caption(t("activity.need_caption", lang))
     ui.open_web_banner(ctx)
     need = cache.district_need(ctx.version, ctx.filters, act, lang)
-    st.altair_chart(charts.need_chart(need, lang), width="content")
+    ui.chart(charts.need_chart(need, lang), stretch=False)
     ui.marks_legend(lang)
     ui.table_with_download(need_table(need, lang), t("activity.need", lang), ctx, key="dl_act_need")
 
     st.subheader(t("activity.members", lang))
     members = cache.members(ctx.version, lang)
-    ui.table_with_download(qa.as_wide(members, lang),
+    ui.table_with_download(headed(qa.as_wide(members, lang), cb.value_set_label("org_type", lang)),
                            t("activity.members", lang), ctx, key="dl_act_members")
+
+
+def headed(wide, first: str):
+    """A wide table of queries.activity.as_wide with a readable header on its label column."""
+    return wide.rename(columns={wide.columns[0]: first})
 
 
 def need_table(need, lang: str):

@@ -64,7 +64,7 @@ def render(ctx: PageContext) -> None:
         chart = charts.indicator_heatmap(table, by, lang).properties(title=title)
     else:
         chart = charts.indicator_small_multiples(table, by, lang).properties(title=title)
-    st.altair_chart(chart, width="stretch" if len(by) == 1 else "content")
+    ui.chart(chart, stretch=len(by) == 1)
     ui.marks_legend(lang)
     st.subheader(t("common.table", lang))
     ui.indicator_table_block(ctx, table, indicator, by, key="dl_breakdown")

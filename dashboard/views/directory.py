@@ -51,9 +51,11 @@ def entry_html(row: pd.Series, lang: str) -> str:
     for col in ("phone", "hours", "address", "url"):
         if col in row and esc(row.get(col)):
             lines.append(f"<div>{html.escape(cb.column_label('organisations', col, lang))}: {esc(row.get(col))}</div>")
-    for col in ("fields_label", "districts_label", "org_type_label"):
+    for col, label in (("fields_label", cb.column_label("organisations", "fields", lang)),
+                       ("districts_label", cb.column_label("organisations", "districts", lang)),
+                       ("org_type_label", cb.value_set_label("org_type", lang))):
         if col in row and esc(row.get(col)):
-            lines.append(f"<div style='color:#444;font-size:0.9em'>{esc(row.get(col))}</div>")
+            lines.append(f"<div style='color:#444;font-size:0.9em'>{html.escape(label)}: {esc(row.get(col))}</div>")
     lines.append("</div>")
     return "".join(lines)
 

@@ -31,7 +31,7 @@ def render(ctx: PageContext) -> None:
     if districts is not None:
         windows = cache.directory(ctx.version, (), (), "", lang) if show_windows else None
         deck = maps.district_map(districts, table, lang, windows=windows)
-        left, right = st.columns([4, 1])
+        left, right = st.columns([3, 1])
         with left:
             st.pydeck_chart(deck, height=560, width="stretch")
         with right:

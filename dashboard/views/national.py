@@ -32,7 +32,7 @@ def render(ctx: PageContext) -> None:
     if nat.empty:
         st.info(t("national.none", lang))
         return
-    st.altair_chart(charts.national_dots(comparison_frame(nat, lang), lang), width="stretch")
+    ui.chart(charts.national_dots(comparison_frame(nat, lang), lang))
     ui.marks_legend(lang)
     st.subheader(t("common.table", lang))
     ui.table_with_download(cache.national_display(nat, lang), t("page.national", lang), ctx,

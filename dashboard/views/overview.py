@@ -34,7 +34,7 @@ def card(row: pd.Series, national: pd.Series | None, lang: str) -> None:
             st.metric(label, lb.pct_text(row["estimate_pct"]), help=lb.indicator_label(row["indicator"], lang))
             parts = [f"{t('common.interval', lang)} {lb.interval_text(row['ci_low_pct'], row['ci_high_pct'])}",
                      f"n = {lb.int_text(row['n'])}"]
-            st.caption(" ・ ".join(parts))
+            st.caption("  \n".join(parts))
         marks = []
         if key == lb.STATUS_LOW:
             marks.append(f":orange-badge[{cb.mark_label('low_reliability', lang)}]")
@@ -42,7 +42,8 @@ def card(row: pd.Series, national: pd.Series | None, lang: str) -> None:
             marks.append(f":violet-badge[{cb.mark_label('open_web', lang)}]")
         if national is not None:
             year = national.get("national_year", national.get("year", ""))
-            marks.append(f":blue-badge[{t('overview.national_short', lang, value=f'{float(national['national_pct']):.1f}', year=year)}]")
+            value = f"{float(national['national_pct']):.1f}"
+            marks.append(f":blue-badge[{t('overview.national_short', lang, value=value, year=year)}]")
         else:
             marks.append(f":gray-badge[{t('overview.national_missing', lang)}]")
         st.markdown(" ".join(marks))
@@ -89,7 +90,7 @@ def render(ctx: PageContext) -> None:
         with col:
             if part.empty:
                 continue
-            st.altair_chart(charts.share_bars(part, lang, title=cb.dimension_label(dim, lang)), width="stretch")
+            ui.chart(charts.share_bars(part, lang, title=cb.dimension_label(dim, lang)))
     with st.expander(t("common.table", lang)):
         ui.table_with_download(cache.profile_display(profile, lang), t("overview.who", lang), ctx,
                                key="dl_overview_profile")

@@ -1,0 +1,46 @@
+"""CSV downloads of the dashboard: bytes, file name and encoding warnings (no Streamlit).
+
+The bytes come from queries.export: indicator tables through indicator_csv (byte-identical to
+`python -m queries table ...`), other tables through csv_bytes (formula cells neutralised).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from data import codebook as cb
+from queries import export
+from queries.filters import Filters
+
+
+@dataclass(frozen=True)
+class Download:
+    data: bytes
+    file_name: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def indicator_what(indicator: str, by: Sequence[str], lang: str) -> str:
+    """The 'what' of an indicator table's file name: the indicator, then its breakdown."""
+    what = cb.indicator(indicator).short[lang]
+    if by:
+        what += "_" + "×".join(cb.dimension_label(d, lang) for d in by)
+    return what
+
+
+def indicator_csv(con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence[str], filters: Filters,
+                  lang: str, encoding: str = "utf-8-sig", table: pd.DataFrame | None = None) -> Download:
+    """The download of an indicator table; with cp932, the characters it could not encode."""
+    data = export.indicator_csv(con, indicator, list(by), filters, lang=lang, encoding=encoding)
+    warnings: list[str] = []
+    if encoding == "cp932" and table is not None:
+        warnings = export.csv_bytes(export.labelled_table(table, indicator, list(by), lang), encoding="cp932")[1]
+    return Download(data, export.file_name(indicator_what(indicator, by, lang), filters, lang), list(warnings))
+
+
+def frame_csv(df: pd.DataFrame, what: str, filters: Filters, lang: str, encoding: str = "utf-8-sig") -> Download:
+    data, warnings = export.csv_bytes(df, encoding=encoding)
+    return Download(data, export.file_name(what, filters, lang), list(warnings))

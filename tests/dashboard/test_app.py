@@ -1,0 +1,150 @@
+"""The dashboard run headless with streamlit.testing (AppTest) on the demo database."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.app import PAGES
+from dashboard.i18n import t
+from queries import indicators
+from queries.filters import Filters
+
+from .conftest import APP
+
+TIMEOUT = 120
+PAGE_FILES = [f"views/{file}" for file, *_ in PAGES]
+
+
+def run_app(query_params: dict | None = None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    if query_params:
+        at.query_params.update(query_params)
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Every piece of text the run put on the page."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "warning", "info", "error", "metric"):
+        for el in getattr(at, kind):
+            parts.append(str(getattr(el, "value", "")))
+            parts.append(str(getattr(el, "label", "")))
+    return "\n".join(parts)
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, "\n".join(str(e.value) for e in at.exception)
+
+
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_every_page_renders_with_the_demo_banner(app_env, page):
+    at = run_app(page=page)
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    assert any(w.value == t("banner.demo", "ja") for w in at.warning)
+    file = page.removeprefix("views/")
+    title_key = next(title for f, title, *_ in PAGES if f == file)
+    assert at.title[0].value == t(title_key, "ja")
+
+
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_every_page_renders_in_english(app_env, page):
+    at = run_app({"lang": "en"}, page=page)
+    no_exception(at)
+    assert any(w.value == t("banner.demo", "en") for w in at.warning)
+    file = page.removeprefix("views/")
+    title_key = next(title for f, title, *_ in PAGES if f == file)
+    assert at.title[0].value == t(title_key, "en")
+
+
+def overview_n_texts(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption if "n = " in str(c.value)]
+
+
+def test_district_filter_changes_the_numbers_and_the_url(app_env, con):
+    at = run_app()
+    no_exception(at)
+    before = overview_n_texts(at)
+    assert before
+    at.multiselect(key="f_district").set_value([5]).run()
+    no_exception(at)
+    after = overview_n_texts(at)
+    assert after and after != before
+    assert at.query_params.get("district") in ("5", ["5"])
+    # the n on the first card is the query layer's n for that filter
+    head = indicators.headline(con, Filters(district=(5,)))
+    first = head.iloc[0]
+    if not bool(first["suppressed"]):
+        assert f"n = {int(first['n']):,}" in after[0]
+
+
+def test_url_restores_filters_language_and_page_controls(app_env):
+    at = run_app({"district": "2,3", "sex": "1", "channel": "all", "lang": "en", "ind": "no_confidant",
+                  "by": "sex"}, page="views/breakdown.py")
+    no_exception(at)
+    assert at.session_state["f_district"] == [2, 3]
+    assert at.session_state["f_sex"] == [1]
+    assert at.session_state["f_channel"] == "all"
+    assert at.session_state["lang"] == "en"
+    assert at.title[0].value == t("page.breakdown", "en")
+    assert at.selectbox(key="ind").value == "no_confidant"
+    assert at.selectbox(key="by").value == "sex"
+    # open web answers included: the reference mark is shown
+    assert "Reference (open web survey)" in texts(at)
+
+
+def test_bad_url_values_are_dropped_not_fatal(app_env):
+    at = run_app({"district": "99,abc", "wave": "1800", "channel": "nonsense", "lang": "xx", "ind": "nope"},
+                 page="views/breakdown.py")
+    no_exception(at)
+    assert at.session_state["f_district"] == []
+    assert at.session_state["f_wave"] == 0  # the latest wave
+    assert at.session_state["lang"] == "ja"
+    assert at.selectbox(key="ind").value == "lonely_often"
+
+
+def test_filters_survive_a_page_change(app_env):
+    at = run_app()
+    at.multiselect(key="f_age_band").set_value([2, 3]).run()
+    at.switch_page("views/district_map.py")
+    at.run()
+    no_exception(at)
+    assert at.session_state["f_age_band"] == [2, 3]
+    assert at.query_params.get("age_band") in ("2,3", ["2,3"])
+
+
+def test_language_switch_in_the_sidebar(app_env):
+    at = run_app()
+    at.segmented_control(key="lang").set_value("en").run()
+    no_exception(at)
+    assert at.title[0].value == t("page.overview", "en")
+    assert any(w.value == t("banner.demo", "en") for w in at.warning)
+    assert at.query_params.get("lang") in ("en", ["en"])
+
+
+def test_reset_button_clears_filters(app_env):
+    at = run_app({"district": "1", "sex": "2"})
+    assert at.session_state["f_district"] == [1]
+    at.button(key="reset_filters").click().run()
+    no_exception(at)
+    assert at.session_state["f_district"] == [] and at.session_state["f_sex"] == []
+    assert "district" not in at.query_params and "sex" not in at.query_params
+
+
+def test_breakdown_two_dimensions_and_table(app_env):
+    at = run_app({"ind": "lonely_any", "by": "age_band", "by2": "sex"}, page="views/breakdown.py")
+    no_exception(at)
+    assert len(at.dataframe) == 1
+    at.segmented_control(key="view").set_value("multiples").run()
+    no_exception(at)
+
+
+def test_missing_database_gives_a_clear_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("TSUNAGARI_DB", str(tmp_path / "nothing.duckdb"))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    no_exception(at)
+    assert at.error and "make run" in at.error[0].value
