@@ -4,9 +4,14 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pathlib import PurePosixPath
+
+from streamlit.runtime.memory_media_file_storage import _calculate_file_id
+
+from dashboard import downloads
 from dashboard.app import PAGES
 from dashboard.i18n import t
-from queries import indicators
+from queries import export, indicators
 from queries.filters import Filters
 
 from .conftest import APP
@@ -148,3 +153,21 @@ def test_missing_database_gives_a_clear_message(tmp_path, monkeypatch):
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     no_exception(at)
     assert at.error and "make run" in at.error[0].value
+
+
+def download_file_id(at: AppTest, index: int = 0) -> str:
+    """The id under which Streamlit stored the download's bytes: a hash of bytes, type and name."""
+    return PurePosixPath(at.get("download_button")[index].proto.url).stem
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "cp932"])
+def test_breakdown_download_is_byte_identical_to_the_cli_table(app_env, con, encoding):
+    at = run_app({"ind": "no_confidant", "by": "district", "district": "1,2", "sex": "2"},
+                 page="views/breakdown.py")
+    if encoding != "utf-8-sig":
+        at.radio(key="csv_encoding").set_value(encoding).run()
+    no_exception(at)
+    filters = Filters(district=(1, 2), sex=(2,))
+    data = export.indicator_csv(con, "no_confidant", ["district"], filters, lang="ja", encoding=encoding)
+    name = export.file_name(downloads.indicator_what("no_confidant", ["district"], "ja"), filters, "ja")
+    assert download_file_id(at) == _calculate_file_id(data, "text/csv", name)

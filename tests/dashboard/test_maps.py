@@ -47,6 +47,9 @@ def test_map_has_no_basemap_and_colours_by_estimate(districts):
     text = deck.to_json().lower()
     assert "cartocdn" not in text and "mapbox" not in text and "http" not in text
     assert maps.deck_layer_ids(deck) == ["districts", "district-labels", "windows"]
+    labels = spec["layers"][1]
+    assert labels["characterSet"] == '@@="auto"'       # a string literal, not the expression `auto`
+    assert [d["text"] for d in labels["data"]][:2] == ["鶴岡 22.0%", "藤島 18.0%"]
 
     features = {f["properties"]["district"]: f["properties"] for f in deck.layers[0].data["features"]}
     assert set(features) == {1, 2, 3, 4, 5, 6}
