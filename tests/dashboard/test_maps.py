@@ -48,7 +48,7 @@ def test_map_has_no_basemap_and_colours_by_estimate(districts):
     assert "cartocdn" not in text and "mapbox" not in text and "http" not in text
     assert maps.deck_layer_ids(deck) == ["districts", "district-labels", "windows"]
     labels = spec["layers"][1]
-    assert labels["characterSet"] == '@@="auto"'       # a string literal, not the expression `auto`
+    assert labels["characterSet"] == "auto"          # a string literal, not the expression @@=auto
     assert [d["text"] for d in labels["data"]][:2] == ["鶴岡 22.0%", "藤島 18.0%"]
 
     features = {f["properties"]["district"]: f["properties"] for f in deck.layers[0].data["features"]}
