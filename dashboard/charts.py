@@ -212,31 +212,6 @@ def indicator_heatmap(table: pd.DataFrame, dims: Sequence[str], lang: str) -> al
     return themed(chart)
 
 
-def headline_bars(headline: pd.DataFrame, lang: str, national: pd.DataFrame | None = None) -> alt.LayerChart:
-    """Every indicator of headline(): the city's estimate with interval, national value beside it."""
-    table = headline.copy()
-    table["label_indicator"] = [lb.indicator_short(i, lang) for i in table["indicator"]]
-    frame = indicator_frame(table.assign(is_total=False, ind=table["indicator"]), [], lang)
-    frame["label0"] = table["label_indicator"].to_numpy()
-    frame["indicator"] = table["indicator"].to_numpy()
-    chart = _bars(frame, "indicator", "label0", lang, _x_max(frame), None)
-    if national is not None and len(national):
-        order = list(frame["label0"])
-        nat = national.assign(label0=[lb.indicator_short(i, lang) for i in national["indicator"]])
-        points = alt.Chart(nat).mark_point(shape="diamond", size=90, filled=True, color=OKABE_ITO[3]).encode(
-            y=alt.Y("label0:N", sort=order),
-            x=alt.X("national_pct:Q"),
-            tooltip=[alt.Tooltip("label0:N", title=t("common.indicator", lang)),
-                     alt.Tooltip("national_pct:Q", title=t("common.national", lang), format=".1f")],
-        )
-        chart = alt.layer(chart, points)
-    return themed(chart)
-
-
-def _y_axis_title(lang: str) -> str:
-    return t("common.indicator", lang)
-
-
 def share_bars(frame: pd.DataFrame, lang: str, title: str | None = None) -> alt.Chart:
     """Respondents' share beside the population's share, per group (columns label, series, share_pct)."""
     order = list(dict.fromkeys(frame["label"]))
