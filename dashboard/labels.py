@@ -21,6 +21,11 @@ def is_missing(value: object) -> bool:
         return False
 
 
+def _text(value: object) -> str:
+    """A text cell as str; missing (<NA>, None, NaN) as ""."""
+    return "" if is_missing(value) else str(value)
+
+
 def dim_value_label(dim: str, code: object, lang: str) -> str:
     """Label of one value of a dimension; <NA> is the All row, 9 is 無回答."""
     if is_missing(code):
@@ -34,9 +39,10 @@ def dim_value_label(dim: str, code: object, lang: str) -> str:
 
 def status(row: pd.Series) -> str:
     """ok / low / suppressed, read from the flags the query layer set."""
-    if bool(row.get("suppressed", False)):
+    suppressed = row.get("suppressed", False)
+    if not is_missing(suppressed) and bool(suppressed):
         return STATUS_SUPPRESSED
-    if row.get("reliability") == "low":
+    if _text(row.get("reliability")) == "low":
         return STATUS_LOW
     return STATUS_OK
 
@@ -50,7 +56,7 @@ def status_label(key: str, lang: str) -> str:
 
 
 def difference_label(value: object, lang: str) -> str:
-    if value in ("higher", "lower"):
+    if _text(value) in ("higher", "lower"):
         return cb.mark_label(str(value), lang)
     return ""
 
