@@ -1,0 +1,228 @@
+"""Survey indicators: weighted estimates with 95% intervals, reliability, suppression and the
+difference from the rest of the filtered population, by up to two dimensions.
+
+The sums come from the indicator_cells mart (queries/marts/10_indicator_cells.sql) through
+queries/sql/indicator_sums.sql; the statistics are computed here with queries.estimate and the
+disclosure rules of queries.disclosure are applied before anything leaves this module.
+
+Choices beyond the contract (documented for the lead):
+- by "wave": every wave in the data is shown and the wave filter is ignored; by "channel": both
+  channels are included whatever the channel filter says, and open_web is True on the rows that
+  contain open-web answers (the channel 2 rows and the All row).
+- A filter on a dimension that is also in `by` limits that dimension's groups to the chosen codes.
+- 無回答 (9) is a group of a dimension when any denominator respondent of the filtered population
+  has it (or when the filter on that dimension picks 9).
+- Suppressed rows have reliability "low" (nothing about them is shown).
+- difference is <NA> on the All row, on suppressed rows and when the rest of the population is
+  empty (nothing to compare with).
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import replace
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from data import codebook
+from queries import disclosure, estimate
+from queries.filters import CHANNELS, Filters
+from queries.runner import run
+
+NO_DIM = "none"
+# Breakdowns the national comparison needs besides the dashboard's dimensions.
+EXTRA_BREAKDOWNS = ("confidant",)
+STAT_COLUMNS = ["is_total", "n", "n_eff", "estimate_pct", "ci_low_pct", "ci_high_pct",
+                "reliability", "suppressed", "difference", "open_web"]
+
+
+# ---- waves ------------------------------------------------------------------------------
+
+def waves(con: duckdb.DuckDBPyConnection) -> list[int]:
+    return [int(w) for w in run(con, "survey_waves")["wave"]]
+
+
+def latest_wave(con: duckdb.DuckDBPyConnection) -> int | None:
+    all_ = waves(con)
+    return all_[-1] if all_ else None
+
+
+# ---- public tables ----------------------------------------------------------------------
+
+def indicator_table(con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence[str] = (),
+                    filters: Filters = Filters()) -> pd.DataFrame:
+    """One indicator by zero, one or two of codebook.dimensions(), in the contract's row order."""
+    return _table(con, indicator, by, filters, allowed=codebook.dimensions())
+
+
+def breakdown_table(con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence[str] = (),
+                    filters: Filters = Filters()) -> pd.DataFrame:
+    """indicator_table that also accepts EXTRA_BREAKDOWNS (confidant) as dimensions."""
+    return _table(con, indicator, by, filters, allowed=[*codebook.dimensions(), *EXTRA_BREAKDOWNS])
+
+
+def headline(con: duckdb.DuckDBPyConnection, filters: Filters = Filters()) -> pd.DataFrame:
+    """Every indicator for the whole filtered population, one row each (column `indicator`)."""
+    ids = list(codebook.indicators())
+    resolved = _resolve(con, filters, ())
+    sums = _sums(con, ids, (), resolved)
+    rows = []
+    for ind in ids:
+        part = sums[sums["indicator"] == ind]
+        rows.append([_totals(part)])
+    stats = np.array([r[0] for r in rows], dtype=float).reshape(len(ids), 4)
+    out = _statistics(stats, rest=None, is_total=np.ones(len(ids), dtype=bool),
+                      open_web=np.full(len(ids), resolved.includes_open_web))
+    out.insert(0, "indicator", ids)
+    return out
+
+
+# ---- validation and filters -------------------------------------------------------------
+
+def check_indicator(indicator: str) -> str:
+    if indicator not in codebook.indicators():
+        raise ValueError(f"unknown indicator {indicator!r}; known: {', '.join(codebook.indicators())}")
+    return indicator
+
+
+def check_by(by: Sequence[str], allowed: Sequence[str] | None = None) -> tuple[str, ...]:
+    allowed = list(codebook.dimensions() if allowed is None else allowed)
+    if isinstance(by, str):
+        by = (by,)
+    by = tuple(by)
+    if len(by) > 2:
+        raise ValueError(f"at most two dimensions, got {len(by)}: {', '.join(map(str, by))}")
+    for dim in by:
+        if dim not in allowed:
+            raise ValueError(f"unknown dimension {dim!r}; known: {', '.join(allowed)}")
+    if len(set(by)) != len(by):
+        raise ValueError(f"the same dimension twice: {', '.join(by)}")
+    return by
+
+
+def _resolve(con, filters: Filters, by: Sequence[str]) -> Filters:
+    """The filters the query runs with: the latest wave unless by wave (every wave), and both
+    channels when by channel."""
+    out = filters
+    if "wave" in by:
+        out = replace(out, wave=None)
+    elif out.wave is None:
+        out = replace(out, wave=latest_wave(con))  # stays None without data: nothing matches
+    if "channel" in by:
+        out = replace(out, channel="all")
+    return out
+
+
+def _sums(con, indicators: Sequence[str], by: Sequence[str], filters: Filters) -> pd.DataFrame:
+    dims = list(by) + [NO_DIM] * (2 - len(by))
+    return run(con, "indicator_sums", indicators=list(indicators), dim1=dims[0], dim2=dims[1],
+               **filters.to_params())
+
+
+# ---- groups and row order ---------------------------------------------------------------
+
+def _levels(con, dim: str, filters: Filters, present: set[int]) -> list[int]:
+    """The groups of DIM in display order: codes (or the data's waves), then 9 if present."""
+    if dim == "wave":
+        return waves(con)
+    if dim == "channel":
+        return list(CHANNELS["all"])
+    missing = codebook.missing_code()
+    value_set = "confidant" if dim == "confidant" else codebook.dimension_value_set(dim)
+    codes = codebook.codes(value_set)
+    chosen = filters.attribute(dim)
+    if chosen:
+        return [c for c in codes if c in chosen] + ([missing] if missing in chosen else [])
+    return codes + ([missing] if missing in present else [])
+
+
+def _totals(part: pd.DataFrame) -> list[float]:
+    return [float(part["n"].sum()), float(part["sum_w"].sum()), float(part["sum_w2"].sum()),
+            float(part["sum_wy"].sum())]
+
+
+def _table(con, indicator: str, by: Sequence[str], filters: Filters, allowed: Sequence[str]) -> pd.DataFrame:
+    check_indicator(indicator)
+    by = check_by(by, allowed)
+    resolved = _resolve(con, filters, by)
+    sums = _sums(con, [indicator], by, resolved)
+    total = np.array(_totals(sums), dtype=float)
+
+    if not by:
+        out = _statistics(total.reshape(1, 4), rest=None, is_total=np.array([True]),
+                          open_web=np.array([resolved.includes_open_web]))
+        return out
+
+    levels = [_levels(con, d, resolved, set(int(v) for v in sums[f"group{i + 1}"].dropna()))
+              for i, d in enumerate(by)]
+    keys = list(itertools.product(*levels))
+    lookup = {}
+    for row in sums.itertuples(index=False):
+        key = tuple(int(getattr(row, f"group{i + 1}")) for i in range(len(by)))
+        lookup[key] = (row.n, row.sum_w, row.sum_w2, row.sum_wy)
+    cells = np.array([lookup.get(k, (0, 0.0, 0.0, 0.0)) for k in keys], dtype=float).reshape(len(keys), 4)
+    rest = total.reshape(1, 4) - cells
+    # Differences of float sums can leave tiny negatives where the rest is empty.
+    rest[rest[:, 0] <= 0] = 0.0
+
+    open_web = np.array([_row_open_web(resolved, by, k) for k in keys], dtype=bool)
+    body = _statistics(cells, rest=rest, is_total=np.zeros(len(keys), dtype=bool), open_web=open_web)
+    codes = pd.DataFrame({d: pd.array([k[i] for k in keys], dtype="Int64") for i, d in enumerate(by)})
+    body = pd.concat([codes, body], axis=1)
+
+    if len(by) == 1:
+        head = _statistics(total.reshape(1, 4), rest=None, is_total=np.array([True]),
+                           open_web=np.array([resolved.includes_open_web]))
+        head.insert(0, by[0], pd.array([pd.NA], dtype="Int64"))
+        body = pd.concat([head, body], ignore_index=True)
+    return body.reset_index(drop=True)
+
+
+def _row_open_web(filters: Filters, by: Sequence[str], key: tuple[int, ...]) -> bool:
+    if "channel" in by:
+        return key[list(by).index("channel")] == 2
+    return filters.includes_open_web
+
+
+# ---- statistics with disclosure control -------------------------------------------------
+
+def _statistics(cells: np.ndarray, rest: np.ndarray | None, is_total: np.ndarray,
+                open_web: np.ndarray) -> pd.DataFrame:
+    """Rows of STAT_COLUMNS from sums (n, sum_w, sum_w2, sum_wy) per cell and of the rest."""
+    n, sw, sw2, swy = (cells[:, i] for i in range(4))
+    p = estimate.proportion(sw, swy)
+    n_eff = estimate.kish_neff(sw, sw2)
+    low, high = estimate.wilson(p, n_eff)
+    low_rel = estimate.low_reliability(n_eff, low, high)
+    hidden = disclosure.suppressed(n)
+
+    if rest is None:
+        diff = np.full(len(n), None, dtype=object)
+    else:
+        p_rest = estimate.proportion(rest[:, 1], rest[:, 3])
+        neff_rest = estimate.kish_neff(rest[:, 1], rest[:, 2])
+        diff = estimate.difference(p, n_eff, p_rest, neff_rest)
+        diff[is_total] = None
+    diff[hidden] = None
+
+    def shown(values: np.ndarray, scale: float = 1.0) -> pd.arrays.FloatingArray:
+        arr = pd.array(values * scale, dtype="Float64")
+        arr[hidden | np.isnan(values)] = pd.NA
+        return arr
+
+    n_shown = pd.array(n.round().astype(np.int64), dtype="Int64")
+    n_shown[hidden] = pd.NA
+    return pd.DataFrame({
+        "is_total": is_total.astype(bool),
+        "n": n_shown,
+        "n_eff": shown(n_eff),
+        "estimate_pct": shown(p, 100.0),
+        "ci_low_pct": shown(low, 100.0),
+        "ci_high_pct": shown(high, 100.0),
+        "reliability": np.where(low_rel | hidden, "low", "ok").astype(object),
+        "suppressed": hidden.astype(bool),
+        "difference": pd.Series([pd.NA if d is None else d for d in diff], dtype=object),
+        "open_web": open_web.astype(bool),
+    })
