@@ -168,7 +168,7 @@ def indicator_bars(table: pd.DataFrame, dim: str, lang: str, title: str | None =
 
 
 def indicator_small_multiples(table: pd.DataFrame, dims: Sequence[str], lang: str,
-                              columns: int = 3) -> alt.ConcatChart:
+                              columns: int = 3, panel_width: int = 190) -> alt.ConcatChart:
     """One indicator by two dimensions: a panel of bars by the second for each value of the first."""
     d1, d2 = dims
     frame = indicator_frame(table[~table.get("is_total", False)], dims, lang)
@@ -176,6 +176,7 @@ def indicator_small_multiples(table: pd.DataFrame, dims: Sequence[str], lang: st
     panels = [
         _bars(frame[frame["label0"] == value], d2, "label1", lang, x_max, None,
               title=alt.TitleParams(f"{cb.dimension_label(d1, lang)}: {value}", fontSize=12))
+        .properties(width=panel_width)
         for value in dict.fromkeys(frame["label0"])
     ]
     return themed(alt.concat(*panels, columns=columns).resolve_scale(color="shared"))

@@ -32,12 +32,10 @@ def indicator_what(indicator: str, by: Sequence[str], lang: str) -> str:
 
 
 def indicator_csv(con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence[str], filters: Filters,
-                  lang: str, encoding: str = "utf-8-sig", table: pd.DataFrame | None = None) -> Download:
+                  lang: str, encoding: str = "utf-8-sig") -> Download:
     """The download of an indicator table; with cp932, the characters it could not encode."""
-    data = export.indicator_csv(con, indicator, list(by), filters, lang=lang, encoding=encoding)
-    warnings: list[str] = []
-    if encoding == "cp932" and table is not None:
-        warnings = export.csv_bytes(export.labelled_table(table, indicator, list(by), lang), encoding="cp932")[1]
+    data, warnings = export.indicator_csv_with_warnings(con, indicator, list(by), filters, lang=lang,
+                                                       encoding=encoding)
     return Download(data, export.file_name(indicator_what(indicator, by, lang), filters, lang), list(warnings))
 
 

@@ -122,6 +122,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "棒は推計値、ひげは95%信頼区間。点線は市全体の値。",
         "en": "Bars are estimates, whiskers 95% intervals. The dotted line is the whole city.",
     },
+    "breakdown.heatmap_note": {
+        "ja": "＊ と淡い色は{low}。灰色の「秘匿」は回答者が少ないため数値を表示しません。",
+        "en": "* and pale colour: {low}. Grey 'suppressed': too few respondents to show a figure.",
+    },
     # map
     "map.caption_approx": {
         "ja": "地域の境界は位置と面積のおおよそを示す模式図です（正確な境界ではありません）。",

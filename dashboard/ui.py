@@ -114,8 +114,7 @@ def indicator_table_block(ctx: PageContext, table: pd.DataFrame, indicator: str,
     """The labelled indicator table and its download, byte-identical to
     `python -m queries table INDICATOR --by ... --lang LANG` for this view."""
     st.dataframe(export.labelled_table(table, indicator, list(by), ctx.lang), hide_index=True, width="stretch")
-    payload = downloads.indicator_csv(ctx.con, indicator, by, ctx.filters, ctx.lang, current_encoding(),
-                                      table=table)
+    payload = downloads.indicator_csv(ctx.con, indicator, by, ctx.filters, ctx.lang, current_encoding())
     _download_button(payload, ctx.lang, key)
 
 

@@ -62,6 +62,7 @@ def render(ctx: PageContext) -> None:
         st.caption(t("breakdown.whisker_note", lang))
     elif view == "heatmap":
         chart = charts.indicator_heatmap(table, by, lang).properties(title=title)
+        st.caption(t("breakdown.heatmap_note", lang, low=cb.mark_label("low_reliability", lang)))
     else:
         chart = charts.indicator_small_multiples(table, by, lang).properties(title=title)
     ui.chart(chart, stretch=len(by) == 1)

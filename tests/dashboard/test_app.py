@@ -1,12 +1,13 @@
 """The dashboard run headless with streamlit.testing (AppTest) on the demo database."""
 from __future__ import annotations
 
-import pytest
-from streamlit.testing.v1 import AppTest
-
+import subprocess
+import sys
 from pathlib import PurePosixPath
 
+import pytest
 from streamlit.runtime.memory_media_file_storage import _calculate_file_id
+from streamlit.testing.v1 import AppTest
 
 from dashboard import downloads
 from dashboard.app import PAGES
@@ -14,7 +15,7 @@ from dashboard.i18n import t
 from queries import export, indicators
 from queries.filters import Filters
 
-from .conftest import APP
+from .conftest import APP, REPO
 
 TIMEOUT = 120
 PAGE_FILES = [f"views/{file}" for file, *_ in PAGES]
@@ -168,6 +169,12 @@ def test_breakdown_download_is_byte_identical_to_the_cli_table(app_env, con, enc
         at.radio(key="csv_encoding").set_value(encoding).run()
     no_exception(at)
     filters = Filters(district=(1, 2), sex=(2,))
-    data = export.indicator_csv(con, "no_confidant", ["district"], filters, lang="ja", encoding=encoding)
+    cli = subprocess.run(
+        [sys.executable, "-m", "queries", "table", "no_confidant", "--by", "district", "--where", "district=1,2",
+         "--where", "sex=2", "--lang", "ja", "--encoding", encoding, "--db", str(app_env)],
+        cwd=REPO, capture_output=True, timeout=120)
+    assert cli.returncode == 0, cli.stderr.decode(errors="replace")
+    assert cli.stdout == export.indicator_csv(con, "no_confidant", ["district"], filters, lang="ja", encoding=encoding)
     name = export.file_name(downloads.indicator_what("no_confidant", ["district"], "ja"), filters, "ja")
-    assert download_file_id(at) == _calculate_file_id(data, "text/csv", name)
+    assert download_file_id(at) == _calculate_file_id(cli.stdout, "text/csv", name)
+    assert "地域" in name and "女性" in name
