@@ -104,7 +104,7 @@ def national_display(nat: pd.DataFrame, lang: str) -> pd.DataFrame:
             cb_mark if bool(s) else lb.pct_text(e)
             for e, s, cb_mark in zip(nat["estimate_pct"], nat["suppressed"],
                                      [lb.status_label("suppressed", lang)] * len(nat))],
-        f"{city} {t('common.interval', lang)}": [lb.interval_text(lo, hi) for lo, hi in
+        f"{city} {t('common.interval', lang)}": [lb.interval_text(lo, hi, lang) for lo, hi in
                                                   zip(nat["ci_low_pct"], nat["ci_high_pct"])],
         t("common.national", lang): [lb.pct_text(v) for v in nat["national_pct"]],
     })

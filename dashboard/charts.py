@@ -81,7 +81,7 @@ def indicator_frame(table: pd.DataFrame, dims: Sequence[str], lang: str) -> pd.D
             "status_label": lb.status_label(st_key, lang),
             "note": " ".join(n for n in notes if n),
             "estimate_text": cb.mark_label("suppressed", lang) if suppressed else lb.pct_text(r["estimate_pct"]),
-            "interval_text": "" if suppressed else lb.interval_text(r["ci_low_pct"], r["ci_high_pct"]),
+            "interval_text": "" if suppressed else lb.interval_text(r["ci_low_pct"], r["ci_high_pct"], lang),
         }
         for i, dim in enumerate(dims):
             out[f"label{i}"] = lb.dim_value_label(dim, r[dim], lang)
@@ -221,7 +221,8 @@ def share_bars(frame: pd.DataFrame, lang: str, title: str | None = None) -> alt.
         y=alt.Y("label:N", sort=order, title=None),
         yOffset=alt.YOffset("series:N", sort=series),
         x=alt.X("share_pct:Q", title=t("overview.share", lang)),
-        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=series, range=OKABE_ITO[: len(series)])),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=series, range=OKABE_ITO[: len(series)]),
+                        legend=alt.Legend(orient="bottom", direction="vertical")),
         tooltip=[alt.Tooltip("label:N", title=t("overview.group", lang)),
                  alt.Tooltip("series:N", title=t("overview.series", lang)),
                  alt.Tooltip("share_pct:Q", title=t("overview.share", lang), format=".1f")],

@@ -95,8 +95,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "overview.headline": {"ja": "主な指標", "en": "Headline indicators"},
     "overview.who": {"ja": "回答者の構成", "en": "Who answered"},
     "overview.who_caption": {
-        "ja": "回答者の割合（重み付け前）と、16歳以上人口の割合。差は重み付け（レイキング）で補正されます。",
-        "en": "Share of respondents (unweighted) and of residents aged 16+. Weighting (raking) corrects the difference.",
+        "ja": "表示中の調査年・調査方法の回答者全体の割合（重み付け前）と、16歳以上人口の割合。差は重み付け（レイキング）で補正されます。",
+        "en": "Share of all respondents of the survey year and channel in view (unweighted) and of residents aged 16+. Weighting (raking) corrects the difference.",
     },
     "overview.respondents": {"ja": "回答者", "en": "Respondents"},
     "overview.population": {"ja": "人口（16歳以上）", "en": "Population (16+)"},

@@ -67,10 +67,11 @@ def pct_text(value: object) -> str:
     return f"{float(value):.1f}%"
 
 
-def interval_text(low: object, high: object) -> str:
+def interval_text(low: object, high: object, lang: str = "ja") -> str:
     if is_missing(low) or is_missing(high):
         return ""
-    return f"{float(low):.1f}〜{float(high):.1f}%"
+    sep = "〜" if lang == "ja" else "–"
+    return f"{float(low):.1f}{sep}{float(high):.1f}%"
 
 
 def int_text(value: object) -> str:

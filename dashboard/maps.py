@@ -76,7 +76,7 @@ def district_features(districts, table: pd.DataFrame, lang: str) -> dict:
             else:
                 colour = ramp_colour(float(r["estimate_pct"]), vmin, vmax)
                 props["estimate"] = lb.pct_text(r["estimate_pct"])
-                props["interval"] = lb.interval_text(r["ci_low_pct"], r["ci_high_pct"])
+                props["interval"] = lb.interval_text(r["ci_low_pct"], r["ci_high_pct"], lang)
                 props["n"] = lb.int_text(r["n"])
         props["fill"] = [*colour, 210]
         geometry = json.loads(shapely.to_geojson(d.geometry))

@@ -32,7 +32,7 @@ def card(row: pd.Series, national: pd.Series | None, lang: str) -> None:
             st.caption(t("overview.suppressed_card", lang, min_n=disclosure.min_n()))
         else:
             st.metric(label, lb.pct_text(row["estimate_pct"]), help=lb.indicator_label(row["indicator"], lang))
-            parts = [f"{t('common.interval', lang)} {lb.interval_text(row['ci_low_pct'], row['ci_high_pct'])}",
+            parts = [f"{t('common.interval', lang)} {lb.interval_text(row['ci_low_pct'], row['ci_high_pct'], lang)}",
                      f"n = {lb.int_text(row['n'])}"]
             st.caption("  \n".join(parts))
         marks = []
