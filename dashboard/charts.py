@@ -300,7 +300,7 @@ def activity_lines(frame: pd.DataFrame, lang: str, by: str | None = None, y_titl
     values = data[data["value_f"].notna()]
     masked = data[data["value_f"].isna() & (data["display"] != "")].assign(zero=0.0)
     line = alt.Chart(values).mark_line(point=True).encode(
-        x=x_enc, y=alt.Y("value_f:Q", title=y_title), color=colour_enc, tooltip=tip)
+        x=x_enc, y=alt.Y("value_f:Q", axis=_horizontal_y_title(y_title)), color=colour_enc, tooltip=tip)
     small = alt.Chart(masked).mark_point(shape="triangle-up", size=50, filled=False).encode(
         x=x_enc, y=alt.Y("zero:Q"), color=colour_enc, tooltip=tip)
     return themed(alt.layer(line, small).properties(height=320))
