@@ -1,0 +1,77 @@
+"""Fixture databases of the indicator tests: data/schema.sql, random respondents, build_marts."""
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SCHEMA = ROOT / "data" / "schema.sql"
+ANSWER_RANGES = {"lonely_direct": 5, "ucla_1": 4, "ucla_2": 4, "ucla_3": 4, "meet_freq": 7,
+                 "participation": 2, "confidant": 2, "support_received": 2}
+ATTRIBUTE_RANGES = {"age_band": 8, "sex": 3, "district": 6, "household": 5}
+COLUMNS = ["wave", "response_id", "channel", "age_band", "sex", "district", "household",
+           "lonely_direct", "ucla_1", "ucla_2", "ucla_3", "meet_freq", "participation", "confidant",
+           "support_received", "weight", "weight_source"]
+
+
+def random_rows(seed: int, n: int, waves=(2022, 2023), p_missing: float = 0.05,
+                equal_weights: bool = False, open_share: float = 0.2) -> list[dict]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        r = {"wave": rng.choice(waves), "response_id": f"r{i:06d}",
+             "channel": 2 if rng.random() < open_share else 1}
+        for col, hi in {**ATTRIBUTE_RANGES, **ANSWER_RANGES}.items():
+            r[col] = None if rng.random() < p_missing else rng.randint(1, hi)
+        r["weight"] = 1.0 if equal_weights else rng.uniform(0.2, 4.0)
+        r["weight_source"] = "vendor"
+        rows.append(r)
+    return rows
+
+
+def make_db(rows: list[dict], path: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A database of the project's schema holding ROWS as responses, with the marts built."""
+    from queries.marts import build_marts
+
+    con = duckdb.connect(str(path))
+    con.execute(SCHEMA.read_text(encoding="utf-8"))
+    frame = pd.DataFrame([[r[c] for c in COLUMNS] for r in rows], columns=COLUMNS)
+    for col in ["age_band", "sex", "district", "household", *ANSWER_RANGES]:
+        frame[col] = frame[col].astype("Int64")
+    con.register("incoming", frame)
+    con.execute(f"INSERT INTO responses SELECT {', '.join(COLUMNS)} FROM incoming")
+    con.unregister("incoming")
+    build_marts(con)
+    return con
+
+
+@pytest.fixture(autouse=True)
+def default_min_n(monkeypatch):
+    monkeypatch.delenv("TSUNAGARI_MIN_N", raising=False)
+
+
+@pytest.fixture(scope="session")
+def survey_rows() -> list[dict]:
+    return random_rows(seed=20240601, n=3000, waves=(2021, 2022, 2023))
+
+
+@pytest.fixture(scope="session")
+def survey_db_file(tmp_path_factory, survey_rows) -> Path:
+    path = tmp_path_factory.mktemp("queries") / "survey.duckdb"
+    make_db(survey_rows, path).close()
+    return path
+
+
+@pytest.fixture
+def survey_con(survey_db_file):
+    con = duckdb.connect(str(survey_db_file), read_only=True)
+    yield con
+    con.close()

@@ -1,0 +1,160 @@
+"""An independent, plain-Python computation of the indicator tables (no DuckDB, pandas or numpy),
+written from the contract (extract_format.md, "Indicators" and "Estimates") and api_contract.md.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+Z = 1.959964
+MIN_N = 10
+MISSING = 9
+
+# The contract's indicator table, written out by hand (not read from the codebook rules).
+def _answered(*values):
+    return all(v is not None for v in values)
+
+
+def _y(ok: bool) -> int:
+    return 1 if ok else 0
+
+
+def indicator_value(ind: str, r: dict) -> int | None:
+    ld, c, s = r["lonely_direct"], r["confidant"], r["support_received"]
+    u = (r["ucla_1"], r["ucla_2"], r["ucla_3"])
+    if ind in ("lonely_often", "lonely_sometimes_plus", "lonely_any"):
+        if ld is None:
+            return None
+        return _y(ld >= {"lonely_often": 5, "lonely_sometimes_plus": 4, "lonely_any": 3}[ind])
+    if ind in ("ucla_high", "ucla_moderate_plus"):
+        if not _answered(*u):
+            return None
+        return _y(sum(u) >= (10 if ind == "ucla_high" else 7))
+    if ind == "rare_contact":
+        return None if r["meet_freq"] is None else _y(r["meet_freq"] >= 6)
+    if ind == "no_participation":
+        return None if r["participation"] is None else _y(r["participation"] == 2)
+    if ind == "no_confidant":
+        return None if c is None else _y(c == 2)
+    if ind == "unreached":
+        if not _answered(ld, c, s):
+            return None
+        return _y(ld in (4, 5) and c == 2 and s == 2)
+    raise KeyError(ind)
+
+
+INDICATORS = ["lonely_often", "lonely_sometimes_plus", "lonely_any", "ucla_high", "ucla_moderate_plus",
+              "rare_contact", "no_participation", "no_confidant", "unreached"]
+CODES = {"age_band": list(range(1, 9)), "sex": [1, 2, 3], "district": list(range(1, 7)),
+         "household": list(range(1, 6)), "channel": [1, 2], "confidant": [1, 2]}
+CHANNELS = {"random": {1}, "open": {2}, "all": {1, 2}}
+
+
+def wilson_textbook(x: float, n: float, z: float = Z) -> tuple[float, float]:
+    p = x / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass
+class Cell:
+    n: int
+    sw: float
+    sw2: float
+    swy: float
+
+    @classmethod
+    def of(cls, rows):
+        return cls(len(rows), math.fsum(w for w, _ in rows), math.fsum(w * w for w, _ in rows),
+                   math.fsum(w * y for w, y in rows))
+
+
+def stats(cell: Cell, rest: Cell | None, is_total: bool, min_n: int = MIN_N) -> dict:
+    out = {"is_total": is_total}
+    hidden = cell.n < min_n
+    if cell.n == 0:
+        p = ne = lo = hi = None
+    else:
+        p = cell.swy / cell.sw
+        ne = cell.sw ** 2 / cell.sw2
+        lo, hi = wilson_textbook(p * ne, ne)
+    low_rel = hidden or ne is None or ne < 30 or (hi - lo) * 100 > 20
+    diff = None
+    if not hidden and not is_total and rest is not None and rest.n > 0:
+        p2 = rest.swy / rest.sw
+        n2 = rest.sw ** 2 / rest.sw2
+        pooled = (ne * p + n2 * p2) / (ne + n2)
+        se = math.sqrt(pooled * (1 - pooled) * (1 / ne + 1 / n2))
+        zstat = 0.0 if se == 0 else (p - p2) / se
+        diff = "higher" if zstat > Z else "lower" if zstat < -Z else "none"
+    out.update({
+        "n": None if hidden else cell.n,
+        "n_eff": None if hidden else ne,
+        "estimate_pct": None if hidden else 100 * p,
+        "ci_low_pct": None if hidden else 100 * lo,
+        "ci_high_pct": None if hidden else 100 * hi,
+        "reliability": "low" if low_rel else "ok",
+        "suppressed": hidden,
+        "difference": diff,
+    })
+    return out
+
+
+def group_key(r: dict, dim: str) -> int:
+    v = r[dim]
+    return MISSING if v is None else v
+
+
+def table(rows: list[dict], indicator: str, by: tuple[str, ...], *, wave=None, channel="random",
+          attrs: dict[str, tuple[int, ...]] | None = None, min_n: int = MIN_N) -> list[dict]:
+    """The rows of indicator_table, in order, with the dimension codes (None on the All row)."""
+    attrs = attrs or {}
+    all_waves = sorted({r["wave"] for r in rows})
+    if "wave" in by:
+        waves = set(all_waves)
+    elif wave is None:
+        waves = {all_waves[-1]} if all_waves else set()
+    else:
+        waves = {wave}
+    channels = {1, 2} if "channel" in by else CHANNELS[channel]
+    pop = []
+    for r in rows:
+        if r["wave"] not in waves or r["channel"] not in channels:
+            continue
+        if any(chosen and group_key(r, d) not in chosen for d, chosen in attrs.items()):
+            continue
+        y = indicator_value(indicator, r)
+        if y is not None:
+            pop.append((r, y))
+    open_web_all = 2 in channels
+
+    def levels(dim):
+        if dim == "wave":
+            return all_waves
+        if dim == "channel":
+            return [1, 2]
+        chosen = attrs.get(dim, ())
+        if chosen:
+            return [c for c in CODES[dim] if c in chosen] + ([MISSING] if MISSING in chosen else [])
+        return CODES[dim] + ([MISSING] if any(r[dim] is None for r, _ in pop) else [])
+
+    total = Cell.of([(r["weight"], y) for r, y in pop])
+    out = []
+    if len(by) <= 1:
+        row = stats(total, None, True, min_n)
+        if by:
+            row[by[0]] = None
+        row["open_web"] = open_web_all
+        out.append(row)
+    if not by:
+        return out
+    for key in itertools.product(*(levels(d) for d in by)):
+        inside = [(r["weight"], y) for r, y in pop if all(group_key(r, d) == k for d, k in zip(by, key))]
+        outside = [(r["weight"], y) for r, y in pop if not all(group_key(r, d) == k for d, k in zip(by, key))]
+        row = stats(Cell.of(inside), Cell.of(outside), False, min_n)
+        row.update(dict(zip(by, key)))
+        row["open_web"] = (key[by.index("channel")] == 2) if "channel" in by else open_web_all
+        out.append(row)
+    return out

@@ -1,0 +1,319 @@
+"""indicator_table / headline against the independent computation of reference.py."""
+from __future__ import annotations
+
+import inspect
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from queries import disclosure, estimate, indicators
+from queries.filters import Filters
+
+from . import reference as ref
+from .conftest import make_db, random_rows
+
+DIMS = ["age_band", "sex", "district", "household", "channel", "wave"]
+NUMBERS = ["n_eff", "estimate_pct", "ci_low_pct", "ci_high_pct"]
+
+
+def missing(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+
+
+def assert_matches(actual: pd.DataFrame, expected: list[dict], by) -> None:
+    assert list(actual.columns) == [*by, *indicators.STAT_COLUMNS]
+    assert len(actual) == len(expected)
+    for i, exp in enumerate(expected):
+        got = actual.iloc[i]
+        for d in by:
+            assert (missing(got[d]) and exp[d] is None) or got[d] == exp[d], (i, d)
+        assert bool(got["is_total"]) == exp["is_total"]
+        assert bool(got["suppressed"]) == exp["suppressed"], (i, exp)
+        assert got["reliability"] == exp["reliability"], (i, exp, got)
+        assert bool(got["open_web"]) == exp["open_web"]
+        if exp["n"] is None:
+            assert missing(got["n"])
+        else:
+            assert int(got["n"]) == exp["n"]
+        for col in NUMBERS:
+            if exp[col] is None:
+                assert missing(got[col]), (i, col)
+            else:
+                assert float(got[col]) == pytest.approx(exp[col], rel=1e-9, abs=1e-9), (i, col)
+        if exp["difference"] is None:
+            assert missing(got["difference"]), (i, got["difference"])
+        else:
+            assert got["difference"] == exp["difference"], (i, exp)
+
+
+def filters_and_kwargs(wave, channel, attrs):
+    return Filters(wave=wave, channel=channel, **attrs), {"wave": wave, "channel": channel, "attrs": attrs}
+
+
+attr_filter = st.fixed_dictionaries({}, optional={
+    "age_band": st.lists(st.sampled_from([1, 2, 3, 4, 5, 6, 7, 8, 9]), min_size=1, max_size=4, unique=True),
+    "sex": st.lists(st.sampled_from([1, 2, 3, 9]), min_size=1, max_size=2, unique=True),
+    "district": st.lists(st.sampled_from([1, 2, 3, 4, 5, 6, 9]), min_size=1, max_size=3, unique=True),
+    "household": st.lists(st.sampled_from([1, 2, 3, 4, 5, 9]), min_size=1, max_size=3, unique=True),
+})
+by_dims = st.lists(st.sampled_from(DIMS), max_size=2, unique=True)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), n=st.integers(0, 900), p_missing=st.sampled_from([0.0, 0.05, 0.3]),
+       equal_weights=st.booleans(), indicator=st.sampled_from(ref.INDICATORS), by=by_dims,
+       wave=st.sampled_from([None, 2022, 2023, 2030]), channel=st.sampled_from(["random", "open", "all"]),
+       attrs=attr_filter)
+def test_random_tables_match_the_independent_computation(seed, n, p_missing, equal_weights, indicator, by,
+                                                          wave, channel, attrs):
+    rows = random_rows(seed, n, p_missing=p_missing, equal_weights=equal_weights)
+    attrs = {k: tuple(v) for k, v in attrs.items()}
+    con = make_db(rows)
+    try:
+        filters, kw = filters_and_kwargs(wave, channel, attrs)
+        actual = indicators.indicator_table(con, indicator, by, filters)
+    finally:
+        con.close()
+    assert_matches(actual, ref.table(rows, indicator, tuple(by), **kw), by)
+
+
+row_strategy = st.fixed_dictionaries({
+    "wave": st.sampled_from([2022, 2023]),
+    "channel": st.sampled_from([1, 2]),
+    **{c: st.one_of(st.none(), st.integers(1, hi)) for c, hi in
+       {"age_band": 8, "sex": 3, "district": 6, "household": 5, "lonely_direct": 5, "ucla_1": 4,
+        "ucla_2": 4, "ucla_3": 4, "meet_freq": 7, "participation": 2, "confidant": 2,
+        "support_received": 2}.items()},
+    "weight": st.floats(0.01, 50, allow_nan=False, allow_infinity=False),
+})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(row_strategy, max_size=80), copies=st.integers(1, 12),
+       indicator=st.sampled_from(ref.INDICATORS), by=by_dims)
+def test_drawn_rows_match_the_independent_computation(rows, copies, indicator, by):
+    # Copies of each drawn row make groups large enough to be shown as well as suppressed.
+    full = [dict(r, response_id=f"r{i}_{k}", weight_source="vendor") for i, r in enumerate(rows)
+            for k in range(copies)]
+    con = make_db(full)
+    try:
+        actual = indicators.indicator_table(con, indicator, by, Filters(channel="all"))
+    finally:
+        con.close()
+    assert_matches(actual, ref.table(full, indicator, tuple(by), channel="all"), by)
+
+
+def test_default_wave_is_the_latest_and_headline_matches(survey_con, survey_rows):
+    assert indicators.waves(survey_con) == [2021, 2022, 2023]
+    assert indicators.latest_wave(survey_con) == 2023
+    head = indicators.headline(survey_con, Filters(district=(2, 9)))
+    assert list(head["indicator"]) == ref.INDICATORS
+    for i, ind in enumerate(ref.INDICATORS):
+        exp = ref.table(survey_rows, ind, (), attrs={"district": (2, 9)})
+        assert_matches(head.drop(columns="indicator").iloc[[i]].reset_index(drop=True), exp, ())
+
+
+def test_mart_keeps_exactly_the_denominator_rows(survey_con, survey_rows):
+    got = {r[0]: r[1:] for r in survey_con.execute(
+        "SELECT indicator, sum(n), sum(sum_wy) FROM indicator_cells GROUP BY 1").fetchall()}
+    for ind in ref.INDICATORS:
+        ys = [(r["weight"], ref.indicator_value(ind, r)) for r in survey_rows]
+        ys = [(w, y) for w, y in ys if y is not None]
+        assert got[ind][0] == len(ys)
+        assert got[ind][1] == pytest.approx(math.fsum(w * y for w, y in ys), rel=1e-12)
+
+
+def test_row_order_one_and_two_dimensions(survey_con):
+    t = indicators.indicator_table(survey_con, "lonely_often", ["district"])
+    assert t["district"].isna().tolist() == [True] + [False] * 7
+    assert t["district"].dropna().tolist() == [1, 2, 3, 4, 5, 6, 9]
+    assert t["is_total"].tolist() == [True] + [False] * 7
+    t2 = indicators.indicator_table(survey_con, "no_confidant", ["sex", "household"])
+    expected = [(s, h) for s in [1, 2, 3, 9] for h in [1, 2, 3, 4, 5, 9]]
+    assert list(zip(t2["sex"], t2["household"])) == expected
+    assert not t2["is_total"].any()
+    tw = indicators.indicator_table(survey_con, "no_confidant", ["wave"], Filters(wave=2021))
+    assert tw["wave"].tolist()[1:] == [2021, 2022, 2023]
+
+
+def test_no_answer_row_only_when_someone_has_it():
+    rows = random_rows(5, 400, p_missing=0.0)
+    con = make_db(rows)
+    t = indicators.indicator_table(con, "lonely_any", ["age_band"], Filters(channel="all"))
+    assert 9 not in t["age_band"].dropna().tolist()
+    assert len(t) == 9  # All + 8 age bands
+    con.close()
+
+
+def test_empty_groups_are_listed_and_suppressed():
+    rows = [r for r in random_rows(8, 1500) if r["district"] != 4]
+    con = make_db(rows)
+    t = indicators.indicator_table(con, "lonely_any", ["district"], Filters(channel="all"))
+    row = t[t["district"] == 4].iloc[0]
+    assert bool(row["suppressed"]) and missing(row["n"]) and missing(row["estimate_pct"])
+    con.close()
+
+
+def block(n: int, district: int, lonely: list[int], weight=1.0) -> list[dict]:
+    rows = []
+    for i in range(n):
+        r = {c: 1 for c in ["age_band", "sex", "household", "ucla_1", "ucla_2", "ucla_3", "meet_freq",
+                            "participation", "confidant", "support_received"]}
+        r.update(wave=2023, channel=1, district=district, lonely_direct=lonely[i % len(lonely)],
+                 weight=weight(i) if callable(weight) else weight, weight_source="vendor",
+                 response_id=f"d{district}_{i}")
+        rows.append(r)
+    return rows
+
+
+def test_suppression_below_ten_and_shown_from_ten():
+    rows = block(9, 1, [5, 1]) + block(10, 2, [5, 1]) + block(200, 3, [1, 2, 3, 4, 5])
+    con = make_db(rows)
+    t = indicators.indicator_table(con, "lonely_often", ["district"]).set_index("district")
+    assert bool(t.loc[1, "suppressed"])
+    for col in ["n", "n_eff", "estimate_pct", "ci_low_pct", "ci_high_pct", "difference"]:
+        assert missing(t.loc[1, col]), col
+    assert not bool(t.loc[2, "suppressed"]) and int(t.loc[2, "n"]) == 10
+    assert float(t.loc[2, "estimate_pct"]) == pytest.approx(50.0)
+    con.close()
+
+
+def test_equal_weights_give_the_textbook_wilson_interval():
+    # 0 of 10: the textbook Wilson 95% interval is 0 to 27.75%.
+    rows = block(10, 1, [1], weight=2.5) + block(57, 2, [5, 5, 1], weight=0.7)
+    con = make_db(rows)
+    t = indicators.indicator_table(con, "lonely_often", ["district"]).set_index("district")
+    assert float(t.loc[1, "ci_low_pct"]) == pytest.approx(0.0, abs=1e-12)
+    assert float(t.loc[1, "ci_high_pct"]) == pytest.approx(27.75, abs=0.005)
+    assert float(t.loc[1, "n_eff"]) == pytest.approx(10.0)
+    lo, hi = ref.wilson_textbook(38, 57)
+    assert float(t.loc[2, "ci_low_pct"]) == pytest.approx(100 * lo, rel=1e-12)
+    assert float(t.loc[2, "ci_high_pct"]) == pytest.approx(100 * hi, rel=1e-12)
+    # the textbook formula itself, against a published value (Newcombe 1998, 81/263: 0.2553–0.3662)
+    lo, hi = ref.wilson_textbook(81, 263)
+    assert (round(lo, 4), round(hi, 4)) == (0.2553, 0.3662)
+    con.close()
+
+
+def test_unequal_weights_use_kish_effective_size():
+    rows = block(40, 1, [5, 1, 1, 1], weight=lambda i: 1.0 if i % 2 else 3.0)
+    con = make_db(rows)
+    t = indicators.indicator_table(con, "lonely_often", ["district"]).set_index("district")
+    sw, sw2 = 20 * 1.0 + 20 * 3.0, 20 * 1.0 + 20 * 9.0
+    assert float(t.loc[1, "n_eff"]) == pytest.approx(sw * sw / sw2)
+    assert int(t.loc[1, "n"]) == 40
+    con.close()
+
+
+def test_low_reliability_rules():
+    # n_eff below 30 with a narrow interval; n_eff 30+ with a wide interval; neither.
+    assert estimate.low_reliability([29.9], [0.0], [0.05]).tolist() == [True]
+    assert estimate.low_reliability([30.0], [0.40], [0.6001]).tolist() == [True]
+    assert estimate.low_reliability([30.0], [0.40], [0.59]).tolist() == [False]
+    rows = (block(25, 1, [1]) + block(40, 2, [5, 1]) + block(400, 3, [5, 1, 1, 1, 1, 1, 1, 1, 1, 1]))
+    con = make_db(rows)
+    t = indicators.indicator_table(con, "lonely_often", ["district"]).set_index("district")
+    assert t.loc[1, "reliability"] == "low"   # n_eff 25 < 30 (interval 0–13.3%)
+    assert float(t.loc[1, "ci_high_pct"]) - float(t.loc[1, "ci_low_pct"]) < 20
+    assert t.loc[2, "reliability"] == "low"   # n_eff 40 but interval wider than 20 points
+    assert float(t.loc[2, "ci_high_pct"]) - float(t.loc[2, "ci_low_pct"]) > 20
+    assert t.loc[3, "reliability"] == "ok"
+    con.close()
+
+
+def test_difference_against_the_rest():
+    rows = block(300, 1, [5, 5, 1]) + block(300, 2, [5, 1, 1, 1, 1, 1]) + block(300, 3, [5, 5, 1, 1, 1])
+    con = make_db(rows)
+    t = indicators.indicator_table(con, "lonely_often", ["district"]).set_index("district")
+    assert t.loc[1, "difference"] == "higher" and t.loc[2, "difference"] == "lower"
+    assert t.loc[3, "difference"] == "none"
+    assert missing(t["difference"].iloc[0])  # the All row
+    con.close()
+
+
+def test_open_web_only_with_open_or_all(survey_con, survey_rows):
+    for channel, flag in [("random", False), ("open", True), ("all", True)]:
+        t = indicators.indicator_table(survey_con, "lonely_any", ["sex"], Filters(channel=channel))
+        assert t["open_web"].tolist() == [flag] * len(t)
+        assert_matches(t, ref.table(survey_rows, "lonely_any", ("sex",), channel=channel), ["sex"])
+    by_channel = indicators.indicator_table(survey_con, "lonely_any", ["channel"])
+    assert by_channel["open_web"].tolist() == [True, False, True]
+
+
+def test_min_n_is_a_server_setting_that_only_raises(monkeypatch, survey_con, survey_rows):
+    assert disclosure.min_n() == 10
+    monkeypatch.setenv("TSUNAGARI_MIN_N", "3")
+    assert disclosure.min_n() == 10
+    monkeypatch.setenv("TSUNAGARI_MIN_N", "-50")
+    assert disclosure.min_n() == 10
+    monkeypatch.setenv("TSUNAGARI_MIN_N", "120")
+    assert disclosure.min_n() == 120
+    t = indicators.indicator_table(survey_con, "lonely_any", ["age_band"])
+    assert_matches(t, ref.table(survey_rows, "lonely_any", ("age_band",), min_n=120), ["age_band"])
+    assert t["suppressed"].iloc[1:].all() and not t["suppressed"].iloc[0]  # groups of about 100
+    monkeypatch.setenv("TSUNAGARI_MIN_N", "ten")
+    with pytest.raises(ValueError, match="TSUNAGARI_MIN_N"):
+        disclosure.min_n()
+
+
+def test_no_public_function_takes_a_minimum_n():
+    from queries import cli, export, national
+
+    for module in (indicators, export, disclosure, estimate, national, cli):
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ != module.__name__:
+                continue
+            for p in inspect.signature(fn).parameters:
+                assert "min" not in p.lower() and "threshold" not in p.lower(), (module.__name__, name, p)
+    options = [o for a in cli.build_parser()._subparsers._group_actions[0].choices["table"]._actions
+               for o in a.option_strings]
+    assert not [o for o in options if "min" in o or "thresh" in o]
+
+
+@pytest.mark.parametrize("bad", ["1; DROP TABLE responses", "1' OR '1'='1", "１", "鶴岡", "9 --", "", "0", "10"])
+def test_hostile_filter_values_are_dropped_or_refused(survey_con, bad):
+    f = Filters.from_query_params({"district": bad, "wave": bad, "channel": bad, "sex": [bad, "2"]})
+    assert f.district == () and f.wave is None and f.channel == "random" and f.sex == (2,)
+    with pytest.raises(ValueError):
+        Filters(district=(bad,))
+    assert survey_con.execute("SELECT count(*) FROM responses").fetchone()[0] == 3000
+
+
+def test_hostile_values_reaching_sql_are_bound_as_parameters(survey_db_file):
+    import duckdb
+
+    from queries.runner import run
+
+    con = duckdb.connect(str(survey_db_file))  # writable: a DROP would succeed if it ran
+    evil = "x'); DROP TABLE responses; --"
+    out = run(con, "indicator_sums", indicators=[evil, "lonely_often"], dim1=evil, dim2="none\"; DROP",
+              wave=None, channels=[1], age_band=[], sex=[], district=[], household=[])
+    assert out["group1"].isna().all() and len(out) == 1
+    with pytest.raises(ValueError):
+        indicators.indicator_table(con, evil)
+    with pytest.raises(ValueError):
+        indicators.indicator_table(con, "lonely_often", [evil])
+    assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == 3000
+    con.close()
+
+
+def test_bad_arguments_are_clear_errors(survey_con):
+    with pytest.raises(ValueError, match="unknown indicator"):
+        indicators.indicator_table(survey_con, "lonely")
+    with pytest.raises(ValueError, match="unknown dimension"):
+        indicators.indicator_table(survey_con, "lonely_often", ["confidant"])
+    with pytest.raises(ValueError, match="at most two"):
+        indicators.indicator_table(survey_con, "lonely_often", ["sex", "district", "wave"])
+    with pytest.raises(ValueError, match="twice"):
+        indicators.indicator_table(survey_con, "lonely_often", ["sex", "sex"])
+
+
+def test_empty_database_gives_suppressed_rows():
+    con = make_db([])
+    assert indicators.waves(con) == [] and indicators.latest_wave(con) is None
+    t = indicators.indicator_table(con, "lonely_often", ["sex"])
+    assert t["suppressed"].all() and len(t) == 4
+    assert indicators.headline(con)["suppressed"].all()
+    con.close()
