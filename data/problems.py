@@ -7,7 +7,6 @@ sees the whole list at once.
 from __future__ import annotations
 
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -55,40 +54,35 @@ def _show_value(value: str | None) -> str:
     return '"' + shown.replace('"', '""') + '"'
 
 
-def _grouped(problems: Sequence[Problem]) -> list[tuple[Problem, int]]:
-    """Problems in order, each (file, column, rule) cut to LISTED_PER_RULE; (problem, 0) rows are
-    listed, (problem, k) is a "k more" line after the last listed row of its group."""
-    totals = Counter((p.file, p.column, p.expected_en) for p in problems)
-    seen: Counter = Counter()
-    out: list[tuple[Problem, int]] = []
+def _groups(problems: Sequence[Problem]) -> list[list[Problem]]:
+    """Problems grouped by (file, column, rule), groups in order of first appearance."""
+    groups: dict[tuple, list[Problem]] = {}
     for p in problems:
-        key = (p.file, p.column, p.expected_en)
-        seen[key] += 1
-        if seen[key] <= LISTED_PER_RULE:
-            out.append((p, 0))
-        if seen[key] == LISTED_PER_RULE and totals[key] > LISTED_PER_RULE:
-            out.append((p, totals[key] - LISTED_PER_RULE))
-    return out
+        groups.setdefault((p.file, p.column, p.expected_en), []).append(p)
+    return list(groups.values())
 
 
 def format_listing(problems: Sequence[Problem]) -> str:
-    """A table of problems: file, row, column, value, then what was expected in ja and en."""
-    if not problems:
-        return ""
-    head = ("ファイル / File", "行 / Row", "列 / Column", "値 / Value")
-    rows = [(p.file, "-" if p.row is None else str(p.row), p.column or "-", _show_value(p.value))
-            for p in problems]
-    widths = [max(_width(r[i]) for r in rows + [head]) for i in range(4)]
-    lines = ["  ".join(_pad(h, w) for h, w in zip(head, widths)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    by_id = {id(p): r for p, r in zip(problems, rows)}
-    for p, more in _grouped(problems):
-        if more:
-            lines.append(f"    … ほか {more} 行で同じ問題 / {more} more rows with the same problem")
+    """Problems grouped by file, column and rule: what was expected (ja, en), then a table of the
+    rows and values that break it (up to LISTED_PER_RULE rows, then a count of the rest)."""
+    lines: list[str] = []
+    for number, group in enumerate(_groups(problems), start=1):
+        first = group[0]
+        where = f"列 / column: {first.column}" if first.column else "ファイル全体 / whole file"
+        cells = [p for p in group if p.row is not None or p.value is not None]
+        count = f" — {len(cells)} 件 / {len(cells)} cell(s)" if cells else ""
+        lines.append(f"[{number}] {first.file} — {where}{count}")
+        lines.append(f"    期待される値: {first.expected_ja}")
+        lines.append(f"    expected:     {first.expected_en}")
+        if not cells:
             continue
-        lines.append("  ".join(_pad(c, w) for c, w in zip(by_id[id(p)], widths)).rstrip())
-        lines.append(f"    期待される値: {p.expected_ja}")
-        lines.append(f"    expected:     {p.expected_en}")
+        rows = [("-" if p.row is None else str(p.row), _show_value(p.value)) for p in cells[:LISTED_PER_RULE]]
+        width = max(_width(r[0]) for r in rows + [("行 / Row", "")])
+        lines.append(f"    {_pad('行 / Row', width)}  値 / Value")
+        lines += [f"    {_pad(r, width)}  {v}" for r, v in rows]
+        if len(cells) > LISTED_PER_RULE:
+            more = len(cells) - LISTED_PER_RULE
+            lines.append(f"    … ほか {more} 件 / {more} more")
     return "\n".join(lines)
 
 

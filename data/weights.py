@@ -1,0 +1,225 @@
+"""Survey weights: the vendor's where given, else raking of the random sample to the population.
+
+Rules (codebook `weighting`; contract section "Estimates"):
+
+- A wave and channel whose rows all carry a `weight` keep those weights (weight_source 'vendor').
+  Some rows with and some without a weight in one wave and channel is an error: the vendor's
+  weights would be mixed with ours.
+- A random-sample wave (channel in `raked_channels`) without weights is raked (iterative
+  proportional fitting, the `ipfn` library) to the margins of the population extract's latest
+  as_of: age_band × sex jointly, and district. Raked weights sum to the population (16+), so a
+  weight reads as "residents this respondent stands for" (weight_source 'raked').
+- Open-web rows without weights get weight 1 (weight_source 'unit').
+
+Respondents the margins cannot place (a blank age_band, sex or district, or sex 3 その他・回答しない,
+which the register does not count): only respondents with every raking attribute known are
+raked; each of the others gets the mean raked weight of the raked respondents who share the
+attributes it does have (e.g. age 30〜39 in 藤島 with sex 3: the mean over 30〜39 in 藤島 of
+both sexes; all attributes unknown: the overall mean). Then every weight of the wave is scaled
+by one factor so the total is again the population. The shares of the raked respondents across
+each margin therefore still equal the population's exactly; their totals are short by the
+weight the others carry. Everyone stays in every estimate, and nobody's weight depends on their
+answers.
+
+A wave cannot be raked, and the build is refused, when there is no population extract, when a
+margin cell with residents has no raked respondent, or when respondents fall in a cell with no
+residents.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+
+import numpy as np
+import pandas as pd
+from ipfn.ipfn import ipfn
+
+from data import codebook
+from data.problems import Problem
+from data.validate import FILE_COL, ROW_COL
+
+VENDOR, RAKED, UNIT = "vendor", "raked", "unit"
+MARGIN_TOLERANCE = 1e-4      # raking must meet every margin to 0.01% (the contract asks 0.1%)
+
+
+def weighting() -> dict:
+    return codebook.codebook()["weighting"]
+
+
+def rake_dimensions() -> list[str]:
+    """The raking attributes in a fixed order: every column of every margin."""
+    out: list[str] = []
+    for margin in weighting()["margins"]:
+        out += [c for c in margin if c not in out]
+    return out
+
+
+def _categories(dim: str) -> list[int]:
+    """Codes of a raking attribute that the population extract counts (sex: 1 and 2 only)."""
+    spec = codebook.columns("population")[dim]
+    allowed = codebook.codes(spec["codes"])
+    return [c for c in allowed if c in spec["only"]] if "only" in spec else allowed
+
+
+def latest_population(population: pd.DataFrame) -> pd.DataFrame:
+    return population[population["as_of"] == population["as_of"].max()]
+
+
+def population_array(population: pd.DataFrame) -> np.ndarray:
+    """Residents of the latest as_of as an array over the raking attributes' codes."""
+    dims = rake_dimensions()
+    cats = [_categories(d) for d in dims]
+    full = pd.MultiIndex.from_product(cats, names=dims)
+    counts = (latest_population(population).astype({d: "int64" for d in dims})
+              .groupby(dims)["population"].sum().reindex(full, fill_value=0))
+    return counts.to_numpy(dtype=float).reshape([len(c) for c in cats])
+
+
+def _cell_positions(sample: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(complete mask, flat cell index of complete rows) over the raking attributes' codes."""
+    dims = rake_dimensions()
+    complete = np.ones(len(sample), dtype=bool)
+    positions = []
+    for d in dims:
+        cats = np.array(_categories(d))
+        values = sample[d].to_numpy(dtype="float64", na_value=np.nan)
+        pos = np.searchsorted(cats, values)
+        pos = np.clip(pos, 0, len(cats) - 1)
+        ok = ~np.isnan(values) & (cats[pos] == values)
+        complete &= ok
+        positions.append(pos)
+    shape = [len(_categories(d)) for d in dims]
+    flat = np.ravel_multi_index([p[complete] for p in positions], shape)
+    return complete, flat
+
+
+def _margin_axes() -> list[list[int]]:
+    dims = rake_dimensions()
+    return [[dims.index(c) for c in margin] for margin in weighting()["margins"]]
+
+
+def _margin(table: np.ndarray, axes: list[int]) -> np.ndarray:
+    other = tuple(i for i in range(table.ndim) if i not in axes)
+    return table.sum(axis=other)
+
+
+def _margin_name(axes: list[int], index: tuple[int, ...]) -> str:
+    dims = rake_dimensions()
+    return ", ".join(f"{dims[a]}={_categories(dims[a])[i]}" for a, i in zip(axes, index))
+
+
+def rake_cells(counts: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray | None, list[tuple[str, str, str]]]:
+    """Raked cell totals of a sample table (respondents per cell) to the margins of `targets`
+    (residents per cell), or None and the reasons it cannot be done as (cell, ja, en)."""
+    reasons = []
+    for axes in _margin_axes():
+        have, want = _margin(counts, axes), _margin(targets, axes)
+        for index in zip(*np.nonzero((have == 0) & (want > 0))):
+            reasons.append((_margin_name(axes, index),
+                            "この区分に回答者がいないため人口に合わせたウェイトを計算できません",
+                            "no respondent in this group, so weights cannot be raked to the population"))
+        for index in zip(*np.nonzero((have > 0) & (want == 0))):
+            reasons.append((_margin_name(axes, index),
+                            "人口が 0 の区分に回答者がいます",
+                            "respondents in a group whose population is 0"))
+    if reasons:
+        return None, reasons
+    aggregates = [_margin(targets, axes) for axes in _margin_axes()]
+    fit = ipfn(counts.astype(float).copy(), aggregates, _margin_axes(), convergence_rate=1e-12,
+               max_iteration=2000, rate_tolerance=0.0, verbose=0)
+    with contextlib.redirect_stdout(io.StringIO()):   # ipfn prints its convergence messages
+        fitted = fit.iteration()
+    for axes, want in zip(_margin_axes(), aggregates):
+        got = _margin(fitted, axes)
+        if np.any(np.abs(got - want) > MARGIN_TOLERANCE * np.maximum(want, 1)):
+            return None, [("-", "ウェイトの計算（レーキング）が収束しません",
+                           "raking did not converge to the population margins")]
+    return fitted, []
+
+
+def _impute_incomplete(sample: pd.DataFrame, complete: np.ndarray, raked: np.ndarray) -> np.ndarray:
+    """Weights of respondents with an unknown raking attribute: the mean raked weight of the
+    raked respondents sharing the attributes they have (overall mean when none does)."""
+    dims = rake_dimensions()
+    weights = np.full(len(sample), np.nan)
+    weights[complete] = raked
+    known = pd.DataFrame({d: sample[d].isin(_categories(d)).to_numpy() for d in dims})
+    done = pd.DataFrame({d: sample[d].to_numpy(dtype="float64", na_value=np.nan) for d in dims})
+    done["w"] = weights
+    base = done[complete]
+    overall = float(raked.mean())
+    for pattern in itertools.product([True, False], repeat=len(dims)):
+        rows = ~complete & (known == list(pattern)).all(axis=1).to_numpy()
+        if not rows.any():
+            continue
+        by = [d for d, k in zip(dims, pattern) if k]
+        if by:
+            means = base.groupby(by)["w"].mean().rename("mean").reset_index()
+            got = done.loc[rows, by].merge(means, on=by, how="left")["mean"].to_numpy()
+        else:
+            got = np.full(int(rows.sum()), np.nan)
+        weights[rows] = np.where(np.isnan(got), overall, got)
+    return weights
+
+
+def rake_wave(sample: pd.DataFrame, population: pd.DataFrame) -> tuple[np.ndarray | None, list[tuple[str, str, str]]]:
+    """Raked weights of one wave's random-sample rows (see the module docstring), or the reasons
+    they cannot be computed."""
+    targets = population_array(population)
+    complete, flat = _cell_positions(sample)
+    if not complete.any():
+        return None, [("-", "年齢・性別・地域が全てそろった回答者がいないためウェイトを計算できません",
+                       "no respondent with age_band, sex and district all known: cannot rake")]
+    counts = np.bincount(flat, minlength=targets.size).reshape(targets.shape).astype(float)
+    fitted, reasons = rake_cells(counts, targets)
+    if fitted is None:
+        return None, reasons
+    per_cell = np.divide(fitted, counts, out=np.zeros_like(fitted), where=counts > 0).ravel()
+    weights = _impute_incomplete(sample, complete, per_cell[flat])
+    return weights * (targets.sum() / weights.sum()), []
+
+
+def assign_weights(responses: pd.DataFrame, population: pd.DataFrame | None) -> tuple[pd.DataFrame, list[Problem]]:
+    """responses with `weight` (float) and `weight_source` filled, and the weighting problems."""
+    problems: list[Problem] = []
+    out = responses.copy()
+    given = out["weight"].notna().to_numpy()
+    weight = out["weight"].to_numpy(dtype="float64", na_value=np.nan).copy()
+    source = np.where(given, VENDOR, UNIT).astype(object)
+    raked_channels = set(weighting()["raked_channels"])
+    for (wave, channel), idx in out.groupby(["wave", "channel"], sort=True).indices.items():
+        have = given[idx]
+        if have.any() and not have.all():
+            problems += _mixed_weight_problems(out, idx[~have], wave, channel)
+            continue
+        if have.all() or channel not in raked_channels:
+            continue
+        first_file = str(out[FILE_COL].iat[idx[0]])
+        if population is None or population.empty:
+            problems.append(Problem(
+                first_file, None, "weight", None,
+                f"{wave} 年の無作為抽出調査にウェイトがありません: weight 列か人口ファイル（population）が必要です",
+                f"wave {wave} random sample has no weights: give a weight column or a population extract"))
+            continue
+        raked, reasons = rake_wave(out.iloc[idx], population)
+        if raked is None:
+            for cell, ja, en in reasons:
+                problems.append(Problem(first_file, None, ", ".join(rake_dimensions()), cell,
+                                        f"{wave} 年: {ja}", f"wave {wave}: {en}"))
+            continue
+        weight[idx] = raked
+        source[idx] = RAKED
+    weight[~given & (source == UNIT)] = 1.0
+    out["weight"] = weight
+    out["weight_source"] = source
+    return out, problems
+
+
+def _mixed_weight_problems(df: pd.DataFrame, blank_idx: np.ndarray, wave: int, channel: int) -> list[Problem]:
+    label_ja = codebook.code_label("channel", channel, "ja")
+    label_en = codebook.code_label("channel", channel, "en")
+    ja = f"{wave} 年の{label_ja}の他の行にはウェイトがあるので、この行にも 0 より大きいウェイトが必要です"
+    en = f"other rows of wave {wave}, {label_en}, have a weight: this row needs one too (a number > 0)"
+    return [Problem(str(df[FILE_COL].iat[i]), int(df[ROW_COL].iat[i]), "weight", "", ja, en)
+            for i in blank_idx[:1000]]
