@@ -1,0 +1,506 @@
+"""Decks: small YAML files of slides for presenter mode and the printed handouts.
+
+A deck is a title, a date and a list of slides. A slide has a heading, speaker notes and either
+text (kind title / section / text) or one view of the data:
+
+    - heading: 年齢別の孤独感
+      view: {kind: bar, indicator: lonely_sometimes_plus, by: [age_band], filters: {channel: random}}
+      notes: 話すこと…
+
+Views name what the query layer computes (indicator, dimensions, filters, chart kind); the
+estimates, suppression and masking stay in queries/. load/parse check every field against the
+codebook and report every problem at once, each with the slide it is on.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from data import codebook as cb
+from queries.filters import ATTRIBUTE_FILTERS, CHANNELS, Filters
+
+DECK_DIR = Path(__file__).resolve().parent.parent / "decks"
+USER_DIR = DECK_DIR / "user"
+DEFAULT_DECK = "junbikai"
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+TEXT_KINDS = ("title", "section", "text")
+INDICATOR_KINDS = ("bar", "heatmap", "multiples", "map")
+VIEW_KINDS = (*INDICATOR_KINDS, "cards", "activity", "referrals", "need", "directory", "members")
+ACTIVITY_SPLITS = ("field", "district", "org_type")
+ACTIVITY_MEASURES = ("consultations", "new_cases", "outreach")
+PERIODS = ("fiscal_year", "month")
+REFERRAL_LEVELS = ("org_type", "org")
+# Filters a view may carry: the survey's (queries.filters.Filters) and the activity period.
+SURVEY_FILTER_KEYS = ("wave", "channel", *ATTRIBUTE_FILTERS)
+FILTER_KEYS = (*SURVEY_FILTER_KEYS, "fiscal_years", "fields")
+VIEW_KEYS = {
+    "bar": {"indicator", "by", "filters"},
+    "heatmap": {"indicator", "by", "filters"},
+    "multiples": {"indicator", "by", "filters"},
+    "map": {"indicator", "by", "filters", "windows"},
+    "cards": {"indicators", "filters"},
+    "activity": {"measure", "by", "period", "filters"},
+    "referrals": {"level", "filters"},
+    "need": {"filters"},
+    "directory": {"filters"},
+    "members": set(),
+}
+SLIDE_KEYS = {"heading", "kind", "text", "view", "notes", "caption"}
+DECK_KEYS = {"title", "subtitle", "date", "organiser", "lang", "slides"}
+
+
+class DeckError(ValueError):
+    """A deck that cannot be used; .problems lists every problem found, each with its place."""
+
+    def __init__(self, source: str, problems: Sequence[str]):
+        self.source = source
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"deck {source}: {len(self.problems)} problem(s)\n{lines}")
+
+
+@dataclass(frozen=True)
+class View:
+    """One view of the data: what to compute (indicator, by, filters) and how to draw it (kind)."""
+    kind: str
+    indicator: str | None = None
+    by: tuple[str, ...] = ()
+    filters: Filters = Filters()
+    indicators: tuple[str, ...] = ()     # cards: which headline indicators (empty = all)
+    measure: str = "consultations"       # activity
+    period: str = "fiscal_year"          # activity: fiscal_year | month
+    level: str = "org_type"              # referrals
+    fiscal_years: tuple[int, ...] = ()   # activity, referrals, need: the period (empty = all)
+    fields: tuple[int, ...] = ()         # directory: fields served (empty = all)
+    windows: bool = True                 # map: show consultation windows
+
+    @property
+    def is_survey(self) -> bool:
+        return self.kind in (*INDICATOR_KINDS, "cards", "need")
+
+    def with_filters(self, filters: Filters) -> "View":
+        return replace(self, filters=filters)
+
+
+@dataclass(frozen=True)
+class Slide:
+    heading: str
+    kind: str = "text"                   # title | section | text | view
+    text: str = ""
+    view: View | None = None
+    notes: str = ""
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Deck:
+    name: str
+    title: str
+    date: str = ""
+    subtitle: str = ""
+    organiser: str = ""
+    lang: str = "ja"
+    slides: tuple[Slide, ...] = field(default_factory=tuple)
+
+    def __len__(self) -> int:
+        return len(self.slides)
+
+    def clamp(self, number: object) -> int:
+        """A 1-based slide number from anything (URL text included), kept inside the deck."""
+        try:
+            n = int(str(number).strip())
+        except (TypeError, ValueError):
+            return 1
+        return min(max(1, n), max(1, len(self.slides)))
+
+
+# ---- parsing ----------------------------------------------------------------------------
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.items.append(f"{where}: {message}" if where else message)
+
+
+def _codes_list(value: Any, where: str, allowed: Sequence[int], problems: _Problems) -> tuple[int, ...]:
+    values = value if isinstance(value, (list, tuple)) else [value]
+    out: list[int] = []
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, int) or v not in allowed:
+            problems.add(where, f"{v!r} is not one of the codes {', '.join(map(str, allowed))}")
+        elif v not in out:
+            out.append(v)
+    return tuple(out)
+
+
+def _parse_filters(raw: Any, where: str, problems: _Problems) -> tuple[Filters, tuple[int, ...], tuple[int, ...]]:
+    """Survey Filters, fiscal years and fields of a view's `filters` mapping."""
+    if raw is None:
+        return Filters(), (), ()
+    if not isinstance(raw, Mapping):
+        problems.add(where, f"must be a mapping of {', '.join(FILTER_KEYS)}")
+        return Filters(), (), ()
+    for key in raw:
+        if key not in FILTER_KEYS:
+            problems.add(f"{where}.{key}", f"unknown filter; known: {', '.join(FILTER_KEYS)}")
+    kwargs: dict[str, Any] = {}
+    wave = raw.get("wave")
+    if wave is not None:
+        if isinstance(wave, bool) or not isinstance(wave, int) or not 2000 <= wave <= 2100:
+            problems.add(f"{where}.wave", f"must be a survey year such as 2023, not {wave!r}")
+        else:
+            kwargs["wave"] = wave
+    channel = raw.get("channel")
+    if channel is not None:
+        if channel not in CHANNELS:
+            problems.add(f"{where}.channel", f"must be one of {', '.join(CHANNELS)}, not {channel!r}")
+        else:
+            kwargs["channel"] = channel
+    for dim in ATTRIBUTE_FILTERS:
+        if raw.get(dim) is not None:
+            allowed = [*cb.codes(cb.dimension_value_set(dim)), cb.missing_code()]
+            kwargs[dim] = _codes_list(raw[dim], f"{where}.{dim}", allowed, problems)
+    fiscal: tuple[int, ...] = ()
+    if raw.get("fiscal_years") is not None:
+        fiscal = _codes_list(raw["fiscal_years"], f"{where}.fiscal_years", range(2000, 2101), problems)
+    fields_: tuple[int, ...] = ()
+    if raw.get("fields") is not None:
+        fields_ = _codes_list(raw["fields"], f"{where}.fields", cb.codes("field"), problems)
+    try:
+        filters = Filters(**kwargs)
+    except ValueError as exc:  # belt and braces: Filters checks again
+        problems.add(where, str(exc))
+        filters = Filters()
+    return filters, fiscal, fields_
+
+
+def _text(raw: Any, where: str, problems: _Problems, required: bool = False) -> str:
+    if raw is None:
+        if required:
+            problems.add(where, "is required")
+        return ""
+    if isinstance(raw, (dt.date, int, float)) and not isinstance(raw, bool):
+        return str(raw)
+    if not isinstance(raw, str):
+        problems.add(where, f"must be text, not {type(raw).__name__}")
+        return ""
+    if required and not raw.strip():
+        problems.add(where, "must not be empty")
+    return raw.strip()
+
+
+def _parse_by(raw: Any, where: str, problems: _Problems) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    values = [raw] if isinstance(raw, str) else raw
+    if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
+        problems.add(where, "must be a dimension or a list of dimensions")
+        return ()
+    return tuple(values)
+
+
+def parse_view(raw: Any, where: str, problems: _Problems) -> View | None:
+    if not isinstance(raw, Mapping):
+        problems.add(where, "must be a mapping with at least `kind`")
+        return None
+    kind = raw.get("kind")
+    if kind not in VIEW_KINDS:
+        problems.add(f"{where}.kind", f"must be one of {', '.join(VIEW_KINDS)}, not {kind!r}")
+        return None
+    for key in raw:
+        if key != "kind" and key not in VIEW_KEYS[kind]:
+            allowed = ", ".join(sorted(VIEW_KEYS[kind])) or "nothing else"
+            problems.add(f"{where}.{key}", f"not a setting of a {kind} view (it takes {allowed})")
+    filters, fiscal, fields_ = _parse_filters(raw.get("filters"), f"{where}.filters", problems)
+    view = View(kind=kind, filters=filters, fiscal_years=fiscal, fields=fields_)
+    by = _parse_by(raw.get("by"), f"{where}.by", problems)
+    dims = cb.dimensions()
+
+    if kind in INDICATOR_KINDS:
+        indicator = raw.get("indicator")
+        if indicator not in cb.indicators():
+            problems.add(f"{where}.indicator", f"unknown indicator {indicator!r}; known: {', '.join(cb.indicators())}")
+        for d in by:
+            if d not in dims:
+                problems.add(f"{where}.by", f"unknown dimension {d!r}; known: {', '.join(dims)}")
+        if len(set(by)) != len(by):
+            problems.add(f"{where}.by", "the same dimension twice")
+        wanted = {"bar": 1, "heatmap": 2, "multiples": 2}.get(kind)
+        if kind == "map":
+            if by not in ((), ("district",)):
+                problems.add(f"{where}.by", "a map is always by district (leave `by` out)")
+            by = ("district",)
+        elif len(by) != wanted:
+            problems.add(f"{where}.by", f"a {kind} view takes {wanted} dimension(s), got {len(by)}")
+        windows = raw.get("windows", True)
+        if not isinstance(windows, bool):
+            problems.add(f"{where}.windows", "must be true or false")
+            windows = True
+        view = replace(view, indicator=indicator, by=by, windows=windows)
+    elif kind == "cards":
+        ids = raw.get("indicators") or []
+        if isinstance(ids, str):
+            ids = [ids]
+        for i in ids:
+            if i not in cb.indicators():
+                problems.add(f"{where}.indicators", f"unknown indicator {i!r}; known: {', '.join(cb.indicators())}")
+        view = replace(view, indicators=tuple(ids))
+    elif kind == "activity":
+        measure = raw.get("measure", "consultations")
+        if measure not in ACTIVITY_MEASURES:
+            problems.add(f"{where}.measure", f"must be one of {', '.join(ACTIVITY_MEASURES)}, not {measure!r}")
+        period = raw.get("period", "fiscal_year")
+        if period not in PERIODS:
+            problems.add(f"{where}.period", f"must be one of {', '.join(PERIODS)}, not {period!r}")
+        if len(by) > 1 or any(b not in ACTIVITY_SPLITS for b in by):
+            problems.add(f"{where}.by", f"an activity view is split by at most one of {', '.join(ACTIVITY_SPLITS)}")
+        view = replace(view, measure=measure, period=period, by=by[:1])
+    elif kind == "referrals":
+        level = raw.get("level", "org_type")
+        if level not in REFERRAL_LEVELS:
+            problems.add(f"{where}.level", f"must be one of {', '.join(REFERRAL_LEVELS)}, not {level!r}")
+        view = replace(view, level=level)
+    return view
+
+
+def parse_slide(raw: Any, where: str, problems: _Problems) -> Slide | None:
+    if not isinstance(raw, Mapping):
+        problems.add(where, "must be a mapping with a heading")
+        return None
+    for key in raw:
+        if key not in SLIDE_KEYS:
+            problems.add(f"{where}.{key}", f"unknown setting; a slide has {', '.join(sorted(SLIDE_KEYS))}")
+    heading = _text(raw.get("heading"), f"{where}.heading", problems, required=True)
+    notes = _text(raw.get("notes"), f"{where}.notes", problems)
+    caption = _text(raw.get("caption"), f"{where}.caption", problems)
+    text = _text(raw.get("text"), f"{where}.text", problems)
+    if "view" in raw:
+        if raw.get("kind") not in (None, "view"):
+            problems.add(where, "a slide has either a view or a text kind, not both")
+        if text:
+            problems.add(f"{where}.text", "a view slide takes a short `caption`, not `text`")
+        view = parse_view(raw["view"], f"{where}.view", problems)
+        return Slide(heading=heading, kind="view", view=view, notes=notes, caption=caption)
+    kind = raw.get("kind", "text")
+    if kind not in TEXT_KINDS:
+        problems.add(f"{where}.kind", f"must be one of {', '.join(TEXT_KINDS)} (or give a `view`), not {kind!r}")
+        kind = "text"
+    return Slide(heading=heading, kind=kind, text=text, notes=notes, caption=caption)
+
+
+def parse_deck(raw: Any, name: str, source: str | None = None) -> Deck:
+    """A Deck from the mapping of a YAML file; DeckError lists every problem found."""
+    source = source or name
+    problems = _Problems()
+    if not NAME_RE.match(name or ""):
+        problems.add("name", f"{name!r}: use letters, digits, - and _ (at most 64)")
+    if not isinstance(raw, Mapping):
+        raise DeckError(source, ["the file must hold a mapping with title, date and slides"])
+    for key in raw:
+        if key not in DECK_KEYS:
+            problems.add(str(key), f"unknown setting; a deck has {', '.join(sorted(DECK_KEYS))}")
+    title = _text(raw.get("title"), "title", problems, required=True)
+    date = _text(raw.get("date"), "date", problems)
+    lang = raw.get("lang", "ja")
+    if lang not in cb.LANGS:
+        problems.add("lang", f"must be one of {', '.join(cb.LANGS)}, not {lang!r}")
+        lang = "ja"
+    slides_raw = raw.get("slides")
+    slides: list[Slide] = []
+    if not isinstance(slides_raw, list) or not slides_raw:
+        problems.add("slides", "must be a non-empty list of slides")
+    else:
+        for i, s in enumerate(slides_raw, 1):
+            heading = s.get("heading") if isinstance(s, Mapping) else None
+            where = f"slide {i}" + (f" ({heading})" if isinstance(heading, str) and heading else "")
+            slide = parse_slide(s, where, problems)
+            if slide is not None:
+                slides.append(slide)
+    if problems.items:
+        raise DeckError(source, problems.items)
+    return Deck(name=name, title=title, date=date, subtitle=_text(raw.get("subtitle"), "subtitle", problems),
+                organiser=_text(raw.get("organiser"), "organiser", problems), lang=lang, slides=tuple(slides))
+
+
+def parse_yaml(text: str, name: str, source: str | None = None) -> Deck:
+    source = source or name
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise DeckError(source, [f"not valid YAML: {exc}"]) from None
+    return parse_deck(raw, name, source)
+
+
+# ---- files ------------------------------------------------------------------------------
+
+def check_name(name: str) -> str:
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise DeckError(str(name), ["a deck name uses letters, digits, - and _ (at most 64), e.g. junbikai"])
+    return name
+
+
+def deck_path(name: str) -> Path | None:
+    """The file of a deck: a user deck (dashboard/decks/user/) first, then a shipped one."""
+    check_name(name)
+    for folder in (USER_DIR, DECK_DIR):
+        p = folder / f"{name}.yaml"
+        if p.is_file():
+            return p
+    return None
+
+
+def load_file(path: str | Path) -> Deck:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DeckError(str(p), [f"cannot read the file: {exc}"]) from None
+    except UnicodeDecodeError:
+        raise DeckError(str(p), ["the file is not UTF-8 text"]) from None
+    return parse_yaml(text, p.stem, str(p))
+
+
+def load_deck(name_or_path: str | Path = DEFAULT_DECK) -> Deck:
+    """A deck by name (user decks first, then dashboard/decks/) or by the path of a YAML file."""
+    text = str(name_or_path)
+    if text.endswith((".yaml", ".yml")) or "/" in text:
+        return load_file(text)
+    path = deck_path(text)
+    if path is None:
+        raise DeckError(text, [f"no deck named {text!r}; decks: {', '.join(deck_names()) or 'none'}"])
+    return load_file(path)
+
+
+def deck_names() -> list[str]:
+    """Shipped decks, then user decks (a name appears once)."""
+    names = [p.stem for p in sorted(DECK_DIR.glob("*.yaml"))]
+    names += [p.stem for p in sorted(USER_DIR.glob("*.yaml")) if p.stem not in names]
+    return [n for n in names if NAME_RE.match(n)]
+
+
+def shipped_names() -> list[str]:
+    return [p.stem for p in sorted(DECK_DIR.glob("*.yaml"))]
+
+
+# ---- writing ----------------------------------------------------------------------------
+
+def filters_to_dict(view: View) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    f = view.filters
+    if f.wave is not None:
+        out["wave"] = f.wave
+    if f.channel != Filters().channel:
+        out["channel"] = f.channel
+    for dim in ATTRIBUTE_FILTERS:
+        if getattr(f, dim):
+            out[dim] = list(getattr(f, dim))
+    if view.fiscal_years:
+        out["fiscal_years"] = list(view.fiscal_years)
+    if view.fields:
+        out["fields"] = list(view.fields)
+    return out
+
+
+def view_to_dict(view: View) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": view.kind}
+    if view.kind in INDICATOR_KINDS:
+        out["indicator"] = view.indicator
+        if view.kind != "map":
+            out["by"] = list(view.by)
+        elif not view.windows:
+            out["windows"] = False
+    elif view.kind == "cards" and view.indicators:
+        out["indicators"] = list(view.indicators)
+    elif view.kind == "activity":
+        out["measure"] = view.measure
+        out["period"] = view.period
+        if view.by:
+            out["by"] = list(view.by)
+    elif view.kind == "referrals":
+        out["level"] = view.level
+    filters = filters_to_dict(view)
+    if filters and view.kind != "members":
+        out["filters"] = filters
+    return out
+
+
+def slide_to_dict(slide: Slide) -> dict[str, Any]:
+    out: dict[str, Any] = {"heading": slide.heading}
+    if slide.view is not None:
+        out["view"] = view_to_dict(slide.view)
+    else:
+        out["kind"] = slide.kind
+        if slide.text:
+            out["text"] = slide.text
+    if slide.caption:
+        out["caption"] = slide.caption
+    if slide.notes:
+        out["notes"] = slide.notes
+    return out
+
+
+def deck_to_dict(deck: Deck) -> dict[str, Any]:
+    out: dict[str, Any] = {"title": deck.title}
+    for key in ("subtitle", "date", "organiser"):
+        if getattr(deck, key):
+            out[key] = getattr(deck, key)
+    if deck.lang != "ja":
+        out["lang"] = deck.lang
+    out["slides"] = [slide_to_dict(s) for s in deck.slides]
+    return out
+
+
+def deck_to_yaml(deck: Deck) -> str:
+    return yaml.safe_dump(deck_to_dict(deck), allow_unicode=True, sort_keys=False, width=100)
+
+
+def save_user_deck(deck: Deck, folder: Path = USER_DIR) -> Path:
+    """Write a deck to dashboard/decks/user/NAME.yaml (git-ignored); shipped names are kept safe."""
+    check_name(deck.name)
+    if deck.name in shipped_names() and folder == USER_DIR:
+        raise DeckError(deck.name, [f"{deck.name!r} is a shipped deck: save under another name"])
+    text = deck_to_yaml(deck)
+    parse_yaml(text, deck.name)  # never write a file that would not load back
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{deck.name}.yaml"
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def move_slide(deck: Deck, index: int, step: int) -> Deck:
+    """The deck with slide INDEX (0-based) moved STEP places (clamped to the ends)."""
+    slides = list(deck.slides)
+    if not 0 <= index < len(slides):
+        return deck
+    target = min(max(0, index + step), len(slides) - 1)
+    slides.insert(target, slides.pop(index))
+    return replace(deck, slides=tuple(slides))
+
+
+def remove_slide(deck: Deck, index: int) -> Deck:
+    slides = [s for i, s in enumerate(deck.slides) if i != index]
+    return replace(deck, slides=tuple(slides))
+
+
+def add_slide(deck: Deck, slide: Slide) -> Deck:
+    return replace(deck, slides=(*deck.slides, slide))
+
+
+def view_slide(view: View, heading: str, notes: str = "") -> Slide:
+    return Slide(heading=heading, kind="view", view=view, notes=notes)
+
+
+__all__ = ["Deck", "Slide", "View", "DeckError", "load_deck", "load_file", "parse_deck", "parse_yaml",
+           "deck_names", "deck_to_yaml", "deck_to_dict", "save_user_deck", "move_slide", "remove_slide",
+           "add_slide", "view_slide", "DEFAULT_DECK", "DECK_DIR", "USER_DIR"]
