@@ -1,0 +1,179 @@
+"""The national survey's published results (queries/national.csv) beside the city's estimates.
+
+national.csv holds only figures stated in shared/reference/national_survey.md, one row per
+indicator, year and breakdown, with its source. Columns: indicator (codebook id), year (blank when
+the publication gives none), dimension (total | age_band | sex | household | confidant), code,
+dimension2/code2 (a second breakdown, e.g. single-person household × sex), value_pct, base
+(all_respondents: share of all respondents, 無回答 included, as the national headline tables are
+published; not_stated: the publication does not say), derived (true: the sum of published
+categories, e.g. しばしば + 時々), source.
+
+The city's estimates exclude 無回答 from the denominator (the contract); the base column says where
+the national figure may differ in that respect.
+"""
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from data import codebook
+from queries import export, indicators
+from queries.filters import Filters
+
+NATIONAL_CSV = Path(__file__).with_name("national.csv")
+TOTAL = "total"
+BREAKDOWNS = ("age_band", "sex", "household", "confidant")
+BASES = {
+    "all_respondents": {"ja": "全回答者（無回答を含む）に占める割合", "en": "share of all respondents (no answer included)"},
+    "not_stated": {"ja": "集計の母数は公表資料に記載なし", "en": "base not stated in the publication"},
+}
+FIELDS = ["indicator", "year", "dimension", "code", "dimension2", "code2", "value_pct", "base", "derived", "source"]
+
+
+def _code_of(dim: str, raw: str, where: str) -> int | None:
+    if dim == TOTAL or dim == "":
+        if raw:
+            raise ValueError(f"{where}: a total row has no code")
+        return None
+    if dim not in BREAKDOWNS:
+        raise ValueError(f"{where}: unknown breakdown {dim!r}; known: {', '.join(BREAKDOWNS)}")
+    value_set = dim if dim == "confidant" else codebook.dimension_value_set(dim)
+    if not raw.isdigit() or int(raw) not in codebook.codes(value_set):
+        raise ValueError(f"{where}: {raw!r} is not a code of {dim}")
+    return int(raw)
+
+
+@lru_cache(maxsize=1)
+def _load() -> tuple[tuple, ...]:
+    rows = []
+    with NATIONAL_CSV.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        if reader.fieldnames != FIELDS:
+            raise ValueError(f"{NATIONAL_CSV.name}: columns must be {', '.join(FIELDS)}")
+        for i, r in enumerate(reader, start=2):
+            where = f"{NATIONAL_CSV.name} row {i}"
+            if r["indicator"] not in codebook.indicators():
+                raise ValueError(f"{where}: unknown indicator {r['indicator']!r}")
+            year = int(r["year"]) if r["year"] else None
+            code = _code_of(r["dimension"], r["code"], where)
+            dim2 = r["dimension2"] or None
+            code2 = _code_of(dim2, r["code2"], where) if dim2 else None
+            value = float(r["value_pct"])
+            if not 0 <= value <= 100:
+                raise ValueError(f"{where}: value_pct {value} is not a percentage")
+            if r["base"] not in BASES or r["derived"] not in ("true", "false") or not r["source"].strip():
+                raise ValueError(f"{where}: base, derived and source are required")
+            rows.append((r["indicator"], year, r["dimension"], code, dim2, code2, value, r["base"],
+                         r["derived"] == "true", r["source"].strip()))
+    return tuple(rows)
+
+
+def national_figures() -> pd.DataFrame:
+    """The published national figures, validated against the codebook."""
+    df = pd.DataFrame(list(_load()), columns=FIELDS)
+    for col in ("year", "code", "code2"):
+        df[col] = df[col].astype("Int64")
+    df["dimension2"] = df["dimension2"].astype(object).where(df["dimension2"].notna(), None)
+    return df
+
+
+def _closest(years: list, wave: int | None):
+    """The year nearest the city's wave (the earlier on a tie); undated figures only as a last resort."""
+    dated = [y for y in years if y is not None and not pd.isna(y)]
+    if not dated:
+        return None
+    if wave is None:
+        return max(dated)
+    return min(dated, key=lambda y: (abs(int(y) - wave), int(y)))
+
+
+def _group_label(dim: str, code, dim2, code2, lang: str) -> str:
+    if dim == TOTAL:
+        return codebook.all_label(lang)
+    sep = "：" if lang == "ja" else ": "
+    parts = [f"{export.dimension_header(dim, lang) if lang == 'ja' else _dim_name(dim)}{sep}"
+             f"{export.group_label(dim, code, lang)}"]
+    if dim2:
+        parts.append(f"{export.dimension_header(dim2, lang) if lang == 'ja' else _dim_name(dim2)}{sep}"
+                     f"{export.group_label(dim2, code2, lang)}")
+    return " × ".join(parts)
+
+
+def _dim_name(dim: str) -> str:
+    return codebook.dimension_label(dim, "en") if dim in codebook.dimensions() else codebook.value_set_label(dim, "en")
+
+
+CITY_COLUMNS = ["n", "estimate_pct", "ci_low_pct", "ci_high_pct", "reliability", "suppressed", "open_web"]
+
+
+def national_comparison(con: duckdb.DuckDBPyConnection, filters: Filters = Filters(),
+                        lang: str = "ja") -> pd.DataFrame:
+    """The city's estimate (current filters, one wave) beside each published national figure with
+    the same indicator and breakdown; for each breakdown the national year nearest the city's wave.
+
+    Columns: indicator, label (indicator and group, unique per row), group_label, is_total,
+    dimension, code, dimension2, code2, wave, n, estimate_pct, ci_low_pct, ci_high_pct,
+    reliability, suppressed, open_web, national_year, national_pct, national_base, derived, source.
+    Groups the filters exclude (e.g. age 20–29 when filtering on 60–69) are left out.
+    """
+    if lang not in codebook.LANGS:
+        raise ValueError(f"lang must be one of {codebook.LANGS}, not {lang!r}")
+    wave = filters.wave if filters.wave is not None else indicators.latest_wave(con)
+    nat = national_figures()
+    key_cols = ["indicator", "dimension", "code", "dimension2", "code2"]
+    nat["_key"] = list(zip(*(nat[c].astype(object).where(nat[c].notna(), None) for c in key_cols)))
+    tables: dict[tuple, pd.DataFrame] = {}
+    out = []
+    for key, part in nat.groupby("_key", sort=False):
+        ind, dim, code, dim2, code2 = key
+        year = _closest(list(part["year"]), wave)
+        chosen = part[part["year"].isna()] if year is None else part[part["year"] == year]
+        row = chosen.iloc[0]
+        by = () if dim == TOTAL else ((dim, dim2) if dim2 else (dim,))
+        if (ind, by) not in tables:
+            tables[(ind, by)] = indicators.breakdown_table(con, ind, by, filters.with_wave(wave))
+        table = tables[(ind, by)]
+        if by:
+            match = table
+            for d, c in zip(by, (code, code2)):
+                match = match[match[d] == c]
+        else:
+            match = table
+        if match.empty:
+            continue
+        city = match.iloc[0]
+        group = _group_label(dim, code, dim2, code2, lang)
+        short = codebook.indicator(ind).short[lang]
+        out.append({
+            "indicator": ind,
+            "label": f"{short}{'：' if lang == 'ja' else ': '}{group}",
+            "group_label": group,
+            "is_total": dim == TOTAL,
+            "dimension": dim, "code": code, "dimension2": dim2, "code2": code2,
+            "wave": wave,
+            **{c: city[c] for c in CITY_COLUMNS},
+            "national_year": None if year is None else int(year),
+            "national_pct": float(row["value_pct"]),
+            "national_base": BASES[row["base"]][lang],
+            "derived": bool(row["derived"]),
+            "source": row["source"],
+        })
+    columns = ["indicator", "label", "group_label", "is_total", "dimension", "code", "dimension2", "code2",
+               "wave", *CITY_COLUMNS, "national_year", "national_pct", "national_base", "derived", "source"]
+    df = pd.DataFrame(out, columns=columns)
+    order = {ind: i for i, ind in enumerate(codebook.indicators())}
+    dim_order = {d: i for i, d in enumerate((TOTAL, *BREAKDOWNS))}
+    df = df.assign(_o1=df["indicator"].map(order), _o2=df["dimension"].map(dim_order),
+                   _o3=df["code"].fillna(0), _o4=df["code2"].fillna(0))
+    df = df.sort_values(["_o1", "_o2", "_o3", "_o4"], kind="stable").drop(columns=["_o1", "_o2", "_o3", "_o4"])
+    for col in ("code", "code2", "wave", "n", "national_year"):
+        df[col] = df[col].astype("Int64")
+    for col in ("estimate_pct", "ci_low_pct", "ci_high_pct", "national_pct"):
+        df[col] = df[col].astype("Float64")
+    for col in ("is_total", "suppressed", "open_web", "derived"):
+        df[col] = df[col].astype(bool)
+    return df.reset_index(drop=True)

@@ -1,0 +1,117 @@
+"""queries/national.csv against the reference text, and the city-beside-national comparison."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from queries import national
+from queries.filters import Filters
+
+from . import reference as ref
+from .conftest import ROOT, make_db, random_rows
+from .test_indicators import missing
+
+REFERENCE = (ROOT.parent / "shared" / "reference" / "national_survey.md")
+
+
+@pytest.fixture(scope="module")
+def reference_text() -> str:
+    if not REFERENCE.is_file():  # the shared reference lives beside the repository
+        pytest.fail(f"reference text missing: {REFERENCE}")
+    return REFERENCE.read_text(encoding="utf-8")
+
+
+def headline_table(text: str) -> dict[int, list[str]]:
+    """The direct-question table of national_survey.md: year → its cells."""
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"\|\s*(20\d\d) \([\d,]+\)\s*\|(.*)\|\s*$", line)
+        if m:
+            out[int(m.group(1))] = [c.strip() for c in m.group(2).split("|")]
+    return out
+
+
+def test_every_national_figure_is_in_the_reference_text(reference_text):
+    figures = national.national_figures()
+    assert len(figures) >= 30
+    table = headline_table(reference_text)
+    for r in figures.itertuples():
+        assert r.source
+        value = f"{r.value_pct:.1f}"
+        if r.derived:
+            # しばしば + 時々 of the published direct-question table of that year
+            often, sometimes = table[r.year][0], table[r.year][1]
+            assert f"{float(often) + float(sometimes):.1f}" == value, r
+            assert often in r.source and sometimes in r.source
+        else:
+            assert value in reference_text, r
+        if r.year is not None and not missing(r.year):
+            assert str(r.year) in reference_text
+
+
+def test_headline_rows_match_the_published_table(reference_text):
+    figures = national.national_figures()
+    table = headline_table(reference_text)
+    totals = figures[figures["dimension"] == "total"]
+    for year, cells in table.items():
+        often = totals[(totals["indicator"] == "lonely_often") & (totals["year"] == year)]["value_pct"]
+        anyone = totals[(totals["indicator"] == "lonely_any") & (totals["year"] == year)]["value_pct"]
+        assert f"{often.item():.1f}" == cells[0]
+        assert f"{anyone.item():.1f}" == cells[-1]
+
+
+def test_comparison_sets_city_estimates_beside_the_nearest_national_year():
+    rows = random_rows(11, 4000, waves=(2022, 2023))
+    con = make_db(rows)
+    nat = national.national_comparison(con, Filters(), "ja")
+    assert set(nat["wave"]) == {2023}
+    total = nat[(nat["indicator"] == "lonely_often") & nat["is_total"]].iloc[0]
+    assert total["national_year"] == 2023 and total["national_pct"] == pytest.approx(4.8)
+    exp = ref.table(rows, "lonely_often", ())[0]
+    assert total["estimate_pct"] == pytest.approx(exp["estimate_pct"], rel=1e-9)
+    assert total["label"] == "孤独感（しばしば・常に）：全体"
+    # confidant is a breakdown only the national comparison uses
+    conf = nat[(nat["indicator"] == "ucla_high") & (nat["dimension"] == "confidant")]
+    assert conf["code"].tolist() == [1, 2] and conf["national_year"].isna().all()
+    exp = {r["confidant"]: r for r in ref.table(rows, "ucla_high", ("confidant",))}
+    for r in conf.itertuples():
+        assert r.estimate_pct == pytest.approx(exp[r.code]["estimate_pct"], rel=1e-9)
+        assert r.n == exp[r.code]["n"]
+    # single-person household × sex
+    two = nat[(nat["dimension"] == "household") & (nat["dimension2"] == "sex")]
+    exp = {(r["household"], r["sex"]): r for r in ref.table(rows, "lonely_often", ("household", "sex"))}
+    assert [(r.code, r.code2) for r in two.itertuples()] == [(1, 1), (1, 2)]
+    for r in two.itertuples():
+        e = exp[(r.code, r.code2)]
+        assert bool(r.suppressed) == e["suppressed"]
+        if not e["suppressed"]:
+            assert r.estimate_pct == pytest.approx(e["estimate_pct"], rel=1e-9)
+    assert nat["label"].is_unique
+    con.close()
+
+
+def test_comparison_uses_the_wave_and_filters():
+    rows = random_rows(12, 3000, waves=(2021, 2022))
+    con = make_db(rows)
+    nat = national.national_comparison(con, Filters(wave=2021, age_band=(2, 7), channel="all"), "en")
+    often = nat[nat["indicator"] == "lonely_often"]
+    ages = often[often["dimension"] == "age_band"]
+    assert ages["code"].tolist() == [2, 7]  # other age groups are outside the filter
+    assert set(ages["national_year"]) == {2021}
+    assert ages.iloc[0]["label"] == "Lonely often/always: Age: 20-29"
+    assert nat["open_web"].all()
+    exp = ref.table(rows, "lonely_often", ("age_band",), wave=2021, channel="all", attrs={"age_band": (2, 7)})
+    assert ages.iloc[1]["estimate_pct"] == pytest.approx(exp[2]["estimate_pct"], rel=1e-9)
+    ucla = nat[(nat["indicator"] == "ucla_high") & nat["is_total"]].iloc[0]
+    assert ucla["national_year"] == 2022  # the nearest published year to 2021
+    con.close()
+
+
+def test_suppressed_city_cells_stay_suppressed():
+    rows = random_rows(13, 150, waves=(2023,))
+    con = make_db(rows)
+    nat = national.national_comparison(con, Filters(), "ja")
+    hidden = nat[nat["suppressed"]]
+    assert len(hidden) and hidden["estimate_pct"].isna().all() and hidden["n"].isna().all()
+    con.close()
