@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.db import DbVersion, connection
-from queries import activity, indicators, national, runner
+from queries import activity, indicators, runner
 from queries.activity import ActivityFilters
 from queries.filters import Filters
 
@@ -45,6 +45,8 @@ def headline(version: DbVersion, filters: Filters) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=MAX)
 def national_comparison(version: DbVersion, filters: Filters, lang: str) -> pd.DataFrame:
+    from queries import national
+
     return national.national_comparison(connection(version), filters, lang)
 
 
@@ -92,25 +94,29 @@ def profile_display(profile: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def national_display(nat: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The comparison as a table: what, city estimate and interval, national figure, year, source."""
+    """The comparison as a table: what, the city's estimate and interval (or its mark), the
+    national figure with its year, base and source."""
     from dashboard import labels as lb
     from dashboard.i18n import t
 
     city = t("common.city", lang)
+    heads = {"ja": ("全国の年", "全国値の母数", "出典"), "en": ("Japan: year", "Japan: base", "Source")}[lang]
     out = pd.DataFrame({
         t("common.indicator", lang): [lb.indicator_short(i, lang) for i in nat["indicator"]],
-        t("overview.group", lang): nat["label"],
+        t("overview.group", lang): nat["group_label"] if "group_label" in nat else nat["label"],
         f"{city} {t('common.estimate', lang)}": [
-            cb_mark if bool(s) else lb.pct_text(e)
-            for e, s, cb_mark in zip(nat["estimate_pct"], nat["suppressed"],
-                                     [lb.status_label("suppressed", lang)] * len(nat))],
+            lb.status_label(lb.STATUS_SUPPRESSED, lang) if lb.status(r) == lb.STATUS_SUPPRESSED
+            else lb.pct_text(r["estimate_pct"]) + (f" ({lb.status_label(lb.STATUS_LOW, lang)})"
+                                                  if lb.status(r) == lb.STATUS_LOW else "")
+            for _, r in nat.iterrows()],
         f"{city} {t('common.interval', lang)}": [lb.interval_text(lo, hi, lang) for lo, hi in
                                                   zip(nat["ci_low_pct"], nat["ci_high_pct"])],
+        "n": [lb.int_text(v) for v in nat["n"]] if "n" in nat else "",
         t("common.national", lang): [lb.pct_text(v) for v in nat["national_pct"]],
     })
-    for col, key in (("national_year", "dimension_year"), ("source", "common.source")):
+    for col, head in zip(("national_year", "national_base", "source"), heads):
         if col in nat:
-            out[t(key, lang) if key.startswith("common") else ("年" if lang == "ja" else "Year")] = nat[col]
+            out[head] = ["" if lb.is_missing(v) else str(v) for v in nat[col]]
     return out
 
 

@@ -11,8 +11,9 @@ from dashboard.state import PageContext
 
 def comparison_frame(nat: pd.DataFrame, lang: str) -> pd.DataFrame:
     """national_comparison rows as the plot data of charts.national_dots."""
+    labels = nat["group_label"] if "group_label" in nat else nat["label"]
     out = pd.DataFrame({
-        "label": nat["label"].astype(str),
+        "label": labels.astype(str),
         "city_pct": pd.to_numeric(nat["estimate_pct"], errors="coerce").astype("float64"),
         "city_low": pd.to_numeric(nat["ci_low_pct"], errors="coerce").astype("float64"),
         "city_high": pd.to_numeric(nat["ci_high_pct"], errors="coerce").astype("float64"),
@@ -32,7 +33,10 @@ def render(ctx: PageContext) -> None:
     if nat.empty:
         st.info(t("national.none", lang))
         return
-    ui.chart(charts.national_dots(comparison_frame(nat, lang), lang))
+    for indicator in dict.fromkeys(nat["indicator"]):
+        part = nat[nat["indicator"] == indicator]
+        st.markdown(f"**{lb.indicator_label(indicator, lang)}**")
+        ui.chart(charts.national_dots(comparison_frame(part, lang), lang))
     ui.marks_legend(lang)
     st.subheader(t("common.table", lang))
     ui.table_with_download(cache.national_display(nat, lang), t("page.national", lang), ctx,
