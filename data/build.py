@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from data import codebook
 from data.problems import ERROR, BuildRefused, Problem, errors, format_report
@@ -143,8 +144,9 @@ def write_database(target: Path, loaded: Loaded) -> None:
     try:
         con = duckdb.connect(str(temp))
         con.execute(SCHEMA.read_text(encoding="utf-8"))
+        con.execute("SET enable_progress_bar = false")
         for table, df in list(loaded.tables.items()) + [("import_log", loaded.import_log)]:
-            con.register("incoming", df)
+            con.register("incoming", pa.Table.from_pandas(df, preserve_index=False))
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")   # codebook table names
             con.unregister("incoming")
         build_marts(con)

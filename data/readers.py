@@ -13,18 +13,22 @@ import fnmatch
 import hashlib
 import io
 import re
-import warnings as _warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from data import codebook
 from data.problems import ERROR, WARNING, Problem
 
 SUFFIXES = (".csv", ".xlsx")
 CSV_ENCODINGS = ("utf-8", "cp932")        # tried in this order after a BOM check
+# Python's cp932 decodes the bytes 0x80, 0xA0, 0xFD-0xFF (unused by Shift_JIS) to these; real
+# CP932 text never holds them, so they mean the file is in some other encoding.
+CP932_UNUSED = ("\x80", "\uf8f0", "\uf8f1", "\uf8f2", "\uf8f3")
 FIRST_DATA_ROW = 2                         # header is spreadsheet row 1
 
 
@@ -91,40 +95,58 @@ def decode_csv(data: bytes) -> tuple[str, str] | None:
             return None
     for enc in CSV_ENCODINGS:
         try:
-            return data.decode(enc), enc
+            text = data.decode(enc)
         except UnicodeDecodeError:
             continue
+        if enc == "cp932" and any(ch in text for ch in CP932_UNUSED):
+            return None
+        return text, enc
     return None
+
+
+def _arrow_body(text: str, width: int) -> pd.DataFrame | None:
+    """The body of well-formed CSV text via Arrow's fast reader; None when it cannot be read
+    that way (an empty line, a quoted line break, a wrong number of fields): the slower pandas
+    path then reads it and reports what is wrong."""
+    names = [str(i) for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    body = table.to_pandas()
+    body.columns = range(width)
+    return body
 
 
 def _csv_frame(text: str, file_name: str) -> tuple[list[str], pd.DataFrame] | list[Problem]:
     """Header and body of CSV text, all cells str; or the problems of a malformed file."""
     header = next(csv.reader(io.StringIO(text)), [])
-    try:
-        with _warnings.catch_warnings():
-            _warnings.simplefilter("ignore")
-            body = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                               skip_blank_lines=False, index_col=False)
-    except pd.errors.ParserError:
-        return _malformed_rows(text, len(header), file_name)
-    body = body.fillna("")          # short rows
-    body.columns = range(body.shape[1])
+    if header:
+        body = _arrow_body(text, len(header))
+        if body is not None:
+            return header, body
+    return _python_body(text, header, file_name)
+
+
+def _python_body(text: str, header: list[str], file_name: str) -> tuple[list[str], pd.DataFrame] | list[Problem]:
+    """The body by the csv module: empty lines kept as blank rows (so row numbers stay those a
+    spreadsheet shows), short rows padded, every over-long row reported."""
+    width = len(header)
+    records = list(csv.reader(io.StringIO(text)))[1:]
+    problems = [Problem(file_name, number, None, ",".join(record),
+                        f"見出し行と同じ {width} 列以内（{len(record)} 列あります）",
+                        f"at most the header's {width} fields (found {len(record)})")
+                for number, record in enumerate(records, start=FIRST_DATA_ROW) if len(record) > width]
+    if problems:
+        return problems
+    body = pd.DataFrame([r + [""] * (width - len(r)) for r in records], columns=range(width), dtype=str)
     return header, body
-
-
-def _malformed_rows(text: str, width: int, file_name: str) -> list[Problem]:
-    """Every record whose number of fields differs from the header's (error path only)."""
-    problems = []
-    for number, record in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if len(record) > width:
-            problems.append(Problem(
-                file_name, number, None, ",".join(record),
-                f"見出し行と同じ {width} 列以内（{len(record)} 列あります）",
-                f"at most the header's {width} fields (found {len(record)})"))
-    if not problems:
-        problems.append(Problem(file_name, None, None, None, "CSV として読めません（引用符の閉じ忘れなど）",
-                                "cannot be parsed as CSV (e.g. an unclosed quote)"))
-    return problems
 
 
 def _xlsx_cell(value, month_column: bool) -> str:

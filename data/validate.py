@@ -276,7 +276,7 @@ def validate_extract(raw: RawExtract, org_ids: set[str] | None = None) -> tuple[
         for mask, ja, en in rules:
             problems += cell_problems(raw.file_name, frame.index, column, cells, mask, ja, en)
     out = pd.DataFrame(typed, index=frame.index)
-    out[FILE_COL] = pd.Categorical([raw.file_name] * len(out))
+    out[FILE_COL] = pd.Categorical.from_codes(np.zeros(len(out), dtype=np.int8), [raw.file_name])
     out[ROW_COL] = frame.index.to_numpy()
     return out.reset_index(drop=True), problems
 

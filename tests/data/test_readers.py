@@ -1,0 +1,111 @@
+"""Reading extract files: encodings, Excel, headers, spreadsheet row numbers."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from data.build import run_build
+from data.readers import read_extract
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
+def test_csv_encodings_are_detected_and_japanese_text_survives(tmp_path, kit, encoding):
+    src = kit.write_extracts(tmp_path / "x", encoding=encoding)
+    raw = read_extract(src / "organisations.csv", "organisations")
+    assert raw.encoding == encoding
+    assert list(raw.frame["name"]) == list(kit.ORGANISATIONS["name"])
+    db = tmp_path / "t.duckdb"
+    assert run_build(str(src), False, str(db)) == 0
+    con = duckdb.connect(str(db), read_only=True)
+    names = [r[0] for r in con.execute("SELECT name FROM organisations ORDER BY org_id").fetchall()]
+    logged = dict(con.execute("SELECT file_name, encoding FROM import_log").fetchall())
+    con.close()
+    assert names == list(kit.ORGANISATIONS["name"])
+    assert logged["organisations.csv"] == encoding
+    # files of ASCII only are valid UTF-8 whatever they were saved as
+    ascii_only = "utf-8-sig" if encoding == "utf-8-sig" else "utf-8"
+    assert {v for k, v in logged.items() if k != "organisations.csv"} == {ascii_only}
+
+
+def test_cp932_bytes_really_are_cp932(tmp_path, kit):
+    src = kit.write_extracts(tmp_path / "x", encoding="cp932")
+    data = (src / "organisations.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    assert "鶴岡市社会福祉協議会".encode("cp932") in data
+
+
+def test_xlsx_first_sheet(tmp_path, kit):
+    frames = kit.valid_frames()
+    src = kit.write_extracts(tmp_path / "x", frames, excel=tuple(frames))
+    assert sorted(p.suffix for p in src.iterdir()) == [".xlsx"] * 5
+    db = tmp_path / "t.duckdb"
+    assert run_build(str(src), False, str(db)) == 0
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT DISTINCT encoding FROM import_log").fetchall() == [("xlsx",)]
+    assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == len(frames["survey_responses_2023"])
+    assert con.execute("SELECT name FROM organisations WHERE org_id = 'C03'").fetchone()[0] == kit.ORGANISATIONS["name"][2]
+    con.close()
+
+
+def test_xlsx_numbers_and_dates_typed_by_excel(tmp_path, kit):
+    """Excel stores 2024-04 typed into a cell as a date and codes as numbers: both are accepted."""
+    import datetime as dt
+
+    import openpyxl
+
+    frames = kit.valid_frames()
+    src = kit.write_extracts(tmp_path / "x", frames)
+    (src / "activity.csv").unlink()
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(list(frames["activity"].columns))
+    ws.append(["A01", dt.datetime(2024, 4, 1), 1, 1, 12, 4.0, 2])
+    wb.save(src / "activity.xlsx")
+    assert kit.problems_of(src) == []
+
+
+def test_header_names_are_stripped_and_unknown_columns_warned(tmp_path, kit):
+    orgs = kit.ORGANISATIONS.rename(columns={"name": "  name "}).assign(note="x")
+    src = kit.write_extracts(tmp_path / "x", kit.with_changes(organisations=orgs))
+    raw = read_extract(src / "organisations.csv", "organisations")
+    assert "name" in raw.frame.columns and "note" not in raw.frame.columns
+    [warning] = raw.problems
+    assert (warning.file, warning.row, warning.column, warning.severity) == ("organisations.csv", 1, "note", "warning")
+    assert kit.problems_of(src) == []
+
+
+def test_blank_lines_keep_spreadsheet_row_numbers(tmp_path, kit):
+    src = kit.write_extracts(tmp_path / "x")
+    path = src / "activity.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(2, "")              # an empty spreadsheet row 3
+    lines[3] = lines[3].replace("2024-05", "2024/05")   # now row 4
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = kit.problems_of(src)
+    assert [(p.row, p.column, p.value) for p in problems] == [(4, "month", "2024/05")]
+
+
+def test_too_many_fields_in_a_row(tmp_path, kit):
+    src = kit.write_extracts(tmp_path / "x")
+    path = src / "referrals.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] += ",extra"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = kit.problems_of(src)
+    assert [(p.file, p.row) for p in problems] == [("referrals.csv", 3)]
+
+
+def test_undecodable_file(tmp_path, kit):
+    src = kit.write_extracts(tmp_path / "x")
+    (src / "referrals.csv").write_bytes(b"month,from_org,to_org,count\n2024-04,\xff\xfe\xff,A01,1\n")
+    [p] = kit.problems_of(src)
+    assert (p.file, p.row, p.column) == ("referrals.csv", None, None)
+    assert "UTF-8" in p.expected_en
+
+
+def test_column_order_is_free(tmp_path, kit):
+    survey = kit.valid_frames()["survey_responses_2023"]
+    src = kit.write_extracts(tmp_path / "x", kit.with_changes(survey_responses_2023=survey[survey.columns[::-1]]))
+    assert kit.problems_of(src) == []
