@@ -2,9 +2,9 @@
 
 Every name contains 架空 (fictional), every phone number is of the form 0235-00-00NN (no real
 number has 00 as its exchange), every address starts 鶴岡市（架空）, URLs point to example.jp.
-They cover every organisation type and every field. Coordinates sit within about 1 km of the
+They cover every organisation type and every field. Coordinates sit within about 1.5 km of the
 real district centres in tsuruoka.md. For large activity data sets the same windows are repeated
-as further invented sites (第2拠点, 第3拠点, …) with ids like O05-02.
+as further invented sites (第2拠点, 第3拠点, …) with ids like O05-02 and no phone or URL.
 """
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 Who answers
 - Random sample (channel 1): people drawn from the demo population (16+) with probability
-  proportional to population × response propensity. The propensity rises with age (27% in the
-  20s, 68% in the 70s, a little lower again at 80+), is a little higher for women and in the
+  proportional to population × response propensity. The propensity rises with age (26% in the
+  20s, 65% in the 70s, a little lower again at 80+), is a little higher for women and in the
   outer districts; it averages about 50%, so 1,500 responses stand for about 3,000 forms posted.
 - Open web (channel 2): self-selected, younger (most respondents 30〜59), more women, mostly from
   the 鶴岡 district, and a little lonelier than the random sample (people who care answer).
