@@ -73,4 +73,5 @@ def main() -> None:
     page.run()
 
 
-main()
+if __name__ == "__main__":  # Streamlit runs the entry point as __main__; importing it draws nothing
+    main()
