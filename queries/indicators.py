@@ -68,11 +68,7 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters = Filters()) -> pd
     ids = list(codebook.indicators())
     resolved = _resolve(con, filters, ())
     sums = _sums(con, ids, (), resolved)
-    rows = []
-    for ind in ids:
-        part = sums[sums["indicator"] == ind]
-        rows.append([_totals(part)])
-    stats = np.array([r[0] for r in rows], dtype=float).reshape(len(ids), 4)
+    stats = np.array([_totals(sums[sums["indicator"] == ind]) for ind in ids], dtype=float).reshape(len(ids), 4)
     out = _statistics(stats, rest=None, is_total=np.ones(len(ids), dtype=bool),
                       open_web=np.full(len(ids), resolved.includes_open_web))
     out.insert(0, "indicator", ids)
@@ -151,9 +147,8 @@ def _table(con, indicator: str, by: Sequence[str], filters: Filters, allowed: Se
     total = np.array(_totals(sums), dtype=float)
 
     if not by:
-        out = _statistics(total.reshape(1, 4), rest=None, is_total=np.array([True]),
-                          open_web=np.array([resolved.includes_open_web]))
-        return out
+        return _statistics(total.reshape(1, 4), rest=None, is_total=np.array([True]),
+                           open_web=np.array([resolved.includes_open_web]))
 
     levels = [_levels(con, d, resolved, set(int(v) for v in sums[f"group{i + 1}"].dropna()))
               for i, d in enumerate(by)]
