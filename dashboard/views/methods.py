@@ -17,9 +17,10 @@ def rule_text(rule: dict, lang: str) -> str:
         joiner = " かつ " if lang == "ja" else " and "
         return joiner.join(rule_text(r, lang) for r in rule["all"])
     if "sum" in rule:
-        items = "・".join(rule["sum"])
-        return (f"{items} の合計が {rule['gte']}点以上" if lang == "ja"
-                else f"{' + '.join(rule['sum'])} is {rule['gte']} or more")
+        value_set = cb.columns("survey_responses")[rule["sum"][0]]["codes"]
+        scale = cb.value_set_label(value_set, lang)
+        return (f"{scale}の{len(rule['sum'])}問の合計が{rule['gte']}点以上" if lang == "ja"
+                else f"the sum of the {len(rule['sum'])} items of the {scale} is {rule['gte']} or more")
     column = rule["column"]
     value_set = cb.columns("survey_responses")[column]["codes"]
     answers = "・".join(f"「{cb.code_label(value_set, c, lang)}」" if lang == "ja"

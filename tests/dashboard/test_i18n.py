@@ -27,3 +27,16 @@ def test_language_values_from_the_url_fall_back_to_japanese():
         assert i18n.normalise_lang(bad) == "ja"
     assert i18n.t("banner.demo", "xx") == i18n.t("banner.demo", "ja")
     assert "デモデータ（架空）" in i18n.t("banner.demo", "ja")
+
+
+def test_indicator_definitions_read_from_the_codebook():
+    from dashboard.views.methods import indicator_definitions
+
+    ja = indicator_definitions("ja")
+    assert list(ja["ID"]) == list(__import__("data.codebook", fromlist=["x"]).indicators())
+    row = ja.set_index("ID").loc["ucla_high"]
+    assert "UCLA孤独感尺度（3項目）の3問の合計が10点以上" in row.iloc[1]
+    unreached = ja.set_index("ID").loc["unreached"].iloc[1]
+    assert unreached.count(" かつ ") == 2 and "「いない」" in unreached
+    en = indicator_definitions("en").set_index("ID")
+    assert "'Often or always'" in en.loc["lonely_often"].iloc[1]
