@@ -1,0 +1,326 @@
+"""The benchmark (`make bench`): build scaled synthetic databases and time everything users wait for.
+
+For each scale (random-sample responses → activity rows: 10k → 50k, 100k → 500k, 1M → 5M) the
+demo generator writes the extracts into a temp folder, `python -m data build` builds the database,
+and the benchmark measures
+
+- build time, the database file's size (and the build's peak memory);
+- every query-layer call (indicator_table per indicator by 0/1/2 dimensions, headline, national
+  comparison, respondent profile, every activity function), each run `--repeats` times with fresh
+  random filters after one untimed warm-up: median and 95th percentile;
+- the same indicator tables computed the straightforward pandas way over the same responses
+  (checked to return the same tables), and pandas / query-layer median time;
+- each dashboard page's rerun after a sidebar filter change (AppTest), median and p95;
+- the cold start of `streamlit run` to the first page's heading in chromium, and the peak
+  resident memory (VmHWM) of that server after every page has been visited.
+
+Results are printed as tables with PASS/MISS against the targets at 1 million responses, and
+written as JSON with --json PATH. `--scale N` runs one scale (N random-sample responses).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+for p in (str(REPO), str(HERE)):
+    if p not in sys.path:
+        sys.path.insert(0, p)
+
+import numpy as np  # noqa: E402
+
+SCALES = {10_000: 50_000, 100_000: 500_000, 1_000_000: 5_000_000}
+ACTIVITY_PER_RESPONSE = 5
+DEFAULT_SEED = 20230901
+TARGET_SCALE = 1_000_000
+TARGETS = {  # name: (limit, unit, higher is better)
+    "page_rerun_p95_ms": (250.0, "ms", False),
+    "query_p50_ms": (30.0, "ms", False),
+    "cold_start_s": (3.0, "s", False),
+    "peak_rss_mb": (1024.0, "MB", False),
+    "pandas_ratio": (5.0, "×", True),
+}
+
+
+# ---- measuring -------------------------------------------------------------------------------
+
+def summary(times_ms: list[float]) -> dict[str, float]:
+    a = np.asarray(times_ms, dtype=float)
+    return {"p50": round(float(np.percentile(a, 50)), 3), "p95": round(float(np.percentile(a, 95)), 3)}
+
+
+def _run_child(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Run a command; (wall seconds, its peak resident memory in MB). Raises on failure."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    out, err = proc.stdout.read(), proc.stderr.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out.decode(errors='replace')[-2000:]}\n"
+                           f"{err.decode(errors='replace')[-4000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def build_database(work: Path, responses: int, activity_rows: int, seed: int) -> dict:
+    extracts, db = work / "extracts", work / "tsunagari.duckdb"
+    gen_s, _ = _run_child([sys.executable, "-m", "data", "demo", "--out", str(extracts), "--seed", str(seed),
+                           "--responses", str(responses), "--activity-rows", str(activity_rows)])
+    build_s, build_rss = _run_child([sys.executable, "-m", "data", "build", "--from", str(extracts), "--db", str(db)])
+    size = sum(p.stat().st_size for p in work.glob("tsunagari.duckdb*"))
+    return {"db": str(db), "generate_s": gen_s, "build_s": build_s, "build_peak_rss_mb": build_rss,
+            "db_mb": size / 2**20}
+
+
+def time_queries(con, repeats: int, seed: int) -> tuple[dict, dict]:
+    """{case: summary} and {case: [Call, ...]} (the arguments of every timed call, for pandas)."""
+    import workload
+
+    results, calls = {}, {}
+    for i, case in enumerate(workload.cases(con)):
+        rng = np.random.default_rng([seed, i])
+        case.draw(rng).fn()  # warm-up: first-call costs (imports, lazy loads) are not the query's
+        times, made = [], []
+        for _ in range(repeats):
+            call = case.draw(rng)
+            t0 = time.perf_counter()
+            call.fn()
+            times.append((time.perf_counter() - t0) * 1000)
+            made.append(call)
+        results[case.name] = summary(times)
+        calls[case.name] = made
+        print(f"  {case.name:<44} p50 {results[case.name]['p50']:9.1f} ms   p95 {results[case.name]['p95']:9.1f} ms",
+              flush=True)
+    return results, calls
+
+
+def time_pandas(con, calls: dict, repeats: int) -> dict:
+    """The indicator tables by pandas over the same calls; checks each table against the query layer."""
+    from pandas_baseline import PandasIndicators, same_table
+    from queries import indicators
+
+    t0 = time.perf_counter()
+    baseline = PandasIndicators(con)
+    load_s = time.perf_counter() - t0
+    results, mismatches = {}, []
+    for name, made in calls.items():
+        if not name.startswith("indicator_table/"):
+            continue
+        ind = name.split("/")[1]
+        first = made[0].args
+        baseline.table(ind, first["by"], first["filters"])  # warm-up, as for the query layer
+        times = []
+        for j, call in enumerate(made[:repeats]):
+            by, f = call.args["by"], call.args["filters"]
+            t1 = time.perf_counter()
+            got = baseline.table(ind, by, f)
+            times.append((time.perf_counter() - t1) * 1000)
+            if j < 3:
+                diff = same_table(indicators.indicator_table(con, ind, by, f), got)
+                if diff:
+                    mismatches.append(f"{name} by={by} {f}: {diff[:200]}")
+        results[name] = summary(times)
+        print(f"  pandas {name:<37} p50 {results[name]['p50']:9.1f} ms", flush=True)
+    return {"load_s": load_s, "ms": results, "mismatches": mismatches}
+
+
+# ---- one scale -------------------------------------------------------------------------------
+
+def run_scale(responses: int, activity_rows: int, args) -> dict:
+    import dashboard_timing
+    from queries import runner
+
+    print(f"\n=== {responses:,} responses, {activity_rows:,} activity rows ===", flush=True)
+    work = Path(tempfile.mkdtemp(prefix=f"tsunagari-bench-{responses}-", dir=args.workdir))
+    try:
+        built = build_database(work, responses, activity_rows, args.seed)
+        db = built["db"]
+        print(f"  generate {built['generate_s']:.1f} s, build {built['build_s']:.1f} s, "
+              f"database {built['db_mb']:.1f} MB", flush=True)
+        con = runner.connect(db)
+        try:
+            response_rows = con.execute("SELECT count(*) FROM responses").fetchone()[0]
+            activity_count = con.execute("SELECT count(*) FROM activity").fetchone()[0]
+            organisations = con.execute("SELECT count(*) FROM organisations").fetchone()[0]
+            query_ms, calls = time_queries(con, args.repeats, args.seed)
+            pandas = time_pandas(con, calls, args.pandas_repeats)
+        finally:
+            con.close()
+        print("  page reruns (AppTest) …", flush=True)
+        pages = dashboard_timing.run_page_reruns(db, args.page_repeats, args.seed)
+        print("  cold start and memory (streamlit run + chromium) …", flush=True)
+        cold = dashboard_timing.cold_start(db)
+    finally:
+        if args.keep:
+            print(f"  kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+    ratio = {name: round(pandas["ms"][name]["p50"] / max(query_ms[name]["p50"], 1e-9), 2) for name in pandas["ms"]}
+    result = {
+        "responses": responses,
+        "activity_rows": activity_rows,
+        "build_s": round(built["build_s"], 2),
+        "db_mb": round(built["db_mb"], 1),
+        "cold_start_s": round(cold["cold_start_s"], 2),
+        "peak_rss_mb": round(cold["peak_rss_mb"], 1),
+        "query_ms": query_ms,
+        "page_rerun_ms": {f: summary(ts) for f, ts in pages["rerun_ms"].items()},
+        "pandas_ratio": ratio,
+        # context of the figures above
+        "response_rows": int(response_rows),
+        "activity_rows_loaded": int(activity_count),
+        "organisations": int(organisations),
+        "generate_s": round(built["generate_s"], 2),
+        "build_peak_rss_mb": round(built["build_peak_rss_mb"], 1),
+        "cold_start_method": cold["method"],
+        "server_ready_s": None if cold["server_ready_s"] is None else round(cold["server_ready_s"], 2),
+        "page_first_load_ms": {k: round(v, 1) for k, v in cold["page_first_load_ms"].items()},
+        "page_first_run_ms": {k: round(v, 1) for k, v in pages["first_run_ms"].items()},
+        "page_errors": pages["errors"],
+        "apptest_peak_rss_mb": round(pages["vm_hwm_mb"], 1),
+        "pandas_ms": pandas["ms"],
+        "pandas_load_s": round(pandas["load_s"], 2),
+        "pandas_mismatches": pandas["mismatches"],
+        "repeats": {"query": args.repeats, "pandas": args.pandas_repeats, "page": args.page_repeats},
+        "seed": args.seed,
+        "machine": machine(),
+        "when": dt.datetime.now().isoformat(timespec="seconds"),
+    }
+    if "browser_error" in cold:
+        result["browser_error"] = cold["browser_error"]
+    result["targets"] = check_targets(result)
+    return result
+
+
+# ---- targets and report ----------------------------------------------------------------------
+
+def check_targets(r: dict) -> dict:
+    worst_page = max(r["page_rerun_ms"].items(), key=lambda kv: kv[1]["p95"])
+    worst_query = max(r["query_ms"].items(), key=lambda kv: kv[1]["p50"])
+    worst_ratio = min(r["pandas_ratio"].items(), key=lambda kv: kv[1])
+    values = {
+        "page_rerun_p95_ms": (worst_page[1]["p95"], worst_page[0]),
+        "query_p50_ms": (worst_query[1]["p50"], worst_query[0]),
+        "cold_start_s": (r["cold_start_s"], r["cold_start_method"]),
+        "peak_rss_mb": (r["peak_rss_mb"], "streamlit server VmHWM"),
+        "pandas_ratio": (worst_ratio[1], worst_ratio[0]),
+    }
+    out = {}
+    for name, (value, where) in values.items():
+        limit, unit, higher = TARGETS[name]
+        ok = value >= limit if higher else value <= limit
+        misses = []
+        if name == "page_rerun_p95_ms":
+            misses = [k for k, v in r["page_rerun_ms"].items() if v["p95"] > limit]
+        elif name == "query_p50_ms":
+            misses = [k for k, v in r["query_ms"].items() if v["p50"] > limit]
+        elif name == "pandas_ratio":
+            misses = [k for k, v in r["pandas_ratio"].items() if v < limit]
+        out[name] = {"value": value, "limit": limit, "unit": unit, "worst": where, "pass": bool(ok),
+                     "missed_by": misses}
+    return out
+
+
+def print_report(r: dict) -> None:
+    print(f"\n## {r['responses']:,} responses ({r['response_rows']:,} rows incl. open web), "
+          f"{r['activity_rows']:,} activity rows, {r['organisations']:,} organisations")
+    print(f"build {r['build_s']:.1f} s (generate {r['generate_s']:.1f} s; build peak {r['build_peak_rss_mb']:.0f} MB), "
+          f"database {r['db_mb']:.1f} MB")
+    print(f"cold start {r['cold_start_s']:.2f} s ({r['cold_start_method']}; server answering after "
+          f"{r['server_ready_s']} s), peak memory {r['peak_rss_mb']:.0f} MB")
+    print(f"\n{'query':<44} {'p50 ms':>9} {'p95 ms':>9} {'pandas p50':>11} {'pandas ×':>9}")
+    for name, s in r["query_ms"].items():
+        pd_ = r["pandas_ms"].get(name)
+        extra = f"{pd_['p50']:11.1f} {r['pandas_ratio'][name]:9.1f}" if pd_ else ""
+        print(f"{name:<44} {s['p50']:9.1f} {s['p95']:9.1f} {extra}")
+    print(f"\n{'page (rerun after a filter change)':<44} {'p50 ms':>9} {'p95 ms':>9} {'first run ms':>13}")
+    for name, s in r["page_rerun_ms"].items():
+        print(f"{name:<44} {s['p50']:9.1f} {s['p95']:9.1f} {r['page_first_run_ms'][name]:13.1f}")
+    if r["page_errors"]:
+        print(f"page errors: {r['page_errors']}")
+    if r["pandas_mismatches"]:
+        print(f"WARNING pandas baseline differs from the query layer: {r['pandas_mismatches'][:5]}")
+    scope = "" if r["responses"] == TARGET_SCALE else f" (targets are set for {TARGET_SCALE:,} responses)"
+    print(f"\ntargets{scope}:")
+    for name, t in r["targets"].items():
+        word = "PASS" if t["pass"] else "MISS"
+        rel = "≥" if TARGETS[name][2] else "≤"
+        more = f"; missed by: {', '.join(t['missed_by'])}" if t["missed_by"] else ""
+        print(f"  {word}  {name:<20} {t['value']:.2f} {t['unit']} ({rel} {t['limit']:g}; worst: {t['worst']}){more}")
+
+
+def machine() -> dict:
+    import duckdb
+    import pandas
+    import streamlit
+
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal:"))
+    return {"nproc": os.cpu_count(), "cpu": model, "ram_gb": round(mem_kb / 2**20, 1),
+            "python": platform.python_version(), "duckdb": duckdb.__version__, "pandas": pandas.__version__,
+            "streamlit": streamlit.__version__, "os": platform.platform()}
+
+
+def write_json(path: str, results: list[dict]) -> None:
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, out)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="tests/perf/bench.py", description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=int, help="one scale: N random-sample responses (e.g. 10000)")
+    parser.add_argument("--activity-rows", type=int, help=f"activity rows of --scale (default {ACTIVITY_PER_RESPONSE} × N)")
+    parser.add_argument("--repeats", type=int, default=30, help="timed runs per query (default 30)")
+    parser.add_argument("--pandas-repeats", type=int, help="timed pandas runs per table (default --repeats)")
+    parser.add_argument("--page-repeats", type=int, help="timed filter changes per page (default --repeats)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--json", metavar="PATH", help="write the results as JSON (after each scale)")
+    parser.add_argument("--workdir", help="where the temp folders go (default the system temp dir)")
+    parser.add_argument("--keep", action="store_true", help="keep the extracts and database")
+    args = parser.parse_args(argv)
+    if args.scale is not None and args.scale < 1:
+        parser.error("--scale must be at least 1")
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    args.pandas_repeats = args.pandas_repeats or args.repeats
+    args.page_repeats = args.page_repeats or args.repeats
+
+    if args.scale is not None:
+        scales = {args.scale: args.activity_rows or SCALES.get(args.scale, ACTIVITY_PER_RESPONSE * args.scale)}
+    else:
+        if args.activity_rows:
+            parser.error("--activity-rows goes with --scale")
+        scales = SCALES
+    m = machine()
+    print(f"machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM, Python {m['python']}, "
+          f"DuckDB {m['duckdb']}, pandas {m['pandas']}, Streamlit {m['streamlit']}")
+    results = []
+    for responses, activity_rows in scales.items():
+        results.append(run_scale(responses, activity_rows, args))
+        print_report(results[-1])
+        if args.json:
+            write_json(args.json, results)
+    if args.json:
+        print(f"\nwritten {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

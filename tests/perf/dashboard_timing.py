@@ -1,0 +1,325 @@
+"""Dashboard timings: page reruns after a sidebar filter change, cold start, peak memory.
+
+- page reruns: streamlit.testing.v1.AppTest on dashboard/app.py, one fresh session per page; the
+  page is run once, then a sidebar filter widget is changed and at.run() is timed, repeatedly.
+  Every change leads to a filter combination not seen before in this process, so the dashboard's
+  st.cache_data entries that depend on the filters are misses, as for a user trying a new view.
+  Run in a child process (`python tests/perf/dashboard_timing.py reruns ...`) so each database
+  starts with empty caches.
+- cold start: a fresh `streamlit run dashboard/app.py` on a free port, timed from the spawn until
+  the first page's main heading is in the browser (Playwright driving Debian's chromium). Then
+  every page is visited (plain and with filters in the URL) and VmHWM of the server process is
+  read from /proc. Without a usable browser: the first AppTest run in a fresh process, and that
+  process's VmHWM after every page (the method is recorded).
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+APP = REPO / "dashboard" / "app.py"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+APPTEST_TIMEOUT = 900
+FILTER_KEYS = ("f_wave", "f_channel", "f_age_band", "f_sex", "f_district", "f_household")
+FILTERED_QUERY = "?district=1,3&sex=2&age_band=5,6,7&channel=all"
+
+
+def app_pages() -> list[tuple[str, str, str]]:
+    """(views file, UI title key, url path) of each page, read from dashboard/app.py's PAGES
+    without importing it (importing runs the app)."""
+    tree = ast.parse(APP.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "PAGES" for t in node.targets):
+            return [(f, title, url) for f, title, url, _icon in ast.literal_eval(node.value)]
+    raise RuntimeError("dashboard/app.py has no PAGES")
+
+
+def page_title(title_key: str, lang: str = "ja") -> str:
+    from dashboard.i18n import t
+
+    return t(title_key, lang)
+
+
+def vm_hwm_mb(pid: int) -> float:
+    """Peak resident set size (VmHWM) of a process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for pid {pid}")
+
+
+# ---- page reruns (AppTest, child process) -----------------------------------------------------
+
+class FilterChanger:
+    """Picks sidebar filter changes that lead to filter combinations not seen before."""
+
+    def __init__(self, rng, waves: list[int]):
+        from data import codebook
+        from queries.filters import attribute_codes
+
+        self.rng = rng
+        self.options = {"f_wave": [0, *sorted(waves, reverse=True)], "f_channel": ["random", "open", "all"]}
+        for dim in ("age_band", "sex", "district", "household"):
+            self.options[f"f_{dim}"] = list(attribute_codes(dim))
+        self.state = {"f_wave": 0, "f_channel": "random", "f_age_band": (), "f_sex": (), "f_district": (),
+                      "f_household": ()}
+        self.seen = {self._key(self.state)}
+        self.codebook = codebook
+
+    @staticmethod
+    def _key(state: dict) -> tuple:
+        return tuple(state[k] for k in FILTER_KEYS)
+
+    def _candidate(self, key: str):
+        opts = self.options[key]
+        if key in ("f_wave", "f_channel"):
+            return opts[int(self.rng.integers(len(opts)))]
+        if self.rng.random() < 0.15:
+            return ()
+        k = int(self.rng.integers(1, min(4, len(opts)) + 1))
+        return tuple(sorted(int(c) for c in self.rng.choice(opts, size=k, replace=False)))
+
+    def next_change(self) -> tuple[str, object]:
+        for _ in range(10_000):
+            key = FILTER_KEYS[int(self.rng.integers(len(FILTER_KEYS)))]
+            value = self._candidate(key)
+            state = {**self.state, key: value}
+            if self._key(state) not in self.seen:
+                self.seen.add(self._key(state))
+                self.state = state
+                return key, value
+        raise RuntimeError("no unseen filter combination left")
+
+    @staticmethod
+    def apply(at, key: str, value) -> None:
+        if key == "f_wave":
+            at.selectbox(key=key).set_value(value)
+        elif key == "f_channel":
+            at.radio(key=key).set_value(value)
+        else:
+            at.multiselect(key=key).set_value(list(value))
+
+
+def _exceptions(at) -> list[str]:
+    return [str(e.value) for e in at.exception]
+
+
+def page_reruns(db: str, repeats: int, seed: int) -> dict:
+    """{page file: [ms, ...]} of at.run() after a sidebar filter change, plus first-run times."""
+    import numpy as np
+    from streamlit.testing.v1 import AppTest
+
+    from queries import indicators, runner
+
+    os.environ["TSUNAGARI_DB"] = db
+    con = runner.connect(db)
+    waves = indicators.waves(con)
+    con.close()
+    changer = FilterChanger(np.random.default_rng(seed), waves)
+    out: dict = {"rerun_ms": {}, "first_run_ms": {}, "errors": {}}
+    for file, _title, _url in app_pages():
+        page = f"views/{file}"
+        at = AppTest.from_file(str(APP), default_timeout=APPTEST_TIMEOUT)
+        t0 = time.perf_counter()
+        at.run()
+        at.switch_page(page)
+        at.run()
+        out["first_run_ms"][file] = (time.perf_counter() - t0) * 1000
+        errors = _exceptions(at)
+        times = []
+        for _ in range(repeats):
+            key, value = changer.next_change()
+            FilterChanger.apply(at, key, value)
+            t0 = time.perf_counter()
+            at.run()
+            times.append((time.perf_counter() - t0) * 1000)
+            errors += _exceptions(at)
+        out["rerun_ms"][file] = times
+        if errors:
+            out["errors"][file] = sorted(set(errors))[:5]
+    out["vm_hwm_mb"] = vm_hwm_mb(os.getpid())
+    return out
+
+
+def run_page_reruns(db: str, repeats: int, seed: int) -> dict:
+    """page_reruns in a child process (fresh Streamlit caches, its own memory)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "reruns", "--db", db, "--repeats", str(repeats),
+           "--seed", str(seed)]
+    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=_env(db))
+    if res.returncode != 0:
+        raise RuntimeError(f"page reruns failed:\n{res.stderr[-4000:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+# ---- cold start and memory --------------------------------------------------------------------
+
+def _env(db: str) -> dict:
+    env = dict(os.environ)
+    env["TSUNAGARI_DB"] = db
+    env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
+    env.pop("TSUNAGARI_MIN_N", None)
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_health(port: int, proc: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.02)
+    raise TimeoutError("streamlit did not answer its health check")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def cold_start_browser(db: str, timeout_s: float = 300) -> dict:
+    """Spawn → first page's main heading rendered in chromium; then every page; server VmHWM."""
+    from playwright.sync_api import sync_playwright
+
+    pages = app_pages()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page(viewport={"width": 1400, "height": 900})
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+                 "--server.headless", "true", "--server.address", "127.0.0.1"],
+                cwd=REPO, env=_env(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                _wait_health(port, proc, timeout_s)
+                ready = time.perf_counter() - t0
+                tab.goto(base + "/", wait_until="commit")
+                _wait_heading(tab, page_title(pages[0][1]), timeout_s)
+                cold = time.perf_counter() - t0
+                first_load = {}
+                for query in ("", FILTERED_QUERY):
+                    for file, title, url in pages:
+                        t1 = time.perf_counter()
+                        tab.goto(f"{base}/{url}{query}", wait_until="commit")
+                        _wait_heading(tab, page_title(title), timeout_s)
+                        if not query:
+                            first_load[file] = (time.perf_counter() - t1) * 1000
+                _settle(tab)
+                hwm = vm_hwm_mb(proc.pid)
+            finally:
+                _stop(proc)
+        finally:
+            browser.close()
+    return {"method": "playwright+chromium", "server_ready_s": ready, "cold_start_s": cold,
+            "peak_rss_mb": hwm, "page_first_load_ms": first_load}
+
+
+def _wait_heading(tab, title: str, timeout_s: float) -> None:
+    tab.get_by_role("heading", level=1, name=title).first.wait_for(state="visible", timeout=timeout_s * 1000)
+
+
+def _settle(tab) -> None:
+    """Let the last page finish its run (charts, tables) before memory is read."""
+    try:
+        tab.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=60_000)
+    except Exception:  # the widget may never have appeared
+        pass
+    time.sleep(1.0)
+
+
+def cold_start_apptest(db: str) -> dict:
+    """Fallback without a browser: a fresh process's first AppTest run, then every page."""
+    t0 = time.perf_counter()
+    cmd = [sys.executable, str(Path(__file__).resolve()), "apptest-cold", "--db", db]
+    proc = subprocess.Popen(cmd, cwd=REPO, env=_env(db), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stdout.readline()
+    cold = time.perf_counter() - t0
+    rest, err = proc.communicate()
+    if proc.returncode != 0 or not first.startswith("FIRST"):
+        raise RuntimeError(f"AppTest cold start failed:\n{err[-4000:]}")
+    data = json.loads(rest.strip().splitlines()[-1])
+    return {"method": "apptest (no browser)", "server_ready_s": None, "cold_start_s": cold,
+            "peak_rss_mb": data["vm_hwm_mb"], "page_first_load_ms": data["page_ms"]}
+
+
+def _apptest_cold(db: str) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["TSUNAGARI_DB"] = db
+    at = AppTest.from_file(str(APP), default_timeout=APPTEST_TIMEOUT)
+    at.run()
+    print("FIRST", flush=True)
+    page_ms = {}
+    for query in ({}, {"district": "1,3", "sex": "2", "age_band": "5,6,7", "channel": "all"}):
+        for file, _title, _url in app_pages():
+            at = AppTest.from_file(str(APP), default_timeout=APPTEST_TIMEOUT)
+            at.query_params.update(query)
+            t1 = time.perf_counter()
+            at.run()
+            at.switch_page(f"views/{file}")
+            at.run()
+            if not query:
+                page_ms[file] = (time.perf_counter() - t1) * 1000
+    print(json.dumps({"vm_hwm_mb": vm_hwm_mb(os.getpid()), "page_ms": page_ms}), flush=True)
+
+
+def cold_start(db: str) -> dict:
+    try:
+        return cold_start_browser(db)
+    except Exception as exc:  # no browser here: say so and use the AppTest fallback
+        out = cold_start_apptest(db)
+        out["browser_error"] = f"{type(exc).__name__}: {exc}"[:500]
+        return out
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("reruns")
+    r.add_argument("--db", required=True)
+    r.add_argument("--repeats", type=int, default=30)
+    r.add_argument("--seed", type=int, default=1)
+    c = sub.add_parser("apptest-cold")
+    c.add_argument("--db", required=True)
+    args = parser.parse_args(argv)
+    if args.cmd == "reruns":
+        print(json.dumps(page_reruns(args.db, args.repeats, args.seed)))
+    else:
+        _apptest_cold(args.db)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

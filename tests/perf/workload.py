@@ -1,0 +1,150 @@
+"""The benchmark's workload: every call of the query layer, each with varied random arguments.
+
+A case is a name and a function rng -> (callable, description). Each timed run draws fresh
+arguments (filters over districts, age bands, sexes, households, waves, channels; activity periods,
+districts, fields, organisation types; breakdown dimensions), so the figures are not those of one
+lucky cache-friendly call. The same seed gives the same sequence of calls.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from data import codebook
+from queries import activity as qa
+from queries import indicators, national, runner
+from queries.activity import ActivityFilters
+from queries.filters import ATTRIBUTE_FILTERS, Filters, attribute_codes
+
+CHANNEL_CHOICES = ("random", "random", "open", "all")   # the default channel comes up most
+DIRECTORY_WORDS = ("相談", "鶴岡", "支援", "架空", "センター", "平日", "子ども", "こころ", "")
+
+
+@dataclass(frozen=True)
+class Call:
+    fn: Callable[[], object]
+    args: dict
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    draw: Callable[[np.random.Generator], Call]
+
+
+def _subset(rng: np.random.Generator, codes: list[int], p_any: float = 0.5) -> tuple[int, ...]:
+    """() with probability 1 - p_any, else a random non-empty subset of codes."""
+    if rng.random() >= p_any:
+        return ()
+    k = int(rng.integers(1, len(codes) + 1))
+    return tuple(sorted(int(c) for c in rng.choice(codes, size=k, replace=False)))
+
+
+def random_filters(rng: np.random.Generator, waves: list[int]) -> Filters:
+    wave = None if rng.random() < 0.4 or not waves else int(rng.choice(waves))
+    channel = str(rng.choice(CHANNEL_CHOICES))
+    attrs = {}
+    for dim in ATTRIBUTE_FILTERS:
+        codes = list(attribute_codes(dim))
+        # 無回答 (9) is picked now and then, like a user checking the blanks
+        attrs[dim] = _subset(rng, codes if rng.random() < 0.1 else codes[:-1], p_any=0.4)
+    return Filters(wave=wave, channel=channel, **attrs)
+
+
+def random_activity_filters(rng: np.random.Generator, fiscal_years: list[int]) -> ActivityFilters:
+    return ActivityFilters(
+        fiscal_years=_subset(rng, fiscal_years, p_any=0.6) if fiscal_years else (),
+        districts=_subset(rng, codebook.codes("district"), p_any=0.4),
+        fields=_subset(rng, codebook.codes("field"), p_any=0.3),
+        org_types=_subset(rng, codebook.codes("org_type"), p_any=0.3),
+    )
+
+
+def _dims_by(rng: np.random.Generator, k: int) -> tuple[str, ...]:
+    dims = codebook.dimensions()
+    if k == 0:
+        return ()
+    if k == 1:
+        return (str(rng.choice(dims)),)
+    pairs = list(itertools.permutations(dims, 2))
+    return tuple(pairs[int(rng.integers(len(pairs)))])
+
+
+def indicator_case_name(indicator: str, k: int) -> str:
+    return f"indicator_table/{indicator}/by{k}"
+
+
+def indicator_args(rng: np.random.Generator, k: int, waves: list[int]) -> tuple[tuple[str, ...], Filters]:
+    return _dims_by(rng, k), random_filters(rng, waves)
+
+
+def cases(con) -> list[Case]:
+    """Every query-layer call the dashboard makes, with argument generators."""
+    waves = indicators.waves(con)
+    years = qa.fiscal_years(con)
+    langs = list(codebook.LANGS)
+    out: list[Case] = []
+
+    for ind in codebook.indicators():
+        for k in (0, 1, 2):
+            def draw(rng, ind=ind, k=k):
+                by, f = indicator_args(rng, k, waves)
+                return Call(lambda: indicators.indicator_table(con, ind, by, f), {"by": by, "filters": f})
+            out.append(Case(indicator_case_name(ind, k), draw))
+
+    def headline(rng):
+        f = random_filters(rng, waves)
+        return Call(lambda: indicators.headline(con, f), {"filters": f})
+
+    def comparison(rng):
+        f, lang = random_filters(rng, waves), str(rng.choice(langs))
+        return Call(lambda: national.national_comparison(con, f, lang), {"filters": f, "lang": lang})
+
+    def profile(rng):
+        f = random_filters(rng, waves)
+        wave = f.wave if f.wave is not None else waves[-1]
+        return Call(lambda: runner.run(con, "respondent_profile", wave=wave, channels=list(f.channels)),
+                    {"wave": wave, "channels": f.channels})
+
+    out += [Case("headline", headline), Case("national_comparison", comparison),
+            Case("respondent_profile", profile)]
+
+    for period, fn in (("month", qa.activity_by_month), ("fiscal_year", qa.activity_by_fiscal_year)):
+        for by in (None, *qa.BREAKDOWNS):
+            def draw(rng, fn=fn, by=by):
+                measure, act, lang = str(rng.choice(qa.MEASURES)), random_activity_filters(rng, years), str(rng.choice(langs))
+                return Call(lambda: fn(con, measure, by, act, lang), {"measure": measure, "filters": act})
+            out.append(Case(f"activity_by_{period}/{by or 'total'}", draw))
+
+    def rates(rng):
+        measure, act = str(rng.choice(qa.MEASURES)), random_activity_filters(rng, years)
+        return Call(lambda: qa.rates_per_1000(con, measure, act), {"measure": measure, "filters": act})
+
+    def need(rng):
+        f, act = random_filters(rng, waves), random_activity_filters(rng, years)
+        return Call(lambda: qa.district_need(con, f, act), {"filters": f, "activity": act})
+
+    out += [Case("rates_per_1000", rates), Case("district_need", need)]
+
+    for level in ("org_type", "org"):
+        def draw(rng, level=level):
+            act = ActivityFilters(fiscal_years=_subset(rng, years, p_any=0.6))
+            return Call(lambda: qa.referral_matrix(con, level, act), {"filters": act})
+        out.append(Case(f"referral_matrix/{level}", draw))
+
+    def directory(rng):
+        fields = _subset(rng, codebook.codes("field"), p_any=0.4)
+        districts = _subset(rng, codebook.codes("district"), p_any=0.4)
+        search, lang = str(rng.choice(DIRECTORY_WORDS)), str(rng.choice(langs))
+        return Call(lambda: qa.organisations_directory(con, fields, districts, search, lang),
+                    {"fields": fields, "districts": districts, "search": search})
+
+    def members(rng):
+        lang = str(rng.choice(langs))
+        return Call(lambda: qa.members_by_type_and_field(con, lang), {"lang": lang})
+
+    out += [Case("organisations_directory", directory), Case("members_by_type_and_field", members)]
+    return out
