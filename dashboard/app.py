@@ -14,7 +14,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 import streamlit as st  # noqa: E402
 
-from dashboard import cache, state, ui  # noqa: E402
+from dashboard import cache, presenter, state, ui  # noqa: E402
 from dashboard.db import connection, db_version  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
 from queries import runner  # noqa: E402
@@ -37,7 +37,7 @@ def pages(lang: str) -> list[st.Page]:
     return [
         st.Page(VIEWS / file, title=t(title, lang), url_path=url, icon=icon, default=(i == 0))
         for i, (file, title, url, icon) in enumerate(PAGES)
-    ]
+    ] + [presenter.nav_page(lang)]
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import cache, charts, state, ui
 from dashboard.i18n import t
+from dashboard.presenter.editor import add_to_deck
 from dashboard.state import PageContext
 from data import codebook as cb
 
@@ -66,6 +67,7 @@ def render(ctx: PageContext) -> None:
     else:
         chart = charts.indicator_small_multiples(table, by, lang).properties(title=title)
     ui.chart(chart, stretch=len(by) == 1)
+    add_to_deck(ctx, indicator, by, view)
     ui.marks_legend(lang)
     st.subheader(t("common.table", lang))
     ui.indicator_table_block(ctx, table, indicator, by, key="dl_breakdown")

@@ -1,0 +1,58 @@
+"""python -m dashboard handout [--deck NAME|FILE.yaml] [--db PATH] [--lang ja|en] --out FILE.pptx|FILE.pdf"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dashboard")
+    sub = parser.add_subparsers(dest="command", required=True)
+    h = sub.add_parser("handout", help="print a deck as a handout: one PPTX slide or PDF page per deck slide")
+    h.add_argument("--deck", default="junbikai", help="deck name (dashboard/decks/, decks/user/) or a YAML file")
+    h.add_argument("--db", metavar="PATH", help="DuckDB file (default: TSUNAGARI_DB or data/tsunagari.duckdb)")
+    h.add_argument("--lang", choices=("ja", "en"), default=None, help="language (default: the deck's)")
+    h.add_argument("--out", required=True, metavar="FILE", help="output file ending in .pptx or .pdf")
+    args = parser.parse_args(argv)
+
+    # The query helpers shared with the dashboard import Streamlit; outside a server its cache
+    # warns on every call, which says nothing useful here.
+    import streamlit  # noqa: F401  (sets up its loggers, which we then quieten)
+
+    for name in ("streamlit", "streamlit.runtime.caching.cache_data_api",
+                 "streamlit.runtime.caching.cache_resource_api"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    from dashboard.presenter import content, deck as dk, handout
+    from queries import runner
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".pdf", ".pptx"):
+        print(f"error: --out must end in .pdf or .pptx, not {out.name!r}", file=sys.stderr)
+        return 2
+    try:
+        deck = dk.load_deck(args.deck)
+    except dk.DeckError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    db = Path(args.db) if args.db else runner.db_path()
+    if not db.is_file():
+        print(f"error: database not found: {db} (build one with `python -m data build --demo --db {db}`)",
+              file=sys.stderr)
+        return 2
+    con = runner.connect(db)
+    try:
+        path = handout.write_handout(deck, content.QuerySource(con), args.lang or deck.lang, out)
+    finally:
+        con.close()
+    print(f"{path}: {len(deck)} {'slides' if out.suffix.lower() == '.pptx' else 'pages'} ({deck.name})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,356 @@
+"""発表モード — a deck full-screen for the 準備会: one slide at a time, large type, keys and clicker.
+
+URL: /presenter?deck=NAME&slide=N (both optional; N is clamped into the deck). Keys: → PageDown
+next, ← PageUp back, Home first, End last (Streamlit's own button shortcuts, so presentation
+clickers, which send PageDown/PageUp, work too). The slide number follows in the URL, so a reload
+stays on the slide. Every number on a slide comes from queries/ through presenter.content.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import cache, labels as lb, state
+from dashboard.i18n import t
+from dashboard.presenter import content as ct, deck as dk, editor, handout, viewport
+from dashboard.presenter.strings import ps
+from dashboard.state import PageContext
+from data import codebook as cb
+
+SLIDE_KEY = "pres_slide"
+DECK_KEY = "pres_deck"
+MODE_KEY = "pres_mode"
+LIVE_PREFIX = "pres_live"
+# Filters the presenter can change live, per kind of view.
+LIVE_DIMS = {"bar": ("district", "sex"), "heatmap": ("district",), "multiples": ("district",),
+             "map": ("age_band", "sex"), "cards": ("district", "age_band", "sex"),
+             "need": ("age_band", "sex"), "activity": ("district",), "directory": ("district",)}
+
+CSS = """
+<style>
+:root { --pres-font: max(24px, calc(100vh / 30)); }
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stSidebarNav"],
+[data-testid="stStatusWidget"], header, footer { display: none !important; }
+[data-testid="stMain"] { margin-left: 0 !important; }
+[data-testid="stMainBlockContainer"], .block-container {
+  padding: 0.4rem 1.6rem calc(var(--pres-font) * 3) 1.6rem !important; max-width: 100% !important; }
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.45rem; }
+[data-testid="stAlert"] { padding: 0.15rem 0.8rem !important; }
+[data-testid="stAlert"] p { font-size: calc(var(--pres-font) * 0.8) !important; }
+.st-key-pres_hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden;
+  clip-path: inset(50%); }
+.pres-heading { font-size: calc(var(--pres-font) * 1.45); font-weight: 700; color: #111;
+  line-height: 1.25; margin: 0; border-bottom: 3px solid #0072B2; padding-bottom: 0.2em; }
+.pres-body, .pres-body p, .pres-body li { font-size: var(--pres-font); line-height: 1.5; color: #111; }
+.pres-body li { margin: 0.25em 0; }
+.pres-caption { font-size: var(--pres-font); color: #222; line-height: 1.35; margin: 0; }
+.pres-title { text-align: center; margin-top: 8vh; }
+.pres-title h1 { font-size: calc(var(--pres-font) * 2); line-height: 1.3; color: #111; margin: 0 0 0.6em 0; }
+.pres-title p { font-size: calc(var(--pres-font) * 1.2); margin: 0.2em 0; color: #222; }
+.pres-section { display: flex; align-items: center; justify-content: center; height: 55vh; }
+.pres-section h1 { font-size: calc(var(--pres-font) * 2); color: #0072B2; text-align: center; line-height: 1.3; }
+.pres-cards { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 0.6em; }
+.pres-card { border: 2px solid #0072B2; border-radius: 10px; padding: 0.35em 0.6em; background: #fff; }
+.pres-card .lbl { font-size: var(--pres-font); color: #111; line-height: 1.3; }
+.pres-card .val { font-size: calc(var(--pres-font) * 2.1); font-weight: 700; color: #0072B2; line-height: 1.2; }
+.pres-card .sub { font-size: var(--pres-font); color: #222; line-height: 1.3; }
+.pres-card.low { border-style: dashed; }
+.pres-card.low .val { color: #3D7FB0; }
+.pres-card.hidden .val { color: #555; }
+.pres-dir { display: grid; gap: 0.25em 1.2em; }
+.pres-dir div.e { font-size: var(--pres-font); line-height: 1.3; border-left: 6px solid #0072B2;
+  padding-left: 0.4em; overflow-wrap: anywhere; }
+.pres-dir .n { font-weight: 700; }
+.st-key-pres_footer { position: fixed; left: 0; right: 0; bottom: 0; z-index: 999990; background: #fff;
+  border-top: 2px solid #0072B2; padding: 0.25rem 1.2rem; }
+.st-key-pres_footer p, .st-key-pres_footer button p { font-size: calc(var(--pres-font) * 0.75) !important; }
+.pres-counter { font-size: var(--pres-font); font-weight: 700; color: #111; white-space: nowrap; }
+.pres-meta { font-size: calc(var(--pres-font) * 0.7); color: #222; white-space: nowrap; }
+.pres-demo { background: #FFF3C4; color: #5A4500; border: 1px solid #C9A400; border-radius: 4px;
+  padding: 0 0.4em; font-weight: 700; }
+.pres-live { background: #E8F1FA; border: 1px solid #0072B2; border-radius: 4px; padding: 0 0.4em; }
+</style>
+"""
+
+
+# ---- deck and slide state ---------------------------------------------------------------------
+
+def session_decks() -> dict[str, dk.Deck]:
+    return st.session_state.setdefault(editor.SESSION_DECKS, {})
+
+
+def get_deck(name: str) -> dk.Deck:
+    """A deck of this session (built or edited here) first, then a file."""
+    decks = session_decks()
+    if name in decks:
+        return decks[name]
+    return dk.load_deck(name)
+
+
+def seed_from_url() -> None:
+    """The URL's deck and slide, once per session (and whenever the URL's deck changes)."""
+    raw_deck = st.query_params.get("deck") or dk.DEFAULT_DECK
+    if st.session_state.get(DECK_KEY) != raw_deck or SLIDE_KEY not in st.session_state:
+        st.session_state[DECK_KEY] = raw_deck
+        st.session_state[SLIDE_KEY] = st.query_params.get("slide", "1")
+
+
+def go_to(number: int) -> None:
+    st.session_state[SLIDE_KEY] = number
+
+
+def step(delta: int, total: int) -> None:
+    current = int(st.session_state.get(SLIDE_KEY, 1) or 1)
+    st.session_state[SLIDE_KEY] = min(max(1, current + delta), total)
+
+
+def live_key(deck: dk.Deck, number: int, dim: str) -> str:
+    return f"{LIVE_PREFIX}_{deck.name}_{number}_{dim}"
+
+
+def live_view(deck: dk.Deck, number: int, view: dk.View) -> tuple[dk.View, list[str]]:
+    """The slide's view with the presenter's live filters applied; the dims that differ."""
+    changed: list[str] = []
+    filters = view.filters
+    for dim in LIVE_DIMS.get(view.kind, ()):
+        key = live_key(deck, number, dim)
+        if key not in st.session_state:
+            continue
+        chosen = tuple(sorted(int(c) for c in st.session_state[key]))
+        own = tuple(sorted(getattr(view.filters, dim)))
+        if chosen != own:
+            changed.append(dim)
+            filters = replace(filters, **{dim: chosen})
+    return (view.with_filters(filters) if changed else view), changed
+
+
+def reset_live(deck: dk.Deck, number: int, view: dk.View) -> None:
+    for dim in LIVE_DIMS.get(view.kind, ()):
+        st.session_state[live_key(deck, number, dim)] = list(getattr(view.filters, dim))
+
+
+# ---- drawing a slide ------------------------------------------------------------------------
+
+def heading(text: str) -> None:
+    st.html(f"<h2 class='pres-heading'>{html.escape(text)}</h2>")
+
+
+def text_html(text: str) -> str:
+    """Plain slide text: lines starting with - are bullets, other lines paragraphs (all escaped)."""
+    parts, items = [], []
+    for line in text.splitlines():
+        s = line.strip()
+        if not s:
+            continue
+        if s.startswith(("- ", "・")):
+            items.append(f"<li>{html.escape(s[2:] if s.startswith('- ') else s[1:])}</li>")
+        else:
+            if items:
+                parts.append(f"<ul>{''.join(items)}</ul>")
+                items = []
+            parts.append(f"<p>{html.escape(s)}</p>")
+    if items:
+        parts.append(f"<ul>{''.join(items)}</ul>")
+    return "".join(parts)
+
+
+def draw_text_slide(deck: dk.Deck, slide: dk.Slide) -> None:
+    if slide.kind == "title":
+        lines = "".join(f"<p>{html.escape(x.strip())}</p>" for x in slide.text.splitlines() if x.strip())
+        date = f"<p>{html.escape(deck.date)}</p>" if deck.date else ""
+        st.html(f"<div class='pres-title'><h1>{html.escape(slide.heading)}</h1>{lines}{date}</div>")
+    elif slide.kind == "section":
+        st.html(f"<div class='pres-section'><h1>{html.escape(slide.heading)}</h1></div>")
+    else:
+        heading(slide.heading)
+        st.html(f"<div class='pres-body'>{text_html(slide.text)}</div>")
+
+
+def cards_html(head: pd.DataFrame, lang: str) -> str:
+    out = []
+    for _, r in head.iterrows():
+        key = lb.status(r)
+        label = html.escape(lb.indicator_short(r["indicator"], lang))
+        if key == lb.STATUS_SUPPRESSED:
+            value, sub = cb.mark_label("suppressed", lang), ""
+        else:
+            value = lb.pct_text(r["estimate_pct"])
+            sub = ps("cards.interval", lang, text=lb.interval_text(r["ci_low_pct"], r["ci_high_pct"], lang))
+            sub += f" ・ n = {lb.int_text(r['n'])}"
+        mark = f" {cb.mark_label('low_reliability', lang)}" if key == lb.STATUS_LOW else ""
+        cls = {"low": " low", "suppressed": " hidden"}.get(key, "")
+        out.append(f"<div class='pres-card{cls}'><div class='lbl'>{label}</div>"
+                   f"<div class='val'>{html.escape(value)}<span class='sub'>{html.escape(mark)}</span></div>"
+                   f"<div class='sub'>{html.escape(sub)}</div></div>")
+    return f"<div class='pres-cards'>{''.join(out)}</div>"
+
+
+def directory_html(entries: pd.DataFrame, lang: str, vp: viewport.Viewport, avail_h: float) -> str:
+    """As many windows as fit (name, phone, hours); the rest are counted (all are in the handout)."""
+    cols = 3 if vp.width >= 1700 else 2
+    per_entry = vp.font_px * 1.3 * 2 + vp.font_px * 0.3
+    rows = max(1, int(avail_h // per_entry))
+    shown = entries.head(rows * cols)
+    cells = []
+    for _, r in shown.iterrows():
+        detail = " ".join(str(v) for v in (r.get("phone"), r.get("hours")) if isinstance(v, str) and v)
+        cells.append(f"<div class='e'><span class='n'>{html.escape(str(r['name']))}</span><br>"
+                     f"{html.escape(detail)}</div>")
+    more = len(entries) - len(shown)
+    tail = f"<p class='pres-caption'>{html.escape(ps('directory.more', lang, n=more))}</p>" if more > 0 else ""
+    return (f"<div class='pres-dir' style='grid-template-columns: repeat({cols}, minmax(0, 1fr))'>"
+            f"{''.join(cells)}</div>{tail}")
+
+
+def draw_view(source: ct.QuerySource, view: dk.View, slide: dk.Slide, lang: str, vp: viewport.Viewport,
+              demo: bool) -> None:
+    heading(slide.heading)
+    content = ct.view_content(source, view, lang)
+    font = vp.font_px
+    captions = [c for c in (slide.caption,) if c]
+    # Height left for the drawing: window − banner − heading − caption − footer − margins.
+    reserved = (font * 2.0 if demo else 0) + font * 2.3 + font * 1.5 * max(1, len(captions)) + font * 3.2 + 40
+    avail_h = max(160.0, vp.height - reserved)
+    avail_w = max(320.0, vp.width - 60)
+    if content.empty:
+        st.html(f"<p class='pres-caption'>{html.escape(t('error.no_data', lang))}</p>")
+    elif view.kind == "cards":
+        st.html(cards_html(content.cards, lang))
+    elif view.kind == "directory":
+        st.html(directory_html(content.entries, lang, vp, avail_h))
+    elif content.chart is not None:
+        spec = ct.sized_spec(content.chart, int(avail_w), int(avail_h), font)
+        st.vega_lite_chart(spec=spec, theme=None, width="content")
+    for c in captions:
+        st.html(f"<p class='pres-caption'>{html.escape(c)}</p>")
+
+
+# ---- controls -------------------------------------------------------------------------------
+
+def hidden_shortcuts(total: int) -> None:
+    """PageDown / PageUp / Home / End as buttons out of sight (Streamlit's own key handling)."""
+    with st.container(key="pres_hidden"):
+        st.button("PageDown", key="pres_k_pgdn", shortcut="PageDown", on_click=step, args=(1, total))
+        st.button("PageUp", key="pres_k_pgup", shortcut="PageUp", on_click=step, args=(-1, total))
+        st.button("Home", key="pres_k_home", shortcut="Home", on_click=go_to, args=(1,))
+        st.button("End", key="pres_k_end", shortcut="End", on_click=go_to, args=(total,))
+
+
+def footer(ctx: PageContext, deck: dk.Deck, number: int, source, view: dk.View | None, changed: list[str],
+           facts: ct.DataFacts) -> None:
+    lang = ctx.lang
+    total = len(deck)
+    with st.container(key="pres_footer", horizontal=True, vertical_alignment="center", gap="small"):
+        st.button(ps("nav.prev", lang), key="pres_prev", icon=":material/arrow_back:", shortcut="Left",
+                  on_click=step, args=(-1, total), disabled=number <= 1)
+        st.html(f"<span class='pres-counter' data-testid='pres-counter'>{number} / {total}</span>", width="content")
+        st.button(ps("nav.next", lang), key="pres_next", icon=":material/arrow_forward:", shortcut="Right",
+                  on_click=step, args=(1, total), disabled=number >= total, type="primary")
+        with st.popover(ps("nav.overview", lang), icon=":material/view_list:"):
+            st.markdown(f"**{ps('nav.overview_title', lang)}**")
+            for i, s in enumerate(deck.slides, 1):
+                st.button(f"{i}. {s.heading}", key=f"pres_jump_{i}", on_click=go_to, args=(i,),
+                          type="primary" if i == number else "secondary", width="stretch")
+        if view is not None and LIVE_DIMS.get(view.kind):
+            with st.popover(ps("live.button", lang), icon=":material/filter_alt:"):
+                live_controls(deck, number, view, lang)
+        if changed:
+            st.button(ps("live.reset", lang), key="pres_live_reset", icon=":material/undo:", type="primary",
+                      on_click=reset_live, args=(deck, number, view))
+        slide = deck.slides[number - 1]
+        if slide.notes:
+            with st.popover(ps("notes.title", lang), icon=":material/sticky_note_2:"):
+                st.markdown(slide.notes)
+        with st.popover(ps("handout.button", lang), icon=":material/print:"):
+            handout_controls(ctx, deck, source)
+        st.button(ps("editor.open", lang), key="pres_edit", icon=":material/edit:",
+                  on_click=lambda: st.session_state.__setitem__(MODE_KEY, "edit"))
+        meta = [html.escape(facts.as_of_text(lang))]
+        if facts.is_demo:
+            meta.insert(0, f"<span class='pres-demo'>{html.escape(ps('demo.short', lang))}</span>")
+        if changed:
+            dims = "・".join(cb.dimension_label(d, lang) for d in changed)
+            meta.insert(0, f"<span class='pres-live'>{html.escape(ps('live.changed', lang))}: {html.escape(dims)}</span>")
+        st.html(f"<span class='pres-meta' data-testid='pres-meta'>{' '.join(meta)}</span>", width="content")
+
+
+def live_controls(deck: dk.Deck, number: int, view: dk.View, lang: str) -> None:
+    for dim in LIVE_DIMS.get(view.kind, ()):
+        key = live_key(deck, number, dim)
+        if key not in st.session_state:
+            st.session_state[key] = list(getattr(view.filters, dim))
+        codes = state.filter_codes(dim) if dim != "district" or view.is_survey else cb.codes("district")
+        st.multiselect(cb.dimension_label(dim, lang), codes, key=key,
+                       format_func=lambda c, d=dim: state.code_option_label(d, c, lang),
+                       placeholder=t("filter.placeholder", lang))
+    st.button(ps("live.reset", lang), key="pres_live_reset_in", icon=":material/undo:",
+              on_click=reset_live, args=(deck, number, view))
+
+
+def handout_controls(ctx: PageContext, deck: dk.Deck, source) -> None:
+    lang = ctx.lang
+    fmt = st.radio(ps("handout.format", lang), ["pdf", "pptx"], horizontal=True, key="pres_handout_fmt",
+                   format_func=str.upper)
+    made_key = f"pres_handout_{deck.name}_{fmt}_{lang}"
+    if st.button(ps("handout.make", lang), key="pres_handout_make", icon=":material/description:"):
+        with st.spinner(ps("handout.making", lang)):
+            st.session_state[made_key] = handout.handout_bytes(deck, source, lang, fmt)
+    if made_key in st.session_state:
+        st.download_button(ps("handout.download", lang), data=st.session_state[made_key],
+                           file_name=handout.file_name(deck, fmt), on_click="ignore",
+                           mime=handout.MIME[fmt], key="pres_handout_dl", icon=":material/download:")
+
+
+# ---- the page -------------------------------------------------------------------------------
+
+def render(ctx: PageContext) -> None:
+    lang = ctx.lang
+    st.html(CSS)
+    if st.session_state.get(MODE_KEY) == "edit":
+        editor.render_editor(ctx, get_deck, on_back=lambda: st.session_state.__setitem__(MODE_KEY, "present"))
+        return
+    seed_from_url()
+    name = st.session_state[DECK_KEY]
+    try:
+        deck = get_deck(name)
+    except dk.DeckError as exc:
+        st.error(f"{ps('error.deck', lang)}\n\n```\n{exc}\n```")
+        st.button(ps("editor.open", lang), key="pres_edit_err",
+                  on_click=lambda: st.session_state.__setitem__(MODE_KEY, "edit"))
+        return
+    number = deck.clamp(st.session_state.get(SLIDE_KEY))
+    st.session_state[SLIDE_KEY] = number
+    state.sync_url({"deck": deck.name, "slide": str(number)})
+
+    vp = viewport.viewport()
+    source = ct.CachedSource(ctx.version, ctx.con)
+    facts = ct.DataFacts(*_facts(ctx))
+    slide = deck.slides[number - 1]
+    view, changed = (None, [])
+    if slide.view is not None:
+        view, changed = live_view(deck, number, slide.view)
+    hidden_shortcuts(len(deck))
+    with st.container(key="pres_slide"):
+        try:
+            if view is None:
+                draw_text_slide(deck, slide)
+            else:
+                draw_view(source, view, slide, lang, vp, facts.is_demo)
+        except Exception as exc:  # one broken slide must not stop the meeting
+            st.error(ps("error.slide", lang, error=exc))
+    footer(ctx, deck, number, source, slide.view, changed, facts)
+
+
+def _facts(ctx: PageContext):
+    log = cache.import_log(ctx.version)
+    if not len(log):
+        return None, False
+    return pd.to_datetime(log["built_at"]).max(), bool(log["is_demo"].astype(bool).any())
+
+
+if __name__ == "__main__":
+    render(state.current_context())
