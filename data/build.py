@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from data import codebook
-from data.problems import ERROR, BuildRefused, Problem, errors, format_report
+from data.problems import BuildRefused, Problem, errors, format_report
 from data.readers import RawExtract, find_extract_files, read_extract
 from data.validate import FILE_COL, ROW_COL, validate_extract_files
 from data.weights import assign_weights
@@ -75,7 +75,8 @@ def load_extracts(directory: Path, built_at: dt.datetime, is_demo: bool) -> Load
         if not paths:
             if not codebook.extract(extract).get("optional"):
                 problems.append(Problem(_expected_file_name(extract), None, None, None,
-                                        "必要なファイルがありません", "required file is missing"))
+                                        "このファイル（.csv または .xlsx）が必要ですが、見つかりません",
+                                        "this file (.csv or .xlsx) is required but was not found"))
             continue
         for path in paths:
             got = read_extract(path, extract)

@@ -12,7 +12,6 @@ import datetime as dt
 import fnmatch
 import hashlib
 import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 

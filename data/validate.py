@@ -334,7 +334,7 @@ def check_unique(extract: str, df: pd.DataFrame) -> list[Problem]:
     def expected(i: int) -> tuple[str, str]:
         first_file, first_row = firsts[FILE_COL].iat[i], firsts[ROW_COL].iat[i]
         within = ", ".join(f"{c}={_cell_text(sub[c].iat[i])}" for c in scope)
-        ja = f"{_label(extract, column, 'ja')}は{within + ' の中で' if within else ''}一意であること" \
+        ja = f"{_label(extract, column, 'ja')}は{' ' + within + ' の中で' if within else ''}一意であること" \
              f"（{first_file} の {first_row} 行目と重複）"
         en = f"{_label(extract, column, 'en')} unique{' within ' + within if within else ''}" \
              f" (repeats {first_file} row {first_row})"
