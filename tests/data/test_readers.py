@@ -109,3 +109,15 @@ def test_column_order_is_free(tmp_path, kit):
     survey = kit.valid_frames()["survey_responses_2023"]
     src = kit.write_extracts(tmp_path / "x", kit.with_changes(survey_responses_2023=survey[survey.columns[::-1]]))
     assert kit.problems_of(src) == []
+
+
+def test_files_matching_no_extract_are_warned_not_refused(tmp_path, kit):
+    from data.readers import find_extract_files
+
+    src = kit.write_extracts(tmp_path / "x")
+    (src / "notes.csv").write_text("a\n1\n", encoding="utf-8")
+    (src / "~$organisations.xlsx").write_bytes(b"lock")     # Excel's lock file: not even looked at
+    found, problems = find_extract_files(src)
+    assert [(p.file, p.severity) for p in problems] == [("notes.csv", "warning")]
+    assert [p.name for p in found["organisations"]] == ["organisations.csv"]
+    assert kit.problems_of(src) == []
