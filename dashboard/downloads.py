@@ -14,6 +14,7 @@ import pandas as pd
 from data import codebook as cb
 from queries import export
 from queries.filters import Filters
+from queries.indicators import latest_wave
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,16 @@ def indicator_csv(con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence[s
     """The download of an indicator table; with cp932, the characters it could not encode."""
     data, warnings = export.indicator_csv_with_warnings(con, indicator, list(by), filters, lang=lang,
                                                        encoding=encoding)
-    return Download(data, export.file_name(indicator_what(indicator, by, lang), filters, lang), list(warnings))
+    name = export.file_name(indicator_what(indicator, by, lang), _named_wave(con, filters), lang)
+    return Download(data, name, list(warnings))
 
 
-def frame_csv(df: pd.DataFrame, what: str, filters: Filters, lang: str, encoding: str = "utf-8-sig") -> Download:
+def frame_csv(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, what: str, filters: Filters, lang: str,
+              encoding: str = "utf-8-sig") -> Download:
     data, warnings = export.csv_bytes(df, encoding=encoding)
-    return Download(data, export.file_name(what, filters, lang), list(warnings))
+    return Download(data, export.file_name(what, _named_wave(con, filters), lang), list(warnings))
+
+
+def _named_wave(con: duckdb.DuckDBPyConnection, filters: Filters) -> Filters:
+    """Filters whose 'latest wave' is spelt out, so a saved file still says which year it holds."""
+    return filters if filters.wave is not None else filters.with_wave(latest_wave(con))

@@ -99,7 +99,7 @@ def _download_button(payload: downloads.Download, lang: str, key: str) -> None:
 
 def download_frame(df: pd.DataFrame, what: str, ctx: PageContext, key: str) -> None:
     """A CSV download of DF (already labelled and masked by the query layer)."""
-    payload = downloads.frame_csv(df, what, ctx.filters, ctx.lang, current_encoding())
+    payload = downloads.frame_csv(ctx.con, df, what, ctx.filters, ctx.lang, current_encoding())
     _download_button(payload, ctx.lang, key)
 
 

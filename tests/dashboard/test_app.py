@@ -175,6 +175,6 @@ def test_breakdown_download_is_byte_identical_to_the_cli_table(app_env, con, enc
         cwd=REPO, capture_output=True, timeout=120)
     assert cli.returncode == 0, cli.stderr.decode(errors="replace")
     assert cli.stdout == export.indicator_csv(con, "no_confidant", ["district"], filters, lang="ja", encoding=encoding)
-    name = export.file_name(downloads.indicator_what("no_confidant", ["district"], "ja"), filters, "ja")
+    name = export.file_name(downloads.indicator_what("no_confidant", ["district"], "ja"), filters.with_wave(2023), "ja")
     assert download_file_id(at) == _calculate_file_id(cli.stdout, "text/csv", name)
-    assert "地域" in name and "女性" in name
+    assert "地域" in name and "女性" in name and "2023年" in name
