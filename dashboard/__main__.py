@@ -36,7 +36,7 @@ def main(argv: list[str]) -> int:
         print(f"error: --out must end in .pdf or .pptx, not {out.name!r}", file=sys.stderr)
         return 2
     try:
-        deck = dk.load_deck(args.deck)
+        deck = dk.load_deck_or_file(args.deck)
     except dk.DeckError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -482,6 +482,8 @@ def sized_spec(chart, width: int, height: int, font_px: float) -> dict:
     # Long Japanese category labels on a horizontal band axis: two lines, never rotated.
     config["axisXBand"] = {**config.get("axisXBand", {}), "labelExpr": WRAP_LABEL, "labelOverlap": False,
                            "labelLineHeight": round(font_px * 1.15, 1)}
+    # A two-line label on a top axis grows downwards from its baseline: leave it a line of room.
+    config["axisTop"] = {**config.get("axisTop", {}), "labelPadding": round(font_px * 1.2 + 4, 1)}
     config["padding"] = 4
     title_px = font_px * 1.1
     if isinstance(spec.get("title"), str):

@@ -369,15 +369,20 @@ def load_file(path: str | Path) -> Deck:
     return parse_yaml(text, p.stem, str(p))
 
 
-def load_deck(name_or_path: str | Path = DEFAULT_DECK) -> Deck:
-    """A deck by name (user decks first, then dashboard/decks/) or by the path of a YAML file."""
-    text = str(name_or_path)
+def load_deck(name: str = DEFAULT_DECK) -> Deck:
+    """A deck by name: dashboard/decks/user/NAME.yaml, else dashboard/decks/NAME.yaml. Only names
+    (letters, digits, - and _) are accepted, so a URL can never point at another file."""
+    path = deck_path(name)
+    if path is None:
+        raise DeckError(name, [f"no deck named {name!r}; decks: {', '.join(deck_names()) or 'none'}"])
+    return load_file(path)
+
+
+def load_deck_or_file(text: str) -> Deck:
+    """For the command line: a path ending in .yaml/.yml (or containing /) is a file, else a name."""
     if text.endswith((".yaml", ".yml")) or "/" in text:
         return load_file(text)
-    path = deck_path(text)
-    if path is None:
-        raise DeckError(text, [f"no deck named {text!r}; decks: {', '.join(deck_names()) or 'none'}"])
-    return load_file(path)
+    return load_deck(text)
 
 
 def deck_names() -> list[str]:

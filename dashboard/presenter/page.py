@@ -45,8 +45,10 @@ CSS = """
   clip-path: inset(50%); }
 .pres-heading { font-size: calc(var(--pres-font) * 1.45); font-weight: 700; color: #111;
   line-height: 1.25; margin: 0; border-bottom: 3px solid #0072B2; padding-bottom: 0.2em; }
-.pres-body, .pres-body p, .pres-body li { font-size: var(--pres-font); line-height: 1.5; color: #111; }
-.pres-body li { margin: 0.25em 0; }
+.pres-body, .pres-body p, .pres-body li { font-size: calc(var(--pres-font) * 1.1) !important; line-height: 1.5 !important;
+  color: #111; }
+.pres-body ul { margin: 0.4em 0 0 0.2em; padding-left: 1.2em; }
+.pres-body li { margin: 0.3em 0 !important; }
 .pres-caption { font-size: var(--pres-font); color: #222; line-height: 1.35; margin: 0; }
 .pres-title { text-align: center; margin-top: 8vh; }
 .pres-title h1 { font-size: calc(var(--pres-font) * 2); line-height: 1.3; color: #111; margin: 0 0 0.6em 0; }
@@ -67,9 +69,11 @@ CSS = """
 .pres-dir .n { font-weight: 700; }
 .st-key-pres_footer { position: fixed; left: 0; right: 0; bottom: 0; z-index: 999990; background: #fff;
   border-top: 2px solid #0072B2; padding: 0.25rem 1.2rem; }
-.st-key-pres_footer p, .st-key-pres_footer button p { font-size: calc(var(--pres-font) * 0.75) !important; }
+.st-key-pres_footer { flex-wrap: nowrap !important; }
+.st-key-pres_footer p, .st-key-pres_footer button p { font-size: calc(var(--pres-font) * 0.62) !important; }
+.st-key-pres_footer button { padding: 0.1rem 0.5rem !important; min-height: 2rem !important; }
 .pres-counter { font-size: var(--pres-font); font-weight: 700; color: #111; white-space: nowrap; }
-.pres-meta { font-size: calc(var(--pres-font) * 0.7); color: #222; white-space: nowrap; }
+.pres-meta { font-size: calc(var(--pres-font) * 0.62); color: #222; white-space: nowrap; }
 .pres-demo { background: #FFF3C4; color: #5A4500; border: 1px solid #C9A400; border-radius: 4px;
   padding: 0 0.4em; font-weight: 700; }
 .pres-live { background: #E8F1FA; border: 1px solid #0072B2; border-radius: 4px; padding: 0 0.4em; }
@@ -180,18 +184,18 @@ def cards_html(head: pd.DataFrame, lang: str) -> str:
         else:
             value = lb.pct_text(r["estimate_pct"])
             sub = ps("cards.interval", lang, text=lb.interval_text(r["ci_low_pct"], r["ci_high_pct"], lang))
-            sub += f" ・ n = {lb.int_text(r['n'])}"
+            sub += f"<br>n = {lb.int_text(r['n'])}"
         mark = f" {cb.mark_label('low_reliability', lang)}" if key == lb.STATUS_LOW else ""
         cls = {"low": " low", "suppressed": " hidden"}.get(key, "")
         out.append(f"<div class='pres-card{cls}'><div class='lbl'>{label}</div>"
                    f"<div class='val'>{html.escape(value)}<span class='sub'>{html.escape(mark)}</span></div>"
-                   f"<div class='sub'>{html.escape(sub)}</div></div>")
+                   f"<div class='sub'>{'<br>'.join(html.escape(x) for x in sub.split('<br>'))}</div></div>")
     return f"<div class='pres-cards'>{''.join(out)}</div>"
 
 
 def directory_html(entries: pd.DataFrame, lang: str, vp: viewport.Viewport, avail_h: float) -> str:
     """As many windows as fit (name, phone, hours); the rest are counted (all are in the handout)."""
-    cols = 3 if vp.width >= 1700 else 2
+    cols = 2   # the layout scales with the window, so two columns fit at any 16:9 size
     per_entry = vp.font_px * 1.3 * 2 + vp.font_px * 0.3
     rows = max(1, int(avail_h // per_entry))
     shown = entries.head(rows * cols)
@@ -213,7 +217,7 @@ def draw_view(source: ct.QuerySource, view: dk.View, slide: dk.Slide, lang: str,
     font = vp.font_px
     captions = [c for c in (slide.caption,) if c]
     # Height left for the drawing: window − banner − heading − caption − footer − margins.
-    reserved = (font * 2.0 if demo else 0) + font * 2.3 + font * 1.5 * max(1, len(captions)) + font * 3.2 + 40
+    reserved = (font * 2.0 if demo else 0) + font * 2.3 + font * 2.0 * len(captions) + font * 3.2 + 56
     avail_h = max(160.0, vp.height - reserved)
     avail_w = max(320.0, vp.width - 60)
     if content.empty:

@@ -15,7 +15,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "live.reset": {"ja": "元の表示に戻す", "en": "Back to the deck's view"},
     "live.changed": {"ja": "表示を変更中", "en": "View changed"},
     "live.none": {"ja": "このスライドには絞り込みがありません", "en": "No filter for this slide"},
-    "notes.title": {"ja": "発表者メモ", "en": "Speaker notes"},
+    "notes.title": {"ja": "メモ", "en": "Notes"},
     "handout.button": {"ja": "配布資料", "en": "Handout"},
     "handout.format": {"ja": "形式", "en": "Format"},
     "handout.make": {"ja": "配布資料を作成", "en": "Make the handout"},

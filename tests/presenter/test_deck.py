@@ -1,0 +1,160 @@
+"""Decks: loading, validation with every problem named, round trips, editing, saving."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from dashboard.presenter import deck as dk
+from data import codebook as cb
+from queries.filters import Filters
+
+
+def parse(text: str, name: str = "t") -> dk.Deck:
+    return dk.parse_yaml(text, name)
+
+
+def test_default_deck_follows_the_agenda():
+    deck = dk.load_deck()
+    assert deck.name == "junbikai" and deck.title and deck.date
+    kinds = [s.view.kind if s.view else s.kind for s in deck.slides]
+    assert kinds[0] == "title"
+    # The three agenda items as section slides, in order.
+    sections = [s.heading for s in deck.slides if s.kind == "section"]
+    assert [h[:2] for h in sections] == ["1.", "2.", "3."]
+    for needed in ("members", "cards", "map", "need", "activity", "referrals", "directory"):
+        assert needed in kinds, needed
+    bars = {s.view.by[0] for s in deck.slides if s.view and s.view.kind == "bar"}
+    assert {"age_band", "household"} <= bars
+    assert any(s.view and s.view.indicator == "unreached" for s in deck.slides)
+    assert deck.slides[-1].kind == "text" and "意見交換" in deck.slides[-1].heading
+    # Section 2 (the analysis) comes before section 3 (the organisations).
+    idx = {k: i for i, k in enumerate(kinds)}
+    assert kinds.index("cards") < kinds.index("directory")
+    assert idx  # every slide parsed
+    assert all(s.notes for s in deck.slides), "every slide has speaker notes"
+
+
+def test_yaml_round_trip_keeps_the_deck():
+    deck = dk.load_deck()
+    assert dk.parse_yaml(dk.deck_to_yaml(deck), deck.name) == deck
+
+
+def test_views_parse_filters_through_queries_filters():
+    deck = parse("""
+title: T
+slides:
+  - heading: a
+    view: {kind: heatmap, indicator: no_confidant, by: [age_band, sex], filters: {wave: 2023, channel: all, district: [1, 9]}}
+  - heading: b
+    view: {kind: activity, by: field, period: month, filters: {fiscal_years: [2024], district: [2]}}
+  - heading: c
+    view: {kind: map, indicator: lonely_often, windows: false}
+""")
+    a, b, c = (s.view for s in deck.slides)
+    assert a.filters == Filters(wave=2023, channel="all", district=(1, 9))
+    assert a.by == ("age_band", "sex")
+    assert b.by == ("field",) and b.period == "month" and b.fiscal_years == (2024,)
+    assert b.filters.district == (2,)
+    assert c.by == ("district",) and c.windows is False
+
+
+def test_every_problem_is_reported_with_its_slide():
+    with pytest.raises(dk.DeckError) as err:
+        parse("""
+title: ""
+slides:
+  - heading: 年齢
+    view: {kind: bar, indicator: nope, by: [agee], filters: {district: [7], foo: 1, channel: web}}
+  - {kind: weird}
+  - heading: x
+    view: {kind: cards, by: [sex]}
+  - heading: y
+    view: {kind: heatmap, indicator: lonely_often, by: [sex]}
+  - heading: z
+    bogus: 1
+""")
+    problems = err.value.problems
+    text = "\n".join(problems)
+    assert "title: must not be empty" in text
+    assert "slide 1 (年齢).view.indicator: unknown indicator 'nope'" in text
+    assert "slide 1 (年齢).view.by: unknown dimension 'agee'" in text
+    assert "slide 1 (年齢).view.filters.district: 7 is not one of the codes" in text
+    assert "slide 1 (年齢).view.filters.foo: unknown filter" in text
+    assert "slide 1 (年齢).view.filters.channel: must be one of random, open, all" in text
+    assert "slide 2.heading: is required" in text
+    assert "slide 2.kind: must be one of title, section, text" in text
+    assert "slide 3 (x).view.by: not a setting of a cards view" in text
+    assert "slide 4 (y).view.by: a heatmap view takes 2 dimension(s), got 1" in text
+    assert "slide 5 (z).bogus: unknown setting" in text
+    assert len(problems) == 11
+
+
+@pytest.mark.parametrize("text, message", [
+    ("title: [unclosed", "not valid YAML"),
+    ("- just\n- a list", "must hold a mapping"),
+    ("title: T\nslides: []", "slides: must be a non-empty list"),
+    ("title: T\nslides:\n  - heading: h\n    view: {kind: pie}", "view.kind: must be one of"),
+    ("title: T\nslides:\n  - heading: h\n    kind: text\n    view: {kind: members}", "either a view or a text kind"),
+])
+def test_bad_files_get_a_clear_error(text, message):
+    with pytest.raises(dk.DeckError, match=message):
+        parse(text)
+
+
+def test_unknown_deck_and_bad_names(tmp_path):
+    with pytest.raises(dk.DeckError, match="no deck named 'nothere'"):
+        dk.load_deck("nothere")
+    with pytest.raises(dk.DeckError, match="letters, digits"):
+        dk.load_deck("../etc/passwd")
+    with pytest.raises(dk.DeckError, match="letters, digits"):
+        dk.load_deck("/etc/passwd")
+    bad = tmp_path / "broken.yaml"
+    bad.write_bytes(b"title: \xff\xfe")
+    with pytest.raises(dk.DeckError, match="not UTF-8"):
+        dk.load_deck_or_file(str(bad))
+    with pytest.raises(dk.DeckError, match="cannot read the file"):
+        dk.load_deck_or_file(str(tmp_path / "missing.yaml"))
+
+
+def test_clamp():
+    deck = dk.load_deck()
+    assert deck.clamp("3") == 3
+    assert deck.clamp(0) == 1 and deck.clamp(-5) == 1
+    assert deck.clamp(999) == len(deck)
+    assert deck.clamp("abc") == 1 and deck.clamp(None) == 1
+
+
+def test_move_remove_add():
+    deck = dk.load_deck()
+    headings = [s.heading for s in deck.slides]
+    moved = dk.move_slide(deck, 3, -2)
+    assert [s.heading for s in moved.slides] == headings[:1] + [headings[3]] + headings[1:3] + headings[4:]
+    assert dk.move_slide(deck, 0, -1) == deck
+    assert [s.heading for s in dk.move_slide(deck, len(deck) - 1, 5).slides] == headings
+    assert len(dk.remove_slide(deck, 0)) == len(deck) - 1
+    view = dk.View(kind="bar", indicator="no_confidant", by=("sex",))
+    added = dk.add_slide(deck, dk.view_slide(view, "性別"))
+    assert added.slides[-1].view == view and len(added) == len(deck) + 1
+
+
+def test_save_user_deck_round_trip(tmp_path):
+    deck = dk.add_slide(dk.Deck(name="mine", title="私のデッキ"),
+                        dk.view_slide(dk.View(kind="bar", indicator="unreached", by=("district",),
+                                              filters=Filters(channel="all", sex=(2,))), "地域"))
+    path = dk.save_user_deck(deck, folder=tmp_path)
+    assert path == tmp_path / "mine.yaml"
+    assert dk.load_file(path) == deck
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert raw["slides"][0]["view"]["filters"] == {"channel": "all", "sex": [2]}
+
+
+def test_shipped_names_are_protected():
+    with pytest.raises(dk.DeckError, match="shipped deck"):
+        dk.save_user_deck(dk.load_deck())
+
+
+def test_every_codebook_indicator_and_dimension_is_accepted():
+    for ind in cb.indicators():
+        for dim in cb.dimensions():
+            deck = parse(f"title: T\nslides:\n  - heading: h\n    view: {{kind: bar, indicator: {ind}, by: [{dim}]}}")
+            assert deck.slides[0].view.indicator == ind

@@ -1,0 +1,129 @@
+"""Handouts: the CLI writes PPTX/PDF files that open, one page per slide, charts as pictures."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageStat
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+from dashboard.presenter import content as ct, deck as dk, handout
+
+from .conftest import REPO
+
+TIMEOUT = 600
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=TIMEOUT)
+
+
+def chart_slides(deck: dk.Deck) -> list[int]:
+    """1-based numbers of the slides whose view is drawn as a chart (not cards or directory)."""
+    return [i for i, s in enumerate(deck.slides, 1) if s.view is not None and s.view.kind not in ("cards", "directory")]
+
+
+def all_text(slide) -> str:
+    parts = []
+    for shape in slide.shapes:
+        if shape.has_text_frame:
+            parts.append(shape.text_frame.text)
+        if getattr(shape, "has_table", False) and shape.has_table:
+            parts += [c.text for row in shape.table.rows for c in row.cells]
+    return "\n".join(parts)
+
+
+def test_pptx_handout(demo_db, tmp_path):
+    out = tmp_path / "handout.pptx"
+    result = run_cli("handout", "--deck", "junbikai", "--db", str(demo_db), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    deck = dk.load_deck("junbikai")
+    prs = Presentation(str(out))
+    assert len(prs.slides) == len(deck)
+    rule = ct.disclosure_rule("ja")
+    for i, (slide, deck_slide) in enumerate(zip(prs.slides, deck.slides), 1):
+        pictures = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+        assert len(pictures) == (1 if i in chart_slides(deck) else 0), i
+        text = all_text(slide)
+        assert deck_slide.heading in text
+        assert "デモデータ（架空）" in text, f"demo label missing on slide {i}"
+        assert rule in text
+        assert f"{i} / {len(deck)}" in text
+        if deck_slide.notes:
+            assert deck_slide.notes.strip().splitlines()[0] in slide.notes_slide.notes_text_frame.text
+        if i in chart_slides(deck):
+            tables = [s for s in slide.shapes if getattr(s, "has_table", False) and s.has_table]
+            assert tables, f"no table under the chart of slide {i}"
+    # The age slide's table holds the query layer's (suppressed or not) figures.
+    age = next(i for i, s in enumerate(deck.slides, 1) if s.view and s.view.by == ("age_band",)
+               and s.view.indicator == "lonely_sometimes_plus")
+    assert "16〜19歳" in all_text(prs.slides[age - 1])
+
+
+def test_pdf_handout_pages_render(demo_db, tmp_path):
+    out = tmp_path / "handout.pdf"
+    result = run_cli("handout", "--db", str(demo_db), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    deck = dk.load_deck()
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True, check=True).stdout
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert pages == len(deck)
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(out), str(tmp_path / "page")], check=True)
+    images = sorted(tmp_path.glob("page-*.png"))
+    assert len(images) == len(deck)
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    per_page = text.split("\f")
+    for i, path in enumerate(images, 1):
+        img = Image.open(path).convert("L")
+        stat = ImageStat.Stat(img)
+        dark = sum(img.histogram()[:128]) / (img.width * img.height)
+        assert stat.stddev[0] > 10, f"page {i} looks blank"
+        assert dark > 0.003, f"page {i} has almost no ink"
+        if i in chart_slides(deck):
+            # A chart is a large picture: much more ink than a text page's heading and footer.
+            assert dark > 0.02, f"page {i}: chart missing?"
+        page_text = per_page[i - 1].replace(" ", "")
+        assert "デモデータ（架空）" in page_text, f"page {i}"
+        assert "公表ルール" in page_text
+        assert f"{i}/{len(deck)}" in page_text
+
+
+def test_cli_errors(demo_db, tmp_path):
+    r = run_cli("handout", "--db", str(demo_db), "--out", str(tmp_path / "x.docx"))
+    assert r.returncode == 2 and ".pdf or .pptx" in r.stderr
+    r = run_cli("handout", "--deck", "nothere", "--db", str(demo_db), "--out", str(tmp_path / "x.pdf"))
+    assert r.returncode == 2 and "no deck named 'nothere'" in r.stderr
+    r = run_cli("handout", "--db", str(tmp_path / "missing.duckdb"), "--out", str(tmp_path / "x.pdf"))
+    assert r.returncode == 2 and "database not found" in r.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: T\nslides:\n  - heading: h\n    view: {kind: bar, indicator: nope, by: [sex]}\n",
+                   encoding="utf-8")
+    r = run_cli("handout", "--deck", str(bad), "--db", str(demo_db), "--out", str(tmp_path / "x.pdf"))
+    assert r.returncode == 2 and "unknown indicator 'nope'" in r.stderr
+    assert not list(tmp_path.glob("x.*")), "no file is written on error"
+
+
+def test_suppressed_cells_stay_hidden_in_the_handout_table(con, monkeypatch):
+    """With a server minimum n above every group, the handout's table shows only 秘匿 (the
+    query layer's suppression is carried through, nothing recomputed)."""
+    monkeypatch.setenv("TSUNAGARI_MIN_N", "100000")
+    deck = dk.Deck(name="s", title="T", slides=(dk.view_slide(
+        dk.View(kind="bar", indicator="lonely_often", by=("district",)), "地域"),))
+    pages = handout.make_pages(deck, ct.QuerySource(con), "ja", "pdf")
+    table = pages[0].table
+    assert set(table["秘匿"]) == {"秘匿"}
+    assert set(table["推定値(%)"]) == {""}
+
+
+def test_english_handout(con):
+    deck = dk.load_deck()
+    data = handout.handout_bytes(deck, ct.QuerySource(con), "en", "pptx")
+    import io
+
+    prs = Presentation(io.BytesIO(data))
+    assert len(prs.slides) == len(deck)
+    assert "Demo data (fictitious)" in all_text(prs.slides[0])
