@@ -477,7 +477,8 @@ def sized_spec(chart, width: int, height: int, font_px: float) -> dict:
     config.setdefault("text", {})["fontSize"] = round(font_px * 0.9, 1)
     config.setdefault("axis", {}).update({"labelPadding": 4, "titlePadding": 6})
     config.setdefault("legend", {}).update({"symbolSize": round(100 * factor, 1), "orient": "right",
-                                            "direction": "vertical", "columns": 1})
+                                            "direction": "vertical", "columns": 1,
+                                            "titleLimit": round(font_px * 14, 1)})
     config["axisQuantitative"] = {**config.get("axisQuantitative", {}), "tickCount": 6}
     # Long Japanese category labels on a horizontal band axis: two lines, never rotated.
     config["axisXBand"] = {**config.get("axisXBand", {}), "labelExpr": WRAP_LABEL, "labelOverlap": False,
@@ -495,6 +496,7 @@ def sized_spec(chart, width: int, height: int, font_px: float) -> dict:
         return spec
     key, subs = parts
     n = len(subs)
+    height = height * 0.92  # concatenated views have no "fit": leave room for what the estimate misses
     if key == "hconcat":
         cols, rows = n, 1
     elif key == "vconcat":
@@ -513,7 +515,7 @@ def sized_spec(chart, width: int, height: int, font_px: float) -> dict:
         if is_map_legend:
             if i == 0:
                 sub["width"] = int(max(100, width - font_px * 9 - spacing))
-                sub["height"] = int(max(100, height - extra_h - font_px * 2))
+                sub["height"] = int(max(100, height - extra_h - (title_px * 1.6 if sub.get("title") else 0)))
             else:
                 sub["width"] = int(font_px * 6)
                 sub["height"] = int(font_px * 1.5 * LEGEND_ROWS)

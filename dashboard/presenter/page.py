@@ -43,6 +43,7 @@ CSS = """
 [data-testid="stAlert"] p { font-size: calc(var(--pres-font) * 0.8) !important; }
 .st-key-pres_hidden { position: absolute !important; width: 1px; height: 1px; overflow: hidden;
   clip-path: inset(50%); }
+.pres-heading, .pres-title h1, .pres-section h1 { word-break: auto-phrase; text-wrap: balance; }
 .pres-heading { font-size: calc(var(--pres-font) * 1.45); font-weight: 700; color: #111;
   line-height: 1.25; margin: 0; border-bottom: 3px solid #0072B2; padding-bottom: 0.2em; }
 .pres-body, .pres-body p, .pres-body li { font-size: calc(var(--pres-font) * 1.1) !important; line-height: 1.5 !important;
