@@ -33,5 +33,10 @@ test: install
 bench: install
 	$(PY) tests/perf/bench.py $(BENCH_ARGS)
 
+# The 準備会 handout from the current database: make handout OUT=handout.pptx
+OUT ?= handout.pdf
+handout: install $(DB)
+	$(PY) -m dashboard handout --deck junbikai --db $(DB) --out $(OUT)
+
 clean:
 	rm -rf $(VENV) $(DB) tests/artifacts .pytest_cache
