@@ -1,0 +1,113 @@
+"""The sidebar's global filters: mirrored in the URL, kept on a reload and across pages, reset."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from data import codebook as cb
+
+from .conftest import main_text, open_page, wait_idle
+
+pytestmark = pytest.mark.browser
+
+DISTRICT = "朝日"
+DISTRICT_CODE = next(c for c in cb.codes("district") if cb.code_label("district", c, "ja") == DISTRICT)
+N_TEXT = re.compile(r"n = ([\d,]+)")
+
+
+def query(page) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query)
+
+
+def sidebar_multiselect(page, label: str):
+    label_el = page.locator('[data-testid="stWidgetLabel"]', has_text=re.compile(f"^{re.escape(label)}$"))
+    return page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has=label_el)
+
+
+def choose_in_multiselect(page, label: str, option: str) -> None:
+    """Open the sidebar multiselect LABEL with the mouse and pick OPTION, as a user would.
+
+    The sidebar is scrolled so the widget sits mid-screen first: Playwright's own scrolling
+    leaves it at the bottom edge, where the list, opening below, scrolls the sidebar and
+    closes itself again."""
+    box = sidebar_multiselect(page, label).get_by_role("combobox")
+    box.evaluate("el => el.scrollIntoView({block: 'center'})")
+    box.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+
+
+def chosen_tags(page, label: str) -> list[str]:
+    return sidebar_multiselect(page, label).locator("[data-tag] [title]").all_inner_texts()
+
+
+def first_card_n(page) -> int:
+    """The n of the first headline card on 概要."""
+    caption = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]', has_text=N_TEXT).first
+    return int(N_TEXT.search(caption.inner_text()).group(1).replace(",", ""))
+
+
+def filters_caption(page) -> str:
+    return page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]',
+                        has_text="表示中の条件").first.inner_text()
+
+
+def test_district_filter_in_the_url_survives_reload_and_page_change_and_resets(page, server):
+    open_page(page, server, "", title="概要")
+    unfiltered_n = first_card_n(page)
+    assert "district" not in query(page)
+    assert chosen_tags(page, "地域") == []
+
+    # choose 朝日 in the sidebar
+    choose_in_multiselect(page, "地域", DISTRICT)
+    page.wait_for_url(lambda url: parse_qs(urlparse(url).query).get("district") == [str(DISTRICT_CODE)])
+    wait_idle(page)
+    page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]', has_text=DISTRICT).first.wait_for()
+    filtered_n = first_card_n(page)
+    assert chosen_tags(page, "地域") == [DISTRICT]
+    assert 0 < filtered_n < unfiltered_n
+
+    # a reload starts a new session from the URL alone
+    page.reload()
+    page.locator('[data-testid="stMain"] h1', has_text="概要").wait_for()
+    wait_idle(page)
+    assert query(page).get("district") == [str(DISTRICT_CODE)]
+    assert chosen_tags(page, "地域") == [DISTRICT]
+    assert first_card_n(page) == filtered_n
+    assert DISTRICT in filters_caption(page)
+
+    # another page through the sidebar navigation keeps the filter
+    page.locator('[data-testid="stSidebarNav"] a', has_text="指標の内訳").click()
+    page.wait_for_url(lambda url: urlparse(url).path == "/breakdown")
+    page.locator('[data-testid="stMain"] h1', has_text="指標の内訳").wait_for()
+    wait_idle(page)
+    assert query(page).get("district") == [str(DISTRICT_CODE)], page.url
+    assert chosen_tags(page, "地域") == [DISTRICT]
+    assert DISTRICT in filters_caption(page)
+
+    # the reset button clears it: widget, URL and the view
+    page.locator('[data-testid="stSidebar"] [data-testid="stButton"]', has_text="絞り込みをリセット").click()
+    page.wait_for_url(lambda url: "district" not in parse_qs(urlparse(url).query))
+    wait_idle(page)
+    assert urlparse(page.url).path == "/breakdown"
+    assert chosen_tags(page, "地域") == []
+    assert DISTRICT not in filters_caption(page)
+    assert "指標の内訳" in main_text(page)
+
+
+def test_filters_from_a_shared_link_fill_the_widgets(page, server):
+    """A copied URL with several filters opens the same view in a new session."""
+    open_page(page, server, "breakdown", query=f"district={DISTRICT_CODE}&sex=2&channel=all&lang=en",
+              title="Indicator breakdown")
+    assert chosen_tags(page, "District") == [cb.code_label("district", DISTRICT_CODE, "en")]
+    assert chosen_tags(page, "Sex") == [cb.code_label("sex", 2, "en")]
+    checked = page.locator('[data-testid="stSidebar"] [data-testid="stRadio"] label:has(input:checked)')
+    assert "Both (random + open web, reference)" in checked.all_inner_texts()
+    caption = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]',
+                           has_text="Current view").first.inner_text()
+    assert cb.code_label("district", DISTRICT_CODE, "en") in caption
+    assert cb.code_label("sex", 2, "en") in caption
+    q = query(page)
+    assert q["district"] == [str(DISTRICT_CODE)] and q["sex"] == ["2"] and q["channel"] == ["all"]
