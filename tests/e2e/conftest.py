@@ -1,7 +1,10 @@
 """Real-browser tests: one demo database and one `streamlit run` server per session, Debian's
-chromium driven headless by Playwright, one fresh browser context (= Streamlit session) per test.
+chromium driven headless by Playwright. Tests share one browser context (its HTTP cache keeps the
+app's scripts) and each gets a new tab, i.e. a new Streamlit session.
 
-Screenshots go to tests/artifacts/e2e/ (git-ignored).
+Streamlit draws asynchronously, so nothing here sleeps a fixed time: wait_idle waits for the end
+of the script run, for the lazily loaded element scripts (network and DOM quiet) and for charts,
+maps and tables to paint. Screenshots go to tests/artifacts/e2e/ (git-ignored).
 """
 from __future__ import annotations
 
@@ -57,6 +60,17 @@ def demo_db(tmp_path_factory) -> Path:
     return db
 
 
+_SERVER: dict[str, Path] = {}  # the running server's log file
+
+
+def server_log_tail(lines: int = 60) -> str:
+    """The end of the streamlit server's log: the traceback behind an error box."""
+    log = _SERVER.get("log")
+    if log is None or not log.exists():
+        return "(no server log)"
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -76,12 +90,15 @@ def server(demo_db, tmp_path_factory) -> str:
     """`streamlit run dashboard/app.py` on a free port over the demo database; yields the base URL."""
     port = free_port()
     log_path = tmp_path_factory.mktemp("e2e_server") / "streamlit.log"
+    _SERVER["log"] = log_path
     env = {**os.environ, "TSUNAGARI_DB": str(demo_db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     env.pop("TSUNAGARI_MIN_N", None)
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
-             "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
+             "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1",
+             # others edit the tree meanwhile: no "source changed" prompt, no watcher CPU
+             "--server.fileWatcherType", "none"],
             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
@@ -135,14 +152,6 @@ def page(context):
     pg.close()
 
 
-@pytest.fixture
-def fresh_page(browser):
-    """A page in a context of its own: empty cache, so every request the app needs is made."""
-    ctx = new_context(browser)
-    yield ctx.new_page()
-    ctx.close()
-
-
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -152,7 +161,7 @@ def artifacts() -> Path:
 # ---- helpers for the tests ----------------------------------------------------------------
 
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
-QUIET_MS = 300  # the DOM unchanged this long after the run: lazily loaded widgets have mounted
+QUIET_MS = 250  # the DOM unchanged this long after the run: lazily loaded widgets have mounted
 
 # Every page of a context records when its DOM last changed: Streamlit mounts many elements
 # (widgets, metrics) from lazily loaded chunks only after the script run has finished.
