@@ -174,7 +174,7 @@ def run_scale(responses: int, activity_rows: int, args) -> dict:
         finally:
             con.close()
         print("  page reruns (AppTest) …", flush=True)
-        pages = dashboard_timing.run_page_reruns(db, args.page_repeats, args.seed)
+        pages = dashboard_timing.run_page_reruns(db, args.page_repeats, args.seed, args.page_budget)
         print("  cold start and memory (streamlit run + chromium) …", flush=True)
         cold = dashboard_timing.cold_start(db)
     finally:
@@ -210,9 +210,11 @@ def run_scale(responses: int, activity_rows: int, args) -> dict:
         "pandas_load_s": round(pandas["load_s"], 2),
         "pandas_mismatches": pandas["mismatches"],
         "query_runs_cut_by_budget": cut,
+        "page_runs_cut_by_budget": pages.get("runs_cut", {}),
         "repeats": {"query": args.repeats, "pandas": args.pandas_repeats, "page": args.page_repeats},
         "seed": args.seed,
         "machine": machine(),
+        "code": code_state(),
         "when": dt.datetime.now().isoformat(timespec="seconds"),
     }
     if "browser_error" in cold:
@@ -267,6 +269,8 @@ def print_report(r: dict) -> None:
         print(f"{name:<44} {s['p50']:9.1f} {s['p95']:9.1f} {r['page_first_run_ms'][name]:13.1f}")
     if r["query_runs_cut_by_budget"]:
         print(f"runs cut by the time budget: {r['query_runs_cut_by_budget']}")
+    if r["page_runs_cut_by_budget"]:
+        print(f"page reruns cut by the time budget: {r['page_runs_cut_by_budget']}")
     if r["page_errors"]:
         print(f"page errors: {r['page_errors']}")
     if r["pandas_mismatches"]:
@@ -294,6 +298,16 @@ def machine() -> dict:
             "streamlit": streamlit.__version__, "os": platform.platform()}
 
 
+def code_state() -> dict:
+    """The commit measured and the files changed in the working tree (others work in it too)."""
+    def git(*a: str) -> str:
+        res = subprocess.run(["git", *a], cwd=REPO, capture_output=True, text=True)
+        return res.stdout if res.returncode == 0 else ""
+
+    changed = [line[3:] for line in git("status", "--porcelain", "--untracked-files=no").splitlines() if line]
+    return {"commit": git("rev-parse", "--short", "HEAD").strip(), "modified": changed}
+
+
 def write_json(path: str, results: list[dict]) -> None:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -311,6 +325,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--page-repeats", type=int, help="timed filter changes per page (default --repeats)")
     parser.add_argument("--case-budget", type=float, default=60.0, metavar="S",
                         help="seconds of calls per query after which its runs stop (default 60)")
+    parser.add_argument("--page-budget", type=float, default=300.0, metavar="S",
+                        help="seconds of reruns per page after which its runs stop (default 300)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--json", metavar="PATH", help="write the results as JSON (after each scale)")
     parser.add_argument("--workdir", help="where the temp folders go (default the system temp dir)")

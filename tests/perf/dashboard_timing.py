@@ -116,8 +116,11 @@ def _exceptions(at) -> list[str]:
     return [str(e.value) for e in at.exception]
 
 
-def page_reruns(db: str, repeats: int, seed: int) -> dict:
-    """{page file: [ms, ...]} of at.run() after a sidebar filter change, plus first-run times."""
+def page_reruns(db: str, repeats: int, seed: int, budget_s: float = 300.0) -> dict:
+    """{page file: [ms, ...]} of at.run() after a sidebar filter change, plus first-run times.
+
+    A page's reruns stop once they have taken budget_s (the runs done are kept; `runs_cut` says
+    which pages were cut), so one pathological page cannot stall the benchmark."""
     import numpy as np
     from streamlit.testing.v1 import AppTest
 
@@ -128,7 +131,7 @@ def page_reruns(db: str, repeats: int, seed: int) -> dict:
     waves = indicators.waves(con)
     con.close()
     changer = FilterChanger(np.random.default_rng(seed), waves)
-    out: dict = {"rerun_ms": {}, "first_run_ms": {}, "errors": {}}
+    out: dict = {"rerun_ms": {}, "first_run_ms": {}, "errors": {}, "runs_cut": {}}
     for file, _title, _url in app_pages():
         page = f"views/{file}"
         at = AppTest.from_file(str(APP), default_timeout=APPTEST_TIMEOUT)
@@ -139,7 +142,7 @@ def page_reruns(db: str, repeats: int, seed: int) -> dict:
         out["first_run_ms"][file] = (time.perf_counter() - t0) * 1000
         errors = _exceptions(at)
         times = []
-        for _ in range(repeats):
+        while len(times) < repeats and sum(times) <= budget_s * 1000:
             key, value = changer.next_change()
             FilterChanger.apply(at, key, value)
             t0 = time.perf_counter()
@@ -147,16 +150,18 @@ def page_reruns(db: str, repeats: int, seed: int) -> dict:
             times.append((time.perf_counter() - t0) * 1000)
             errors += _exceptions(at)
         out["rerun_ms"][file] = times
+        if len(times) < repeats:
+            out["runs_cut"][file] = len(times)
         if errors:
             out["errors"][file] = sorted(set(errors))[:5]
     out["vm_hwm_mb"] = vm_hwm_mb(os.getpid())
     return out
 
 
-def run_page_reruns(db: str, repeats: int, seed: int) -> dict:
+def run_page_reruns(db: str, repeats: int, seed: int, budget_s: float = 300.0) -> dict:
     """page_reruns in a child process (fresh Streamlit caches, its own memory)."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "reruns", "--db", db, "--repeats", str(repeats),
-           "--seed", str(seed)]
+           "--seed", str(seed), "--budget", str(budget_s)]
     res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=_env(db))
     if res.returncode != 0:
         raise RuntimeError(f"page reruns failed:\n{res.stderr[-4000:]}")
@@ -232,9 +237,9 @@ def cold_start_browser(db: str, timeout_s: float = 300) -> dict:
                         t1 = time.perf_counter()
                         tab.goto(f"{base}/{url}{query}", wait_until="commit")
                         _wait_heading(tab, page_title(title), timeout_s)
+                        _settle(tab, timeout_s)
                         if not query:
                             first_load[file] = (time.perf_counter() - t1) * 1000
-                _settle(tab)
                 hwm = vm_hwm_mb(proc.pid)
             finally:
                 _stop(proc)
@@ -248,13 +253,14 @@ def _wait_heading(tab, title: str, timeout_s: float) -> None:
     tab.get_by_role("heading", level=1, name=title).first.wait_for(state="visible", timeout=timeout_s * 1000)
 
 
-def _settle(tab) -> None:
-    """Let the last page finish its run (charts, tables) before memory is read."""
+def _settle(tab, timeout_s: float) -> None:
+    """Wait until the page's script run has finished (Streamlit's running indicator is gone), so
+    every page's work counts towards the server's memory and the next page does not cut it short."""
+    time.sleep(0.3)
     try:
-        tab.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=60_000)
-    except Exception:  # the widget may never have appeared
+        tab.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=timeout_s * 1000)
+    except Exception:  # still running after the timeout: memory is read anyway
         pass
-    time.sleep(1.0)
 
 
 def cold_start_apptest(db: str) -> dict:
@@ -311,11 +317,12 @@ def main(argv: list[str]) -> int:
     r.add_argument("--db", required=True)
     r.add_argument("--repeats", type=int, default=30)
     r.add_argument("--seed", type=int, default=1)
+    r.add_argument("--budget", type=float, default=300.0)
     c = sub.add_parser("apptest-cold")
     c.add_argument("--db", required=True)
     args = parser.parse_args(argv)
     if args.cmd == "reruns":
-        print(json.dumps(page_reruns(args.db, args.repeats, args.seed)))
+        print(json.dumps(page_reruns(args.db, args.repeats, args.seed, args.budget)))
     else:
         _apptest_cold(args.db)
     return 0
