@@ -2,6 +2,9 @@
 
 Every count that leaves this module has been through queries.small_counts: counts 1–4 show as "<5"
 and further cells are hidden wherever a hidden one could be worked out from a total shown with it.
+The monthly, fiscal-year and per-district tables of one measure and one ActivityFilters are read
+out of one protection (queries.linked_counts), so a figure they share is masked alike in all of them
+and none of them gives away what another hides.
 Count tables come back *long*: one row per cell, margins included (is_total), with
 
     value    Int64, <NA> where masked (for charts)
@@ -27,6 +30,7 @@ import pandas as pd
 
 from data import codebook
 from queries import small_counts
+from queries.linked_counts import LinkedCounts
 from queries.runner import run
 
 MEASURES = ("consultations", "new_cases", "outreach")
@@ -303,36 +307,64 @@ def _group_axis(con, by: str, present_keys: Sequence[str], filters: ActivityFilt
     return _Axis("org", list(orgs["org_id"]), list(orgs["name"]), "string", total)
 
 
+def _period_months(con, filters: ActivityFilters) -> list[dt.date]:
+    available = months(con)
+    return filters.months_in(available[0], available[-1]) if available else []
+
+
+# The breakdowns the 支援団体の活動 page offers; "org" joins them only when asked for (see below).
+_PAGE_BREAKDOWNS = ("field", "district", "org_type")
+
+
+def _linked_counts(con, measure: str, filters: ActivityFilters,
+                   with_org: bool = False) -> tuple[LinkedCounts, list[dt.date]]:
+    """Every count of one measure over the filtered period, by month and by month × group of
+    each breakdown, protected as one: the tables of a page are all read out of this one decision,
+    so a figure shown in two of them (a district over the period, a fiscal year, the grand total)
+    is masked alike in both and no table gives away what another hides.
+
+    with_org adds the breakdown by organisation. It is left out otherwise because with hundreds
+    of organisations it is by far the largest part (months × organisations) and the page never
+    shows it; tables by organisation are protected with every other breakdown in, but the page's
+    own tables do not wait for them."""
+    month_keys = _period_months(con, filters)
+    row = {pd.Timestamp(m): i for i, m in enumerate(month_keys)}
+    raw = run(con, "activity_by_month", **filters.to_params())
+    parts = {b: part for b, part in raw.groupby("breakdown")}
+    empty = raw.iloc[0:0]
+    totals = np.zeros(len(month_keys), dtype=np.int64)
+    for m, v in zip(parts.get("none", empty)["month"], parts.get("none", empty)[measure]):
+        totals[row[pd.Timestamp(m)]] += int(v)
+    by_group = {}
+    for by in _PAGE_BREAKDOWNS + (("org",) if with_org else ()):
+        part = parts.get(by, empty)
+        keys = [str(k) for k in _group_axis(con, by, list(part["group_key"]), filters, "ja").keys]
+        col = {k: j for j, k in enumerate(keys)}
+        matrix = np.zeros((len(month_keys), len(keys)), dtype=np.int64)
+        for m, g, v in zip(part["month"], part["group_key"], part[measure]):
+            matrix[row[pd.Timestamp(m)], col[str(g)]] += int(v)
+        by_group[by] = (keys, matrix)
+    return LinkedCounts(totals, by_group, [fiscal_year_of(m) for m in month_keys]), month_keys
+
+
 def _masked_activity(con, period: str, measure: str, by: str | None,
                      filters: ActivityFilters, lang: str) -> pd.DataFrame:
     _check_lang(lang)
     _check_measure(measure)
     if by is not None and by not in BREAKDOWNS:
         raise ValueError(f"by must be None or one of {BREAKDOWNS}, not {by!r}")
-    raw = run(con, f"activity_by_{period}", by=by or "none", **filters.to_params())
-    available = months(con)
-    month_keys = filters.months_in(available[0], available[-1]) if available else []
+    linked, month_keys = _linked_counts(con, measure, filters, with_org=by == "org")
     if period == "month":
         keys = [pd.Timestamp(m) for m in month_keys]
         rows = _Axis("month", keys, [month_label(m, lang) for m in month_keys], "datetime64[us]",
                      codebook.all_label(lang))
-        raw_rows = [pd.Timestamp(m) for m in raw["month"]]
+        table = linked.by_month(by)
     else:
-        fys = sorted({fiscal_year_of(m) for m in month_keys})
+        fys = linked.fiscal_years
         rows = _Axis("fiscal_year", fys, [fiscal_year_label(f, lang) for f in fys], "Int64",
                      codebook.all_label(lang))
-        raw_rows = [int(f) for f in raw["fiscal_year"]]
-    cols = None if by is None else _group_axis(con, by, list(raw["group_key"].dropna()), filters, lang)
-
-    col_keys = [None] if cols is None else [str(k) for k in cols.keys]
-    r_index = {k: i for i, k in enumerate(rows.keys)}
-    c_index = {k: j for j, k in enumerate(col_keys)}
-    matrix = np.zeros((len(rows.keys), len(col_keys)), dtype=np.int64)
-    for r_key, g_key, v in zip(raw_rows, raw["group_key"], raw[measure]):
-        g = None if cols is None else str(g_key)
-        if r_key in r_index and g in c_index:
-            matrix[r_index[r_key], c_index[g]] += int(v)
-    table = small_counts.protect(matrix, row_totals=cols is not None, col_totals=True)
+        table = linked.by_fiscal_year(by)
+    cols = None if by is None else _group_axis(con, by, linked.groups[by], filters, lang)
     return _long_frame(table, rows, cols, lang, extra={"measure": measure})
 
 
@@ -362,16 +394,14 @@ def activity_by_fiscal_year(con: duckdb.DuckDBPyConnection, measure: str = "cons
 # ---- per district ------------------------------------------------------------------------------
 
 def _district_counts(con, measure: str, filters: ActivityFilters, lang: str) -> pd.DataFrame:
-    """Masked counts per district with the city total (district <NA>), districts as kept by filters."""
-    raw = run(con, "activity_by_district", **filters.to_params())
-    keys = list(filters.districts or codebook.codes("district"))
-    by_code = dict(zip(raw["district"].astype(int), raw[measure].astype(int)))
-    matrix = np.array([[by_code.get(k, 0)] for k in keys], dtype=np.int64).reshape(len(keys), 1)
-    table = small_counts.protect(matrix, row_totals=False, col_totals=True)
+    """Masked counts per district with the city total (district <NA>), districts as kept by filters:
+    the period's district totals of the same protection as the monthly and fiscal-year tables."""
+    linked, _ = _linked_counts(con, measure, filters)
+    table = linked.over_period("district")
+    keys = [int(k) for k in linked.groups["district"]]
     rows = _Axis("district", keys, [codebook.code_label("district", k, lang) for k in keys], "Int64",
                  codebook.all_label(lang))
-    df = _long_frame(table, rows, None, lang, extra={"measure": measure})
-    return df
+    return _long_frame(table, rows, None, lang, extra={"measure": measure})
 
 
 def _population(con) -> pd.DataFrame:

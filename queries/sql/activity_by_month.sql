@@ -1,9 +1,10 @@
 -- name: activity_by_month
--- params: by, start, end, fiscal_years, districts, fields, org_types
--- returns: raw sums per month and group (group_key: the code as text, or org_id) of the filtered activity: month, group_key, consultations, new_cases, outreach. Unmasked: for queries.activity only.
+-- params: start, end, fiscal_years, districts, fields, org_types
+-- returns: raw sums per month of the filtered activity, for every breakdown at once: month, breakdown (none | field | district | org_type | org), group_key (the code as text, or org_id; NULL for none), consultations, new_cases, outreach. Unmasked: for queries.activity only.
 --
--- by is field | district | org_type | org | none (group_key NULL); start/end are first days of
--- months (inclusive, NULL = open); the lists are codes, an empty list meaning no filter.
+-- One query for all breakdowns because queries.activity protects them together (the month totals
+-- are shared by every breakdown). start/end are first days of months (inclusive, NULL = open);
+-- the lists are codes, an empty list meaning no filter.
 WITH filtered AS (
     SELECT *
     FROM activity_monthly
@@ -15,27 +16,44 @@ WITH filtered AS (
       AND (len($org_types) = 0 OR list_contains($org_types, org_type))
 ),
 
-keyed AS (
+sums AS (
     SELECT
         month,
-        CASE $by
-            WHEN 'field' THEN CAST(field AS VARCHAR)
-            WHEN 'district' THEN CAST(district AS VARCHAR)
-            WHEN 'org_type' THEN CAST(org_type AS VARCHAR)
-            WHEN 'org' THEN org_id
+        field,
+        district,
+        org_type,
+        org_id,
+        GROUPING(field, district, org_type, org_id) AS grouping_id,
+        CAST(sum(consultations) AS BIGINT) AS consultations,
+        CAST(sum(new_cases) AS BIGINT) AS new_cases,
+        CAST(sum(outreach) AS BIGINT) AS outreach
+    FROM filtered
+    GROUP BY GROUPING SETS ((month), (month, field), (month, district), (month, org_type), (month, org_id))
+),
+
+named AS (
+    -- GROUPING(...) sets a bit for each column left out: 15 = none kept, 7 = field kept, ...
+    SELECT
+        month,
+        CASE grouping_id
+            WHEN 15 THEN 'none'
+            WHEN 7 THEN 'field'
+            WHEN 11 THEN 'district'
+            WHEN 13 THEN 'org_type'
+            WHEN 14 THEN 'org'
+        END AS breakdown,
+        CASE grouping_id
+            WHEN 7 THEN CAST(field AS VARCHAR)
+            WHEN 11 THEN CAST(district AS VARCHAR)
+            WHEN 13 THEN CAST(org_type AS VARCHAR)
+            WHEN 14 THEN org_id
         END AS group_key,
         consultations,
         new_cases,
         outreach
-    FROM filtered
+    FROM sums
 )
 
-SELECT
-    month,
-    group_key,
-    CAST(sum(consultations) AS BIGINT) AS consultations,
-    CAST(sum(new_cases) AS BIGINT) AS new_cases,
-    CAST(sum(outreach) AS BIGINT) AS outreach
-FROM keyed
-GROUP BY month, group_key
-ORDER BY month, group_key
+SELECT *
+FROM named
+ORDER BY month, breakdown, group_key
