@@ -9,6 +9,7 @@ maps and tables to paint. Screenshots go to tests/artifacts/e2e/ (git-ignored).
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -264,6 +265,28 @@ def open_page(page, base: str, path: str = "", query: str = "", title: str | Non
         heading = page.locator('[data-testid="stMain"] h1', has_text=title).first
     heading.wait_for()
     wait_idle(page)
+
+
+def sidebar_multiselect(page, label: str):
+    label_el = page.locator('[data-testid="stWidgetLabel"]', has_text=re.compile(f"^{re.escape(label)}$"))
+    return page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has=label_el)
+
+
+def choose_in_multiselect(page, label: str, option: str) -> None:
+    """Open the sidebar multiselect LABEL with the mouse and pick OPTION, as a user would.
+
+    The sidebar is scrolled so the widget sits mid-screen first: Playwright's own scrolling
+    leaves it at the bottom edge, where the list, opening below, scrolls the sidebar and
+    closes itself again."""
+    box = sidebar_multiselect(page, label).get_by_role("combobox")
+    box.evaluate("el => el.scrollIntoView({block: 'center'})")
+    box.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+
+
+def chosen_tags(page, label: str) -> list[str]:
+    return sidebar_multiselect(page, label).locator("[data-tag] [title]").all_inner_texts()
 
 
 def main_text(page) -> str:

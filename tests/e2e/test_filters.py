@@ -8,7 +8,7 @@ import pytest
 
 from data import codebook as cb
 
-from .conftest import main_text, open_page, wait_idle
+from .conftest import chosen_tags, choose_in_multiselect, main_text, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -19,28 +19,6 @@ N_TEXT = re.compile(r"n = ([\d,]+)")
 
 def query(page) -> dict[str, list[str]]:
     return parse_qs(urlparse(page.url).query)
-
-
-def sidebar_multiselect(page, label: str):
-    label_el = page.locator('[data-testid="stWidgetLabel"]', has_text=re.compile(f"^{re.escape(label)}$"))
-    return page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has=label_el)
-
-
-def choose_in_multiselect(page, label: str, option: str) -> None:
-    """Open the sidebar multiselect LABEL with the mouse and pick OPTION, as a user would.
-
-    The sidebar is scrolled so the widget sits mid-screen first: Playwright's own scrolling
-    leaves it at the bottom edge, where the list, opening below, scrolls the sidebar and
-    closes itself again."""
-    box = sidebar_multiselect(page, label).get_by_role("combobox")
-    box.evaluate("el => el.scrollIntoView({block: 'center'})")
-    box.click()
-    page.get_by_role("option", name=option, exact=True).click()
-    page.keyboard.press("Escape")
-
-
-def chosen_tags(page, label: str) -> list[str]:
-    return sidebar_multiselect(page, label).locator("[data-tag] [title]").all_inner_texts()
 
 
 def first_card_n(page) -> int:

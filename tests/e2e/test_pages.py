@@ -3,9 +3,14 @@
 English on every page: test_fresh_browser.py."""
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlparse
+
 import pytest
 
-from .conftest import DEMO_BANNER, PAGES, full_page_screenshot, open_page, server_log_tail, wait_idle
+from data import codebook as cb
+
+from .conftest import (DEMO_BANNER, PAGES, choose_in_multiselect, chosen_tags, full_page_screenshot, open_page,
+                       rerun_after, server_log_tail, wait_idle)
 
 pytestmark = pytest.mark.browser
 
@@ -75,3 +80,44 @@ def test_language_switch_writes_lang_to_the_url_and_survives_a_reload(page, serv
     wait_idle(page)
     assert page.url.endswith("/national?lang=en")
     check_loaded(page, "Comparison with Japan", "en")
+
+
+def checked_radio(page, label: str) -> list[str]:
+    radio = page.locator('[data-testid="stSidebar"] [data-testid="stRadio"]').filter(
+        has=page.locator('[data-testid="stWidgetLabel"]', has_text=label))
+    return radio.locator("label:has(input:checked)").all_inner_texts()
+
+
+def test_widgets_follow_the_language_switch(page, server):
+    """After the switch every widget shows its value in the new language, and the next change
+    of a filter keeps the others (the browser must not send back the old language's labels)."""
+    open_page(page, server, "breakdown", query="district=5&channel=all&ind=ucla_high&by=sex", title="指標の内訳")
+    assert checked_radio(page, "調査方法") == ["両方（無作為抽出＋公開Web・参考）"]
+    switch = page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"]').get_by_text("English")
+    rerun_after(page, switch.click)
+    main = page.locator('[data-testid="stMain"]')
+    problems = []
+    shown = {
+        "Survey channel": checked_radio(page, "Survey channel"),
+        "Encoding": checked_radio(page, "Encoding"),
+        "District": chosen_tags(page, "District"),
+        "Indicator": main.get_by_role("combobox", name="Indicator", exact=True).input_value(),
+        "Break down by": main.get_by_role("combobox", name="Break down by", exact=True).input_value(),
+    }
+    expected = {
+        "Survey channel": ["Both (random + open web, reference)"],
+        "Encoding": ["UTF-8 (with BOM)"],
+        "District": [cb.code_label("district", 5, "en")],
+        "Indicator": cb.indicator("ucla_high").label["en"],
+        "Break down by": cb.dimension_label("sex", "en"),
+    }
+    problems += [f"after the switch {k} shows {shown[k]!r}, expected {v!r}" for k, v in expected.items()
+                 if shown[k] != v]
+
+    rerun_after(page, lambda: choose_in_multiselect(page, "Household type", cb.code_label("household", 1, "en")))
+    problems += [f"error box after the next filter change: {text}"
+                 for text in page.locator(EXCEPTION).all_inner_texts()]
+    query = parse_qs(urlparse(page.url).query)
+    want = {"district": ["5"], "channel": ["all"], "household": ["1"], "lang": ["en"]}
+    problems += [f"URL {k}={query.get(k)}, expected {v}" for k, v in want.items() if query.get(k) != v]
+    assert problems == [], "\n".join([*problems, "--- streamlit log ---", server_log_tail(25)])
