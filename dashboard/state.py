@@ -24,6 +24,7 @@ from queries.filters import Filters
 LANG_KEY = "lang"
 SEEDED_KEY = "_seeded_from_url"
 CONTEXT_KEY = "_page_context"
+RELABEL_KEY = "_relabel_on_switch"
 CHANNELS = ("random", "open", "all")
 LATEST = 0  # the wave selectbox's option for "the latest wave" (None would read as no selection)
 # Widget key of each global filter; the URL key is the Filters field name.
@@ -104,6 +105,25 @@ def reset_filters() -> None:
 
 # ---- the sidebar ----------------------------------------------------------------------------
 
+def relabelled(key: str) -> str:
+    """KEY, registered as a choice widget whose option labels follow the language.
+
+    Streamlit's browser side remembers a radio's or multiselect's choice by its label; after a
+    language switch it would show nothing chosen and send the old language's label back on the
+    next change, which no option matches (streamlit#4264, #11268). The switch therefore writes
+    every registered value back into the state, which makes Streamlit send it with the new
+    labels."""
+    st.session_state.setdefault(RELABEL_KEY, set()).add(key)
+    return key
+
+
+def resend_relabelled() -> None:
+    """The language switch's callback (see relabelled)."""
+    for key in st.session_state.get(RELABEL_KEY, ()):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def session_language() -> str:
     return i18n.normalise_lang(st.session_state.get(LANG_KEY))
 
@@ -118,6 +138,7 @@ def language_switch() -> str:
         format_func={"ja": "日本語", "en": "English"}.get,
         key=LANG_KEY,
         required=True,
+        on_change=resend_relabelled,
     )
     return i18n.normalise_lang(st.session_state.get(LANG_KEY))
 
@@ -137,13 +158,13 @@ def filter_widgets(waves: Sequence[int], lang: str) -> Filters:
         cb.dimension_label("wave", lang),
         options=[LATEST, *sorted(waves, reverse=True)],
         format_func=wave_label,
-        key=widget_key("wave"),
+        key=relabelled(widget_key("wave")),
     )
     channel = sb.radio(
         cb.dimension_label("channel", lang),
         options=list(CHANNELS),
         format_func=lambda c: channel_label(c, lang),
-        key=widget_key("channel"),
+        key=relabelled(widget_key("channel")),
     )
     chosen: dict[str, tuple[int, ...]] = {}
     for dim in CODE_FILTERS:
@@ -151,7 +172,7 @@ def filter_widgets(waves: Sequence[int], lang: str) -> Filters:
             cb.dimension_label(dim, lang),
             options=filter_codes(dim),
             format_func=lambda c, d=dim: code_option_label(d, c, lang),
-            key=widget_key(dim),
+            key=relabelled(widget_key(dim)),
             placeholder=t("filter.placeholder", lang),
         )
         chosen[dim] = tuple(sorted(int(v) for v in values))

@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import downloads
+from dashboard import downloads, state
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
@@ -69,7 +69,7 @@ def encoding_choice(lang: str) -> str:
         t("download.encoding", lang),
         options=list(ENCODINGS),
         format_func=lambda e: t("download.utf8" if e == "utf-8-sig" else "download.cp932", lang),
-        key=ENCODING_KEY,
+        key=state.relabelled(ENCODING_KEY),
     )
     return st.session_state[ENCODING_KEY]
 

@@ -36,10 +36,10 @@ def controls(ctx: PageContext) -> tuple[str, str, tuple[int, ...]]:
         st.session_state["act_fy"] = [int(x) for x in raw.split(",") if x.isdigit() and int(x) in years]
     c1, c2, c3 = st.columns([2, 2, 3])
     measure = c1.selectbox(t("activity.count", lang),
-                           list(qa.MEASURES), format_func=lambda m: qa.measure_label(m, lang), key="measure")
+                           list(qa.MEASURES), format_func=lambda m: qa.measure_label(m, lang), key=state.relabelled("measure"))
     by = c2.selectbox(t("activity.by", lang), list(BREAKDOWNS), format_func=lambda b: by_label(b, lang),
-                      key="act_by")
-    fiscal = c3.multiselect(t("activity.fiscal_year", lang), years, key="act_fy",
+                      key=state.relabelled("act_by"))
+    fiscal = c3.multiselect(t("activity.fiscal_year", lang), years, key=state.relabelled("act_fy"),
                             format_func=lambda y: qa.fiscal_year_label(y, lang),
                             placeholder=t("activity.all_years", lang))
     state.write_choice("measure", measure, qa.MEASURES[0])
@@ -78,7 +78,7 @@ def render(ctx: PageContext) -> None:
     st.subheader(t("activity.referrals", lang))
     state.url_choice("ref_level", ["org_type", "org"], "org_type")
     level = st.segmented_control(
-        t("activity.referral_level", lang), ["org_type", "org"], key="ref_level", required=True,
+        t("activity.referral_level", lang), ["org_type", "org"], key=state.relabelled("ref_level"), required=True,
         format_func=lambda v: t("activity.level_org_type" if v == "org_type" else "activity.level_org", lang),
     ) or "org_type"
     state.write_choice("ref_level", level, "org_type")

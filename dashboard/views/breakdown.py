@@ -25,19 +25,19 @@ def controls(ctx: PageContext) -> tuple[str, tuple[str, ...], str]:
 
     c1, c2, c3 = st.columns([3, 2, 2])
     indicator = c1.selectbox(t("common.indicator", lang), ind_ids,
-                             format_func=lambda i: cb.indicator(i).label[lang], key="ind")
+                             format_func=lambda i: cb.indicator(i).label[lang], key=state.relabelled("ind"))
     by1 = c2.selectbox(t("breakdown.by1", lang), dims,
-                       format_func=lambda d: cb.dimension_label(d, lang), key="by")
+                       format_func=lambda d: cb.dimension_label(d, lang), key=state.relabelled("by"))
     second = [NONE, *(d for d in dims if d != by1)]
     if st.session_state.get("by2") not in second:
         st.session_state["by2"] = NONE
     by2 = c3.selectbox(t("breakdown.by2", lang), second,
                        format_func=lambda d: t("breakdown.none", lang) if d == NONE else cb.dimension_label(d, lang),
-                       key="by2")
+                       key=state.relabelled("by2"))
     view = VIEWS[0]
     if by2 != NONE:
         view = st.segmented_control(
-            t("breakdown.view", lang), list(VIEWS), key="view", required=True,
+            t("breakdown.view", lang), list(VIEWS), key=state.relabelled("view"), required=True,
             format_func=lambda v: t(f"breakdown.{v}", lang)) or VIEWS[0]
     state.write_choice("ind", indicator, ind_ids[0])
     state.write_choice("by", by1, "age_band")

@@ -24,10 +24,10 @@ def controls(ctx: PageContext) -> tuple[tuple[int, ...], tuple[int, ...], str, b
             st.session_state[key] = [int(x) for x in raw.split(",") if x.strip().isdigit() and int(x) in options]
     c1, c2, c3 = st.columns([3, 2, 2])
     query = c1.text_input(t("directory.search", lang), key="dir_q")
-    chosen_fields = c2.multiselect(t("directory.field", lang), fields, key="dir_field",
+    chosen_fields = c2.multiselect(t("directory.field", lang), fields, key=state.relabelled("dir_field"),
                                    format_func=lambda c: cb.code_label("field", c, lang),
                                    placeholder=t("filter.placeholder", lang))
-    chosen_districts = c3.multiselect(t("directory.district", lang), districts, key="dir_district",
+    chosen_districts = c3.multiselect(t("directory.district", lang), districts, key=state.relabelled("dir_district"),
                                       format_func=lambda c: cb.code_label("district", c, lang),
                                       placeholder=t("filter.placeholder", lang))
     printable = st.toggle(t("directory.print", lang), key="dir_print",

@@ -17,7 +17,7 @@ def render(ctx: PageContext) -> None:
     state.url_choice("ind", ind_ids, ind_ids[0])
     c1, c2 = st.columns([3, 2])
     indicator = c1.selectbox(t("common.indicator", lang), ind_ids,
-                             format_func=lambda i: cb.indicator(i).label[lang], key="ind")
+                             format_func=lambda i: cb.indicator(i).label[lang], key=state.relabelled("ind"))
     show_windows = c2.toggle(t("map.windows", lang), value=True, key="map_windows")
     state.write_choice("ind", indicator, ind_ids[0])
     ui.filters_caption(ctx)
