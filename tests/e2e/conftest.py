@@ -1,5 +1,5 @@
-"""Real-browser tests: one demo database and one `streamlit run` server per session, Debian's
-chromium driven headless by Playwright. Tests share one browser context (its HTTP cache keeps the
+"""Real-browser tests over the session's demo database, `streamlit run` server and Debian
+chromium (tests/conftest.py). Tests share one browser context (its HTTP cache keeps the
 app's scripts) and each gets a new tab, i.e. a new Streamlit session.
 
 Streamlit draws asynchronously, so nothing here sleeps a fixed time: wait_idle waits for the end
@@ -8,14 +8,9 @@ maps and tables to paint. Screenshots go to tests/artifacts/e2e/ (git-ignored).
 """
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import weakref
 from pathlib import Path
 
@@ -26,11 +21,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 ARTIFACTS = REPO / "tests" / "artifacts" / "e2e"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1440, "height": 900}
-SERVER_START_TIMEOUT = 60  # seconds until /_stcore/health answers 200
 RUN_TIMEOUT_MS = 30_000    # one script run of a page, including its charts
 
 # (url path, Japanese title, English title) of every page in the sidebar navigation.
@@ -49,17 +40,7 @@ DEMO_BANNER = {
 }
 
 
-# ---- the server ---------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory) -> Path:
-    """`python -m data build --demo --db TMP`, once per session."""
-    db = tmp_path_factory.mktemp("e2e_db") / "tsunagari.duckdb"
-    result = subprocess.run([sys.executable, "-m", "data", "build", "--demo", "--db", str(db)],
-                            cwd=REPO, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, f"demo build failed:\n{result.stdout}\n{result.stderr}"
-    return db
-
+# ---- the server and the browser (tests/conftest.py) ------------------------------------------
 
 _SERVER: dict[str, Path] = {}  # the running server's log file
 
@@ -72,69 +53,11 @@ def server_log_tail(lines: int = 60) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return resp.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture(scope="session")
-def server(demo_db, tmp_path_factory) -> str:
-    """`streamlit run dashboard/app.py` on a free port over the demo database; yields the base URL."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("e2e_server") / "streamlit.log"
-    _SERVER["log"] = log_path
-    env = {**os.environ, "TSUNAGARI_DB": str(demo_db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    env.pop("TSUNAGARI_MIN_N", None)
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
-             "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1",
-             # others edit the tree meanwhile: no "source changed" prompt, no watcher CPU
-             "--server.fileWatcherType", "none"],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _healthy(f"{base}/_stcore/health"):
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit not healthy after {SERVER_START_TIMEOUT}s:\n"
-                            f"{log_path.read_text(errors='replace')}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-# ---- the browser --------------------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} not found: the browser tests drive Debian's chromium. "
-                    "Install it with `apt-get install chromium` (.ci/run does this when run as root).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+def server(app_server) -> str:
+    """The dashboard's base URL (one server per session, shared with the presenter tests)."""
+    _SERVER["log"] = app_server.log
+    return app_server.url
 
 
 @pytest.fixture(scope="session")

@@ -5,14 +5,10 @@ import re
 import time
 
 import pytest
-from playwright.sync_api import sync_playwright
-
 from dashboard.presenter import deck as dk
 
 from .conftest import ARTIFACTS
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
 SIZES = [(1280, 720), (1920, 1080)]
 
 # Overflow inside the slide: the page may not scroll, and no element in the main area may be wider
@@ -79,70 +75,66 @@ def slide_param(page) -> int | None:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-def test_keyboard_through_the_default_deck(server, size):
+def test_keyboard_through_the_default_deck(server, browser, size):
     width, height = size
     total = len(dk.load_deck(dk.DEFAULT_DECK))
     out = ARTIFACTS / f"{width}x{height}"
     out.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(f"{server}/presenter")
-            wait_counter(page, f"1 / {total}")
-            problems = []
-            for n in range(1, total + 1):
-                if n > 1:
-                    page.keyboard.press("ArrowRight" if n % 2 else "PageDown")
-                    wait_counter(page, f"{n} / {total}")
-                settle(page)
-                assert slide_param(page) == n
-                page.screenshot(path=str(out / f"slide_{n:02d}.png"))
-                m = page.evaluate(OVERFLOW_JS)
-                assert page.locator("[data-testid='pres-counter']").is_visible()
-                if m["scrollHeight"] > m["innerHeight"] or m["mainScroll"] > m["mainClient"] + 1 or m["scrollWidth"] > m["innerWidth"] or m["wide"] \
-                        or m["right"] > m["innerWidth"] + 1 or m["slideBottom"] > m["footerTop"] \
-                        or m["footerHeight"] > m["innerHeight"] / 8:
-                    problems.append((n, m))
-                meta = page.locator("[data-testid='pres-meta']").inner_text()
-                assert "データ時点" in meta and "デモデータ" in meta
-                assert page.locator("[data-testid='stSidebar']").is_hidden()
-            assert not problems, [(n, m["wide"][:6], m["right"], m["scrollHeight"], m["mainScroll"], m["mainClient"], m["slideBottom"], m["footerTop"],
-                                     m["footerHeight"]) for n, m in problems]
-            page.keyboard.press("ArrowRight")   # past the end stays on the last slide
-            page.wait_for_timeout(800)
-            assert counter(page) == f"{total} / {total}"
-            page.keyboard.press("Home")
-            wait_counter(page, f"1 / {total}")
-            assert slide_param(page) == 1
-            page.keyboard.press("End")
-            wait_counter(page, f"{total} / {total}")
-            assert slide_param(page) == total
-            page.keyboard.press("ArrowLeft")
-            wait_counter(page, f"{total - 1} / {total}")
-            page.keyboard.press("PageUp")
-            wait_counter(page, f"{total - 2} / {total}")
-            assert slide_param(page) == total - 2
-            # A reload keeps the slide (the number is in the URL).
-            page.reload()
-            wait_counter(page, f"{total - 2} / {total}")
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        page.goto(f"{server}/presenter")
+        wait_counter(page, f"1 / {total}")
+        problems = []
+        for n in range(1, total + 1):
+            if n > 1:
+                page.keyboard.press("ArrowRight" if n % 2 else "PageDown")
+                wait_counter(page, f"{n} / {total}")
+            settle(page)
+            assert slide_param(page) == n
+            page.screenshot(path=str(out / f"slide_{n:02d}.png"))
+            m = page.evaluate(OVERFLOW_JS)
+            assert page.locator("[data-testid='pres-counter']").is_visible()
+            if m["scrollHeight"] > m["innerHeight"] or m["mainScroll"] > m["mainClient"] + 1 or m["scrollWidth"] > m["innerWidth"] or m["wide"] \
+                    or m["right"] > m["innerWidth"] + 1 or m["slideBottom"] > m["footerTop"] \
+                    or m["footerHeight"] > m["innerHeight"] / 8:
+                problems.append((n, m))
+            meta = page.locator("[data-testid='pres-meta']").inner_text()
+            assert "データ時点" in meta and "デモデータ" in meta
+            assert page.locator("[data-testid='stSidebar']").is_hidden()
+        assert not problems, [(n, m["wide"][:6], m["right"], m["scrollHeight"], m["mainScroll"], m["mainClient"], m["slideBottom"], m["footerTop"],
+                                 m["footerHeight"]) for n, m in problems]
+        page.keyboard.press("ArrowRight")   # past the end stays on the last slide
+        page.wait_for_timeout(800)
+        assert counter(page) == f"{total} / {total}"
+        page.keyboard.press("Home")
+        wait_counter(page, f"1 / {total}")
+        assert slide_param(page) == 1
+        page.keyboard.press("End")
+        wait_counter(page, f"{total} / {total}")
+        assert slide_param(page) == total
+        page.keyboard.press("ArrowLeft")
+        wait_counter(page, f"{total - 1} / {total}")
+        page.keyboard.press("PageUp")
+        wait_counter(page, f"{total - 2} / {total}")
+        assert slide_param(page) == total - 2
+        # A reload keeps the slide (the number is in the URL).
+        page.reload()
+        wait_counter(page, f"{total - 2} / {total}")
+    finally:
+        page.close()
 
 
 @pytest.mark.browser
-def test_url_slide_is_clamped_and_overview_jumps(server):
+def test_url_slide_is_clamped_and_overview_jumps(server, browser):
     total = len(dk.load_deck(dk.DEFAULT_DECK))
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 720})
-            page.goto(f"{server}/presenter?deck=junbikai&slide=999")
-            wait_counter(page, f"{total} / {total}")
-            assert slide_param(page) == total
-            page.get_by_role("button", name=re.compile("一覧")).click()
-            page.get_by_role("button", name=re.compile(r"^7\. ")).click()
-            wait_counter(page, f"7 / {total}")
-            assert slide_param(page) == 7
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.goto(f"{server}/presenter?deck=junbikai&slide=999")
+        wait_counter(page, f"{total} / {total}")
+        assert slide_param(page) == total
+        page.get_by_role("button", name=re.compile("一覧")).click()
+        page.get_by_role("button", name=re.compile(r"^7\. ")).click()
+        wait_counter(page, f"7 / {total}")
+        assert slide_param(page) == 7
+    finally:
+        page.close()
