@@ -18,6 +18,7 @@ import numpy as np
 from data import codebook
 
 HIGHER, LOWER, NONE = "higher", "lower", "none"
+COMPARE_DECIMALS = 9  # thresholds are compared on values rounded to this many decimals
 
 
 def z_value() -> float:
@@ -82,6 +83,8 @@ def difference(p1, n1, p2, n2, z: float | None = None) -> np.ndarray:
 def low_reliability(n_eff, ci_low, ci_high) -> np.ndarray:
     """n_eff below the codebook's threshold, or an interval wider than its width in points."""
     est = codebook.estimation()
-    n_eff = _arr(n_eff)
-    width = 100.0 * (_arr(ci_high) - _arr(ci_low))
+    # Rounded before the comparison: sums in a different order put 30 equal weights at
+    # n_eff = 29.999999999999993, which must read as 30, not as below the threshold.
+    n_eff = np.round(_arr(n_eff), COMPARE_DECIMALS)
+    width = np.round(100.0 * (_arr(ci_high) - _arr(ci_low)), COMPARE_DECIMALS)
     return (n_eff < float(est["low_reliability_neff"])) | ~(width <= float(est["low_reliability_ci_width_pct"]))

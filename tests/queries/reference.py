@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 Z = 1.959964
 MIN_N = 10
@@ -64,11 +65,14 @@ class Cell:
     sw: float
     sw2: float
     swy: float
+    n_eff_exact: Fraction | None  # for the threshold: (Σw)²/Σw² in rational arithmetic
 
     @classmethod
     def of(cls, rows):
+        weights = [Fraction(w) for w, _ in rows]
+        exact = sum(weights) ** 2 / sum(w * w for w in weights) if rows else None
         return cls(len(rows), math.fsum(w for w, _ in rows), math.fsum(w * w for w, _ in rows),
-                   math.fsum(w * y for w, y in rows))
+                   math.fsum(w * y for w, y in rows), exact)
 
 
 def stats(cell: Cell, rest: Cell | None, is_total: bool, min_n: int = MIN_N) -> dict:
@@ -80,7 +84,7 @@ def stats(cell: Cell, rest: Cell | None, is_total: bool, min_n: int = MIN_N) -> 
         p = cell.swy / cell.sw
         ne = cell.sw ** 2 / cell.sw2
         lo, hi = wilson_textbook(p * ne, ne)
-    low_rel = hidden or ne is None or ne < 30 or (hi - lo) * 100 > 20
+    low_rel = hidden or ne is None or cell.n_eff_exact < 30 or round((hi - lo) * 100, 9) > 20
     diff = None
     if not hidden and not is_total and rest is not None and rest.n > 0:
         p2 = rest.swy / rest.sw

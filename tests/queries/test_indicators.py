@@ -212,6 +212,10 @@ def test_low_reliability_rules():
     assert estimate.low_reliability([29.9], [0.0], [0.05]).tolist() == [True]
     assert estimate.low_reliability([30.0], [0.40], [0.6001]).tolist() == [True]
     assert estimate.low_reliability([30.0], [0.40], [0.59]).tolist() == [False]
+    # 30 equal weights summed in another order: n_eff 29.999999999999964 is 30, not below it;
+    # likewise an interval 20 points wide up to rounding is not wider than 20.
+    assert estimate.low_reliability([29.999999999999964, 29.99], [0.0, 0.0], [0.05, 0.05]).tolist() == [False, True]
+    assert estimate.low_reliability([40.0], [0.1], [0.1 + 0.2]).tolist() == [False]
     rows = (block(25, 1, [1]) + block(40, 2, [5, 1]) + block(400, 3, [5, 1, 1, 1, 1, 1, 1, 1, 1, 1]))
     con = make_db(rows)
     t = indicators.indicator_table(con, "lonely_often", ["district"]).set_index("district")
