@@ -328,22 +328,36 @@ def _linked_counts(con, measure: str, filters: ActivityFilters,
     shows it; tables by organisation are protected with every other breakdown in, but the page's
     own tables do not wait for them."""
     month_keys = _period_months(con, filters)
-    row = {pd.Timestamp(m): i for i, m in enumerate(month_keys)}
-    raw = run(con, "activity_by_month", **filters.to_params())
-    parts = {b: part for b, part in raw.groupby("breakdown")}
-    empty = raw.iloc[0:0]
-    totals = np.zeros(len(month_keys), dtype=np.int64)
-    for m, v in zip(parts.get("none", empty)["month"], parts.get("none", empty)[measure]):
-        totals[row[pd.Timestamp(m)]] += int(v)
+    params = filters.to_params()
+    raw = run(con, "activity_by_month", **params)
+    if with_org:
+        org = run(con, "activity_by_month_org", **params)
+        raw = pd.concat([raw, org.assign(breakdown="org")], ignore_index=True)
+    month_index = pd.DatetimeIndex([pd.Timestamp(m) for m in month_keys])
+    rows_of = month_index.get_indexer(pd.DatetimeIndex(raw["month"]))
+    if (rows_of < 0).any():
+        raise ValueError("activity in a month outside the period")
+    values = raw[measure].to_numpy(dtype=np.int64)
+    breakdown = raw["breakdown"].to_numpy(dtype=object)
+    keys_text = raw["group_key"].astype(object).to_numpy()
+    n = len(month_keys)
+
+    def matrix_of(mask: np.ndarray, keys: list[str]) -> np.ndarray:
+        col = pd.Index(keys).get_indexer(keys_text[mask])
+        if (col < 0).any():
+            raise ValueError("activity in a group outside the breakdown")
+        out = np.zeros((n, len(keys)), dtype=np.int64)
+        np.add.at(out, (rows_of[mask], col), values[mask])
+        return out
+
+    totals = np.zeros(n, dtype=np.int64)
+    none = breakdown == "none"
+    np.add.at(totals, rows_of[none], values[none])
     by_group = {}
     for by in _PAGE_BREAKDOWNS + (("org",) if with_org else ()):
-        part = parts.get(by, empty)
-        keys = [str(k) for k in _group_axis(con, by, list(part["group_key"]), filters, "ja").keys]
-        col = {k: j for j, k in enumerate(keys)}
-        matrix = np.zeros((len(month_keys), len(keys)), dtype=np.int64)
-        for m, g, v in zip(part["month"], part["group_key"], part[measure]):
-            matrix[row[pd.Timestamp(m)], col[str(g)]] += int(v)
-        by_group[by] = (keys, matrix)
+        mask = breakdown == by
+        keys = [str(k) for k in _group_axis(con, by, list(keys_text[mask]), filters, "ja").keys]
+        by_group[by] = (keys, matrix_of(mask, keys))
     return LinkedCounts(totals, by_group, [fiscal_year_of(m) for m in month_keys]), month_keys
 
 

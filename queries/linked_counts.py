@@ -47,6 +47,18 @@ class LinkedCounts:
         self.fy_months = {f: frozenset(i for i, g in enumerate(fiscal_year_of_month) if g == f)
                           for f in self.fiscal_years}
         self.period = frozenset(range(n))
+        # Every figure is a sum over one of the month sets of _month_sets (a month, a fiscal year,
+        # the period): those sums per breakdown, computed at once, and where each set's row is.
+        sets = self._month_sets()
+        self._set_row = {s: i for i, s in enumerate(sets)}
+        rows = [sorted(s) for s in sets]
+
+        def set_sums(m: np.ndarray) -> np.ndarray:
+            return np.stack([m[r].sum(axis=0) for r in rows]) if rows else m[:0]
+
+        self._set_totals = set_sums(self.month_totals)
+        self._set_counts = {by: set_sums(m) for by, m in self.counts.items()}
+        self._col = {by: {g: j for j, g in enumerate(keys)} for by, keys in self.groups.items()}
         self._index: dict[_Key, int] = {}
         self._values: list[int] = []
         sums = self._sums()
@@ -63,11 +75,11 @@ class LinkedCounts:
 
     def _value(self, key: _Key) -> int:
         months, group = key
-        rows = sorted(months)
+        row = self._set_row[months]
         if group is None:
-            return int(self.month_totals[rows].sum())
+            return int(self._set_totals[row])
         by, g = group
-        return int(self.counts[by][rows, self.groups[by].index(g)].sum())
+        return int(self._set_counts[by][row, self._col[by][g]])
 
     def _entry(self, months: frozenset, group=None) -> int:
         key = self._canonical(months, group)

@@ -1,4 +1,4 @@
--- name: activity_monthly
+-- name: activity_monthly (and activity_cube below)
 -- returns: table activity_monthly: the activity extract at its own grain (org × month × district × field) with the organisation's type and the fiscal year (年度, April–March) of the month.
 --
 -- The organisations' type is copied in so the member-facing queries need no join, and the fiscal
@@ -26,3 +26,22 @@ with_org AS (
 
 SELECT * FROM with_org
 ORDER BY month, org_id, district, field;
+
+-- name: activity_cube
+-- returns: table activity_cube: activity_monthly summed over organisations, per month × district ×
+--   field × organisation type (with the fiscal year): every table of the 支援団体の活動 page and
+--   every filter of ActivityFilters can be answered from it, in a few thousand rows where
+--   activity_monthly has one per organisation. Tables by organisation read activity_monthly.
+CREATE OR REPLACE TABLE activity_cube AS
+SELECT
+    month,
+    fiscal_year,
+    district,
+    field,
+    org_type,
+    CAST(sum(consultations) AS BIGINT) AS consultations,
+    CAST(sum(new_cases) AS BIGINT) AS new_cases,
+    CAST(sum(outreach) AS BIGINT) AS outreach
+FROM activity_monthly
+GROUP BY month, fiscal_year, district, field, org_type
+ORDER BY month, district, field, org_type;

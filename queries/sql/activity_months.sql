@@ -1,6 +1,6 @@
 -- name: activity_months
 -- params:
--- returns: every month present in the activity extract (first day), with its fiscal year.
+-- returns: every month present in the activity extract (first day), with its fiscal year (from the activity_cube mart, a few thousand rows).
 SELECT DISTINCT month, fiscal_year
-FROM activity_monthly
+FROM activity_cube
 ORDER BY month
