@@ -31,7 +31,7 @@ import pandas as pd
 from data import codebook
 from queries import small_counts
 from queries.linked_counts import LinkedCounts
-from queries.runner import run
+from queries.runner import run, run_numpy
 
 MEASURES = ("consultations", "new_cases", "outreach")
 BREAKDOWNS = ("field", "district", "org_type", "org")
@@ -327,37 +327,43 @@ def _linked_counts(con, measure: str, filters: ActivityFilters,
     of organisations it is by far the largest part (months × organisations) and the page never
     shows it; tables by organisation are protected with every other breakdown in, but the page's
     own tables do not wait for them."""
-    month_keys = _period_months(con, filters)
     params = filters.to_params()
-    raw = run(con, "activity_by_month", **params)
-    if with_org:
-        org = run(con, "activity_by_month_org", **params)
-        raw = pd.concat([raw, org.assign(breakdown="org")], ignore_index=True)
-    month_index = pd.DatetimeIndex([pd.Timestamp(m) for m in month_keys])
-    rows_of = month_index.get_indexer(pd.DatetimeIndex(raw["month"]))
-    if (rows_of < 0).any():
-        raise ValueError("activity in a month outside the period")
-    values = raw[measure].to_numpy(dtype=np.int64)
-    breakdown = raw["breakdown"].to_numpy(dtype=object)
-    keys_text = raw["group_key"].astype(object).to_numpy()
+    raw = run_numpy(con, "activity_by_month", measure=measure, **params)
+    if len(raw["month"]):
+        first, last = (pd.Timestamp(raw[c][0]).date() for c in ("first_month", "last_month"))
+        month_keys = filters.months_in(first, last)
+    else:
+        month_keys = _period_months(con, filters)
     n = len(month_keys)
+    month_days = np.array(month_keys, dtype="datetime64[D]")
 
-    def matrix_of(mask: np.ndarray, keys: list[str]) -> np.ndarray:
-        col = pd.Index(keys).get_indexer(keys_text[mask])
+    def rows_of(months: np.ndarray) -> np.ndarray:
+        days = months.astype("datetime64[D]")
+        pos = np.searchsorted(month_days, days)
+        if len(days) and ((pos >= n).any() or (month_days[np.minimum(pos, n - 1)] != days).any()):
+            raise ValueError("activity in a month outside the period")
+        return pos
+
+    def matrix_of(rows: np.ndarray, groups: np.ndarray, keys: list, values: np.ndarray) -> np.ndarray:
+        col = pd.Index(keys).get_indexer(groups)
         if (col < 0).any():
             raise ValueError("activity in a group outside the breakdown")
-        out = np.zeros((n, len(keys)), dtype=np.int64)
-        np.add.at(out, (rows_of[mask], col), values[mask])
-        return out
+        flat = np.bincount(rows * len(keys) + col, weights=values, minlength=n * len(keys))
+        return np.rint(flat).astype(np.int64).reshape(n, len(keys))
 
-    totals = np.zeros(n, dtype=np.int64)
-    none = breakdown == "none"
-    np.add.at(totals, rows_of[none], values[none])
+    rows = rows_of(raw["month"])
+    values = raw["value"].astype(np.float64)
+    totals = matrix_of(rows, np.zeros(len(rows), dtype=np.int64), [0], values).reshape(n)
     by_group = {}
-    for by in _PAGE_BREAKDOWNS + (("org",) if with_org else ()):
-        mask = breakdown == by
-        keys = [str(k) for k in _group_axis(con, by, list(keys_text[mask]), filters, "ja").keys]
-        by_group[by] = (keys, matrix_of(mask, keys))
+    for by in _PAGE_BREAKDOWNS:
+        keys = [int(k) for k in _group_axis(con, by, [], filters, "ja").keys]
+        by_group[by] = ([str(k) for k in keys], matrix_of(rows, raw[by].astype(np.int64), keys, values))
+    if with_org:
+        org = run_numpy(con, "activity_by_month_org", measure=measure, **params)
+        present = org["org_id"].astype(object)
+        keys = [str(k) for k in _group_axis(con, "org", list(present), filters, "ja").keys]
+        by_group["org"] = (keys, matrix_of(rows_of(org["month"]), present, keys,
+                                           org["value"].astype(np.float64)))
     return LinkedCounts(totals, by_group, [fiscal_year_of(m) for m in month_keys]), month_keys
 
 

@@ -47,23 +47,26 @@ class LinkedCounts:
         self.fy_months = {f: frozenset(i for i, g in enumerate(fiscal_year_of_month) if g == f)
                           for f in self.fiscal_years}
         self.period = frozenset(range(n))
-        # Every figure is a sum over one of the month sets of _month_sets (a month, a fiscal year,
-        # the period): those sums per breakdown, computed at once, and where each set's row is.
-        sets = self._month_sets()
-        self._set_row = {s: i for i, s in enumerate(sets)}
-        rows = [sorted(s) for s in sets]
+        # Every figure is a sum over one of the month sets (a month, a fiscal year, the period) of
+        # every group or of one group of one breakdown (a "split"). Each split has the same figures
+        # and the same sums among them, so both are laid out once as a template over the month sets
+        # and repeated per split: figure (split k, template position j) is entry k * T + j.
+        template, lines = self._template()
+        self._set_pos = {m: j for j, m in enumerate(template)}
+        self._splits = [None] + [(by, g) for by in self.groups if len(self.groups[by]) > 1
+                                 for g in self.groups[by]]
+        self._split_pos = {g: k for k, g in enumerate(self._splits)}
+        rows = [sorted(m) for m in template]
 
         def set_sums(m: np.ndarray) -> np.ndarray:
-            return np.stack([m[r].sum(axis=0) for r in rows]) if rows else m[:0]
+            return np.stack([m[r].sum(axis=0) for r in rows])
 
-        self._set_totals = set_sums(self.month_totals)
-        self._set_counts = {by: set_sums(m) for by, m in self.counts.items()}
-        self._col = {by: {g: j for j, g in enumerate(keys)} for by, keys in self.groups.items()}
-        self._index: dict[_Key, int] = {}
-        self._values: list[int] = []
-        sums = self._sums()
-        self.state = small_counts.protect_sums(np.array(self._values, dtype=np.int64), sums)
-        self.values = np.array(self._values, dtype=np.int64)
+        parts = [set_sums(self.month_totals)]
+        for by, keys in self.groups.items():
+            if len(keys) > 1:
+                parts.append(set_sums(self.counts[by]).T.reshape(-1))
+        self.values = np.concatenate(parts).astype(np.int64)
+        self.state = small_counts.protect_sums(self.values, self._sums(template, lines))
 
     # ---- figures and the sums among them --------------------------------------------------
 
@@ -73,29 +76,29 @@ class LinkedCounts:
             group = None
         return (months, group)
 
-    def _value(self, key: _Key) -> int:
-        months, group = key
-        row = self._set_row[months]
-        if group is None:
-            return int(self._set_totals[row])
-        by, g = group
-        return int(self._set_counts[by][row, self._col[by][g]])
-
     def _entry(self, months: frozenset, group=None) -> int:
-        key = self._canonical(months, group)
-        if key not in self._index:
-            if hasattr(self, "state"):
-                raise KeyError(f"{key} is not one of the protected figures")
-            self._index[key] = len(self._values)
-            self._values.append(self._value(key))
-        return self._index[key]
+        months, group = self._canonical(months, group)
+        if months not in self._set_pos or group not in self._split_pos:
+            raise KeyError(f"{(months, group)} is not one of the protected figures")
+        return self._split_pos[group] * len(self._set_pos) + self._set_pos[months]
 
     def _month_sets(self) -> list[frozenset]:
         """Rows of the tables: each month, each fiscal year, the period (each set once)."""
         sets = [frozenset([i]) for i in sorted(self.period)] + list(self.fy_months.values()) + [self.period]
         return list(dict.fromkeys(sets))
 
-    def _sums(self) -> list[tuple[tuple[int, ...], int]]:
+    def _template(self) -> tuple[list[frozenset], list[tuple[tuple[int, ...], int]]]:
+        """The month sets of one split in the order its figures are numbered, and the sums among
+        them as (member positions, total position): months within a fiscal year, fiscal years
+        within the period, months within the period (each sum once, none of one member equal to
+        its total)."""
+        pos: dict[frozenset, int] = {}
+
+        def at(months: frozenset) -> int:
+            if months not in pos:
+                pos[months] = len(pos)
+            return pos[months]
+
         sums = {}
 
         def add(members: list[int], total: int):
@@ -103,20 +106,28 @@ class LinkedCounts:
             if members and members != (total,):
                 sums[(members, total)] = None
 
-        month_sets = self._month_sets()
-        splits = [None] + [(by, g) for by in self.groups if len(self.groups[by]) > 1 for g in self.groups[by]]
-        for group in splits:
-            # months within a fiscal year, fiscal years within the period, months within the period
-            for fy in self.fy_months.values():
-                add([self._entry(frozenset([i]), group) for i in fy], self._entry(fy, group))
-            add([self._entry(fy, group) for fy in self.fy_months.values()], self._entry(self.period, group))
-            add([self._entry(frozenset([i]), group) for i in self.period], self._entry(self.period, group))
+        for fy in self.fy_months.values():
+            add([at(frozenset([i])) for i in fy], at(fy))
+        add([at(fy) for fy in self.fy_months.values()], at(self.period))
+        add([at(frozenset([i])) for i in self.period], at(self.period))
+        return list(pos), list(sums)
+
+    def _sums(self, template: list[frozenset], lines) -> list[tuple[tuple[int, ...], int]]:
+        """Every sum a reader can see: the template's sums within each split, then for each
+        breakdown and month set the groups adding up to the set's total."""
+        size = len(template)
+        out = []
+        for k in range(len(self._splits)):
+            base = k * size
+            out += [(tuple(base + m for m in members), base + total) for members, total in lines]
         for by, keys in self.groups.items():
             if len(keys) < 2:
                 continue
-            for months in month_sets:      # the groups of each row add up to the row's total
-                add([self._entry(months, (by, g)) for g in keys], self._entry(months))
-        return list(sums)
+            first = self._split_pos[(by, keys[0])]
+            for months in self._month_sets():      # the groups of each row add up to the row's total
+                j = self._set_pos[months]
+                out.append((tuple((first + i) * size + j for i in range(len(keys))), j))
+        return out
 
     # ---- tables read out of the one decision ----------------------------------------------
 

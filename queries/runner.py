@@ -59,8 +59,7 @@ def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path or db_path()), read_only=True)
 
 
-def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
-    """Run queries/sql/NAME.sql on a fresh cursor with exactly the parameters it declares."""
+def _checked(name: str, params: dict[str, Any]) -> QueryFile:
     q = load(name)
     expected = set(q.params)
     given = set(params)
@@ -68,8 +67,24 @@ def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFram
         raise TypeError(
             f"query {name} takes parameters {sorted(expected)}, got {sorted(given)}"
         )
+    return q
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pd.DataFrame:
+    """Run queries/sql/NAME.sql on a fresh cursor with exactly the parameters it declares."""
+    q = _checked(name, params)
     cur = con.cursor()
     try:
         return cur.execute(q.sql, params).df()
+    finally:
+        cur.close()
+
+
+def run_numpy(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> dict[str, Any]:
+    """As run, but the columns as numpy arrays (no DataFrame): for results that are only summed."""
+    q = _checked(name, params)
+    cur = con.cursor()
+    try:
+        return cur.execute(q.sql, params).fetchnumpy()
     finally:
         cur.close()

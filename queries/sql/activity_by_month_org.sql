@@ -1,9 +1,9 @@
 -- name: activity_by_month_org
--- params: start, end, fiscal_years, districts, fields, org_types
--- returns: raw sums per month and organisation of the filtered activity: month, group_key (org_id), consultations, new_cases, outreach. Unmasked: for queries.activity only.
+-- params: measure, start, end, fiscal_years, districts, fields, org_types
+-- returns: raw sums of one measure per month and organisation of the filtered activity: month, org_id, value. Unmasked: for queries.activity only.
 --
 -- The breakdown by organisation, asked for only when a table by organisation is wanted (it is
--- protected together with activity_by_month's breakdowns). Filters as in activity_by_month.
+-- protected together with activity_by_month's breakdowns). Parameters as in activity_by_month.
 WITH filtered AS (
     SELECT *
     FROM activity_monthly
@@ -17,10 +17,11 @@ WITH filtered AS (
 
 SELECT
     month,
-    org_id AS group_key,
-    CAST(sum(consultations) AS BIGINT) AS consultations,
-    CAST(sum(new_cases) AS BIGINT) AS new_cases,
-    CAST(sum(outreach) AS BIGINT) AS outreach
+    org_id,
+    CAST(sum(CASE $measure
+        WHEN 'consultations' THEN consultations
+        WHEN 'new_cases' THEN new_cases
+        WHEN 'outreach' THEN outreach
+    END) AS BIGINT) AS value
 FROM filtered
 GROUP BY month, org_id
-ORDER BY month, group_key
