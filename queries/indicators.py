@@ -2,7 +2,7 @@
 difference from the rest of the filtered population, by up to two dimensions.
 
 The sums come from the indicator_cells mart (queries/marts/10_indicator_cells.sql) through
-queries/sql/indicator_sums.sql; the statistics are computed here with queries.estimate and the
+queries/sql/indicator_rows.sql, summed per group here; the statistics are computed here with queries.estimate and the
 disclosure rules of queries.disclosure are applied before anything leaves this module.
 
 Choices beyond the contract (documented for the lead):
@@ -19,6 +19,7 @@ Choices beyond the contract (documented for the lead):
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -29,7 +30,7 @@ import pandas as pd
 from data import codebook
 from queries import disclosure, estimate
 from queries.filters import CHANNELS, Filters
-from queries.runner import run
+from queries.runner import run, run_numpy
 
 NO_DIM = "none"
 # Breakdowns the national comparison needs besides the dashboard's dimensions.
@@ -40,8 +41,27 @@ STAT_COLUMNS = ["is_total", "n", "n_eff", "estimate_pct", "ci_low_pct", "ci_high
 
 # ---- waves ------------------------------------------------------------------------------
 
+_WAVES: "weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, tuple[int, ...]]" = weakref.WeakKeyDictionary()
+
+
 def waves(con: duckdb.DuckDBPyConnection) -> list[int]:
-    return [int(w) for w in run(con, "survey_waves")["wave"]]
+    """Every wave in the responses, ascending. Remembered per read-only connection (its database
+    cannot change under it: a rebuild writes a new file), asked again on any other."""
+    known = _WAVES.get(con)
+    if known is not None:
+        return list(known)
+    out = [int(w) for w in run(con, "survey_waves")["wave"]]
+    try:
+        cur = con.cursor()
+        try:
+            read_only = cur.execute("SELECT current_setting('access_mode')").fetchone()[0] == "read_only"
+        finally:
+            cur.close()
+    except duckdb.Error:
+        read_only = False
+    if read_only:
+        _WAVES[con] = tuple(out)
+    return out
 
 
 def latest_wave(con: duckdb.DuckDBPyConnection) -> int | None:
@@ -67,8 +87,8 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters = Filters()) -> pd
     """Every indicator for the whole filtered population, one row each (column `indicator`)."""
     ids = list(codebook.indicators())
     resolved = _resolve(con, filters, ())
-    sums = _sums(con, ids, (), resolved)
-    stats = np.array([_totals(sums[sums["indicator"] == ind]) for ind in ids], dtype=float).reshape(len(ids), 4)
+    rows = _rows(con, ids, resolved)
+    stats = np.array([_totals(rows.part(ind)) for ind in ids], dtype=float).reshape(len(ids), 4)
     out = _statistics(stats, rest=None, is_total=np.ones(len(ids), dtype=bool),
                       open_web=np.full(len(ids), resolved.includes_open_web))
     out.insert(0, "indicator", ids)
@@ -111,10 +131,45 @@ def _resolve(con, filters: Filters, by: Sequence[str]) -> Filters:
     return out
 
 
-def _sums(con, indicators: Sequence[str], by: Sequence[str], filters: Filters) -> pd.DataFrame:
-    dims = list(by) + [NO_DIM] * (2 - len(by))
-    return run(con, "indicator_sums", indicators=list(indicators), dim1=dims[0], dim2=dims[1],
-               **filters.to_params())
+# The mart's column of each breakdown dimension.
+_COLUMN = {"age_band": "age_band", "sex": "sex", "district": "district", "household": "household",
+           "channel": "channel", "wave": "wave", "confidant": "confidant_group"}
+_SUMS = ("n", "sum_w", "sum_w2", "sum_wy")
+
+
+class _Rows:
+    """The filtered rows of the indicator_cells mart (queries/sql/indicator_rows.sql) as numpy
+    columns, fetched once for any number of indicators and breakdowns of the same filters."""
+
+    def __init__(self, data: dict):
+        self.data = {k: np.asarray(v) for k, v in data.items()}
+        codes, names = pd.factorize(self.data["indicator"].astype(object))
+        self._where = {name: np.flatnonzero(codes == k) for k, name in enumerate(names)}
+
+    def part(self, indicator: str) -> dict[str, np.ndarray]:
+        idx = np.asarray(self._where.get(indicator, []), dtype=np.int64)
+        return {k: v[idx] for k, v in self.data.items() if k != "indicator"}
+
+
+def _rows(con, indicators: Sequence[str], filters: Filters) -> _Rows:
+    return _Rows(run_numpy(con, "indicator_rows", indicators=list(indicators), **filters.to_params()))
+
+
+def _group_sums(part: dict[str, np.ndarray], by: Sequence[str],
+                levels: list[list[int]]) -> np.ndarray:
+    """(cells × 4) sums n, sum_w, sum_w2, sum_wy per combination of the levels of BY (row-major)."""
+    size = int(np.prod([len(lv) for lv in levels]))
+    flat = np.zeros(len(part["n"]), dtype=np.int64)
+    for dim, lv in zip(by, levels):
+        codes = part[_COLUMN[dim]].astype(np.int64)
+        uniq, inv = np.unique(codes, return_inverse=True)
+        where = {c: i for i, c in enumerate(lv)}
+        pos = np.array([where.get(int(u), -1) for u in uniq], dtype=np.int64)
+        if (pos < 0).any():
+            raise ValueError(f"a group of {dim} outside its levels")
+        flat = flat * len(lv) + pos[inv.reshape(-1)]
+    return np.column_stack([np.bincount(flat, weights=part[c].astype(np.float64), minlength=size)
+                            for c in _SUMS]).reshape(size, 4)
 
 
 # ---- groups and row order ---------------------------------------------------------------
@@ -134,45 +189,43 @@ def _levels(con, dim: str, filters: Filters, present: set[int]) -> list[int]:
     return codes + ([missing] if missing in present else [])
 
 
-def _totals(part: pd.DataFrame) -> list[float]:
-    return [float(part["n"].sum()), float(part["sum_w"].sum()), float(part["sum_w2"].sum()),
-            float(part["sum_wy"].sum())]
+def _totals(part: dict[str, np.ndarray]) -> list[float]:
+    return [float(part[c].sum()) for c in _SUMS]
 
 
-def _table(con, indicator: str, by: Sequence[str], filters: Filters, allowed: Sequence[str]) -> pd.DataFrame:
+def _table(con, indicator: str, by: Sequence[str], filters: Filters, allowed: Sequence[str],
+           rows: _Rows | None = None) -> pd.DataFrame:
+    """rows: the mart rows already fetched for these filters (resolved for BY), else fetched here."""
     check_indicator(indicator)
     by = check_by(by, allowed)
     resolved = _resolve(con, filters, by)
-    sums = _sums(con, [indicator], by, resolved)
-    total = np.array(_totals(sums), dtype=float)
+    part = (rows if rows is not None else _rows(con, [indicator], resolved)).part(indicator)
+    total = np.array(_totals(part), dtype=float)
 
     if not by:
         return _statistics(total.reshape(1, 4), rest=None, is_total=np.array([True]),
                            open_web=np.array([resolved.includes_open_web]))
 
-    levels = [_levels(con, d, resolved, set(int(v) for v in sums[f"group{i + 1}"].dropna()))
-              for i, d in enumerate(by)]
+    levels = [_levels(con, d, resolved, set(int(v) for v in np.unique(part[_COLUMN[d]])))
+              for d in by]
     keys = list(itertools.product(*levels))
-    lookup = {}
-    for row in sums.itertuples(index=False):
-        key = tuple(int(getattr(row, f"group{i + 1}")) for i in range(len(by)))
-        lookup[key] = (row.n, row.sum_w, row.sum_w2, row.sum_wy)
-    cells = np.array([lookup.get(k, (0, 0.0, 0.0, 0.0)) for k in keys], dtype=float).reshape(len(keys), 4)
+    cells = _group_sums(part, by, levels)
     rest = total.reshape(1, 4) - cells
     # Differences of float sums can leave tiny negatives where the rest is empty.
     rest[rest[:, 0] <= 0] = 0.0
 
     open_web = np.array([_row_open_web(resolved, by, k) for k in keys], dtype=bool)
-    body = _statistics(cells, rest=rest, is_total=np.zeros(len(keys), dtype=bool), open_web=open_web)
-    codes = pd.DataFrame({d: pd.array([k[i] for k in keys], dtype="Int64") for i, d in enumerate(by)})
-    body = pd.concat([codes, body], axis=1)
-
     if len(by) == 1:
-        head = _statistics(total.reshape(1, 4), rest=None, is_total=np.array([True]),
-                           open_web=np.array([resolved.includes_open_web]))
-        head.insert(0, by[0], pd.array([pd.NA], dtype="Int64"))
-        body = pd.concat([head, body], ignore_index=True)
-    return body.reset_index(drop=True)
+        # the All row first, then the groups: one frame, statistics computed in one pass
+        stats = np.vstack([total.reshape(1, 4), cells])
+        rest = np.vstack([np.zeros((1, 4)), rest])
+        is_total = np.r_[True, np.zeros(len(keys), dtype=bool)]
+        open_web = np.r_[resolved.includes_open_web, open_web]
+        codes = {by[0]: pd.array([pd.NA] + [k[0] for k in keys], dtype="Int64")}
+    else:
+        stats, is_total = cells, np.zeros(len(keys), dtype=bool)
+        codes = {d: pd.array([k[i] for k in keys], dtype="Int64") for i, d in enumerate(by)}
+    return _statistics(stats, rest=rest, is_total=is_total, open_web=open_web, codes=codes)
 
 
 def _row_open_web(filters: Filters, by: Sequence[str], key: tuple[int, ...]) -> bool:
@@ -184,8 +237,9 @@ def _row_open_web(filters: Filters, by: Sequence[str], key: tuple[int, ...]) -> 
 # ---- statistics with disclosure control -------------------------------------------------
 
 def _statistics(cells: np.ndarray, rest: np.ndarray | None, is_total: np.ndarray,
-                open_web: np.ndarray) -> pd.DataFrame:
-    """Rows of STAT_COLUMNS from sums (n, sum_w, sum_w2, sum_wy) per cell and of the rest."""
+                open_web: np.ndarray, codes: dict | None = None) -> pd.DataFrame:
+    """Rows of STAT_COLUMNS from sums (n, sum_w, sum_w2, sum_wy) per cell and of the rest (the
+    difference is left out on total rows), after the group code columns `codes` if given."""
     n, sw, sw2, swy = (cells[:, i] for i in range(4))
     p = estimate.proportion(sw, swy)
     n_eff = estimate.kish_neff(sw, sw2)
@@ -210,6 +264,7 @@ def _statistics(cells: np.ndarray, rest: np.ndarray | None, is_total: np.ndarray
     n_shown = pd.array(n.round().astype(np.int64), dtype="Int64")
     n_shown[hidden] = pd.NA
     return pd.DataFrame({
+        **(codes or {}),
         "is_total": is_total.astype(bool),
         "n": n_shown,
         "n_eff": shown(n_eff),
