@@ -78,6 +78,9 @@ class QuerySource:
     def import_log(self) -> pd.DataFrame:
         return runner.run(self.con, "import_log")
 
+    def activity_months(self) -> list:
+        return qa.months(self.con)
+
     def districts(self):
         from geo.districts import load_districts
 
@@ -142,20 +145,30 @@ class CachedSource(QuerySource):
 
 @dataclass(frozen=True)
 class DataFacts:
+    """What the figures are as of: the survey year shown, the last month of activity records,
+    the day the database was built."""
     built_at: pd.Timestamp | None
     is_demo: bool
+    survey_wave: int | None = None
+    activity_through: Any = None  # datetime.date of the last month with activity records
 
     def as_of_text(self, lang: str) -> str:
-        if self.built_at is None or pd.isna(self.built_at):
-            return f"{t('common.data_as_of', lang)}: —"
-        return f"{t('common.data_as_of', lang)}: {pd.Timestamp(self.built_at):%Y-%m-%d}"
+        parts = []
+        if self.survey_wave is not None:
+            parts.append(ps("facts.survey", lang, wave=self.survey_wave))
+        if self.activity_through is not None:
+            parts.append(ps("facts.activity", lang, month=qa.month_label(self.activity_through, lang)))
+        if self.built_at is not None and not pd.isna(self.built_at):
+            parts.append(ps("facts.built", lang, day=f"{pd.Timestamp(self.built_at):%Y-%m-%d}"))
+        return f"{t('common.data_as_of', lang)}: {ps('facts.sep', lang).join(parts) or '—'}"
 
 
 def data_facts(source: QuerySource) -> DataFacts:
     log = source.import_log()
-    if log is None or not len(log):
-        return DataFacts(None, False)
-    return DataFacts(pd.to_datetime(log["built_at"]).max(), bool(log["is_demo"].astype(bool).any()))
+    months = source.activity_months()
+    built = pd.to_datetime(log["built_at"]).max() if len(log) else None
+    return DataFacts(built, bool(len(log) and log["is_demo"].astype(bool).any()),
+                     source.latest_wave(), months[-1] if months else None)
 
 
 def disclosure_rule(lang: str) -> str:

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cache, labels as lb, state
+from dashboard.db import DbVersion, connection
 from dashboard.i18n import t
 from dashboard.presenter import content as ct, deck as dk, editor, handout, viewport
 from dashboard.presenter.strings import ps
@@ -74,7 +75,8 @@ CSS = """
 .st-key-pres_footer p, .st-key-pres_footer button p { font-size: calc(var(--pres-font) * 0.62) !important; }
 .st-key-pres_footer button { padding: 0.1rem 0.5rem !important; min-height: 2rem !important; }
 .pres-counter { font-size: var(--pres-font); font-weight: 700; color: #111; white-space: nowrap; }
-.pres-meta { font-size: calc(var(--pres-font) * 0.62); color: #222; white-space: nowrap; }
+.pres-meta { font-size: calc(var(--pres-font) * 0.62); color: #222; display: block; line-height: 1.3; }
+.pres-meta > span { white-space: nowrap; }
 .pres-demo { background: #FFF3C4; color: #5A4500; border: 1px solid #C9A400; border-radius: 4px;
   padding: 0 0.4em; font-weight: 700; }
 .pres-live { background: #E8F1FA; border: 1px solid #0072B2; border-radius: 4px; padding: 0 0.4em; }
@@ -280,7 +282,8 @@ def footer(ctx: PageContext, deck: dk.Deck, number: int, source, view: dk.View |
         if changed:
             dims = "・".join(cb.dimension_label(d, lang) for d in changed)
             meta.insert(0, f"<span class='pres-live'>{html.escape(ps('live.changed', lang))}: {html.escape(dims)}</span>")
-        st.html(f"<span class='pres-meta' data-testid='pres-meta'>{' '.join(meta)}</span>", width="content")
+        # stretch: the facts take the room the buttons leave and wrap there
+        st.html(f"<span class='pres-meta' data-testid='pres-meta'>{' '.join(meta)}</span>", width="stretch")
 
 
 def live_controls(deck: dk.Deck, number: int, view: dk.View, lang: str) -> None:
@@ -333,7 +336,7 @@ def render(ctx: PageContext) -> None:
 
     vp = viewport.viewport()
     source = ct.CachedSource(ctx.version, ctx.con)
-    facts = ct.DataFacts(*_facts(ctx))
+    facts = _facts(ctx.version)
     slide = deck.slides[number - 1]
     view, changed = (None, [])
     if slide.view is not None:
@@ -350,11 +353,10 @@ def render(ctx: PageContext) -> None:
     footer(ctx, deck, number, source, slide.view, changed, facts)
 
 
-def _facts(ctx: PageContext):
-    log = cache.import_log(ctx.version)
-    if not len(log):
-        return None, False
-    return pd.to_datetime(log["built_at"]).max(), bool(log["is_demo"].astype(bool).any())
+@st.cache_data(max_entries=4, show_spinner=False)
+def _facts(version: DbVersion) -> ct.DataFacts:
+    """The footer's data facts, once per database version."""
+    return ct.data_facts(ct.QuerySource(connection(version)))
 
 
 if __name__ == "__main__":

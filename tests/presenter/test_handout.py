@@ -127,3 +127,15 @@ def test_english_handout(con):
     prs = Presentation(io.BytesIO(data))
     assert len(prs.slides) == len(deck)
     assert "Demo data (fictitious)" in all_text(prs.slides[0])
+
+
+def test_data_facts_name_the_survey_year_the_last_activity_month_and_the_build(con):
+    facts = ct.data_facts(ct.QuerySource(con))
+    wave = con.execute("SELECT max(wave) FROM responses").fetchone()[0]
+    last = con.execute("SELECT max(month) FROM activity").fetchone()[0]
+    assert facts.is_demo and facts.survey_wave == wave
+    text = facts.as_of_text("ja")
+    assert text.startswith("データ時点: ") and f"調査 {wave}年" in text
+    assert f"活動記録 {last.year}年{last.month}月まで" in text
+    assert f"取込 {facts.built_at:%Y-%m-%d}" in text
+    assert f"survey {wave}, activity to " in facts.as_of_text("en")
