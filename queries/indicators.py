@@ -83,6 +83,20 @@ def breakdown_table(con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence
     return _table(con, indicator, by, filters, allowed=[*codebook.dimensions(), *EXTRA_BREAKDOWNS])
 
 
+def breakdown_tables(con: duckdb.DuckDBPyConnection, wanted: Sequence[tuple[str, Sequence[str]]],
+                     filters: Filters = Filters()) -> dict[tuple[str, tuple[str, ...]], pd.DataFrame]:
+    """breakdown_table for each (indicator, by) of WANTED, from one fetch of the mart rows where
+    the breakdowns share their resolved filters (none of them by wave or channel)."""
+    allowed = [*codebook.dimensions(), *EXTRA_BREAKDOWNS]
+    wanted = [(check_indicator(ind), check_by(by, allowed)) for ind, by in wanted]
+    shared = [w for w in wanted if not {"wave", "channel"} & set(w[1])]
+    rows = None
+    if shared:
+        rows = _rows(con, list(dict.fromkeys(ind for ind, _ in shared)), _resolve(con, filters, ()))
+    return {(ind, by): _table(con, ind, by, filters, allowed, rows if (ind, by) in shared else None)
+            for ind, by in wanted}
+
+
 def headline(con: duckdb.DuckDBPyConnection, filters: Filters = Filters()) -> pd.DataFrame:
     """Every indicator for the whole filtered population, one row each (column `indicator`)."""
     ids = list(codebook.indicators())

@@ -72,6 +72,28 @@ def _load() -> tuple[tuple, ...]:
     return tuple(rows)
 
 
+@lru_cache(maxsize=1)
+def _figures_by_key() -> tuple:
+    """The published figures grouped by (indicator, dimension, code, dimension2, code2), in file
+    order: ((key, (row, ...)), ...) with rows as in FIELDS."""
+    groups: dict[tuple, list] = {}
+    for r in _load():
+        groups.setdefault((r[0], r[2], r[3], r[4], r[5]), []).append(r)
+    return tuple((k, tuple(v)) for k, v in groups.items())
+
+
+def _rows_by_codes(table: pd.DataFrame, by: tuple) -> dict[tuple, dict]:
+    """The rows of a city table by their group codes (the first row of each; () the first row)."""
+    cols = {c: table[c].tolist() for c in CITY_COLUMNS}
+    codes = list(zip(*(table[d].tolist() for d in by))) if by else [()] * len(table)
+    out: dict[tuple, dict] = {}
+    for i, key in enumerate(codes):
+        if any(c is pd.NA or c is None for c in key) or key in out:
+            continue
+        out[key] = {c: cols[c][i] for c in CITY_COLUMNS}
+    return out
+
+
 def national_figures() -> pd.DataFrame:
     """The published national figures, validated against the codebook."""
     df = pd.DataFrame(list(_load()), columns=FIELDS)
@@ -123,29 +145,24 @@ def national_comparison(con: duckdb.DuckDBPyConnection, filters: Filters = Filte
     if lang not in codebook.LANGS:
         raise ValueError(f"lang must be one of {codebook.LANGS}, not {lang!r}")
     wave = filters.wave if filters.wave is not None else indicators.latest_wave(con)
-    nat = national_figures()
-    key_cols = ["indicator", "dimension", "code", "dimension2", "code2"]
-    nat["_key"] = list(zip(*(nat[c].astype(object).where(nat[c].notna(), None) for c in key_cols)))
-    tables: dict[tuple, pd.DataFrame] = {}
+    groups = _figures_by_key()
+
+    def by_of(dim, dim2) -> tuple:
+        return () if dim == TOTAL else ((dim, dim2) if dim2 else (dim,))
+
+    # every city table needed, from one fetch of the survey sums; each as {group codes: row}
+    wanted = list(dict.fromkeys((key[0], by_of(key[1], key[3])) for key, _ in groups))
+    tables = {k: _rows_by_codes(t, k[1])
+              for k, t in indicators.breakdown_tables(con, wanted, filters.with_wave(wave)).items()}
     out = []
-    for key, part in nat.groupby("_key", sort=False):
+    for key, part in groups:
         ind, dim, code, dim2, code2 = key
-        year = _closest(list(part["year"]), wave)
-        chosen = part[part["year"].isna()] if year is None else part[part["year"] == year]
-        row = chosen.iloc[0]
-        by = () if dim == TOTAL else ((dim, dim2) if dim2 else (dim,))
-        if (ind, by) not in tables:
-            tables[(ind, by)] = indicators.breakdown_table(con, ind, by, filters.with_wave(wave))
-        table = tables[(ind, by)]
-        if by:
-            match = table
-            for d, c in zip(by, (code, code2)):
-                match = match[match[d] == c]
-        else:
-            match = table
-        if match.empty:
+        year = _closest([r[FIELDS.index("year")] for r in part], wave)
+        row = dict(zip(FIELDS, next(r for r in part if r[FIELDS.index("year")] == year)))
+        by = by_of(dim, dim2)
+        city = tables[(ind, by)].get((code, code2)[:len(by)])
+        if city is None:
             continue
-        city = match.iloc[0]
         group = _group_label(dim, code, dim2, code2, lang)
         short = codebook.indicator(ind).short[lang]
         out.append({
@@ -155,7 +172,7 @@ def national_comparison(con: duckdb.DuckDBPyConnection, filters: Filters = Filte
             "is_total": dim == TOTAL,
             "dimension": dim, "code": code, "dimension2": dim2, "code2": code2,
             "wave": wave,
-            **{c: city[c] for c in CITY_COLUMNS},
+            **city,
             "national_year": None if year is None else int(year),
             "national_pct": float(row["value_pct"]),
             "national_base": BASES[row["base"]][lang],
