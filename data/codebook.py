@@ -19,7 +19,8 @@ LANGS = ("ja", "en")
 @lru_cache(maxsize=1)
 def codebook() -> dict[str, Any]:
     with CODEBOOK_PATH.open(encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        # libyaml's safe loader when present: the same result, a tenth of the time at start-up
+        return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def _check_lang(lang: str) -> str:
