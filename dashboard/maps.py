@@ -6,6 +6,7 @@ Plain functions, no Streamlit, so handouts can reuse them.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,6 +26,9 @@ RAMP: tuple[tuple[int, int, int], ...] = (
 SUPPRESSED_RGB = (190, 190, 190)
 NO_DATA_RGB = (235, 235, 235)
 POINT_RGB = (0, 0, 0)
+ZOOM = 9.0               # the map's initial zoom: the whole city in the 560 px high frame
+LABEL_SIZE = 15          # px, text of the district labels
+WINDOW_RADIUS_PX = 4     # px, the consultation windows' dots (radius_min_pixels)
 
 
 def ramp_colour(value: float, vmin: float, vmax: float) -> tuple[int, int, int]:
@@ -98,7 +102,7 @@ def window_points(orgs: pd.DataFrame, lang: str) -> pd.DataFrame:
 def view_state(districts) -> pdk.ViewState:
     minx, miny, maxx, maxy = districts.to_crs(4326).total_bounds if districts.crs is not None \
         else districts.total_bounds
-    return pdk.ViewState(latitude=(miny + maxy) / 2, longitude=(minx + maxx) / 2, zoom=9.0, pitch=0)
+    return pdk.ViewState(latitude=(miny + maxy) / 2, longitude=(minx + maxx) / 2, zoom=ZOOM, pitch=0)
 
 
 def district_map(districts, table: pd.DataFrame, lang: str,
@@ -114,6 +118,8 @@ def district_map(districts, table: pd.DataFrame, lang: str,
         f"{t('common.n', lang)}: {{n}}<br/>"
         f"{t('common.status', lang)}: {{status}}"
     )
+    pts = window_points(windows, lang) if windows is not None else None
+    avoid = list(zip(pts["lon"], pts["lat"])) if pts is not None else []
     layers = [
         pdk.Layer(
             "GeoJsonLayer",
@@ -126,23 +132,7 @@ def district_map(districts, table: pd.DataFrame, lang: str,
             get_line_color=[255, 255, 255],
             line_width_min_pixels=2,
         ),
-        pdk.Layer(
-            "TextLayer",
-            data=[{"name": f["properties"]["name"], "text": _label_text(f["properties"]),
-                   "position": _label_position(f["geometry"])} for f in geojson["features"]],
-            id="district-labels",
-            get_position="position",
-            get_text="text",
-            get_size=15,
-            get_color=[0, 0, 0, 255],
-            background=True,
-            get_background_color=[255, 255, 255, 210],
-            # pydeck reads bare strings as JS expressions: literals need their own quotes.
-            character_set='"auto"',
-            font_family='"BIZ UDPGothic, sans-serif"',
-        ),
     ]
-    pts = window_points(windows, lang) if windows is not None else None
     if pts is not None and len(pts):
         layers.append(pdk.Layer(
             "ScatterplotLayer",
@@ -153,10 +143,29 @@ def district_map(districts, table: pd.DataFrame, lang: str,
             get_line_color=[255, 255, 255],
             stroked=True,
             line_width_min_pixels=1,
-            radius_min_pixels=4,
+            radius_min_pixels=WINDOW_RADIUS_PX,
             get_radius=250,
             pickable=True,
         ))
+    # Labels last, so that at other zooms a dot slides under a label and not over its text.
+    features = geojson["features"]
+    texts = [_label_text(f["properties"]) for f in features]
+    positions = label_positions([f["geometry"] for f in features], texts, avoid)
+    layers.append(pdk.Layer(
+        "TextLayer",
+        data=[{"name": f["properties"]["name"], "text": text, "position": pos}
+              for f, text, pos in zip(features, texts, positions)],
+        id="district-labels",
+        get_position="position",
+        get_text="text",
+        get_size=LABEL_SIZE,
+        get_color=[0, 0, 0, 255],
+        background=True,
+        get_background_color=[255, 255, 255, 210],
+        # pydeck reads bare strings as JS expressions: literals need their own quotes.
+        character_set='"auto"',
+        font_family='"BIZ UDPGothic, sans-serif"',
+    ))
     return pdk.Deck(
         layers=layers,
         initial_view_state=view_state(districts),
@@ -174,6 +183,58 @@ def _label_position(geometry: dict) -> list[float]:
     geom = shapely.from_geojson(json.dumps(geometry))
     p = geom.representative_point()
     return [p.x, p.y]
+
+
+def label_positions(geometries: Sequence[dict], texts: Sequence[str],
+                    avoid: Sequence[tuple[float, float]] = (), zoom: float = ZOOM) -> list[list[float]]:
+    """Where each district's label goes at ZOOM: clear of the windows' dots (they often sit at a
+    district's office, right at its centre) and of the labels placed before it; the point inside
+    the district nearest its representative point, preferring one where the label stays (almost)
+    within the district, else where the most of it does. Small districts are placed first: they
+    have the fewest places to go."""
+    geoms = [shapely.from_geojson(json.dumps(g)) for g in geometries]
+    dots = np.asarray(list(avoid), dtype=float).reshape(-1, 2)
+    placed: list = []
+    out: dict[int, list[float]] = {}
+    for i in sorted(range(len(geoms)), key=lambda k: geoms[k].area):
+        geom, text = geoms[i], texts[i]
+        p = geom.representative_point()
+        half_w, half_h = label_half_size(text, p.y, zoom, margin_px=WINDOW_RADIUS_PX + 3)
+        minx, miny, maxx, maxy = geom.bounds
+        steps = 30
+        grid = [shapely.Point(minx + (maxx - minx) * a / steps, miny + (maxy - miny) * b / steps)
+                for a in range(steps + 1) for b in range(steps + 1)]
+        best, best_share = p, -1.0
+        for c in [p, *sorted((g for g in grid if geom.contains(g)), key=p.distance)]:
+            if np.any((np.abs(dots[:, 0] - c.x) < half_w) & (np.abs(dots[:, 1] - c.y) < half_h)):
+                continue
+            box = label_box(c.x, c.y, text, zoom)
+            if any(box.intersects(other) for other in placed):
+                continue
+            share = box.intersection(geom).area / box.area
+            if share > best_share + 1e-9:
+                best, best_share = c, share
+            if share >= 0.9:
+                break
+        placed.append(label_box(best.x, best.y, text, zoom, margin_px=2))
+        out[i] = [best.x, best.y]
+    return [out[i] for i in range(len(geoms))]
+
+
+def label_half_size(text: str, lat: float, zoom: float = ZOOM, margin_px: float = 0.0) -> tuple[float, float]:
+    """Half the width and height, in degrees of lon and lat, of a label of TEXT at ZOOM."""
+    # deck.gl's world is 512 px wide at zoom 0; Web Mercator stretches latitude by 1/cos(lat).
+    px_per_lon = 512 * 2 ** zoom / 360
+    px_per_lat = px_per_lon / math.cos(math.radians(lat))
+    width = sum(LABEL_SIZE if ord(ch) > 0x2E80 else 0.62 * LABEL_SIZE for ch in text) + 4 + 2 * margin_px
+    height = 1.3 * LABEL_SIZE + 2 * margin_px
+    return width / 2 / px_per_lon, height / 2 / px_per_lat
+
+
+def label_box(x: float, y: float, text: str, zoom: float = ZOOM, margin_px: float = 0.0):
+    """The box (lon/lat) a label of TEXT centred at (x, y) covers at ZOOM, grown by MARGIN_PX."""
+    dx, dy = label_half_size(text, y, zoom, margin_px)
+    return shapely.box(x - dx, y - dy, x + dx, y + dy)
 
 
 def legend_stops(table: pd.DataFrame, steps: int = 3) -> list[tuple[str, str]]:

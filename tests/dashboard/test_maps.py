@@ -6,6 +6,7 @@ import json
 import pandas as pd
 import pydeck as pdk
 import pytest
+import shapely
 
 from dashboard import maps
 from geo.districts import load_districts
@@ -46,8 +47,8 @@ def test_map_has_no_basemap_and_colours_by_estimate(districts):
     assert spec.get("mapStyle") in (None, "__MAP_STYLE__")     # the frontend's 'no basemap' sentinel
     text = deck.to_json().lower()
     assert "cartocdn" not in text and "mapbox" not in text and "http" not in text
-    assert maps.deck_layer_ids(deck) == ["districts", "district-labels", "windows"]
-    labels = spec["layers"][1]
+    assert maps.deck_layer_ids(deck) == ["districts", "windows", "district-labels"]
+    labels = spec["layers"][2]
     assert labels["characterSet"] == "auto"          # a string literal, not the expression @@=auto
     assert [d["text"] for d in labels["data"]][:2] == ["鶴岡 22.0%", "藤島 18.0%"]
 
@@ -58,7 +59,35 @@ def test_map_has_no_basemap_and_colours_by_estimate(districts):
     assert features[4]["fill"][:3] == list(maps.RAMP[-1])       # highest shown estimate: darkest
     assert features[6]["fill"][:3] == list(maps.RAMP[0])        # lowest: lightest
     assert features[1]["interval"] == "19.0〜25.0%" and features[1]["n"] == "220"
-    assert [p["name"] for p in spec["layers"][2]["data"]] == ["窓口A"]
+    assert [p["name"] for p in spec["layers"][1]["data"]] == ["窓口A"]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_labels_stay_clear_of_windows_and_of_each_other(districts, lang):
+    # windows at the districts' own centres, where their labels would go (as 櫛引's branch office is)
+    centres = [d.geometry.representative_point() for d in districts.itertuples()]
+    near = [(p.x + dx, p.y + dy) for p in centres for dx, dy in ((0, 0), (0.01, 0.004), (-0.012, -0.003))]
+    windows = pd.DataFrame({"name": [f"窓口{i}" for i in range(len(near))],
+                            "lon": [x for x, _ in near], "lat": [y for _, y in near]})
+    deck = maps.district_map(districts, district_table(), lang, windows=windows)
+    assert maps.deck_layer_ids(deck)[-1] == "district-labels"      # drawn above the dots
+    labels = deck.layers[-1].data
+    boxes = [maps.label_box(*label["position"], label["text"]) for label in labels]
+    dots = [shapely.Point(x, y).buffer(maps.WINDOW_RADIUS_PX / (512 * 2 ** maps.ZOOM / 360)) for x, y in near]
+    for label, box in zip(labels, boxes):
+        assert not any(box.intersects(dot) for dot in dots), label
+        assert sum(box.intersects(other) for other in boxes) == 1, label     # only itself
+    by_name = dict(zip(districts[f"name_{lang}"], districts.geometry))
+    for label in labels:
+        assert by_name[label["name"]].contains(shapely.Point(label["position"])), label
+
+
+def test_labels_without_windows_sit_inside_their_district(districts):
+    deck = maps.district_map(districts, district_table(), "ja")
+    assert maps.deck_layer_ids(deck) == ["districts", "district-labels"]
+    geoms = dict(zip(districts["name_ja"], districts.geometry))
+    for label in deck.layers[-1].data:
+        assert geoms[label["name"]].contains(shapely.Point(label["position"]))
 
 
 def test_legend_lists_shown_range_only():
