@@ -27,6 +27,8 @@ GREY = "#BBBBBB"
 DARK = "#333333"
 # Sequential, colour-blind-safe (viridis); light = low, dark = high.
 SEQUENTIAL_SCHEME = "viridis"
+# px: the longest organisation name of the demo is about 250 px at 12 px.
+REFERRAL_LABEL_LIMIT = 320
 
 
 def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -220,7 +222,10 @@ def share_bars(frame: pd.DataFrame, lang: str, title: str | None = None) -> alt.
     chart = alt.Chart(frame).mark_bar(height={"band": 0.8}).encode(
         y=alt.Y("label:N", sort=order, title=None),
         yOffset=alt.YOffset("series:N", sort=series),
-        x=alt.X("share_pct:Q", title=t("overview.share", lang)),
+        # A third of the page wide: ticks every 10 points crowd, and the last label, pulled in
+        # flush with the end of the axis, ran into the one before it (7080).
+        x=alt.X("share_pct:Q", title=t("overview.share", lang),
+                axis=alt.Axis(tickCount=5, labelFlush=False)),
         color=alt.Color("series:N", title=None, scale=alt.Scale(domain=series, range=OKABE_ITO[: len(series)]),
                         legend=alt.Legend(orient="bottom", direction="vertical")),
         tooltip=[alt.Tooltip("label:N", title=t("overview.group", lang)),
@@ -339,8 +344,11 @@ def referral_heatmap(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
     rows = list(dict.fromkeys(data["from_label"]))
     cols = list(dict.fromkeys(data["to_label"]))
     y = alt.Y("from_label:N", sort=rows, axis=_horizontal_y_title(t("activity.from", lang)))
+    # Names are longer than a cell is wide: slanted, they rise clear of each other and of the
+    # row title 紹介元 that sits left of the first column (overlap culling would drop every other).
     x = alt.X("to_label:N", sort=cols, title=t("activity.to", lang),
-              axis=alt.Axis(orient="top", labelAngle=0, labelLimit=90))
+              axis=alt.Axis(orient="top", labelAngle=-40, labelAlign="left", labelBaseline="middle",
+                            labelLimit=REFERRAL_LABEL_LIMIT, labelOverlap=False, titlePadding=8))
     tip = [alt.Tooltip("from_label:N", title=t("activity.from", lang)),
            alt.Tooltip("to_label:N", title=t("activity.to", lang)),
            alt.Tooltip("display:N", title=t("activity.count", lang))]
@@ -356,8 +364,9 @@ def referral_heatmap(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
     text = alt.Chart(labelled).mark_text(fontSize=11).encode(
         x=x, y=y, text="display:N",
         color=alt.condition(f"datum.value_f > {mid}", alt.value("white"), alt.value("black")))
+    step = 90 if len(cols) <= 8 else 44
     return themed(alt.layer(grey, cells, text).properties(
-        height=max(120, 30 * len(rows)), width=max(300, 90 * len(cols))))
+        height=max(120, 30 * len(rows)), width=max(300, step * len(cols))))
 
 
 def need_chart(frame: pd.DataFrame, lang: str) -> alt.HConcatChart:

@@ -83,7 +83,8 @@ def render(ctx: PageContext) -> None:
     ) or "org_type"
     state.write_choice("ref_level", level, "org_type")
     matrix = cache.referral_matrix(ctx.version, level, ActivityFilters(fiscal_years=fiscal), lang)
-    ui.chart(charts.referral_heatmap(matrix, lang), stretch=False)
+    # Twenty-odd organisations at fixed cell widths overflow the page: fit those to its width.
+    ui.chart(charts.referral_heatmap(matrix, lang), stretch=level == "org")
     ui.table_with_download(headed(qa.as_wide(matrix, lang), f"{t('activity.from', lang)} ＼ {t('activity.to', lang)}"),
                            t("activity.referrals", lang), ctx,
                            key="dl_act_ref")

@@ -8,6 +8,8 @@ import pytest
 from dashboard import charts
 from data import codebook as cb
 
+from .layout import overlaps, texts
+
 
 def one_dim_table() -> pd.DataFrame:
     """An indicator_table(by=[age_band]) as the contract lays it out: All, groups, 無回答."""
@@ -169,6 +171,36 @@ def test_referral_heatmap_and_need_chart():
     assert list(consultations.data["district_label"]) == ["藤島"]
 
 
+def referral_matrix(labels: list[str]) -> pd.DataFrame:
+    rows = [{"from": i, "from_label": a, "to": j, "to_label": b, "value": 20 + i + j, "display": str(20 + i + j),
+             "mark": "", "is_total": False}
+            for i, a in enumerate(labels) for j, b in enumerate(labels)]
+    df = pd.DataFrame(rows)
+    df["value"] = df["value"].astype("Int64")
+    return df
+
+
+ORGANISATIONS = ["（架空）鶴岡市 こども家庭支援課", "（架空）社会福祉協議会 櫛引・朝日・温海支所",
+                 "（架空）地域包括支援センター はぐろ・くしびき", "（架空）NPO法人 ひきこもり家族会 つばさ",
+                 "（架空）医療法人 こころのクリニック かえで", "（架空）若者サポートステーション つるおか",
+                 "（架空）民生委員・児童委員連絡会", "（架空）障害者相談支援事業所 ひだまり",
+                 "（架空）訪問看護ステーション やまゆり", "（架空）いのちの相談ダイヤル 庄内"]
+
+
+@pytest.mark.parametrize("labels", [
+    [cb.code_label("org_type", c, "ja") for c in cb.codes("org_type")],
+    [cb.code_label("org_type", c, "en") for c in cb.codes("org_type")],
+    ORGANISATIONS,
+], ids=["types-ja", "types-en", "organisations"])
+def test_referral_heatmap_names_are_whole_and_clear_of_each_other(labels):
+    chart = charts.referral_heatmap(referral_matrix(labels), "ja")
+    laid_out = texts(chart)
+    shown = [x.text for x in laid_out if x.role == "axis-label"]
+    assert shown.count(labels[-1]) == 2                 # every name on both axes, none culled
+    assert [x.text for x in laid_out if x.cut] == []
+    assert overlaps(laid_out) == []                     # 紹介元 / 紹介先 titles included
+
+
 def test_share_bars_and_national_dots():
     shares = pd.DataFrame({"label": ["鶴岡", "鶴岡", "藤島", "藤島"],
                            "series": ["回答者", "人口（16歳以上）"] * 2, "share_pct": [70.0, 75.0, 30.0, 25.0]})
@@ -176,6 +208,11 @@ def test_share_bars_and_national_dots():
     spec = chart.to_dict()
     assert spec["encoding"]["yOffset"]["field"] == "series"
     assert spec["encoding"]["x"]["field"] == "share_pct"
+    for width in (150, 300):        # a third of the page; Vega's default width
+        laid_out = texts(chart.properties(width=width))
+        ticks = [x.text for x in laid_out if x.role == "axis-label" and x.text.isdigit()]
+        assert 3 <= len(ticks) <= 6, ticks
+        assert overlaps(laid_out) == []
 
     nat = pd.DataFrame({"label": ["全体", "20〜29歳", "80歳以上"], "city_pct": [5.0, 8.0, None],
                         "city_low": [4.0, 5.0, None], "city_high": [6.0, 12.0, None],
