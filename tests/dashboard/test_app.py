@@ -149,6 +149,16 @@ def test_breakdown_two_dimensions_and_table(app_env):
     no_exception(at)
 
 
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_national_page_cites_the_published_sources_only(app_env, lang):
+    at = run_app({"lang": lang}, page="views/national.py")
+    no_exception(at)
+    sources = next(m.value for m in at.markdown if m.value.startswith(f"**{t('common.source', lang)}**"))
+    assert "「人々のつながりに関する基礎調査」令和" in sources
+    assert "wic-net.com/material/document/14544/15" in sources
+    assert "shared/" not in texts(at) and ".md" not in texts(at)
+
+
 def test_missing_database_gives_a_clear_message(tmp_path, monkeypatch):
     monkeypatch.setenv("TSUNAGARI_DB", str(tmp_path / "nothing.duckdb"))
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()

@@ -50,6 +50,15 @@ def test_every_national_figure_is_in_the_reference_text(reference_text):
             assert str(r.year) in reference_text
 
 
+def test_sources_cite_public_publications_not_project_files():
+    sources = set(national.national_figures()["source"])
+    for source in sources:
+        assert source.startswith(("「人々のつながりに関する基礎調査」令和", "孤独・孤立対策白書")), source
+        assert not re.search(r"shared/|reference/|\.md\b", source), source
+    # each figure with a web page behind it names it
+    assert any("wic-net.com/material/document/14544/15" in s for s in sources)
+
+
 def test_headline_rows_match_the_published_table(reference_text):
     figures = national.national_figures()
     table = headline_table(reference_text)
