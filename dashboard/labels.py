@@ -1,11 +1,13 @@
-"""Labels of codes and marks for charts, taken from the codebook (plain functions, no Streamlit)."""
+"""Labels of codes, marks and the filters in view, from the codebook and dashboard.i18n (plain functions, no Streamlit)."""
 from __future__ import annotations
 
 import math
 
 import pandas as pd
 
+from dashboard.i18n import t
 from data import codebook as cb
+from queries.filters import ATTRIBUTE_FILTERS, Filters
 
 STATUS_OK = "ok"
 STATUS_LOW = "low"
@@ -87,3 +89,34 @@ def indicator_short(indicator_id: str, lang: str) -> str:
 
 def indicator_label(indicator_id: str, lang: str) -> str:
     return cb.indicator(indicator_id).label[lang]
+
+
+# ---- the filters in view, as the sidebar words them -----------------------------------------
+
+def wave_text(wave: int | None, latest: int | None, lang: str) -> str:
+    """A survey year; None is the latest, named with its year: 最新（2023年）."""
+    if wave is None:
+        return t("filter.wave.latest", lang, wave=latest) if latest else t("filter.wave.none", lang)
+    return f"{int(wave)}年" if lang == "ja" else str(int(wave))
+
+
+def channel_text(channel: str, lang: str) -> str:
+    if channel == "random":
+        return cb.code_label("channel", 1, lang)
+    if channel == "open":
+        return cb.code_label("channel", 2, lang) + t("filter.channel.open_suffix", lang)
+    return t("filter.channel.all", lang)
+
+
+def filters_text(filters: Filters, latest: int | None, lang: str) -> str:
+    """The filters for reading, e.g. 調査年: 最新（2023年） / 調査方法: 無作為抽出調査 / 地域: 朝日・温海.
+
+    Filters.describe is the file-name form of the same (2023年_無作為抽出調査_朝日・温海)."""
+    parts = [f"{cb.dimension_label('wave', lang)}: {wave_text(filters.wave, latest, lang)}",
+             f"{cb.dimension_label('channel', lang)}: {channel_text(filters.channel, lang)}"]
+    sep = "・" if lang == "ja" else ", "
+    for dim in ATTRIBUTE_FILTERS:
+        codes = filters.attribute(dim)
+        if codes:
+            parts.append(f"{cb.dimension_label(dim, lang)}: " + sep.join(dim_value_label(dim, c, lang) for c in codes))
+    return " / ".join(parts)

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import streamlit as st
 
-from dashboard import i18n
+from dashboard import i18n, labels as lb
 from dashboard.db import DbVersion
 from dashboard.i18n import t
 from data import codebook as cb
@@ -65,14 +65,6 @@ def filter_codes(dim: str) -> list[int]:
 def code_option_label(dim: str, code: int, lang: str) -> str:
     value = None if code == cb.missing_code() else code
     return cb.code_label(cb.dimension_value_set(dim), value, lang)
-
-
-def channel_label(channel: str, lang: str) -> str:
-    if channel == "random":
-        return cb.code_label("channel", 1, lang)
-    if channel == "open":
-        return cb.code_label("channel", 2, lang) + t("filter.channel.open_suffix", lang)
-    return t("filter.channel.all", lang)
 
 
 def language_from_url() -> str:
@@ -149,21 +141,16 @@ def filter_widgets(waves: Sequence[int], lang: str) -> Filters:
     sb.subheader(t("sidebar.filters", lang))
     latest = max(waves) if waves else None
 
-    def wave_label(w: int) -> str:
-        if w == LATEST:
-            return t("filter.wave.latest", lang, wave=latest) if latest else t("filter.wave.none", lang)
-        return f"{w}年" if lang == "ja" else str(w)
-
     wave = sb.selectbox(
         cb.dimension_label("wave", lang),
         options=[LATEST, *sorted(waves, reverse=True)],
-        format_func=wave_label,
+        format_func=lambda w: lb.wave_text(None if w == LATEST else w, latest, lang),
         key=relabelled(widget_key("wave")),
     )
     channel = sb.radio(
         cb.dimension_label("channel", lang),
         options=list(CHANNELS),
-        format_func=lambda c: channel_label(c, lang),
+        format_func=lambda c: lb.channel_text(c, lang),
         key=relabelled(widget_key("channel")),
     )
     chosen: dict[str, tuple[int, ...]] = {}

@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import downloads, state
+from dashboard import downloads, labels, state
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
@@ -58,7 +58,8 @@ def marks_legend(lang: str) -> None:
 
 
 def filters_caption(ctx: PageContext) -> None:
-    st.caption(f"{t('common.filters_now', ctx.lang)}: {ctx.filters.describe(ctx.lang)}")
+    latest = max(ctx.waves) if ctx.waves else None
+    st.caption(f"**{t('common.filters_now', ctx.lang)}**　{labels.filters_text(ctx.filters, latest, ctx.lang)}")
 
 
 def encoding_choice(lang: str) -> str:

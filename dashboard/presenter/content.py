@@ -221,7 +221,8 @@ def view_content(source: QuerySource, view: dk.View, lang: str, title: str | Non
     builder = _BUILDERS[view.kind]
     content = builder(source, view, lang)
     if view.is_survey:
-        content.filters_text = f"{t('common.filters_now', lang)}: {view.filters.describe(lang)}"
+        in_view = lb.filters_text(view.filters, source.latest_wave(), lang)
+        content.filters_text = f"{t('common.filters_now', lang)}: {in_view}"
         content.sources.insert(0, survey_source(source, view.filters, lang))
         if view.filters.includes_open_web:
             content.notes.insert(0, f"{cb.mark_label('open_web', lang)}: {t('banner.open_web', lang)}")

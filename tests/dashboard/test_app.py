@@ -88,6 +88,16 @@ def test_district_filter_changes_the_numbers_and_the_url(app_env, con):
         assert f"n = {int(first['n']):,}" in after[0]
 
 
+def test_the_caption_names_the_filters_in_words(app_env):
+    at = run_app({"district": "5,6"})
+    no_exception(at)
+    assert f"**{t('common.filters_now', 'ja')}**　調査年: 最新（2023年） / 調査方法: 無作為抽出調査 / 地域: 朝日・温海" \
+        in [c.value for c in at.caption]
+    at.segmented_control(key="lang").set_value("en").run()
+    assert any(c.value.endswith("Survey year: Latest (2023) / Survey channel: Random sample / District: Asahi, Atsumi")
+               for c in at.caption)
+
+
 def test_url_restores_filters_language_and_page_controls(app_env):
     at = run_app({"district": "2,3", "sex": "1", "channel": "all", "lang": "en", "ind": "no_confidant",
                   "by": "sex"}, page="views/breakdown.py")

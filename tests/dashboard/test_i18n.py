@@ -40,3 +40,21 @@ def test_indicator_definitions_read_from_the_codebook():
     assert unreached.count(" かつ ") == 2 and "「いない」" in unreached
     en = indicator_definitions("en").set_index("ID")
     assert "'Often or always'" in en.loc["lonely_often"].iloc[1]
+
+
+def test_filters_in_view_read_as_words_and_file_names_keep_their_form():
+    from dashboard.labels import filters_text
+    from queries.filters import Filters
+
+    f = Filters(district=(5, 6))
+    assert filters_text(f, 2023, "ja") == "調査年: 最新（2023年） / 調査方法: 無作為抽出調査 / 地域: 朝日・温海"
+    assert filters_text(f, 2023, "en") == \
+        "Survey year: Latest (2023) / Survey channel: Random sample / District: Asahi, Atsumi"
+    both = Filters(wave=2022, channel="all", age_band=(2, 9), sex=(2,))
+    assert filters_text(both, 2023, "ja") == \
+        "調査年: 2022年 / 調査方法: 両方（無作為抽出＋公開Web・参考） / 年齢: 20〜29歳・無回答 / 性別: 女性"
+    assert filters_text(both, 2023, "en") == ("Survey year: 2022 / Survey channel: Both (random + open web, "
+                                              "reference) / Age: 20-29, No answer / Sex: Female")
+    # downloads name their files with the other form
+    assert f.describe("ja") == "最新年_無作為抽出調査_朝日・温海"
+    assert f.describe("en") == "latest_Random sample_Asahi・Atsumi"
