@@ -161,6 +161,8 @@ def filter_widgets(waves: Sequence[int], lang: str) -> Filters:
             format_func=lambda c, d=dim: code_option_label(d, c, lang),
             key=relabelled(widget_key(dim)),
             placeholder=t("filter.placeholder", lang),
+            # Streamlit's "Select all" entry has no Japanese; choosing none already means すべて.
+            select_all=False,
         )
         chosen[dim] = tuple(sorted(int(v) for v in values))
     sb.button(t("sidebar.reset", lang), on_click=reset_filters, key="reset_filters")

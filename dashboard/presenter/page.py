@@ -294,7 +294,7 @@ def live_controls(deck: dk.Deck, number: int, view: dk.View, lang: str) -> None:
         codes = state.filter_codes(dim) if dim != "district" or view.is_survey else cb.codes("district")
         st.multiselect(cb.dimension_label(dim, lang), codes, key=state.relabelled(key),
                        format_func=lambda c, d=dim: state.code_option_label(d, c, lang),
-                       placeholder=t("filter.placeholder", lang))
+                       placeholder=t("filter.placeholder", lang), select_all=False)
     st.button(ps("live.reset", lang), key="pres_live_reset_in", icon=":material/undo:",
               on_click=reset_live, args=(deck, number, view))
 

@@ -41,7 +41,7 @@ def controls(ctx: PageContext) -> tuple[str, str, tuple[int, ...]]:
                       key=state.relabelled("act_by"))
     fiscal = c3.multiselect(t("activity.fiscal_year", lang), years, key=state.relabelled("act_fy"),
                             format_func=lambda y: qa.fiscal_year_label(y, lang),
-                            placeholder=t("activity.all_years", lang))
+                            placeholder=t("activity.all_years", lang), select_all=False)
     state.write_choice("measure", measure, qa.MEASURES[0])
     state.write_choice("act_by", by, NONE)
     state.sync_url({"act_fy": ",".join(map(str, sorted(fiscal))) or None})

@@ -26,10 +26,10 @@ def controls(ctx: PageContext) -> tuple[tuple[int, ...], tuple[int, ...], str, b
     query = c1.text_input(t("directory.search", lang), key="dir_q")
     chosen_fields = c2.multiselect(t("directory.field", lang), fields, key=state.relabelled("dir_field"),
                                    format_func=lambda c: cb.code_label("field", c, lang),
-                                   placeholder=t("filter.placeholder", lang))
+                                   placeholder=t("filter.placeholder", lang), select_all=False)
     chosen_districts = c3.multiselect(t("directory.district", lang), districts, key=state.relabelled("dir_district"),
                                       format_func=lambda c: cb.code_label("district", c, lang),
-                                      placeholder=t("filter.placeholder", lang))
+                                      placeholder=t("filter.placeholder", lang), select_all=False)
     printable = st.toggle(t("directory.print", lang), key="dir_print",
                           value=st.query_params.get("print") == "1")
     state.sync_url({

@@ -98,6 +98,14 @@ def test_the_caption_names_the_filters_in_words(app_env):
                for c in at.caption)
 
 
+@pytest.mark.parametrize("page", ["views/overview.py", "views/activity.py", "views/directory.py"])
+def test_no_multiselect_offers_streamlits_untranslated_select_all(app_env, page):
+    at = run_app(page=page)
+    no_exception(at)
+    assert len(at.multiselect) >= 4
+    assert [m.key for m in at.multiselect if m.proto.select_all != 0] == []   # 0: never shown
+
+
 def test_url_restores_filters_language_and_page_controls(app_env):
     at = run_app({"district": "2,3", "sex": "1", "channel": "all", "lang": "en", "ind": "no_confidant",
                   "by": "sex"}, page="views/breakdown.py")
