@@ -109,7 +109,8 @@ class Filters:
         return out
 
     def describe(self, lang: str = "ja") -> str:
-        """Short text for file names and captions, e.g. 2023年_無作為抽出調査_鶴岡."""
+        """The filters as a file-name part, e.g. 2023年_無作為抽出調査_鶴岡 (the text people read on the
+        pages is dashboard.labels.filters_text)."""
         parts = [_wave_text(self.wave, lang), _channel_text(self.channel, lang)]
         for dim in ATTRIBUTE_FILTERS:
             chosen = getattr(self, dim)
