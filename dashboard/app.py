@@ -52,10 +52,16 @@ def main() -> None:
         st.stop()
     try:
         con = connection(version)
-        waves = tuple(cache.waves(version))
+        missing = cache.missing_tables(version)
+        waves = tuple(cache.waves(version)) if not missing else ()
     except Exception as exc:  # a corrupt or foreign file: say so instead of a traceback
         lang = state.language_from_url()
         st.error(t("error.db_open", lang, path=version.path, error=exc), icon=":material/database:")
+        st.stop()
+    if missing:
+        lang = state.language_from_url()
+        st.error(t("error.db_outdated", lang, path=version.path, tables=", ".join(missing)),
+                 icon=":material/database:")
         st.stop()
 
     state.seed_from_url(waves)

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.db import DbVersion, connection
-from queries import activity, indicators, runner
+from queries import activity, indicators, marts, runner
 from queries.activity import ActivityFilters
 from queries.filters import Filters
 
@@ -21,6 +21,11 @@ MAX = 256
 @st.cache_data(show_spinner=False, max_entries=8)
 def waves(version: DbVersion) -> list[int]:
     return [int(w) for w in indicators.waves(connection(version))]
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def missing_tables(version: DbVersion) -> list[str]:
+    return marts.missing_tables(connection(version))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

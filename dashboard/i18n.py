@@ -56,6 +56,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "データベースを開けませんでした（{path}）: {error}",
         "en": "Could not open the database ({path}): {error}",
     },
+    "error.db_outdated": {
+        "ja": "データベース（{path}）は古い版で作られていて、表 {tables} がありません。"
+              "元のデータから作り直してください: デモデータなら `make db-demo`、"
+              "実データなら `python -m data build --from フォルダ`。",
+        "en": "The database ({path}) was built by an older version and lacks the table(s) {tables}. "
+              "Rebuild it from its extracts: `make db-demo` for the demo data, "
+              "`python -m data build --from DIR` for real data.",
+    },
     "error.no_data": {"ja": "表示できるデータがありません。", "en": "No data to show."},
     # common
     "common.indicator": {"ja": "指標", "en": "Indicator"},

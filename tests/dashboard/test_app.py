@@ -1,10 +1,12 @@
 """The dashboard run headless with streamlit.testing (AppTest) on the demo database."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import PurePosixPath
 
+import duckdb
 import pytest
 from streamlit.runtime.memory_media_file_storage import _calculate_file_id
 from streamlit.testing.v1 import AppTest
@@ -182,6 +184,17 @@ def test_missing_database_gives_a_clear_message(tmp_path, monkeypatch):
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
     no_exception(at)
     assert at.error and "make run" in at.error[0].value
+
+
+def test_database_of_an_older_version_names_what_is_missing_and_how_to_rebuild(demo_db, tmp_path, monkeypatch):
+    old = tmp_path / "old.duckdb"
+    shutil.copy(demo_db, old)
+    with duckdb.connect(str(old)) as con:
+        con.execute("DROP TABLE activity_cube")
+    monkeypatch.setenv("TSUNAGARI_DB", str(old))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    no_exception(at)
+    assert at.error and "activity_cube" in at.error[0].value and "make db-demo" in at.error[0].value
 
 
 def download_file_id(at: AppTest, index: int = 0) -> str:
