@@ -270,13 +270,13 @@ def _statistics(cells: np.ndarray, rest: np.ndarray | None, is_total: np.ndarray
         diff[is_total] = None
     diff[hidden] = None
 
+    # masked arrays built directly from values and mask: pd.array() + item assignment cost more
+    # than the statistics themselves
     def shown(values: np.ndarray, scale: float = 1.0) -> pd.arrays.FloatingArray:
-        arr = pd.array(values * scale, dtype="Float64")
-        arr[hidden | np.isnan(values)] = pd.NA
-        return arr
+        mask = hidden | np.isnan(values)
+        return pd.arrays.FloatingArray(np.where(mask, 0.0, values * scale), mask)
 
-    n_shown = pd.array(n.round().astype(np.int64), dtype="Int64")
-    n_shown[hidden] = pd.NA
+    n_shown = pd.arrays.IntegerArray(np.where(hidden, 0, n.round()).astype(np.int64), hidden.copy())
     return pd.DataFrame({
         **(codes or {}),
         "is_total": is_total.astype(bool),
