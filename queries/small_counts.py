@@ -202,11 +202,12 @@ def _protect_flat(values: np.ndarray, lines: list[_Line], small_max: int,
                   guard_hidden: bool = False) -> np.ndarray:
     """guard_hidden: the linear audit protects complementary cells too, not only the "<5" ones."""
     state = np.where((values >= 1) & (values <= small_max), SMALL, SHOWN).astype(np.int8)
+    cache: dict = {}    # per component of the audit: lines are fixed, masking only grows
     while True:
         changed = _apply_line_rules(values, state, lines, small_max, guard_hidden)
         if changed:
             continue
-        if not _apply_linear_audit(values, state, lines, guard_hidden):
+        if not _apply_linear_audit(values, state, lines, guard_hidden, cache):
             return state
 
 
@@ -254,25 +255,109 @@ def _range_pins_small(values, state, line, masked, small_max) -> bool:
     return False
 
 
-def determined(state: np.ndarray, lines: list[_Line]) -> np.ndarray:
-    """Flat indices of masked entries whose value the line equations fix (bounds ignored)."""
+class AuditTooLarge(RuntimeError):
+    """A linked group of masked entries too large for the linear audit's dense matrix.
+
+    Raised instead of allocating it: the audit of such a table would take more memory and time than
+    a server has for one request. Nothing is shown; ask for fewer groups (a coarser breakdown).
+    """
+
+    def __init__(self, rows: int, cols: int, limit: int):
+        self.rows, self.cols, self.limit = rows, cols, limit
+        super().__init__(f"the disclosure audit would need a {rows:,} × {cols:,} matrix "
+                         f"(limit {limit:,} cells): the table has too many linked masked cells")
+
+
+def audit_max_cells() -> int:
+    """The largest dense matrix (lines × masked entries) the linear audit may build for one group."""
+    return int(codebook.estimation()["activity_audit_max_cells"])
+
+
+def _equations(state: np.ndarray, lines: list[_Line]) -> list[dict[int, float]]:
+    """Each line as an equation over the masked entries (flat index -> coefficient); lines with no
+    masked entry carry no information and are left out."""
+    masked = state != SHOWN
+    out = []
+    for line in lines:
+        coef: dict[int, float] = {}
+        for m in line.members:
+            if masked[m]:
+                coef[m] = coef.get(m, 0.0) + 1.0
+        if masked[line.total]:
+            coef[line.total] = coef.get(line.total, 0.0) - 1.0
+        coef = {k: v for k, v in coef.items() if v != 0.0}
+        if coef:
+            out.append(coef)
+    return out
+
+
+def _components(equations: list[dict[int, float]]) -> list[tuple[list[int], list[int]]]:
+    """Connected components of the masked entries, two entries linked when one equation holds
+    both: (sorted entries, indices of the equations over them) per component, in order of the
+    smallest entry. The equation matrix is block-diagonal over these, so an entry is fixed by all
+    the equations exactly when it is fixed by its component's."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for eq in equations:
+        keys = list(eq)
+        for k in keys:
+            parent.setdefault(k, k)
+        r0 = find(keys[0])
+        for k in keys[1:]:
+            r = find(k)
+            if r != r0:
+                parent[r] = r0
+    cols: dict[int, list[int]] = {}
+    for k in parent:
+        cols.setdefault(find(k), []).append(k)
+    rows: dict[int, list[int]] = {}
+    for i, eq in enumerate(equations):
+        rows.setdefault(find(next(iter(eq))), []).append(i)
+    comps = [(sorted(c), rows[root]) for root, c in cols.items()]
+    return sorted(comps, key=lambda c: c[0][0])
+
+
+def determined(state: np.ndarray, lines: list[_Line], *, max_cells: int | None = None,
+               cache: dict | None = None) -> np.ndarray:
+    """Flat indices of masked entries whose value the line equations fix (bounds ignored), ascending.
+
+    The elimination runs per connected component of the masked entries (entries sharing a line), on
+    a dense matrix of that component's lines × entries only; a component whose matrix would exceed
+    max_cells (default: the codebook's activity_audit_max_cells) raises AuditTooLarge instead of
+    allocating it. cache (a dict kept across calls on the same lines) remembers the answer per
+    component: masking only ever grows, so a component untouched since the last call is not redone.
+    """
     unknown = np.flatnonzero(state != SHOWN)
     if unknown.size == 0:
         return unknown
-    col = {int(u): k for k, u in enumerate(unknown)}
-    rows = []
-    for line in lines:
-        coef = np.zeros(unknown.size)
-        for m in line.members:
-            if m in col:
-                coef[col[m]] += 1.0
-        if line.total in col:
-            coef[col[line.total]] -= 1.0
-        if coef.any():
-            rows.append(coef)
-    if not rows:
-        return np.array([], dtype=np.int64)
-    return unknown[_unit_rows_of_rref(np.vstack(rows))]
+    limit = audit_max_cells() if max_cells is None else int(max_cells)
+    equations = _equations(state, lines)
+    fixed: list[int] = []
+    for cols, rows in _components(equations):
+        key = (tuple(cols), tuple(rows)) if cache is not None else None
+        if key is not None and key in cache:
+            fixed.extend(cache[key])
+            continue
+        if len(rows) * len(cols) > limit:
+            raise AuditTooLarge(len(rows), len(cols), limit)
+        pos = {k: j for j, k in enumerate(cols)}
+        a = np.zeros((len(rows), len(cols)))
+        for i, r in enumerate(rows):
+            for k, v in equations[r].items():
+                a[i, pos[k]] = v
+        found = [cols[j] for j in _unit_rows_of_rref(a)]
+        if key is not None:
+            cache[key] = found
+        fixed.extend(found)
+    return np.array(sorted(fixed), dtype=np.int64)
 
 
 def _unit_rows_of_rref(a: np.ndarray, tol: float = 1e-9) -> np.ndarray:
@@ -308,8 +393,9 @@ def _unit_rows_of_rref(a: np.ndarray, tol: float = 1e-9) -> np.ndarray:
     return np.array(pivots, dtype=np.int64)[alone] if row else np.zeros(0, dtype=np.int64)
 
 
-def _apply_linear_audit(values, state, lines, guard_hidden: bool = False) -> bool:
-    fixed = [int(k) for k in determined(state, lines)]
+def _apply_linear_audit(values, state, lines, guard_hidden: bool = False,
+                        cache: dict | None = None) -> bool:
+    fixed = [int(k) for k in determined(state, lines, cache=cache)]
     exposed = [k for k in fixed if state[k] == SMALL or guard_hidden]
     if not exposed:
         return False
