@@ -41,6 +41,32 @@ _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 NOT_AVAILABLE = "—"
 
 
+class TooManyGroups(ValueError):
+    """A table by organisation asked for more organisations than the codebook's max_org_groups.
+
+    Raised before any count is protected, after one COUNT query: the disclosure audit of a table
+    with thousands of organisations costs minutes and gigabytes. count: organisations the filters
+    keep; limit: the codebook's max_org_groups. Narrow the filters (district, field, organisation
+    type, period) or show the table by organisation type.
+    """
+
+    def __init__(self, count: int, limit: int):
+        self.count, self.limit = int(count), int(limit)
+        super().__init__(f"{self.count:,} organisations is more than the {self.limit:,} a table by "
+                         "organisation may have: narrow the filters or use the organisation type")
+
+
+def max_org_groups() -> int:
+    """The most organisations a table by organisation (or org-level referral matrix) may have."""
+    return int(codebook.estimation()["max_org_groups"])
+
+
+def _check_org_count(count: int) -> None:
+    limit = max_org_groups()
+    if int(count) > limit:
+        raise TooManyGroups(count, limit)
+
+
 # ---- filters ---------------------------------------------------------------------------------
 
 def _month_start(value) -> dt.date:
@@ -175,6 +201,20 @@ class ActivityFilters:
                 out.append(d)
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         return out
+
+
+# ---- the limit on tables by organisation (max_org_groups) -----------------------------------
+
+def org_count(con: duckdb.DuckDBPyConnection, filters: ActivityFilters = ActivityFilters()) -> int:
+    """Organisations with activity under the filters: the columns of a table by organisation."""
+    return int(run(con, "activity_org_count", **filters.to_params())["n"].iloc[0])
+
+
+def referral_org_count(con: duckdb.DuckDBPyConnection, filters: ActivityFilters = ActivityFilters()) -> int:
+    """Organisations in a referral of the filtered period: the axes of the org-level matrix."""
+    p = filters.to_params()
+    return int(run(con, "referrals_org_count", start=p["start"], end=p["end"],
+                   fiscal_years=p["fiscal_years"])["n"].iloc[0])
 
 
 # ---- labels ----------------------------------------------------------------------------------
@@ -373,6 +413,8 @@ def _masked_activity(con, period: str, measure: str, by: str | None,
     _check_measure(measure)
     if by is not None and by not in BREAKDOWNS:
         raise ValueError(f"by must be None or one of {BREAKDOWNS}, not {by!r}")
+    if by == "org":
+        _check_org_count(org_count(con, filters))
     linked, month_keys = _linked_counts(con, measure, filters, with_org=by == "org")
     if period == "month":
         keys = [pd.Timestamp(m) for m in month_keys]
@@ -398,6 +440,8 @@ def activity_by_month(con: duckdb.DuckDBPyConnection, measure: str = "consultati
     kept by the filters (for "org": the organisations with activity), with 全体 / All margins.
     Columns: month (Timestamp; NaT on the total over months), month_label, [by, by_label],
     value, display, mark, is_total, measure.
+    by="org" with more organisations than the codebook's max_org_groups raises TooManyGroups
+    (before anything is protected).
     """
     return _masked_activity(con, "month", measure, by, filters, lang)
 
@@ -553,11 +597,14 @@ def referral_matrix(con: duckdb.DuckDBPyConnection, level: str = "org",
     Only the period of `filters` applies (start, end, fiscal_years). Both axes list the same groups:
     at level org every organisation in a referral of the period (ordered by type, then name), at
     level org_type every type. Margins: referred out (row totals), referred in (column totals), all.
-    Columns: from, from_label, to, to_label, value, display, mark, is_total.
+    Columns: from, from_label, to, to_label, value, display, mark, is_total. At level org, more
+    organisations than the codebook's max_org_groups raise TooManyGroups (before any protection).
     """
     _check_lang(lang)
     if level not in ("org", "org_type"):
         raise ValueError(f"level must be 'org' or 'org_type', not {level!r}")
+    if level == "org":
+        _check_org_count(referral_org_count(con, filters))
     p = filters.to_params()
     raw = run(con, "referrals_matrix", level=level, start=p["start"], end=p["end"],
               fiscal_years=p["fiscal_years"])
