@@ -153,6 +153,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "activity.referral_level": {"ja": "単位", "en": "Level"},
     "activity.level_org_type": {"ja": "団体の種別", "en": "Organisation type"},
     "activity.level_org": {"ja": "団体", "en": "Organisation"},
+    "activity.too_many_orgs": {
+        "ja": "団体が多すぎるため（{count:,}団体、上限{limit:,}）団体別には表示できません。"
+              "年度で期間を絞り込むか、団体の種別単位で表示してください。下は団体の種別単位の表です。",
+        "en": "Too many organisations to show one by one ({count:,}; the limit is {limit:,}). "
+              "Narrow the period to fiscal years, or show it by organisation type: "
+              "the table by organisation type is shown below.",
+    },
     "activity.need": {
         "ja": "地域別: 孤独感のある住民（推計）と相談件数",
         "en": "By district: estimated lonely residents and consultations",

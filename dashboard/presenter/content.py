@@ -328,11 +328,16 @@ def _activity_view(source, view: dk.View, lang: str) -> ViewContent:
 
 def _referrals_view(source, view: dk.View, lang: str) -> ViewContent:
     act = ActivityFilters(fiscal_years=view.fiscal_years)
-    matrix = source.referrals(view.level, act, lang)
+    notes = [t("activity.small_note", lang)]
+    try:
+        matrix = source.referrals(view.level, act, lang)
+    except qa.TooManyGroups as too_many:   # refused by the query layer: the types instead
+        notes.insert(0, t("activity.too_many_orgs", lang, count=too_many.count, limit=too_many.limit))
+        matrix = source.referrals("org_type", act, lang)
     wide = qa.as_wide(matrix, lang)
     wide = wide.rename(columns={wide.columns[0]: f"{t('activity.from', lang)} ＼ {t('activity.to', lang)}"})
     return ViewContent(kind="referrals", chart=charts.referral_heatmap(matrix, lang), table=wide,
-                       notes=[t("activity.small_note", lang)], sources=[ps("source.referrals", lang)])
+                       notes=notes, sources=[ps("source.referrals", lang)])
 
 
 def _need_view(source, view: dk.View, lang: str) -> ViewContent:

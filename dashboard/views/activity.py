@@ -82,7 +82,13 @@ def render(ctx: PageContext) -> None:
         format_func=lambda v: t("activity.level_org_type" if v == "org_type" else "activity.level_org", lang),
     ) or "org_type"
     state.write_choice("ref_level", level, "org_type")
-    matrix = cache.referral_matrix(ctx.version, level, ActivityFilters(fiscal_years=fiscal), lang)
+    try:
+        matrix = cache.referral_matrix(ctx.version, level, ActivityFilters(fiscal_years=fiscal), lang)
+    except qa.TooManyGroups as too_many:   # refused by the query layer: offer the types instead
+        st.warning(t("activity.too_many_orgs", lang, count=too_many.count, limit=too_many.limit),
+                   icon=":material/groups:")
+        level = "org_type"
+        matrix = cache.referral_matrix(ctx.version, level, ActivityFilters(fiscal_years=fiscal), lang)
     # Twenty-odd organisations at fixed cell widths overflow the page: fit those to its width.
     ui.chart(charts.referral_heatmap(matrix, lang), stretch=level == "org")
     ui.table_with_download(headed(qa.as_wide(matrix, lang), f"{t('activity.from', lang)} ＼ {t('activity.to', lang)}"),
