@@ -31,19 +31,42 @@ SEQUENTIAL_SCHEME = "viridis"
 REFERRAL_LABEL_LIMIT = 320
 
 
-def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """The dashboard's look: UD font everywhere, horizontal axis labels, quiet frame."""
-    return (
-        chart.configure(font=FONT)
-        .configure_axis(labelFont=FONT, titleFont=FONT, labelAngle=0, labelLimit=260,
-                        labelFontSize=12, titleFontSize=12, labelOverlap=True)
-        .configure_legend(labelFont=FONT, titleFont=FONT, labelLimit=320, labelFontSize=12,
-                          titleFontSize=12, orient="bottom", direction="horizontal")
-        .configure_header(labelFont=FONT, titleFont=FONT, labelFontSize=12, labelAngle=0)
-        .configure_title(font=FONT, anchor="start", fontSize=14)
-        .configure_text(font=FONT)
-        .configure_view(stroke=None)
+def theme_config() -> alt.Config:
+    """The dashboard's look as one Vega-Lite config: UD font everywhere, horizontal axis labels,
+    quiet frame."""
+    return alt.Config(
+        font=FONT,
+        axis=alt.AxisConfig(labelFont=FONT, titleFont=FONT, labelAngle=0, labelLimit=260,
+                            labelFontSize=12, titleFontSize=12, labelOverlap=True),
+        legend=alt.LegendConfig(labelFont=FONT, titleFont=FONT, labelLimit=320, labelFontSize=12,
+                                titleFontSize=12, orient="bottom", direction="horizontal"),
+        header=alt.HeaderConfig(labelFont=FONT, titleFont=FONT, labelFontSize=12, labelAngle=0),
+        title=alt.TitleConfig(font=FONT, anchor="start", fontSize=14),
+        text=alt.MarkConfig(font=FONT),
+        view=alt.ViewConfig(stroke=None),
     )
+
+
+def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The dashboard's look (theme_config) set on CHART, which is returned.
+
+    Set in place, in one step: the builders hand over charts they have just made, and each
+    configure_* call would copy the whole chart, data included (most of a page's rerun time)."""
+    if chart.config is not alt.Undefined:  # already configured: merge, as configure_* would
+        theme = theme_config().to_dict(validate=False)
+        axis, legend, header, title, text, view = (theme.pop(k) for k in
+                                                   ("axis", "legend", "header", "title", "text", "view"))
+        return (chart.configure(**theme).configure_axis(**axis).configure_legend(**legend)
+                .configure_header(**header).configure_title(**title).configure_text(**text)
+                .configure_view(**view))
+    chart.config = theme_config()
+    return chart
+
+
+def _when(channel, test: str, if_true, if_false):
+    """alt.condition(test, alt.value(if_true), alt.value(if_false)) as a channel object: Altair
+    turns a plain condition dict into a channel by searching its whole schema, every time."""
+    return channel(condition={"test": test, "value": if_true}, value=if_false)
 
 
 # ---- survey indicators -------------------------------------------------------------------------
@@ -129,19 +152,19 @@ def _bars(frame: pd.DataFrame, dim: str, label_col: str, lang: str, x_max: float
         y=y,
         x=alt.X("estimate:Q", title=x_title, scale=x_scale),
         color=_status_colour(lang),
-        stroke=alt.condition(f"datum.status == '{lb.STATUS_LOW}'", alt.value(BLUE), alt.value(None)),
-        strokeDash=alt.condition(f"datum.status == '{lb.STATUS_LOW}'", alt.value([4, 3]), alt.value([1, 0])),
+        stroke=_when(alt.StrokeValue, f"datum.status == '{lb.STATUS_LOW}'", BLUE, None),
+        strokeDash=_when(alt.StrokeDashValue, f"datum.status == '{lb.STATUS_LOW}'", [4, 3], [1, 0]),
         tooltip=tip,
     )
     whiskers = alt.Chart(values).mark_rule(color=DARK, strokeWidth=1.5).encode(
-        y=y, x=alt.X("ci_low:Q", scale=x_scale), x2="ci_high:Q", tooltip=tip,
+        y=y, x=alt.X("ci_low:Q", scale=x_scale), x2=alt.X2("ci_high:Q"), tooltip=tip,
     )
     notes = alt.Chart(values[values["note"] != ""]).mark_text(
         align="left", dx=4, color=DARK, fontSize=12
-    ).encode(y=y, x=alt.X("ci_high:Q", scale=x_scale), text="note:N")
+    ).encode(y=y, x=alt.X("ci_high:Q", scale=x_scale), text=alt.Text("note:N"))
     suppressed = alt.Chart(hidden.assign(zero=0.0)).mark_text(
         align="left", dx=2, color="#666666", fontSize=12, fontStyle="italic"
-    ).encode(y=y, x=alt.X("zero:Q", scale=x_scale), text="note:N", tooltip=tip)
+    ).encode(y=y, x=alt.X("zero:Q", scale=x_scale), text=alt.Text("note:N"), tooltip=tip)
     layers = [bars, whiskers, notes, suppressed]
     if total is not None:
         rule_data = pd.DataFrame({"total": [total], "text": [f"{cb.all_label(lang)} {total:.1f}%"]})
@@ -201,14 +224,14 @@ def indicator_heatmap(table: pd.DataFrame, dims: Sequence[str], lang: str) -> al
     cells = alt.Chart(values).mark_rect(stroke="white").encode(
         x=x, y=y,
         color=alt.Color("estimate:Q", title=est_title, scale=alt.Scale(scheme=SEQUENTIAL_SCHEME, reverse=True)),
-        opacity=alt.condition(f"datum.status == '{lb.STATUS_LOW}'", alt.value(0.45), alt.value(1.0)),
+        opacity=_when(alt.OpacityValue, f"datum.status == '{lb.STATUS_LOW}'", 0.45, 1.0),
         tooltip=tip,
     )
     grey = alt.Chart(hidden).mark_rect(color="#E0E0E0", stroke="white").encode(x=x, y=y, tooltip=tip)
     mid = _dark_threshold(values["estimate"])
     text = alt.Chart(frame).mark_text(fontSize=12).encode(
-        x=x, y=y, text="cell_text:N",
-        color=alt.condition(f"datum.estimate > {mid} && datum.status == 'ok'", alt.value("white"), alt.value("black")),
+        x=x, y=y, text=alt.Text("cell_text:N"),
+        color=_when(alt.ColorValue, f"datum.estimate > {mid} && datum.status == 'ok'", "white", "black"),
     )
     chart = alt.layer(grey, cells, text).properties(
         height=max(80, 32 * len(y_order)), width=max(240, 90 * len(x_order)))
@@ -251,11 +274,11 @@ def national_dots(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
     city = values.assign(series=city_name)
     x_title = f"{t('common.estimate', lang)}（%）" if lang == "ja" else f"{t('common.estimate', lang)} (%)"
     whisk = alt.Chart(city).mark_rule(color=BLUE, strokeWidth=2).encode(
-        y=y, x=alt.X("city_low:Q", scale=x_scale, title=x_title, axis=alt.Axis(tickCount=8)), x2="city_high:Q")
+        y=y, x=alt.X("city_low:Q", scale=x_scale, title=x_title, axis=alt.Axis(tickCount=8)), x2=alt.X2("city_high:Q"))
     dots = alt.Chart(city).mark_circle(size=110).encode(
         y=y, x=alt.X("city_pct:Q", scale=x_scale),
         color=alt.Color("series:N", scale=series_scale, title=None),
-        opacity=alt.condition(f"datum.city_status == '{lb.STATUS_LOW}'", alt.value(0.45), alt.value(1.0)),
+        opacity=_when(alt.OpacityValue, f"datum.city_status == '{lb.STATUS_LOW}'", 0.45, 1.0),
         tooltip=[alt.Tooltip("label:N", title=t("common.indicator", lang)),
                  alt.Tooltip("city_pct:Q", title=city_name, format=".1f"),
                  alt.Tooltip("city_low:Q", title="95% low", format=".1f"),
@@ -269,7 +292,7 @@ def national_dots(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
     hidden = frame[frame["city_status"] == lb.STATUS_SUPPRESSED].assign(
         zero=0.0, text=cb.mark_label("suppressed", lang))
     marks = alt.Chart(hidden).mark_text(align="left", color="#666666", fontStyle="italic").encode(
-        y=y, x=alt.X("zero:Q", scale=x_scale), text="text:N")
+        y=y, x=alt.X("zero:Q", scale=x_scale), text=alt.Text("text:N"))
     return themed(alt.layer(whisk, dots, diamonds, marks).properties(height=max(80, 30 * len(order))))
 
 
@@ -298,7 +321,7 @@ def activity_lines(frame: pd.DataFrame, lang: str, by: str | None = None, y_titl
         colour_enc = alt.Color(f"{colour_field}:N", title=None, sort=groups,
                                scale=alt.Scale(domain=groups, range=CATEGORICAL))
     else:
-        colour_enc = alt.value(BLUE)
+        colour_enc = alt.ColorValue(BLUE)
     tip = [alt.Tooltip("month_label:N", title=x_title), alt.Tooltip("display:N", title=y_title)]
     if colour_field:
         tip.insert(0, alt.Tooltip(f"{colour_field}:N", title=t("activity.by", lang)))
@@ -326,13 +349,13 @@ def activity_bars(frame: pd.DataFrame, row: str, lang: str, by: str | None = Non
         enc["yOffset"] = alt.YOffset(f"{by}_label:N", sort=groups)
         tip.insert(1, alt.Tooltip(f"{by}_label:N", title=t("activity.by", lang)))
     colour = (alt.Color(f"{by}_label:N", title=None, sort=groups, scale=alt.Scale(domain=groups, range=CATEGORICAL))
-              if by else alt.value(BLUE))
+              if by else alt.ColorValue(BLUE))
     values = data[data["value_f"].notna()]
     masked = data[data["value_f"].isna() & (data["display"] != "")].assign(zero=0.0)
     bars = alt.Chart(values).mark_bar(height={"band": 0.85}).encode(
         x=alt.X("value_f:Q", title=value_title), color=colour, tooltip=tip, **enc)
     small = alt.Chart(masked).mark_text(align="left", dx=2, color="#555555", fontSize=11).encode(
-        x=alt.X("zero:Q"), text="display:N", tooltip=tip, **enc)
+        x=alt.X("zero:Q"), text=alt.Text("display:N"), tooltip=tip, **enc)
     n_rows = len(order) * max(1, len(groups))
     return themed(alt.layer(bars, small).properties(height=max(80, min(1200, 16 * n_rows + 30))))
 
@@ -362,8 +385,8 @@ def referral_heatmap(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
     labelled = pd.concat([values, masked])
     mid = _dark_threshold(values["value_f"])
     text = alt.Chart(labelled).mark_text(fontSize=11).encode(
-        x=x, y=y, text="display:N",
-        color=alt.condition(f"datum.value_f > {mid}", alt.value("white"), alt.value("black")))
+        x=x, y=y, text=alt.Text("display:N"),
+        color=_when(alt.ColorValue, f"datum.value_f > {mid}", "white", "black"))
     step = 90 if len(cols) <= 8 else 44
     return themed(alt.layer(grey, cells, text).properties(
         height=max(120, 30 * len(rows)), width=max(300, step * len(cols))))
@@ -390,12 +413,12 @@ def need_chart(frame: pd.DataFrame, lang: str) -> alt.HConcatChart:
     est = data[data["residents_est"].notna() & (data["status"] != lb.STATUS_SUPPRESSED)]
     bars = alt.Chart(est).mark_bar(height={"band": 0.6}).encode(
         y=y, x=alt.X("residents_est:Q", title=left_title),
-        color=alt.condition(f"datum.status == '{lb.STATUS_LOW}'", alt.value(PALE_BLUE), alt.value(BLUE)),
+        color=_when(alt.ColorValue, f"datum.status == '{lb.STATUS_LOW}'", PALE_BLUE, BLUE),
         tooltip=tip)
-    whisk = alt.Chart(est).mark_rule(color=DARK).encode(y=y, x="residents_low:Q", x2="residents_high:Q")
+    whisk = alt.Chart(est).mark_rule(color=DARK).encode(y=y, x=alt.X("residents_low:Q"), x2=alt.X2("residents_high:Q"))
     hidden = data[data["status"] == lb.STATUS_SUPPRESSED].assign(zero=0.0, text=cb.mark_label("suppressed", lang))
     marks = alt.Chart(hidden).mark_text(align="left", color="#666666", fontStyle="italic").encode(
-        y=y, x="zero:Q", text="text:N")
+        y=y, x=alt.X("zero:Q"), text=alt.Text("text:N"))
     left = alt.layer(bars, whisk, marks).properties(width=320, height=max(80, 34 * len(order)))
     y_right = alt.Y("district_label:N", sort=order, title=None, axis=alt.Axis(labels=False, ticks=False))
     cons = data[data["cons_f"].notna()]
@@ -403,6 +426,6 @@ def need_chart(frame: pd.DataFrame, lang: str) -> alt.HConcatChart:
     right_bars = alt.Chart(cons).mark_bar(height={"band": 0.6}, color=OKABE_ITO[1]).encode(
         y=y_right, x=alt.X("cons_f:Q", title=right_title), tooltip=tip)
     right_marks = alt.Chart(masked).mark_text(align="left", color="#555555").encode(
-        y=y_right, x="zero:Q", text="consultations_display:N")
+        y=y_right, x=alt.X("zero:Q"), text=alt.Text("consultations_display:N"))
     right = alt.layer(right_bars, right_marks).properties(width=320, height=max(80, 34 * len(order)))
     return themed(alt.hconcat(left, right, spacing=24))

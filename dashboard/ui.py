@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 
 import altair as alt
 import pandas as pd
@@ -119,11 +120,38 @@ def indicator_table_block(ctx: PageContext, table: pd.DataFrame, indicator: str,
     _download_button(payload, ctx.lang, key)
 
 
+def vega_spec(chart_obj) -> dict:
+    """CHART_OBJ as the Vega-Lite spec st.altair_chart would send (data as Arrow datasets,
+    Altair's default theme left out), without the full schema validation st.altair_chart runs
+    on every chart at every rerun (to_dict(validate=True), about half a chart's cost). The
+    builders are checked against the schema by the tests (tests/dashboard/test_charts.py)."""
+    try:  # st.altair_chart's own conversion pieces (Streamlit 1.67), so the spec is the same
+        from streamlit.elements.vega_charts import _altair_globals_lock, _to_arrow_dataset
+    except ImportError:  # pragma: no cover - a Streamlit without them: let it convert
+        return None
+    datasets: dict = {}
+    alt.data_transformers.register("to_arrow_dataset", _to_arrow_dataset)
+    # The theme and data-transformer registries are global: Streamlit guards them with this lock.
+    with _altair_globals_lock:
+        no_theme = alt.theme.enable("none") if alt.theme.active == "default" else nullcontext()
+        with no_theme, alt.data_transformers.enable("to_arrow_dataset", datasets=datasets):
+            spec = chart_obj.to_dict(validate=False)
+    existing = spec.get("datasets")
+    spec["datasets"] = {**existing, **datasets} if isinstance(existing, dict) else datasets
+    return spec
+
+
 def chart(chart_obj, stretch: bool = True) -> None:
     """An Altair chart with the dashboard's own theme (charts.themed), not Streamlit's, which
     would override the font and the heights the builders set."""
     # Streamlit's default autosize "fit" squeezes the plot into a fixed box; fit-x keeps the
     # heights the builders chose (one band per category) and only fits the width.
     autosize = alt.AutoSizeParams(type="fit-x" if stretch else "pad", contains="padding")
-    st.altair_chart(chart_obj.properties(autosize=autosize), width="stretch" if stretch else "content",
-                    theme=None)
+    chart_obj = chart_obj.copy(deep=False)
+    chart_obj.autosize = autosize
+    width = "stretch" if stretch else "content"
+    spec = vega_spec(chart_obj)
+    if spec is None:  # pragma: no cover
+        st.altair_chart(chart_obj, width=width, theme=None)
+    else:
+        st.vega_lite_chart(spec=spec, width=width, theme=None)
