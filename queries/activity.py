@@ -490,8 +490,12 @@ def rates_per_1000(con: duckdb.DuckDBPyConnection, measure: str = "consultations
     """
     _check_lang(lang)
     _check_measure(measure)
+    return _rates(con, measure, filters, lang, _population(con))
+
+
+def _rates(con, measure: str, filters: ActivityFilters, lang: str, pop: pd.DataFrame) -> pd.DataFrame:
+    """rates_per_1000 over the population frame `pop` (_population), read once by the caller."""
     df = _district_counts(con, measure, filters, lang)
-    pop = _population(con)
     pops = dict(zip(pop["district"], pop["population"]))
     as_of = pop["as_of"].max() if len(pop) else pd.NaT
     keys = list(filters.districts or codebook.codes("district"))
@@ -533,10 +537,10 @@ def district_need(con: duckdb.DuckDBPyConnection, filters=None,
     est = est[est["district"].isna() | (est["district"] != codebook.missing_code())].copy()
     est["district"] = est["district"].astype("Int64")
 
-    rates = rates_per_1000(con, "consultations", activity, lang)
+    pop = _population(con)
+    rates = _rates(con, "consultations", activity, lang, pop)
     rates = rates.rename(columns={"value": "consultations", "display": "consultations_display",
                                   "mark": "consultations_mark"})
-    pop = _population(con)
     pops = dict(zip(pop["district"], pop["population"]))
     as_of = pop["as_of"].max() if len(pop) else pd.NaT
 
@@ -557,16 +561,15 @@ def district_need(con: duckdb.DuckDBPyConnection, filters=None,
         out["residents_est"], out["residents_low"], out["residents_high"], out["suppressed"])]
 
     # The city row of the activity counts only matches the survey's All row without a district filter.
-    by_district = rates[~rates["is_total"]].set_index("district")
-    city_row = rates[rates["is_total"]].iloc[0] if not activity.districts else None
-    for col in ("consultations", "consultations_display", "consultations_mark", "rate_per_1000",
-                "rate_display"):
-        vals = []
-        for d in out["district"]:
-            src = city_row if pd.isna(d) else (by_district.loc[d] if d in by_district.index else None)
-            vals.append(src[col] if src is not None else (pd.NA if col in ("consultations", "rate_per_1000")
-                                                          else (NOT_AVAILABLE if col.endswith("display") else "")))
-        out[col] = vals
+    cols = ("consultations", "consultations_display", "consultations_mark", "rate_per_1000", "rate_display")
+    records = rates[["district", "is_total", *cols]].to_dict("records")    # a dozen rows: plain dicts
+    by_district = {int(r["district"]): r for r in records if not r["is_total"]}
+    city_row = next((r for r in records if r["is_total"]), None) if not activity.districts else None
+    sources = [city_row if pd.isna(d) else by_district.get(int(d)) for d in out["district"]]
+    for col in cols:
+        missing = (pd.NA if col in ("consultations", "rate_per_1000")
+                   else (NOT_AVAILABLE if col.endswith("display") else ""))
+        out[col] = [src[col] if src is not None else missing for src in sources]
     out["consultations"] = out["consultations"].astype("Int64")
     out["rate_per_1000"] = out["rate_per_1000"].astype("Float64")
     return out

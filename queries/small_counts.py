@@ -98,14 +98,15 @@ def protect_sums(values, sums) -> np.ndarray:
     if (arr < 0).any():
         raise ValueError("values must be counts (0 or more)")
     lines = []
+    size, vals = arr.size, arr.tolist()     # Python ints: the checks below run per sum
     for members, total in sums:
-        members = tuple(int(m) for m in members)
+        members = tuple(map(int, members))
         total = int(total)
-        if not all(0 <= k < arr.size for k in members + (total,)):
+        if not 0 <= total < size or (members and not (0 <= min(members) and max(members) < size)):
             raise ValueError(f"sum {members} -> {total} refers to an entry outside values")
         if total in members:
             raise ValueError(f"sum {members} -> {total} contains its own total")
-        if int(arr[list(members)].sum()) != int(arr[total]):
+        if sum(vals[m] for m in members) != vals[total]:
             raise ValueError(f"entry {total} ({arr[total]}) is not the sum of entries {members}")
         lines.append(_Line(members, total))
     return _protect_flat(arr, lines, small_count_max(), guard_hidden=True)
