@@ -609,8 +609,8 @@ def referral_matrix(con: duckdb.DuckDBPyConnection, level: str = "org",
     if level == "org":
         _check_org_count(referral_org_count(con, filters))
     p = filters.to_params()
-    raw = run(con, "referrals_matrix", level=level, start=p["start"], end=p["end"],
-              fiscal_years=p["fiscal_years"])
+    raw = run(con, "referrals_matrix_org" if level == "org" else "referrals_matrix_type",
+              start=p["start"], end=p["end"], fiscal_years=p["fiscal_years"])
     total = codebook.all_label(lang)
     if level == "org_type":
         keys = codebook.codes("org_type")

@@ -1,0 +1,25 @@
+-- name: referrals_matrix_org
+-- params: start, end, fiscal_years
+-- returns: raw referral counts per (from, to) pair of organisations over the filtered months: from_key, to_key (org_id), count. Unmasked: for queries.activity only.
+WITH referral_rows AS (
+    SELECT
+        r.month,
+        CAST(year(r.month) - CASE WHEN month(r.month) < 4 THEN 1 ELSE 0 END AS INTEGER) AS fiscal_year,
+        r.from_org,
+        r.to_org,
+        r.count
+    FROM referrals AS r
+),
+
+filtered AS (
+    SELECT *
+    FROM referral_rows
+    WHERE ($start IS NULL OR month >= $start)
+      AND ($end IS NULL OR month <= $end)
+      AND (len($fiscal_years) = 0 OR list_contains($fiscal_years, fiscal_year))
+)
+
+SELECT from_org AS from_key, to_org AS to_key, CAST(sum(count) AS BIGINT) AS count
+FROM filtered
+GROUP BY from_org, to_org
+ORDER BY from_org, to_org

@@ -1,0 +1,15 @@
+-- name: referrals_matrix_type
+-- params: start, end, fiscal_years
+-- returns: raw referral counts per (from, to) pair of organisation types over the filtered months: from_key, to_key (org_type codes), count. Unmasked: for queries.activity only.
+WITH filtered AS (
+    SELECT *
+    FROM referral_types
+    WHERE ($start IS NULL OR month >= $start)
+      AND ($end IS NULL OR month <= $end)
+      AND (len($fiscal_years) = 0 OR list_contains($fiscal_years, fiscal_year))
+)
+
+SELECT from_type AS from_key, to_type AS to_key, CAST(sum(count) AS BIGINT) AS count
+FROM filtered
+GROUP BY from_type, to_type
+ORDER BY from_type, to_type
