@@ -31,9 +31,7 @@ SEQUENTIAL_SCHEME = "viridis"
 REFERRAL_LABEL_LIMIT = 320
 
 
-def theme_config() -> alt.Config:
-    """The dashboard's look as one Vega-Lite config: UD font everywhere, horizontal axis labels,
-    quiet frame."""
+def _theme_config() -> alt.Config:
     return alt.Config(
         font=FONT,
         axis=alt.AxisConfig(labelFont=FONT, titleFont=FONT, labelAngle=0, labelLimit=260,
@@ -45,6 +43,15 @@ def theme_config() -> alt.Config:
         text=alt.MarkConfig(font=FONT),
         view=alt.ViewConfig(stroke=None),
     )
+
+
+_THEME = _theme_config()  # built (and checked against the schema) once
+
+
+def theme_config() -> alt.Config:
+    """The dashboard's look as one Vega-Lite config: UD font everywhere, horizontal axis labels,
+    quiet frame. A fresh copy each time (Altair validates a Config as it is made)."""
+    return _THEME.copy(deep=True)
 
 
 def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
