@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from queries import marts
+
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "data" / "schema.sql"
-MART = ROOT / "queries" / "marts" / "20_activity_monthly.sql"
 
 ORGS = pd.DataFrame([
     # org_id, name, org_type, fields, districts, member, phone, hours, address, url, lat, lon
@@ -83,7 +84,7 @@ def build_db(activity: pd.DataFrame, referrals: pd.DataFrame | None = None,
         cols = ", ".join(df.columns)
         con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
         con.unregister("incoming")
-    con.execute(MART.read_text(encoding="utf-8"))
+    marts.build_marts(con)
     return con
 
 
