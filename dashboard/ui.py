@@ -146,12 +146,12 @@ def chart(chart_obj, stretch: bool = True) -> None:
     would override the font and the heights the builders set."""
     # Streamlit's default autosize "fit" squeezes the plot into a fixed box; fit-x keeps the
     # heights the builders chose (one band per category) and only fits the width.
-    autosize = alt.AutoSizeParams(type="fit-x" if stretch else "pad", contains="padding")
-    chart_obj = chart_obj.copy(deep=False)
-    chart_obj.autosize = autosize
+    autosize = {"type": "fit-x" if stretch else "pad", "contains": "padding"}
     width = "stretch" if stretch else "content"
     spec = vega_spec(chart_obj)
     if spec is None:  # pragma: no cover
-        st.altair_chart(chart_obj, width=width, theme=None)
+        st.altair_chart(chart_obj.properties(autosize=autosize), width=width, theme=None)
     else:
+        # Set on the spec, not the chart: copying a concatenated chart costs more than drawing it.
+        spec["autosize"] = autosize
         st.vega_lite_chart(spec=spec, width=width, theme=None)
