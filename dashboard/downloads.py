@@ -42,8 +42,10 @@ def indicator_csv(con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence[s
 
 
 def frame_csv(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, what: str, filters: Filters, lang: str,
-              encoding: str = "utf-8-sig") -> Download:
-    data, warnings = export.csv_bytes(df, encoding=encoding)
+              encoding: str = "utf-8-sig", csv_bytes=export.csv_bytes) -> Download:
+    """The download of DF; CSV_BYTES(df, encoding) makes the bytes (the dashboard passes a cached
+    export.csv_bytes)."""
+    data, warnings = csv_bytes(df, encoding=encoding)
     return Download(data, export.file_name(what, _named_wave(con, filters), lang), list(warnings))
 
 

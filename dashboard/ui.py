@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import downloads, labels, state
+from dashboard import cache, downloads, labels, state
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
@@ -101,7 +101,8 @@ def _download_button(payload: downloads.Download, lang: str, key: str) -> None:
 
 def download_frame(df: pd.DataFrame, what: str, ctx: PageContext, key: str) -> None:
     """A CSV download of DF (already labelled and masked by the query layer)."""
-    payload = downloads.frame_csv(ctx.con, df, what, ctx.filters, ctx.lang, current_encoding())
+    payload = downloads.frame_csv(ctx.con, df, what, ctx.filters, ctx.lang, current_encoding(),
+                                  csv_bytes=cache.csv_bytes)
     _download_button(payload, ctx.lang, key)
 
 
