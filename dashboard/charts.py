@@ -76,6 +76,14 @@ def _when(channel, test: str, if_true, if_false):
     return channel(condition={"test": test, "value": if_true}, value=if_false)
 
 
+def _set(chart, **props):
+    """chart.properties(**props) on a chart this module has just made, set in place: properties()
+    copies the chart, and copying a layered chart runs its constructor over every layer again."""
+    for key, value in props.items():
+        setattr(chart, key, value)
+    return chart
+
+
 # ---- survey indicators -------------------------------------------------------------------------
 
 def _dark_threshold(values: pd.Series) -> float:
@@ -179,8 +187,8 @@ def _bars(frame: pd.DataFrame, dim: str, label_col: str, lang: str, x_max: float
             x=alt.X("total:Q", scale=x_scale)))
     chart = alt.layer(*layers)
     if title is not None:
-        chart = chart.properties(title=title)
-    return chart.properties(height=max(60, 28 * len(order)))
+        _set(chart, title=title)
+    return _set(chart, height=max(60, 28 * len(order)))
 
 
 def _x_max(frame: pd.DataFrame) -> float:
@@ -206,9 +214,9 @@ def indicator_small_multiples(table: pd.DataFrame, dims: Sequence[str], lang: st
     frame = indicator_frame(table[~table.get("is_total", False)], dims, lang)
     x_max = _x_max(frame)
     panels = [
-        _bars(frame[frame["label0"] == value], d2, "label1", lang, x_max, None,
-              title=alt.TitleParams(f"{cb.dimension_label(d1, lang)}: {value}", fontSize=12))
-        .properties(width=panel_width)
+        _set(_bars(frame[frame["label0"] == value], d2, "label1", lang, x_max, None,
+                   title=alt.TitleParams(f"{cb.dimension_label(d1, lang)}: {value}", fontSize=12)),
+             width=panel_width)
         for value in dict.fromkeys(frame["label0"])
     ]
     return themed(alt.concat(*panels, columns=columns).resolve_scale(color="shared"))
@@ -240,8 +248,8 @@ def indicator_heatmap(table: pd.DataFrame, dims: Sequence[str], lang: str) -> al
         x=x, y=y, text=alt.Text("cell_text:N"),
         color=_when(alt.ColorValue, f"datum.estimate > {mid} && datum.status == 'ok'", "white", "black"),
     )
-    chart = alt.layer(grey, cells, text).properties(
-        height=max(80, 32 * len(y_order)), width=max(240, 90 * len(x_order)))
+    chart = _set(alt.layer(grey, cells, text),
+                 height=max(80, 32 * len(y_order)), width=max(240, 90 * len(x_order)))
     return themed(chart)
 
 
@@ -300,7 +308,7 @@ def national_dots(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
         zero=0.0, text=cb.mark_label("suppressed", lang))
     marks = alt.Chart(hidden).mark_text(align="left", color="#666666", fontStyle="italic").encode(
         y=y, x=alt.X("zero:Q", scale=x_scale), text=alt.Text("text:N"))
-    return themed(alt.layer(whisk, dots, diamonds, marks).properties(height=max(80, 30 * len(order))))
+    return themed(_set(alt.layer(whisk, dots, diamonds, marks), height=max(80, 30 * len(order))))
 
 
 # ---- support organisations' activity ------------------------------------------------------------
@@ -338,7 +346,7 @@ def activity_lines(frame: pd.DataFrame, lang: str, by: str | None = None, y_titl
         x=x_enc, y=alt.Y("value_f:Q", axis=_horizontal_y_title(y_title)), color=colour_enc, tooltip=tip)
     small = alt.Chart(masked).mark_point(shape="triangle-up", size=50, filled=False).encode(
         x=x_enc, y=alt.Y("zero:Q"), color=colour_enc, tooltip=tip)
-    return themed(alt.layer(line, small).properties(height=320))
+    return themed(_set(alt.layer(line, small), height=320))
 
 
 def activity_bars(frame: pd.DataFrame, row: str, lang: str, by: str | None = None,
@@ -364,7 +372,7 @@ def activity_bars(frame: pd.DataFrame, row: str, lang: str, by: str | None = Non
     small = alt.Chart(masked).mark_text(align="left", dx=2, color="#555555", fontSize=11).encode(
         x=alt.X("zero:Q"), text=alt.Text("display:N"), tooltip=tip, **enc)
     n_rows = len(order) * max(1, len(groups))
-    return themed(alt.layer(bars, small).properties(height=max(80, min(1200, 16 * n_rows + 30))))
+    return themed(_set(alt.layer(bars, small), height=max(80, min(1200, 16 * n_rows + 30))))
 
 
 def referral_heatmap(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
@@ -395,8 +403,8 @@ def referral_heatmap(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
         x=x, y=y, text=alt.Text("display:N"),
         color=_when(alt.ColorValue, f"datum.value_f > {mid}", "white", "black"))
     step = 90 if len(cols) <= 8 else 44
-    return themed(alt.layer(grey, cells, text).properties(
-        height=max(120, 30 * len(rows)), width=max(300, step * len(cols))))
+    return themed(_set(alt.layer(grey, cells, text),
+                       height=max(120, 30 * len(rows)), width=max(300, step * len(cols))))
 
 
 def need_chart(frame: pd.DataFrame, lang: str) -> alt.HConcatChart:
@@ -426,7 +434,7 @@ def need_chart(frame: pd.DataFrame, lang: str) -> alt.HConcatChart:
     hidden = data[data["status"] == lb.STATUS_SUPPRESSED].assign(zero=0.0, text=cb.mark_label("suppressed", lang))
     marks = alt.Chart(hidden).mark_text(align="left", color="#666666", fontStyle="italic").encode(
         y=y, x=alt.X("zero:Q"), text=alt.Text("text:N"))
-    left = alt.layer(bars, whisk, marks).properties(width=320, height=max(80, 34 * len(order)))
+    left = _set(alt.layer(bars, whisk, marks), width=320, height=max(80, 34 * len(order)))
     y_right = alt.Y("district_label:N", sort=order, title=None, axis=alt.Axis(labels=False, ticks=False))
     cons = data[data["cons_f"].notna()]
     masked = data[data["cons_f"].isna() & (data["consultations_display"] != "")].assign(zero=0.0)
@@ -434,5 +442,5 @@ def need_chart(frame: pd.DataFrame, lang: str) -> alt.HConcatChart:
         y=y_right, x=alt.X("cons_f:Q", title=right_title), tooltip=tip)
     right_marks = alt.Chart(masked).mark_text(align="left", color="#555555").encode(
         y=y_right, x=alt.X("zero:Q"), text=alt.Text("consultations_display:N"))
-    right = alt.layer(right_bars, right_marks).properties(width=320, height=max(80, 34 * len(order)))
+    right = _set(alt.layer(right_bars, right_marks), width=320, height=max(80, 34 * len(order)))
     return themed(alt.hconcat(left, right, spacing=24))
