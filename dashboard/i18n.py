@@ -153,6 +153,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "activity.referral_level": {"ja": "単位", "en": "Level"},
     "activity.level_org_type": {"ja": "団体の種別", "en": "Organisation type"},
     "activity.level_org": {"ja": "団体", "en": "Organisation"},
+    "activity.too_large": {
+        "ja": "この表は秘匿処理の確認に必要な計算が大きすぎるため、団体別には表示できません。"
+              "年度で期間を絞り込むか、団体の種別単位で表示してください。下は団体の種別単位の表です。",
+        "en": "This table is too large for the disclosure check to be run one organisation at a time. "
+              "Narrow the period to fiscal years, or show it by organisation type: "
+              "the table by organisation type is shown below.",
+    },
     "activity.too_many_orgs": {
         "ja": "団体が多すぎるため（{count:,}団体、上限{limit:,}）団体別には表示できません。"
               "年度で期間を絞り込むか、団体の種別単位で表示してください。下は団体の種別単位の表です。",

@@ -7,6 +7,7 @@ import pandas as pd
 
 from dashboard.i18n import t
 from data import codebook as cb
+from queries.activity import TableTooLarge, TooManyGroups
 from queries.filters import ATTRIBUTE_FILTERS, Filters
 
 STATUS_OK = "ok"
@@ -120,3 +121,12 @@ def filters_text(filters: Filters, latest: int | None, lang: str) -> str:
         if codes:
             parts.append(f"{cb.dimension_label(dim, lang)}: " + sep.join(dim_value_label(dim, c, lang) for c in codes))
     return " / ".join(parts)
+
+
+# ---- tables the query layer refused -----------------------------------------------------------
+
+def refusal_text(refused: TableTooLarge, lang: str) -> str:
+    """Why a table by organisation is not shown (queries.activity.TableTooLarge) and what is instead."""
+    if isinstance(refused, TooManyGroups):
+        return t("activity.too_many_orgs", lang, count=refused.count, limit=refused.limit)
+    return t("activity.too_large", lang)

@@ -41,7 +41,10 @@ _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 NOT_AVAILABLE = "—"
 
 
-class TooManyGroups(ValueError):
+TableTooLarge = small_counts.TableTooLarge  # what a caller catches: TooManyGroups or AuditTooLarge
+
+
+class TooManyGroups(TableTooLarge):
     """A table by organisation asked for more organisations than the codebook's max_org_groups.
 
     Raised before any count is protected, after one COUNT query: the disclosure audit of a table

@@ -256,7 +256,11 @@ def _range_pins_small(values, state, line, masked, small_max) -> bool:
     return False
 
 
-class AuditTooLarge(RuntimeError):
+class TableTooLarge(ValueError):
+    """A table the query layer refuses to protect, hence to show: callers offer a coarser breakdown."""
+
+
+class AuditTooLarge(TableTooLarge):
     """A linked group of masked entries too large for the linear audit's dense matrix.
 
     Raised instead of allocating it: the audit of such a table would take more memory and time than

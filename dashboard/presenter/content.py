@@ -331,8 +331,8 @@ def _referrals_view(source, view: dk.View, lang: str) -> ViewContent:
     notes = [t("activity.small_note", lang)]
     try:
         matrix = source.referrals(view.level, act, lang)
-    except qa.TooManyGroups as too_many:   # refused by the query layer: the types instead
-        notes.insert(0, t("activity.too_many_orgs", lang, count=too_many.count, limit=too_many.limit))
+    except qa.TableTooLarge as refused:   # refused by the query layer: the types instead
+        notes.insert(0, lb.refusal_text(refused, lang))
         matrix = source.referrals("org_type", act, lang)
     wide = qa.as_wide(matrix, lang)
     wide = wide.rename(columns={wide.columns[0]: f"{t('activity.from', lang)} ＼ {t('activity.to', lang)}"})

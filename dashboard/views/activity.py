@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import cache, charts, state, ui
+from dashboard import cache, charts, labels as lb, state, ui
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
@@ -84,9 +84,8 @@ def render(ctx: PageContext) -> None:
     state.write_choice("ref_level", level, "org_type")
     try:
         matrix = cache.referral_matrix(ctx.version, level, ActivityFilters(fiscal_years=fiscal), lang)
-    except qa.TooManyGroups as too_many:   # refused by the query layer: offer the types instead
-        st.warning(t("activity.too_many_orgs", lang, count=too_many.count, limit=too_many.limit),
-                   icon=":material/groups:")
+    except qa.TableTooLarge as refused:   # refused by the query layer: offer the types instead
+        st.warning(lb.refusal_text(refused, lang), icon=":material/groups:")
         level = "org_type"
         matrix = cache.referral_matrix(ctx.version, level, ActivityFilters(fiscal_years=fiscal), lang)
     # Twenty-odd organisations at fixed cell widths overflow the page: fit those to its width.

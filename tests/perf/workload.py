@@ -39,11 +39,12 @@ class Case:
 
 def refusable(fn: Callable[[], object]) -> Callable[[], object]:
     """A table by organisation as the dashboard asks for it: above the codebook's max_org_groups
-    the query layer refuses it (TooManyGroups) after one count, and the page shows the type level."""
+    the query layer refuses it (TooManyGroups) after one count, or when its disclosure audit would be
+    too large (AuditTooLarge), and the page shows the type level."""
     def call():
         try:
             return fn()
-        except qa.TooManyGroups as exc:
+        except qa.TableTooLarge as exc:
             return exc
     return call
 
