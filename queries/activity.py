@@ -19,6 +19,7 @@ Fiscal years (年度) run April–March: FY2024 = 2024-04 .. 2025-03.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -656,37 +657,43 @@ def organisations_directory(con: duckdb.DuckDBPyConnection, fields: Sequence[int
     f = ActivityFilters(fields=tuple(fields), districts=tuple(districts), org_types=tuple(org_types))
     df = run(con, "organisations_directory", fields=list(f.fields), districts=list(f.districts),
              org_types=list(f.org_types))
-    df["fields"] = [[int(c) for c in v] for v in df["fields"]]
-    df["districts"] = [[int(c) for c in v] for v in df["districts"]]
-    df.insert(3, "org_type_label", [codebook.code_label("org_type", c, lang) for c in df["org_type"]])
-    df.insert(5, "fields_label", ["・".join(codebook.code_label("field", c, lang) for c in v)
-                                  for v in df["fields"]])
+    df["fields"] = [list(map(int, v)) for v in df["fields"].tolist()]
+    df["districts"] = [list(map(int, v)) for v in df["districts"].tolist()]
+    df.insert(3, "org_type_label", [_codes_label("org_type", (c,), lang) for c in df["org_type"].tolist()])
+    df.insert(5, "fields_label", [_codes_label("field", tuple(v), lang) for v in df["fields"]])
     every = set(codebook.codes("district"))
     df.insert(7, "districts_label", [
-        codebook.all_label(lang) if set(v) >= every
-        else "・".join(codebook.code_label("district", c, lang) for c in v) for v in df["districts"]])
+        codebook.all_label(lang) if set(v) >= every else _codes_label("district", tuple(v), lang)
+        for v in df["districts"]])
     df["org_type"] = df["org_type"].astype("Int64")
     df["member"] = df["member"].astype(bool)
 
     words = [w for w in _normalise(search).split() if w]
     if words:
-        haystacks = [_normalise(" ".join(str(x) for x in parts if x is not None and not pd.isna(x)))
-                     for parts in zip(df["name"], df["address"], df["hours"],
-                                      *(_labels_both(df, col) for col in ("org_type", "fields", "districts")))]
+        text = [[x if isinstance(x, str) else None for x in df[col].tolist()] for col in ("name", "address", "hours")]
+        haystacks = [_haystack(name, address, hours, int(org_type), tuple(fields_), tuple(districts_))
+                     for name, address, hours, org_type, fields_, districts_ in zip(
+                         *text, df["org_type"].tolist(), df["fields"], df["districts"])]
         keep = [all(w in h for w in words) for h in haystacks]
         df = df[keep]
     return df.reset_index(drop=True)
 
 
-def _labels_both(df: pd.DataFrame, col: str) -> list[str]:
-    """Labels of a code column in both languages, so a search in either finds the row."""
-    value_set = {"org_type": "org_type", "fields": "field", "districts": "district"}[col]
-    out = []
-    for v in df[col]:
-        codes_ = v if isinstance(v, list) else [v]
-        out.append(" ".join(codebook.code_label(value_set, int(c), lang) for c in codes_
-                            for lang in codebook.LANGS))
-    return out
+# Labels and search texts are pure functions of the codebook and an organisation's own fields:
+# remembered, so a directory of thousands of organisations is not relabelled and re-normalised
+# (NFKC) at every search.
+@functools.lru_cache(maxsize=4096)
+def _codes_label(value_set: str, codes: tuple[int, ...], lang: str) -> str:
+    return "・".join(codebook.code_label(value_set, c, lang) for c in codes)
+
+
+@functools.lru_cache(maxsize=65536)
+def _haystack(name, address, hours, org_type: int, fields: tuple[int, ...], districts: tuple[int, ...]) -> str:
+    """What a directory search looks in: name, address, hours, and the type, field and district
+    labels in both languages (so a search in either finds the row), width- and case-folded."""
+    labels = [" ".join(codebook.code_label(value_set, c, lang) for c in codes for lang in codebook.LANGS)
+              for value_set, codes in (("org_type", (org_type,)), ("field", fields), ("district", districts))]
+    return _normalise(" ".join(str(x) for x in (name, address, hours, *labels) if x is not None))
 
 
 def members_by_type_and_field(con: duckdb.DuckDBPyConnection, lang: str = "ja") -> pd.DataFrame:
