@@ -117,10 +117,9 @@ def need_table(need, lang: str):
     """The district_need frame as people read it (labels and display texts only)."""
     cols = {
         "district_label": cb.dimension_label("district", lang),
-        "population": "人口（16歳以上）" if lang == "ja" else "Population 16+",
-        "residents_display": ("孤独感が時々以上の住民（推計・95%区間）" if lang == "ja"
-                              else "Residents lonely sometimes+ (estimate, 95% interval)"),
-        "consultations_display": "相談件数" if lang == "ja" else "Consultations",
+        "population": t("overview.population", lang),
+        "residents_display": t("activity.residents_lonely", lang),
+        "consultations_display": t("activity.consultations", lang),
         "rate_display": t("activity.rates", lang),
     }
     present = [c for c in cols if c in need.columns]
