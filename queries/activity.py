@@ -657,25 +657,28 @@ def organisations_directory(con: duckdb.DuckDBPyConnection, fields: Sequence[int
     f = ActivityFilters(fields=tuple(fields), districts=tuple(districts), org_types=tuple(org_types))
     df = run(con, "organisations_directory", fields=list(f.fields), districts=list(f.districts),
              org_types=list(f.org_types))
-    df["fields"] = [list(map(int, v)) for v in df["fields"].tolist()]
-    df["districts"] = [list(map(int, v)) for v in df["districts"].tolist()]
-    df.insert(3, "org_type_label", [_codes_label("org_type", (c,), lang) for c in df["org_type"].tolist()])
-    df.insert(5, "fields_label", [_codes_label("field", tuple(v), lang) for v in df["fields"]])
-    every = set(codebook.codes("district"))
-    df.insert(7, "districts_label", [
-        codebook.all_label(lang) if set(v) >= every else _codes_label("district", tuple(v), lang)
-        for v in df["districts"]])
-    df["org_type"] = df["org_type"].astype("Int64")
-    df["member"] = df["member"].astype(bool)
+    # DuckDB hands list columns over as numpy arrays: tuples of Python ints (hashable, for the
+    # remembered labels), back to lists at the end
+    df["fields"] = [tuple(v.tolist()) for v in df["fields"].tolist()]
+    df["districts"] = [tuple(v.tolist()) for v in df["districts"].tolist()]
 
     words = [w for w in _normalise(search).split() if w]
-    if words:
+    if words:   # before labelling: rows the search drops are not labelled
         text = [[x if isinstance(x, str) else None for x in df[col].tolist()] for col in ("name", "address", "hours")]
-        haystacks = [_haystack(name, address, hours, int(org_type), tuple(fields_), tuple(districts_))
-                     for name, address, hours, org_type, fields_, districts_ in zip(
-                         *text, df["org_type"].tolist(), df["fields"], df["districts"])]
+        haystacks = map(_haystack, *text, df["org_type"].tolist(), df["fields"].tolist(), df["districts"].tolist())
         keep = [all(w in h for w in words) for h in haystacks]
-        df = df[keep]
+        df = df[keep].reset_index(drop=True)
+
+    df.insert(3, "org_type_label", [_codes_label("org_type", (c,), lang) for c in df["org_type"].tolist()])
+    df.insert(5, "fields_label", [_codes_label("field", v, lang) for v in df["fields"]])
+    every = set(codebook.codes("district"))
+    df.insert(7, "districts_label", [
+        codebook.all_label(lang) if set(v) >= every else _codes_label("district", v, lang)
+        for v in df["districts"]])
+    df["fields"] = [list(v) for v in df["fields"].tolist()]
+    df["districts"] = [list(v) for v in df["districts"].tolist()]
+    df["org_type"] = df["org_type"].astype("Int64")
+    df["member"] = df["member"].astype(bool)
     return df.reset_index(drop=True)
 
 
