@@ -155,18 +155,23 @@ class _Rows:
     """The filtered rows of the indicator_cells mart (queries/sql/indicator_rows.sql) as numpy
     columns, fetched once for any number of indicators and breakdowns of the same filters."""
 
-    def __init__(self, data: dict):
-        self.data = {k: np.asarray(v) for k, v in data.items()}
-        codes, names = pd.factorize(self.data["indicator"].astype(object))
-        self._where = {name: np.flatnonzero(codes == k) for k, name in enumerate(names)}
+    def __init__(self, data: dict, indicators: Sequence[str]):
+        self.data = {k: np.asarray(v) for k, v in data.items() if k != "indicator"}
+        if len(indicators) == 1:
+            # every row is the one indicator asked for: no need to sort the rows by name
+            self._where = {indicators[0]: slice(None)}
+        else:
+            codes, names = pd.factorize(np.asarray(data["indicator"]).astype(object))
+            self._where = {name: np.flatnonzero(codes == k) for k, name in enumerate(names)}
 
     def part(self, indicator: str) -> dict[str, np.ndarray]:
-        idx = np.asarray(self._where.get(indicator, []), dtype=np.int64)
-        return {k: v[idx] for k, v in self.data.items() if k != "indicator"}
+        where = self._where.get(indicator, np.zeros(0, dtype=np.int64))
+        return {k: v[where] for k, v in self.data.items()}
 
 
 def _rows(con, indicators: Sequence[str], filters: Filters) -> _Rows:
-    return _Rows(run_numpy(con, "indicator_rows", indicators=list(indicators), **filters.to_params()))
+    indicators = list(indicators)
+    return _Rows(run_numpy(con, "indicator_rows", indicators=indicators, **filters.to_params()), indicators)
 
 
 def _group_sums(part: dict[str, np.ndarray], by: Sequence[str],
@@ -277,6 +282,10 @@ def _statistics(cells: np.ndarray, rest: np.ndarray | None, is_total: np.ndarray
         return pd.arrays.FloatingArray(np.where(mask, 0.0, values * scale), mask)
 
     n_shown = pd.arrays.IntegerArray(np.where(hidden, 0, n.round()).astype(np.int64), hidden.copy())
+    difference = np.full(len(n), pd.NA, dtype=object)
+    shown_diff = np.array([d is not None for d in diff], dtype=bool)
+    difference[shown_diff] = diff[shown_diff]
+    # every column is a fresh array: copy=False spares pandas copying them again
     return pd.DataFrame({
         **(codes or {}),
         "is_total": is_total.astype(bool),
@@ -287,6 +296,6 @@ def _statistics(cells: np.ndarray, rest: np.ndarray | None, is_total: np.ndarray
         "ci_high_pct": shown(high, 100.0),
         "reliability": np.where(low_rel | hidden, "low", "ok").astype(object),
         "suppressed": hidden.astype(bool),
-        "difference": pd.Series([pd.NA if d is None else d for d in diff], dtype=object),
+        "difference": difference,
         "open_web": open_web.astype(bool),
-    })
+    }, index=pd.RangeIndex(len(n)), copy=False)
