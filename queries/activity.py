@@ -32,7 +32,7 @@ import pandas as pd
 from data import codebook
 from queries import small_counts
 from queries.linked_counts import LinkedCounts
-from queries.runner import run, run_numpy
+from queries.runner import remembered, run, run_numpy
 
 MEASURES = ("consultations", "new_cases", "outreach")
 BREAKDOWNS = ("field", "district", "org_type", "org")
@@ -655,31 +655,59 @@ def organisations_directory(con: duckdb.DuckDBPyConnection, fields: Sequence[int
     if not isinstance(search, str):
         raise TypeError(f"search must be text, not {type(search).__name__}")
     f = ActivityFilters(fields=tuple(fields), districts=tuple(districts), org_types=tuple(org_types))
-    df = run(con, "organisations_directory", fields=list(f.fields), districts=list(f.districts),
-             org_types=list(f.org_types))
-    # DuckDB hands list columns over as numpy arrays: tuples of Python ints (hashable, for the
-    # remembered labels), back to lists at the end
-    df["fields"] = [tuple(v.tolist()) for v in df["fields"].tolist()]
-    df["districts"] = [tuple(v.tolist()) for v in df["districts"].tolist()]
-
+    selected = run_numpy(con, "organisations_selected", fields=list(f.fields), districts=list(f.districts),
+                         org_types=list(f.org_types))["org_id"]
+    base = remembered(con, "organisations_directory", _Directory.read)
+    keep = np.zeros(len(base.rows), dtype=bool)
+    keep[[base.position[org] for org in selected.tolist()]] = True
     words = [w for w in _normalise(search).split() if w]
-    if words:   # before labelling: rows the search drops are not labelled
-        text = [[x if isinstance(x, str) else None for x in df[col].tolist()] for col in ("name", "address", "hours")]
-        haystacks = map(_haystack, *text, df["org_type"].tolist(), df["fields"].tolist(), df["districts"].tolist())
-        keep = [all(w in h for w in words) for h in haystacks]
-        df = df[keep].reset_index(drop=True)
-
-    df.insert(3, "org_type_label", [_codes_label("org_type", (c,), lang) for c in df["org_type"].tolist()])
-    df.insert(5, "fields_label", [_codes_label("field", v, lang) for v in df["fields"]])
-    every = set(codebook.codes("district"))
-    df.insert(7, "districts_label", [
-        codebook.all_label(lang) if set(v) >= every else _codes_label("district", v, lang)
-        for v in df["districts"]])
+    if words:   # only in the rows the filters kept
+        texts = base.search_text
+        found = [i for i in np.flatnonzero(keep).tolist() if all(w in texts[i] for w in words)]
+        keep[:] = False
+        keep[found] = True
+    labels = {f"{c}_{lang}": c for c in ("org_type_label", "fields_label", "districts_label")}
+    df = base.rows.loc[keep, [f"{c}_{lang}" if f"{c}_{lang}" in labels else c for c in _DIRECTORY_COLUMNS]]
+    df = df.rename(columns=labels)
+    # lists of their own: the remembered rows must not change through what a caller does with them
     df["fields"] = [list(v) for v in df["fields"].tolist()]
     df["districts"] = [list(v) for v in df["districts"].tolist()]
-    df["org_type"] = df["org_type"].astype("Int64")
-    df["member"] = df["member"].astype(bool)
     return df.reset_index(drop=True)
+
+
+# the directory's columns in order; a label column is read in the language asked for
+_DIRECTORY_COLUMNS = ("org_id", "name", "org_type", "org_type_label", "fields", "fields_label", "districts",
+                      "districts_label", "member", "phone", "hours", "address", "url", "lat", "lon")
+
+
+@dataclass(frozen=True)
+class _Directory:
+    """Every organisation in display order with its labels in each language, its search text and
+    its row position by org_id: worked out once per connection, not at every search."""
+    rows: pd.DataFrame
+    search_text: list[str]
+    position: dict[str, int]
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection) -> "_Directory":
+        df = run(con, "organisations_directory")
+        # DuckDB hands list columns over as numpy arrays: tuples of Python ints (hashable, for the
+        # remembered labels)
+        df["fields"] = [tuple(v.tolist()) for v in df["fields"].tolist()]
+        df["districts"] = [tuple(v.tolist()) for v in df["districts"].tolist()]
+        df["org_type"] = df["org_type"].astype("Int64")
+        df["member"] = df["member"].astype(bool)
+        every = set(codebook.codes("district"))
+        for lang in codebook.LANGS:
+            df[f"org_type_label_{lang}"] = [_codes_label("org_type", (c,), lang) for c in df["org_type"].tolist()]
+            df[f"fields_label_{lang}"] = [_codes_label("field", v, lang) for v in df["fields"]]
+            df[f"districts_label_{lang}"] = [
+                codebook.all_label(lang) if set(v) >= every else _codes_label("district", v, lang)
+                for v in df["districts"]]
+        text = [[x if isinstance(x, str) else None for x in df[col].tolist()] for col in ("name", "address", "hours")]
+        search_text = list(map(_haystack, *text, df["org_type"].tolist(), df["fields"].tolist(),
+                               df["districts"].tolist()))
+        return cls(df, search_text, {org: i for i, org in enumerate(df["org_id"].tolist())})
 
 
 # Labels and search texts are pure functions of the codebook and an organisation's own fields:

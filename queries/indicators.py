@@ -19,7 +19,6 @@ Choices beyond the contract (documented for the lead):
 from __future__ import annotations
 
 import itertools
-import weakref
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -30,7 +29,7 @@ import pandas as pd
 from data import codebook
 from queries import disclosure, estimate
 from queries.filters import CHANNELS, Filters
-from queries.runner import run, run_numpy
+from queries.runner import remembered, run, run_numpy
 
 NO_DIM = "none"
 # Breakdowns the national comparison needs besides the dashboard's dimensions.
@@ -41,27 +40,13 @@ STAT_COLUMNS = ["is_total", "n", "n_eff", "estimate_pct", "ci_low_pct", "ci_high
 
 # ---- waves ------------------------------------------------------------------------------
 
-_WAVES: "weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, tuple[int, ...]]" = weakref.WeakKeyDictionary()
-
-
 def waves(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Every wave in the responses, ascending. Remembered per read-only connection (its database
-    cannot change under it: a rebuild writes a new file), asked again on any other."""
-    known = _WAVES.get(con)
-    if known is not None:
-        return list(known)
-    out = [int(w) for w in run(con, "survey_waves")["wave"]]
-    try:
-        cur = con.cursor()
-        try:
-            read_only = cur.execute("SELECT current_setting('access_mode')").fetchone()[0] == "read_only"
-        finally:
-            cur.close()
-    except duckdb.Error:
-        read_only = False
-    if read_only:
-        _WAVES[con] = tuple(out)
-    return out
+    """Every wave in the responses, ascending (remembered per read-only connection)."""
+    return list(remembered(con, "survey_waves", _waves))
+
+
+def _waves(con: duckdb.DuckDBPyConnection) -> tuple[int, ...]:
+    return tuple(int(w) for w in run(con, "survey_waves")["wave"])
 
 
 def latest_wave(con: duckdb.DuckDBPyConnection) -> int | None:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import re
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
@@ -18,6 +20,7 @@ import pandas as pd
 SQL_DIR = Path(__file__).with_name("sql")
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "tsunagari.duckdb"
 _HEADER = re.compile(r"^--\s*(\w+)\s*:\s*(.*)$")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -88,3 +91,29 @@ def run_numpy(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> dict[
         return cur.execute(q.sql, params).fetchnumpy()
     finally:
         cur.close()
+
+
+_REMEMBERED: "weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict[str, Any]]" = weakref.WeakKeyDictionary()
+
+
+def read_only(con: duckdb.DuckDBPyConnection) -> bool:
+    cur = con.cursor()
+    try:
+        return cur.execute("SELECT current_setting('access_mode')").fetchone()[0] == "read_only"
+    except duckdb.Error:
+        return False
+    finally:
+        cur.close()
+
+
+def remembered(con: duckdb.DuckDBPyConnection, key: str, compute: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """compute(con), kept under KEY for as long as the read-only connection CON lives: its database
+    cannot change under it (a rebuild writes a new file, which the dashboard opens anew). On a
+    writable connection it is computed at every call. Callers must not change what it returns."""
+    known = _REMEMBERED.get(con)
+    if known is not None and key in known:
+        return known[key]
+    value = compute(con)
+    if read_only(con):
+        _REMEMBERED.setdefault(con, {})[key] = value
+    return value

@@ -8,6 +8,7 @@ import pytest
 
 from data import codebook
 from queries import activity as A
+from queries import runner
 
 D = dt.date
 FY2024 = A.ActivityFilters(fiscal_years=(2024,))
@@ -191,3 +192,34 @@ def test_members_by_type_and_field_counts_each_member_once_per_field(db, kit):
     assert grand["members"] == 5 and grand["field_label"] == "全体"
     wide = A.as_wide(A.members_by_type_and_field(db, lang="en"), "en")
     assert wide.columns[0] == "org_type_label" and wide.iloc[-1, 0] == "All"
+
+
+@pytest.fixture
+def read_only_db(db, tmp_path):
+    """The same database as `db`, as the dashboard opens it: a file, read-only."""
+    path = tmp_path / "directory.duckdb"
+    db.execute(f"ATTACH '{path}' AS copy")
+    db.execute("COPY FROM DATABASE memory TO copy")
+    db.execute("DETACH copy")
+    con = runner.connect(path)
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"fields": (1,)}, {"districts": (6,), "lang": "en"}, {"search": "ひきこもり"},
+    {"fields": (1, 3), "districts": (3,), "search": "鶴岡"}, {"org_types": (1, 2)}, {"search": "asahi", "lang": "en"},
+])
+def test_directory_on_a_read_only_connection_answers_as_a_writable_one(db, read_only_db, kwargs):
+    # the read-only connection keeps the labelled rows between calls; the writable one reads them each time
+    first = A.organisations_directory(read_only_db, **kwargs)
+    pd.testing.assert_frame_equal(first, A.organisations_directory(db, **kwargs))
+    pd.testing.assert_frame_equal(A.organisations_directory(read_only_db, **kwargs), first)
+
+
+def test_changing_a_directory_result_does_not_change_the_next(read_only_db):
+    before = A.organisations_directory(read_only_db)
+    changed = A.organisations_directory(read_only_db)
+    changed.loc[0, "fields"].append(99)
+    changed.loc[0, "name"] = "書き換え"
+    pd.testing.assert_frame_equal(A.organisations_directory(read_only_db), before)
