@@ -473,6 +473,12 @@ def _district_counts(con, measure: str, filters: ActivityFilters, lang: str) -> 
 
 
 def _population(con) -> pd.DataFrame:
+    """Residents aged 16+ per district (latest as_of), remembered per read-only connection: only
+    read here, never handed out."""
+    return remembered(con, "activity_population", _read_population)
+
+
+def _read_population(con) -> pd.DataFrame:
     pop = run(con, "activity_population")
     pop["district"] = pop["district"].astype("Int64")
     return pop
