@@ -274,44 +274,44 @@ class _Axis:
 
 def _long_frame(table: small_counts.ProtectedTable, rows: _Axis, cols: _Axis | None,
                 lang: str, extra: dict | None = None) -> pd.DataFrame:
-    """One row per cell then margins: cells, row totals (cols all), column totals, grand total."""
-    records = []
-
-    def add(r_key, r_label, c_key, c_label, value, state, is_total):
-        rec = {rows.name: r_key, rows.name + "_label": r_label}
-        if cols is not None:
-            rec[cols.name] = c_key
-            rec[cols.name + "_label"] = c_label
-        rec.update(value=small_counts.shown_value(value, state),
-                   display=small_counts.display(value, state, lang),
-                   mark=small_counts.MARK_KEYS[int(state)],
-                   is_total=is_total)
-        records.append(rec)
-
+    """One row per cell then margins: each row's cells and its total, then the column totals and
+    the grand total."""
     ncols = len(cols.keys) if cols is not None else 1
-    for i, (rk, rl) in enumerate(zip(rows.keys, rows.labels)):
-        for j in range(ncols):
-            ck, cl = (cols.keys[j], cols.labels[j]) if cols is not None else (None, None)
-            add(rk, rl, ck, cl, table.cells[i, j], table.cell_state[i, j], False)
-        if table.row_totals is not None:
-            add(rk, rl, None, cols.total_label, table.row_totals[i], table.row_state[i], True)
+    nrows = len(rows.keys)
+    values = np.asarray(table.cells, dtype=np.int64).reshape(nrows, ncols)
+    states = np.asarray(table.cell_state, dtype=np.int8).reshape(nrows, ncols)
+    col_pos = np.arange(ncols)
+    if table.row_totals is not None:   # each row's total right after its cells
+        values = np.column_stack([values, np.asarray(table.row_totals, dtype=np.int64)])
+        states = np.column_stack([states, np.asarray(table.row_state, dtype=np.int8)])
+        col_pos = np.r_[col_pos, -1]
+    row_of = np.repeat(np.arange(nrows), len(col_pos))
+    col_of = np.tile(col_pos, nrows)
+    values, states = values.ravel(), states.ravel()
     if table.col_totals is not None:
-        for j in range(ncols):
-            ck, cl = (cols.keys[j], cols.labels[j]) if cols is not None else (None, None)
-            add(None, rows.total_label, ck, cl, table.col_totals[j], table.col_state[j], True)
+        values = np.r_[values, np.asarray(table.col_totals, dtype=np.int64)]
+        states = np.r_[states, np.asarray(table.col_state, dtype=np.int8)]
+        row_of, col_of = np.r_[row_of, np.full(ncols, -1)], np.r_[col_of, np.arange(ncols)]
     if table.grand is not None:
-        add(None, rows.total_label, None, cols.total_label, table.grand, table.grand_state, True)
+        values, states = np.r_[values, table.grand], np.r_[states, table.grand_state]
+        row_of, col_of = np.r_[row_of, -1], np.r_[col_of, -1]
 
-    columns = [rows.name, rows.name + "_label"]
-    if cols is not None:
-        columns += [cols.name, cols.name + "_label"]
-    columns += ["value", "display", "mark", "is_total"]
-    df = pd.DataFrame.from_records(records, columns=columns)
-    df[rows.name] = df[rows.name].astype(rows.dtype)
-    if cols is not None:
-        df[cols.name] = df[cols.name].astype(cols.dtype)
-    df["value"] = df["value"].astype("Int64")
-    df["is_total"] = df["is_total"].astype(bool)
+    def axis_columns(axis: _Axis, pos: np.ndarray) -> dict:
+        keys = [None if k < 0 else axis.keys[k] for k in pos.tolist()]
+        labels = [axis.total_label if k < 0 else axis.labels[k] for k in pos.tolist()]
+        return {axis.name: pd.array(keys, dtype=axis.dtype), axis.name + "_label": labels}
+
+    shown = states == small_counts.SHOWN
+    marks = {s: small_counts.mark_text(key, lang) for s, key in small_counts.MARK_KEYS.items() if key}
+    df = pd.DataFrame({
+        **axis_columns(rows, row_of),
+        **(axis_columns(cols, col_of) if cols is not None else {}),
+        "value": pd.arrays.IntegerArray(np.where(shown, values, 0), ~shown),
+        "display": [f"{v:,}" if s == small_counts.SHOWN else marks[s]
+                    for v, s in zip(values.tolist(), states.tolist())],
+        "mark": [small_counts.MARK_KEYS[s] for s in states.tolist()],
+        "is_total": (row_of < 0) | (col_of < 0) if cols is not None else row_of < 0,
+    })
     for key, val in (extra or {}).items():
         df[key] = val
     df.attrs.update(rows=rows.name, cols=cols.name if cols is not None else None)
