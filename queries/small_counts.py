@@ -28,6 +28,8 @@ masked in every other. There the audit also keeps every complementary cell from 
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -204,40 +206,117 @@ def _protect_flat(values: np.ndarray, lines: list[_Line], small_max: int,
     """guard_hidden: the linear audit protects complementary cells too, not only the "<5" ones."""
     state = np.where((values >= 1) & (values <= small_max), SMALL, SHOWN).astype(np.int8)
     cache: dict = {}    # per component of the audit: lines are fixed, masking only grows
+    rules = _LineRules(values, lines, small_max, guard_hidden)
     while True:
-        changed = _apply_line_rules(values, state, lines, small_max, guard_hidden)
-        if changed:
+        if rules.apply(state):
             continue
         if not _apply_linear_audit(values, state, lines, guard_hidden, cache):
             return state
 
 
-def _hide_one_more(values, state, line: _Line) -> bool:
-    """Hide the smallest non-zero shown member of the line (first on ties), else its total."""
+def _pick_one_more(values, state, line: _Line) -> int | None:
+    """Hide the smallest non-zero shown member of the line (first on ties), else its total; the
+    entry hidden, or None when nothing is left to hide."""
     candidates = [m for m in line.members if state[m] == SHOWN and values[m] > 0]
     if candidates:
         pick = min(candidates, key=lambda m: (values[m], m))
     elif state[line.total] == SHOWN and values[line.total] > 0:
         pick = line.total
     else:
-        return False
+        return None
     state[pick] = HIDDEN
-    return True
+    return pick
 
 
-def _apply_line_rules(values, state, lines, small_max, guard_hidden: bool = False) -> bool:
-    changed = False
-    for line in lines:
-        if state[line.total] != SHOWN:
-            # A masked total whose members are all shown is their sum: the audit would find it,
-            # the line finds it cheaper.
-            if guard_hidden and not any(state[m] != SHOWN for m in line.members):
-                changed |= _hide_one_more(values, state, line)
-            continue
-        masked = [m for m in line.members if state[m] != SHOWN]
-        if len(masked) == 1 or (len(masked) >= 2 and _range_pins_small(values, state, line, masked, small_max)):
-            changed |= _hide_one_more(values, state, line)
-    return changed
+def _hide_one_more(values, state, line: _Line) -> bool:
+    return _pick_one_more(values, state, line) is not None
+
+
+def _line_acts(values, state, line: _Line, small_max: int, guard_hidden: bool) -> bool:
+    """Whether the line rules hide one more entry of LINE."""
+    if state[line.total] != SHOWN:
+        # A masked total whose members are all shown is their sum: the audit would find it,
+        # the line finds it cheaper.
+        return guard_hidden and not any(state[m] != SHOWN for m in line.members)
+    masked = [m for m in line.members if state[m] != SHOWN]
+    return len(masked) == 1 or (len(masked) >= 2 and _range_pins_small(values, state, line, masked, small_max))
+
+
+def _lines_of_entries(lines: list[_Line]) -> dict[int, list[int]]:
+    """entry -> the indices of the lines it is a member or the total of."""
+    sizes = [len(line.members) + 1 for line in lines]
+    entries = np.fromiter(itertools.chain.from_iterable((*line.members, line.total) for line in lines),
+                          dtype=np.int64, count=sum(sizes))
+    owners = np.repeat(np.arange(len(lines)), sizes)
+    order = np.argsort(entries, kind="stable")
+    entries, owners = entries[order], owners[order]
+    keys, starts = np.unique(entries, return_index=True)
+    return dict(zip(keys.tolist(), (part.tolist() for part in np.split(owners, starts[1:]))))
+
+
+class _LineRules:
+    """Passes of the line rules over the lines in order, until one pass hides nothing.
+
+    A line's rule reads only the states of its own entries. The first pass reads every line; later
+    passes re-read only the lines with an entry whose state changed since the line was last read
+    (by an earlier line of the same pass, by the previous pass or by the linear audit in between):
+    the lines skipped would hide nothing, so the entries hidden, and their order, are those of
+    reading every line in every pass.
+    """
+
+    def __init__(self, values, lines: list[_Line], small_max: int, guard_hidden: bool):
+        self.values, self.lines, self.small_max, self.guard_hidden = values, lines, small_max, guard_hidden
+        self._lines_of: dict[int, list[int]] | None = None   # built when first needed
+        self.read: np.ndarray | None = None     # the states when the lines were last read
+        self.next_pass: set[int] = set()
+
+    def lines_of(self, entry: int) -> list[int]:
+        if self._lines_of is None:
+            self._lines_of = _lines_of_entries(self.lines)
+        return self._lines_of.get(entry, [])
+
+    def apply(self, state: np.ndarray) -> bool:
+        """One pass; True when it hid an entry."""
+        if self.read is None:
+            changed = self._first_pass(state)
+        else:
+            for entry in np.flatnonzero(state != self.read).tolist():
+                self.next_pass.update(self.lines_of(entry))
+            changed = self._pass(state)
+        self.read = state.copy()
+        return changed
+
+    def _acts(self, state, line: _Line) -> int | None:
+        if _line_acts(self.values, state, line, self.small_max, self.guard_hidden):
+            return _pick_one_more(self.values, state, line)
+        return None
+
+    def _first_pass(self, state) -> bool:
+        hidden = [entry for line in self.lines if (entry := self._acts(state, line)) is not None]
+        for entry in hidden:    # a superset of the lines to read again: reading more changes nothing
+            self.next_pass.update(self.lines_of(entry))
+        return bool(hidden)
+
+    def _pass(self, state) -> bool:
+        queue = sorted(self.next_pass)      # a sorted list is a heap
+        queued = set(queue)
+        self.next_pass = set()
+        changed = False
+        while queue:
+            k = heapq.heappop(queue)
+            queued.discard(k)
+            hidden = self._acts(state, self.lines[k])
+            if hidden is None:
+                continue
+            changed = True
+            for j in self.lines_of(hidden):
+                if j > k:           # still to come in this pass
+                    if j not in queued:
+                        heapq.heappush(queue, j)
+                        queued.add(j)
+                else:               # already read in this pass: the next one reads it again
+                    self.next_pass.add(j)
+        return changed
 
 
 def _range_pins_small(values, state, line, masked, small_max) -> bool:

@@ -124,3 +124,41 @@ def test_a_huge_linked_table_is_refused_before_any_large_allocation(monkeypatch)
     cells = np.full((24, 300), 2, dtype=np.int64)
     with pytest.raises(sc.AuditTooLarge):
         sc.protect(cells)
+
+
+class EveryLineEveryPass:
+    """The line rules as they were: each pass reads every line, in order."""
+
+    def __init__(self, values, lines, small_max, guard_hidden):
+        self.values, self.lines, self.small_max, self.guard_hidden = values, lines, small_max, guard_hidden
+
+    def apply(self, state) -> bool:
+        changed = False
+        for line in self.lines:
+            if sc._line_acts(self.values, state, line, self.small_max, self.guard_hidden):
+                changed |= sc._hide_one_more(self.values, state, line)
+        return changed
+
+
+def every_line_every_pass():
+    return mock.patch.object(sc, "_LineRules", EveryLineEveryPass)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tables())
+def test_line_rules_reading_only_changed_lines_hide_what_reading_every_line_hides(table):
+    cells, rows, cols = table
+    new = sc.protect(cells, row_totals=rows, col_totals=cols)
+    with every_line_every_pass():
+        old = sc.protect(cells, row_totals=rows, col_totals=cols)
+    assert _states(new) == _states(old)
+
+
+@settings(max_examples=150, deadline=None)
+@given(linked())
+def test_linked_line_rules_reading_only_changed_lines_hide_what_reading_every_line_hides(case):
+    totals, by_group, fy = case
+    new = LinkedCounts(totals, by_group, fy).state
+    with every_line_every_pass():
+        old = LinkedCounts(totals, by_group, fy).state
+    assert new.tolist() == old.tolist()
