@@ -7,7 +7,7 @@ and the benchmark measures
 - build time, the database file's size (and the build's peak memory);
 - every query-layer call (indicator_table per indicator by 0/1/2 dimensions, headline, national
   comparison, respondent profile, every activity function), each run `--repeats` times with fresh
-  random filters after one untimed warm-up: median and 95th percentile;
+  random filters after one untimed warm-up, the calls taking turns: median and 95th percentile;
 - the same indicator tables computed the straightforward pandas way over the same responses
   (checked to return the same tables), and pandas / query-layer median time;
 - each dashboard page's rerun after a sidebar filter change (AppTest), median and p95;
@@ -87,67 +87,79 @@ def time_queries(con, repeats: int, seed: int, budget_s: float) -> tuple[dict, d
     """{case: summary}, {case: [Call, ...]} (the arguments of every timed call, for pandas) and
     {case: runs} for the cases cut short by the time budget.
 
-    A case stops early once its calls (warm-up included) have taken budget_s: a call that takes
-    minutes is a miss whatever its exact p95, and the benchmark has to finish. When the warm-up
-    alone exceeds the budget it is the one sample (it is a real call with drawn arguments).
+    Every case gets one untimed warm-up (first-call costs: imports, lazy loads), then the cases take
+    turns, one call each per round: a few seconds of noise from the shared machine then falls on
+    every case a little instead of on the one case that happened to be running. A case stops once
+    its calls (warm-up included) have taken budget_s: a call that takes minutes is a miss whatever
+    its exact p95, and the benchmark has to finish. When the warm-up alone exceeds the budget it is
+    the one sample (it is a real call with drawn arguments).
     """
     import workload
 
-    results, calls, cut = {}, {}, {}
-    for i, case in enumerate(workload.cases(con)):
-        rng = np.random.default_rng([seed, i])
+    cases = workload.cases(con)
+    rngs = [np.random.default_rng([seed, i]) for i in range(len(cases))]
+    times: dict[str, list[float]] = {c.name: [] for c in cases}
+    calls: dict[str, list] = {c.name: [] for c in cases}
+    spent: dict[str, float] = {}
+    for case, rng in zip(cases, rngs):
         warm = case.draw(rng)
-        t0 = time.perf_counter()
-        warm.fn()  # warm-up: first-call costs (imports, lazy loads) are not the query's
-        spent = time.perf_counter() - t0
-        times, made = [], []
-        if spent > budget_s:
-            times, made = [spent * 1000], [warm]
-        while len(times) < repeats and spent <= budget_s:
+        spent[case.name] = _timed(warm.fn)
+        if spent[case.name] > budget_s:
+            times[case.name], calls[case.name] = [spent[case.name] * 1000], [warm]
+    for _ in range(repeats):
+        for case, rng in zip(cases, rngs):
+            if len(times[case.name]) >= repeats or spent[case.name] > budget_s:
+                continue
             call = case.draw(rng)
-            t0 = time.perf_counter()
-            call.fn()
-            took = time.perf_counter() - t0
-            spent += took
-            times.append(took * 1000)
-            made.append(call)
-        if len(times) < repeats:
-            cut[case.name] = len(times)
-        results[case.name] = summary(times)
-        calls[case.name] = made
-        note = f"   (only {len(times)} runs: over the {budget_s:g} s budget)" if case.name in cut else ""
-        print(f"  {case.name:<44} p50 {results[case.name]['p50']:9.1f} ms   p95 {results[case.name]['p95']:9.1f} ms"
-              f"{note}", flush=True)
+            took = _timed(call.fn)
+            spent[case.name] += took
+            times[case.name].append(took * 1000)
+            calls[case.name].append(call)
+
+    results = {name: summary(ts) for name, ts in times.items()}
+    cut = {name: len(ts) for name, ts in times.items() if len(ts) < repeats}
+    for name, r in results.items():
+        note = f"   (only {cut[name]} runs: over the {budget_s:g} s budget)" if name in cut else ""
+        print(f"  {name:<44} p50 {r['p50']:9.1f} ms   p95 {r['p95']:9.1f} ms{note}", flush=True)
     return results, calls, cut
 
 
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
 def time_pandas(con, calls: dict, repeats: int) -> dict:
-    """The indicator tables by pandas over the same calls; checks each table against the query layer."""
+    """The indicator tables by pandas over the same calls (taking turns as the query layer's did);
+    checks the first calls' tables against the query layer."""
     from pandas_baseline import PandasIndicators, same_table
     from queries import indicators
 
     t0 = time.perf_counter()
     baseline = PandasIndicators(con)
     load_s = time.perf_counter() - t0
-    results, mismatches = {}, []
-    for name, made in calls.items():
-        if not name.startswith("indicator_table/"):
-            continue
-        ind = name.split("/")[1]
+    tables = {name: made[:repeats] for name, made in calls.items() if name.startswith("indicator_table/")}
+    times: dict[str, list[float]] = {name: [] for name in tables}
+    mismatches = []
+    for name, made in tables.items():
         first = made[0].args
-        baseline.table(ind, first["by"], first["filters"])  # warm-up, as for the query layer
-        times = []
-        for j, call in enumerate(made[:repeats]):
-            by, f = call.args["by"], call.args["filters"]
+        baseline.table(name.split("/")[1], first["by"], first["filters"])  # warm-up, as for the query layer
+    for j in range(max((len(m) for m in tables.values()), default=0)):
+        for name, made in tables.items():
+            if j >= len(made):
+                continue
+            ind, by, f = name.split("/")[1], made[j].args["by"], made[j].args["filters"]
             t1 = time.perf_counter()
             got = baseline.table(ind, by, f)
-            times.append((time.perf_counter() - t1) * 1000)
+            times[name].append((time.perf_counter() - t1) * 1000)
             if j < 3:
                 diff = same_table(indicators.indicator_table(con, ind, by, f), got)
                 if diff:
                     mismatches.append(f"{name} by={by} {f}: {diff[:200]}")
-        results[name] = summary(times)
-        print(f"  pandas {name:<37} p50 {results[name]['p50']:9.1f} ms", flush=True)
+    results = {name: summary(ts) for name, ts in times.items()}
+    for name, r in results.items():
+        print(f"  pandas {name:<37} p50 {r['p50']:9.1f} ms", flush=True)
     return {"load_s": load_s, "ms": results, "mismatches": mismatches}
 
 
