@@ -145,14 +145,42 @@ def vega_spec(chart_obj) -> dict:
 def chart(chart_obj, stretch: bool = True) -> None:
     """An Altair chart with the dashboard's own theme (charts.themed), not Streamlit's, which
     would override the font and the heights the builders set."""
-    # Streamlit's default autosize "fit" squeezes the plot into a fixed box; fit-x keeps the
-    # heights the builders chose (one band per category) and only fits the width.
-    autosize = {"type": "fit-x" if stretch else "pad", "contains": "padding"}
-    width = "stretch" if stretch else "content"
     spec = vega_spec(chart_obj)
     if spec is None:  # pragma: no cover
-        st.altair_chart(chart_obj.properties(autosize=autosize), width=width, theme=None)
+        st.altair_chart(chart_obj.properties(autosize=_autosize(stretch)), width=_width(stretch), theme=None)
     else:
-        # Set on the spec, not the chart: copying a concatenated chart costs more than drawing it.
-        spec["autosize"] = autosize
-        st.vega_lite_chart(spec=spec, width=width, theme=None)
+        _draw(spec, stretch)
+
+
+def chart_of(builder, frame: pd.DataFrame, *args, stretch: bool = True, **options) -> None:
+    """chart(builder(frame, *args, **options)) for a builder of dashboard.charts, its spec kept
+    for the same frame and arguments: a rerun that leaves a chart's data as it was (a change of
+    the survey filters on the activity page) does not build and convert it again."""
+    spec = _chart_spec(builder.__name__, frame, args, tuple(sorted(options.items())))
+    if spec is None:  # pragma: no cover
+        chart(builder(frame, *args, **options), stretch=stretch)
+    else:
+        _draw(spec, stretch)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _chart_spec(builder: str, frame: pd.DataFrame, args: tuple, options: tuple) -> dict | None:
+    from dashboard import charts
+
+    return vega_spec(getattr(charts, builder)(frame, *args, **dict(options)))
+
+
+def _autosize(stretch: bool) -> dict:
+    # Streamlit's default autosize "fit" squeezes the plot into a fixed box; fit-x keeps the
+    # heights the builders chose (one band per category) and only fits the width.
+    return {"type": "fit-x" if stretch else "pad", "contains": "padding"}
+
+
+def _width(stretch: bool) -> str:
+    return "stretch" if stretch else "content"
+
+
+def _draw(spec: dict, stretch: bool) -> None:
+    # Set on the spec, not the chart: copying a concatenated chart costs more than drawing it.
+    spec["autosize"] = _autosize(stretch)
+    st.vega_lite_chart(spec=spec, width=_width(stretch), theme=None)

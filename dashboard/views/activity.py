@@ -62,7 +62,7 @@ def render(ctx: PageContext) -> None:
 
     st.subheader(t("activity.monthly", lang) if measure == "consultations" else f"{y_title}（{t('activity.month', lang)}）")
     monthly = cache.activity_by_month(ctx.version, measure, by_arg, act, lang)
-    ui.chart(charts.activity_lines(monthly, lang, by=by_arg, y_title=y_title))
+    ui.chart_of(charts.activity_lines, monthly, lang, by=by_arg, y_title=y_title)
     with st.expander(t("common.table", lang)):
         wide = headed(qa.as_wide(monthly, lang), t("activity.month", lang))
         ui.table_with_download(wide, f"{y_title}_{t('activity.month', lang)}_{by_label(by, lang)}", ctx,
@@ -70,7 +70,7 @@ def render(ctx: PageContext) -> None:
 
     st.subheader(t("activity.fiscal", lang) if measure == "consultations" else f"{y_title}（{t('activity.fiscal_year', lang)}）")
     yearly = cache.activity_by_fiscal_year(ctx.version, measure, by_arg, act, lang)
-    ui.chart(charts.activity_bars(yearly, "fiscal_year", lang, by=by_arg, value_title=y_title))
+    ui.chart_of(charts.activity_bars, yearly, "fiscal_year", lang, by=by_arg, value_title=y_title)
     ui.table_with_download(headed(qa.as_wide(yearly, lang), t("activity.fiscal_year", lang)),
                            f"{y_title}_{t('activity.fiscal_year', lang)}_{by_label(by, lang)}", ctx,
                            key="dl_act_fy")
@@ -89,7 +89,7 @@ def render(ctx: PageContext) -> None:
         level = "org_type"
         matrix = cache.referral_matrix(ctx.version, level, ActivityFilters(fiscal_years=fiscal), lang)
     # Twenty-odd organisations at fixed cell widths overflow the page: fit those to its width.
-    ui.chart(charts.referral_heatmap(matrix, lang), stretch=level == "org")
+    ui.chart_of(charts.referral_heatmap, matrix, lang, stretch=level == "org")
     ui.table_with_download(headed(qa.as_wide(matrix, lang), f"{t('activity.from', lang)} ＼ {t('activity.to', lang)}"),
                            t("activity.referrals", lang), ctx,
                            key="dl_act_ref")
@@ -98,7 +98,7 @@ def render(ctx: PageContext) -> None:
     st.caption(t("activity.need_caption", lang))
     ui.open_web_banner(ctx)
     need = cache.district_need(ctx.version, ctx.filters, act, lang)
-    ui.chart(charts.need_chart(need, lang), stretch=False)
+    ui.chart_of(charts.need_chart, need, lang, stretch=False)
     ui.marks_legend(lang)
     ui.table_with_download(need_table(need, lang), t("activity.need", lang), ctx, key="dl_act_need")
 

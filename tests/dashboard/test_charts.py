@@ -1,6 +1,8 @@
 """Chart builders: encodings, the look, and no suppressed/masked cell drawn as a value."""
 from __future__ import annotations
 
+import functools
+
 import altair as alt
 import pandas as pd
 import pytest
@@ -231,3 +233,38 @@ def test_all_builders_serialise(lang):
                   charts.activity_bars(activity_long(), "month", lang, by="field")):
         spec = chart.to_dict()
         assert spec["config"]["font"] == charts.FONT
+
+
+def test_chart_of_draws_the_builders_spec_and_builds_it_once_per_frame(monkeypatch):
+    from dashboard import ui
+
+    ui._chart_spec.clear()
+    built, drawn = [], []
+    real = charts.need_chart
+
+    @functools.wraps(real)
+    def counting(frame, lang):
+        built.append(lang)
+        return real(frame, lang)
+
+    monkeypatch.setattr(charts, "need_chart", counting)
+    monkeypatch.setattr(ui.st, "vega_lite_chart", lambda spec, **kw: drawn.append(spec))
+    need = pd.DataFrame({
+        "district": pd.array([None, 1], dtype="Int64"), "district_label": ["全体", "鶴岡"],
+        "is_total": [True, False], "n": pd.array([300, 200], dtype="Int64"),
+        "estimate_pct": [20.0, 21.0], "ci_low_pct": [18.0, 18.0], "ci_high_pct": [22.0, 24.0],
+        "reliability": ["ok", "ok"], "suppressed": [False, False],
+        "residents_est": pd.array([20000.0, 15000.0], dtype="Float64"),
+        "residents_low": pd.array([18000.0, 13000.0], dtype="Float64"),
+        "residents_high": pd.array([22000.0, 17000.0], dtype="Float64"),
+        "residents_display": ["20,000", "15,000"], "consultations": pd.array([900, 700], dtype="Int64"),
+        "consultations_display": ["900", "700"], "consultations_mark": ["", ""],
+    })
+    ui.chart_of(charts.need_chart, need, "ja", stretch=False)
+    ui.chart_of(charts.need_chart, need.copy(), "ja", stretch=False)   # same data: built once
+    assert built == ["ja"] and len(drawn) == 2
+    assert drawn[0] == drawn[1] == {**ui.vega_spec(real(need, "ja")), "autosize": {"type": "pad", "contains": "padding"}}
+    changed = need.assign(consultations=pd.array([900, 701], dtype="Int64"))
+    ui.chart_of(charts.need_chart, changed, "ja", stretch=False)
+    ui.chart_of(charts.need_chart, need, "en", stretch=False)
+    assert built == ["ja", "ja", "en"]
