@@ -1,6 +1,7 @@
 """The linear audit of queries.small_counts runs per connected component of the masked entries and
 never builds an unbounded dense matrix; the states it decides are those of the whole-table
-elimination it replaced (kept here as the reference)."""
+elimination it replaced, and the line rules that re-read only changed lines decide those of
+reading every line in every pass (both kept here as references)."""
 from __future__ import annotations
 
 from unittest import mock
@@ -40,6 +41,28 @@ def whole_table_audit():
     return mock.patch.object(sc, "determined", whole_table_determined)
 
 
+class EveryLineEveryPass:
+    """The line rules as they were: each pass reads every line, in order."""
+
+    def __init__(self, values, lines, small_max, guard_hidden):
+        self.values, self.lines, self.small_max, self.guard_hidden = values, lines, small_max, guard_hidden
+
+    def apply(self, state) -> bool:
+        changed = False
+        for line in self.lines:
+            if sc._line_acts(self.values, state, line, self.small_max, self.guard_hidden):
+                changed |= sc._hide_one_more(self.values, state, line)
+        return changed
+
+
+def every_line_every_pass():
+    """A context in which small_counts reads every line in every pass of the line rules."""
+    return mock.patch.object(sc, "_LineRules", EveryLineEveryPass)
+
+
+REFERENCES = {"whole_table_audit": whole_table_audit, "every_line_every_pass": every_line_every_pass}
+
+
 values = st.sampled_from([0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 9, 12, 25, 60])
 
 
@@ -57,12 +80,13 @@ def _states(t: sc.ProtectedTable):
     return np.concatenate(parts).tolist() + [t.grand_state]
 
 
+@pytest.mark.parametrize("reference", ["whole_table_audit", "every_line_every_pass"])
 @settings(max_examples=300, deadline=None)
-@given(tables())
-def test_protect_decides_the_same_states_as_the_whole_table_audit(table):
+@given(table=tables())
+def test_protect_decides_the_same_states_as_the_reference(reference, table):
     cells, rows, cols = table
     new = sc.protect(cells, row_totals=rows, col_totals=cols)
-    with whole_table_audit():
+    with REFERENCES[reference]():
         old = sc.protect(cells, row_totals=rows, col_totals=cols)
     assert _states(new) == _states(old)
 
@@ -82,12 +106,13 @@ def linked(draw):
     return totals, {b: ([str(i) for i in range(m.shape[1])], m) for b, m in mats.items()}, fy
 
 
+@pytest.mark.parametrize("reference", ["whole_table_audit", "every_line_every_pass"])
 @settings(max_examples=150, deadline=None)
-@given(linked())
-def test_linked_tables_decide_the_same_states_as_the_whole_table_audit(case):
+@given(case=linked())
+def test_linked_tables_decide_the_same_states_as_the_reference(reference, case):
     totals, by_group, fy = case
     new = LinkedCounts(totals, by_group, fy).state
-    with whole_table_audit():
+    with REFERENCES[reference]():
         old = LinkedCounts(totals, by_group, fy).state
     assert new.tolist() == old.tolist()
 
@@ -124,41 +149,3 @@ def test_a_huge_linked_table_is_refused_before_any_large_allocation(monkeypatch)
     cells = np.full((24, 300), 2, dtype=np.int64)
     with pytest.raises(sc.AuditTooLarge):
         sc.protect(cells)
-
-
-class EveryLineEveryPass:
-    """The line rules as they were: each pass reads every line, in order."""
-
-    def __init__(self, values, lines, small_max, guard_hidden):
-        self.values, self.lines, self.small_max, self.guard_hidden = values, lines, small_max, guard_hidden
-
-    def apply(self, state) -> bool:
-        changed = False
-        for line in self.lines:
-            if sc._line_acts(self.values, state, line, self.small_max, self.guard_hidden):
-                changed |= sc._hide_one_more(self.values, state, line)
-        return changed
-
-
-def every_line_every_pass():
-    return mock.patch.object(sc, "_LineRules", EveryLineEveryPass)
-
-
-@settings(max_examples=300, deadline=None)
-@given(tables())
-def test_line_rules_reading_only_changed_lines_hide_what_reading_every_line_hides(table):
-    cells, rows, cols = table
-    new = sc.protect(cells, row_totals=rows, col_totals=cols)
-    with every_line_every_pass():
-        old = sc.protect(cells, row_totals=rows, col_totals=cols)
-    assert _states(new) == _states(old)
-
-
-@settings(max_examples=150, deadline=None)
-@given(linked())
-def test_linked_line_rules_reading_only_changed_lines_hide_what_reading_every_line_hides(case):
-    totals, by_group, fy = case
-    new = LinkedCounts(totals, by_group, fy).state
-    with every_line_every_pass():
-        old = LinkedCounts(totals, by_group, fy).state
-    assert new.tolist() == old.tolist()
