@@ -1,6 +1,7 @@
 """支援団体の活動 — consultations over months and fiscal years, referrals, and need by district."""
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import cache, charts, labels as lb, state, ui
@@ -123,7 +124,10 @@ def need_table(need, lang: str):
         "rate_display": t("activity.rates", lang),
     }
     present = [c for c in cols if c in need.columns]
-    return need[present].rename(columns=cols).reset_index(drop=True)
+    table = need[present].copy()
+    if "population" in table:   # as the other columns: text with thousands separators
+        table["population"] = [qa.NOT_AVAILABLE if pd.isna(p) else f"{int(p):,}" for p in table["population"]]
+    return table.rename(columns=cols).reset_index(drop=True)
 
 
 if __name__ == "__main__":
