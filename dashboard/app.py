@@ -52,7 +52,7 @@ def main() -> None:
         st.stop()
     try:
         con = connection(version)
-        missing = cache.missing_tables(version)
+        missing = cache.missing_objects(version)
         waves = tuple(cache.waves(version)) if not missing else ()
     except Exception as exc:  # a corrupt or foreign file: say so instead of a traceback
         lang = state.language_from_url()

@@ -24,8 +24,8 @@ def waves(version: DbVersion) -> list[int]:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def missing_tables(version: DbVersion) -> list[str]:
-    return marts.missing_tables(connection(version))
+def missing_objects(version: DbVersion) -> list[str]:
+    return marts.missing_objects(connection(version))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

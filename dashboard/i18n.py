@@ -57,10 +57,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Could not open the database ({path}): {error}",
     },
     "error.db_outdated": {
-        "ja": "データベース（{path}）は古い版で作られていて、表 {tables} がありません。"
+        "ja": "データベース（{path}）は古い版で作られていて、表・関数 {tables} がありません。"
               "元のデータから作り直してください: デモデータなら `make db-demo`、"
               "実データなら `python -m data build --from フォルダ`。",
-        "en": "The database ({path}) was built by an older version and lacks the table(s) {tables}. "
+        "en": "The database ({path}) was built by an older version and lacks the table(s) or function(s) {tables}. "
               "Rebuild it from its extracts: `make db-demo` for the demo data, "
               "`python -m data build --from DIR` for real data.",
     },

@@ -2,7 +2,7 @@
 -- returns: table activity_monthly: the activity extract at its own grain (org × month × district × field) with the organisation's type and the fiscal year (年度, April–March) of the month.
 --
 -- The organisations' type is copied in so the member-facing queries need no join, and the fiscal
--- year is computed once: FY2024 = 2024-04 .. 2025-03.
+-- year (00_fiscal_year.sql) is computed once.
 CREATE OR REPLACE TABLE activity_monthly AS
 WITH activity_rows AS (
     SELECT org_id, month, district, field, consultations, new_cases, outreach
@@ -14,7 +14,7 @@ with_org AS (
         a.org_id,
         o.org_type,
         a.month,
-        CAST(year(a.month) - CASE WHEN month(a.month) < 4 THEN 1 ELSE 0 END AS INTEGER) AS fiscal_year,
+        fiscal_year(a.month) AS fiscal_year,
         a.district,
         a.field,
         a.consultations,

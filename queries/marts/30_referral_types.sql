@@ -11,7 +11,7 @@ WITH referral_rows AS (
 typed AS (
     SELECT
         r.month,
-        CAST(year(r.month) - CASE WHEN month(r.month) < 4 THEN 1 ELSE 0 END AS INTEGER) AS fiscal_year,
+        fiscal_year(r.month) AS fiscal_year,
         fo.org_type AS from_type,
         t.org_type AS to_type,
         r.count

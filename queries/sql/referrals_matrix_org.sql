@@ -4,7 +4,7 @@
 WITH referral_rows AS (
     SELECT
         r.month,
-        CAST(year(r.month) - CASE WHEN month(r.month) < 4 THEN 1 ELSE 0 END AS INTEGER) AS fiscal_year,
+        fiscal_year(r.month) AS fiscal_year,
         r.from_org,
         r.to_org,
         r.count

@@ -8,9 +8,7 @@ WITH filtered AS (
     INNER JOIN organisations AS t ON t.org_id = r.to_org
     WHERE ($start IS NULL OR r.month >= $start)
       AND ($end IS NULL OR r.month <= $end)
-      AND (len($fiscal_years) = 0 OR list_contains(
-          $fiscal_years,
-          CAST(year(r.month) - CASE WHEN month(r.month) < 4 THEN 1 ELSE 0 END AS INTEGER)))
+      AND (len($fiscal_years) = 0 OR list_contains($fiscal_years, fiscal_year(r.month)))
 )
 
 SELECT count(DISTINCT org) AS n
