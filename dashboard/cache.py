@@ -128,8 +128,13 @@ def national_display(nat: pd.DataFrame, lang: str) -> pd.DataFrame:
 # ---- downloads ----------------------------------------------------------------------------------
 
 # st.cache_data hashes a DataFrame of 50,000 rows or more from a sample of its rows: two such
-# frames could share a key, so only smaller ones go through the cache.
-CSV_CACHE_MAX_ROWS = 49_999
+# frames could share a key, so only smaller ones go through a cache keyed on a frame.
+FRAME_KEY_MAX_ROWS = 49_999
+
+
+def frame_keyable(df: pd.DataFrame) -> bool:
+    """Whether st.cache_data can key a cache on DF (hashes all of its rows)."""
+    return len(df) <= FRAME_KEY_MAX_ROWS
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -140,7 +145,7 @@ def _csv_bytes(df: pd.DataFrame, encoding: str) -> tuple[bytes, list[str]]:
 def csv_bytes(df: pd.DataFrame, encoding: str = "utf-8-sig") -> tuple[bytes, list[str]]:
     """export.csv_bytes, cached on the frame's contents: a table that a filter change leaves as it
     was (the directory's 4,730 rows at 1M responses, ~100 ms) is not written out again."""
-    if len(df) > CSV_CACHE_MAX_ROWS:
+    if not frame_keyable(df):
         return export.csv_bytes(df, encoding=encoding)
     data, warnings = _csv_bytes(df, encoding)
     return data, list(warnings)

@@ -155,9 +155,11 @@ def chart(chart_obj, stretch: bool = True) -> None:
 def chart_of(builder, frame: pd.DataFrame, *args, stretch: bool = True, **options) -> None:
     """chart(builder(frame, *args, **options)) for a builder of dashboard.charts, its spec kept
     for the same frame and arguments: a rerun that leaves a chart's data as it was (a change of
-    the survey filters on the activity page) does not build and convert it again."""
-    spec = _chart_spec(builder.__name__, frame, args, tuple(sorted(options.items())))
-    if spec is None:  # pragma: no cover
+    the survey filters on the activity page) does not build and convert it again. A frame too
+    large for the cache to hash whole (cache.frame_keyable) is drawn without it."""
+    spec = (_chart_spec(builder.__name__, frame, args, tuple(sorted(options.items())))
+            if cache.frame_keyable(frame) else None)
+    if spec is None:
         chart(builder(frame, *args, **options), stretch=stretch)
     else:
         _draw(spec, stretch)
