@@ -1,10 +1,11 @@
 """Marts: tables derived from the loaded extracts at build time (dbt's staging → marts).
 
-Every file queries/marts/NN_name.sql is run in file-name order against the freshly loaded
-database, inside the build, before it is swapped in. Each file creates the tables or the macro it
-names (00_fiscal_year.sql: the macro fiscal_year; 20_activity_monthly.sql: activity_monthly and
-the activity_cube built from it). A file holding `{{ name }}` placeholders is a template whose
-placeholders are filled with codebook-derived SQL by queries.indicator_rules.render.
+The shared macros of queries/macros.sql (fiscal_year, kept, in_period) are created first; then every
+file queries/marts/NN_name.sql is run in file-name order against the freshly loaded database,
+inside the build, before it is swapped in. Each file creates the tables it names
+(20_activity_monthly.sql: activity_monthly and the activity_cube built from it). A file holding
+`{{ name }}` placeholders is a template whose placeholders are filled with codebook-derived SQL by
+queries.indicator_rules.render.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 MARTS_DIR = Path(__file__).with_name("marts")
+MACROS = Path(__file__).with_name("macros.sql")
 SCHEMA = Path(__file__).resolve().parent.parent / "data" / "schema.sql"
 _CREATE = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|MACRO)\s+(\w+)", re.IGNORECASE)
 
@@ -32,13 +34,15 @@ def mart_sql(path: Path) -> str:
 
 
 def build_marts(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(MACROS.read_text(encoding="utf-8"))
     for path in mart_files():
         con.execute(mart_sql(path))
 
 
 def expected_objects() -> set[str]:
-    """The tables and macros a database built by this code has: data/schema.sql's and the marts'."""
-    texts = [SCHEMA.read_text(encoding="utf-8"), *(p.read_text(encoding="utf-8") for p in mart_files())]
+    """The tables and macros a database built by this code has: data/schema.sql's, the macros and
+    the marts'."""
+    texts = [p.read_text(encoding="utf-8") for p in (SCHEMA, MACROS, *mart_files())]
     return {name.lower() for text in texts for name in _CREATE.findall(text)}
 
 

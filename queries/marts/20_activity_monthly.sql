@@ -2,7 +2,7 @@
 -- returns: table activity_monthly: the activity extract at its own grain (org × month × district × field) with the organisation's type and the fiscal year (年度, April–March) of the month.
 --
 -- The organisations' type is copied in so the member-facing queries need no join, and the fiscal
--- year (00_fiscal_year.sql) is computed once.
+-- year (the macro fiscal_year of queries/macros.sql) is computed once.
 CREATE OR REPLACE TABLE activity_monthly AS
 WITH activity_rows AS (
     SELECT org_id, month, district, field, consultations, new_cases, outreach

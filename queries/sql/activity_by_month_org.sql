@@ -7,12 +7,10 @@
 WITH filtered AS (
     SELECT *
     FROM activity_monthly
-    WHERE ($start IS NULL OR month >= $start)
-      AND ($end IS NULL OR month <= $end)
-      AND (len($fiscal_years) = 0 OR list_contains($fiscal_years, fiscal_year))
-      AND (len($districts) = 0 OR list_contains($districts, district))
-      AND (len($fields) = 0 OR list_contains($fields, field))
-      AND (len($org_types) = 0 OR list_contains($org_types, org_type))
+    WHERE in_period(month, fiscal_year, $start, $end, $fiscal_years)
+      AND kept($districts, district)
+      AND kept($fields, field)
+      AND kept($org_types, org_type)
 )
 
 SELECT

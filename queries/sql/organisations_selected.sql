@@ -6,7 +6,7 @@ WITH selected AS (
     FROM organisations
     WHERE (len($fields) = 0 OR list_has_any(fields, $fields))
       AND (len($districts) = 0 OR list_has_any(districts, $districts))
-      AND (len($org_types) = 0 OR list_contains($org_types, org_type))
+      AND kept($org_types, org_type)
 )
 
 SELECT org_id

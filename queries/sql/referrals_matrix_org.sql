@@ -14,9 +14,7 @@ WITH referral_rows AS (
 filtered AS (
     SELECT *
     FROM referral_rows
-    WHERE ($start IS NULL OR month >= $start)
-      AND ($end IS NULL OR month <= $end)
-      AND (len($fiscal_years) = 0 OR list_contains($fiscal_years, fiscal_year))
+    WHERE in_period(month, fiscal_year, $start, $end, $fiscal_years)
 )
 
 SELECT from_org AS from_key, to_org AS to_key, CAST(sum(count) AS BIGINT) AS count

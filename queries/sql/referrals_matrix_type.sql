@@ -4,9 +4,7 @@
 WITH filtered AS (
     SELECT *
     FROM referral_types
-    WHERE ($start IS NULL OR month >= $start)
-      AND ($end IS NULL OR month <= $end)
-      AND (len($fiscal_years) = 0 OR list_contains($fiscal_years, fiscal_year))
+    WHERE in_period(month, fiscal_year, $start, $end, $fiscal_years)
 )
 
 SELECT from_type AS from_key, to_type AS to_key, CAST(sum(count) AS BIGINT) AS count

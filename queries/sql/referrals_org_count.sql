@@ -6,9 +6,7 @@ WITH filtered AS (
     FROM referrals AS r
     INNER JOIN organisations AS fo ON fo.org_id = r.from_org
     INNER JOIN organisations AS t ON t.org_id = r.to_org
-    WHERE ($start IS NULL OR r.month >= $start)
-      AND ($end IS NULL OR r.month <= $end)
-      AND (len($fiscal_years) = 0 OR list_contains($fiscal_years, fiscal_year(r.month)))
+    WHERE in_period(r.month, fiscal_year(r.month), $start, $end, $fiscal_years)
 )
 
 SELECT count(DISTINCT org) AS n
