@@ -25,7 +25,7 @@ db-demo: install
 	$(PY) -m data build --demo --db $(DB)
 
 run: install $(DB)
-	TSUNAGARI_DB=$(DB) $(VENV)/bin/streamlit run dashboard/app.py --server.port $(PORT)
+	TSUNAGARI_DB=$(DB) $(VENV)/bin/streamlit run dashboard/server.py --server.port $(PORT)
 
 test: install
 	$(PY) -m pytest -q

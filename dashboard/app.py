@@ -12,6 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dashboard/ on the path
     sys.path.insert(0, str(ROOT))
 
+from dashboard import warmup  # noqa: E402
+
+warmup.wait()  # dashboard/server.py's warm-up may still be importing what follows
+
 import streamlit as st  # noqa: E402
 
 from dashboard import cache, presenter, state, ui  # noqa: E402

@@ -76,14 +76,15 @@ def _healthy(url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def app_server(demo_db, tmp_path_factory) -> SimpleNamespace:
-    """`streamlit run dashboard/app.py` on a free port over the demo database: its url and log."""
+    """`streamlit run dashboard/server.py` (as `make run`) on a free port over the demo database: its
+    url and log."""
     port = free_port()
     log_path = tmp_path_factory.mktemp("app_server") / "streamlit.log"
     env = {**os.environ, "TSUNAGARI_DB": str(demo_db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     env.pop("TSUNAGARI_MIN_N", None)
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+            [sys.executable, "-m", "streamlit", "run", "dashboard/server.py",
              "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1",
              # others may edit the tree meanwhile: no "source changed" prompt, no watcher CPU
              "--server.fileWatcherType", "none"],

@@ -6,7 +6,7 @@
   st.cache_data entries that depend on the filters are misses, as for a user trying a new view.
   Run in a child process (`python tests/perf/dashboard_timing.py reruns ...`) so each database
   starts with empty caches.
-- cold start: a fresh `streamlit run dashboard/app.py` on a free port, timed from the spawn until
+- cold start: a fresh `streamlit run dashboard/server.py` (as `make run`) on a free port, timed from the spawn until
   the first page's main heading is in the browser (Playwright driving Debian's chromium). Then
   every page is visited (plain and with filters in the URL) and VmHWM of the server process is
   read from /proc. Without a usable browser: the first AppTest run in a fresh process, and that
@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 APP = REPO / "dashboard" / "app.py"
+SERVER = REPO / "dashboard" / "server.py"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -230,7 +231,7 @@ def cold_start_browser(db: str, timeout_s: float = 300) -> dict:
             base = f"http://127.0.0.1:{port}"
             t0 = time.perf_counter()
             proc = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+                [sys.executable, "-m", "streamlit", "run", str(SERVER), "--server.port", str(port),
                  "--server.headless", "true", "--server.address", "127.0.0.1"],
                 cwd=REPO, env=_env(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:

@@ -1,0 +1,50 @@
+"""The server's warm-up: what the first page run would otherwise import, done in a thread as soon
+as the server starts (dashboard/server.py), while the first browser is still loading Streamlit's
+frontend.
+
+Without it the first visitor's first page waits about a second for pandas, Altair, DuckDB and the
+dashboard's own modules to load. A page run calls wait() before its imports, so it never imports
+a module the warm-up thread is still importing. Outside the server (AppTest, `streamlit run
+dashboard/app.py`, the CLI) start() is never called and wait() returns at once.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+
+MODULES = (
+    "pandas", "pyarrow", "duckdb", "altair",
+    "dashboard.cache", "dashboard.charts", "dashboard.state", "dashboard.ui", "dashboard.presenter",
+    "queries.indicators", "queries.national", "queries.activity",
+)
+_LOGGER = logging.getLogger(__name__)
+_done = threading.Event()
+_started = threading.Event()
+
+
+def _warm() -> None:
+    try:
+        for name in MODULES:
+            importlib.import_module(name)
+        # Streamlit compiles its emoji catalogue into one large regular expression the first
+        # time a widget label is not ASCII, which every Japanese page has.
+        from streamlit.string_util import extract_leading_emoji
+        extract_leading_emoji("日本語")
+    except Exception:  # the page run imports the same modules and reports the error itself
+        _LOGGER.exception("warm-up failed")
+    finally:
+        _done.set()
+
+
+def start() -> None:
+    """Start the warm-up once (later calls do nothing)."""
+    if _started.is_set():
+        return
+    _started.set()
+    threading.Thread(target=_warm, name="tsunagari-warmup", daemon=True).start()
+
+
+def wait(timeout: float = 60.0) -> bool:
+    """Until the warm-up has finished, if it was started; True when nothing is left to wait for."""
+    return _done.wait(timeout) if _started.is_set() else True

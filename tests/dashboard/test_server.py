@@ -1,0 +1,47 @@
+"""The server entry point (dashboard/server.py) and its warm-up (dashboard/warmup.py)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from streamlit.web.server.app_discovery import discover_asgi_app
+
+from .conftest import REPO
+
+SERVER = REPO / "dashboard" / "server.py"
+
+
+def test_streamlit_run_finds_the_app_object_in_server_py():
+    # `streamlit run dashboard/server.py` serves an st.App only when it finds one in the file;
+    # otherwise it would run server.py itself as the page script.
+    found = discover_asgi_app(Path(SERVER))
+    assert found.is_asgi_app and found.app_name == "app"
+
+
+def _python(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_warm_up_imports_what_the_first_page_needs_in_a_fresh_process():
+    out = _python(
+        "import sys\n"
+        "from dashboard import warmup\n"
+        "before = [m for m in warmup.MODULES if m in sys.modules]\n"
+        "warmup.start()\n"
+        "assert warmup.wait(100)\n"
+        "print(before, [m for m in warmup.MODULES if m not in sys.modules], 'streamlit.emojis' in sys.modules)\n"
+    )
+    assert out == "[] [] True"
+
+
+def test_without_a_warm_up_wait_returns_at_once():
+    out = _python(
+        "import sys, time\n"
+        "from dashboard import warmup\n"
+        "t = time.perf_counter(); ok = warmup.wait(30)\n"
+        "print(ok, time.perf_counter() - t < 1, 'pandas' in sys.modules)\n"
+    )
+    assert out == "True True False"
