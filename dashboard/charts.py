@@ -7,6 +7,7 @@ pale with a dashed outline and the text mark 参考値.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import altair as alt
@@ -29,6 +30,12 @@ DARK = "#333333"
 SEQUENTIAL_SCHEME = "viridis"
 # px: the longest organisation name of the demo is about 250 px at 12 px.
 REFERRAL_LABEL_LIMIT = 320
+
+# Altair checks each schema object against the Vega-Lite schema as it is made (its "debug mode"),
+# a quarter to a third of building a chart at every rerun. The tests check every builder's whole
+# spec against the schema (to_dict() validates, tests/dashboard/test_charts.py), so charts are
+# built without the check, as Altair's maintainers advise for web applications (vega/altair#3545).
+alt.utils.schemapi.disable_debug_mode()
 
 
 def _theme_config() -> alt.Config:
@@ -74,6 +81,11 @@ def _when(channel, test: str, if_true, if_false):
     """alt.condition(test, alt.value(if_true), alt.value(if_false)) as a channel object: Altair
     turns a plain condition dict into a channel by searching its whole schema, every time."""
     return channel(condition={"test": test, "value": if_true}, value=if_false)
+
+
+def _literal(text: str) -> str:
+    """TEXT as a string literal of a Vega expression (JSON's quoting is valid there)."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _set(chart, **props):
@@ -278,19 +290,27 @@ def share_bars(frame: pd.DataFrame, lang: str, title: str | None = None) -> alt.
 def national_dots(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
     """City estimate (interval whisker) beside the national figure (diamond), one row per line.
 
-    frame columns: label, city_pct, city_low, city_high, city_status (ok/low/suppressed), national_pct."""
+    frame columns: label, city_pct, city_low, city_high, city_status (ok/low/suppressed), national_pct.
+    The layers share one dataset and each keeps its rows with a filter: the page draws five of
+    these at every filter change, and each dataset costs a conversion to Arrow. Suppressed rows
+    carry no value (the query layer masks them), only their label and the text mark."""
     order = list(dict.fromkeys(frame["label"]))
     y = alt.Y("label:N", sort=order, title=None)
     top = pd.concat([frame["city_high"], frame["national_pct"]]).max()
     x_scale = alt.Scale(domain=[0, max(5.0, float(top if pd.notna(top) else 10) * 1.2)], nice=False)
     city_name, nat_name = t("common.city", lang), t("common.national", lang)
     series_scale = alt.Scale(domain=[city_name, nat_name], range=[BLUE, OKABE_ITO[3]])
-    values = frame[frame["city_pct"].notna() & (frame["city_status"] != lb.STATUS_SUPPRESSED)]
-    city = values.assign(series=city_name)
+    suppressed = frame["city_status"] == lb.STATUS_SUPPRESSED
+    data = frame.assign(city_shown=frame["city_pct"].notna() & ~suppressed, zero=0.0,
+                        text=cb.mark_label("suppressed", lang))
+    # The data is set on the layer, not on each chart: Altair compares the layers' data through
+    # a text dump of each frame when they carry their own (half the cost of the chart).
+    base = alt.Chart()
+    city = base.transform_filter("datum.city_shown").transform_calculate(series=_literal(city_name))
     x_title = f"{t('common.estimate', lang)}（%）" if lang == "ja" else f"{t('common.estimate', lang)} (%)"
-    whisk = alt.Chart(city).mark_rule(color=BLUE, strokeWidth=2).encode(
+    whisk = city.mark_rule(color=BLUE, strokeWidth=2).encode(
         y=y, x=alt.X("city_low:Q", scale=x_scale, title=x_title, axis=alt.Axis(tickCount=8)), x2=alt.X2("city_high:Q"))
-    dots = alt.Chart(city).mark_circle(size=110).encode(
+    dots = city.mark_circle(size=110).encode(
         y=y, x=alt.X("city_pct:Q", scale=x_scale),
         color=alt.Color("series:N", scale=series_scale, title=None),
         opacity=_when(alt.OpacityValue, f"datum.city_status == '{lb.STATUS_LOW}'", 0.45, 1.0),
@@ -298,17 +318,16 @@ def national_dots(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
                  alt.Tooltip("city_pct:Q", title=city_name, format=".1f"),
                  alt.Tooltip("city_low:Q", title="95% low", format=".1f"),
                  alt.Tooltip("city_high:Q", title="95% high", format=".1f")])
-    nat = frame[frame["national_pct"].notna()].assign(series=nat_name)
-    diamonds = alt.Chart(nat).mark_point(shape="diamond", size=120, filled=True).encode(
+    diamonds = base.transform_filter("isValid(datum.national_pct)").transform_calculate(
+        series=_literal(nat_name)).mark_point(shape="diamond", size=120, filled=True).encode(
         y=y, x=alt.X("national_pct:Q", scale=x_scale),
         color=alt.Color("series:N", scale=series_scale, title=None),
         tooltip=[alt.Tooltip("label:N", title=t("common.indicator", lang)),
                  alt.Tooltip("national_pct:Q", title=nat_name, format=".1f")])
-    hidden = frame[frame["city_status"] == lb.STATUS_SUPPRESSED].assign(
-        zero=0.0, text=cb.mark_label("suppressed", lang))
-    marks = alt.Chart(hidden).mark_text(align="left", color="#666666", fontStyle="italic").encode(
+    marks = base.transform_filter(f"datum.city_status == '{lb.STATUS_SUPPRESSED}'").mark_text(
+        align="left", color="#666666", fontStyle="italic").encode(
         y=y, x=alt.X("zero:Q", scale=x_scale), text=alt.Text("text:N"))
-    return themed(_set(alt.layer(whisk, dots, diamonds, marks), height=max(80, 30 * len(order))))
+    return themed(_set(alt.layer(whisk, dots, diamonds, marks, data=data), height=max(80, 30 * len(order))))
 
 
 # ---- support organisations' activity ------------------------------------------------------------

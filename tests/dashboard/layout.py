@@ -83,3 +83,38 @@ def overlaps(items: list[Text], tolerance: float = 1.0) -> list[tuple[str, str]]
             if a.box.intersection(b.box).area > tolerance:
                 found.append((a.text, b.text))
     return found
+
+
+@dataclass
+class Drawn:
+    """One item of a data mark as Vega draws it: its mark type, shape (symbols), text (text marks)
+    and its accessible description ("field: value; …"), which names the row it stands for."""
+    marktype: str
+    shape: str | None
+    text: str | None
+    description: str
+
+    def field(self, name: str) -> str | None:
+        for part in self.description.split("; "):
+            key, _, value = part.partition(": ")
+            if key == name:
+                return value
+        return None
+
+
+def drawn(chart) -> list[Drawn]:
+    """Every item of CHART's data marks (not axes or legends), in drawing order."""
+    graph = vlc.vegalite_to_scenegraph(chart.to_dict())["scenegraph"]
+    out: list[Drawn] = []
+
+    def walk(mark: dict) -> None:
+        for item in mark.get("items", []):
+            if mark.get("marktype") == "group":
+                for child in item.get("items", []):
+                    walk(child)
+            elif mark.get("role") == "mark":
+                out.append(Drawn(mark["marktype"], item.get("shape"), item.get("text"),
+                                 str(item.get("description", ""))))
+
+    walk(graph)
+    return out

@@ -10,7 +10,7 @@ import pytest
 from dashboard import charts
 from data import codebook as cb
 
-from .layout import overlaps, texts
+from .layout import drawn, overlaps, texts
 
 
 def one_dim_table() -> pd.DataFrame:
@@ -219,11 +219,15 @@ def test_share_bars_and_national_dots():
     nat = pd.DataFrame({"label": ["全体", "20〜29歳", "80歳以上"], "city_pct": [5.0, 8.0, None],
                         "city_low": [4.0, 5.0, None], "city_high": [6.0, 12.0, None],
                         "city_status": ["ok", "low", "suppressed"], "national_pct": [4.8, 7.1, None]})
-    dots = charts.national_dots(nat, "ja")
-    circles = [l for l in layers_of(dots) if mark_type(l) == "circle"][0]
-    assert list(circles.data["label"]) == ["全体", "20〜29歳"]
-    diamonds = [l for l in layers_of(dots) if mark_type(l) == "point"][0]
-    assert list(diamonds.data["national_pct"]) == [4.8, 7.1]
+    marks = drawn(charts.national_dots(nat, "ja"))
+    circles = [m for m in marks if m.shape == "circle"]
+    assert [(m.field("label"), m.field("city_pct")) for m in circles] == [("全体", "5"), ("20〜29歳", "8")]
+    diamonds = [m for m in marks if m.shape == "diamond"]
+    assert [(m.field("label"), m.field("national_pct")) for m in diamonds] == [("全体", "4.8"), ("20〜29歳", "7.1")]
+    assert [(m.field("label"), m.text) for m in marks if m.marktype == "text"] == [("80歳以上", "秘匿")]
+    # the suppressed row is drawn only as its text mark, even if a value came with it
+    leaky = nat.assign(city_pct=[5.0, 8.0, 9.0], city_low=[4.0, 5.0, 2.0], city_high=[6.0, 12.0, 20.0])
+    assert [m.marktype for m in drawn(charts.national_dots(leaky, "ja")) if m.field("label") == "80歳以上"] == ["text"]
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
