@@ -429,7 +429,8 @@ def referral_heatmap(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
 def need_chart(frame: pd.DataFrame, lang: str) -> alt.HConcatChart:
     """Per district (district_need): estimated lonely residents with interval beside consultations.
 
-    Suppressed estimates and masked counts show only their mark, never a bar."""
+    Suppressed estimates and masked counts show only their mark, never a bar. One dataset for
+    every layer, each keeping its rows with a filter (as national_dots)."""
     data = frame[~frame["is_total"].astype(bool)].copy()
     order = list(dict.fromkeys(data["district_label"]))
     y = alt.Y("district_label:N", sort=order, title=None)
@@ -438,28 +439,33 @@ def need_chart(frame: pd.DataFrame, lang: str) -> alt.HConcatChart:
     data["status"] = [lb.status(r) for _, r in data.iterrows()]
     data["cons_f"] = pd.to_numeric(data["consultations"], errors="coerce").astype("float64")
     data["consultations_display"] = data["consultations_display"].astype("string").fillna("")
+    suppressed = data["status"] == lb.STATUS_SUPPRESSED
+    data["est_shown"] = data["residents_est"].notna() & ~suppressed
+    data["cons_masked"] = data["cons_f"].isna() & (data["consultations_display"] != "")
+    data["zero"] = 0.0
+    data["text"] = cb.mark_label("suppressed", lang)
     left_title = ("孤独感が「時々ある」以上の住民（推計・人）" if lang == "ja"
                   else "Residents lonely sometimes+ (estimate)")
     right_title = "相談件数" if lang == "ja" else "Consultations"
     tip = [alt.Tooltip("district_label:N", title=None),
            alt.Tooltip("residents_display:N", title=left_title),
            alt.Tooltip("consultations_display:N", title=right_title)]
-    est = data[data["residents_est"].notna() & (data["status"] != lb.STATUS_SUPPRESSED)]
-    bars = alt.Chart(est).mark_bar(height={"band": 0.6}).encode(
+    base = alt.Chart()
+    est = base.transform_filter("datum.est_shown")
+    bars = est.mark_bar(height={"band": 0.6}).encode(
         y=y, x=alt.X("residents_est:Q", title=left_title),
         color=_when(alt.ColorValue, f"datum.status == '{lb.STATUS_LOW}'", PALE_BLUE, BLUE),
         tooltip=tip)
-    whisk = alt.Chart(est).mark_rule(color=DARK).encode(y=y, x=alt.X("residents_low:Q"), x2=alt.X2("residents_high:Q"))
-    hidden = data[data["status"] == lb.STATUS_SUPPRESSED].assign(zero=0.0, text=cb.mark_label("suppressed", lang))
-    marks = alt.Chart(hidden).mark_text(align="left", color="#666666", fontStyle="italic").encode(
+    whisk = est.mark_rule(color=DARK).encode(y=y, x=alt.X("residents_low:Q"), x2=alt.X2("residents_high:Q"))
+    marks = base.transform_filter(f"datum.status == '{lb.STATUS_SUPPRESSED}'").mark_text(
+        align="left", color="#666666", fontStyle="italic").encode(
         y=y, x=alt.X("zero:Q"), text=alt.Text("text:N"))
     left = _set(alt.layer(bars, whisk, marks), width=320, height=max(80, 34 * len(order)))
     y_right = alt.Y("district_label:N", sort=order, title=None, axis=alt.Axis(labels=False, ticks=False))
-    cons = data[data["cons_f"].notna()]
-    masked = data[data["cons_f"].isna() & (data["consultations_display"] != "")].assign(zero=0.0)
-    right_bars = alt.Chart(cons).mark_bar(height={"band": 0.6}, color=OKABE_ITO[1]).encode(
+    right_bars = base.transform_filter("isValid(datum.cons_f)").mark_bar(
+        height={"band": 0.6}, color=OKABE_ITO[1]).encode(
         y=y_right, x=alt.X("cons_f:Q", title=right_title), tooltip=tip)
-    right_marks = alt.Chart(masked).mark_text(align="left", color="#555555").encode(
+    right_marks = base.transform_filter("datum.cons_masked").mark_text(align="left", color="#555555").encode(
         y=y_right, x=alt.X("zero:Q"), text=alt.Text("consultations_display:N"))
     right = _set(alt.layer(right_bars, right_marks), width=320, height=max(80, 34 * len(order)))
-    return themed(alt.hconcat(left, right, spacing=24))
+    return themed(alt.hconcat(left, right, spacing=24, data=data))

@@ -87,8 +87,10 @@ def overlaps(items: list[Text], tolerance: float = 1.0) -> list[tuple[str, str]]
 
 @dataclass
 class Drawn:
-    """One item of a data mark as Vega draws it: its mark type, shape (symbols), text (text marks)
-    and its accessible description ("field: value; …"), which names the row it stands for."""
+    """One item of a data mark as Vega draws it: its mark's name (e.g. concat_1_layer_0_marks), mark
+    type, shape (symbols), text (text marks) and its accessible description ("field: value; …"),
+    which names the row it stands for."""
+    name: str
     marktype: str
     shape: str | None
     text: str | None
@@ -113,7 +115,7 @@ def drawn(chart) -> list[Drawn]:
                 for child in item.get("items", []):
                     walk(child)
             elif mark.get("role") == "mark":
-                out.append(Drawn(mark["marktype"], item.get("shape"), item.get("text"),
+                out.append(Drawn(str(mark.get("name", "")), mark["marktype"], item.get("shape"), item.get("text"),
                                  str(item.get("description", ""))))
 
     walk(graph)

@@ -167,10 +167,20 @@ def test_referral_heatmap_and_need_chart():
     })
     chart = charts.need_chart(need, "ja")
     assert isinstance(chart, alt.HConcatChart)
-    bars = [l for l in layers_of(chart) if mark_type(l) == "bar"]
-    residents, consultations = bars
-    assert list(residents.data["district_label"]) == ["鶴岡"]
-    assert list(consultations.data["district_label"]) == ["藤島"]
+    marks = drawn(chart)
+
+    def on(side: str, marktype: str) -> list:
+        return [(m.field("district_label"), m.text) for m in marks
+                if m.name.startswith(f"concat_{side}_") and m.marktype == marktype]
+
+    assert on("0", "rect") == [("鶴岡", None)]          # residents: the suppressed 藤島 has no bar
+    assert on("0", "text") == [("藤島", "秘匿")]
+    assert on("1", "rect") == [("藤島", None)]          # consultations: the masked 鶴岡 has no bar
+    assert on("1", "text") == [("鶴岡", "<5")]
+    # a suppressed estimate that arrives with a value is still drawn only as its mark
+    leaky = need.assign(residents_est=pd.array([20000.0, 15000.0, 900.0], dtype="Float64"))
+    assert [m.marktype for m in drawn(charts.need_chart(leaky, "ja"))
+            if m.name.startswith("concat_0_") and m.field("district_label") == "藤島"] == ["text"]
 
 
 def referral_matrix(labels: list[str]) -> pd.DataFrame:
