@@ -1,4 +1,5 @@
-"""つながりダッシュボード — entry point and router: `streamlit run dashboard/app.py`.
+"""つながりダッシュボード — the router: each page run starts here. `make run` serves it through
+dashboard/server.py (with the start-up warm-up); `streamlit run dashboard/app.py` serves it alone.
 
 Draws what every page shares (page config, language switch, global filters in the sidebar, the
 demo-data banner), then runs the page chosen in st.navigation. Pages live in dashboard/views/.
