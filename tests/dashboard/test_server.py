@@ -39,9 +39,9 @@ def test_warm_up_imports_what_the_first_page_needs_in_a_fresh_process():
 
 def test_without_a_warm_up_wait_returns_at_once():
     out = _python(
-        "import sys, time\n"
+        "import sys\n"
         "from dashboard import warmup\n"
-        "t = time.perf_counter(); ok = warmup.wait(30)\n"
-        "print(ok, time.perf_counter() - t < 1, 'pandas' in sys.modules)\n"
+        # a wait on a warm-up that never started would time out and answer False
+        "print(warmup.wait(0.01), 'pandas' in sys.modules)\n"
     )
-    assert out == "True True False"
+    assert out == "True False"
