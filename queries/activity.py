@@ -533,7 +533,7 @@ def district_need(con: duckdb.DuckDBPyConnection, filters=None,
     aged 16+ (latest population as_of) / 100, rounded to the nearest 10; <NA> when the district's
     estimate is suppressed or it has no population. Row order: the city (district <NA>) first, then
     districts in code order. Columns: district, district_label, is_total, population,
-    population_as_of, n, estimate_pct, ci_low_pct, ci_high_pct, reliability, suppressed, open_web,
+    population_display, population_as_of, n, estimate_pct, ci_low_pct, ci_high_pct, reliability, suppressed, open_web,
     residents_est, residents_low, residents_high, residents_display, consultations (Int64, masked),
     consultations_display, consultations_mark, rate_per_1000, rate_display.
     """
@@ -562,7 +562,8 @@ def district_need(con: duckdb.DuckDBPyConnection, filters=None,
     city = sum(int(p) for p in pops.values()) if len(pops) == len(codebook.codes("district")) else None
     out.insert(3, "population", pd.array(
         [city if pd.isna(d) else pops.get(int(d)) for d in out["district"]], dtype="Int64"))
-    out.insert(4, "population_as_of", pd.Timestamp(as_of) if pd.notna(as_of) else pd.NaT)
+    out.insert(4, "population_display", [NOT_AVAILABLE if pd.isna(p) else f"{int(p):,}" for p in out["population"]])
+    out.insert(5, "population_as_of", pd.Timestamp(as_of) if pd.notna(as_of) else pd.NaT)
     for col, src in (("residents_est", "estimate_pct"), ("residents_low", "ci_low_pct"),
                      ("residents_high", "ci_high_pct")):
         out[col] = pd.array([_residents(pct, pop_) for pct, pop_ in zip(out[src], out["population"])],

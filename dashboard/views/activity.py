@@ -1,7 +1,6 @@
 """支援団体の活動 — consultations over months and fiscal years, referrals, and need by district."""
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import cache, charts, labels as lb, state, ui
@@ -118,16 +117,13 @@ def need_table(need, lang: str):
     """The district_need frame as people read it (labels and display texts only)."""
     cols = {
         "district_label": cb.dimension_label("district", lang),
-        "population": t("overview.population", lang),
+        "population_display": t("overview.population", lang),
         "residents_display": t("activity.residents_lonely", lang),
         "consultations_display": t("activity.consultations", lang),
         "rate_display": t("activity.rates", lang),
     }
     present = [c for c in cols if c in need.columns]
-    table = need[present].copy()
-    if "population" in table:   # as the other columns: text with thousands separators
-        table["population"] = [qa.NOT_AVAILABLE if pd.isna(p) else f"{int(p):,}" for p in table["population"]]
-    return table.rename(columns=cols).reset_index(drop=True)
+    return need[present].rename(columns=cols).reset_index(drop=True)
 
 
 if __name__ == "__main__":

@@ -75,6 +75,7 @@ def test_district_need_scales_estimate_and_interval_by_population(db, kit, fake_
     for rec, (d, n, est, lo, hi, sup) in zip(df.to_dict("records"), ESTIMATES[:7]):
         p = int(pop.sum()) if d is NA else int(pop[d])
         assert rec["population"] == p
+        assert rec["population_display"] == f"{p:,}"
         if sup:
             assert rec["suppressed"] and pd.isna(rec["residents_est"])
             assert pd.isna(rec["residents_low"]) and pd.isna(rec["residents_high"])
