@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from data import codebook
 from data.problems import BuildRefused, Problem, errors, format_report
+from data.record_keys import load_secret, with_record_keys
 from data.readers import RawExtract, find_extract_files, read_extract
 from data.validate import FILE_COL, ROW_COL, validate_extract_files
 from data.weights import assign_weights
@@ -109,7 +110,11 @@ def load_extracts(directory: Path, built_at: dt.datetime, is_demo: bool) -> Load
         {"extract": raw.extract, "file_name": raw.file_name, "sha256": raw.sha256, "rows": raw.rows,
          "encoding": raw.encoding, "built_at": built_at, "is_demo": is_demo}
         for extract in codebook.extracts() for raw in raws.get(extract, [])])
-    tables = {codebook.extract(name)["table"]: _table(name, df) for name, df in frames.items()}
+    secret = load_secret()     # made in the instance folder at the first build
+    tables = {}
+    for name, df in frames.items():
+        table = codebook.extract(name)["table"]
+        tables[table] = with_record_keys(table, _table(name, df), secret)
     return Loaded(tables=tables, import_log=log, warnings=problems)
 
 

@@ -155,6 +155,21 @@ def estimation() -> dict[str, Any]:
     return codebook()["estimation"]
 
 
+def disclosure() -> dict[str, Any]:
+    """The cell-key method's settings: ptables, filter_groups, min_filter_n, notice."""
+    return codebook()["disclosure"]
+
+
+def filter_groups(dim: str) -> dict[str, dict[str, Any]]:
+    """Named groups a filter on DIM may pick besides one code: {id: {codes, ja, en}}."""
+    return disclosure()["filter_groups"].get(dim, {})
+
+
+def disclosure_notice(lang: str = "ja") -> str:
+    """The one-line note under every table and in every CSV (the contract's wording)."""
+    return disclosure()["notice"][_check_lang(lang)]
+
+
 def mark_label(key: str, lang: str = "ja") -> str:
     """Labels of marks: suppressed, low_reliability, open_web, small_count, higher, lower, no_difference."""
     return estimation()["labels"][key][_check_lang(lang)]

@@ -19,6 +19,7 @@ CREATE TABLE responses (
     support_received  TINYINT,
     weight            DOUBLE   NOT NULL,   -- > 0
     weight_source     VARCHAR  NOT NULL,   -- 'vendor' | 'raked' | 'unit' (open web, weight 1)
+    record_key        SMALLINT NOT NULL,   -- 0..255, the cell-key method's (data/record_keys.py)
     PRIMARY KEY (wave, response_id)
 );
 
@@ -53,14 +54,16 @@ CREATE TABLE activity (
     field          TINYINT  NOT NULL,
     consultations  INTEGER  NOT NULL,
     new_cases      INTEGER  NOT NULL,
-    outreach       INTEGER  NOT NULL
+    outreach       INTEGER  NOT NULL,
+    record_key     SMALLINT NOT NULL    -- 0..255, the cell-key method's (data/record_keys.py)
 );
 
 CREATE TABLE referrals (
     month     DATE     NOT NULL,        -- first day of the month
     from_org  VARCHAR  NOT NULL,
     to_org    VARCHAR  NOT NULL,
-    count     INTEGER  NOT NULL
+    count     INTEGER  NOT NULL,
+    record_key SMALLINT NOT NULL        -- 0..255, the cell-key method's (data/record_keys.py)
 );
 
 CREATE TABLE import_log (

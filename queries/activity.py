@@ -1,15 +1,15 @@
 """Organisation measures for members: consultations, new cases, outreach, referrals, directory.
 
-Every count that leaves this module has been through queries.small_counts: counts 1–4 show as "<5"
-and further cells are hidden wherever a hidden one could be worked out from a total shown with it.
-The monthly, fiscal-year and per-district tables of one measure and one ActivityFilters are read
-out of one protection (queries.linked_counts), so a figure they share is masked alike in all of them
-and none of them gives away what another hides.
+Every count that leaves this module is released by queries.small_counts: perturbed by the
+cell-key method (queries.cellkey), with released counts 1–4 shown as "<5". The same figure in any
+two tables (the monthly, fiscal-year and per-district tables, another filter's) is the same rows,
+hence the same cell key and the same noise; a difference of two released figures carries the noise
+of both and does not give back a hidden count.
 Count tables come back *long*: one row per cell, margins included (is_total), with
 
-    value    Int64, <NA> where masked (for charts)
-    display  text as members see it: "1,234", "<5" or the suppression mark (秘匿 / suppressed)
-    mark     "" | "small_count" | "suppressed"
+    value    Int64, the released (perturbed) count; <NA> where "<5" (for charts)
+    display  text as members see it: "1,234" or "<5"
+    mark     "" | "small_count"
 
 plus a code column and a `<dim>_label` column for each axis. `as_wide(df)` lays such a frame out
 as the table the masking was decided for (rows × columns with 全体 / All margins).
@@ -42,14 +42,14 @@ _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 NOT_AVAILABLE = "—"
 
 
-TableTooLarge = small_counts.TableTooLarge  # what a caller catches: TooManyGroups or AuditTooLarge
+TableTooLarge = small_counts.TableTooLarge  # what a caller catches: TooManyGroups
 
 
 class TooManyGroups(TableTooLarge):
     """A table by organisation asked for more organisations than the codebook's max_org_groups.
 
-    Raised before any count is protected, after one COUNT query: the disclosure audit of a table
-    with thousands of organisations costs minutes and gigabytes. count: organisations the filters
+    Raised after one COUNT query, before the table is built: a table thousands of organisations
+    wide is unreadable and costs seconds and gigabytes to draw. count: organisations the filters
     keep; limit: the codebook's max_org_groups. Narrow the filters (district, field, organisation
     type, period) or show the table by organisation type.
     """
@@ -110,6 +110,10 @@ class ActivityFilters:
 
     start / end: first and last month included ("YYYY-MM" or a date); fiscal_years: 年度 codes
     (2024 = 2024-04..2025-03); districts (where people live), fields, org_types: codebook codes.
+
+    Only predefined groupings may be asked for (the averaging attack, see queries.filters): a period
+    is one month (start = end), whole fiscal years (start in April, end in March; either may be
+    open) or one fiscal year; districts one code or a named group; fields and org_types one code.
     """
 
     start: str | dt.date | None = None
@@ -137,6 +141,7 @@ class ActivityFilters:
         object.__setattr__(self, "districts", _codes_tuple("districts", "district", self.districts))
         object.__setattr__(self, "fields", _codes_tuple("fields", "field", self.fields))
         object.__setattr__(self, "org_types", _codes_tuple("org_types", "org_type", self.org_types))
+        _check_groupings(self)
 
     def to_params(self) -> dict:
         return {
@@ -169,9 +174,9 @@ class ActivityFilters:
 
         def ints(key, ok):
             out = []
-            for part in text(key).split(","):
+            for part in text(key)[:64].split(","):
                 part = part.strip()
-                if part.isdigit() and ok(int(part)):
+                if 0 < len(part) <= 4 and part.isascii() and part.isdecimal() and ok(int(part)):
                     out.append(int(part))
             return tuple(out)
 
@@ -184,13 +189,20 @@ class ActivityFilters:
         start, end = month("start"), month("end")
         if start and end and start > end:
             start = end = None
+        if not _period_allowed(start, end):
+            start = end = None
+        fys = ints("fiscal_years", lambda v: 2000 <= v <= 2100)
+        districts = ints("districts", lambda v: v in codebook.codes("district"))
+        groups = [tuple(c) for c in _district_choices()]
+        fields = ints("fields", lambda v: v in codebook.codes("field"))
+        org_types = ints("org_types", lambda v: v in codebook.codes("org_type"))
         return cls(
             start=start,
             end=end,
-            fiscal_years=ints("fiscal_years", lambda v: 2000 <= v <= 2100),
-            districts=ints("districts", lambda v: v in codebook.codes("district")),
-            fields=ints("fields", lambda v: v in codebook.codes("field")),
-            org_types=ints("org_types", lambda v: v in codebook.codes("org_type")),
+            fiscal_years=fys if len(fys) <= 1 else (),
+            districts=districts if tuple(sorted(districts)) in groups else (),
+            fields=fields if len(fields) <= 1 else (),
+            org_types=org_types if len(org_types) <= 1 else (),
         )
 
     def months_in(self, first: dt.date, last: dt.date) -> list[dt.date]:
@@ -205,6 +217,33 @@ class ActivityFilters:
                 out.append(d)
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         return out
+
+
+def _district_choices() -> list[tuple[int, ...]]:
+    from queries.filters import filter_choices
+
+    return [tuple(sorted(c)) for c in filter_choices("district")]
+
+
+def _period_allowed(start: dt.date | None, end: dt.date | None) -> bool:
+    """One month, or whole fiscal years (start in April, end in March; either may be open)."""
+    if start is not None and end is not None and start == end:
+        return True
+    return (start is None or start.month == 4) and (end is None or end.month == 3)
+
+
+def _check_groupings(f: "ActivityFilters") -> None:
+    """Refuse what is not a predefined grouping (see ActivityFilters)."""
+    if not _period_allowed(f.start, f.end):
+        raise ValueError("a period is one month (from = to) or whole fiscal years (from an April, to a "
+                         f"March), not {f'{f.start:%Y-%m}' if f.start else '…'} to {f'{f.end:%Y-%m}' if f.end else '…'}")
+    if len(f.fiscal_years) > 1:
+        raise ValueError(f"one fiscal year at a time, not {', '.join(map(str, f.fiscal_years))}")
+    if f.districts and tuple(sorted(f.districts)) not in _district_choices():
+        raise ValueError(f"districts: one code or a named group, not {', '.join(map(str, f.districts))}")
+    for name in ("fields", "org_types"):
+        if len(getattr(f, name)) > 1:
+            raise ValueError(f"{name}: one code at a time, not {', '.join(map(str, getattr(f, name)))}")
 
 
 # ---- the limit on tables by organisation (max_org_groups) -----------------------------------
@@ -362,15 +401,13 @@ _PAGE_BREAKDOWNS = ("field", "district", "org_type")
 
 def _linked_counts(con, measure: str, filters: ActivityFilters,
                    with_org: bool = False) -> tuple[LinkedCounts, list[dt.date]]:
-    """Every count of one measure over the filtered period, by month and by month × group of
-    each breakdown, protected as one: the tables of a page are all read out of this one decision,
-    so a figure shown in two of them (a district over the period, a fiscal year, the grand total)
-    is masked alike in both and no table gives away what another hides.
+    """Every count of one measure over the filtered period, with its record-key sum, by month and
+    by month × group of each breakdown: the tables of a page are read out of these sums, so a
+    figure shown in two of them (a district over the period, a fiscal year, the grand total) is
+    the same released value in both.
 
-    with_org adds the breakdown by organisation. It is left out otherwise because with hundreds
-    of organisations it is by far the largest part (months × organisations) and the page never
-    shows it; tables by organisation are protected with every other breakdown in, but the page's
-    own tables do not wait for them."""
+    with_org adds the breakdown by organisation (read from activity_monthly; the page's own tables
+    come from the smaller activity_cube)."""
     params = filters.to_params()
     raw = run_numpy(con, "activity_by_month", measure=measure, **params)
     if len(raw["month"]):
@@ -397,18 +434,24 @@ def _linked_counts(con, measure: str, filters: ActivityFilters,
 
     rows = rows_of(raw["month"])
     values = raw["value"].astype(np.float64)
-    totals = matrix_of(rows, np.zeros(len(rows), dtype=np.int64), [0], values).reshape(n)
+    key_sums = raw["key_sum"].astype(np.float64)
+    one = np.zeros(len(rows), dtype=np.int64)
+    totals = matrix_of(rows, one, [0], values).reshape(n)
+    total_keys = matrix_of(rows, one, [0], key_sums).reshape(n)
     by_group = {}
     for by in _PAGE_BREAKDOWNS:
         keys = [int(k) for k in _group_axis(con, by, [], filters, "ja").keys]
-        by_group[by] = ([str(k) for k in keys], matrix_of(rows, raw[by].astype(np.int64), keys, values))
+        groups = raw[by].astype(np.int64)
+        by_group[by] = ([str(k) for k in keys], matrix_of(rows, groups, keys, values),
+                        matrix_of(rows, groups, keys, key_sums))
     if with_org:
         org = run_numpy(con, "activity_by_month_org", measure=measure, **params)
         present = org["org_id"].astype(object)
         keys = [str(k) for k in _group_axis(con, "org", list(present), filters, "ja").keys]
-        by_group["org"] = (keys, matrix_of(rows_of(org["month"]), present, keys,
-                                           org["value"].astype(np.float64)))
-    return LinkedCounts(totals, by_group, [fiscal_year_of(m) for m in month_keys]), month_keys
+        org_rows = rows_of(org["month"])
+        by_group["org"] = (keys, matrix_of(org_rows, present, keys, org["value"].astype(np.float64)),
+                           matrix_of(org_rows, present, keys, org["key_sum"].astype(np.float64)))
+    return LinkedCounts(totals, total_keys, by_group, [fiscal_year_of(m) for m in month_keys]), month_keys
 
 
 def _masked_activity(con, period: str, measure: str, by: str | None,
@@ -612,7 +655,7 @@ def referral_matrix(con: duckdb.DuckDBPyConnection, level: str = "org",
     at level org every organisation in a referral of the period (ordered by type, then name), at
     level org_type every type. Margins: referred out (row totals), referred in (column totals), all.
     Columns: from, from_label, to, to_label, value, display, mark, is_total. At level org, more
-    organisations than the codebook's max_org_groups raise TooManyGroups (before any protection).
+    organisations than the codebook's max_org_groups raise TooManyGroups (before the matrix is built).
     """
     _check_lang(lang)
     if level not in ("org", "org_type"):
@@ -634,9 +677,11 @@ def referral_matrix(con: duckdb.DuckDBPyConnection, level: str = "org",
         keys, labels, dtype = list(orgs["org_id"]), list(orgs["name"]), "string"
     index = {str(k): i for i, k in enumerate(keys)}
     matrix = np.zeros((len(keys), len(keys)), dtype=np.int64)
-    for f, t, c in zip(raw["from_key"], raw["to_key"], raw["count"]):
+    key_sums = np.zeros((len(keys), len(keys)), dtype=np.int64)
+    for f, t, c, k in zip(raw["from_key"], raw["to_key"], raw["count"], raw["key_sum"]):
         matrix[index[str(f)], index[str(t)]] += int(c)
-    table = small_counts.protect(matrix, row_totals=True, col_totals=True)
+        key_sums[index[str(f)], index[str(t)]] += int(k)
+    table = small_counts.protect(matrix, key_sums, row_totals=True, col_totals=True)
     return _long_frame(table, _Axis("from", keys, labels, dtype, total),
                        _Axis("to", keys, labels, dtype, total), lang)
 

@@ -3,10 +3,14 @@
     python -m queries table INDICATOR [--by DIM] [--by DIM] [--where DIM=CODE[,CODE]]...
                             [--wave W] [--channel random|open|all] [--lang ja|en]
                             [--encoding utf-8-sig|cp932] [--db PATH]
+    python -m queries activity MEASURE --by month|fiscal_year [--split field|district|org_type]
+                               [--where district=C|GROUP] [--where field=C] [--where org_type=C]
+                               [--from YYYY-MM] [--to YYYY-MM] [--lang ja|en] [--db PATH]
     python -m queries list [--lang ja|en]
 
 `table` writes the CSV bytes of queries.export.indicator_csv to stdout (the dashboard's download
-of the same view is byte-identical). The minimum n is a server setting (TSUNAGARI_MIN_N, never
+of the same view is byte-identical); `activity` those of queries.export.activity_csv, the same code
+path as the activity page's tables. Filters are one code or a named group each (queries.filters). The minimum n is a server setting (TSUNAGARI_MIN_N, never
 below 10); no flag changes it.
 """
 from __future__ import annotations
@@ -17,33 +21,68 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from data import codebook
-from queries import export, indicators, runner
-from queries.filters import ATTRIBUTE_FILTERS, CHANNELS, Filters, attribute_codes
+from queries import activity, disclosure, export, indicators, runner
+from queries.filters import ATTRIBUTE_FILTERS, CHANNELS, Filters, attribute_codes, choice_codes
 
 
 class UsageError(Exception):
     """Bad command-line input: reported on stderr with exit status 2."""
 
 
-def parse_where(items: Sequence[str]) -> dict[str, tuple[int, ...]]:
-    chosen: dict[str, list[int]] = {}
+def _where_items(items: Sequence[str]) -> list[tuple[str, str]]:
+    out = []
     for item in items:
-        dim, sep, values = item.partition("=")
-        dim = dim.strip()
-        if not sep or not values.strip():
-            raise UsageError(f"--where {item!r}: expected DIM=CODE[,CODE], e.g. district=1,3")
+        dim, sep, value = item.partition("=")
+        if not sep or not value.strip():
+            raise UsageError(f"--where {item!r}: expected DIM=VALUE, e.g. district=3 or age_band=young")
+        out.append((dim.strip(), value.strip()))
+    return out
+
+
+def _choices_text(dim: str) -> str:
+    codes = ", ".join(str(c) for c in attribute_codes(dim))
+    groups = ", ".join(f"{gid} ({'/'.join(map(str, g['codes']))})" for gid, g in codebook.filter_groups(dim).items())
+    return codes + (f"; groups: {groups}" if groups else "")
+
+
+def parse_where(items: Sequence[str]) -> dict[str, tuple[int, ...]]:
+    """--where DIM=VALUE for the survey tables: VALUE is one code or a named group (the same
+    limits as the dashboard's filters and the deck files)."""
+    chosen: dict[str, tuple[int, ...]] = {}
+    for dim, value in _where_items(items):
         if dim not in ATTRIBUTE_FILTERS:
             hint = " (use --wave / --channel)" if dim in ("wave", "channel") else ""
             raise UsageError(f"--where: unknown dimension {dim!r}{hint}; known: {', '.join(ATTRIBUTE_FILTERS)}")
-        allowed = attribute_codes(dim)
-        for part in values.split(","):
-            part = part.strip()
-            if not (part.isascii() and part.isdigit()) or int(part) not in allowed:
-                raise UsageError(f"--where {dim}: unknown code {part!r}; known: "
-                                 f"{', '.join(map(str, allowed))} (9 = {codebook.no_answer_label('en')})")
-            if int(part) not in chosen.setdefault(dim, []):
-                chosen[dim].append(int(part))
-    return {d: tuple(v) for d, v in chosen.items()}
+        if dim in chosen:
+            raise UsageError(f"--where {dim}: given twice; a filter is one code or one named group")
+        codes = choice_codes(dim, value)
+        if codes is None:
+            raise UsageError(f"--where {dim}={value}: a filter is one code or a named group, not a list "
+                             f"(so that tables cannot be subtracted to reveal small groups); "
+                             f"{dim} takes: {_choices_text(dim)}")
+        chosen[dim] = codes
+    return chosen
+
+
+ACTIVITY_WHERE = {"district": "districts", "field": "fields", "org_type": "org_types"}
+
+
+def parse_activity_where(items: Sequence[str]) -> dict[str, tuple[int, ...]]:
+    """--where district=C|GROUP, field=C, org_type=C for the activity tables (one value each)."""
+    chosen: dict[str, tuple[int, ...]] = {}
+    for dim, value in _where_items(items):
+        if dim not in ACTIVITY_WHERE:
+            raise UsageError(f"--where: unknown dimension {dim!r}; known: {', '.join(ACTIVITY_WHERE)}")
+        if dim == "district":
+            codes = choice_codes("district", value)
+        else:
+            codes = ((int(value),) if 0 < len(value) <= 2 and value.isascii() and value.isdecimal()
+                     and int(value) in codebook.codes(dim) else None)
+        if codes is None or ACTIVITY_WHERE[dim] in chosen:
+            known = _choices_text("district") if dim == "district" else ", ".join(map(str, codebook.codes(dim)))
+            raise UsageError(f"--where {dim}={value}: one code or a named group, once; {dim} takes: {known}")
+        chosen[ACTIVITY_WHERE[dim]] = codes
+    return chosen
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,13 +93,28 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("indicator", help="indicator id (see `python -m queries list`)")
     table.add_argument("--by", action="append", default=[], metavar="DIM",
                        help=f"breakdown dimension, up to two: {', '.join(codebook.dimensions())}")
-    table.add_argument("--where", action="append", default=[], metavar="DIM=CODE[,CODE]",
-                       help=f"filter on {', '.join(ATTRIBUTE_FILTERS)}; 9 = no answer")
+    table.add_argument("--where", action="append", default=[], metavar="DIM=VALUE",
+                       help=f"filter on {', '.join(ATTRIBUTE_FILTERS)}: one code or a named group "
+                            "(e.g. age_band=young, district=former_towns)")
     table.add_argument("--wave", type=int, default=None, help="survey year (default: the latest)")
     table.add_argument("--channel", choices=list(CHANNELS), default="random")
     table.add_argument("--lang", choices=list(codebook.LANGS), default="ja")
     table.add_argument("--encoding", choices=list(export.ENCODINGS), default="utf-8-sig")
     table.add_argument("--db", type=Path, default=None, help="DuckDB file (default: $TSUNAGARI_DB or data/tsunagari.duckdb)")
+
+    act = sub.add_parser("activity", help="an activity table as CSV on stdout (as the activity page's download)")
+    act.add_argument("measure", choices=list(activity.MEASURES))
+    act.add_argument("--by", choices=["month", "fiscal_year"], required=True, help="the rows: months or 年度")
+    act.add_argument("--split", choices=["field", "district", "org_type"], default=None, help="the columns")
+    act.add_argument("--where", action="append", default=[], metavar="DIM=VALUE",
+                     help="district=C or a named group, field=C, org_type=C (one value each)")
+    act.add_argument("--from", dest="start", default=None, metavar="YYYY-MM",
+                     help="first month: an April (whole 年度), or the same month as --to")
+    act.add_argument("--to", dest="end", default=None, metavar="YYYY-MM",
+                     help="last month: a March (whole 年度), or the same month as --from")
+    act.add_argument("--lang", choices=list(codebook.LANGS), default="ja")
+    act.add_argument("--encoding", choices=list(export.ENCODINGS), default="utf-8-sig")
+    act.add_argument("--db", type=Path, default=None, help="DuckDB file (default: $TSUNAGARI_DB or data/tsunagari.duckdb)")
 
     lister = sub.add_parser("list", help="indicators and dimensions with their definitions")
     lister.add_argument("--lang", choices=list(codebook.LANGS), default="ja")
@@ -93,6 +147,26 @@ def cmd_table(args: argparse.Namespace) -> int:
             raise UsageError(f"--wave {args.wave}: no such survey wave in the database; waves: {known}")
         data, warnings = export.indicator_csv_with_warnings(con, args.indicator, args.by, filters,
                                                             lang=args.lang, encoding=args.encoding)
+    except disclosure.FilterTooNarrow as refused:
+        raise UsageError(refused.text("en")) from None
+    finally:
+        con.close()
+    for w in warnings:
+        print(f"warning: {args.encoding} cannot encode {w}; written as {export.REPLACEMENT!r}", file=sys.stderr)
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+def cmd_activity(args: argparse.Namespace) -> int:
+    try:
+        filters = activity.ActivityFilters(start=args.start, end=args.end, **parse_activity_where(args.where))
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    con = open_db(args.db)
+    try:
+        data, warnings = export.activity_csv_with_warnings(con, args.measure, args.by, args.split, filters,
+                                                           lang=args.lang, encoding=args.encoding)
     finally:
         con.close()
     for w in warnings:
@@ -146,7 +220,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"table": cmd_table, "list": cmd_list}[args.command](args)
+        return {"table": cmd_table, "activity": cmd_activity, "list": cmd_list}[args.command](args)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -12,6 +12,8 @@ Layout (labelled_table):
   信頼性 is 参考値 where reliability is low and empty otherwise, 秘匿 is 秘匿 on suppressed rows
   and empty otherwise (a suppressed row's 信頼性 is left empty: 秘匿 says it all).
 - Suppressed rows have n, estimate and interval cells empty.
+- Every figure is protected (queries.cellkey); the last row of the CSV is the users' note
+  「注：個人が特定されないよう、数値にはわずかな調整を加えています。…」 (disclosure.notice).
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from data import codebook
-from queries import indicators
+from queries import disclosure, indicators
 from queries.filters import Filters
 
 ENCODINGS = ("utf-8-sig", "cp932")
@@ -130,11 +132,22 @@ def _text_cells(df: pd.DataFrame) -> list[list[str]]:
     return rows
 
 
-def csv_bytes(df: pd.DataFrame, encoding: str = "utf-8-sig") -> tuple[bytes, list[str]]:
-    """CSV bytes of DF and, for cp932, the characters it could not encode (replaced with "?")."""
+NOTE_PREFIX = {"ja": "注：", "en": "Note: "}
+
+
+def note_row(lang: str) -> str:
+    """The users' note on protected figures as a CSV's last row (one cell)."""
+    return NOTE_PREFIX[lang] + disclosure.notice(lang)
+
+
+def csv_bytes(df: pd.DataFrame, encoding: str = "utf-8-sig",
+              note: str | None = None) -> tuple[bytes, list[str]]:
+    """CSV bytes of DF (then NOTE as a last row of one cell, if given) and, for cp932, the
+    characters it could not encode (replaced with "?")."""
     if encoding not in ENCODINGS:
         raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}, not {encoding!r}")
-    text = "".join(",".join(_csv_field(c) for c in row) + "\r\n" for row in _text_cells(df))
+    rows = _text_cells(df) + ([[neutralise(note)]] if note else [])
+    text = "".join(",".join(_csv_field(c) for c in row) + "\r\n" for row in rows)
     if encoding == "utf-8-sig":
         return text.encode("utf-8-sig"), []
     text = text.translate(CP932_EQUIVALENTS)
@@ -155,7 +168,7 @@ def indicator_csv_with_warnings(con: duckdb.DuckDBPyConnection, indicator: str, 
                                 filters: Filters, lang: str = "ja",
                                 encoding: str = "utf-8-sig") -> tuple[bytes, list[str]]:
     table = indicators.indicator_table(con, indicator, by, filters)
-    return csv_bytes(labelled_table(table, indicator, by, lang), encoding=encoding)
+    return csv_bytes(labelled_table(table, indicator, by, lang), encoding=encoding, note=note_row(lang))
 
 
 def indicator_csv(con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence[str], filters: Filters,
@@ -177,3 +190,64 @@ def file_name(what: str, filters: Filters, lang: str, ext: str = "csv") -> str:
     stem = _SPACES.sub("-", _UNSAFE.sub("_", stem)).strip("._-") or "table"
     ext = re.sub(r"[^A-Za-z0-9]", "", ext) or "csv"
     return f"{stem[:MAX_NAME]}.{ext}"
+
+
+# ---- activity tables ----------------------------------------------------------------------
+
+ACTIVITY_PERIODS = ("month", "fiscal_year")
+ACTIVITY_EN_TOTAL = "All"
+ACTIVITY_JA_HEADERS = {"count": "件数", "display": "表示"}
+
+
+def activity_layout(df: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
+    """The CLI/download layout of a long frame of queries.activity.activity_by_month /
+    activity_by_fiscal_year: one row per period and group, each period's total (split cell All /
+    全体) after its groups, then the totals over the period (period All / 全体).
+
+    lang="en": period (`month` YYYY-MM or `fiscal_year` the starting year), the split's id (code),
+    `count` (the protected number; empty where it shows as "<5") and `display` (as the page shows it).
+    lang="ja": the same with the labels of the page (2024年4月 / 2024年度, the split's labels) and
+    the headers 月 or 年度, the split's name, 件数, 表示."""
+    period = df.attrs.get("rows")
+    split = df.attrs.get("cols")
+    if period not in ACTIVITY_PERIODS:
+        raise ValueError("activity_layout needs a frame of queries.activity by month or fiscal year")
+    total = ACTIVITY_EN_TOTAL if lang == "en" else codebook.all_label(lang)
+    out: dict[str, list] = {}
+    if lang == "en":
+        keys = df[period]
+        out[period] = [total if pd.isna(k) else (f"{pd.Timestamp(k):%Y-%m}" if period == "month" else str(int(k)))
+                       for k in keys]
+        if split:
+            out[split] = [total if pd.isna(k) else str(k) for k in df[split]]
+        out["count"] = df["value"].tolist()
+        out["display"] = df["display"].tolist()
+    else:
+        head = "月" if period == "month" else "年度"
+        out[head] = df[period + "_label"].tolist()
+        if split:
+            name = "団体" if split == "org" else codebook.value_set_label(split, lang)
+            out[name] = df[split + "_label"].tolist()
+        out[ACTIVITY_JA_HEADERS["count"]] = df["value"].tolist()
+        out[ACTIVITY_JA_HEADERS["display"]] = df["display"].tolist()
+    frame = pd.DataFrame(out)
+    count_col = "count" if lang == "en" else ACTIVITY_JA_HEADERS["count"]
+    frame[count_col] = pd.array(frame[count_col], dtype="Int64")
+    return frame
+
+
+def activity_frame_csv(df: pd.DataFrame, lang: str = "ja", encoding: str = "utf-8-sig") -> tuple[bytes, list[str]]:
+    """CSV bytes of an activity long frame the page holds already (the CLI's bytes for that view)."""
+    return csv_bytes(activity_layout(df, lang), encoding=encoding, note=note_row(lang))
+
+
+def activity_csv_with_warnings(con: duckdb.DuckDBPyConnection, measure: str, period: str, split: str | None,
+                               filters, lang: str = "ja", encoding: str = "utf-8-sig") -> tuple[bytes, list[str]]:
+    """`python -m queries activity MEASURE --by PERIOD [--split SPLIT] ...` as bytes."""
+    from queries import activity
+
+    if period not in ACTIVITY_PERIODS:
+        raise ValueError(f"period must be one of {ACTIVITY_PERIODS}, not {period!r}")
+    table = (activity.activity_by_month if period == "month" else activity.activity_by_fiscal_year)(
+        con, measure, split, filters, lang)
+    return activity_frame_csv(table, lang, encoding)

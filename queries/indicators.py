@@ -15,9 +15,16 @@ Choices beyond the contract (documented for the lead):
 - Suppressed rows have reliability "low" (nothing about them is shown).
 - difference is <NA> on the All row, on suppressed rows and when the rest of the population is
   empty (nothing to compare with).
+
+Protection (contract, "Disclosure control"): every statistic is computed from the cell's sums after
+queries.cellkey.protect_survey has perturbed its n and its count with the trait (the cell-key
+method), so n, estimate, interval, reliability, suppression and difference are all protected
+values. A table whose filtered population (protected n of its All row) is below
+disclosure.min_filter_n() is refused with disclosure.FilterTooNarrow.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import replace
@@ -27,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from data import codebook
-from queries import disclosure, estimate
+from queries import cellkey, disclosure, estimate
 from queries.filters import CHANNELS, Filters
 from queries.runner import remembered, run, run_numpy
 
@@ -87,7 +94,8 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters = Filters()) -> pd
     ids = list(codebook.indicators())
     resolved = _resolve(con, filters, ())
     rows = _rows(con, ids, resolved)
-    stats = np.array([_totals(rows.part(ind)) for ind in ids], dtype=float).reshape(len(ids), 4)
+    stats = np.array([_totals(rows.part(ind)) for ind in ids], dtype=float).reshape(len(ids), _K)
+    _check_population(stats)
     out = _statistics(stats, rest=None, is_total=np.ones(len(ids), dtype=bool),
                       open_web=np.full(len(ids), resolved.includes_open_web))
     out.insert(0, "indicator", ids)
@@ -133,7 +141,8 @@ def _resolve(con, filters: Filters, by: Sequence[str]) -> Filters:
 # The mart's column of each breakdown dimension.
 _COLUMN = {"age_band": "age_band", "sex": "sex", "district": "district", "household": "household",
            "channel": "channel", "wave": "wave", "confidant": "confidant_group"}
-_SUMS = ("n", "sum_w", "sum_w2", "sum_wy")
+_SUMS = cellkey.SURVEY_SUMS
+_K = len(_SUMS)
 
 
 class _Rows:
@@ -161,7 +170,7 @@ def _rows(con, indicators: Sequence[str], filters: Filters) -> _Rows:
 
 def _group_sums(part: dict[str, np.ndarray], by: Sequence[str],
                 levels: list[list[int]]) -> np.ndarray:
-    """(cells × 4) sums n, sum_w, sum_w2, sum_wy per combination of the levels of BY (row-major)."""
+    """(cells × _K) sums of _SUMS per combination of the levels of BY (row-major)."""
     size = int(np.prod([len(lv) for lv in levels]))
     flat = np.zeros(len(part["n"]), dtype=np.int64)
     for dim, lv in zip(by, levels):
@@ -173,7 +182,7 @@ def _group_sums(part: dict[str, np.ndarray], by: Sequence[str],
             raise ValueError(f"a group of {dim} outside its levels")
         flat = flat * len(lv) + pos[inv.reshape(-1)]
     return np.column_stack([np.bincount(flat, weights=part[c].astype(np.float64), minlength=size)
-                            for c in _SUMS]).reshape(size, 4)
+                            for c in _SUMS]).reshape(size, _K)
 
 
 # ---- groups and row order ---------------------------------------------------------------
@@ -198,38 +207,50 @@ def _totals(part: dict[str, np.ndarray]) -> list[float]:
 
 
 def _table(con, indicator: str, by: Sequence[str], filters: Filters, allowed: Sequence[str],
-           rows: _Rows | None = None) -> pd.DataFrame:
-    """rows: the mart rows already fetched for these filters (resolved for BY), else fetched here."""
+           rows: _Rows | None = None, protect: bool = True) -> pd.DataFrame:
+    """rows: the mart rows already fetched for these filters (resolved for BY), else fetched here.
+    protect=False: the true statistics, for the oracle tests only (no public function passes it)."""
     check_indicator(indicator)
     by = check_by(by, allowed)
     resolved = _resolve(con, filters, by)
     part = (rows if rows is not None else _rows(con, [indicator], resolved)).part(indicator)
     total = np.array(_totals(part), dtype=float)
+    if protect:
+        _check_population(total.reshape(1, _K))
+    stats_of = functools.partial(_statistics, protect=protect)
 
     if not by:
-        return _statistics(total.reshape(1, 4), rest=None, is_total=np.array([True]),
+        return stats_of(total.reshape(1, _K), rest=None, is_total=np.array([True]),
                            open_web=np.array([resolved.includes_open_web]))
 
     levels = [_levels(con, d, resolved, set(int(v) for v in np.unique(part[_COLUMN[d]])))
               for d in by]
     keys = list(itertools.product(*levels))
     cells = _group_sums(part, by, levels)
-    rest = total.reshape(1, 4) - cells
+    rest = total.reshape(1, _K) - cells
     # Differences of float sums can leave tiny negatives where the rest is empty.
     rest[rest[:, 0] <= 0] = 0.0
 
     open_web = np.array([_row_open_web(resolved, by, k) for k in keys], dtype=bool)
     if len(by) == 1:
         # the All row first, then the groups: one frame, statistics computed in one pass
-        stats = np.vstack([total.reshape(1, 4), cells])
-        rest = np.vstack([np.zeros((1, 4)), rest])
+        stats = np.vstack([total.reshape(1, _K), cells])
+        rest = np.vstack([np.zeros((1, _K)), rest])
         is_total = np.r_[True, np.zeros(len(keys), dtype=bool)]
         open_web = np.r_[resolved.includes_open_web, open_web]
         codes = {by[0]: pd.array([pd.NA] + [k[0] for k in keys], dtype="Int64")}
     else:
         stats, is_total = cells, np.zeros(len(keys), dtype=bool)
         codes = {d: pd.array([k[i] for k in keys], dtype="Int64") for i, d in enumerate(by)}
-    return _statistics(stats, rest=rest, is_total=is_total, open_web=open_web, codes=codes)
+    return stats_of(stats, rest=rest, is_total=is_total, open_web=open_web, codes=codes)
+
+
+def _check_population(totals: np.ndarray) -> None:
+    """Refuse (FilterTooNarrow) when the filtered population — the protected n of the table's All
+    row, the largest over indicators for the headline — is below disclosure.min_filter_n(): a
+    table of a handful of people is all hidden cells and a step of every differencing attack."""
+    if totals.size and float(cellkey.protect_survey(totals)[:, 0].max()) < disclosure.min_filter_n():
+        raise disclosure.FilterTooNarrow(disclosure.min_filter_n())
 
 
 def _row_open_web(filters: Filters, by: Sequence[str], key: tuple[int, ...]) -> bool:
@@ -241,10 +262,15 @@ def _row_open_web(filters: Filters, by: Sequence[str], key: tuple[int, ...]) -> 
 # ---- statistics with disclosure control -------------------------------------------------
 
 def _statistics(cells: np.ndarray, rest: np.ndarray | None, is_total: np.ndarray,
-                open_web: np.ndarray, codes: dict | None = None) -> pd.DataFrame:
-    """Rows of STAT_COLUMNS from sums (n, sum_w, sum_w2, sum_wy) per cell and of the rest (the
-    difference is left out on total rows), after the group code columns `codes` if given."""
-    n, sw, sw2, swy = (cells[:, i] for i in range(4))
+                open_web: np.ndarray, codes: dict | None = None, protect: bool = True) -> pd.DataFrame:
+    """Rows of STAT_COLUMNS from the sums of _SUMS per cell and of the rest (the difference is left
+    out on total rows), after the group code columns `codes` if given.
+
+    Nothing true leaves: the sums are first protected (queries.cellkey.protect_survey), and n,
+    the estimate, n_eff, the interval, the reliability, the suppression and the difference are all
+    computed from the protected sums (the rest, a cell of its own, is protected likewise)."""
+    shielded = cellkey.protect_survey if protect else (lambda sums: np.asarray(sums, dtype=float)[:, :4])
+    n, sw, sw2, swy = (shielded(cells)[:, i] for i in range(4))
     p = estimate.proportion(sw, swy)
     n_eff = estimate.kish_neff(sw, sw2)
     low, high = estimate.wilson(p, n_eff)
@@ -254,8 +280,9 @@ def _statistics(cells: np.ndarray, rest: np.ndarray | None, is_total: np.ndarray
     if rest is None:
         diff = np.full(len(n), None, dtype=object)
     else:
-        p_rest = estimate.proportion(rest[:, 1], rest[:, 3])
-        neff_rest = estimate.kish_neff(rest[:, 1], rest[:, 2])
+        rest_p = shielded(rest)
+        p_rest = estimate.proportion(rest_p[:, 1], rest_p[:, 3])
+        neff_rest = estimate.kish_neff(rest_p[:, 1], rest_p[:, 2])
         diff = estimate.difference(p, n_eff, p_rest, neff_rest)
         diff[is_total] = None
     diff[hidden] = None

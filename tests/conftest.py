@@ -30,6 +30,12 @@ SERVER_START_TIMEOUT = 60  # seconds until /_stcore/health answers 200
 
 def pytest_configure(config):
     os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+    # The installation's folder (record-key secret, later accounts and the audit log) of this test
+    # session: never the checkout's instance/, so tests neither read nor leave an installation's files.
+    if not os.environ.get("TSUNAGARI_KEEP_INSTANCE"):
+        import tempfile
+
+        os.environ["TSUNAGARI_INSTANCE"] = tempfile.mkdtemp(prefix="tsunagari-instance-")
 
 
 @pytest.fixture(scope="session")

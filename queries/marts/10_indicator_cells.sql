@@ -1,7 +1,9 @@
 -- name: indicator_cells
 -- returns: table indicator_cells: per wave, channel, age_band, sex, district, household, confidant
 --   group (NULL attributes as 9 = 無回答) and indicator, the additive sufficient statistics of the
---   indicator's denominator rows: n (respondents), sum_w (Σw), sum_w2 (Σw²), sum_wy (Σw·y).
+--   indicator's denominator rows: n (respondents), sum_w (Σw), sum_w2 (Σw²), sum_wy (Σw·y), and
+--   for the cell-key method n_y (respondents with the trait), key_n (Σ record keys of the n
+--   respondents) and key_y (Σ record keys of the n_y): sums, so any cell's keys add up like its counts.
 --
 -- Template: the double-brace placeholders indicator_answers, indicator_ids and missing_code are
 -- filled in by queries.indicator_rules from the codebook's indicator rules (trusted codebook text, never user
@@ -20,6 +22,7 @@ WITH respondents AS (
         coalesce(household, {{ missing_code }}) AS household,
         coalesce(confidant, {{ missing_code }}) AS confidant_group,
         weight,
+        record_key,
         {{ indicator_answers }}
     FROM responses
 ),
@@ -43,7 +46,10 @@ cells AS (
         CAST(count(*) AS BIGINT) AS n,
         sum(weight) AS sum_w,
         sum(weight * weight) AS sum_w2,
-        sum(weight * y) AS sum_wy
+        sum(weight * y) AS sum_wy,
+        CAST(sum(y) AS BIGINT) AS n_y,
+        CAST(sum(record_key) AS BIGINT) AS key_n,
+        CAST(sum(record_key * y) AS BIGINT) AS key_y
     FROM answers
     GROUP BY ALL
 )

@@ -5,7 +5,7 @@
 -- year (the macro fiscal_year of queries/macros.sql) is computed once.
 CREATE OR REPLACE TABLE activity_monthly AS
 WITH activity_rows AS (
-    SELECT org_id, month, district, field, consultations, new_cases, outreach
+    SELECT org_id, month, district, field, consultations, new_cases, outreach, record_key
     FROM activity
 ),
 
@@ -19,7 +19,8 @@ with_org AS (
         a.field,
         a.consultations,
         a.new_cases,
-        a.outreach
+        a.outreach,
+        a.record_key
     FROM activity_rows AS a
     INNER JOIN organisations AS o USING (org_id)
 )
@@ -32,6 +33,8 @@ ORDER BY month, org_id, district, field;
 --   field × organisation type (with the fiscal year): every table of the 支援団体の活動 page and
 --   every filter of ActivityFilters can be answered from it, in a few thousand rows where
 --   activity_monthly has one per organisation. Tables by organisation read activity_monthly.
+--   key_sum: Σ record keys of the rows summed (the cell-key method: a cell's key adds up like its
+--   counts).
 CREATE OR REPLACE TABLE activity_cube AS
 SELECT
     month,
@@ -41,7 +44,8 @@ SELECT
     org_type,
     CAST(sum(consultations) AS BIGINT) AS consultations,
     CAST(sum(new_cases) AS BIGINT) AS new_cases,
-    CAST(sum(outreach) AS BIGINT) AS outreach
+    CAST(sum(outreach) AS BIGINT) AS outreach,
+    CAST(sum(record_key) AS BIGINT) AS key_sum
 FROM activity_monthly
 GROUP BY month, fiscal_year, district, field, org_type
 ORDER BY month, district, field, org_type;

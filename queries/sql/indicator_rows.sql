@@ -2,7 +2,7 @@
 -- params: indicators, wave, channels, age_band, sex, district, household
 -- returns: the rows of the indicator_cells mart the filters keep, at the mart's grain: indicator,
 --   wave, channel, age_band, sex, district, household, confidant_group (codes; 9 = 無回答), n,
---   sum_w, sum_w2, sum_wy.
+--   sum_w, sum_w2, sum_wy, and the cell-key sums n_y, key_n, key_y.
 --
 -- wave NULL = every wave; the attribute lists hold codes (9 = 無回答), an empty list = no filter.
 -- The filtered rows are a few thousand (the mart is summed per group of every attribute), so
@@ -21,7 +21,10 @@ SELECT
     n,
     sum_w,
     sum_w2,
-    sum_wy
+    sum_wy,
+    n_y,
+    key_n,
+    key_y
 FROM indicator_cells
 WHERE list_contains($indicators, indicator)
   AND ($wave IS NULL OR wave = $wave)

@@ -2,11 +2,11 @@
 -- params: wave, channels
 -- returns: who answered one survey wave, beside the population: dimension (channel | age_band |
 --   district), code (NULL = 無回答), respondents (unweighted count), respondents_pct (share of the
---   respondents of that dimension), population and population_pct (residents aged 16+ at the latest
+--   respondents of that dimension), key_sum (Σ record keys: queries.profile perturbs the counts), population and population_pct (residents aged 16+ at the latest
 --   population as_of; NULL for channel and 無回答). The channel rows count every channel; the other
 --   rows count the channels given. Used by the dashboard's 概要 (who answered).
 WITH wave_responses AS (
-    SELECT channel, age_band, district
+    SELECT channel, age_band, district, record_key
     FROM responses
     WHERE wave = $wave
 ),
@@ -16,12 +16,12 @@ chosen AS (
 ),
 
 by_group AS (
-    SELECT 'channel' AS dimension, channel AS code, count(*) AS respondents
+    SELECT 'channel' AS dimension, channel AS code, count(*) AS respondents, sum(record_key) AS key_sum
     FROM wave_responses GROUP BY channel
     UNION ALL
-    SELECT 'age_band', age_band, count(*) FROM chosen GROUP BY age_band
+    SELECT 'age_band', age_band, count(*), sum(record_key) FROM chosen GROUP BY age_band
     UNION ALL
-    SELECT 'district', district, count(*) FROM chosen GROUP BY district
+    SELECT 'district', district, count(*), sum(record_key) FROM chosen GROUP BY district
 ),
 
 latest_population AS (
@@ -38,7 +38,7 @@ population_by_group AS (
 ),
 
 joined AS (
-    SELECT g.dimension, g.code, g.respondents, p.population
+    SELECT g.dimension, g.code, g.respondents, g.key_sum, p.population
     FROM by_group AS g
     LEFT JOIN population_by_group AS p
         ON p.dimension = g.dimension AND p.code = g.code
@@ -48,7 +48,7 @@ SELECT
     dimension,
     CAST(code AS INTEGER) AS code,
     CAST(respondents AS INTEGER) AS respondents,
-    100.0 * respondents / sum(respondents) OVER (PARTITION BY dimension) AS respondents_pct,
+    CAST(key_sum AS BIGINT) AS key_sum,
     CAST(population AS BIGINT) AS population,
     100.0 * population / sum(population) OVER (PARTITION BY dimension) AS population_pct
 FROM joined
