@@ -22,7 +22,7 @@ fixed function of its count and its key, and the same cell always gets the same 
 quantisation leaves each row's mean within ±1/256 of 0 and is reported by `describe()`.
 
 Two tables, parameters in data/codebook.yaml (disclosure.ptables):
-- survey (D = 2, V = 0.5): respondent counts (a cell's n and its count with the trait, the
+- survey (D = 2, V = 0.45): respondent counts (a cell's n and its count with the trait, the
   respondent profile). Estimates are ratios of these counts, and the intervals must stay honest:
   the noise is kept small so that estimates of cells of 100 or more move by a few tenths of a point.
 - activity (D = 3, V = 1.5): consultations, new cases, outreach and referrals. A count
