@@ -706,9 +706,11 @@ def organisations_directory(con: duckdb.DuckDBPyConnection, fields: Sequence[int
     _check_lang(lang)
     if not isinstance(search, str):
         raise TypeError(f"search must be text, not {type(search).__name__}")
-    f = ActivityFilters(fields=tuple(fields), districts=tuple(districts), org_types=tuple(org_types))
-    selected = run_numpy(con, "organisations_selected", fields=list(f.fields), districts=list(f.districts),
-                         org_types=list(f.org_types))["org_id"]
+    # any set of codes: the directory lists organisations (public), it releases no count, so the
+    # grouping limits of ActivityFilters (against averaging noisy counts) do not apply here
+    selected = run_numpy(con, "organisations_selected", fields=list(_codes_tuple("fields", "field", fields)),
+                         districts=list(_codes_tuple("districts", "district", districts)),
+                         org_types=list(_codes_tuple("org_types", "org_type", org_types)))["org_id"]
     base = remembered(con, "organisations_directory", _Directory.read)
     keep = np.zeros(len(base.rows), dtype=bool)
     keep[[base.position[org] for org in selected.tolist()]] = True
