@@ -221,7 +221,7 @@ def _table(con, indicator: str, by: Sequence[str], filters: Filters, allowed: Se
 
     if not by:
         return stats_of(total.reshape(1, _K), rest=None, is_total=np.array([True]),
-                           open_web=np.array([resolved.includes_open_web]))
+                        open_web=np.array([resolved.includes_open_web]))
 
     levels = [_levels(con, d, resolved, set(int(v) for v in np.unique(part[_COLUMN[d]])))
               for d in by]
@@ -270,7 +270,7 @@ def _statistics(cells: np.ndarray, rest: np.ndarray | None, is_total: np.ndarray
     the estimate, n_eff, the interval, the reliability, the suppression and the difference are all
     computed from the protected sums (the rest, a cell of its own, is protected likewise)."""
     shielded = cellkey.protect_survey if protect else (lambda sums: np.asarray(sums, dtype=float)[:, :4])
-    n, sw, sw2, swy = (shielded(cells)[:, i] for i in range(4))
+    n, sw, sw2, swy = shielded(cells)[:, :4].T
     p = estimate.proportion(sw, swy)
     n_eff = estimate.kish_neff(sw, sw2)
     low, high = estimate.wilson(p, n_eff)
