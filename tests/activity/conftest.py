@@ -1,4 +1,9 @@
-"""A DuckDB fixture built from data/schema.sql with hand-made organisations and random activity."""
+"""A DuckDB fixture built from data/schema.sql with hand-made organisations and random activity.
+
+Activity and referral rows get their record keys (data/record_keys.py) with a fixed test secret, so
+the fixture's noise is the same on every run; `keyed` gives the tests the same keys for their own
+sums of counts and keys.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,10 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from data.record_keys import with_record_keys
 from queries import marts
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "data" / "schema.sql"
+SECRET = bytes(range(32))          # the fixtures' record-key secret (an installation makes its own)
 
 ORGS = pd.DataFrame([
     # org_id, name, org_type, fields, districts, member, phone, hours, address, url, lat, lon
@@ -72,14 +79,21 @@ def population_frame() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["as_of", "district", "age_band", "sex", "population"])
 
 
+def keyed(table: str, df: pd.DataFrame, secret: bytes = SECRET) -> pd.DataFrame:
+    """DF with the record_key column the build gives its rows (activity, referrals)."""
+    return with_record_keys(table, df, secret)
+
+
 def build_db(activity: pd.DataFrame, referrals: pd.DataFrame | None = None,
-             population: pd.DataFrame | None = None, orgs: pd.DataFrame = ORGS) -> duckdb.DuckDBPyConnection:
+             population: pd.DataFrame | None = None, orgs: pd.DataFrame = ORGS,
+             secret: bytes = SECRET) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(SCHEMA.read_text(encoding="utf-8"))
     for table, df in (("organisations", orgs), ("activity", activity), ("referrals", referrals),
                       ("population", population)):
         if df is None or df.empty:
             continue
+        df = keyed(table, df, secret)
         con.register("incoming", df)
         cols = ", ".join(df.columns)
         con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM incoming")
@@ -106,4 +120,4 @@ def kit():
     from types import SimpleNamespace
     return SimpleNamespace(ORGS=ORGS, build_db=build_db, random_activity=random_activity,
                            random_referrals=random_referrals, population_frame=population_frame,
-                           month_range=month_range)
+                           month_range=month_range, keyed=keyed, SECRET=SECRET)

@@ -14,6 +14,8 @@ import pytest
 from data import codebook
 from queries import activity as A
 
+from . import oracle
+
 NA = pd.NA
 # district, n, estimate, low, high, suppressed (the All row first, 無回答 last, as the contract says)
 ESTIMATES = [
@@ -105,22 +107,34 @@ def test_district_need_puts_the_masked_consultations_beside_each_district(db, fa
     assert str(need["consultations"].dtype) == "Int64" and str(need["residents_est"].dtype) == "Float64"
 
 
-def test_district_need_masks_small_consultation_counts(kit, fake_indicators):
-    rows = pd.DataFrame([("A01", pd.Timestamp("2024-06-01").date(), d, 1, c, 0, 0)
-                         for d, c in {1: 200, 2: 2, 3: 30, 4: 9, 5: 50, 6: 60}.items()],
+def test_district_need_releases_each_district_by_its_cell_key(kit, fake_indicators):
+    counts = {1: 200, 2: 2, 3: 30, 4: 9, 5: 50, 6: 60}
+    rows = pd.DataFrame([("A01", pd.Timestamp("2024-06-01").date(), d, 1, c, 0, 0) for d, c in counts.items()],
                         columns=["org_id", "month", "district", "field", "consultations", "new_cases", "outreach"])
     con = kit.build_db(rows, None, kit.population_frame())
     need = A.district_need(con, object(), A.ActivityFilters(), "ja")
-    by_d = need.set_index("district_label")
-    assert by_d.loc["藤島", "consultations_display"] == "<5" and pd.isna(by_d.loc["藤島", "consultations"])
-    assert by_d.loc["櫛引", "consultations_mark"] == "suppressed"
-    assert pd.isna(by_d.loc["藤島", "rate_per_1000"]) and pd.isna(by_d.loc["櫛引", "rate_per_1000"])
-    assert by_d.loc["全体", "consultations"] == 351
+    keys = dict(zip(kit.keyed("activity", rows)["district"], kit.keyed("activity", rows)["record_key"]))
+    by_d = need.set_index("district")
+    for d, c in counts.items():
+        released = oracle.released(c, keys[d])
+        rec = by_d.loc[d]
+        assert abs(released - c) <= oracle.max_noise("activity")
+        if 1 <= released <= 4:
+            assert rec["consultations_display"] == "<5" and rec["consultations_mark"] == "small_count"
+            assert pd.isna(rec["consultations"]) and pd.isna(rec["rate_per_1000"])
+            assert rec["rate_display"] == "<5"
+        else:
+            assert rec["consultations"] == released and rec["consultations_display"] == f"{released:,}"
+            assert rec["rate_per_1000"] == round(1000 * released / int(rec["population"]), 1)
+    city = need[need["district"].isna()].iloc[0]
+    assert city["consultations"] == oracle.released(sum(counts.values()), sum(keys.values()))
 
 
 def test_district_need_with_a_district_filter_leaves_the_city_consultations_out(db, fake_indicators):
-    need = A.district_need(db, object(), A.ActivityFilters(districts=(1, 2)), "ja")
-    city = need[need["district"].isna()].iloc[0]
-    assert pd.isna(city["consultations"]) and city["consultations_display"] == A.NOT_AVAILABLE
-    outside = need[need["district"] == 3].iloc[0]
-    assert outside["consultations_display"] == A.NOT_AVAILABLE
+    for districts in ((1,), (2, 3, 4, 5, 6)):
+        need = A.district_need(db, object(), A.ActivityFilters(districts=districts), "ja")
+        city = need[need["district"].isna()].iloc[0]
+        assert pd.isna(city["consultations"]) and city["consultations_display"] == A.NOT_AVAILABLE
+        for d in codebook.codes("district"):
+            row = need[need["district"] == d].iloc[0]
+            assert (row["consultations_display"] == A.NOT_AVAILABLE) == (d not in districts)

@@ -1,198 +1,136 @@
-"""Small-count masking and complementary suppression, checked against independent reasoning."""
+"""queries.small_counts: every count released perturbed (cell-key method), small ones as "<5".
+
+What is checked against oracle.py (the ptable file read directly): the released value of each
+count and each margin, "<5" exactly for released values 1..4, zeros kept, the bound D.
+"""
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
+import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, settings, strategies as st
 
+from data import codebook
 from queries import small_counts as sc
-from queries.small_counts import HIDDEN, SHOWN, SMALL
+from queries.small_counts import SHOWN, SMALL
 
+from . import oracle
 from .strategies import tables
 
-
-# ---- an independent view of a protected table: entries, lines and what a reader can work out ----
-
-def entries(t: sc.ProtectedTable):
-    """{name: (value, state)} for every cell and margin shown with the table."""
-    out = {}
-    r, c = t.cells.shape
-    for i, j in itertools.product(range(r), range(c)):
-        out[("cell", i, j)] = (int(t.cells[i, j]), int(t.cell_state[i, j]))
-    if t.row_totals is not None:
-        for i in range(r):
-            out[("row", i)] = (int(t.row_totals[i]), int(t.row_state[i]))
-    if t.col_totals is not None:
-        for j in range(c):
-            out[("col", j)] = (int(t.col_totals[j]), int(t.col_state[j]))
-    if t.grand is not None:
-        out[("grand",)] = (int(t.grand), int(t.grand_state))
-    return out
+D = oracle.max_noise("activity")
+ALL_KEYS = np.arange(256)
 
 
-def lines(t: sc.ProtectedTable):
-    """(members, total) for every sum a reader sees."""
-    r, c = t.cells.shape
-    out = []
-    if t.row_totals is not None:
-        out += [([("cell", i, j) for j in range(c)], ("row", i)) for i in range(r)]
-    if t.col_totals is not None:
-        out += [([("cell", i, j) for i in range(r)], ("col", j)) for j in range(c)]
-    if t.grand is not None:
-        out.append(([("row", i) for i in range(r)], ("grand",)))
-        out.append(([("col", j) for j in range(c)], ("grand",)))
-    return out
-
-
-def linearly_fixed(t: sc.ProtectedTable):
-    """Masked entries whose value follows from the sums alone: e_k lies in the row space."""
-    e = entries(t)
-    unknown = [k for k, (_, s) in e.items() if s != SHOWN]
-    pos = {k: n for n, k in enumerate(unknown)}
-    rows = []
-    for members, total in lines(t):
-        coef = np.zeros(len(unknown))
-        for m in members:
-            if m in pos:
-                coef[pos[m]] = 1
-        if total in pos:
-            coef[pos[total]] = -1
-        if coef.any():
-            rows.append(coef)
-    if not rows:
-        return set()
-    a = np.array(rows)
-    base = np.linalg.matrix_rank(a)
-    fixed = set()
-    for k, n in pos.items():
-        unit = np.zeros(len(unknown))
-        unit[n] = 1
-        if np.linalg.matrix_rank(np.vstack([a, unit])) == base:
-            fixed.add(k)
-    return fixed
-
-
-def pinned_in_a_line(t: sc.ProtectedTable):
-    """"<5" entries that one line's total and the known ranges (1–4 for "<5", 5+ for hidden) fix."""
-    e = entries(t)
-    out = set()
-    for members, total in lines(t):
-        if e[total][1] != SHOWN:
-            continue
-        masked = [m for m in members if e[m][1] != SHOWN]
-        rest = e[total][0] - sum(e[m][0] for m in members if e[m][1] == SHOWN)
-        ranges = {m: (1, 4) if e[m][1] == SMALL else (5, rest) for m in masked}
-        for m in masked:
-            if e[m][1] != SMALL:
-                continue
-            others_lo = sum(ranges[o][0] for o in masked if o != m)
-            others_hi = sum(ranges[o][1] for o in masked if o != m)
-            possible = [v for v in range(1, 5) if others_lo <= rest - v <= others_hi]
-            if len(possible) < 2:
-                out.add(m)
-    return out
-
-
-# ---- hand-made tables ---------------------------------------------------------------------
-
-def test_counts_one_to_four_show_as_less_than_five_and_zero_stays_zero():
-    t = sc.protect([[0, 1, 2, 3, 4, 5, 60]], row_totals=False, col_totals=False)
-    assert [sc.display(v, s) for v, s in zip(t.cells[0], t.cell_state[0])] == \
-        ["0", "<5", "<5", "<5", "<5", "5", "60"]
+def test_released_values_one_to_four_show_as_less_than_five_and_a_zero_stays_zero():
+    seen_small_from_five_plus = False
+    for count in range(0, 12):
+        values, states = sc.released(np.full(256, count), ALL_KEYS)
+        texts = [sc.display(v, s) for v, s in zip(values, states)]
+        for v, s, text in zip(values.tolist(), states.tolist(), texts):
+            assert (s == SMALL) == (1 <= v <= 4), (count, v, s)
+            assert text == ("<5" if 1 <= v <= 4 else f"{v:,}")
+        if count == 0:
+            assert values.tolist() == [0] * 256 and texts == ["0"] * 256
+        seen_small_from_five_plus |= count >= 5 and bool((states == SMALL).any())
+    # a true 5..7 may be released as 4 or less, and then shows as "<5" too
+    assert seen_small_from_five_plus
     assert sc.display(1234, SHOWN) == "1,234"
 
 
-def test_one_masked_cell_in_a_row_hides_the_next_smallest_non_zero_one():
-    t = sc.protect([[2, 0, 9, 7, 30]], row_totals=True, col_totals=False)
-    assert list(t.cell_state[0]) == [SMALL, SHOWN, SHOWN, HIDDEN, SHOWN]
-    assert t.row_state[0] == SHOWN
+def test_released_is_the_count_plus_the_noise_of_the_ptable_file():
+    counts = np.repeat(np.arange(0, 40), 256)
+    keys = np.tile(ALL_KEYS, 40) + 256 * 7            # key sums beyond 255 are taken mod 256
+    values, _ = sc.released(counts, keys)
+    expected = [oracle.released(c, k) for c, k in zip(counts.tolist(), keys.tolist())]
+    assert values.tolist() == expected
+    assert not np.array_equal(values, counts)          # the noise is there
 
 
-def test_a_line_whose_total_pins_the_small_count_gets_one_more_hidden():
-    # 1 + x = 6 with x hidden (so 5 or more) would give away 1 and 5.
-    t = sc.protect([[1, 5, 30]], row_totals=True, col_totals=False)
-    assert list(t.cell_state[0]) == [SMALL, HIDDEN, HIDDEN]
-    # two "<5" cells summing to 2 must both be 1.
-    t = sc.protect([[1, 1, 30]], row_totals=True, col_totals=False)
-    assert list(t.cell_state[0]) == [SMALL, SMALL, HIDDEN]
+def test_the_same_count_and_key_always_give_the_same_release():
+    rng = np.random.default_rng(1)
+    counts, keys = rng.integers(0, 60, 500), rng.integers(0, 10**6, 500)
+    first = sc.released(counts, keys)
+    again = sc.released(counts.copy(), keys + 256)     # another sum of the same key mod 256
+    assert first[0].tolist() == again[0].tolist() and first[1].tolist() == again[1].tolist()
 
 
-def test_a_total_of_one_to_four_is_masked_and_protected_in_the_margin():
-    t = sc.protect([[3, 0], [20, 9]])
-    assert t.row_state[0] == SMALL
-    assert t.col_state[0] != SHOWN or t.cell_state[1, 0] != SHOWN
-    assert pinned_in_a_line(t) == set()
-    assert not any(e[1] == SMALL for k, e in entries(t).items() if k in linearly_fixed(t))
+def test_margins_are_released_as_cells_of_their_own():
+    cells = np.array([[3, 0, 12], [40, 2, 7]])
+    keys = np.array([[17, 0, 200], [5, 99, 250]])
+    t = sc.protect(cells, keys)
+    assert t.cells.tolist() == [[oracle.released(c, k) for c, k in zip(r, kr)] for r, kr in zip(cells, keys)]
+    assert t.row_totals.tolist() == [oracle.released(c, k) for c, k in zip(cells.sum(1), keys.sum(1))]
+    assert t.col_totals.tolist() == [oracle.released(c, k) for c, k in zip(cells.sum(0), keys.sum(0))]
+    assert t.grand == oracle.released(cells.sum(), keys.sum())
+    assert t.cell_state[0, 1] == SHOWN and t.cells[0, 1] == 0
+    only_rows = sc.protect(cells, keys, row_totals=True, col_totals=False)
+    assert only_rows.col_totals is None and only_rows.grand is None and only_rows.grand_state is None
+    assert only_rows.row_totals.tolist() == t.row_totals.tolist()
+    neither = sc.protect(cells, keys, row_totals=False, col_totals=False)
+    assert neither.row_totals is None and neither.col_totals is None and neither.grand is None
 
 
-def test_a_single_cell_with_its_total_hides_the_total():
-    # one masked cell and nothing else non-zero in the line: only hiding the total protects it.
-    t = sc.protect([[0], [40], [0]], row_totals=True, col_totals=False)
-    assert list(t.cell_state[:, 0]) == [SHOWN] * 3
-    t = sc.protect([[2, 0, 0]], row_totals=True, col_totals=False)
-    assert t.row_state[0] == SMALL and t.cell_state[0, 0] == SMALL
-
-
-def test_a_bridge_between_two_hidden_groups_is_caught_by_the_linear_audit():
-    # Two 2×2 blocks of "<5" cells each protect themselves by the line rule, but a lone small cell
-    # joining them (row 1, column 2) would be fixed by the row and column sums taken together.
-    cells = np.full((4, 4), 50)
-    cells[0:2, 0:2] = 2
-    cells[2:4, 2:4] = 3
-    t = sc.protect(cells)
-    assert linearly_fixed(t).isdisjoint({k for k, (_, s) in entries(t).items() if s == SMALL})
-    fixed = sc.determined(np.array([0]), [])
-    assert fixed.size == 0
+def test_totals_are_not_sums_of_the_released_cells():
+    # the users' note: 内訳の合計が全体と一致しないことがあります — each total has its own noise
+    rng = np.random.default_rng(3)
+    differ = 0
+    for _ in range(50):
+        cells = rng.integers(5, 80, (3, 4))
+        t = sc.protect(cells, rng.integers(0, 256, (3, 4)))
+        differ += int(t.grand != t.cells.sum())
+    assert differ > 10
 
 
 def test_empty_tables_and_bad_input():
-    t = sc.protect(np.zeros((0, 3), dtype=int))
+    t = sc.protect(np.zeros((0, 3), dtype=int), np.zeros((0, 3), dtype=int))
     assert t.cell_state.shape == (0, 3) and t.grand == 0 and t.grand_state == SHOWN
     with pytest.raises(ValueError, match="0 or more"):
-        sc.protect([[1, -1]])
+        sc.protect([[1, -1]], [[0, 0]])
     with pytest.raises(ValueError, match="2-D"):
-        sc.protect([1, 2, 3])
+        sc.protect([1, 2, 3], [1, 2, 3])
+    with pytest.raises(ValueError, match="same shape"):
+        sc.protect([[1, 2]], [[1, 2, 3]])
     with pytest.raises(ValueError, match="whole numbers"):
-        sc.protect([[1.5, 2]])
+        sc.released([1.5, 2], [0, 0])
 
 
 def test_labels_come_from_the_codebook():
-    from data import codebook
     assert sc.display(3, SMALL, "ja") == codebook.mark_label("small_count", "ja") == "<5"
-    assert sc.display(30, HIDDEN, "ja") == codebook.mark_label("suppressed", "ja")
-    assert sc.display(30, HIDDEN, "en") == codebook.mark_label("suppressed", "en")
-    assert sc.shown_value(30, HIDDEN) is pd_na() and sc.shown_value(30, SHOWN) == 30
+    assert sc.display(3, SMALL, "en") == codebook.mark_label("small_count", "en")
+    assert sc.mark_text("suppressed", "en") == codebook.mark_label("suppressed", "en")
+    with pytest.raises(ValueError, match="unknown mark"):
+        sc.mark_text("hidden")
+    assert sc.MARK_KEYS == {SHOWN: "", SMALL: "small_count"}
+    assert sc.shown_value(30, SMALL) is pd.NA and sc.shown_value(30, SHOWN) == 30
+    assert sc.small_count_max() == oracle.small_max() == 4
 
 
-def pd_na():
-    import pandas as pd
-    return pd.NA
+# ---- property: any table, any keys ------------------------------------------------------------
+
+@st.composite
+def keyed_tables(draw):
+    cells, rows, cols = draw(tables(5))
+    keys = np.array(draw(st.lists(st.integers(0, 10**6), min_size=cells.size, max_size=cells.size)))
+    return cells, keys.reshape(cells.shape), rows, cols
 
 
-# ---- property: after protection nothing masked can be worked out -----------------------------
-
-@settings(max_examples=400, deadline=None)
-@given(tables(5))
-def test_no_masked_cell_can_be_recovered(table):
-    cells, rows, cols = table
-    t = sc.protect(cells, row_totals=rows, col_totals=cols)
-    e = entries(t)
-    # primary masking: exactly the entries 1–4; zeros are shown; totals are true sums.
-    for key, (v, s) in e.items():
-        assert (s == SMALL) == (1 <= v <= 4), key
-        if v == 0:
-            assert s == SHOWN
+@settings(max_examples=300, deadline=None)
+@given(keyed_tables())
+def test_every_released_entry_is_within_d_of_the_truth_and_zeros_stay_zero(case):
+    cells, keys, rows, cols = case
+    t = sc.protect(cells, keys, row_totals=rows, col_totals=cols)
+    entries = list(zip(t.cells.ravel(), t.cell_state.ravel(), cells.ravel(), keys.ravel()))
     if rows:
-        assert list(t.row_totals) == list(cells.sum(axis=1))
+        entries += list(zip(t.row_totals, t.row_state, cells.sum(1), keys.sum(1)))
     if cols:
-        assert list(t.col_totals) == list(cells.sum(axis=0))
-    # every line with a masked member has 0 or at least 2 of them, or its total masked.
-    for members, total in lines(t):
-        n_masked = sum(e[m][1] != SHOWN for m in members)
-        assert n_masked != 1 or e[total][1] != SHOWN, (members, total)
-    # no "<5" entry follows from the sums, alone or combined, nor from a line and the ranges.
-    small = {k for k, (_, s) in e.items() if s == SMALL}
-    assert small.isdisjoint(linearly_fixed(t))
-    assert pinned_in_a_line(t) == set()
+        entries += list(zip(t.col_totals, t.col_state, cells.sum(0), keys.sum(0)))
+    if rows and cols:
+        entries.append((t.grand, t.grand_state, cells.sum(), keys.sum()))
+    for value, state, true, key in entries:
+        assert value >= 0 and abs(int(value) - int(true)) <= D
+        assert (state == SMALL) == (1 <= value <= 4)
+        if true == 0:
+            assert value == 0 and state == SHOWN
+        assert value == oracle.released(true, key)
+    again = sc.protect(cells.copy(), keys.copy(), row_totals=rows, col_totals=cols)
+    assert again.cells.tolist() == t.cells.tolist() and again.grand == t.grand
