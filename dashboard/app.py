@@ -81,6 +81,7 @@ def main() -> None:
     page = st.navigation(pages(lang), position="sidebar")
     if cache.is_demo(version):
         ui.demo_banner(lang)
+    state.dropped_warning(lang)
     page.run()
 
 

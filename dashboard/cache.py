@@ -2,15 +2,20 @@
 
 Only small aggregates are cached (st.cache_data), keyed on the database version (path + mtime)
 and the call's arguments, so a rebuilt database is picked up at once. Nothing here computes an
-estimate or masks a count: every function hands over to queries/.
+estimate or protects a count: every function hands over to queries/.
+
+A survey table the query layer refuses because the filters leave too few respondents
+(queries.disclosure.FilterTooNarrow) is remembered as refused too, and raised again on every call.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
 from dashboard.db import DbVersion, connection
-from queries import activity, export, indicators, marts, runner
+from queries import activity, disclosure, export, indicators, marts, profile, runner
 from queries.activity import ActivityFilters
 from queries.filters import Filters
 
@@ -38,53 +43,95 @@ def is_demo(version: DbVersion) -> bool:
     return bool(len(log)) and bool(log["is_demo"].astype(bool).any())
 
 
+@dataclass(frozen=True)
+class _Refused:
+    """A cached refusal: the filters left fewer than LIMIT respondents (FilterTooNarrow)."""
+    limit: int
+
+
+def _refusable(fn, *args):
+    try:
+        return fn(*args)
+    except disclosure.FilterTooNarrow as exc:
+        return _Refused(exc.limit)
+
+
+def _unless_refused(value):
+    if isinstance(value, _Refused):
+        raise disclosure.FilterTooNarrow(value.limit)
+    return value
+
+
 @st.cache_data(show_spinner=False, max_entries=MAX)
+def _indicator_table(version: DbVersion, indicator: str, by: tuple[str, ...], filters: Filters):
+    return _refusable(indicators.indicator_table, connection(version), indicator, list(by), filters)
+
+
 def indicator_table(version: DbVersion, indicator: str, by: tuple[str, ...], filters: Filters) -> pd.DataFrame:
-    return indicators.indicator_table(connection(version), indicator, list(by), filters)
+    """queries.indicators.indicator_table; raises FilterTooNarrow as it does."""
+    return _unless_refused(_indicator_table(version, indicator, tuple(by), filters))
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX)
+def _headline(version: DbVersion, filters: Filters):
+    return _refusable(indicators.headline, connection(version), filters)
+
+
 def headline(version: DbVersion, filters: Filters) -> pd.DataFrame:
-    return indicators.headline(connection(version), filters)
+    return _unless_refused(_headline(version, filters))
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX)
-def national_comparison(version: DbVersion, filters: Filters, lang: str) -> pd.DataFrame:
+def _national_comparison(version: DbVersion, filters: Filters, lang: str):
     from queries import national
 
-    return national.national_comparison(connection(version), filters, lang)
+    return _refusable(national.national_comparison, connection(version), filters, lang)
 
 
-CHANNEL_CODES = {"random": [1], "open": [2], "all": [1, 2]}
+def national_comparison(version: DbVersion, filters: Filters, lang: str) -> pd.DataFrame:
+    return _unless_refused(_national_comparison(version, filters, lang))
+
+
+PROFILE_COLUMNS = ["dimension", "code", "label", "series", "share_pct", "count", "display", "suppressed"]
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX)
 def respondent_profile(version: DbVersion, filters: Filters, lang: str) -> pd.DataFrame:
-    """Who answered the wave in view, beside the population: the plot data of charts.share_bars
-    (dimension, label, series, share_pct, count)."""
+    """Who answered the wave in view, beside the population (queries.profile.respondent_profile,
+    protected): the plot data of charts.share_bars, one row per group and series (dimension,
+    code, label, series, share_pct, count, display, suppressed). A group shown as 秘匿 has no
+    share or count on the respondents' row, only display = 秘匿."""
     from dashboard import labels as lb
     from dashboard.i18n import t
+    from data import codebook as cb
 
-    con = connection(version)
-    wave = filters.wave if filters.wave is not None else indicators.latest_wave(con)
-    if wave is None:
-        return pd.DataFrame(columns=["dimension", "code", "label", "series", "share_pct", "count"])
-    raw = runner.run(con, "respondent_profile", wave=int(wave), channels=CHANNEL_CODES[filters.channel])
+    raw = profile.respondent_profile(connection(version), filters)
+    hidden_text = cb.mark_label("suppressed", lang)
     rows = []
-    for _, r in raw.iterrows():
-        label = lb.dim_value_label(r["dimension"], 9 if pd.isna(r["code"]) else int(r["code"]), lang)
-        rows.append({"dimension": r["dimension"], "code": r["code"], "label": label,
-                     "series": t("overview.respondents", lang), "share_pct": float(r["respondents_pct"]),
-                     "count": int(r["respondents"])})
-        if r["dimension"] != "channel" and not pd.isna(r["population"]):
-            rows.append({"dimension": r["dimension"], "code": r["code"], "label": label,
-                         "series": t("overview.population", lang), "share_pct": float(r["population_pct"]),
-                         "count": int(r["population"])})
-    return pd.DataFrame(rows)
+    for r in raw.itertuples(index=False):
+        code = cb.missing_code() if pd.isna(r.code) else int(r.code)
+        label = lb.dim_value_label(r.dimension, code, lang)
+        hidden = bool(r.suppressed)
+        rows.append({"dimension": r.dimension, "code": r.code, "label": label,
+                     "series": t("overview.respondents", lang),
+                     "share_pct": None if hidden or pd.isna(r.respondents_pct) else float(r.respondents_pct),
+                     "count": None if hidden else int(r.respondents),
+                     "display": hidden_text if hidden else f"{int(r.respondents):,}",
+                     "suppressed": hidden})
+        if r.dimension != "channel" and not pd.isna(r.population):
+            rows.append({"dimension": r.dimension, "code": r.code, "label": label,
+                         "series": t("overview.population", lang),
+                         "share_pct": None if pd.isna(r.population_pct) else float(r.population_pct),
+                         "count": int(r.population), "display": f"{int(r.population):,}", "suppressed": False})
+    out = pd.DataFrame(rows, columns=PROFILE_COLUMNS)
+    out["share_pct"] = pd.to_numeric(out["share_pct"], errors="coerce").astype("float64")
+    out["count"] = out["count"].astype("Int64")
+    out["suppressed"] = out["suppressed"].astype(bool)
+    return out
 
 
 def profile_display(profile: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The profile as a table: group, series, count, share (one decimal)."""
+    """The profile as a table: group, series, count (秘匿 where suppressed), share (one decimal)."""
     from dashboard.i18n import t
     from data import codebook as cb
 
@@ -92,8 +139,8 @@ def profile_display(profile: pd.DataFrame, lang: str) -> pd.DataFrame:
         t("overview.group", lang): [cb.dimension_label(d, lang) for d in profile["dimension"]],
         t("overview.series", lang): profile["label"],
         "": profile["series"],
-        t("overview.count", lang): profile["count"],
-        t("overview.share", lang): profile["share_pct"].round(1),
+        t("overview.count", lang): profile["display"],
+        t("overview.share", lang): ["" if pd.isna(v) else f"{v:.1f}" for v in profile["share_pct"]],
     })
     return out.rename(columns={"": t("overview.series", lang) + " "})
 
@@ -138,16 +185,29 @@ def frame_keyable(df: pd.DataFrame) -> bool:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _csv_bytes(df: pd.DataFrame, encoding: str) -> tuple[bytes, list[str]]:
-    return export.csv_bytes(df, encoding=encoding)
+def _csv_bytes(df: pd.DataFrame, encoding: str, note: str | None) -> tuple[bytes, list[str]]:
+    return export.csv_bytes(df, encoding=encoding, note=note)
 
 
-def csv_bytes(df: pd.DataFrame, encoding: str = "utf-8-sig") -> tuple[bytes, list[str]]:
+def csv_bytes(df: pd.DataFrame, encoding: str = "utf-8-sig", note: str | None = None) -> tuple[bytes, list[str]]:
     """export.csv_bytes, cached on the frame's contents: a table that a filter change leaves as it
     was (the directory's 4,730 rows at 1M responses, ~100 ms) is not written out again."""
     if not frame_keyable(df):
-        return export.csv_bytes(df, encoding=encoding)
-    data, warnings = _csv_bytes(df, encoding)
+        return export.csv_bytes(df, encoding=encoding, note=note)
+    data, warnings = _csv_bytes(df, encoding, note)
+    return data, list(warnings)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _activity_csv(df: pd.DataFrame, attrs: tuple, lang: str, encoding: str) -> tuple[bytes, list[str]]:
+    return export.activity_frame_csv(df, lang, encoding)
+
+
+def activity_csv(df: pd.DataFrame, lang: str = "ja", encoding: str = "utf-8-sig") -> tuple[bytes, list[str]]:
+    """export.activity_frame_csv, cached on the frame (and its attrs, which name its axes)."""
+    if not frame_keyable(df):
+        return export.activity_frame_csv(df, lang, encoding)
+    data, warnings = _activity_csv(df, tuple(sorted(df.attrs.items())), lang, encoding)
     return data, list(warnings)
 
 
@@ -176,8 +236,12 @@ def referral_matrix(version: DbVersion, level: str, filters: ActivityFilters, la
 
 
 @st.cache_data(show_spinner=False, max_entries=MAX)
+def _district_need(version: DbVersion, filters: Filters, act: ActivityFilters, lang: str):
+    return _refusable(activity.district_need, connection(version), filters, act, lang)
+
+
 def district_need(version: DbVersion, filters: Filters, act: ActivityFilters, lang: str) -> pd.DataFrame:
-    return activity.district_need(connection(version), filters, act, lang)
+    return _unless_refused(_district_need(version, filters, act, lang))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -265,22 +265,45 @@ def indicator_heatmap(table: pd.DataFrame, dims: Sequence[str], lang: str) -> al
     return themed(chart)
 
 
-def share_bars(frame: pd.DataFrame, lang: str, title: str | None = None) -> alt.Chart:
-    """Respondents' share beside the population's share, per group (columns label, series, share_pct)."""
+def share_bars(frame: pd.DataFrame, lang: str, title: str | None = None) -> alt.LayerChart:
+    """Respondents' share beside the population's share, per group (columns label, series,
+    share_pct; optional suppressed and display). A suppressed group (queries.profile: fewer
+    respondents than the minimum n) has no bar, only its mark (秘匿) as text, even if a share
+    came with it."""
     order = list(dict.fromkeys(frame["label"]))
     series = list(dict.fromkeys(frame["series"]))
-    chart = alt.Chart(frame).mark_bar(height={"band": 0.8}).encode(
+    data = frame.copy()
+    if "suppressed" not in data:
+        data["suppressed"] = False
+    data["suppressed"] = data["suppressed"].fillna(False).astype(bool)
+    data["mark_text"] = [cb.mark_label("suppressed", lang) if h else "" for h in data["suppressed"]]
+    data["share_pct"] = pd.to_numeric(data["share_pct"], errors="coerce").astype("float64")
+    # the bars leave suppressed rows out; their share is set to 0 so that no "invalid" filter drops
+    # the row before its text mark is drawn (a share that came with it is never used)
+    data.loc[data["suppressed"], "share_pct"] = 0.0
+    # what a screen reader says of a 秘匿 mark: the group and the mark, not the 0 it is placed at
+    data["mark_aria"] = [f"{lab}: {m}" if m else "" for lab, m in zip(data["label"], data["mark_text"])]
+    keep = [c for c in ("label", "series", "share_pct", "suppressed", "mark_text", "mark_aria") if c in data]
+    base = alt.Chart(data[keep])
+    bars = base.transform_filter("isValid(datum.share_pct) && !datum.suppressed").mark_bar(height={"band": 0.8}).encode(
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=series, range=OKABE_ITO[: len(series)]),
+                        legend=alt.Legend(orient="bottom", direction="vertical")),
+        tooltip=[alt.Tooltip("label:N", title=t("overview.group", lang)),
+                 alt.Tooltip("series:N", title=t("overview.series", lang)),
+                 alt.Tooltip("share_pct:Q", title=t("overview.share", lang), format=".1f")],
+    )
+    hidden = base.transform_filter("datum.suppressed").mark_text(align="left", dx=3, color="#555").encode(
+        x=alt.datum(0), text="mark_text:N", description="mark_aria:N",
+        tooltip=[alt.Tooltip("label:N", title=t("overview.group", lang)),
+                 alt.Tooltip("mark_text:N", title=t("overview.series", lang))],
+    )
+    chart = alt.layer(bars, hidden).encode(
         y=alt.Y("label:N", sort=order, title=None),
         yOffset=alt.YOffset("series:N", sort=series),
         # A third of the page wide: ticks every 10 points crowd, and the last label, pulled in
         # flush with the end of the axis, ran into the one before it (7080).
         x=alt.X("share_pct:Q", title=t("overview.share", lang),
                 axis=alt.Axis(tickCount=5, labelFlush=False)),
-        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=series, range=OKABE_ITO[: len(series)]),
-                        legend=alt.Legend(orient="bottom", direction="vertical")),
-        tooltip=[alt.Tooltip("label:N", title=t("overview.group", lang)),
-                 alt.Tooltip("series:N", title=t("overview.series", lang)),
-                 alt.Tooltip("share_pct:Q", title=t("overview.share", lang), format=".1f")],
     ).properties(height=max(80, 34 * len(order)))
     if title:
         chart = chart.properties(title=title)

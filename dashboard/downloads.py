@@ -1,7 +1,10 @@
 """CSV downloads of the dashboard: bytes, file name and encoding warnings (no Streamlit).
 
 The bytes come from queries.export: indicator tables through indicator_csv (byte-identical to
-`python -m queries table ...`), other tables through csv_bytes (formula cells neutralised).
+`python -m queries table ...`), activity tables through activity_frame_csv (byte-identical to
+`python -m queries activity ...` for the page's view), other tables through csv_bytes (formula
+cells neutralised). Every statistics table ends with the users' note row (export.note_row);
+lists that are not statistics (the directory, the import log) have none.
 """
 from __future__ import annotations
 
@@ -11,9 +14,11 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from dashboard.i18n import t
 from data import codebook as cb
 from queries import export
-from queries.filters import Filters
+from queries.activity import ActivityFilters, fiscal_year_label
+from queries.filters import Filters, choice_label
 from queries.indicators import latest_wave
 
 
@@ -42,11 +47,30 @@ def indicator_csv(con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence[s
 
 
 def frame_csv(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, what: str, filters: Filters, lang: str,
-              encoding: str = "utf-8-sig", csv_bytes=export.csv_bytes) -> Download:
-    """The download of DF; CSV_BYTES(df, encoding) makes the bytes (the dashboard passes a cached
-    export.csv_bytes)."""
-    data, warnings = csv_bytes(df, encoding=encoding)
+              encoding: str = "utf-8-sig", csv_bytes=export.csv_bytes, statistics: bool = True) -> Download:
+    """The download of DF; CSV_BYTES(df, encoding=, note=) makes the bytes (the dashboard passes a
+    cached export.csv_bytes). A statistics table ends with the note row, a list (statistics=False)
+    does not."""
+    note = export.note_row(lang) if statistics else None
+    data, warnings = csv_bytes(df, encoding=encoding, note=note)
     return Download(data, export.file_name(what, _named_wave(con, filters), lang), list(warnings))
+
+
+def activity_csv(df: pd.DataFrame, what: str, act: ActivityFilters, lang: str, encoding: str = "utf-8-sig",
+                 frame_csv=export.activity_frame_csv) -> Download:
+    """The download of an activity long frame the page holds (queries.activity.activity_by_month /
+    activity_by_fiscal_year): the bytes of `python -m queries activity ...` for that view."""
+    data, warnings = frame_csv(df, lang, encoding)
+    return Download(data, activity_file_name(what, act, lang), list(warnings))
+
+
+def activity_file_name(what: str, act: ActivityFilters, lang: str) -> str:
+    """e.g. 相談件数_月_分野_2024年度_旧町村部（藤島・羽黒・櫛引・朝日・温海）.csv"""
+    parts = [what, fiscal_year_label(act.fiscal_years[0], lang) if act.fiscal_years else t("activity.all_years", lang)]
+    if act.districts:
+        parts.append(choice_label("district", act.districts, lang))
+    stem = export._SPACES.sub("-", export._UNSAFE.sub("_", "_".join(parts))).strip("._-") or "table"
+    return f"{stem[:export.MAX_NAME]}.csv"
 
 
 def _named_wave(con: duckdb.DuckDBPyConnection, filters: Filters) -> Filters:

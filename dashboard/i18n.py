@@ -31,6 +31,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "絞り込みはURLに保存されます。URLをコピーすると同じ表示を共有できます。",
         "en": "Filters are kept in the URL: copy it to share this exact view.",
     },
+    "sidebar.filter_note": {
+        "ja": "地域・年齢・性別・世帯は、1つの区分か決まったまとまり（例: 16〜39歳、旧町村部）から1つ選べます。"
+              "細かく組み合わせた条件から個人が特定されないようにするためです。",
+        "en": "District, age, sex and household each take one group or one of the set combinations "
+              "(e.g. 16-39, former towns), so that finely combined filters cannot single out individuals.",
+    },
+    "url.dropped": {
+        "ja": "URLの条件 {items} は使えないため外しました"
+              "（絞り込みは1つの区分か、決まったまとまり（例: 16〜39歳、旧町村部、1つの年度）のみ選べます）。",
+        "en": "The link's condition(s) {items} cannot be used and were removed "
+              "(a filter is one group or one of the set combinations, e.g. 16-39, former towns, one fiscal year).",
+    },
     "filter.wave.latest": {"ja": "最新（{wave}年）", "en": "Latest ({wave})"},
     "filter.wave.none": {"ja": "調査データなし", "en": "No survey data"},
     "filter.channel.all": {
@@ -65,6 +77,10 @@ STRINGS: dict[str, dict[str, str]] = {
               "`python -m data build --from DIR` for real data.",
     },
     "error.no_data": {"ja": "表示できるデータがありません。", "en": "No data to show."},
+    "error.section": {
+        "ja": "この部分を表示できませんでした: {error}",
+        "en": "This part could not be shown: {error}",
+    },
     # common
     "common.indicator": {"ja": "指標", "en": "Indicator"},
     "common.estimate": {"ja": "推計値", "en": "Estimate"},
@@ -82,10 +98,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "common.difference": {"ja": "市全体との差", "en": "vs rest of city"},
     # marks legend
     "marks.legend": {
-        "ja": "**{suppressed}**: 回答者が{min_n}人未満のため数値を表示しません（個人の特定を防ぐため）。"
+        "ja": "**{suppressed}**: 回答者（調整後）が{min_n}人未満のため数値を表示しません（個人の特定を防ぐため）。"
               "**{low}**: 有効回答が少ないか信頼区間が広く、数値は目安です（淡い色・斜線で表示）。"
               "**{higher}/{lower}**: 市内のそれ以外の人と比べて統計的に有意（95%）に高い/低い。",
-        "en": "**{suppressed}**: fewer than {min_n} respondents, so no figure is shown (to protect privacy). "
+        "en": "**{suppressed}**: fewer than {min_n} respondents (after adjustment), so no figure is shown (to protect privacy). "
               "**{low}**: few effective respondents or a wide interval; treat as indicative (pale, hatched). "
               "**{higher}/{lower}**: significantly (95%) higher/lower than the rest of the city.",
     },
@@ -103,8 +119,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "overview.headline": {"ja": "主な指標", "en": "Headline indicators"},
     "overview.who": {"ja": "回答者の構成", "en": "Who answered"},
     "overview.who_caption": {
-        "ja": "表示中の調査年・調査方法の回答者全体の割合（重み付け前）と、16歳以上人口の割合。差は重み付け（レイキング）で補正されます。",
-        "en": "Share of all respondents of the survey year and channel in view (unweighted) and of residents aged 16+. Weighting (raking) corrects the difference.",
+        "ja": "表示中の調査年・調査方法の回答者全体の割合（重み付け前）と、16歳以上人口の割合。差は重み付け（レイキング）で補正されます。"
+              "回答者が{min_n}人未満の区分は「{suppressed}」とし、人数も割合も表示しません。調査年・調査方法以外の絞り込みはここには効きません。",
+        "en": "Share of all respondents of the survey year and channel in view (unweighted) and of residents aged 16+. Weighting (raking) corrects the difference. "
+              "Groups of fewer than {min_n} respondents show only '{suppressed}', with neither count nor share. Filters other than survey year and channel do not apply here.",
     },
     "overview.respondents": {"ja": "回答者", "en": "Respondents"},
     "overview.population": {"ja": "人口（16歳以上）", "en": "Population (16+)"},
@@ -153,13 +171,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "activity.referral_level": {"ja": "単位", "en": "Level"},
     "activity.level_org_type": {"ja": "団体の種別", "en": "Organisation type"},
     "activity.level_org": {"ja": "団体", "en": "Organisation"},
-    "activity.too_large": {
-        "ja": "この表は秘匿処理の確認に必要な計算が大きすぎるため、団体別には表示できません。"
-              "年度で期間を絞り込むか、団体の種別単位で表示してください。下は団体の種別単位の表です。",
-        "en": "This table is too large for the disclosure check to be run one organisation at a time. "
-              "Narrow the period to fiscal years, or show it by organisation type: "
-              "the table by organisation type is shown below.",
-    },
     "activity.too_many_orgs": {
         "ja": "団体が多すぎるため（{count:,}団体、上限{limit:,}）団体別には表示できません。"
               "年度で期間を絞り込むか、団体の種別単位で表示してください。下は団体の種別単位の表です。",
@@ -178,10 +189,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "activity.fiscal_year": {"ja": "年度", "en": "Fiscal year"},
     "activity.all_years": {"ja": "全期間", "en": "All years"},
     "activity.small_note": {
-        "ja": "1〜4件は「<5」と表示し、差し引きで分かってしまう欄も伏せています。",
-        "en": "Counts of 1-4 show as \"<5\"; cells that would reveal them by subtraction are hidden too.",
+        "ja": "件数が1〜4件の欄は「<5」と表示しています。",
+        "en": "Counts of 1-4 show as \"<5\".",
     },
     "activity.members": {"ja": "会員団体（種別×分野）", "en": "Member organisations (type × field)"},
+    "activity.members_note": {
+        "ja": "会員団体の数は公開されている登録情報をそのまま数えたもので、調整は加えていません。",
+        "en": "Member organisations are counted from the public register as they are, without adjustment.",
+    },
     "activity.rates": {"ja": "16歳以上人口千人あたりの相談件数", "en": "Consultations per 1,000 residents aged 16+"},
     "activity.residents_lonely": {"ja": "孤独感が時々以上の住民（推計・95%区間）",
                                   "en": "Residents lonely sometimes+ (estimate, 95% interval)"},
@@ -219,6 +234,31 @@ STRINGS: dict[str, dict[str, str]] = {
     "methods.weighting": {"ja": "重み付け", "en": "Weighting"},
     "methods.intervals": {"ja": "信頼区間と差の判定", "en": "Intervals and differences"},
     "methods.disclosure": {"ja": "秘匿と参考値のルール", "en": "Disclosure rules"},
+    "methods.cellkey": {"ja": "数値のわずかな調整（セルキー法）", "en": "Slightly adjusted figures (cell-key method)"},
+    "methods.ptable_caption": {
+        "ja": "調整表（ptable）の設定。「調整なしの割合」は、{d_survey}人・{d_activity}件以上の欄で調整が0になる割合です。",
+        "en": "Settings of the perturbation tables (ptables). 'Unchanged' is the share of cells of at least "
+              "{d_survey} respondents / {d_activity} counts whose adjustment is 0.",
+    },
+    "methods.ptable_what": {"ja": "対象", "en": "Applies to"},
+    "methods.ptable_survey": {"ja": "市民調査の人数（回答者数・該当者数・回答者の構成）",
+                              "en": "Survey counts (respondents, respondents with the trait, who answered)"},
+    "methods.ptable_activity": {"ja": "支援団体の件数（相談・新規・訪問・つなぎ）",
+                                "en": "Activity counts (consultations, new cases, outreach, referrals)"},
+    "methods.ptable_d": {"ja": "最大の調整幅（±D）", "en": "Largest change (±D)"},
+    "methods.ptable_v": {"ja": "調整の分散（V）", "en": "Variance (V)"},
+    "methods.ptable_p0": {"ja": "調整なしの割合", "en": "Unchanged"},
+    "methods.cost": {"ja": "調整による統計上の影響", "en": "What the adjustment costs in accuracy"},
+    "methods.cost_item": {"ja": "項目", "en": "Measure"},
+    "methods.cost_value": {"ja": "測定値", "en": "Measured"},
+    "methods.cost_target": {"ja": "目標", "en": "Target"},
+    "methods.cost_survey": {"ja": "推計値の平均の変化（回答者100人以上の区分）",
+                            "en": "Mean change of estimates (groups of 100 respondents or more)"},
+    "methods.cost_activity": {"ja": "支援団体の件数の合計の平均の変化", "en": "Mean change of activity totals"},
+    "methods.cost_coverage": {"ja": "95%信頼区間が本当の値を含む割合（模擬計算）",
+                              "en": "95% intervals covering the true value (simulation)"},
+    "methods.cost_pending": {"ja": "測定後に掲載します", "en": "to be published after measurement"},
+    "methods.cost_measured_on": {"ja": "測定: {what}", "en": "Measured on: {what}"},
     "methods.import_log": {"ja": "取り込みの記録", "en": "Import log"},
     "methods.numerator": {"ja": "分子（該当する回答）", "en": "Numerator (answers counted)"},
     "methods.denominator": {"ja": "分母", "en": "Denominator"},
@@ -249,8 +289,32 @@ METHODS_TEXT: dict[str, dict[str, str]] = {
         "en": "Estimates are weighted percentages. The 95% interval is the Wilson score interval (z = {z}) computed with Kish's effective sample size n_eff = (Σw)² / Σw². 'Higher/lower' is shown only where the group differs from the rest of the city at the 95% level (as the national survey does).",
     },
     "disclosure": {
-        "ja": "回答者が{min_n}人未満の区分は、人数・推計値・区間を表示せず「{suppressed}」とします。有効回答数が{neff}未満、または信頼区間の幅が{width}ポイントを超える区分は表示しますが「{low}」とします。支援団体の件数は1〜4件を「<5」と表示し、合計との差し引きで分かってしまう欄も伏せます。",
-        "en": "Groups with fewer than {min_n} respondents show no count, estimate or interval, only '{suppressed}'. Groups with an effective sample below {neff} or an interval wider than {width} points are shown but marked '{low}'. Activity counts of 1-4 show as '<5', and cells that would reveal them by subtraction from a total are hidden too.",
+        "ja": "個人が特定されないよう、すべての数値にはわずかな調整（セルキー法）を加えています。調整後の回答者が{min_n}人未満の区分は、人数・推計値・区間を表示せず「{suppressed}」とします。有効回答数が{neff}未満、または信頼区間の幅が{width}ポイントを超える区分は表示しますが「{low}」とします。支援団体の件数は、調整後に1〜4件の欄を「<5」と表示します。内訳の合計が全体と一致しないことがあります。",
+        "en": "To protect individuals, every figure is adjusted slightly (cell-key method). Groups with fewer than {min_n} respondents after adjustment show no count, estimate or interval, only '{suppressed}'. Groups with an effective sample below {neff} or an interval wider than {width} points are shown but marked '{low}'. Activity counts of 1-4 after adjustment show as '<5'. Breakdowns may not add up to the totals.",
+    },
+    "cellkey": {
+        "ja": "すべての数値（回答者数、推計値と信頼区間、支援団体の件数、回答者の構成）には、個人が特定されないよう、わずかな調整を加えています。"
+              "オーストラリア統計局の集計ツール（TableBuilder）や英国の2021年国勢調査の集計表と同じ「セルキー法」という方法です。\n\n"
+              "- **記録キー**: 回答1件・活動記録1件ごとに、0〜255の番号（記録キー）を付けています。この番号は、この設置先だけが持つ秘密の鍵から計算するため、外からは推測できません。同じ記録には、データを取り込み直しても同じ番号が付きます。\n"
+              "- **セルキー**: 表の1つの欄（セル）に入る記録の記録キーを足し合わせ、256で割った余りを、その欄のセルキーとします。\n"
+              "- **調整表（ptable）**: 欄の人数（件数）とセルキーの組み合わせごとに、足し引きする小さな数を決めた表です。調整は平均すると0で、"
+              "市民調査の人数は最大±{survey_d}（分散{survey_v}）、支援団体の件数は最大±{activity_d}（分散{activity_v}）です。推計値と信頼区間は、調整後の人数から計算します。\n"
+              "- **同じ欄はいつも同じ数値**: 同じ記録の集まりなら、どのページ・ダウンロード・発表資料でも、何度表示しても同じ調整になります。繰り返し表示したり平均したりしても、本当の値には近づきません。\n"
+              "- **内訳の合計は全体と一致しないことがあります**: 全体や合計も、それぞれ1つの欄として調整するためです。表どうしを差し引いても、小さな区分の本当の値は分かりません。\n"
+              "- **絞り込みの制限**: 地域・年齢・性別・世帯の絞り込みは、1つの区分か、次の決まったまとまりから1つだけ選べます: {groups}。「無回答」では絞り込めません。"
+              "絞り込んだ回答者が{min_filter_n}人未満になる表は作らず、「条件を広げてください」と表示します。支援団体の活動の期間は、1か月か年度単位です。\n"
+              "- **「<5」と「{suppressed}」**: 調整後の件数が1〜4件の欄は「<5」と表示します。調整後の回答者が{min_n}人未満の区分は、人数も推計値も表示せず「{suppressed}」とします。",
+        "en": "Every figure (respondent counts, estimates and intervals, activity counts, who answered) is adjusted slightly so that no individual can be identified. "
+              "The method is the cell-key method, as used by the Australian Bureau of Statistics' TableBuilder and the UK's 2021 Census tables.\n\n"
+              "- **Record keys**: every answer and every activity record carries a number from 0 to 255 (its record key), computed from a secret held only by this installation, so it cannot be guessed. The same record gets the same number when the data are imported again.\n"
+              "- **Cell key**: the record keys of the records in one cell of a table are added up; the remainder after dividing by 256 is the cell's key.\n"
+              "- **Perturbation table (ptable)**: for each combination of a cell's count and its cell key, it sets a small number to add or subtract. The changes average 0; "
+              "survey counts change by at most ±{survey_d} (variance {survey_v}), activity counts by at most ±{activity_d} (variance {activity_v}). Estimates and intervals are computed from the adjusted counts.\n"
+              "- **The same cell always shows the same figure**: the same records get the same adjustment on every page, download and slide, however often they are shown. Asking again or averaging does not get closer to the true value.\n"
+              "- **Breakdowns may not add up to the totals**: totals are adjusted as cells of their own. Subtracting one table from another does not reveal the true value of a small group.\n"
+              "- **Limits on filters**: district, age, sex and household each take one group or one of these set combinations: {groups}. 'No answer' is never a filter. "
+              "Tables whose filtered respondents number fewer than {min_filter_n} are not made (the page asks you to widen the filters). Activity periods are one month or whole fiscal years.\n"
+              "- **'<5' and '{suppressed}'**: activity counts of 1-4 after adjustment show as '<5'. Groups with fewer than {min_n} respondents after adjustment show neither count nor estimate, only '{suppressed}'.",
     },
 }
 

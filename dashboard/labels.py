@@ -7,8 +7,8 @@ import pandas as pd
 
 from dashboard.i18n import t
 from data import codebook as cb
-from queries.activity import TableTooLarge, TooManyGroups
-from queries.filters import ATTRIBUTE_FILTERS, Filters
+from queries.activity import TooManyGroups
+from queries.filters import ATTRIBUTE_FILTERS, Filters, choice_label
 
 STATUS_OK = "ok"
 STATUS_LOW = "low"
@@ -110,23 +110,21 @@ def channel_text(channel: str, lang: str) -> str:
 
 
 def filters_text(filters: Filters, latest: int | None, lang: str) -> str:
-    """The filters for reading, e.g. 調査年: 最新（2023年） / 調査方法: 無作為抽出調査 / 地域: 朝日・温海.
+    """The filters for reading, e.g. 調査年: 最新（2023年） / 調査方法: 無作為抽出調査 / 地域: 朝日.
 
-    Filters.describe is the file-name form of the same (2023年_無作為抽出調査_朝日・温海)."""
+    Filters.describe is the file-name form of the same (2023年_無作為抽出調査_朝日). A filter is one
+    code or a named group, read as the group's name (年齢: 16〜39歳（3区分）)."""
     parts = [f"{cb.dimension_label('wave', lang)}: {wave_text(filters.wave, latest, lang)}",
              f"{cb.dimension_label('channel', lang)}: {channel_text(filters.channel, lang)}"]
-    sep = "・" if lang == "ja" else ", "
     for dim in ATTRIBUTE_FILTERS:
         codes = filters.attribute(dim)
         if codes:
-            parts.append(f"{cb.dimension_label(dim, lang)}: " + sep.join(dim_value_label(dim, c, lang) for c in codes))
+            parts.append(f"{cb.dimension_label(dim, lang)}: {choice_label(dim, codes, lang)}")
     return " / ".join(parts)
 
 
 # ---- tables the query layer refused -----------------------------------------------------------
 
-def refusal_text(refused: TableTooLarge, lang: str) -> str:
-    """Why a table by organisation is not shown (queries.activity.TableTooLarge) and what is instead."""
-    if isinstance(refused, TooManyGroups):
-        return t("activity.too_many_orgs", lang, count=refused.count, limit=refused.limit)
-    return t("activity.too_large", lang)
+def refusal_text(refused: TooManyGroups, lang: str) -> str:
+    """Why a table by organisation is not shown (queries.activity.TooManyGroups) and what is instead."""
+    return t("activity.too_many_orgs", lang, count=refused.count, limit=refused.limit)

@@ -1,10 +1,14 @@
 """Sidebar filters, the language switch and their mirror in the URL.
 
 The URL carries the global filters in the format of queries.filters.Filters.to_query_params
-(e.g. ?district=1,3&wave=2023) plus lang=en, so a copied link reopens the same view in either
-language. Streamlit clears unbound query parameters on a page change; the filter widgets live in
-the entry point, so their values survive in the session and are written back to the URL on every
-run. Values are read from the URL once, when a session starts (a fresh load or a reload).
+(e.g. ?district=3&age_band=young&wave=2023) plus lang=en, so a copied link reopens the same view in
+either language. Streamlit clears unbound query parameters on a page change; the filter widgets live
+in the entry point, so their values survive in the session and are written back to the URL on every
+run. Values are read from the URL once, when a session starts (a fresh load or a reload); values the
+filters no longer allow (a list of codes, 無回答) are dropped and the page says so once.
+
+Each attribute filter is a single choice (queries.filters.filter_choices): すべて, one code, or one
+of the codebook's named groups; its widget value is the URL's token ("" for すべて, "3", "young").
 """
 from __future__ import annotations
 
@@ -19,12 +23,14 @@ from dashboard import i18n, labels as lb
 from dashboard.db import DbVersion
 from dashboard.i18n import t
 from data import codebook as cb
-from queries.filters import Filters
+from queries.filters import Filters, choice_codes, choice_label, choice_token, filter_choices, parse_query_params
 
 LANG_KEY = "lang"
 SEEDED_KEY = "_seeded_from_url"
 CONTEXT_KEY = "_page_context"
 RELABEL_KEY = "_relabel_on_switch"
+DROPPED_KEY = "_dropped_from_url"
+ALL = ""    # an attribute filter's option for no filter (すべて)
 CHANNELS = ("random", "open", "all")
 LATEST = 0  # the wave selectbox's option for "the latest wave" (None would read as no selection)
 # Widget key of each global filter; the URL key is the Filters field name.
@@ -57,14 +63,27 @@ def url_params() -> dict[str, str | list[str]]:
     return out
 
 
-def filter_codes(dim: str) -> list[int]:
-    """Codes a filter offers: the codebook's codes of the dimension, then 9 = 無回答."""
-    return [*cb.codes(cb.dimension_value_set(dim)), cb.missing_code()]
+def filter_options(dim: str) -> list[str]:
+    """What a filter on DIM offers, as tokens: すべて (ALL), each code, then the named groups."""
+    return [ALL, *(choice_token(dim, codes) for codes in filter_choices(dim))]
 
 
-def code_option_label(dim: str, code: int, lang: str) -> str:
-    value = None if code == cb.missing_code() else code
-    return cb.code_label(cb.dimension_value_set(dim), value, lang)
+def option_label(dim: str, token: str, lang: str) -> str:
+    """How an option of filter_options reads: すべて, the code's label or the group's."""
+    codes = choice_codes(dim, token) if token != ALL else None
+    return t("sidebar.all", lang) if codes is None else choice_label(dim, codes, lang)
+
+
+def token_of(dim: str, codes) -> str:
+    """The option (token) of a filter value: ALL for none."""
+    return choice_token(dim, codes) if codes else ALL
+
+
+def codes_of(dim: str, token: str | None) -> tuple[int, ...]:
+    """The filter value of an option; anything not offered is no filter."""
+    if not token:
+        return ()
+    return choice_codes(dim, str(token)) or ()
 
 
 def language_from_url() -> str:
@@ -76,14 +95,29 @@ def seed_from_url(waves: Sequence[int]) -> None:
     if st.session_state.get(SEEDED_KEY):
         return
     params = url_params()
-    filters = Filters.from_query_params(params)
+    filters, dropped = parse_query_params(params)
+    if filters.wave is not None and filters.wave not in waves:   # a year with no survey
+        dropped.insert(0, f"wave={filters.wave}")
     st.session_state[LANG_KEY] = i18n.normalise_lang(params.get(LANG_KEY))
     st.session_state[widget_key("wave")] = filters.wave if filters.wave in waves else LATEST
     st.session_state[widget_key("channel")] = filters.channel
     for dim in CODE_FILTERS:
-        allowed = set(filter_codes(dim))
-        st.session_state[widget_key(dim)] = [c for c in getattr(filters, dim) if c in allowed]
+        st.session_state[widget_key(dim)] = token_of(dim, getattr(filters, dim))
+    if dropped:
+        st.session_state[DROPPED_KEY] = list(dropped)
     st.session_state[SEEDED_KEY] = True
+
+
+def note_dropped(items: Sequence[str], lang: str) -> None:
+    """The warning that conditions of the URL were removed (once: the caller pops them)."""
+    if items:
+        st.warning(t("url.dropped", lang, items=("、" if lang == "ja" else "; ").join(items)),
+                   icon=":material/link_off:")
+
+
+def dropped_warning(lang: str) -> None:
+    """Once per session: say which URL values the filters could not take (seed_from_url)."""
+    note_dropped(st.session_state.pop(DROPPED_KEY, ()), lang)
 
 
 def reset_filters() -> None:
@@ -92,7 +126,7 @@ def reset_filters() -> None:
     st.session_state[widget_key("wave")] = LATEST
     st.session_state[widget_key("channel")] = default.channel
     for dim in CODE_FILTERS:
-        st.session_state[widget_key(dim)] = []
+        st.session_state[widget_key(dim)] = ALL
 
 
 # ---- the sidebar ----------------------------------------------------------------------------
@@ -100,7 +134,7 @@ def reset_filters() -> None:
 def relabelled(key: str) -> str:
     """KEY, registered as a choice widget whose option labels follow the language.
 
-    Streamlit's browser side remembers a radio's or multiselect's choice by its label; after a
+    Streamlit's browser side remembers a radio's or selectbox's choice by its label; after a
     language switch it would show nothing chosen and send the old language's label back on the
     next change, which no option matches (streamlit#4264, #11268). The switch therefore writes
     every registered value back into the state, which makes Streamlit send it with the new
@@ -155,16 +189,18 @@ def filter_widgets(waves: Sequence[int], lang: str) -> Filters:
     )
     chosen: dict[str, tuple[int, ...]] = {}
     for dim in CODE_FILTERS:
-        values = sb.multiselect(
+        key = widget_key(dim)
+        options = filter_options(dim)
+        if st.session_state.get(key) not in options:   # e.g. a list left by an older session
+            st.session_state[key] = ALL
+        token = sb.selectbox(
             cb.dimension_label(dim, lang),
-            options=filter_codes(dim),
-            format_func=lambda c, d=dim: code_option_label(d, c, lang),
-            key=relabelled(widget_key(dim)),
-            placeholder=t("filter.placeholder", lang),
-            # Streamlit's "Select all" entry has no Japanese; choosing none already means すべて.
-            select_all=False,
+            options=options,
+            format_func=lambda o, d=dim: option_label(d, o, lang),
+            key=relabelled(key),
         )
-        chosen[dim] = tuple(sorted(int(v) for v in values))
+        chosen[dim] = codes_of(dim, token)
+    sb.caption(t("sidebar.filter_note", lang))
     sb.button(t("sidebar.reset", lang), on_click=reset_filters, key="reset_filters")
     sb.caption(t("sidebar.url_note", lang))
     return Filters(wave=None if wave == LATEST else int(wave), channel=channel, **chosen)

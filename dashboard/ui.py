@@ -1,4 +1,9 @@
-"""Small Streamlit building blocks shared by the pages: banners, legends, tables with downloads."""
+"""Small Streamlit building blocks shared by the pages: banners, legends, tables with downloads.
+
+Every statistics table is followed by the users' one-line note (queries.disclosure.notice) and its
+CSV ends with the note row (export.note_row); a survey table the filters leave too few respondents
+for (queries.disclosure.FilterTooNarrow) is replaced by the query layer's 「条件を広げてください」.
+"""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -58,6 +63,16 @@ def marks_legend(lang: str) -> None:
     ))
 
 
+def disclosure_note(lang: str) -> None:
+    """The one-line note under every statistics table: figures are adjusted slightly."""
+    st.caption(disclosure.notice(lang))
+
+
+def too_narrow(refused: disclosure.FilterTooNarrow, lang: str) -> None:
+    """Why a survey table is not shown: the filters leave too few respondents (widen them)."""
+    st.info(refused.text(lang), icon=":material/filter_alt_off:")
+
+
 def filters_caption(ctx: PageContext) -> None:
     latest = max(ctx.waves) if ctx.waves else None
     st.caption(f"**{t('common.filters_now', ctx.lang)}**　{labels.filters_text(ctx.filters, latest, ctx.lang)}")
@@ -99,24 +114,39 @@ def _download_button(payload: downloads.Download, lang: str, key: str) -> None:
     )
 
 
-def download_frame(df: pd.DataFrame, what: str, ctx: PageContext, key: str) -> None:
-    """A CSV download of DF (already labelled and masked by the query layer)."""
+def download_frame(df: pd.DataFrame, what: str, ctx: PageContext, key: str, statistics: bool = True) -> None:
+    """A CSV download of DF (already labelled and protected by the query layer); a statistics
+    table ends with the note row, a list (statistics=False: directory, import log) does not."""
     payload = downloads.frame_csv(ctx.con, df, what, ctx.filters, ctx.lang, current_encoding(),
-                                  csv_bytes=cache.csv_bytes)
+                                  csv_bytes=cache.csv_bytes, statistics=statistics)
     _download_button(payload, ctx.lang, key)
 
 
-def table_with_download(df: pd.DataFrame, what: str, ctx: PageContext, key: str) -> None:
-    """The table beneath a chart, and its CSV download."""
+def table_with_download(df: pd.DataFrame, what: str, ctx: PageContext, key: str, statistics: bool = True) -> None:
+    """The table beneath a chart, the note under it (statistics) and its CSV download."""
     st.dataframe(df, hide_index=True, width="stretch")
-    download_frame(df, what, ctx, key)
+    if statistics:
+        disclosure_note(ctx.lang)
+    download_frame(df, what, ctx, key, statistics=statistics)
+
+
+def activity_table_with_download(shown: pd.DataFrame, frame: pd.DataFrame, what: str, act, ctx: PageContext,
+                                 key: str) -> None:
+    """An activity table as the page lays it out (SHOWN, wide), the note, and the download of the
+    long FRAME it was made from: the bytes of `python -m queries activity ...` for this view."""
+    st.dataframe(shown, hide_index=True, width="stretch")
+    disclosure_note(ctx.lang)
+    payload = downloads.activity_csv(frame, what, act, ctx.lang, current_encoding(),
+                                     frame_csv=cache.activity_csv)
+    _download_button(payload, ctx.lang, key)
 
 
 def indicator_table_block(ctx: PageContext, table: pd.DataFrame, indicator: str, by: Sequence[str],
                           key: str) -> None:
-    """The labelled indicator table and its download, byte-identical to
+    """The labelled indicator table, the note and its download, byte-identical to
     `python -m queries table INDICATOR --by ... --lang LANG` for this view."""
     st.dataframe(export.labelled_table(table, indicator, list(by), ctx.lang), hide_index=True, width="stretch")
+    disclosure_note(ctx.lang)
     payload = downloads.indicator_csv(ctx.con, indicator, by, ctx.filters, ctx.lang, current_encoding())
     _download_button(payload, ctx.lang, key)
 

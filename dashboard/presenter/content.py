@@ -1,8 +1,10 @@
 """What a deck slide shows: the query layer's frames drawn with the dashboard's chart builders.
 
 No Streamlit here: the presenter page and the handouts (PDF/PPTX, CLI) share these functions.
-Every number comes from queries/ already estimated, suppressed or masked; this module only
-chooses the builder, lays tables out for reading and scales the charts for a room.
+Every number comes from queries/ already estimated and protected; this module only chooses the
+builder, lays tables out for reading and scales the charts for a room. A view of figures carries
+the users' note (queries.disclosure.notice); a survey view whose filters leave too few respondents
+(FilterTooNarrow) carries the query layer's 「条件を広げてください」 instead of figures.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from dashboard.presenter.strings import ps
 from data import codebook as cb
 from queries import activity as qa, disclosure, export, indicators, runner
 from queries.activity import ActivityFilters
-from queries.filters import Filters
+from queries.filters import Filters, choice_label
 
 BASE_FONT = 12  # the font size dashboard.charts.themed configures
 LEGEND_ROWS = 6
@@ -202,12 +204,18 @@ class ViewContent:
     sources: list[str] = field(default_factory=list)
     filters_text: str = ""
     empty: bool = False
+    notice: str = ""      # the users' note on adjusted figures (views of statistics)
+    refused: str = ""     # why no figures are shown (FilterTooNarrow's text), if so
+
+
+# Views of statistics (adjusted figures): every kind but the organisation lists.
+STATISTICS_KINDS = (*dk.INDICATOR_KINDS, "cards", "activity", "referrals", "need")
 
 
 def activity_filters(view: dk.View) -> ActivityFilters:
-    """The activity period of a view plus its district filter (where people live; 無回答 dropped)."""
-    districts = tuple(d for d in view.filters.district if d in cb.codes("district"))
-    return ActivityFilters(fiscal_years=view.fiscal_years, districts=districts)
+    """The activity period of a view plus its district filter (where people live: one district or
+    a named group, as for the survey)."""
+    return ActivityFilters(fiscal_years=view.fiscal_years, districts=view.filters.district)
 
 
 def survey_source(source: QuerySource, filters: Filters, lang: str) -> str:
@@ -219,7 +227,12 @@ def survey_source(source: QuerySource, filters: Filters, lang: str) -> str:
 def view_content(source: QuerySource, view: dk.View, lang: str, title: str | None = None) -> ViewContent:
     """The chart, table, notes and sources of VIEW (all numbers from queries/)."""
     builder = _BUILDERS[view.kind]
-    content = builder(source, view, lang)
+    try:
+        content = builder(source, view, lang)
+    except disclosure.FilterTooNarrow as refused:
+        content = ViewContent(kind=view.kind, empty=True, refused=refused.text(lang))
+    if view.kind in STATISTICS_KINDS and not content.refused:
+        content.notice = disclosure.notice(lang)
     if view.is_survey:
         in_view = lb.filters_text(view.filters, source.latest_wave(), lang)
         content.filters_text = f"{t('common.filters_now', lang)}: {in_view}"
@@ -321,8 +334,7 @@ def _activity_view(source, view: dk.View, lang: str) -> ViewContent:
     out = ViewContent(kind="activity", chart=chart, table=wide, notes=[t("activity.small_note", lang)],
                       sources=[ps("source.activity", lang)])
     if act.districts:
-        out.filters_text = f"{cb.dimension_label('district', lang)}: " + "・".join(
-            cb.code_label("district", d, lang) for d in act.districts)
+        out.filters_text = f"{cb.dimension_label('district', lang)}: {choice_label('district', act.districts, lang)}"
     return out
 
 
@@ -331,7 +343,7 @@ def _referrals_view(source, view: dk.View, lang: str) -> ViewContent:
     notes = [t("activity.small_note", lang)]
     try:
         matrix = source.referrals(view.level, act, lang)
-    except qa.TableTooLarge as refused:   # refused by the query layer: the types instead
+    except qa.TooManyGroups as refused:   # too many organisations to read: the types instead
         notes.insert(0, lb.refusal_text(refused, lang))
         matrix = source.referrals("org_type", act, lang)
     wide = qa.as_wide(matrix, lang)
@@ -360,8 +372,7 @@ def _members_view(source, view: dk.View, lang: str) -> ViewContent:
 def _directory_view(source, view: dk.View, lang: str) -> ViewContent:
     from dashboard.cache import directory_display
 
-    districts = tuple(d for d in view.filters.district if d in cb.codes("district"))
-    entries = source.directory(view.fields, districts, lang)
+    entries = source.directory(view.fields, view.filters.district, lang)
     out = ViewContent(kind="directory", entries=entries.reset_index(drop=True),
                       table=directory_display(entries, lang), sources=[ps("source.organisations", lang)])
     out.empty = entries.empty

@@ -8,8 +8,13 @@ text (kind title / section / text) or one view of the data:
       notes: 話すこと…
 
 Views name what the query layer computes (indicator, dimensions, filters, chart kind); the
-estimates, suppression and masking stay in queries/. load/parse check every field against the
+estimates and their protection stay in queries/. load/parse check every field against the
 codebook and report every problem at once, each with the slide it is on.
+
+Filters obey the limits of the query layer (queries.filters): district, age_band, sex and household
+each take one code or one of the codebook's named groups, written as the code or the group's id
+(`district: 3`, `age_band: young`; a list of the group's codes is read as the group), never 無回答;
+fiscal_years and fields take at most one value.
 """
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ from typing import Any
 import yaml
 
 from data import codebook as cb
-from queries.filters import ATTRIBUTE_FILTERS, CHANNELS, Filters
+from queries.filters import ATTRIBUTE_FILTERS, CHANNELS, Filters, attribute_codes, choice_codes, choice_token
 
 DECK_DIR = Path(__file__).resolve().parent.parent / "decks"
 USER_DIR = DECK_DIR / "user"
@@ -77,8 +82,8 @@ class View:
     measure: str = "consultations"       # activity
     period: str = "fiscal_year"          # activity: fiscal_year | month
     level: str = "org_type"              # referrals
-    fiscal_years: tuple[int, ...] = ()   # activity, referrals, need: the period (empty = all)
-    fields: tuple[int, ...] = ()         # directory: fields served (empty = all)
+    fiscal_years: tuple[int, ...] = ()   # activity, referrals, need: one fiscal year (empty = all)
+    fields: tuple[int, ...] = ()         # directory: one field served (empty = all)
     windows: bool = True                 # map: show consultation windows
 
     @property
@@ -142,6 +147,45 @@ def _codes_list(value: Any, where: str, allowed: Sequence[int], problems: _Probl
     return tuple(out)
 
 
+def _choices_text(dim: str) -> str:
+    """What a filter on DIM takes, e.g. 1, 2, 3, 4, 5, 6 or former_towns (= 2, 3, 4, 5, 6)."""
+    codes = ", ".join(map(str, attribute_codes(dim)))
+    groups = ", ".join(f"{gid} (= {', '.join(map(str, g['codes']))})" for gid, g in cb.filter_groups(dim).items())
+    return f"one code of {codes}" + (f" or a named group: {groups}" if groups else "")
+
+
+def _attribute_choice(value: Any, dim: str, where: str, problems: _Problems) -> tuple[int, ...] | None:
+    """A filter on DIM as written in a deck: a code, a group id, or a list of codes that is one
+    code or a named group; None (and a problem) otherwise."""
+    if isinstance(value, str):
+        codes = choice_codes(dim, value)
+        if codes is None:
+            problems.add(where, f"{value!r} is not allowed; {dim} takes {_choices_text(dim)}")
+        return codes
+    values = list(value) if isinstance(value, (list, tuple)) else [value]
+    if not values or any(isinstance(v, bool) or not isinstance(v, int) for v in values):
+        problems.add(where, f"{value!r} is not allowed; {dim} takes {_choices_text(dim)}")
+        return None
+    try:
+        return Filters(**{dim: tuple(values)}).attribute(dim)
+    except ValueError:
+        shown = values[0] if len(values) == 1 else values
+        reason = " (無回答 / no answer is never a filter)" if cb.missing_code() in values else ""
+        tail = ", not any list of codes" if len(values) > 1 else ""
+        problems.add(where, f"{shown!r} is not allowed{reason}; {dim} takes {_choices_text(dim)}{tail}")
+        return None
+
+
+def _one_value(value: Any, where: str, allowed: Sequence[int], what: str, problems: _Problems) -> tuple[int, ...]:
+    """At most one code of ALLOWED (a number or a list of one): one fiscal year, one field."""
+    codes = _codes_list(value, where, allowed, problems)
+    if len(codes) > 1:
+        problems.add(where, f"one {what} at a time, not {', '.join(map(str, codes))} (so that views cannot "
+                            "be subtracted from each other to reveal small groups)")
+        return codes[:1]
+    return codes
+
+
 def _parse_filters(raw: Any, where: str, problems: _Problems) -> tuple[Filters, tuple[int, ...], tuple[int, ...]]:
     """Survey Filters, fiscal years and fields of a view's `filters` mapping."""
     if raw is None:
@@ -167,14 +211,15 @@ def _parse_filters(raw: Any, where: str, problems: _Problems) -> tuple[Filters, 
             kwargs["channel"] = channel
     for dim in ATTRIBUTE_FILTERS:
         if raw.get(dim) is not None:
-            allowed = [*cb.codes(cb.dimension_value_set(dim)), cb.missing_code()]
-            kwargs[dim] = _codes_list(raw[dim], f"{where}.{dim}", allowed, problems)
+            codes = _attribute_choice(raw[dim], dim, f"{where}.{dim}", problems)
+            if codes:
+                kwargs[dim] = codes
     fiscal: tuple[int, ...] = ()
     if raw.get("fiscal_years") is not None:
-        fiscal = _codes_list(raw["fiscal_years"], f"{where}.fiscal_years", range(2000, 2101), problems)
+        fiscal = _one_value(raw["fiscal_years"], f"{where}.fiscal_years", range(2000, 2101), "fiscal year", problems)
     fields_: tuple[int, ...] = ()
     if raw.get("fields") is not None:
-        fields_ = _codes_list(raw["fields"], f"{where}.fields", cb.codes("field"), problems)
+        fields_ = _one_value(raw["fields"], f"{where}.fields", cb.codes("field"), "field", problems)
     try:
         filters = Filters(**kwargs)
     except ValueError as exc:  # belt and braces: Filters checks again
@@ -406,12 +451,14 @@ def filters_to_dict(view: View) -> dict[str, Any]:
     if f.channel != Filters().channel:
         out["channel"] = f.channel
     for dim in ATTRIBUTE_FILTERS:
-        if getattr(f, dim):
-            out[dim] = list(getattr(f, dim))
+        codes = getattr(f, dim)
+        if codes:   # a code as a number, a named group by its id
+            token = choice_token(dim, codes)
+            out[dim] = int(token) if token.isdecimal() else token
     if view.fiscal_years:
-        out["fiscal_years"] = list(view.fiscal_years)
+        out["fiscal_years"] = view.fiscal_years[0]
     if view.fields:
-        out["fields"] = list(view.fields)
+        out["fields"] = view.fields[0]
     return out
 
 

@@ -1,9 +1,10 @@
 """Printed handouts of a deck: one PPTX slide (python-pptx) or one A4 PDF page (fpdf2) per deck slide.
 
 Each page: the heading, the chart as an image (Altair → PNG with vl-convert and the shipped UD
-font), the table under it, the speaker notes, the sources, and a footer with the disclosure rule,
-the data's date and, for demo data, the demo label. Every number is the query layer's, already
-suppressed or masked; nothing here computes one.
+font), the table under it, the users' note on adjusted figures (on every page with figures), the
+speaker notes, the sources, and a footer with the disclosure rule, the data's date and, for demo
+data, the demo label. Every number is the query layer's, already protected; nothing here computes
+one. A view the query layer refuses (too few respondents) says so instead of showing figures.
 """
 from __future__ import annotations
 
@@ -82,6 +83,10 @@ def make_pages(deck: dk.Deck, source: ct.QuerySource, lang: str, fmt: str) -> li
                 font_px = CHART_FONT_PT / 72 * DPI
                 page.image = ct.png_bytes(ct.sized_spec(content.chart, w_px, h_px, font_px), scale=1.0)
                 page.image_px = (w_px, h_px)
+            if content.refused:
+                page.lines.append(content.refused)
+            if content.notice:
+                page.lines.append(content.notice)
             if slide.caption:
                 page.lines.append(slide.caption)
             if content.filters_text:

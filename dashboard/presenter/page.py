@@ -3,7 +3,9 @@
 URL: /presenter?deck=NAME&slide=N (both optional; N is clamped into the deck). Keys: → PageDown
 next, ← PageUp back, Home first, End last (Streamlit's own button shortcuts, so presentation
 clickers, which send PageDown/PageUp, work too). The slide number follows in the URL, so a reload
-stays on the slide. Every number on a slide comes from queries/ through presenter.content.
+stays on the slide. Every number on a slide comes from queries/ through presenter.content; a slide
+of figures has the users' note under its chart. The live filter offers what the sidebar offers: one
+code or a named group per dimension (queries.filters).
 """
 from __future__ import annotations
 
@@ -52,6 +54,9 @@ CSS = """
 .pres-body ul { margin: 0.4em 0 0 0.2em; padding-left: 1.2em; }
 .pres-body li { margin: 0.3em 0 !important; }
 .pres-caption { font-size: var(--pres-font); color: #222; line-height: 1.35; margin: 0; }
+.pres-note { font-size: calc(var(--pres-font) * 0.62); color: #333; line-height: 1.3; margin: 0; }
+.pres-refused { font-size: var(--pres-font); color: #111; line-height: 1.4; margin: 0.6em 0;
+  background: #E8F1FA; border-left: 6px solid #0072B2; padding: 0.4em 0.8em; }
 .pres-title { text-align: center; margin-top: 8vh; }
 .pres-title h1 { font-size: calc(var(--pres-font) * 2); line-height: 1.3; color: #111; margin: 0 0 0.6em 0; }
 .pres-title p { font-size: calc(var(--pres-font) * 1.2); margin: 0.2em 0; color: #222; }
@@ -127,8 +132,8 @@ def live_view(deck: dk.Deck, number: int, view: dk.View) -> tuple[dk.View, list[
         key = live_key(deck, number, dim)
         if key not in st.session_state:
             continue
-        chosen = tuple(sorted(int(c) for c in st.session_state[key]))
-        own = tuple(sorted(getattr(view.filters, dim)))
+        chosen = state.codes_of(dim, st.session_state[key])
+        own = getattr(view.filters, dim)
         if chosen != own:
             changed.append(dim)
             filters = replace(filters, **{dim: chosen})
@@ -137,7 +142,7 @@ def live_view(deck: dk.Deck, number: int, view: dk.View) -> tuple[dk.View, list[
 
 def reset_live(deck: dk.Deck, number: int, view: dk.View) -> None:
     for dim in LIVE_DIMS.get(view.kind, ()):
-        st.session_state[live_key(deck, number, dim)] = list(getattr(view.filters, dim))
+        st.session_state[live_key(deck, number, dim)] = state.token_of(dim, getattr(view.filters, dim))
 
 
 # ---- drawing a slide ------------------------------------------------------------------------
@@ -219,11 +224,14 @@ def draw_view(source: ct.QuerySource, view: dk.View, slide: dk.Slide, lang: str,
     content = ct.view_content(source, view, lang)
     font = vp.font_px
     captions = [c for c in (slide.caption,) if c]
-    # Height left for the drawing: window − banner − heading − caption − footer − margins.
-    reserved = (font * 2.0 if demo else 0) + font * 2.3 + font * 2.0 * len(captions) + font * 3.2 + 56
+    # Height left for the drawing: window − banner − heading − caption − note − footer − margins.
+    reserved = ((font * 2.0 if demo else 0) + font * 2.3 + font * 2.0 * len(captions)
+                + (font * 1.1 if content.notice else 0) + font * 3.2 + 56)
     avail_h = max(160.0, vp.height - reserved)
     avail_w = max(320.0, vp.width - 60)
-    if content.empty:
+    if content.refused:
+        st.html(f"<p class='pres-refused'>{html.escape(content.refused)}</p>")
+    elif content.empty:
         st.html(f"<p class='pres-caption'>{html.escape(t('error.no_data', lang))}</p>")
     elif view.kind == "cards":
         st.html(cards_html(content.cards, lang))
@@ -234,6 +242,8 @@ def draw_view(source: ct.QuerySource, view: dk.View, slide: dk.Slide, lang: str,
         st.vega_lite_chart(spec=spec, theme=None, width="content")
     for c in captions:
         st.html(f"<p class='pres-caption'>{html.escape(c)}</p>")
+    if content.notice:
+        st.html(f"<p class='pres-note' data-testid='pres-note'>{html.escape(content.notice)}</p>")
 
 
 # ---- controls -------------------------------------------------------------------------------
@@ -289,12 +299,11 @@ def footer(ctx: PageContext, deck: dk.Deck, number: int, source, view: dk.View |
 def live_controls(deck: dk.Deck, number: int, view: dk.View, lang: str) -> None:
     for dim in LIVE_DIMS.get(view.kind, ()):
         key = live_key(deck, number, dim)
-        if key not in st.session_state:
-            st.session_state[key] = list(getattr(view.filters, dim))
-        codes = state.filter_codes(dim) if dim != "district" or view.is_survey else cb.codes("district")
-        st.multiselect(cb.dimension_label(dim, lang), codes, key=state.relabelled(key),
-                       format_func=lambda c, d=dim: state.code_option_label(d, c, lang),
-                       placeholder=t("filter.placeholder", lang), select_all=False)
+        options = state.filter_options(dim)   # the sidebar's: すべて, one code or a named group
+        if st.session_state.get(key) not in options:
+            st.session_state[key] = state.token_of(dim, getattr(view.filters, dim))
+        st.selectbox(cb.dimension_label(dim, lang), options, key=state.relabelled(key),
+                     format_func=lambda o, d=dim: state.option_label(d, o, lang))
     st.button(ps("live.reset", lang), key="pres_live_reset_in", icon=":material/undo:",
               on_click=reset_live, args=(deck, number, view))
 

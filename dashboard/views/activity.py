@@ -1,4 +1,10 @@
-"""支援団体の活動 — consultations over months and fiscal years, referrals, and need by district."""
+"""支援団体の活動 — consultations over months and fiscal years, referrals, and need by district.
+
+The period is one fiscal year or all of them (a single choice, ?act_fy=2024), as the query layer
+allows (queries.activity.ActivityFilters); the district is the sidebar's (one district or a named
+group). The monthly and fiscal-year tables are downloaded as `python -m queries activity ...` writes
+them for the same view (queries.export.activity_frame_csv on the frame the page holds).
+"""
 from __future__ import annotations
 
 import streamlit as st
@@ -9,15 +15,19 @@ from dashboard.state import PageContext
 from data import codebook as cb
 from queries import activity as qa
 from queries.activity import ActivityFilters
+from queries.disclosure import FilterTooNarrow
+from queries.filters import choice_label
 
 NONE = "none"
 BREAKDOWNS = (NONE, "field", "district", "org_type")
+ALL_YEARS = 0   # the 年度 selectbox's option for every fiscal year (None would read as no selection)
+FY_KEY = "act_fy"
 
 
-def activity_filters(ctx: PageContext, fiscal: tuple[int, ...]) -> ActivityFilters:
-    """The page's period plus the global district filter (where people live; 無回答 has no meaning here)."""
-    districts = tuple(d for d in ctx.filters.district if d in cb.codes("district"))
-    return ActivityFilters(fiscal_years=fiscal, districts=districts)
+def activity_filters(ctx: PageContext, fiscal_year: int = ALL_YEARS) -> ActivityFilters:
+    """The page's period (one fiscal year or all) plus the global district filter (where people
+    live: one district or a named group, as the sidebar offers)."""
+    return ActivityFilters(fiscal_years=(fiscal_year,) if fiscal_year else (), districts=ctx.filters.district)
 
 
 def by_label(by: str, lang: str) -> str:
@@ -26,26 +36,39 @@ def by_label(by: str, lang: str) -> str:
     return cb.value_set_label(by, lang)
 
 
-def controls(ctx: PageContext) -> tuple[str, str, tuple[int, ...]]:
+def seed_fiscal_year(years: list[int]) -> list[str]:
+    """The 年度 choice from ?act_fy= the first time the page is drawn; the URL text dropped if it
+    is not one fiscal year of the data (returned, for the page to say so)."""
+    if FY_KEY in st.session_state:
+        return []
+    raw = st.query_params.get(FY_KEY)
+    text = (raw or "").strip()
+    chosen = int(text) if text.isascii() and text.isdecimal() and len(text) == 4 and int(text) in years else ALL_YEARS
+    st.session_state[FY_KEY] = chosen
+    return [f"{FY_KEY}={text[:64]}"] if text and chosen == ALL_YEARS else []
+
+
+def controls(ctx: PageContext) -> tuple[str, str, int]:
     lang = ctx.lang
     years = cache.fiscal_years(ctx.version)
     state.url_choice("measure", list(qa.MEASURES), qa.MEASURES[0])
     state.url_choice("act_by", list(BREAKDOWNS), NONE)
-    if "act_fy" not in st.session_state:
-        raw = st.query_params.get("act_fy", "")
-        st.session_state["act_fy"] = [int(x) for x in raw.split(",") if x.isdigit() and int(x) in years]
+    dropped = seed_fiscal_year(years)
+    if st.session_state.get(FY_KEY) not in (ALL_YEARS, *years):
+        st.session_state[FY_KEY] = ALL_YEARS
+    state.note_dropped(dropped, lang)
     c1, c2, c3 = st.columns([2, 2, 3])
     measure = c1.selectbox(t("activity.count", lang),
                            list(qa.MEASURES), format_func=lambda m: qa.measure_label(m, lang), key=state.relabelled("measure"))
     by = c2.selectbox(t("activity.by", lang), list(BREAKDOWNS), format_func=lambda b: by_label(b, lang),
                       key=state.relabelled("act_by"))
-    fiscal = c3.multiselect(t("activity.fiscal_year", lang), years, key=state.relabelled("act_fy"),
-                            format_func=lambda y: qa.fiscal_year_label(y, lang),
-                            placeholder=t("activity.all_years", lang), select_all=False)
+    fiscal = c3.selectbox(t("activity.fiscal_year", lang), [ALL_YEARS, *years], key=state.relabelled(FY_KEY),
+                          format_func=lambda y: t("activity.all_years", lang) if y == ALL_YEARS
+                          else qa.fiscal_year_label(y, lang))
     state.write_choice("measure", measure, qa.MEASURES[0])
     state.write_choice("act_by", by, NONE)
-    state.sync_url({"act_fy": ",".join(map(str, sorted(fiscal))) or None})
-    return measure, by, tuple(sorted(fiscal))
+    state.write_choice(FY_KEY, fiscal, ALL_YEARS)
+    return measure, by, int(fiscal)
 
 
 def render(ctx: PageContext) -> None:
@@ -57,23 +80,22 @@ def render(ctx: PageContext) -> None:
     y_title = qa.measure_label(measure, lang)
     st.caption(t("activity.small_note", lang))
     if act.districts:
-        st.caption(f"{cb.dimension_label('district', lang)}: "
-                   + "・".join(cb.code_label("district", d, lang) for d in act.districts))
+        st.caption(f"{cb.dimension_label('district', lang)}: {choice_label('district', act.districts, lang)}")
 
     st.subheader(t("activity.monthly", lang) if measure == "consultations" else f"{y_title}（{t('activity.month', lang)}）")
     monthly = cache.activity_by_month(ctx.version, measure, by_arg, act, lang)
     ui.chart_of(charts.activity_lines, monthly, lang, by=by_arg, y_title=y_title)
     with st.expander(t("common.table", lang)):
-        wide = headed(qa.as_wide(monthly, lang), t("activity.month", lang))
-        ui.table_with_download(wide, f"{y_title}_{t('activity.month', lang)}_{by_label(by, lang)}", ctx,
-                               key="dl_act_month")
+        ui.activity_table_with_download(headed(qa.as_wide(monthly, lang), t("activity.month", lang)), monthly,
+                                        f"{y_title}_{t('activity.month', lang)}_{by_label(by, lang)}", act, ctx,
+                                        key="dl_act_month")
 
     st.subheader(t("activity.fiscal", lang) if measure == "consultations" else f"{y_title}（{t('activity.fiscal_year', lang)}）")
     yearly = cache.activity_by_fiscal_year(ctx.version, measure, by_arg, act, lang)
     ui.chart_of(charts.activity_bars, yearly, "fiscal_year", lang, by=by_arg, value_title=y_title)
-    ui.table_with_download(headed(qa.as_wide(yearly, lang), t("activity.fiscal_year", lang)),
-                           f"{y_title}_{t('activity.fiscal_year', lang)}_{by_label(by, lang)}", ctx,
-                           key="dl_act_fy")
+    ui.activity_table_with_download(headed(qa.as_wide(yearly, lang), t("activity.fiscal_year", lang)), yearly,
+                                    f"{y_title}_{t('activity.fiscal_year', lang)}_{by_label(by, lang)}", act, ctx,
+                                    key="dl_act_fy")
 
     st.subheader(t("activity.referrals", lang))
     state.url_choice("ref_level", ["org_type", "org"], "org_type")
@@ -82,12 +104,13 @@ def render(ctx: PageContext) -> None:
         format_func=lambda v: t("activity.level_org_type" if v == "org_type" else "activity.level_org", lang),
     ) or "org_type"
     state.write_choice("ref_level", level, "org_type")
+    period = ActivityFilters(fiscal_years=act.fiscal_years)
     try:
-        matrix = cache.referral_matrix(ctx.version, level, ActivityFilters(fiscal_years=fiscal), lang)
-    except qa.TableTooLarge as refused:   # refused by the query layer: offer the types instead
+        matrix = cache.referral_matrix(ctx.version, level, period, lang)
+    except qa.TooManyGroups as refused:   # too many organisations to read: offer the types instead
         st.warning(lb.refusal_text(refused, lang), icon=":material/groups:")
         level = "org_type"
-        matrix = cache.referral_matrix(ctx.version, level, ActivityFilters(fiscal_years=fiscal), lang)
+        matrix = cache.referral_matrix(ctx.version, level, period, lang)
     # Twenty-odd organisations at fixed cell widths overflow the page: fit those to its width.
     ui.chart_of(charts.referral_heatmap, matrix, lang, stretch=level == "org")
     ui.table_with_download(headed(qa.as_wide(matrix, lang), f"{t('activity.from', lang)} ＼ {t('activity.to', lang)}"),
@@ -97,15 +120,21 @@ def render(ctx: PageContext) -> None:
     st.subheader(t("activity.need", lang))
     st.caption(t("activity.need_caption", lang))
     ui.open_web_banner(ctx)
-    need = cache.district_need(ctx.version, ctx.filters, act, lang)
-    ui.chart_of(charts.need_chart, need, lang, stretch=False)
-    ui.marks_legend(lang)
-    ui.table_with_download(need_table(need, lang), t("activity.need", lang), ctx, key="dl_act_need")
+    try:
+        need = cache.district_need(ctx.version, ctx.filters, act, lang)
+    except FilterTooNarrow as refused:
+        ui.too_narrow(refused, lang)
+    else:
+        ui.chart_of(charts.need_chart, need, lang, stretch=False)
+        ui.marks_legend(lang)
+        ui.table_with_download(need_table(need, lang), t("activity.need", lang), ctx, key="dl_act_need")
 
     st.subheader(t("activity.members", lang))
+    st.caption(t("activity.members_note", lang))
     members = cache.members(ctx.version, lang)
+    # Counts of organisations, whose membership is public: not adjusted, so no note, no note row.
     ui.table_with_download(headed(qa.as_wide(members, lang), cb.value_set_label("org_type", lang)),
-                           t("activity.members", lang), ctx, key="dl_act_members")
+                           t("activity.members", lang), ctx, key="dl_act_members", statistics=False)
 
 
 def headed(wide, first: str):

@@ -8,6 +8,7 @@ from dashboard.i18n import t
 from dashboard.presenter.editor import add_to_deck
 from dashboard.state import PageContext
 from data import codebook as cb
+from queries.disclosure import FilterTooNarrow
 
 NONE = "none"
 VIEWS = ("heatmap", "multiples")
@@ -53,7 +54,11 @@ def render(ctx: PageContext) -> None:
     ui.open_web_banner(ctx)
     indicator, by, view = controls(ctx)
     ui.filters_caption(ctx)
-    table = cache.indicator_table(ctx.version, indicator, by, ctx.filters)
+    try:
+        table = cache.indicator_table(ctx.version, indicator, by, ctx.filters)
+    except FilterTooNarrow as refused:
+        ui.too_narrow(refused, lang)
+        return
     title = cb.indicator(indicator).label[lang]
     if table.empty:
         st.info(t("error.no_data", lang))

@@ -76,7 +76,7 @@ def render(ctx: PageContext) -> None:
                      column_config={c: st.column_config.LinkColumn(c) for c in shown.columns
                                     if c == cb.column_label("organisations", "url", lang)})
     what = t("page.directory", lang)
-    ui.download_frame(cache.directory_display(table, lang), what, ctx, key="dl_directory")
+    ui.download_frame(cache.directory_display(table, lang), what, ctx, key="dl_directory", statistics=False)
 
 
 if __name__ == "__main__":

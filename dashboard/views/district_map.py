@@ -7,6 +7,7 @@ from dashboard import cache, maps, state, ui
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
+from queries.disclosure import FilterTooNarrow
 
 
 def render(ctx: PageContext) -> None:
@@ -22,7 +23,11 @@ def render(ctx: PageContext) -> None:
     state.write_choice("ind", indicator, ind_ids[0])
     ui.filters_caption(ctx)
 
-    table = cache.indicator_table(ctx.version, indicator, ("district",), ctx.filters)
+    try:
+        table = cache.indicator_table(ctx.version, indicator, ("district",), ctx.filters)
+    except FilterTooNarrow as refused:
+        ui.too_narrow(refused, lang)
+        return
     try:
         districts = cache.districts()
     except Exception as exc:  # a broken imported boundary file must not take the page down

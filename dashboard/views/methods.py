@@ -1,5 +1,15 @@
-"""データと方法 — sources, indicator definitions from the codebook, weighting, intervals, disclosure, import log."""
+"""データと方法 — sources, indicator definitions from the codebook, weighting, intervals, disclosure
+(the cell-key method, its parameters and its cost), import log.
+
+The parameters are read, never written here: D and V of each perturbation table from the codebook
+(disclosure.ptables), the share of unchanged cells from the ptable itself (queries.cellkey), the
+filter groups and minimum sizes from the codebook. The statistical cost is a measurement: it is read
+from queries/protection_cost.json (COST_FILE) when that file exists, and shown as pending otherwise.
+"""
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -8,7 +18,25 @@ from dashboard import cache, state, ui
 from dashboard.i18n import methods_text, t
 from dashboard.state import PageContext
 from data import codebook as cb
-from queries import disclosure
+from queries import cellkey, disclosure
+
+# The measured statistical cost of the protection, written by whoever measures it (the lead), e.g.
+#   {"measured_on": {"ja": "デモデータ（2026年11月）", "en": "demo data (Nov 2026)"},
+#    "survey_mean_abs_change_pts": 0.12, "activity_mean_abs_change_pct": 0.4,
+#    "interval_coverage_pct": 94.9}
+# Keys that are missing show as pending; unknown keys are ignored.
+COST_FILE = Path(cellkey.__file__).resolve().parent / "protection_cost.json"
+# (key in COST_FILE, UI string of the row, unit, target in words). The targets are written out, not
+# as ≤/≥: the shipped BIZ UDPGothic draws U+2264 and U+2265 the wrong way round.
+COST_ROWS = (
+    ("survey_mean_abs_change_pts", "methods.cost_survey", {"ja": "ポイント", "en": " points"},
+     {"ja": "0.3ポイント以下", "en": "at most 0.3 points"}),
+    ("activity_mean_abs_change_pct", "methods.cost_activity", {"ja": "%", "en": "%"},
+     {"ja": "1%以下", "en": "at most 1%"}),
+    ("interval_coverage_pct", "methods.cost_coverage", {"ja": "%", "en": "%"},
+     {"ja": "94%以上", "en": "at least 94%"}),
+)
+PTABLES = (("survey", "methods.ptable_survey"), ("activity", "methods.ptable_activity"))
 
 
 def rule_text(rule: dict, lang: str) -> str:
@@ -57,6 +85,67 @@ def import_log_table(log: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out[keep].rename(columns={c: heads[c][0 if lang == "ja" else 1] for c in keep})
 
 
+def ptable_settings(lang: str) -> pd.DataFrame:
+    """Each perturbation table's D and V (codebook) and the share of cells it leaves unchanged
+    (the ptable's row for counts of D or more)."""
+    params = cb.disclosure()["ptables"]
+    rows = []
+    for name, label in PTABLES:
+        unchanged = float((cellkey.ptable(name)[-1] == 0).mean()) * 100
+        rows.append({t("methods.ptable_what", lang): t(label, lang),
+                     t("methods.ptable_d", lang): f"±{params[name]['max_noise']}",
+                     t("methods.ptable_v", lang): f"{params[name]['variance']}",
+                     t("methods.ptable_p0", lang): f"{unchanged:.0f}%"})
+    return pd.DataFrame(rows)
+
+
+def filter_groups_text(lang: str) -> str:
+    """The named filter groups of the codebook, e.g. 16〜39歳（3区分）、…、旧町村部（…）."""
+    labels = [g[lang] for dim in ("age_band", "sex", "district", "household")
+              for g in cb.filter_groups(dim).values()]
+    return ("、" if lang == "ja" else "; ").join(labels)
+
+
+def cellkey_text(lang: str) -> str:
+    params = cb.disclosure()["ptables"]
+    return methods_text(
+        "cellkey", lang, survey_d=params["survey"]["max_noise"], survey_v=params["survey"]["variance"],
+        activity_d=params["activity"]["max_noise"], activity_v=params["activity"]["variance"],
+        groups=filter_groups_text(lang), min_filter_n=disclosure.min_filter_n(), min_n=disclosure.min_n(),
+        suppressed=cb.mark_label("suppressed", lang))
+
+
+def protection_cost(path: Path | None = None) -> dict:
+    """The measured cost (COST_FILE), or {} when not measured yet or unreadable."""
+    path = COST_FILE if path is None else path
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def cost_table(lang: str, cost: dict | None = None) -> pd.DataFrame:
+    cost = protection_cost() if cost is None else cost
+    rows = []
+    for key, label, unit, target in COST_ROWS:
+        value = cost.get(key)
+        digits = 1 if key == "interval_coverage_pct" else 2
+        shown = (f"{float(value):.{digits}f}{unit[lang]}" if isinstance(value, (int, float)) and not isinstance(value, bool)
+                 else t("methods.cost_pending", lang))
+        rows.append({t("methods.cost_item", lang): t(label, lang), t("methods.cost_value", lang): shown,
+                     t("methods.cost_target", lang): target[lang]})
+    return pd.DataFrame(rows)
+
+
+def cost_source(lang: str, cost: dict | None = None) -> str:
+    cost = protection_cost() if cost is None else cost
+    what = cost.get("measured_on")
+    if isinstance(what, dict):
+        what = what.get(lang) or what.get("ja")
+    return t("methods.cost_measured_on", lang, what=what) if isinstance(what, str) and what.strip() else ""
+
+
 def render(ctx: PageContext) -> None:
     lang = ctx.lang
     est = cb.estimation()
@@ -65,7 +154,7 @@ def render(ctx: PageContext) -> None:
     st.markdown(methods_text("sources", lang))
     st.header(t("methods.indicators", lang))
     defs = indicator_definitions(lang)
-    ui.table_with_download(defs, t("methods.indicators", lang), ctx, key="dl_methods_defs")
+    ui.table_with_download(defs, t("methods.indicators", lang), ctx, key="dl_methods_defs", statistics=False)
     st.header(t("methods.weighting", lang))
     st.markdown(methods_text("weighting", lang))
     st.header(t("methods.intervals", lang))
@@ -75,10 +164,22 @@ def render(ctx: PageContext) -> None:
         "disclosure", lang, min_n=disclosure.min_n(), neff=est["low_reliability_neff"],
         width=est["low_reliability_ci_width_pct"], suppressed=cb.mark_label("suppressed", lang),
         low=cb.mark_label("low_reliability", lang)))
+    st.header(t("methods.cellkey", lang))
+    st.markdown(cellkey_text(lang))
+    params = cb.disclosure()["ptables"]
+    st.dataframe(ptable_settings(lang), hide_index=True, width="stretch")
+    st.caption(t("methods.ptable_caption", lang, d_survey=params["survey"]["max_noise"],
+                 d_activity=params["activity"]["max_noise"]))
+    st.subheader(t("methods.cost", lang))
+    cost = protection_cost()
+    st.dataframe(cost_table(lang, cost), hide_index=True, width="stretch")
+    source = cost_source(lang, cost)
+    if source:
+        st.caption(source)
     st.header(t("methods.import_log", lang))
     log = cache.import_log(ctx.version)
     ui.table_with_download(import_log_table(log, lang), t("methods.import_log", lang), ctx,
-                           key="dl_methods_log")
+                           key="dl_methods_log", statistics=False)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import cache, charts, labels as lb, state, ui
 from dashboard.i18n import t
 from dashboard.state import PageContext
+from queries.disclosure import FilterTooNarrow
 
 
 def comparison_frame(nat: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -29,7 +30,11 @@ def render(ctx: PageContext) -> None:
     ui.open_web_banner(ctx)
     ui.filters_caption(ctx)
     st.caption(t("national.caption", lang))
-    nat = cache.national_comparison(ctx.version, ctx.filters, lang)
+    try:
+        nat = cache.national_comparison(ctx.version, ctx.filters, lang)
+    except FilterTooNarrow as refused:
+        ui.too_narrow(refused, lang)
+        return
     if nat.empty:
         st.info(t("national.none", lang))
         return

@@ -68,21 +68,29 @@ def render(ctx: PageContext) -> None:
     ui.filters_caption(ctx)
 
     st.header(t("overview.headline", lang))
-    head = cache.headline(ctx.version, ctx.filters)
-    nat = national_by_indicator(cache.national_comparison(ctx.version, ctx.filters, lang))
-    rows = list(head.iterrows())
-    for start in range(0, len(rows), CARD_COLUMNS):
-        cols = st.columns(CARD_COLUMNS)
-        for col, (_, row) in zip(cols, rows[start:start + CARD_COLUMNS]):
-            with col:
-                card(row, nat.get(str(row["indicator"])), lang)
-    ui.marks_legend(lang)
-    with st.expander(t("common.table", lang)):
-        ui.table_with_download(headline_table(head, lang), t("overview.headline", lang), ctx,
-                               key="dl_overview_headline")
+    try:
+        head = cache.headline(ctx.version, ctx.filters)
+    except disclosure.FilterTooNarrow as refused:
+        ui.too_narrow(refused, lang)
+    else:
+        try:
+            nat = national_by_indicator(cache.national_comparison(ctx.version, ctx.filters, lang))
+        except disclosure.FilterTooNarrow:   # a breakdown of the comparison is too narrow: no badges
+            nat = {}
+        rows = list(head.iterrows())
+        for start in range(0, len(rows), CARD_COLUMNS):
+            cols = st.columns(CARD_COLUMNS)
+            for col, (_, row) in zip(cols, rows[start:start + CARD_COLUMNS]):
+                with col:
+                    card(row, nat.get(str(row["indicator"])), lang)
+        ui.marks_legend(lang)
+        ui.disclosure_note(lang)
+        with st.expander(t("common.table", lang)):
+            ui.table_with_download(headline_table(head, lang), t("overview.headline", lang), ctx,
+                                   key="dl_overview_headline")
 
     st.header(t("overview.who", lang))
-    st.caption(t("overview.who_caption", lang))
+    st.caption(t("overview.who_caption", lang, min_n=disclosure.min_n(), suppressed=cb.mark_label("suppressed", lang)))
     profile = cache.respondent_profile(ctx.version, ctx.filters, lang)
     cols = st.columns(len(PROFILE_DIMS))
     for col, dim in zip(cols, PROFILE_DIMS):
@@ -91,6 +99,7 @@ def render(ctx: PageContext) -> None:
             if part.empty:
                 continue
             ui.chart(charts.share_bars(part, lang, title=cb.dimension_label(dim, lang)))
+    ui.disclosure_note(lang)
     with st.expander(t("common.table", lang)):
         ui.table_with_download(cache.profile_display(profile, lang), t("overview.who", lang), ctx,
                                key="dl_overview_profile")

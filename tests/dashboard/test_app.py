@@ -11,11 +11,12 @@ import pytest
 from streamlit.runtime.memory_media_file_storage import _calculate_file_id
 from streamlit.testing.v1 import AppTest
 
-from dashboard import downloads
+from dashboard import downloads, state
 from dashboard.app import PAGES
 from dashboard.i18n import t
-from queries import export, indicators
-from queries.filters import Filters
+from data import codebook as cb
+from queries import disclosure, export, indicators
+from queries.filters import Filters, choice_token, filter_choices
 
 from .conftest import APP, REPO
 
@@ -78,7 +79,7 @@ def test_district_filter_changes_the_numbers_and_the_url(app_env, con):
     no_exception(at)
     before = overview_n_texts(at)
     assert before
-    at.multiselect(key="f_district").set_value([5]).run()
+    at.selectbox(key="f_district").set_value("5").run()
     no_exception(at)
     after = overview_n_texts(at)
     assert after and after != before
@@ -91,29 +92,50 @@ def test_district_filter_changes_the_numbers_and_the_url(app_env, con):
 
 
 def test_the_caption_names_the_filters_in_words(app_env):
-    at = run_app({"district": "5,6"})
+    at = run_app({"district": "former_towns"})
     no_exception(at)
-    assert f"**{t('common.filters_now', 'ja')}**　調査年: 最新（2023年） / 調査方法: 無作為抽出調査 / 地域: 朝日・温海" \
-        in [c.value for c in at.caption]
+    assert f"**{t('common.filters_now', 'ja')}**　調査年: 最新（2023年） / 調査方法: 無作為抽出調査 / " \
+           "地域: 旧町村部（藤島・羽黒・櫛引・朝日・温海）" in [c.value for c in at.caption]
     at.segmented_control(key="lang").set_value("en").run()
-    assert any(c.value.endswith("Survey year: Latest (2023) / Survey channel: Random sample / District: Asahi, Atsumi")
+    assert any(c.value.endswith("Survey year: Latest (2023) / Survey channel: Random sample / "
+                                "District: Former towns (Fujishima, Haguro, Kushibiki, Asahi, Atsumi)")
                for c in at.caption)
+    at.selectbox(key="f_district").set_value("5").run()
+    assert any(c.value.endswith("/ District: Asahi") for c in at.caption)
 
 
-@pytest.mark.parametrize("page", ["views/overview.py", "views/activity.py", "views/directory.py"])
-def test_no_multiselect_offers_streamlits_untranslated_select_all(app_env, page):
-    at = run_app(page=page)
+def test_sidebar_filters_are_single_choices_of_a_code_or_a_named_group(app_env):
+    at = run_app()
     no_exception(at)
-    assert len(at.multiselect) >= 4
+    for dim in state.CODE_FILTERS:
+        box = at.selectbox(key=f"f_{dim}")
+        tokens = [choice_token(dim, c) for c in filter_choices(dim)]
+        assert box.options[0] == "すべて" and box.value == state.ALL
+        assert len(box.options) == 1 + len(cb.codes(cb.dimension_value_set(dim))) + len(cb.filter_groups(dim))
+        # 無回答 is never a filter
+        assert cb.no_answer_label("ja") not in box.options
+        assert str(cb.missing_code()) not in tokens
+    assert "旧町村部（藤島・羽黒・櫛引・朝日・温海）" in at.selectbox(key="f_district").options
+    assert "16〜39歳（3区分）" in at.selectbox(key="f_age_band").options
+    at.selectbox(key="f_age_band").set_value("young").run()
+    no_exception(at)
+    assert at.query_params.get("age_band") in ("young", ["young"])
+    assert not at.multiselect, [m.key for m in at.multiselect]   # no code subsets anywhere in the sidebar
+
+
+def test_directory_multiselects_never_offer_streamlits_untranslated_select_all(app_env):
+    at = run_app(page="views/directory.py")
+    no_exception(at)
+    assert len(at.multiselect) == 2
     assert [m.key for m in at.multiselect if m.proto.select_all != 0] == []   # 0: never shown
 
 
 def test_url_restores_filters_language_and_page_controls(app_env):
-    at = run_app({"district": "2,3", "sex": "1", "channel": "all", "lang": "en", "ind": "no_confidant",
+    at = run_app({"district": "former_towns", "sex": "1", "channel": "all", "lang": "en", "ind": "no_confidant",
                   "by": "sex"}, page="views/breakdown.py")
     no_exception(at)
-    assert at.session_state["f_district"] == [2, 3]
-    assert at.session_state["f_sex"] == [1]
+    assert at.session_state["f_district"] == "former_towns"
+    assert at.session_state["f_sex"] == "1"
     assert at.session_state["f_channel"] == "all"
     assert at.session_state["lang"] == "en"
     assert at.title[0].value == t("page.breakdown", "en")
@@ -127,20 +149,44 @@ def test_bad_url_values_are_dropped_not_fatal(app_env):
     at = run_app({"district": "99,abc", "wave": "1800", "channel": "nonsense", "lang": "xx", "ind": "nope"},
                  page="views/breakdown.py")
     no_exception(at)
-    assert at.session_state["f_district"] == []
+    assert at.session_state["f_district"] == state.ALL
     assert at.session_state["f_wave"] == 0  # the latest wave
     assert at.session_state["lang"] == "ja"
     assert at.selectbox(key="ind").value == "lonely_often"
 
 
+def dropped_warnings(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning if w.value.startswith("URLの条件") or w.value.startswith("The link's")]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_url_filters_the_limits_refuse_are_dropped_and_the_page_says_so_once(app_env, lang):
+    """A link of the old kind (a list of districts, 無回答) opens without those filters, and the
+    page names what it dropped once."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params.update({"district": "1,3", "age_band": "9", "sex": "2", "lang": lang})
+    at.run()
+    no_exception(at)
+    assert at.session_state["f_district"] == state.ALL and at.session_state["f_age_band"] == state.ALL
+    assert at.session_state["f_sex"] == "2"    # what the limits allow is kept
+    warned = dropped_warnings(at)
+    assert len(warned) == 1, [w.value for w in at.warning]
+    assert "district=1,3" in warned[0] and "age_band=9" in warned[0] and "sex=" not in warned[0]
+    assert warned[0] == t("url.dropped", lang, items=("、" if lang == "ja" else "; ").join(["age_band=9", "district=1,3"]))
+    assert "district" not in at.query_params and at.query_params.get("sex") in ("2", ["2"])
+    at.selectbox(key="f_household").set_value("1").run()     # the next run: said once is enough
+    no_exception(at)
+    assert dropped_warnings(at) == []
+
+
 def test_filters_survive_a_page_change(app_env):
     at = run_app()
-    at.multiselect(key="f_age_band").set_value([2, 3]).run()
+    at.selectbox(key="f_age_band").set_value("middle").run()
     at.switch_page("views/district_map.py")
     at.run()
     no_exception(at)
-    assert at.session_state["f_age_band"] == [2, 3]
-    assert at.query_params.get("age_band") in ("2,3", ["2,3"])
+    assert at.session_state["f_age_band"] == "middle"
+    assert at.query_params.get("age_band") in ("middle", ["middle"])
 
 
 def test_language_switch_in_the_sidebar(app_env):
@@ -154,10 +200,10 @@ def test_language_switch_in_the_sidebar(app_env):
 
 def test_reset_button_clears_filters(app_env):
     at = run_app({"district": "1", "sex": "2"})
-    assert at.session_state["f_district"] == [1]
+    assert at.session_state["f_district"] == "1"
     at.button(key="reset_filters").click().run()
     no_exception(at)
-    assert at.session_state["f_district"] == [] and at.session_state["f_sex"] == []
+    assert at.session_state["f_district"] == state.ALL and at.session_state["f_sex"] == state.ALL
     assert "district" not in at.query_params and "sex" not in at.query_params
 
 
@@ -204,18 +250,19 @@ def download_file_id(at: AppTest, index: int = 0) -> str:
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp932"])
 def test_breakdown_download_is_byte_identical_to_the_cli_table(app_env, con, encoding):
-    at = run_app({"ind": "no_confidant", "by": "district", "district": "1,2", "sex": "2"},
+    at = run_app({"ind": "no_confidant", "by": "district", "district": "former_towns", "sex": "2"},
                  page="views/breakdown.py")
     if encoding != "utf-8-sig":
         at.radio(key="csv_encoding").set_value(encoding).run()
     no_exception(at)
-    filters = Filters(district=(1, 2), sex=(2,))
+    filters = Filters(district=(2, 3, 4, 5, 6), sex=(2,))
     cli = subprocess.run(
-        [sys.executable, "-m", "queries", "table", "no_confidant", "--by", "district", "--where", "district=1,2",
-         "--where", "sex=2", "--lang", "ja", "--encoding", encoding, "--db", str(app_env)],
+        [sys.executable, "-m", "queries", "table", "no_confidant", "--by", "district", "--where",
+         "district=former_towns", "--where", "sex=2", "--lang", "ja", "--encoding", encoding, "--db", str(app_env)],
         cwd=REPO, capture_output=True, timeout=120)
     assert cli.returncode == 0, cli.stderr.decode(errors="replace")
     assert cli.stdout == export.indicator_csv(con, "no_confidant", ["district"], filters, lang="ja", encoding=encoding)
+    assert cli.stdout.decode(encoding).endswith(export.note_row("ja") + "\r\n")
     name = export.file_name(downloads.indicator_what("no_confidant", ["district"], "ja"), filters.with_wave(2023), "ja")
     assert download_file_id(at) == _calculate_file_id(cli.stdout, "text/csv", name)
-    assert "地域" in name and "女性" in name and "2023年" in name
+    assert "地域" in name and "女性" in name and "2023年" in name and "旧町村部" in name

@@ -220,6 +220,13 @@ def test_share_bars_and_national_dots():
     spec = chart.to_dict()
     assert spec["encoding"]["yOffset"]["field"] == "series"
     assert spec["encoding"]["x"]["field"] == "share_pct"
+    # a group of too few respondents (queries.profile: 秘匿) has no bar, only its mark, even if a
+    # share came with it
+    hidden = shares.assign(suppressed=[False, False, True, False], share_pct=[70.0, 75.0, 3.0, 25.0])
+    marks = drawn(charts.share_bars(hidden, "ja"))
+    assert [(m.field("label"), m.field("series")) for m in marks if m.marktype == "rect"] == \
+        [("鶴岡", "回答者"), ("鶴岡", "人口（16歳以上）"), ("藤島", "人口（16歳以上）")]
+    assert [(m.text, m.description) for m in marks if m.marktype == "text"] == [("秘匿", "藤島: 秘匿")]
     for width in (150, 300):        # a third of the page; Vega's default width
         laid_out = texts(chart.properties(width=width))
         ticks = [x.text for x in laid_out if x.role == "axis-label" and x.text.isdigit()]

@@ -46,15 +46,23 @@ def test_filters_in_view_read_as_words_and_file_names_keep_their_form():
     from dashboard.labels import filters_text
     from queries.filters import Filters
 
-    f = Filters(district=(5, 6))
-    assert filters_text(f, 2023, "ja") == "調査年: 最新（2023年） / 調査方法: 無作為抽出調査 / 地域: 朝日・温海"
-    assert filters_text(f, 2023, "en") == \
-        "Survey year: Latest (2023) / Survey channel: Random sample / District: Asahi, Atsumi"
-    both = Filters(wave=2022, channel="all", age_band=(2, 9), sex=(2,))
+    f = Filters(district=(5,))
+    assert filters_text(f, 2023, "ja") == "調査年: 最新（2023年） / 調査方法: 無作為抽出調査 / 地域: 朝日"
+    assert filters_text(f, 2023, "en") == "Survey year: Latest (2023) / Survey channel: Random sample / District: Asahi"
+    # a named group reads as the group's name, not as its codes
+    towns = Filters(district=(2, 3, 4, 5, 6))
+    assert filters_text(towns, 2023, "ja").endswith(" / 地域: 旧町村部（藤島・羽黒・櫛引・朝日・温海）")
+    both = Filters(wave=2022, channel="all", age_band=(1, 2, 3), sex=(2,))
     assert filters_text(both, 2023, "ja") == \
-        "調査年: 2022年 / 調査方法: 両方（無作為抽出＋公開Web・参考） / 年齢: 20〜29歳・無回答 / 性別: 女性"
+        "調査年: 2022年 / 調査方法: 両方（無作為抽出＋公開Web・参考） / 年齢: 16〜39歳（3区分） / 性別: 女性"
     assert filters_text(both, 2023, "en") == ("Survey year: 2022 / Survey channel: Both (random + open web, "
-                                              "reference) / Age: 20-29, No answer / Sex: Female")
+                                              "reference) / Age: 16-39 (3 bands) / Sex: Female")
     # downloads name their files with the other form
-    assert f.describe("ja") == "最新年_無作為抽出調査_朝日・温海"
-    assert f.describe("en") == "latest_Random sample_Asahi・Atsumi"
+    assert f.describe("ja") == "最新年_無作為抽出調査_朝日"
+    assert towns.describe("en") == "latest_Random sample_Former towns (Fujishima, Haguro, Kushibiki, Asahi, Atsumi)"
+
+
+def test_no_string_is_left_for_the_removed_audit():
+    assert "activity.too_large" not in i18n.STRINGS
+    for entry in (*i18n.STRINGS.values(), *i18n.METHODS_TEXT.values()):
+        assert "差し引きで分かって" not in entry["ja"] and "by subtraction are hidden" not in entry["en"]

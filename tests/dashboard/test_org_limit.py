@@ -6,7 +6,6 @@ import streamlit as st
 
 from dashboard.i18n import t
 from dashboard.presenter import content as ct, deck as dk
-from data import codebook as cb
 from queries import activity as qa
 from queries.activity import ActivityFilters
 
@@ -48,27 +47,3 @@ def test_presenter_referrals_fall_back_to_types_with_a_note(con, monkeypatch):
     assert out.notes[0] == t("activity.too_many_orgs", "ja", count=count, limit=2)
     expected = qa.as_wide(qa.referral_matrix(con, "org_type", lang="ja"), "ja")
     assert list(out.table.iloc[:, 0]) == list(expected.iloc[:, 0])
-
-
-def test_an_audit_too_large_is_refused_the_same_way(app_env, con, monkeypatch):
-    from queries import small_counts
-
-    protect = small_counts.protect
-    types = len(cb.codes("org_type"))
-
-    def too_large(cells, **kwargs):   # larger than the matrix by type: refused
-        if len(cells) > types:
-            raise small_counts.AuditTooLarge(100, 1000, 4)
-        return protect(cells, **kwargs)
-
-    # the demo's matrix by organisation has no small count to audit: refuse it as a big one would
-    monkeypatch.setattr(small_counts, "protect", too_large)
-    st.cache_data.clear()
-    try:
-        at = run_app({"ref_level": "org"}, page="views/activity.py")
-        no_exception(at)
-        assert t("activity.too_large", "ja") in [w.value for w in at.warning], texts(at)
-        out = ct.view_content(ct.QuerySource(con), dk.View(kind="referrals", level="org"), "en")
-        assert out.notes[0] == t("activity.too_large", "en")
-    finally:
-        st.cache_data.clear()

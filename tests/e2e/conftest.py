@@ -190,26 +190,26 @@ def open_page(page, base: str, path: str = "", query: str = "", title: str | Non
     wait_idle(page)
 
 
-def sidebar_multiselect(page, label: str):
-    label_el = page.locator('[data-testid="stWidgetLabel"]', has_text=re.compile(f"^{re.escape(label)}$"))
-    return page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has=label_el)
+def sidebar_selectbox(page, label: str):
+    """The combobox of the sidebar's filter LABEL (a single choice: すべて, a code or a named group)."""
+    return page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name=label, exact=True)
 
 
-def choose_in_multiselect(page, label: str, option: str) -> None:
-    """Open the sidebar multiselect LABEL with the mouse and pick OPTION, as a user would.
+def choose_in_selectbox(page, label: str, option: str) -> None:
+    """Open the sidebar selectbox LABEL with the mouse and pick OPTION, as a user would.
 
     The sidebar is scrolled so the widget sits mid-screen first: Playwright's own scrolling
     leaves it at the bottom edge, where the list, opening below, scrolls the sidebar and
     closes itself again."""
-    box = sidebar_multiselect(page, label).get_by_role("combobox")
+    box = sidebar_selectbox(page, label)
     box.evaluate("el => el.scrollIntoView({block: 'center'})")
     box.click()
     page.get_by_role("option", name=option, exact=True).click()
-    page.keyboard.press("Escape")
 
 
-def chosen_tags(page, label: str) -> list[str]:
-    return sidebar_multiselect(page, label).locator("[data-tag] [title]").all_inner_texts()
+def chosen_option(page, label: str) -> str:
+    """What the sidebar selectbox LABEL shows."""
+    return sidebar_selectbox(page, label).input_value()
 
 
 def main_text(page) -> str:

@@ -98,3 +98,27 @@ def test_shift_jis_download(page, server, demo_db):
     assert text == utf8.decode("utf-8-sig")  # these labels are all in cp932: nothing replaced
     assert cb.code_label("sex", 1, "ja") in text
     assert name == utf8_name
+
+
+def cli_activity(db: Path, args: list[str]) -> bytes:
+    result = subprocess.run([sys.executable, "-m", "queries", "activity", *args, "--lang", "ja", "--db", str(db)],
+                            cwd=REPO, capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    return result.stdout
+
+
+def test_activity_fiscal_year_download_is_the_cli_output_of_the_same_view(page, server, demo_db):
+    """支援団体の活動 for one fiscal year, the former towns, by field: the 年度 table's download is
+    `python -m queries activity consultations --by fiscal_year --split field ...`, note row included."""
+    open_page(page, server, "activity", query="act_fy=2024&district=former_towns&act_by=field", title="支援団体の活動")
+    assert shown_choice(page, "年度") == "2024年度"
+    with page.expect_download() as info:
+        page.locator(".st-key-dl_act_fy button").click()
+    dl = info.value
+    assert dl.failure() is None, dl.failure()
+    data = Path(dl.path()).read_bytes()
+    assert data == cli_activity(demo_db, ["consultations", "--by", "fiscal_year", "--split", "field", "--where",
+                                          "district=former_towns", "--from", "2024-04", "--to", "2025-03"])
+    assert data.decode("utf-8-sig").endswith("注：個人が特定されないよう、数値にはわずかな調整を加えています。"
+                                             "内訳の合計が全体と一致しないことがあります。\r\n")
+    assert "2024年度" in dl.suggested_filename and "旧町村部" in dl.suggested_filename

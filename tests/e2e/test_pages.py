@@ -9,7 +9,7 @@ import pytest
 
 from data import codebook as cb
 
-from .conftest import (DEMO_BANNER, PAGES, choose_in_multiselect, chosen_tags, full_page_screenshot, open_page,
+from .conftest import (DEMO_BANNER, PAGES, choose_in_selectbox, chosen_option, full_page_screenshot, open_page,
                        rerun_after, server_log_tail, wait_idle)
 
 pytestmark = pytest.mark.browser
@@ -100,21 +100,21 @@ def test_widgets_follow_the_language_switch(page, server):
     shown = {
         "Survey channel": checked_radio(page, "Survey channel"),
         "Encoding": checked_radio(page, "Encoding"),
-        "District": chosen_tags(page, "District"),
+        "District": chosen_option(page, "District"),
         "Indicator": main.get_by_role("combobox", name="Indicator", exact=True).input_value(),
         "Break down by": main.get_by_role("combobox", name="Break down by", exact=True).input_value(),
     }
     expected = {
         "Survey channel": ["Both (random + open web, reference)"],
         "Encoding": ["UTF-8 (with BOM)"],
-        "District": [cb.code_label("district", 5, "en")],
+        "District": cb.code_label("district", 5, "en"),
         "Indicator": cb.indicator("ucla_high").label["en"],
         "Break down by": cb.dimension_label("sex", "en"),
     }
     problems += [f"after the switch {k} shows {shown[k]!r}, expected {v!r}" for k, v in expected.items()
                  if shown[k] != v]
 
-    rerun_after(page, lambda: choose_in_multiselect(page, "Household type", cb.code_label("household", 1, "en")))
+    rerun_after(page, lambda: choose_in_selectbox(page, "Household type", cb.code_label("household", 1, "en")))
     problems += [f"error box after the next filter change: {text}"
                  for text in page.locator(EXCEPTION).all_inner_texts()]
     query = parse_qs(urlparse(page.url).query)

@@ -32,6 +32,10 @@ def test_default_deck_follows_the_agenda():
     assert kinds.index("cards") < kinds.index("directory")
     assert idx  # every slide parsed
     assert all(s.notes for s in deck.slides), "every slide has speaker notes"
+    # the activity slide's note describes the protection there is (no more hidden cells)
+    activity = next(s for s in deck.slides if s.view and s.view.kind == "activity")
+    assert "差し引き" not in activity.notes.replace("差し引いても", "")
+    assert "<5" in activity.notes and "調整" in activity.notes and "一致しない" in activity.notes
 
 
 def test_yaml_round_trip_keeps_the_deck():
@@ -44,18 +48,41 @@ def test_views_parse_filters_through_queries_filters():
 title: T
 slides:
   - heading: a
-    view: {kind: heatmap, indicator: no_confidant, by: [age_band, sex], filters: {wave: 2023, channel: all, district: [1, 9]}}
+    view: {kind: heatmap, indicator: no_confidant, by: [age_band, sex], filters: {wave: 2023, channel: all, district: 1}}
   - heading: b
     view: {kind: activity, by: field, period: month, filters: {fiscal_years: [2024], district: [2]}}
   - heading: c
-    view: {kind: map, indicator: lonely_often, windows: false}
+    view: {kind: map, indicator: lonely_often, windows: false, filters: {age_band: young, district: former_towns}}
+  - heading: d
+    view: {kind: bar, indicator: lonely_often, by: [sex], filters: {age_band: [6, 7, 8], household: "1", fiscal_years: 2023}}
 """)
-    a, b, c = (s.view for s in deck.slides)
-    assert a.filters == Filters(wave=2023, channel="all", district=(1, 9))
+    a, b, c, d = (s.view for s in deck.slides)
+    assert a.filters == Filters(wave=2023, channel="all", district=(1,))
     assert a.by == ("age_band", "sex")
     assert b.by == ("field",) and b.period == "month" and b.fiscal_years == (2024,)
     assert b.filters.district == (2,)
     assert c.by == ("district",) and c.windows is False
+    assert c.filters == Filters(age_band=(1, 2, 3), district=(2, 3, 4, 5, 6))
+    # a list of a named group's codes is that group; a code may be written as text
+    assert d.filters == Filters(age_band=(6, 7, 8), household=(1,)) and d.fiscal_years == (2023,)
+
+
+@pytest.mark.parametrize("filters, message", [
+    ("{district: [1, 3]}", "filters.district: [1, 3] is not allowed; district takes one code of 1, 2, 3, 4, 5, 6 "
+                           "or a named group: former_towns (= 2, 3, 4, 5, 6), not any list of codes"),
+    ("{district: 9}", "filters.district: 9 is not allowed (無回答 / no answer is never a filter)"),
+    ("{age_band: [1, 9]}", "filters.age_band: [1, 9] is not allowed (無回答 / no answer is never a filter)"),
+    ("{age_band: teens}", "filters.age_band: 'teens' is not allowed; age_band takes one code of 1, 2, 3, 4, 5, 6, 7, 8 "
+                          "or a named group: young (= 1, 2, 3), middle (= 4, 5), older (= 6, 7, 8)"),
+    ("{sex: [1, 2]}", "filters.sex: [1, 2] is not allowed; sex takes one code of 1, 2, 3, not any list of codes"),
+    ("{fiscal_years: [2023, 2024]}", "filters.fiscal_years: one fiscal year at a time, not 2023, 2024"),
+    ("{fields: [1, 2]}", "filters.fields: one field at a time, not 1, 2"),
+])
+def test_deck_filters_obey_the_query_layers_limits(filters, message):
+    with pytest.raises(dk.DeckError) as err:
+        parse(f"title: T\nslides:\n  - heading: h\n    view: {{kind: activity, filters: {filters}}}")
+    assert any(message in p for p in err.value.problems), err.value.problems
+    assert all(p.startswith("slide 1 (h).view.filters.") for p in err.value.problems)
 
 
 def test_every_problem_is_reported_with_its_slide():
@@ -78,7 +105,7 @@ slides:
     assert "title: must not be empty" in text
     assert "slide 1 (年齢).view.indicator: unknown indicator 'nope'" in text
     assert "slide 1 (年齢).view.by: unknown dimension 'agee'" in text
-    assert "slide 1 (年齢).view.filters.district: 7 is not one of the codes" in text
+    assert "slide 1 (年齢).view.filters.district: 7 is not allowed; district takes one code of 1, 2, 3" in text
     assert "slide 1 (年齢).view.filters.foo: unknown filter" in text
     assert "slide 1 (年齢).view.filters.channel: must be one of random, open, all" in text
     assert "slide 2.heading: is required" in text
@@ -140,12 +167,16 @@ def test_move_remove_add():
 def test_save_user_deck_round_trip(tmp_path):
     deck = dk.add_slide(dk.Deck(name="mine", title="私のデッキ"),
                         dk.view_slide(dk.View(kind="bar", indicator="unreached", by=("district",),
-                                              filters=Filters(channel="all", sex=(2,))), "地域"))
+                                              filters=Filters(channel="all", sex=(2,), age_band=(4, 5))), "地域"))
+    deck = dk.add_slide(deck, dk.view_slide(dk.View(kind="activity", filters=Filters(district=(2, 3, 4, 5, 6)),
+                                                    fiscal_years=(2024,)), "活動"))
     path = dk.save_user_deck(deck, folder=tmp_path)
     assert path == tmp_path / "mine.yaml"
     assert dk.load_file(path) == deck
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert raw["slides"][0]["view"]["filters"] == {"channel": "all", "sex": [2]}
+    # a code as a number, a named group by its id: the form the URL and the CLI use
+    assert raw["slides"][0]["view"]["filters"] == {"channel": "all", "age_band": "middle", "sex": 2}
+    assert raw["slides"][1]["view"]["filters"] == {"district": "former_towns", "fiscal_years": 2024}
 
 
 def test_shipped_names_are_protected():

@@ -11,6 +11,8 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from dashboard.presenter import content as ct, deck as dk, handout
+from queries import disclosure
+from queries.filters import Filters
 
 from .conftest import REPO
 
@@ -20,6 +22,11 @@ TIMEOUT = 600
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=REPO, capture_output=True,
                           text=True, timeout=TIMEOUT)
+
+
+def figure_slides(deck: dk.Deck) -> list[int]:
+    """1-based numbers of the slides showing adjusted figures (every view but the organisation lists)."""
+    return [i for i, s in enumerate(deck.slides, 1) if s.view is not None and s.view.kind in ct.STATISTICS_KINDS]
 
 
 def chart_slides(deck: dk.Deck) -> list[int]:
@@ -53,6 +60,8 @@ def test_pptx_handout(demo_db, tmp_path):
         assert "デモデータ（架空）" in text, f"demo label missing on slide {i}"
         assert rule in text
         assert f"{i} / {len(deck)}" in text
+        # the users' note on every slide with figures (members and the directory are lists)
+        assert (disclosure.notice("ja") in text) == (i in figure_slides(deck)), i
         if deck_slide.notes:
             assert deck_slide.notes.strip().splitlines()[0] in slide.notes_slide.notes_text_frame.text
         if i in chart_slides(deck):
@@ -90,6 +99,8 @@ def test_pdf_handout_pages_render(demo_db, tmp_path):
         assert "デモデータ（架空）" in page_text, f"page {i}"
         assert "公表ルール" in page_text
         assert f"{i}/{len(deck)}" in page_text
+        flat = page_text.replace("\n", "")
+        assert (disclosure.notice("ja").replace(" ", "") in flat) == (i in figure_slides(deck)), i
 
 
 def test_cli_errors(demo_db, tmp_path):
@@ -119,6 +130,17 @@ def test_suppressed_cells_stay_hidden_in_the_handout_table(con, monkeypatch):
     assert set(table["推定値(%)"]) == {""}
 
 
+def test_a_view_the_query_layer_refuses_says_so_in_the_handout(con):
+    """Filters that leave too few respondents: the page has the query layer's message, no figures."""
+    deck = dk.Deck(name="s", title="T", slides=(dk.view_slide(
+        dk.View(kind="bar", indicator="lonely_often", by=("district",), filters=Filters(age_band=(1,))), "地域"),))
+    page = handout.make_pages(deck, ct.QuerySource(con), "ja", "pdf")[0]
+    assert page.image is None and page.table is None
+    assert page.lines[0] == disclosure.FilterTooNarrow(disclosure.min_filter_n()).text("ja")
+    assert disclosure.notice("ja") not in page.lines
+    assert handout.handout_bytes(deck, ct.QuerySource(con), "ja", "pdf").startswith(b"%PDF")
+
+
 def test_english_handout(con):
     deck = dk.load_deck()
     data = handout.handout_bytes(deck, ct.QuerySource(con), "en", "pptx")
@@ -127,6 +149,8 @@ def test_english_handout(con):
     prs = Presentation(io.BytesIO(data))
     assert len(prs.slides) == len(deck)
     assert "Demo data (fictitious)" in all_text(prs.slides[0])
+    for i in figure_slides(deck):
+        assert disclosure.notice("en") in all_text(prs.slides[i - 1]), i
 
 
 def test_data_facts_name_the_survey_year_the_last_activity_month_and_the_build(con):

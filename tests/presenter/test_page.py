@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.presenter import deck as dk, editor
-from dashboard.presenter.page import live_key
+from dashboard import state
+from dashboard.presenter import content as ct, deck as dk, editor
+from dashboard.presenter.page import LIVE_DIMS, live_key
+from queries import disclosure
+from queries.filters import choice_token, filter_choices
 
 from .conftest import APP
 
@@ -53,6 +56,9 @@ def test_every_slide_renders(app_env, n):
     assert "データ時点" in html and "デモデータ（架空）" in html
     if slide.view is not None and slide.view.kind not in ("cards", "directory"):
         assert len(at.get("vega_lite_chart")) == 1
+    # the users' note under every slide of figures, and only there
+    noted = disclosure.notice("ja") in html
+    assert noted == (slide.view is not None and slide.view.kind in ct.STATISTICS_KINDS), slide.heading
 
 
 @pytest.mark.parametrize("raw, expected", [("0", 1), ("-3", 1), ("999", len(DECK)), ("abc", 1), ("2.5", 1)])
@@ -96,14 +102,14 @@ def test_live_filter_and_back_to_the_deck_view(app_env):
     at = open_presenter({"slide": str(n)})
     before = at.get("vega_lite_chart")[0].proto.spec
     key = live_key(DECK, n, "district")
-    at.multiselect(key=key).set_value([5]).run()
+    at.selectbox(key=key).set_value("5").run()
     no_exception(at)
     after = at.get("vega_lite_chart")[0].proto.spec
     assert after != before
     html = "\n".join(h.proto.body for h in at.get("html"))
     assert "表示を変更中" in html
     at.button(key="pres_live_reset").click().run()
-    assert at.multiselect(key=key).value == []
+    assert at.selectbox(key=key).value == state.ALL
     assert at.get("vega_lite_chart")[0].proto.spec == before
     assert "表示を変更中" not in "\n".join(h.proto.body for h in at.get("html"))
 
@@ -145,3 +151,26 @@ def test_editor_reorders_and_offers_the_yaml(app_env):
     # The session's edited copy is what is presented.
     html = "\n".join(h.proto.body for h in at.get("html"))
     assert second.split("（")[0] in html
+
+
+def test_live_filters_offer_only_what_the_query_layer_allows(app_env):
+    """One code or a named group per dimension, never 無回答 or a list; a choice that leaves too few
+    respondents shows the query layer's message on the slide, not an error."""
+    n = next(i for i, s in enumerate(DECK.slides, 1) if s.view and s.view.kind == "cards")
+    at = open_presenter({"slide": str(n)})
+    assert not at.multiselect
+    for dim in LIVE_DIMS["cards"]:
+        box = at.selectbox(key=live_key(DECK, n, dim))
+        assert box.options[0] == "すべて"
+        assert len(box.options) == 1 + len(filter_choices(dim))
+        assert "無回答" not in box.options
+    at.selectbox(key=live_key(DECK, n, "age_band")).set_value(choice_token("age_band", (1,))).run()
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    html = "\n".join(h.proto.body for h in at.get("html"))
+    assert disclosure.FilterTooNarrow(disclosure.min_filter_n()).text("ja") in html
+    assert "表示を変更中" in html
+    at.selectbox(key=live_key(DECK, n, "age_band")).set_value("young").run()
+    no_exception(at)
+    html = "\n".join(h.proto.body for h in at.get("html"))
+    assert "条件を広げてください" not in html and "pres-card" in html
