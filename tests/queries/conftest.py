@@ -1,4 +1,7 @@
-"""Fixture databases of the indicator tests: data/schema.sql, random respondents, build_marts."""
+"""Fixture databases of the indicator tests: data/schema.sql, random respondents, build_marts.
+
+Respondents get their record keys (data/record_keys.py) with a fixed test secret, so the noise is
+the same on every run; `with_keys` gives the rows those keys for the reference computation."""
 from __future__ import annotations
 
 import random
@@ -14,6 +17,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 SCHEMA = ROOT / "data" / "schema.sql"
+SECRET = bytes(range(100, 132))     # the fixtures' record-key secret (an installation makes its own)
 ANSWER_RANGES = {"lonely_direct": 5, "ucla_1": 4, "ucla_2": 4, "ucla_3": 4, "meet_freq": 7,
                  "participation": 2, "confidant": 2, "support_received": 2}
 ATTRIBUTE_RANGES = {"age_band": 8, "sex": 3, "district": 6, "household": 5}
@@ -37,17 +41,32 @@ def random_rows(seed: int, n: int, waves=(2022, 2023), p_missing: float = 0.05,
     return rows
 
 
-def make_db(rows: list[dict], path: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
-    """A database of the project's schema holding ROWS as responses, with the marts built."""
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame([[r[c] for c in COLUMNS] for r in rows], columns=COLUMNS)
+    for col in ["age_band", "sex", "district", "household", *ANSWER_RANGES]:
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def with_keys(rows: list[dict], secret: bytes = SECRET) -> list[dict]:
+    """ROWS with the record_key each gets in make_db (the build's keyed hash of wave and response_id)."""
+    from data.record_keys import with_record_keys
+
+    keys = with_record_keys("responses", _frame(rows), secret)["record_key"].tolist() if rows else []
+    return [dict(r, record_key=int(k)) for r, k in zip(rows, keys)]
+
+
+def make_db(rows: list[dict], path: str | Path = ":memory:", secret: bytes = SECRET) -> duckdb.DuckDBPyConnection:
+    """A database of the project's schema holding ROWS as responses (with their record keys), with
+    the marts built."""
+    from data.record_keys import with_record_keys
     from queries.marts import build_marts
 
     con = duckdb.connect(str(path))
     con.execute(SCHEMA.read_text(encoding="utf-8"))
-    frame = pd.DataFrame([[r[c] for c in COLUMNS] for r in rows], columns=COLUMNS)
-    for col in ["age_band", "sex", "district", "household", *ANSWER_RANGES]:
-        frame[col] = frame[col].astype("Int64")
+    frame = with_record_keys("responses", _frame(rows), secret)
     con.register("incoming", frame)
-    con.execute(f"INSERT INTO responses SELECT {', '.join(COLUMNS)} FROM incoming")
+    con.execute(f"INSERT INTO responses SELECT {', '.join(COLUMNS)}, record_key FROM incoming")
     con.unregister("incoming")
     build_marts(con)
     return con
@@ -60,7 +79,8 @@ def default_min_n(monkeypatch):
 
 @pytest.fixture(scope="session")
 def survey_rows() -> list[dict]:
-    return random_rows(seed=20240601, n=3000, waves=(2021, 2022, 2023))
+    """The rows of survey_db_file, with their record keys."""
+    return with_keys(random_rows(seed=20240601, n=3000, waves=(2021, 2022, 2023)))
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,19 @@
 """An independent, plain-Python computation of the indicator tables (no DuckDB, pandas or numpy),
 written from the contract (extract_format.md, "Indicators" and "Estimates") and api_contract.md.
+
+These are the TRUE (unprotected) statistics. Each row also carries what the cell-key method starts
+from: true_n, n_y (respondents with the trait) and the record-key sums key_n, key_y (when the rows
+carry their record_key); `released` reads queries/ptable.csv itself to say what a released count is.
 """
 from __future__ import annotations
 
+import csv
+import functools
 import itertools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 
 Z = 1.959964
 MIN_N = 10
@@ -59,6 +66,28 @@ def wilson_textbook(x: float, n: float, z: float = Z) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+PTABLE = Path(__file__).resolve().parents[2] / "queries" / "ptable.csv"
+KEYS = 256
+
+
+@functools.cache
+def _ptable(name: str) -> dict[tuple[int, int], int]:
+    with PTABLE.open(encoding="utf-8") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        return {(int(r["pcv"]), int(r["ckey"])): int(r["pvalue"]) for r in rows if r["table"] == name}
+
+
+def released(count: int, key_sum: int, table: str = "survey") -> int:
+    """A count as the cell-key method releases it: count + the ptable's noise at
+    (min(count, last pcv), key sum mod 256); a zero stays zero."""
+    pt = _ptable(table)
+    top = max(p for p, _ in pt)
+    count = int(count)
+    if count == 0:
+        return 0
+    return max(0, count + pt[(min(count, top), int(key_sum) % KEYS)])
+
+
 @dataclass
 class Cell:
     n: int
@@ -66,13 +95,19 @@ class Cell:
     sw2: float
     swy: float
     n_eff_exact: Fraction | None  # for the threshold: (Σw)²/Σw² in rational arithmetic
+    n_y: int = 0
+    key_n: int = 0
+    key_y: int = 0
 
     @classmethod
     def of(cls, rows):
-        weights = [Fraction(w) for w, _ in rows]
+        """ROWS: (weight, y) or (weight, y, record key)."""
+        weights = [Fraction(r[0]) for r in rows]
         exact = sum(weights) ** 2 / sum(w * w for w in weights) if rows else None
-        return cls(len(rows), math.fsum(w for w, _ in rows), math.fsum(w * w for w, _ in rows),
-                   math.fsum(w * y for w, y in rows), exact)
+        keys = [r[2] if len(r) > 2 else 0 for r in rows]
+        return cls(len(rows), math.fsum(r[0] for r in rows), math.fsum(r[0] * r[0] for r in rows),
+                   math.fsum(r[0] * r[1] for r in rows), exact, sum(r[1] for r in rows), sum(keys),
+                   sum(k for r, k in zip(rows, keys) if r[1]))
 
 
 def stats(cell: Cell, rest: Cell | None, is_total: bool, min_n: int = MIN_N) -> dict:
@@ -102,6 +137,10 @@ def stats(cell: Cell, rest: Cell | None, is_total: bool, min_n: int = MIN_N) -> 
         "reliability": "low" if low_rel else "ok",
         "suppressed": hidden,
         "difference": diff,
+        "true_n": cell.n,
+        "n_y": cell.n_y,
+        "key_n": cell.key_n,
+        "key_y": cell.key_y,
     })
     return out
 
@@ -111,10 +150,13 @@ def group_key(r: dict, dim: str) -> int:
     return MISSING if v is None else v
 
 
-def table(rows: list[dict], indicator: str, by: tuple[str, ...], *, wave=None, channel="random",
-          attrs: dict[str, tuple[int, ...]] | None = None, min_n: int = MIN_N) -> list[dict]:
-    """The rows of indicator_table, in order, with the dimension codes (None on the All row)."""
-    attrs = attrs or {}
+def population(rows: list[dict], indicator: str, by: tuple[str, ...] = (), *, wave=None, channel="random",
+               attrs: dict[str, tuple[int, ...]] | None = None) -> Cell:
+    """The whole filtered population of a table (its All row, also when by has two dimensions)."""
+    return _population(rows, indicator, by, wave, channel, attrs or {})[0]
+
+
+def _population(rows, indicator, by, wave, channel, attrs):
     all_waves = sorted({r["wave"] for r in rows})
     if "wave" in by:
         waves = set(all_waves)
@@ -132,6 +174,14 @@ def table(rows: list[dict], indicator: str, by: tuple[str, ...], *, wave=None, c
         y = indicator_value(indicator, r)
         if y is not None:
             pop.append((r, y))
+    return Cell.of([(r["weight"], y, r.get("record_key", 0)) for r, y in pop]), pop, all_waves, channels
+
+
+def table(rows: list[dict], indicator: str, by: tuple[str, ...], *, wave=None, channel="random",
+          attrs: dict[str, tuple[int, ...]] | None = None, min_n: int = MIN_N) -> list[dict]:
+    """The rows of indicator_table, in order, with the dimension codes (None on the All row)."""
+    attrs = attrs or {}
+    total, pop, all_waves, channels = _population(rows, indicator, by, wave, channel, attrs)
     open_web_all = 2 in channels
 
     def levels(dim):
@@ -144,7 +194,6 @@ def table(rows: list[dict], indicator: str, by: tuple[str, ...], *, wave=None, c
             return [c for c in CODES[dim] if c in chosen] + ([MISSING] if MISSING in chosen else [])
         return CODES[dim] + ([MISSING] if any(r[dim] is None for r, _ in pop) else [])
 
-    total = Cell.of([(r["weight"], y) for r, y in pop])
     out = []
     if len(by) <= 1:
         row = stats(total, None, True, min_n)
@@ -155,8 +204,10 @@ def table(rows: list[dict], indicator: str, by: tuple[str, ...], *, wave=None, c
     if not by:
         return out
     for key in itertools.product(*(levels(d) for d in by)):
-        inside = [(r["weight"], y) for r, y in pop if all(group_key(r, d) == k for d, k in zip(by, key))]
-        outside = [(r["weight"], y) for r, y in pop if not all(group_key(r, d) == k for d, k in zip(by, key))]
+        inside = [(r["weight"], y, r.get("record_key", 0)) for r, y in pop
+                  if all(group_key(r, d) == k for d, k in zip(by, key))]
+        outside = [(r["weight"], y, r.get("record_key", 0)) for r, y in pop
+                   if not all(group_key(r, d) == k for d, k in zip(by, key))]
         row = stats(Cell.of(inside), Cell.of(outside), False, min_n)
         row.update(dict(zip(by, key)))
         row["open_web"] = (key[by.index("channel")] == 2) if "channel" in by else open_web_all

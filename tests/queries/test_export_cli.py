@@ -1,4 +1,7 @@
-"""The CSV layout of `python -m queries table` (run as a subprocess) and queries.export."""
+"""The CSV layout of `python -m queries table` (run as a subprocess) and queries.export.
+
+The figures are the protected ones (test_indicators checks them against the truth); here: the
+layout, the labels, the row order, n as the true n released by its cell key, the note row last."""
 from __future__ import annotations
 
 import os
@@ -9,7 +12,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from queries import export, indicators
+from data import codebook
+from queries import disclosure, export, indicators
 from queries.filters import Filters
 
 from . import reference as ref
@@ -43,48 +47,79 @@ def en_label(dim, code):
 
 
 def one(v):
-    return "" if v is None else f"{v:.1f}"
+    return "" if v is None or v is pd.NA or pd.isna(v) else f"{float(v):.1f}"
 
 
-def expected_en(rows, indicator, by, **kw) -> bytes:
+def note(lang: str) -> str:
+    return ("注：" if lang == "ja" else "Note: ") + codebook.disclosure_notice(lang)
+
+
+def note_line(lang: str) -> str:
+    """The note as the CSV's last line: one cell (quoted, since the English one has commas)."""
+    text = note(lang)
+    return f'"{text}"' if "," in text else text
+
+
+def protected_rows(con, rows, indicator, by, filters: Filters, **kw) -> list[dict]:
+    """The protected table's rows, each with the true row of reference.py beside it (key "true")."""
+    table = indicators.indicator_table(con, indicator, by, filters).to_dict("records")
+    expected = ref.table(rows, indicator, tuple(by), **kw)
+    assert len(table) == len(expected)
+    return [dict(t, true=e) for t, e in zip(table, expected)]
+
+
+def released_n(true: dict) -> int:
+    return ref.released(true["true_n"], true["key_n"])
+
+
+def expected_en(con, rows, indicator, by, filters, **kw) -> bytes:
     lines = [",".join([*by, "n", "estimate_pct", "ci_low_pct", "ci_high_pct", "reliability", "suppressed"])]
-    for r in ref.table(rows, indicator, tuple(by), **kw):
-        cells = [en_label(d, r[d]) for d in by]
-        cells += ["" if r["n"] is None else str(r["n"]), one(r["estimate_pct"]), one(r["ci_low_pct"]),
-                  one(r["ci_high_pct"]), r["reliability"], "true" if r["suppressed"] else "false"]
+    for r in protected_rows(con, rows, indicator, by, filters, **kw):
+        hidden = released_n(r["true"]) < 10
+        assert bool(r["suppressed"]) == hidden
+        cells = [en_label(d, r["true"][d]) for d in by]
+        cells += ["" if hidden else str(released_n(r["true"])), one(r["estimate_pct"]), one(r["ci_low_pct"]),
+                  one(r["ci_high_pct"]), r["reliability"], "true" if hidden else "false"]
         lines.append(",".join(cells))
+    lines.append(note_line("en"))
     return BOM + "".join(line + "\r\n" for line in lines).encode("utf-8")
 
 
 @pytest.mark.parametrize("indicator,by,args,kw", [
     ("lonely_often", ["district"], [], {}),
-    ("unreached", ["sex", "age_band"], ["--where", "district=1,9", "--channel", "all"],
-     {"channel": "all", "attrs": {"district": (1, 9)}}),
+    ("unreached", ["sex", "age_band"], ["--where", "district=1", "--channel", "all"],
+     {"channel": "all", "attrs": {"district": (1,)}}),
     ("ucla_high", [], ["--wave", "2022"], {"wave": 2022}),
     ("no_confidant", ["wave", "channel"], [], {}),
-    ("rare_contact", ["household"], ["--where", "sex=2", "--where", "age_band=8,9,1", "--channel", "open"],
-     {"channel": "open", "attrs": {"sex": (2,), "age_band": (8, 9, 1)}}),
+    ("rare_contact", ["household"], ["--where", "sex=2", "--where", "age_band=older", "--channel", "all"],
+     {"channel": "all", "attrs": {"sex": (2,), "age_band": (6, 7, 8)}}),
+    ("lonely_any", ["age_band"], ["--where", "district=former_towns"], {"attrs": {"district": (2, 3, 4, 5, 6)}}),
 ])
-def test_cli_english_csv_is_exactly_the_contract_layout(survey_db_file, survey_rows, indicator, by, args, kw):
+def test_cli_english_csv_is_exactly_the_contract_layout(survey_db_file, survey_con, survey_rows, indicator, by,
+                                                         args, kw):
     by_args = [a for d in by for a in ("--by", d)]
     out = cli("table", indicator, *by_args, *args, "--lang", "en", "--db", str(survey_db_file))
     assert out.returncode == 0, out.stderr.decode()
-    assert out.stdout == expected_en(survey_rows, indicator, by, **kw)
+    filters = Filters(wave=kw.get("wave"), channel=kw.get("channel", "random"), **kw.get("attrs", {}))
+    assert out.stdout == expected_en(survey_con, survey_rows, indicator, by, filters, **kw)
 
 
-def test_cli_japanese_csv(survey_db_file, survey_rows):
+def test_cli_japanese_csv(survey_db_file, survey_con, survey_rows):
     out = cli("table", "lonely_often", "--by", "district", "--db", str(survey_db_file))
     assert out.returncode == 0, out.stderr.decode()
     assert out.stdout.startswith(BOM)
     lines = out.stdout[len(BOM):].decode("utf-8").split("\r\n")
     assert lines[0] == "地域," + JA_HEADER
-    assert lines[-1] == ""
-    expected = ref.table(survey_rows, "lonely_often", ("district",))
-    for line, r in zip(lines[1:-1], expected, strict=True):
-        label = "全体" if r["district"] is None else "無回答" if r["district"] == 9 else JA_DISTRICT[r["district"]]
-        rel = "" if r["suppressed"] or r["reliability"] == "ok" else "参考値"
-        cells = [label, "" if r["n"] is None else str(r["n"]), one(r["estimate_pct"]), one(r["ci_low_pct"]),
-                 one(r["ci_high_pct"]), rel, "秘匿" if r["suppressed"] else ""]
+    assert lines[-2] == note_line("ja") and lines[-1] == ""
+    assert lines[-2].startswith("注：個人が特定されないよう、数値にはわずかな調整を加えています。")
+    expected = protected_rows(survey_con, survey_rows, "lonely_often", ("district",), Filters())
+    for line, r in zip(lines[1:-2], expected, strict=True):
+        d = r["true"]["district"]
+        label = "全体" if d is None else "無回答" if d == 9 else JA_DISTRICT[d]
+        hidden = released_n(r["true"]) < 10
+        rel = "" if hidden or r["reliability"] == "ok" else "参考値"
+        cells = [label, "" if hidden else str(released_n(r["true"])), one(r["estimate_pct"]), one(r["ci_low_pct"]),
+                 one(r["ci_high_pct"]), rel, "秘匿" if hidden else ""]
         assert line == ",".join(cells)
 
 
@@ -96,14 +131,15 @@ def test_cli_japanese_suppressed_and_low_rows(survey_db_file):
     suppressed = [line for line in text[1:] if line.endswith(",秘匿")]
     assert suppressed and all(line.split(",")[2:7] == [""] * 5 for line in suppressed)
     assert any(line.endswith(",参考値,") for line in text[1:])
+    assert text[-2] == note_line("ja") and text[-1] == ""
 
 
 def test_cli_bytes_equal_indicator_csv(survey_db_file, survey_con):
-    filters = Filters(wave=2022, channel="all", district=(2, 3), sex=(1, 9))
+    filters = Filters(wave=2022, channel="all", district=(2, 3, 4, 5, 6), sex=(1,))
     for lang in ("ja", "en"):
         for enc in ("utf-8-sig", "cp932"):
-            out = cli("table", "lonely_any", "--by", "age_band", "--where", "district=2,3", "--where",
-                      "sex=1,9", "--wave", "2022", "--channel", "all", "--lang", lang, "--encoding", enc,
+            out = cli("table", "lonely_any", "--by", "age_band", "--where", "district=former_towns", "--where",
+                      "sex=1", "--wave", "2022", "--channel", "all", "--lang", lang, "--encoding", enc,
                       "--db", str(survey_db_file))
             assert out.returncode == 0
             assert out.stdout == export.indicator_csv(survey_con, "lonely_any", ["age_band"], filters,
@@ -126,17 +162,22 @@ def test_min_n_env_applies_to_the_cli_and_cannot_go_below_ten(survey_db_file):
     assert low.stdout == default.stdout
     high = cli("table", "lonely_often", "--by", "district", "--lang", "en", "--db", str(survey_db_file),
                env_extra={"TSUNAGARI_MIN_N": "100000"})
-    assert [line.split(",")[-1] for line in high.stdout.decode("utf-8-sig").split("\r\n")[1:-1]] == ["true"] * 8
+    assert [line.split(",")[-1] for line in high.stdout.decode("utf-8-sig").split("\r\n")[1:-2]] == ["true"] * 8
 
 
 @pytest.mark.parametrize("args,message", [
     (["table", "lonely"], "unknown indicator 'lonely'"),
     (["table", "lonely_often", "--by", "income"], "unknown dimension 'income'"),
     (["table", "lonely_often", "--by", "sex", "--by", "wave", "--by", "district"], "at most two"),
-    (["table", "lonely_often", "--where", "district=7"], "unknown code '7'"),
-    (["table", "lonely_often", "--where", "district=1; DROP TABLE responses"], "unknown code"),
+    (["table", "lonely_often", "--where", "district=7"], "district takes: 1, 2, 3, 4, 5, 6"),
+    (["table", "lonely_often", "--where", "district=1;DROP TABLE responses"], "one code or a named group"),
     (["table", "lonely_often", "--where", "town=1"], "unknown dimension 'town'"),
-    (["table", "lonely_often", "--where", "district"], "expected DIM=CODE"),
+    (["table", "lonely_often", "--where", "district"], "expected DIM=VALUE"),
+    (["table", "lonely_often", "--where", "district=1,9"], "not a list"),
+    (["table", "lonely_often", "--where", "age_band=1,2,3,4,5,6,7,9"], "not a list"),
+    (["table", "lonely_often", "--where", "district=9"], "one code or a named group"),
+    (["table", "lonely_often", "--where", "age_band=young", "--where", "age_band=1"], "given twice"),
+    (["table", "lonely_often", "--where", "sex=２"], "one code or a named group"),
     (["table", "lonely_often", "--wave", "1999"], "wave"),
     (["table", "lonely_often", "--wave", "2030"], "no such survey wave"),
 ])
@@ -212,8 +253,28 @@ def test_labelled_table_of_headline_row(survey_con):
 
 
 def test_file_name_says_what_and_which_filters():
-    f = Filters(wave=2023, district=(1, 9), channel="all")
+    f = Filters(wave=2023, district=(1,), channel="all")
     name = export.file_name("孤独感/時々以上?", f, "ja")
-    assert name == "孤独感_時々以上__2023年_無作為抽出調査+公開Web調査_鶴岡・地域無回答.csv"
+    assert name == "孤独感_時々以上__2023年_無作為抽出調査+公開Web調査_鶴岡.csv"
+    group = codebook.filter_groups("district")["former_towns"]["ja"]
+    assert export.file_name("x", Filters(wave=2023, district=(2, 3, 4, 5, 6)), "ja") == \
+        f"x_2023年_無作為抽出調査_{group}.csv"
     assert export.file_name("lonely", Filters(), "en") == "lonely_latest_Random-sample.csv"
     assert export.file_name("x", Filters(sex=(2,)), "en", ext="x/../lsx") == "x_latest_Random-sample_Female.xlsx"
+
+
+def test_note_row_is_the_users_notice():
+    assert export.note_row("ja") == "注：" + disclosure.notice("ja") == note("ja")
+    assert export.note_row("en") == "Note: " + disclosure.notice("en")
+    assert "内訳の合計が全体と一致しないことがあります" in disclosure.notice("ja")
+    data, _ = export.csv_bytes(pd.DataFrame({"a": ["1"]}), note=export.note_row("en"))
+    assert data.decode("utf-8-sig").split("\r\n")[-2] == note_line("en")
+    assert export.csv_bytes(pd.DataFrame({"a": ["1"]}))[0].decode("utf-8-sig") == "a\r\n1\r\n"
+
+
+def test_a_too_narrow_filter_is_refused_by_the_cli(survey_db_file):
+    out = cli("table", "lonely_often", "--by", "sex", "--where", "district=5", "--where", "age_band=1",
+              "--where", "household=1", "--db", str(survey_db_file))
+    assert out.returncode == 2 and out.stdout == b""
+    err = out.stderr.decode()
+    assert err.startswith("error: ") and disclosure.FilterTooNarrow(disclosure.min_filter_n()).text("en") in err

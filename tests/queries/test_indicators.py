@@ -1,4 +1,11 @@
-"""indicator_table / headline against the independent computation of reference.py."""
+"""indicator_table / headline against the independent computation of reference.py.
+
+The oracle compares the TRUE statistics (queries.indicators._table(..., protect=False), which no
+public function passes) with reference.py exactly; the protected tables every public function
+returns are checked separately: their n is the true n released by its cell key (within D of it),
+suppression is decided on that protected n, with equal weights the count with the trait implied
+by estimate × n is the released n_y (within D), and a zero stays zero.
+"""
 from __future__ import annotations
 
 import inspect
@@ -8,14 +15,23 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from data import codebook
 from queries import disclosure, estimate, indicators
-from queries.filters import Filters
+from queries.filters import Filters, filter_choices
 
 from . import reference as ref
-from .conftest import make_db, random_rows
+from .conftest import make_db, random_rows, with_keys
 
 DIMS = ["age_band", "sex", "district", "household", "channel", "wave"]
 NUMBERS = ["n_eff", "estimate_pct", "ci_low_pct", "ci_high_pct"]
+ALLOWED = [*codebook.dimensions(), *indicators.EXTRA_BREAKDOWNS]
+D_SURVEY = int(codebook.disclosure()["ptables"]["survey"]["max_noise"])
+MIN_FILTER_N = int(codebook.disclosure()["min_filter_n"])
+
+
+def true_table(con, indicator, by=(), filters: Filters = Filters()) -> pd.DataFrame:
+    """The unprotected statistics: for the oracle only."""
+    return indicators._table(con, indicator, by, filters, ALLOWED, protect=False)
 
 
 def missing(v) -> bool:
@@ -52,12 +68,9 @@ def filters_and_kwargs(wave, channel, attrs):
     return Filters(wave=wave, channel=channel, **attrs), {"wave": wave, "channel": channel, "attrs": attrs}
 
 
+# a filter is one code or one of the codebook's named groups (queries.filters)
 attr_filter = st.fixed_dictionaries({}, optional={
-    "age_band": st.lists(st.sampled_from([1, 2, 3, 4, 5, 6, 7, 8, 9]), min_size=1, max_size=4, unique=True),
-    "sex": st.lists(st.sampled_from([1, 2, 3, 9]), min_size=1, max_size=2, unique=True),
-    "district": st.lists(st.sampled_from([1, 2, 3, 4, 5, 6, 9]), min_size=1, max_size=3, unique=True),
-    "household": st.lists(st.sampled_from([1, 2, 3, 4, 5, 9]), min_size=1, max_size=3, unique=True),
-})
+    dim: st.sampled_from(filter_choices(dim)) for dim in ("age_band", "sex", "district", "household")})
 by_dims = st.lists(st.sampled_from(DIMS), max_size=2, unique=True)
 
 
@@ -73,7 +86,7 @@ def test_random_tables_match_the_independent_computation(seed, n, p_missing, equ
     con = make_db(rows)
     try:
         filters, kw = filters_and_kwargs(wave, channel, attrs)
-        actual = indicators.indicator_table(con, indicator, by, filters)
+        actual = true_table(con, indicator, by, filters)
     finally:
         con.close()
     assert_matches(actual, ref.table(rows, indicator, tuple(by), **kw), by)
@@ -99,20 +112,124 @@ def test_drawn_rows_match_the_independent_computation(rows, copies, indicator, b
             for k in range(copies)]
     con = make_db(full)
     try:
-        actual = indicators.indicator_table(con, indicator, by, Filters(channel="all"))
+        actual = true_table(con, indicator, by, Filters(channel="all"))
     finally:
         con.close()
     assert_matches(actual, ref.table(full, indicator, tuple(by), channel="all"), by)
 
 
+# ---- the protected tables stay within the ptable's bounds of the truth ---------------------------
+
+def check_protected(actual: pd.DataFrame, expected: list[dict], by, equal_weights: bool) -> None:
+    """ACTUAL: a protected table; EXPECTED: reference.table rows (true values and key sums)."""
+    assert len(actual) == len(expected)
+    for i, exp in enumerate(expected):
+        got = actual.iloc[i]
+        for d in by:
+            assert (missing(got[d]) and exp[d] is None) or got[d] == exp[d], (i, d)
+        n_true = exp["true_n"]
+        n_p = ref.released(n_true, exp["key_n"])
+        assert abs(n_p - n_true) <= D_SURVEY
+        assert bool(got["suppressed"]) == (n_p < disclosure.min_n()), (i, n_true, n_p)
+        if n_true == 0:
+            assert n_p == 0 and bool(got["suppressed"])
+        if got["suppressed"]:
+            assert missing(got["n"]) and missing(got["estimate_pct"]) and missing(got["ci_low_pct"])
+            assert missing(got["difference"]) and got["reliability"] == "low"
+            continue
+        assert int(got["n"]) == n_p, (i, n_true)
+        p = float(got["estimate_pct"]) / 100
+        assert float(got["ci_low_pct"]) <= 100 * p + 1e-9 <= float(got["ci_high_pct"]) + 2e-9
+        if exp["n_y"] == 0:
+            assert p == 0.0                                   # nobody with the trait stays nobody
+        if equal_weights:
+            # estimate × n gives back the released count with the trait, never the true one
+            count_y = p * n_p
+            assert count_y == pytest.approx(round(count_y), abs=1e-6)
+            count_y = round(count_y)
+            assert count_y == min(ref.released(exp["n_y"], exp["key_y"]), n_p)
+            assert abs(count_y - exp["n_y"]) <= D_SURVEY
+            lo, hi = ref.wilson_textbook(count_y, n_p)        # the interval of the protected counts
+            assert float(got["ci_low_pct"]) == pytest.approx(100 * lo, abs=1e-9)
+            assert float(got["ci_high_pct"]) == pytest.approx(100 * hi, abs=1e-9)
+            assert float(got["n_eff"]) == pytest.approx(n_p)
+        elif exp["n_y"] > 0 and exp["estimate_pct"] is not None:
+            # p' = p · (n_y'/n_y) / (n'/n): the implied released n_y is within D of the true one
+            implied = p / (exp["estimate_pct"] / 100) * (n_p / n_true) * exp["n_y"]
+            assert abs(implied - exp["n_y"]) <= D_SURVEY + 1e-6
+            assert float(got["n_eff"]) / n_p == pytest.approx(exp["n_eff"] / n_true, rel=1e-9)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), n=st.one_of(st.integers(0, 900), st.integers(900, 4000)),
+       p_missing=st.sampled_from([0.0, 0.05, 0.3]),
+       equal_weights=st.booleans(), open_share=st.sampled_from([0.0, 0.2, 1.0]),
+       indicator=st.sampled_from(ref.INDICATORS), by=by_dims,
+       wave=st.sampled_from([None, 2022, 2023]), channel=st.sampled_from(["random", "open", "all"]),
+       attrs=attr_filter)
+def test_protected_tables_stay_within_the_ptable_bounds_of_the_truth(seed, n, p_missing, equal_weights, open_share,
+                                                                      indicator, by, wave, channel, attrs):
+    rows = with_keys(random_rows(seed, n, p_missing=p_missing, equal_weights=equal_weights, open_share=open_share))
+    attrs = {k: tuple(v) for k, v in attrs.items()}
+    filters, kw = filters_and_kwargs(wave, channel, attrs)
+    whole = ref.population(rows, indicator, tuple(by), **kw)
+    con = make_db(rows)
+    try:
+        if ref.released(whole.n, whole.key_n) < MIN_FILTER_N:
+            with pytest.raises(disclosure.FilterTooNarrow):
+                indicators.indicator_table(con, indicator, by, filters)
+            assert whole.n < MIN_FILTER_N + D_SURVEY
+            return
+        assert whole.n >= MIN_FILTER_N - D_SURVEY
+        actual = indicators.indicator_table(con, indicator, by, filters)
+    finally:
+        con.close()
+    check_protected(actual, ref.table(rows, indicator, tuple(by), **kw), by, equal_weights)
+
+
+def test_the_open_web_is_protected_like_the_random_sample(survey_rows):
+    # open-web answers have weight 1: estimate × n would give the count with the trait exactly
+    open_rows = [dict(r, weight=1.0) if r["channel"] == 2 else r for r in survey_rows]
+    con = make_db(open_rows)
+    try:
+        for ind in ("lonely_often", "no_confidant"):
+            for by in (("age_band",), ("district",), ("sex", "household")):
+                actual = indicators.indicator_table(con, ind, by, Filters(channel="open"))
+                expected = ref.table(open_rows, ind, by, channel="open")
+                check_protected(actual, expected, by, equal_weights=True)
+                shown = actual[~actual["suppressed"]]
+                assert shown["open_web"].all() and len(shown) > 0
+                moved = [int(g) != e["true_n"] for g, e, h in zip(actual["n"], expected, actual["suppressed"]) if not h]
+                assert any(moved)                     # the noise is there, also on the open web
+    finally:
+        con.close()
+
+
 def test_default_wave_is_the_latest_and_headline_matches(survey_con, survey_rows):
     assert indicators.waves(survey_con) == [2021, 2022, 2023]
     assert indicators.latest_wave(survey_con) == 2023
-    head = indicators.headline(survey_con, Filters(district=(2, 9)))
-    assert list(head["indicator"]) == ref.INDICATORS
-    for i, ind in enumerate(ref.INDICATORS):
-        exp = ref.table(survey_rows, ind, (), attrs={"district": (2, 9)})
-        assert_matches(head.drop(columns="indicator").iloc[[i]].reset_index(drop=True), exp, ())
+    for filters, attrs in ((Filters(district=(2,)), {"district": (2,)}),
+                           (Filters(age_band=(6, 7, 8)), {"age_band": (6, 7, 8)})):
+        head = indicators.headline(survey_con, filters)
+        assert list(head["indicator"]) == ref.INDICATORS
+        for i, ind in enumerate(ref.INDICATORS):
+            exp = ref.table(survey_rows, ind, (), attrs=attrs)
+            row = head.drop(columns="indicator").iloc[[i]].reset_index(drop=True)
+            check_protected(row, exp, (), equal_weights=False)
+            true_row = true_table(survey_con, ind, (), filters)
+            assert_matches(true_row, exp, ())
+
+
+def test_mart_keeps_the_cell_key_sums_of_the_denominator_rows(survey_con, survey_rows):
+    got = {r[0]: r[1:] for r in survey_con.execute(
+        "SELECT indicator, sum(n_y), sum(key_n), sum(key_y) FROM indicator_cells GROUP BY 1").fetchall()}
+    keys = {(r["wave"], r["response_id"]): r["record_key"] for r in survey_rows}
+    stored = dict(((w, i), k) for w, i, k in survey_con.execute("SELECT wave, response_id, record_key FROM responses").fetchall())
+    assert stored == keys
+    for ind in ref.INDICATORS:
+        ys = [(r["record_key"], ref.indicator_value(ind, r)) for r in survey_rows]
+        ys = [(k, y) for k, y in ys if y is not None]
+        assert got[ind] == (sum(y for _, y in ys), sum(k for k, _ in ys), sum(k for k, y in ys if y))
 
 
 def test_mart_keeps_exactly_the_denominator_rows(survey_con, survey_rows):
@@ -171,7 +288,7 @@ def block(n: int, district: int, lonely: list[int], weight=1.0) -> list[dict]:
 def test_suppression_below_ten_and_shown_from_ten():
     rows = block(9, 1, [5, 1]) + block(10, 2, [5, 1]) + block(200, 3, [1, 2, 3, 4, 5])
     con = make_db(rows)
-    t = indicators.indicator_table(con, "lonely_often", ["district"]).set_index("district")
+    t = true_table(con, "lonely_often", ["district"]).set_index("district")
     assert bool(t.loc[1, "suppressed"])
     for col in ["n", "n_eff", "estimate_pct", "ci_low_pct", "ci_high_pct", "difference"]:
         assert missing(t.loc[1, col]), col
@@ -180,11 +297,31 @@ def test_suppression_below_ten_and_shown_from_ten():
     con.close()
 
 
+def test_suppression_is_decided_on_the_protected_n():
+    # 48 district × age cells of 8 to 12 respondents each
+    rows = []
+    for d in range(1, 7):
+        for age in range(1, 9):
+            n = 8 + (age + d) % 5
+            rows += [dict(r, age_band=age, response_id=f"{d}_{age}_{i}") for i, r in enumerate(block(n, d, [5, 1, 1]))]
+    rows = with_keys(rows)
+    con = make_db(rows)
+    try:
+        t = indicators.indicator_table(con, "lonely_often", ["district", "age_band"])
+    finally:
+        con.close()
+    expected = ref.table(rows, "lonely_often", ("district", "age_band"))
+    check_protected(t, expected, ("district", "age_band"), equal_weights=True)
+    assert (t.loc[~t["suppressed"], "n"] >= 10).all()
+    flipped = [(e["true_n"] >= 10) != (not s) for e, s in zip(expected, t["suppressed"])]
+    assert any(flipped)          # around 10 the protected n, not the true one, decides
+
+
 def test_equal_weights_give_the_textbook_wilson_interval():
     # 0 of 10: the textbook Wilson 95% interval is 0 to 27.75%.
     rows = block(10, 1, [1], weight=2.5) + block(57, 2, [5, 5, 1], weight=0.7)
     con = make_db(rows)
-    t = indicators.indicator_table(con, "lonely_often", ["district"]).set_index("district")
+    t = true_table(con, "lonely_often", ["district"]).set_index("district")
     assert float(t.loc[1, "ci_low_pct"]) == pytest.approx(0.0, abs=1e-12)
     assert float(t.loc[1, "ci_high_pct"]) == pytest.approx(27.75, abs=0.005)
     assert float(t.loc[1, "n_eff"]) == pytest.approx(10.0)
@@ -198,12 +335,16 @@ def test_equal_weights_give_the_textbook_wilson_interval():
 
 
 def test_unequal_weights_use_kish_effective_size():
-    rows = block(40, 1, [5, 1, 1, 1], weight=lambda i: 1.0 if i % 2 else 3.0)
+    rows = block(40, 1, [5, 1, 1, 1], weight=lambda i: 1.0 if i % 2 else 3.0) + block(40, 2, [1])
     con = make_db(rows)
-    t = indicators.indicator_table(con, "lonely_often", ["district"]).set_index("district")
+    t = true_table(con, "lonely_often", ["district"]).set_index("district")
     sw, sw2 = 20 * 1.0 + 20 * 3.0, 20 * 1.0 + 20 * 9.0
     assert float(t.loc[1, "n_eff"]) == pytest.approx(sw * sw / sw2)
     assert int(t.loc[1, "n"]) == 40
+    # protected: Σw and Σw² scale with n'/n, so the design effect n / n_eff is kept
+    p = indicators.indicator_table(con, "lonely_often", ["district"]).set_index("district")
+    assert abs(int(p.loc[1, "n"]) - 40) <= D_SURVEY
+    assert float(p.loc[1, "n_eff"]) / int(p.loc[1, "n"]) == pytest.approx(sw * sw / sw2 / 40)
     con.close()
 
 
@@ -218,7 +359,7 @@ def test_low_reliability_rules():
     assert estimate.low_reliability([40.0], [0.1], [0.1 + 0.2]).tolist() == [False]
     rows = (block(25, 1, [1]) + block(40, 2, [5, 1]) + block(400, 3, [5, 1, 1, 1, 1, 1, 1, 1, 1, 1]))
     con = make_db(rows)
-    t = indicators.indicator_table(con, "lonely_often", ["district"]).set_index("district")
+    t = true_table(con, "lonely_often", ["district"]).set_index("district")
     assert t.loc[1, "reliability"] == "low"   # n_eff 25 < 30 (interval 0–13.3%)
     assert float(t.loc[1, "ci_high_pct"]) - float(t.loc[1, "ci_low_pct"]) < 20
     assert t.loc[2, "reliability"] == "low"   # n_eff 40 but interval wider than 20 points
@@ -230,10 +371,12 @@ def test_low_reliability_rules():
 def test_difference_against_the_rest():
     rows = block(300, 1, [5, 5, 1]) + block(300, 2, [5, 1, 1, 1, 1, 1]) + block(300, 3, [5, 5, 1, 1, 1])
     con = make_db(rows)
-    t = indicators.indicator_table(con, "lonely_often", ["district"]).set_index("district")
-    assert t.loc[1, "difference"] == "higher" and t.loc[2, "difference"] == "lower"
-    assert t.loc[3, "difference"] == "none"
-    assert missing(t["difference"].iloc[0])  # the All row
+    for t in (true_table(con, "lonely_often", ["district"]),
+              indicators.indicator_table(con, "lonely_often", ["district"])):   # clear differences survive
+        t = t.set_index("district")
+        assert t.loc[1, "difference"] == "higher" and t.loc[2, "difference"] == "lower"
+        assert t.loc[3, "difference"] == "none"
+        assert missing(t["difference"].iloc[0])  # the All row
     con.close()
 
 
@@ -241,7 +384,9 @@ def test_open_web_only_with_open_or_all(survey_con, survey_rows):
     for channel, flag in [("random", False), ("open", True), ("all", True)]:
         t = indicators.indicator_table(survey_con, "lonely_any", ["sex"], Filters(channel=channel))
         assert t["open_web"].tolist() == [flag] * len(t)
-        assert_matches(t, ref.table(survey_rows, "lonely_any", ("sex",), channel=channel), ["sex"])
+        expected = ref.table(survey_rows, "lonely_any", ("sex",), channel=channel)
+        check_protected(t, expected, ["sex"], equal_weights=False)
+        assert_matches(true_table(survey_con, "lonely_any", ["sex"], Filters(channel=channel)), expected, ["sex"])
     by_channel = indicators.indicator_table(survey_con, "lonely_any", ["channel"])
     assert by_channel["open_web"].tolist() == [True, False, True]
 
@@ -254,9 +399,12 @@ def test_min_n_is_a_server_setting_that_only_raises(monkeypatch, survey_con, sur
     assert disclosure.min_n() == 10
     monkeypatch.setenv("TSUNAGARI_MIN_N", "120")
     assert disclosure.min_n() == 120
-    t = indicators.indicator_table(survey_con, "lonely_any", ["age_band"])
+    t = true_table(survey_con, "lonely_any", ["age_band"])
     assert_matches(t, ref.table(survey_rows, "lonely_any", ("age_band",), min_n=120), ["age_band"])
     assert t["suppressed"].iloc[1:].all() and not t["suppressed"].iloc[0]  # groups of about 100
+    protected = indicators.indicator_table(survey_con, "lonely_any", ["age_band"])
+    check_protected(protected, ref.table(survey_rows, "lonely_any", ("age_band",)), ["age_band"], False)
+    assert protected["suppressed"].iloc[1:].all() and not protected["suppressed"].iloc[0]
     monkeypatch.setenv("TSUNAGARI_MIN_N", "ten")
     with pytest.raises(ValueError, match="TSUNAGARI_MIN_N"):
         disclosure.min_n()
@@ -271,9 +419,10 @@ def test_no_public_function_takes_a_minimum_n():
                 continue
             for p in inspect.signature(fn).parameters:
                 assert "min" not in p.lower() and "threshold" not in p.lower(), (module.__name__, name, p)
-    options = [o for a in cli.build_parser()._subparsers._group_actions[0].choices["table"]._actions
-               for o in a.option_strings]
-    assert not [o for o in options if "min" in o or "thresh" in o]
+    for command in ("table", "activity"):
+        options = [o for a in cli.build_parser()._subparsers._group_actions[0].choices[command]._actions
+                   for o in a.option_strings]
+        assert not [o for o in options if "min" in o or "thresh" in o or "noise" in o or "secret" in o]
 
 
 @pytest.mark.parametrize("bad", ["1; DROP TABLE responses", "1' OR '1'='1", "１", "鶴岡", "9 --", "", "0", "10"])
@@ -314,10 +463,57 @@ def test_bad_arguments_are_clear_errors(survey_con):
         indicators.indicator_table(survey_con, "lonely_often", ["sex", "sex"])
 
 
-def test_empty_database_gives_suppressed_rows():
+def test_empty_database_is_refused_as_too_narrow():
     con = make_db([])
     assert indicators.waves(con) == [] and indicators.latest_wave(con) is None
-    t = indicators.indicator_table(con, "lonely_often", ["sex"])
+    t = true_table(con, "lonely_often", ["sex"])
     assert t["suppressed"].all() and len(t) == 4
-    assert indicators.headline(con)["suppressed"].all()
+    with pytest.raises(disclosure.FilterTooNarrow):
+        indicators.indicator_table(con, "lonely_often", ["sex"])
+    with pytest.raises(disclosure.FilterTooNarrow):
+        indicators.headline(con)
     con.close()
+
+
+# ---- the minimum size of a filtered population ----------------------------------------------------
+
+def narrow_rows() -> list[dict]:
+    """District d has 40 + 2·d respondents (42 .. 52) in wave 2023; district 1 also 300 more."""
+    rows = []
+    for d in range(1, 7):
+        rows += block(40 + 2 * d, d, [5, 1, 1])
+    return with_keys(rows + [dict(r, response_id=f"big{i}") for i, r in enumerate(block(300, 1, [1, 4]))])
+
+
+def test_a_table_of_a_too_narrow_filter_is_refused_on_its_protected_population():
+    rows = narrow_rows()
+    con = make_db(rows)
+    try:
+        refused = 0
+        for d in range(2, 7):
+            whole = ref.population(rows, "lonely_often", attrs={"district": (d,)})
+            narrow = ref.released(whole.n, whole.key_n) < MIN_FILTER_N
+            for call in (lambda: indicators.indicator_table(con, "lonely_often", ["sex"], Filters(district=(d,))),
+                         lambda: indicators.breakdown_table(con, "lonely_often", ["confidant"], Filters(district=(d,))),
+                         lambda: indicators.headline(con, Filters(district=(d,)))):
+                if narrow:
+                    with pytest.raises(disclosure.FilterTooNarrow) as info:
+                        call()
+                    assert info.value.limit == MIN_FILTER_N
+                else:
+                    call()
+            refused += narrow
+        assert 0 < refused < 5                         # both sides of the limit were met
+        assert MIN_FILTER_N - D_SURVEY <= 48 and 52 <= MIN_FILTER_N + D_SURVEY
+        indicators.indicator_table(con, "lonely_often", ["sex"], Filters(district=(1,)))
+        indicators.indicator_table(con, "lonely_often", ["district"])
+    finally:
+        con.close()
+
+
+def test_filter_too_narrow_says_what_to_do_in_both_languages():
+    exc = disclosure.FilterTooNarrow(disclosure.min_filter_n())
+    assert isinstance(exc, ValueError)
+    assert "条件を広げてください" in exc.text("ja") and str(MIN_FILTER_N) in exc.text("ja")
+    assert "Widen the filters" in exc.text("en") and str(MIN_FILTER_N) in exc.text("en")
+    assert disclosure.min_filter_n() == MIN_FILTER_N >= 50

@@ -30,3 +30,27 @@ def test_what_an_older_database_lacks_is_named(demo_db, tmp_path, drop, name):
         assert marts.missing_objects(con) == [name]
     finally:
         con.close()
+
+
+def test_the_marts_keep_the_record_key_sums_of_their_rows(demo_db):
+    con = runner.connect(demo_db)
+    try:
+        for table in ("responses", "activity", "referrals"):
+            lo, hi, n = con.execute(f"SELECT min(record_key), max(record_key), count(DISTINCT record_key) FROM {table}").fetchone()
+            assert 0 <= lo and hi <= 255 and n > 200, table     # keys spread over 0..255
+        cube = con.execute("""
+            SELECT c.month, c.district, c.field, c.org_type, c.key_sum, r.key_sum
+            FROM activity_cube AS c FULL JOIN (
+                SELECT a.month, a.district, a.field, o.org_type, sum(a.record_key) AS key_sum
+                FROM activity AS a JOIN organisations AS o USING (org_id) GROUP BY ALL) AS r
+              USING (month, district, field, org_type)""").fetchall()
+        assert cube and all(row[4] == row[5] for row in cube)
+        referral = con.execute("""
+            SELECT t.key_sum, r.key_sum FROM referral_types AS t FULL JOIN (
+                SELECT r.month, f.org_type AS from_type, o.org_type AS to_type, sum(r.record_key) AS key_sum
+                FROM referrals AS r JOIN organisations AS f ON f.org_id = r.from_org
+                JOIN organisations AS o ON o.org_id = r.to_org GROUP BY ALL) AS r
+              USING (month, from_type, to_type)""").fetchall()
+        assert referral and all(a == b for a, b in referral)
+    finally:
+        con.close()

@@ -5,12 +5,12 @@ import re
 
 import pytest
 
-from queries import national
+from queries import disclosure, indicators, national
 from queries.filters import Filters
 
 from . import reference as ref
-from .conftest import ROOT, make_db, random_rows
-from .test_indicators import missing
+from .conftest import ROOT, make_db, random_rows, with_keys
+from .test_indicators import check_protected, missing
 
 REFERENCE = (ROOT.parent / "shared" / "reference" / "national_survey.md")
 
@@ -70,48 +70,68 @@ def test_headline_rows_match_the_published_table(reference_text):
         assert f"{anyone.item():.1f}" == cells[-1]
 
 
+def city_rows(nat, indicator, dim, dim2=None):
+    sel = nat[(nat["indicator"] == indicator) & (nat["dimension"] == dim)]
+    return sel[sel["dimension2"].isna()] if dim2 is None else sel[sel["dimension2"] == dim2]
+
+
+def same_as_the_breakdown_table(con, rows, filters, indicator, by):
+    """The city's figures beside the national ones are those of breakdown_table (protected), whose
+    rows stay within the ptable's bounds of the truth (reference.py)."""
+    table = indicators.breakdown_table(con, indicator, by, filters)
+    kw = {"wave": filters.wave, "channel": filters.channel,
+          "attrs": {d: filters.attribute(d) for d in ("age_band", "sex", "district", "household") if filters.attribute(d)}}
+    check_protected(table, ref.table(rows, indicator, tuple(by), **kw), by, equal_weights=False)
+    return {tuple(None if missing(r[d]) else int(r[d]) for d in by): r for r in table.to_dict("records")}
+
+
 def test_comparison_sets_city_estimates_beside_the_nearest_national_year():
-    rows = random_rows(11, 4000, waves=(2022, 2023))
+    rows = with_keys(random_rows(11, 4000, waves=(2022, 2023)))
     con = make_db(rows)
     nat = national.national_comparison(con, Filters(), "ja")
     assert set(nat["wave"]) == {2023}
+    f = Filters(wave=2023)
     total = nat[(nat["indicator"] == "lonely_often") & nat["is_total"]].iloc[0]
     assert total["national_year"] == 2023 and total["national_pct"] == pytest.approx(4.8)
-    exp = ref.table(rows, "lonely_often", ())[0]
-    assert total["estimate_pct"] == pytest.approx(exp["estimate_pct"], rel=1e-9)
+    city = same_as_the_breakdown_table(con, rows, f, "lonely_often", ())[()]
+    assert total["estimate_pct"] == city["estimate_pct"] and total["n"] == city["n"]
     assert total["label"] == "孤独感（しばしば・常に）：全体"
     # confidant is a breakdown only the national comparison uses
     conf = nat[(nat["indicator"] == "ucla_high") & (nat["dimension"] == "confidant")]
     assert conf["code"].tolist() == [1, 2] and conf["national_year"].isna().all()
-    exp = {r["confidant"]: r for r in ref.table(rows, "ucla_high", ("confidant",))}
+    exp = same_as_the_breakdown_table(con, rows, f, "ucla_high", ("confidant",))
     for r in conf.itertuples():
-        assert r.estimate_pct == pytest.approx(exp[r.code]["estimate_pct"], rel=1e-9)
-        assert r.n == exp[r.code]["n"]
+        assert r.estimate_pct == exp[(r.code,)]["estimate_pct"] and r.n == exp[(r.code,)]["n"]
     # single-person household × sex
     two = nat[(nat["dimension"] == "household") & (nat["dimension2"] == "sex")]
-    exp = {(r["household"], r["sex"]): r for r in ref.table(rows, "lonely_often", ("household", "sex"))}
+    exp = same_as_the_breakdown_table(con, rows, f, "lonely_often", ("household", "sex"))
     assert [(r.code, r.code2) for r in two.itertuples()] == [(1, 1), (1, 2)]
     for r in two.itertuples():
         e = exp[(r.code, r.code2)]
         assert bool(r.suppressed) == e["suppressed"]
         if not e["suppressed"]:
-            assert r.estimate_pct == pytest.approx(e["estimate_pct"], rel=1e-9)
+            assert r.estimate_pct == e["estimate_pct"] and r.ci_low_pct == e["ci_low_pct"]
     assert nat["label"].is_unique
     con.close()
 
 
 def test_comparison_uses_the_wave_and_filters():
-    rows = random_rows(12, 3000, waves=(2021, 2022))
+    rows = with_keys(random_rows(12, 3000, waves=(2021, 2022)))
     con = make_db(rows)
-    nat = national.national_comparison(con, Filters(wave=2021, age_band=(2, 7), channel="all"), "en")
+    f = Filters(wave=2021, age_band=(1, 2, 3), channel="all")       # the named group 16〜39歳
+    nat = national.national_comparison(con, f, "en")
     often = nat[nat["indicator"] == "lonely_often"]
     ages = often[often["dimension"] == "age_band"]
-    assert ages["code"].tolist() == [2, 7]  # other age groups are outside the filter
+    published = national.national_figures()
+    published = published[(published["indicator"] == "lonely_often") & (published["dimension"] == "age_band")]
+    # the published age groups inside the filter only (there is no national 16–19 figure)
+    assert ages["code"].tolist() == sorted(int(c) for c in set(published["code"]) if c in (1, 2, 3)) == [2, 3]
     assert set(ages["national_year"]) == {2021}
     assert ages.iloc[0]["label"] == "Lonely often/always: Age: 20-29"
     assert nat["open_web"].all()
-    exp = ref.table(rows, "lonely_often", ("age_band",), wave=2021, channel="all", attrs={"age_band": (2, 7)})
-    assert ages.iloc[1]["estimate_pct"] == pytest.approx(exp[2]["estimate_pct"], rel=1e-9)
+    exp = same_as_the_breakdown_table(con, rows, f, "lonely_often", ("age_band",))
+    for r in ages.itertuples():
+        assert r.estimate_pct == exp[(r.code,)]["estimate_pct"]
     ucla = nat[(nat["indicator"] == "ucla_high") & nat["is_total"]].iloc[0]
     assert ucla["national_year"] == 2022  # the nearest published year to 2021
     con.close()
@@ -124,3 +144,13 @@ def test_suppressed_city_cells_stay_suppressed():
     hidden = nat[nat["suppressed"]]
     assert len(hidden) and hidden["estimate_pct"].isna().all() and hidden["n"].isna().all()
     con.close()
+
+
+def test_a_too_narrow_filter_refuses_the_comparison():
+    rows = random_rows(14, 400, waves=(2023,))
+    con = make_db(rows)
+    try:
+        with pytest.raises(disclosure.FilterTooNarrow):
+            national.national_comparison(con, Filters(district=(5,), age_band=(1,), sex=(1,)), "ja")
+    finally:
+        con.close()
