@@ -69,8 +69,7 @@ def activity_file_name(what: str, act: ActivityFilters, lang: str) -> str:
     parts = [what, fiscal_year_label(act.fiscal_years[0], lang) if act.fiscal_years else t("activity.all_years", lang)]
     if act.districts:
         parts.append(choice_label("district", act.districts, lang))
-    stem = export._SPACES.sub("-", export._UNSAFE.sub("_", "_".join(parts))).strip("._-") or "table"
-    return f"{stem[:export.MAX_NAME]}.csv"
+    return export.safe_file_name("_".join(parts))
 
 
 def _named_wave(con: duckdb.DuckDBPyConnection, filters: Filters) -> Filters:

@@ -184,12 +184,16 @@ _SPACES = re.compile(r"\s+")
 MAX_NAME = 150
 
 
-def file_name(what: str, filters: Filters, lang: str, ext: str = "csv") -> str:
-    """A download's file name: what, then the filters, e.g. 孤独感（時々以上）_地域_2023年_無作為抽出調査.csv."""
-    stem = f"{what}_{filters.describe(lang)}"
+def safe_file_name(stem: str, ext: str = "csv") -> str:
+    """STEM.EXT made safe as a file name on Windows, macOS and Linux (and short enough)."""
     stem = _SPACES.sub("-", _UNSAFE.sub("_", stem)).strip("._-") or "table"
     ext = re.sub(r"[^A-Za-z0-9]", "", ext) or "csv"
     return f"{stem[:MAX_NAME]}.{ext}"
+
+
+def file_name(what: str, filters: Filters, lang: str, ext: str = "csv") -> str:
+    """A download's file name: what, then the filters, e.g. 孤独感（時々以上）_地域_2023年_無作為抽出調査.csv."""
+    return safe_file_name(f"{what}_{filters.describe(lang)}", ext)
 
 
 # ---- activity tables ----------------------------------------------------------------------

@@ -76,17 +76,32 @@ def breakdown_table(con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence
 
 
 def breakdown_tables(con: duckdb.DuckDBPyConnection, wanted: Sequence[tuple[str, Sequence[str]]],
-                     filters: Filters = Filters()) -> dict[tuple[str, tuple[str, ...]], pd.DataFrame]:
+                     filters: Filters = Filters(), omit_refused: bool = False,
+                     ) -> dict[tuple[str, tuple[str, ...]], pd.DataFrame]:
     """breakdown_table for each (indicator, by) of WANTED, from one fetch of the mart rows where
-    the breakdowns share their resolved filters (none of them by wave or channel)."""
+    the breakdowns share their resolved filters (none of them by wave or channel).
+
+    omit_refused: a table refused for its filtered population (an indicator whose denominator
+    under the filters is below the minimum) is left out of the result instead of raising
+    FilterTooNarrow; it is raised only when every table is refused."""
     allowed = [*codebook.dimensions(), *EXTRA_BREAKDOWNS]
     wanted = [(check_indicator(ind), check_by(by, allowed)) for ind, by in wanted]
     shared = [w for w in wanted if not {"wave", "channel"} & set(w[1])]
     rows = None
     if shared:
         rows = _rows(con, list(dict.fromkeys(ind for ind, _ in shared)), _resolve(con, filters, ()))
-    return {(ind, by): _table(con, ind, by, filters, allowed, rows if (ind, by) in shared else None)
-            for ind, by in wanted}
+    out = {}
+    refused = None
+    for ind, by in wanted:
+        try:
+            out[(ind, by)] = _table(con, ind, by, filters, allowed, rows if (ind, by) in shared else None)
+        except disclosure.FilterTooNarrow as exc:
+            if not omit_refused:
+                raise
+            refused = exc
+    if refused is not None and not out:
+        raise refused
+    return out
 
 
 def headline(con: duckdb.DuckDBPyConnection, filters: Filters = Filters()) -> pd.DataFrame:

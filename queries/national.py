@@ -140,7 +140,9 @@ def national_comparison(con: duckdb.DuckDBPyConnection, filters: Filters = Filte
     Columns: indicator, label (indicator and group, unique per row), group_label, is_total,
     dimension, code, dimension2, code2, wave, n, estimate_pct, ci_low_pct, ci_high_pct,
     reliability, suppressed, open_web, national_year, national_pct, national_base, derived, source.
-    Groups the filters exclude (e.g. age 20–29 when filtering on 60–69) are left out.
+    Groups the filters exclude (e.g. age 20–29 when filtering on 60–69) are left out, and so are the
+    indicators whose filtered population is below the minimum (disclosure.FilterTooNarrow, raised
+    only when that is every indicator).
     """
     if lang not in codebook.LANGS:
         raise ValueError(f"lang must be one of {codebook.LANGS}, not {lang!r}")
@@ -153,13 +155,15 @@ def national_comparison(con: duckdb.DuckDBPyConnection, filters: Filters = Filte
     # every city table needed, from one fetch of the survey sums; each as {group codes: row}
     wanted = list(dict.fromkeys((key[0], by_of(key[1], key[3])) for key, _ in groups))
     tables = {k: _rows_by_codes(t, k[1])
-              for k, t in indicators.breakdown_tables(con, wanted, filters.with_wave(wave)).items()}
+              for k, t in indicators.breakdown_tables(con, wanted, filters.with_wave(wave), omit_refused=True).items()}
     out = []
     for key, part in groups:
         ind, dim, code, dim2, code2 = key
         year = _closest([r[FIELDS.index("year")] for r in part], wave)
         row = dict(zip(FIELDS, next(r for r in part if r[FIELDS.index("year")] == year)))
         by = by_of(dim, dim2)
+        if (ind, by) not in tables:    # refused: too few respondents of this indicator under the filters
+            continue
         city = tables[(ind, by)].get((code, code2)[:len(by)])
         if city is None:
             continue

@@ -138,16 +138,34 @@ def measure(db: Path, reps: int = 1500) -> dict:
     }
 
 
+def summary(result: dict) -> dict:
+    """The figures データと方法 shows (dashboard/views/methods.py reads queries/protection_cost.json)."""
+    est, act, cov = result["estimates"], result["activity_totals"], result["coverage"]
+    return {
+        "measured_on": {"ja": f"デモデータ（推定値は回答者100人以上の{est['cells']:,}区分、件数は20件以上の合計{act['totals']:,}個、"
+                              f"区間は{len(cov['cases'])}通り×{cov['reps_per_case']:,}回の模擬）",
+                        "en": f"demo data ({est['cells']:,} cells of 100+ respondents, {act['totals']:,} totals of 20+, "
+                              f"{len(cov['cases'])} simulated cases × {cov['reps_per_case']:,})"},
+        "survey_mean_abs_change_pts": round(est["mean_abs_change_pt"], 2),
+        "activity_mean_abs_change_pct": round(act["mean_abs_rel_change_pct"], 2),
+        "interval_coverage_pct": round(100 * cov["protected"], 1),
+    }
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--db", type=Path, default=runner.db_path())
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--reps", type=int, default=1500)
+    ap.add_argument("--summary", type=Path, default=None,
+                    help="also write the figures データと方法 shows (queries/protection_cost.json)")
     args = ap.parse_args(argv)
     result = measure(args.db, args.reps)
     text = json.dumps(result, ensure_ascii=False, indent=1)
     if args.json:
         args.json.write_text(text + "\n", encoding="utf-8")
+    if args.summary:
+        args.summary.write_text(json.dumps(summary(result), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(text)
     return 0
 
