@@ -34,7 +34,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync"]
 APPTEST_TIMEOUT = 900
 FILTER_KEYS = ("f_wave", "f_channel", "f_age_band", "f_sex", "f_district", "f_household")
-FILTERED_QUERY = "?district=1,3&sex=2&age_band=5,6,7&channel=all"
+FILTERED_QUERY = "?district=former_towns&sex=2&age_band=older&channel=all"
 
 
 def app_pages() -> list[tuple[str, str, str]]:
@@ -64,18 +64,21 @@ def vm_hwm_mb(pid: int) -> float:
 # ---- page reruns (AppTest, child process) -----------------------------------------------------
 
 class FilterChanger:
-    """Picks sidebar filter changes that lead to filter combinations not seen before."""
+    """Picks sidebar filter changes that lead to filter combinations not seen before.
+
+    An attribute filter is a selectbox of tokens (dashboard.state.filter_options): "" for すべて,
+    a code ("3") or a named group ("young"), as queries.filters allows."""
 
     def __init__(self, rng, waves: list[int], seen: set | None = None):
         from data import codebook
-        from queries.filters import attribute_codes
+        from queries.filters import choice_token, filter_choices
 
         self.rng = rng
         self.options = {"f_wave": [0, *sorted(waves, reverse=True)], "f_channel": ["random", "open", "all"]}
         for dim in ("age_band", "sex", "district", "household"):
-            self.options[f"f_{dim}"] = list(attribute_codes(dim))
-        self.state = {"f_wave": 0, "f_channel": "random", "f_age_band": (), "f_sex": (), "f_district": (),
-                      "f_household": ()}
+            self.options[f"f_{dim}"] = ["", *(choice_token(dim, c) for c in filter_choices(dim))]
+        self.state = {"f_wave": 0, "f_channel": "random", "f_age_band": "", "f_sex": "", "f_district": "",
+                      "f_household": ""}
         # shared by the changers of several pages, so no page reruns a view another page has cached
         self.seen = set() if seen is None else seen
         self.seen.add(self._key(self.state))
@@ -87,12 +90,9 @@ class FilterChanger:
 
     def _candidate(self, key: str):
         opts = self.options[key]
-        if key in ("f_wave", "f_channel"):
-            return opts[int(self.rng.integers(len(opts)))]
-        if self.rng.random() < 0.15:
-            return ()
-        k = int(self.rng.integers(1, min(4, len(opts)) + 1))
-        return tuple(sorted(int(c) for c in self.rng.choice(opts, size=k, replace=False)))
+        if key not in ("f_wave", "f_channel") and self.rng.random() < 0.15:
+            return ""
+        return opts[int(self.rng.integers(len(opts)))]
 
     def next_change(self) -> tuple[str, object]:
         for _ in range(10_000):
@@ -107,12 +107,10 @@ class FilterChanger:
 
     @staticmethod
     def apply(at, key: str, value) -> None:
-        if key == "f_wave":
-            at.selectbox(key=key).set_value(value)
-        elif key == "f_channel":
+        if key == "f_channel":
             at.radio(key=key).set_value(value)
         else:
-            at.multiselect(key=key).set_value(list(value))
+            at.selectbox(key=key).set_value(value)
 
 
 def _exceptions(at) -> list[str]:

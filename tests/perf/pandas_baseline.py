@@ -4,8 +4,9 @@ The responses are read into pandas once (as a pandas dashboard would at start-up
 indicator answers (1 / 0 / NaN when an item is blank) computed once from the codebook rules; then
 each call filters the rows, groups them, takes weighted sums and computes Kish n_eff, the Wilson
 interval, reliability, suppression and the difference from the rest, just as the contract says.
-Nothing here is made slow on purpose; `same_table` checks it returns what indicator_table returns,
-so the two sides do the same work.
+Nothing here is made slow on purpose; `same_table` checks it returns what indicator_table returns
+before its protection (queries.indicators._table(..., protect=False)), so the two sides do the same
+work but for the cell-key noise, which the query layer adds on top (and the baseline does not).
 """
 from __future__ import annotations
 

@@ -3,9 +3,12 @@
 A case is a name and a function rng -> (callable, description). Each timed run draws fresh
 arguments (filters over districts, age bands, sexes, households, waves, channels; activity periods,
 districts, fields, organisation types; breakdown dimensions), so the figures are not those of one
-lucky cache-friendly call. The same seed gives the same sequence of calls. Tables by organisation
-are timed as the dashboard meets them: refused after one count above the codebook's
-max_org_groups (the 100k and 1M scales have 484 and 4,730 organisations).
+lucky cache-friendly call. The same seed gives the same sequence of calls. Filters are drawn from
+what the query layer allows (queries.filters): an attribute filter is one code or a named group;
+an activity period one month or one fiscal year, districts one code or a named group, fields and
+organisation types one code. Tables by organisation are timed as the dashboard meets them: refused
+after one count above the codebook's max_org_groups (the 100k and 1M scales have 484 and 4,730
+organisations); so is a survey table whose filters leave too few respondents (FilterTooNarrow).
 """
 from __future__ import annotations
 
@@ -17,9 +20,9 @@ import numpy as np
 
 from data import codebook
 from queries import activity as qa
-from queries import indicators, national, runner
+from queries import disclosure, indicators, national, profile
 from queries.activity import ActivityFilters
-from queries.filters import ATTRIBUTE_FILTERS, Filters, attribute_codes
+from queries.filters import ATTRIBUTE_FILTERS, Filters, filter_choices
 
 CHANNEL_CHOICES = ("random", "random", "open", "all")   # the default channel comes up most
 DIRECTORY_WORDS = ("相談", "鶴岡", "支援", "架空", "センター", "平日", "子ども", "こころ", "")
@@ -38,42 +41,61 @@ class Case:
 
 
 def refusable(fn: Callable[[], object]) -> Callable[[], object]:
-    """A table by organisation as the dashboard asks for it: above the codebook's max_org_groups
-    the query layer refuses it (TooManyGroups) after one count, or when its disclosure audit would be
-    too large (AuditTooLarge), and the page shows the type level."""
+    """A call as the dashboard makes it, refusals included: a table by organisation above the
+    codebook's max_org_groups (TooManyGroups, after one count; the page shows the type level) and a
+    survey table whose filters leave too few respondents (FilterTooNarrow, after the sums are
+    fetched; the page asks to widen the filters) are answers too, and timed as such."""
     def call():
         try:
             return fn()
-        except qa.TableTooLarge as exc:
+        except (qa.TableTooLarge, disclosure.FilterTooNarrow) as exc:
             return exc
     return call
 
 
 def _subset(rng: np.random.Generator, codes: list[int], p_any: float = 0.5) -> tuple[int, ...]:
-    """() with probability 1 - p_any, else a random non-empty subset of codes."""
+    """() with probability 1 - p_any, else a random non-empty subset of codes (the directory's
+    multiselects only: it lists organisations and takes any codes)."""
     if rng.random() >= p_any:
         return ()
     k = int(rng.integers(1, len(codes) + 1))
     return tuple(sorted(int(c) for c in rng.choice(codes, size=k, replace=False)))
 
 
+def _choice(rng: np.random.Generator, choices: list[tuple[int, ...]], p_any: float) -> tuple[int, ...]:
+    """() with probability 1 - p_any, else one of CHOICES (a single code or a named group)."""
+    if rng.random() >= p_any or not choices:
+        return ()
+    return tuple(choices[int(rng.integers(len(choices)))])
+
+
 def random_filters(rng: np.random.Generator, waves: list[int]) -> Filters:
     wave = None if rng.random() < 0.4 or not waves else int(rng.choice(waves))
     channel = str(rng.choice(CHANNEL_CHOICES))
-    attrs = {}
-    for dim in ATTRIBUTE_FILTERS:
-        codes = list(attribute_codes(dim))
-        # 無回答 (9) is picked now and then, like a user checking the blanks
-        attrs[dim] = _subset(rng, codes if rng.random() < 0.1 else codes[:-1], p_any=0.4)
+    attrs = {dim: _choice(rng, filter_choices(dim), p_any=0.4) for dim in ATTRIBUTE_FILTERS}
     return Filters(wave=wave, channel=channel, **attrs)
 
 
+def random_period(rng: np.random.Generator, fiscal_years: list[int]) -> dict:
+    """The whole data (0.4), one fiscal year (0.4) or one month of it (0.2)."""
+    r = rng.random()
+    if r < 0.4 or not fiscal_years:
+        return {}
+    fy = int(rng.choice(fiscal_years))
+    if r < 0.8:
+        return {"fiscal_years": (fy,)}
+    month = int(rng.integers(1, 13))
+    year = fy if month >= 4 else fy + 1
+    return {"start": f"{year}-{month:02d}", "end": f"{year}-{month:02d}"}
+
+
 def random_activity_filters(rng: np.random.Generator, fiscal_years: list[int]) -> ActivityFilters:
+    one = lambda name: [(c,) for c in codebook.codes(name)]
     return ActivityFilters(
-        fiscal_years=_subset(rng, fiscal_years, p_any=0.6) if fiscal_years else (),
-        districts=_subset(rng, codebook.codes("district"), p_any=0.4),
-        fields=_subset(rng, codebook.codes("field"), p_any=0.3),
-        org_types=_subset(rng, codebook.codes("org_type"), p_any=0.3),
+        **random_period(rng, fiscal_years),
+        districts=_choice(rng, filter_choices("district"), p_any=0.4),
+        fields=_choice(rng, one("field"), p_any=0.3),
+        org_types=_choice(rng, one("org_type"), p_any=0.3),
     )
 
 
@@ -106,25 +128,23 @@ def cases(con) -> list[Case]:
         for k in (0, 1, 2):
             def draw(rng, ind=ind, k=k):
                 by, f = indicator_args(rng, k, waves)
-                return Call(lambda: indicators.indicator_table(con, ind, by, f), {"by": by, "filters": f})
+                return Call(refusable(lambda: indicators.indicator_table(con, ind, by, f)), {"by": by, "filters": f})
             out.append(Case(indicator_case_name(ind, k), draw))
 
     def headline(rng):
         f = random_filters(rng, waves)
-        return Call(lambda: indicators.headline(con, f), {"filters": f})
+        return Call(refusable(lambda: indicators.headline(con, f)), {"filters": f})
 
     def comparison(rng):
         f, lang = random_filters(rng, waves), str(rng.choice(langs))
-        return Call(lambda: national.national_comparison(con, f, lang), {"filters": f, "lang": lang})
+        return Call(refusable(lambda: national.national_comparison(con, f, lang)), {"filters": f, "lang": lang})
 
-    def profile(rng):
+    def respondents(rng):
         f = random_filters(rng, waves)
-        wave = f.wave if f.wave is not None else waves[-1]
-        return Call(lambda: runner.run(con, "respondent_profile", wave=wave, channels=list(f.channels)),
-                    {"wave": wave, "channels": f.channels})
+        return Call(lambda: profile.respondent_profile(con, f), {"wave": f.wave, "channels": f.channels})
 
     out += [Case("headline", headline), Case("national_comparison", comparison),
-            Case("respondent_profile", profile)]
+            Case("respondent_profile", respondents)]
 
     for period, fn in (("month", qa.activity_by_month), ("fiscal_year", qa.activity_by_fiscal_year)):
         for by in (None, *qa.BREAKDOWNS):
@@ -139,13 +159,13 @@ def cases(con) -> list[Case]:
 
     def need(rng):
         f, act = random_filters(rng, waves), random_activity_filters(rng, years)
-        return Call(lambda: qa.district_need(con, f, act), {"filters": f, "activity": act})
+        return Call(refusable(lambda: qa.district_need(con, f, act)), {"filters": f, "activity": act})
 
     out += [Case("rates_per_1000", rates), Case("district_need", need)]
 
     for level in ("org_type", "org"):
         def draw(rng, level=level):
-            act = ActivityFilters(fiscal_years=_subset(rng, years, p_any=0.6))
+            act = ActivityFilters(**random_period(rng, years))
             return Call(refusable(lambda: qa.referral_matrix(con, level, act)), {"filters": act})
         out.append(Case(f"referral_matrix/{level}", draw))
 
