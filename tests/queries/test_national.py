@@ -154,3 +154,23 @@ def test_a_too_narrow_filter_refuses_the_comparison():
             national.national_comparison(con, Filters(district=(5,), age_band=(1,), sex=(1,)), "ja")
     finally:
         con.close()
+
+
+def test_indicators_too_few_answered_are_left_out_of_the_comparison():
+    # everyone answers the direct question; only 30 answer the three UCLA items
+    rows = with_keys(random_rows(15, 400, waves=(2023,), p_missing=0.0, open_share=0.0))
+    for i, r in enumerate(rows):
+        if i >= 30:
+            r.update(ucla_1=None, ucla_2=None, ucla_3=None)
+    con = make_db(rows)
+    try:
+        wanted = [("lonely_often", ()), ("ucla_high", ())]
+        with pytest.raises(disclosure.FilterTooNarrow):
+            indicators.breakdown_tables(con, wanted, Filters())
+        kept = indicators.breakdown_tables(con, wanted, Filters(), omit_refused=True)
+        assert list(kept) == [("lonely_often", ())]
+        nat = national.national_comparison(con, Filters(), "ja")
+        assert "lonely_often" in set(nat["indicator"])
+        assert not {"ucla_high", "ucla_moderate_plus"} & set(nat["indicator"])
+    finally:
+        con.close()
