@@ -45,10 +45,6 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "filter.wave.latest": {"ja": "最新（{wave}年）", "en": "Latest ({wave})"},
     "filter.wave.none": {"ja": "調査データなし", "en": "No survey data"},
-    "filter.channel.all": {
-        "ja": "両方（無作為抽出＋公開Web・参考）",
-        "en": "Both (random + open web, reference)",
-    },
     "filter.channel.open_suffix": {"ja": "（参考）", "en": " (reference)"},
     "filter.placeholder": {"ja": "すべて", "en": "All"},
     # banners and errors

@@ -106,7 +106,7 @@ def channel_text(channel: str, lang: str) -> str:
         return cb.code_label("channel", 1, lang)
     if channel == "open":
         return cb.code_label("channel", 2, lang) + t("filter.channel.open_suffix", lang)
-    return t("filter.channel.all", lang)
+    raise ValueError(f"unknown channel {channel!r}")
 
 
 def filters_text(filters: Filters, latest: int | None, lang: str) -> str:

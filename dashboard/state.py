@@ -31,7 +31,7 @@ CONTEXT_KEY = "_page_context"
 RELABEL_KEY = "_relabel_on_switch"
 DROPPED_KEY = "_dropped_from_url"
 ALL = ""    # an attribute filter's option for no filter (すべて)
-CHANNELS = ("random", "open", "all")
+CHANNELS = ("random", "open")   # no 両方: see queries.filters.CHANNELS
 LATEST = 0  # the wave selectbox's option for "the latest wave" (None would read as no selection)
 # Widget key of each global filter; the URL key is the Filters field name.
 CODE_FILTERS = ("age_band", "sex", "district", "household")

@@ -22,7 +22,7 @@ import numpy as np
 
 PTABLE = Path(__file__).resolve().parent / "ptable.csv"
 KEYS = 256
-SURVEY, ACTIVITY = "survey", "activity"
+SURVEY, SURVEY_OPEN, ACTIVITY = "survey", "survey_open", "activity"
 
 
 @functools.cache
@@ -76,10 +76,17 @@ def max_noise(table: str) -> int:
 SURVEY_SUMS = ("n", "sum_w", "sum_w2", "sum_wy", "n_y", "key_n", "key_y")
 
 
-def protect_survey(sums: np.ndarray) -> np.ndarray:
+def survey_table(open_web: bool) -> str:
+    """The ptable of a survey cell: the open web's (equal weights, more noise) or the random sample's."""
+    return SURVEY_OPEN if open_web else SURVEY
+
+
+def protect_survey(sums: np.ndarray, open_web=False) -> np.ndarray:
     """Protected (n, Σw, Σw², Σw·y) of survey cells from their SURVEY_SUMS (cells × 7).
 
-    Both counts are perturbed with the survey ptable: n' = n + noise(n, key_n) and
+    open_web: per cell (or one for all), whether it holds open-web answers (channel 2), whose
+    counts are perturbed with the survey_open ptable. Both counts are perturbed:
+    n' = n + noise(n, key_n) and
     n_y' = n_y + noise(n_y, key_y), with n_y' kept ≤ n'. The weighted sums are scaled with them:
     Σw and Σw² by n'/n (the design effect, hence n_eff / n, is kept), Σw·y by n_y'/n_y. With equal
     weights the estimate is then exactly n_y'/n', so estimate × n gives back the perturbed count,
@@ -88,8 +95,10 @@ def protect_survey(sums: np.ndarray) -> np.ndarray:
     """
     sums = np.asarray(sums, dtype=np.float64)
     n, sw, sw2, swy, n_y, key_n, key_y = (sums[:, i] for i in range(len(SURVEY_SUMS)))
-    n_p = perturb(n, key_n, SURVEY).astype(np.float64)
-    n_y_p = np.minimum(perturb(n_y, key_y, SURVEY), n_p).astype(np.float64)
+    open_web = np.broadcast_to(np.asarray(open_web, dtype=bool), n.shape)
+    n_p = np.where(open_web, perturb(n, key_n, SURVEY_OPEN), perturb(n, key_n, SURVEY)).astype(np.float64)
+    n_y_p = np.where(open_web, perturb(n_y, key_y, SURVEY_OPEN), perturb(n_y, key_y, SURVEY))
+    n_y_p = np.minimum(n_y_p, n_p).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         scale_n = np.where(n > 0, n_p / np.where(n > 0, n, 1.0), 0.0)
         scale_y = np.where(n_y > 0, n_y_p / np.where(n_y > 0, n_y, 1.0), 0.0)

@@ -56,9 +56,12 @@ def parse_where(items: Sequence[str]) -> dict[str, tuple[int, ...]]:
         if dim in chosen:
             raise UsageError(f"--where {dim}: given twice; a filter is one code or one named group")
         codes = choice_codes(dim, value)
-        if codes is None:
+        if codes is None and "," in value:
             raise UsageError(f"--where {dim}={value}: a filter is one code or a named group, not a list "
                              f"(so that tables cannot be subtracted to reveal small groups); "
+                             f"{dim} takes: {_choices_text(dim)}")
+        if codes is None:
+            raise UsageError(f"--where {dim}={value}: not a code or a named group of {dim}; "
                              f"{dim} takes: {_choices_text(dim)}")
         chosen[dim] = codes
     return chosen
@@ -95,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"breakdown dimension, up to two: {', '.join(codebook.dimensions())}")
     table.add_argument("--where", action="append", default=[], metavar="DIM=VALUE",
                        help=f"filter on {', '.join(ATTRIBUTE_FILTERS)}: one code or a named group "
-                            "(e.g. age_band=young, district=former_towns)")
+                            "(e.g. age_band=young, district=3)")
     table.add_argument("--wave", type=int, default=None, help="survey year (default: the latest)")
     table.add_argument("--channel", choices=list(CHANNELS), default="random")
     table.add_argument("--lang", choices=list(codebook.LANGS), default="ja")

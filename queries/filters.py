@@ -18,7 +18,13 @@ from dataclasses import dataclass, fields, replace
 
 from data import codebook
 
-CHANNELS: dict[str, tuple[int, ...]] = {"random": (1,), "open": (2,), "all": (1, 2)}
+# The channels a user may pick. Both together (両方) is not offered: the open web's answers carry
+# weight 1 beside raked weights summing to the population (0.4% of the weight, so "both" was the
+# random sample in effect), and the two channels of one group could be subtracted from "both".
+CHANNELS: dict[str, tuple[int, ...]] = {"random": (1,), "open": (2,)}
+# A table *by* channel reads both, each as its own group, never added up (queries.indicators).
+BY_CHANNEL = "by_channel"
+_CHANNEL_CODES = {**CHANNELS, BY_CHANNEL: (1, 2)}
 ATTRIBUTE_FILTERS = ("age_band", "sex", "district", "household")
 WAVE_MIN, WAVE_MAX = 2000, 2100
 
@@ -68,7 +74,7 @@ def choice_label(dim: str, codes: Sequence[int], lang: str = "ja") -> str:
 @dataclass(frozen=True)
 class Filters:
     wave: int | None = None        # None = latest wave present in responses
-    channel: str = "random"        # "random" (channel 1) | "open" (channel 2) | "all"
+    channel: str = "random"        # "random" (channel 1) | "open" (channel 2)
     age_band: tuple[int, ...] = ()  # () = no filter; one code or a named group's codes
     sex: tuple[int, ...] = ()
     district: tuple[int, ...] = ()
@@ -81,14 +87,14 @@ class Filters:
             if not WAVE_MIN <= int(self.wave) <= WAVE_MAX:
                 raise ValueError(f"wave must be a year between {WAVE_MIN} and {WAVE_MAX}, not {self.wave!r}")
             object.__setattr__(self, "wave", int(self.wave))
-        if self.channel not in CHANNELS:
+        if self.channel not in _CHANNEL_CODES:
             raise ValueError(f"channel must be one of {', '.join(CHANNELS)}, not {self.channel!r}")
         for dim in ATTRIBUTE_FILTERS:
             object.__setattr__(self, dim, _checked_choice(dim, getattr(self, dim)))
 
     @property
     def channels(self) -> tuple[int, ...]:
-        return CHANNELS[self.channel]
+        return _CHANNEL_CODES[self.channel]
 
     @property
     def includes_open_web(self) -> bool:
@@ -202,4 +208,4 @@ def _wave_text(wave: int | None, lang: str) -> str:
 
 
 def _channel_text(channel: str, lang: str) -> str:
-    return "+".join(codebook.code_label("channel", c, lang) for c in CHANNELS[channel])
+    return "+".join(codebook.code_label("channel", c, lang) for c in _CHANNEL_CODES[channel])

@@ -7,8 +7,8 @@ disclosure rules of queries.disclosure are applied before anything leaves this m
 
 Choices beyond the contract (documented for the lead):
 - by "wave": every wave in the data is shown and the wave filter is ignored; by "channel": both
-  channels are included whatever the channel filter says, and open_web is True on the rows that
-  contain open-web answers (the channel 2 rows and the All row).
+  channels are shown, each as its own group, whatever the channel filter says, with no All row
+  (the two are never added up: see queries.filters.CHANNELS); open_web is True on the channel 2 rows.
 - A filter on a dimension that is also in `by` limits that dimension's groups to the chosen codes.
 - 無回答 (9) is a group of a dimension when any denominator respondent of the filtered population
   has it (or when the filter on that dimension picks 9).
@@ -35,7 +35,7 @@ import pandas as pd
 
 from data import codebook
 from queries import cellkey, disclosure, estimate
-from queries.filters import CHANNELS, Filters
+from queries.filters import BY_CHANNEL, CHANNELS, Filters
 from queries.runner import remembered, run, run_numpy
 
 NO_DIM = "none"
@@ -110,7 +110,7 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters = Filters()) -> pd
     resolved = _resolve(con, filters, ())
     rows = _rows(con, ids, resolved)
     stats = np.array([_totals(rows.part(ind)) for ind in ids], dtype=float).reshape(len(ids), _K)
-    _check_population(stats)
+    _check_population(stats, resolved.includes_open_web)
     out = _statistics(stats, rest=None, is_total=np.ones(len(ids), dtype=bool),
                       open_web=np.full(len(ids), resolved.includes_open_web))
     out.insert(0, "indicator", ids)
@@ -142,14 +142,16 @@ def check_by(by: Sequence[str], allowed: Sequence[str] | None = None) -> tuple[s
 
 def _resolve(con, filters: Filters, by: Sequence[str]) -> Filters:
     """The filters the query runs with: the latest wave unless by wave (every wave), and both
-    channels when by channel."""
+    channels, each a group of its own, when by channel."""
+    if filters.channel not in CHANNELS:
+        raise ValueError(f"channel must be one of {', '.join(CHANNELS)}, not {filters.channel!r}")
     out = filters
     if "wave" in by:
         out = replace(out, wave=None)
     elif out.wave is None:
         out = replace(out, wave=latest_wave(con))  # stays None without data: nothing matches
     if "channel" in by:
-        out = replace(out, channel="all")
+        out = replace(out, channel=BY_CHANNEL)
     return out
 
 
@@ -207,7 +209,7 @@ def _levels(con, dim: str, filters: Filters, present: set[int]) -> list[int]:
     if dim == "wave":
         return waves(con)
     if dim == "channel":
-        return list(CHANNELS["all"])
+        return list(Filters(channel=BY_CHANNEL).channels)
     missing = codebook.missing_code()
     value_set = "confidant" if dim == "confidant" else codebook.dimension_value_set(dim)
     codes = codebook.codes(value_set)
@@ -231,7 +233,7 @@ def _table(con, indicator: str, by: Sequence[str], filters: Filters, allowed: Se
     part = (rows if rows is not None else _rows(con, [indicator], resolved)).part(indicator)
     total = np.array(_totals(part), dtype=float)
     if protect:
-        _check_population(total.reshape(1, _K))
+        _check_population(total.reshape(1, _K), resolved.includes_open_web)
     stats_of = functools.partial(_statistics, protect=protect)
 
     if not by:
@@ -247,7 +249,7 @@ def _table(con, indicator: str, by: Sequence[str], filters: Filters, allowed: Se
     rest[rest[:, 0] <= 0] = 0.0
 
     open_web = np.array([_row_open_web(resolved, by, k) for k in keys], dtype=bool)
-    if len(by) == 1:
+    if len(by) == 1 and by[0] != "channel":
         # the All row first, then the groups: one frame, statistics computed in one pass
         stats = np.vstack([total.reshape(1, _K), cells])
         rest = np.vstack([np.zeros((1, _K)), rest])
@@ -260,11 +262,11 @@ def _table(con, indicator: str, by: Sequence[str], filters: Filters, allowed: Se
     return stats_of(stats, rest=rest, is_total=is_total, open_web=open_web, codes=codes)
 
 
-def _check_population(totals: np.ndarray) -> None:
+def _check_population(totals: np.ndarray, open_web: bool) -> None:
     """Refuse (FilterTooNarrow) when the filtered population — the protected n of the table's All
     row, the largest over indicators for the headline — is below disclosure.min_filter_n(): a
     table of a handful of people is all hidden cells and a step of every differencing attack."""
-    if totals.size and float(cellkey.protect_survey(totals)[:, 0].max()) < disclosure.min_filter_n():
+    if totals.size and float(cellkey.protect_survey(totals, open_web)[:, 0].max()) < disclosure.min_filter_n():
         raise disclosure.FilterTooNarrow(disclosure.min_filter_n())
 
 
@@ -284,7 +286,12 @@ def _statistics(cells: np.ndarray, rest: np.ndarray | None, is_total: np.ndarray
     Nothing true leaves: the sums are first protected (queries.cellkey.protect_survey), and n,
     the estimate, n_eff, the interval, the reliability, the suppression and the difference are all
     computed from the protected sums (the rest, a cell of its own, is protected likewise)."""
-    shielded = cellkey.protect_survey if protect else (lambda sums: np.asarray(sums, dtype=float)[:, :4])
+    if protect:
+        def shielded(sums):
+            return cellkey.protect_survey(sums, open_web)
+    else:
+        def shielded(sums):
+            return np.asarray(sums, dtype=float)[:, :4]
     n, sw, sw2, swy = shielded(cells)[:, :4].T
     p = estimate.proportion(sw, swy)
     n_eff = estimate.kish_neff(sw, sw2)

@@ -34,8 +34,14 @@ def respondent_profile(con: duckdb.DuckDBPyConnection, filters: Filters = Filter
     for dim, part in raw.groupby("dimension", sort=False):
         counts = part["respondents"].to_numpy(dtype=np.int64)
         keys = part["key_sum"].to_numpy(dtype=np.int64)
-        shown = cellkey.perturb(counts, keys, cellkey.SURVEY)
-        total = int(cellkey.perturb([counts.sum()], [keys.sum()], cellkey.SURVEY)[0])
+        codes = part["code"].to_numpy(dtype=float, na_value=np.nan)
+        # each channel's counts with its own ptable (the open web's has more noise); the channel
+        # dimension's total spans both channels and takes the random sample's
+        open_web = (codes == 2) if dim == "channel" else np.full(len(part), filters.includes_open_web)
+        shown = np.where(open_web, cellkey.perturb(counts, keys, cellkey.SURVEY_OPEN),
+                         cellkey.perturb(counts, keys, cellkey.SURVEY))
+        table = cellkey.survey_table(dim != "channel" and filters.includes_open_web)
+        total = int(cellkey.perturb([counts.sum()], [keys.sum()], table)[0])
         hidden = disclosure.suppressed(shown)
         pct = 100.0 * shown / total if total > 0 else np.full(len(shown), np.nan)
         pop = part["population"].astype("Float64")

@@ -148,7 +148,7 @@ def _codes_list(value: Any, where: str, allowed: Sequence[int], problems: _Probl
 
 
 def _choices_text(dim: str) -> str:
-    """What a filter on DIM takes, e.g. 1, 2, 3, 4, 5, 6 or former_towns (= 2, 3, 4, 5, 6)."""
+    """What a filter on DIM takes, e.g. 1, 2, 3, 4, 5, 6 (age_band also young (= 1, 2, 3), …)."""
     codes = ", ".join(map(str, attribute_codes(dim)))
     groups = ", ".join(f"{gid} (= {', '.join(map(str, g['codes']))})" for gid, g in cb.filter_groups(dim).items())
     return f"one code of {codes}" + (f" or a named group: {groups}" if groups else "")

@@ -266,8 +266,11 @@ class SurveyLens:
                 continue
             self.fetched.add(vkey)
             try:
-                df = indicators.indicator_table(self.con, cell.ind, list(by), Filters(channel=ch, **filt))
-            except disclosure.FilterTooNarrow:
+                # a table by channel shows each channel whatever the channel filter says; "all" (both
+                # channels added up) is what a user can no longer ask for: Filters refuses it
+                filters = Filters(channel="random" if "channel" in by else ch, **filt)
+                df = indicators.indicator_table(self.con, cell.ind, list(by), filters)
+            except (disclosure.FilterTooNarrow, ValueError):
                 self.refused.add(fkey)
                 self.refusals += 1
                 continue
@@ -356,7 +359,10 @@ class ProfileLens:
         self.cache: dict[PCell, V | None] = {}
         self.hidden: list[PCell] = []
         for ch in ("random", "open", "all"):
-            df = profile.respondent_profile(con, Filters(channel=ch))
+            try:
+                df = profile.respondent_profile(con, Filters(channel=ch))
+            except ValueError:      # both channels together: no longer offered
+                continue
             for dim, part in df.groupby("dimension", sort=False):
                 if dim == "channel":
                     continue
@@ -683,7 +689,7 @@ def single_level(target, rewrites, usable, family_ok) -> list[dict]:
 
 
 def search(target, rewrites, usable, known=None, want: int = 40, max_terms: int = 30,
-           budget: int = 400) -> tuple[list[dict], bool]:
+           budget: int = 1500) -> tuple[list[dict], bool]:
     """Up to WANT different decompositions of TARGET whose every cell is released: one-step
     identities chained (a hidden term replaced by its own decomposition; a released term replaced
     by another way of showing it: its parent minus its other parts, or the sum of its parts), the

@@ -34,7 +34,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync"]
 APPTEST_TIMEOUT = 900
 FILTER_KEYS = ("f_wave", "f_channel", "f_age_band", "f_sex", "f_district", "f_household")
-FILTERED_QUERY = "?district=former_towns&sex=2&age_band=older&channel=all"
+FILTERED_QUERY = "?district=1&sex=2&age_band=older&channel=open"
 
 
 def app_pages() -> list[tuple[str, str, str]]:
