@@ -35,10 +35,10 @@ MIN_N = 100
 ACTIVITY_MIN_TOTAL = 20
 
 
-def _views():
+def _views(channel: str = "random"):
     dims = list(ATTRIBUTE_FILTERS)
     bys = [()] + [(d,) for d in dims] + list(itertools.combinations(dims, 2))
-    filters = [Filters()] + [Filters(**{d: c}) for d in dims for c in filter_choices(d)]
+    filters = [Filters(channel=channel)] + [Filters(channel=channel, **{d: c}) for d in dims for c in filter_choices(d)]
     for ind in codebook.indicators():
         for by in bys:
             for f in filters:
@@ -47,11 +47,11 @@ def _views():
                 yield ind, by, f
 
 
-def estimate_changes(con) -> np.ndarray:
+def estimate_changes(con, channel: str = "random") -> np.ndarray:
     """|protected − true| estimate (points) of every distinct cell with true n ≥ MIN_N."""
     seen: dict[tuple, float] = {}
     allowed = codebook.dimensions()
-    for ind, by, f in _views():
+    for ind, by, f in _views(channel):
         try:
             prot = indicators.indicator_table(con, ind, list(by), f)
         except disclosure.FilterTooNarrow:
@@ -124,12 +124,15 @@ def measure(db: Path, reps: int = 1500) -> dict:
     con = runner.connect(db)
     try:
         est = estimate_changes(con)
+        open_est = estimate_changes(con, "open")
         act = activity_changes(con)
     finally:
         con.close()
     return {
         "estimates": {"cells": int(est.size), "min_true_n": MIN_N, "mean_abs_change_pt": float(est.mean()),
                       "p95_abs_change_pt": float(np.percentile(est, 95)), "max_abs_change_pt": float(est.max())},
+        "estimates_open_web": {"cells": int(open_est.size), "min_true_n": MIN_N,
+                               "mean_abs_change_pt": float(open_est.mean()) if open_est.size else None},
         "activity_totals": {"totals": int(act.size), "min_true_total": ACTIVITY_MIN_TOTAL,
                             "mean_abs_rel_change_pct": float(100 * act.mean()),
                             "max_abs_rel_change_pct": float(100 * act.max())},
