@@ -140,7 +140,7 @@ FILTERS = [
     A.ActivityFilters(),
     A.ActivityFilters(fiscal_years=(2024,)),
     A.ActivityFilters(start="2023-11", end="2023-11", districts=(1,)),               # one month
-    A.ActivityFilters(start="2023-04", end="2024-03", districts=(2, 3, 4, 5, 6)),    # 旧町村部, FY2023
+    A.ActivityFilters(start="2023-04", end="2024-03", districts=(6,)),               # 温海, FY2023
     A.ActivityFilters(start="2024-04", fields=(3,), org_types=(4,)),
 ]
 
@@ -215,8 +215,10 @@ def test_columns_labels_and_wide_layout(db, kit):
 
 
 def test_filters_keep_only_chosen_groups_in_codebook_order(db):
-    df = A.activity_by_month(db, by="district", filters=A.ActivityFilters(districts=(6, 2, 5, 3, 4)))
-    assert list(dict.fromkeys(df["district"].dropna())) == [2, 3, 4, 5, 6]
+    df = A.activity_by_month(db, by="district", filters=A.ActivityFilters(districts=(6,)))
+    assert list(dict.fromkeys(df["district"].dropna())) == [6]
+    df = A.activity_by_month(db, by="field", filters=A.ActivityFilters(districts=(6,)))
+    assert list(dict.fromkeys(df["field"].dropna())) == codebook.codes("field")
     df = A.activity_by_month(db, by="district", filters=A.ActivityFilters(districts=(4,)))
     assert list(dict.fromkeys(df["district"].dropna())) == [4]
 
@@ -258,7 +260,7 @@ def test_bad_filters_raise_clear_errors(kwargs, message):
     {}, {"start": "2024-05", "end": "2024-05"}, {"start": "2023-04", "end": "2025-03"},
     {"start": "2024-04"}, {"end": "2024-03"}, {"fiscal_years": (2024,)},
     {"fiscal_years": 2023, "start": "2023-04", "end": "2024-03"},
-    {"districts": (3,)}, {"districts": (2, 3, 4, 5, 6)}, {"districts": [6, 5, 4, 3, 2]},
+    {"districts": (3,)}, {"districts": [6]}, {"districts": (6, 6)},
     {"fields": (9,)}, {"org_types": (6,)},
 ])
 def test_predefined_groupings_are_accepted(kwargs):
@@ -274,6 +276,8 @@ def test_predefined_groupings_are_accepted(kwargs):
     ({"districts": (1, 3)}, "districts"),
     ({"districts": (1, 2, 3, 4, 5, 6)}, "districts"),
     ({"districts": (2, 3, 4, 5)}, "districts"),
+    ({"districts": (2, 3, 4, 5, 6)}, "districts"),      # 旧町村部: no longer a group (鶴岡 = All − it)
+    ({"districts": [6, 5, 4, 3, 2]}, "districts"),
     ({"fields": (1, 2)}, "fields"),
     ({"org_types": (1, 4)}, "org_types"),
 ])
@@ -283,11 +287,11 @@ def test_other_subsets_and_periods_are_refused(kwargs, message):
 
 
 def test_filters_round_trip_through_query_params_and_tolerate_junk():
-    f = A.ActivityFilters(start="2024-04", end=D(2025, 3, 15), fiscal_years=2024, districts=(6, 3, 2, 5, 4),
+    f = A.ActivityFilters(start="2024-04", end=D(2025, 3, 15), fiscal_years=2024, districts=[6],
                           fields=[2], org_types=(4,))
-    assert f.start == D(2024, 4, 1) and f.end == D(2025, 3, 1) and f.districts == (2, 3, 4, 5, 6)
+    assert f.start == D(2024, 4, 1) and f.end == D(2025, 3, 1) and f.districts == (6,)
     qp = f.to_query_params()
-    assert qp == {"start": "2024-04", "end": "2025-03", "fiscal_years": "2024", "districts": "2,3,4,5,6",
+    assert qp == {"start": "2024-04", "end": "2025-03", "fiscal_years": "2024", "districts": "6",
                   "fields": "2", "org_types": "4"}
     assert A.ActivityFilters.from_query_params(qp) == f
     junk = A.ActivityFilters.from_query_params({"start": "x'; DROP TABLE activity;--", "districts": ["1,9,a", "3"],
@@ -302,8 +306,10 @@ def test_query_params_outside_the_groupings_are_dropped_not_fatal():
         "start": "2023-11", "end": "2024-05",          # an arbitrary run of months
         "fiscal_years": "2023,2024", "districts": "1,3", "fields": "1,2", "org_types": ["1", "4"]})
     assert f == A.ActivityFilters()
+    assert A.ActivityFilters.from_query_params({"districts": "2,3,4,5,6", "fields": "7"}) == \
+        A.ActivityFilters(fields=(7,))                 # the former 旧町村部 is dropped, the rest kept
     kept = A.ActivityFilters.from_query_params({"start": "2024-06", "end": "2024-06", "fiscal_years": "2024",
-                                                "districts": "2,3,4,5,6", "fields": "7", "org_types": "3"})
+                                                "districts": "5", "fields": "7", "org_types": "3"})
     assert kept == A.ActivityFilters(start="2024-06", end="2024-06", fiscal_years=(2024,),
-                                     districts=(2, 3, 4, 5, 6), fields=(7,), org_types=(3,))
+                                     districts=(5,), fields=(7,), org_types=(3,))
     assert A.ActivityFilters.from_query_params({"start": "2024-07", "end": "2024-05"}) == A.ActivityFilters()

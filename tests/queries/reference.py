@@ -56,7 +56,9 @@ INDICATORS = ["lonely_often", "lonely_sometimes_plus", "lonely_any", "ucla_high"
               "rare_contact", "no_participation", "no_confidant", "unreached"]
 CODES = {"age_band": list(range(1, 9)), "sex": [1, 2, 3], "district": list(range(1, 7)),
          "household": list(range(1, 6)), "channel": [1, 2], "confidant": [1, 2]}
-CHANNELS = {"random": {1}, "open": {2}, "all": {1, 2}}
+# The channels a user may pick: both together (両方) is never released. A table BY channel reads
+# both, each its own group, with no All row.
+CHANNELS = {"random": {1}, "open": {2}}
 
 
 def wilson_textbook(x: float, n: float, z: float = Z) -> tuple[float, float]:
@@ -75,6 +77,22 @@ def _ptable(name: str) -> dict[tuple[int, int], int]:
     with PTABLE.open(encoding="utf-8") as f:
         rows = csv.DictReader(line for line in f if not line.startswith("#"))
         return {(int(r["pcv"]), int(r["ckey"])): int(r["pvalue"]) for r in rows if r["table"] == name}
+
+
+def survey_table(open_web: bool) -> str:
+    """The ptable of a survey count: open-web cells (weights all 1) have their own, noisier one."""
+    return "survey_open" if open_web else "survey"
+
+
+def population_table(by: tuple[str, ...] = (), channel: str = "random") -> str:
+    """The ptable of a table's whole filtered population (checked against the minimum filter n):
+    the open web's when it holds open-web answers (channel open, or a table by channel)."""
+    return survey_table("channel" in by or 2 in CHANNELS[channel])
+
+
+def max_noise(table: str) -> int:
+    """D of a ptable, read from the file: its largest |noise|."""
+    return max(abs(v) for v in _ptable(table).values())
 
 
 def released(count: int, key_sum: int, table: str = "survey") -> int:
@@ -195,7 +213,7 @@ def table(rows: list[dict], indicator: str, by: tuple[str, ...], *, wave=None, c
         return CODES[dim] + ([MISSING] if any(r[dim] is None for r, _ in pop) else [])
 
     out = []
-    if len(by) <= 1:
+    if len(by) == 0 or (len(by) == 1 and by[0] != "channel"):   # no All row by channel
         row = stats(total, None, True, min_n)
         if by:
             row[by[0]] = None

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from data import codebook
-from queries.filters import (ATTRIBUTE_FILTERS, MAX_PARAM_CHARS, Filters, attribute_codes, choice_codes,
+from queries.filters import (ATTRIBUTE_FILTERS, CHANNELS, MAX_PARAM_CHARS, Filters, attribute_codes, choice_codes,
                              choice_label, choice_token, filter_choices, parse_query_params)
 
 MISSING = codebook.missing_code()
@@ -21,7 +21,8 @@ def groups(dim: str) -> dict[str, tuple[int, ...]]:
 
 def test_the_choices_are_each_code_then_the_named_groups():
     assert groups("age_band") == {"young": (1, 2, 3), "middle": (4, 5), "older": (6, 7, 8)}
-    assert groups("district") == {"former_towns": (2, 3, 4, 5, 6)}
+    # no district group: 旧町村部 was dropped (鶴岡 = All − 旧町村部 made small counts differences)
+    assert groups("district") == {}
     for dim in ATTRIBUTE_FILTERS:
         codes = attribute_codes(dim)
         assert MISSING not in codes
@@ -85,8 +86,21 @@ def test_tokens_labels_and_url_round_trip(dim):
 
 def test_group_labels_are_the_codebook_names():
     assert choice_label("age_band", (1, 2, 3), "ja") == codebook.filter_groups("age_band")["young"]["ja"]
-    assert choice_label("district", (2, 3, 4, 5, 6), "en") == codebook.filter_groups("district")["former_towns"]["en"]
-    assert "旧町村部" in Filters(district=(2, 3, 4, 5, 6)).describe("ja")
+    assert choice_label("age_band", (6, 7, 8), "en") == codebook.filter_groups("age_band")["older"]["en"]
+    assert codebook.filter_groups("age_band")["middle"]["ja"] in Filters(age_band=(4, 5)).describe("ja")
+    with pytest.raises(ValueError, match="district"):
+        Filters(district=(2, 3, 4, 5, 6))                  # the former 旧町村部 group is no filter
+
+
+def test_the_channels_are_random_or_open_never_both():
+    assert CHANNELS == {"random": (1,), "open": (2,)}
+    assert Filters(channel="random").channels == (1,) and not Filters(channel="random").includes_open_web
+    assert Filters(channel="open").channels == (2,) and Filters(channel="open").includes_open_web
+    for bad in ("all", "both", "", "Random", "by_channel "):
+        with pytest.raises(ValueError, match="channel"):
+            Filters(channel=bad)
+    for raw in ("all", "by_channel", "1,2"):
+        assert parse_query_params({"channel": raw}) == (Filters(), [f"channel={raw}"])
 
 
 def test_the_url_reader_keeps_allowed_values_and_reports_the_rest():
@@ -94,8 +108,10 @@ def test_the_url_reader_keeps_allowed_values_and_reports_the_rest():
                                      "sex": "1,2", "household": "9"})
     assert f == Filters(wave=2023, channel="open", age_band=(1, 2, 3), district=(3,))
     assert dropped == ["sex=1,2", "household=9"]
-    f, dropped = parse_query_params({"district": ["1", "former_towns"], "age_band": "former_towns"})
-    assert f == Filters(district=(2, 3, 4, 5, 6)) and dropped == ["age_band=former_towns"]
+    f, dropped = parse_query_params({"district": ["former_towns", "2"], "age_band": "former_towns"})
+    assert f == Filters(district=(2,)) and dropped == ["age_band=former_towns"]
+    f, dropped = parse_query_params({"district": "former_towns", "channel": "all", "age_band": ["3", "older"]})
+    assert f == Filters(age_band=(6, 7, 8)) and dropped == ["channel=all", "district=former_towns"]
     f, dropped = parse_query_params({"wave": "1999", "channel": "web"})
     assert f == Filters() and dropped == ["wave=1999", "channel=web"]
     assert parse_query_params({}) == (Filters(), [])

@@ -118,7 +118,7 @@ def test_comparison_sets_city_estimates_beside_the_nearest_national_year():
 def test_comparison_uses_the_wave_and_filters():
     rows = with_keys(random_rows(12, 3000, waves=(2021, 2022)))
     con = make_db(rows)
-    f = Filters(wave=2021, age_band=(1, 2, 3), channel="all")       # the named group 16〜39歳
+    f = Filters(wave=2021, age_band=(1, 2, 3), channel="open")      # the named group 16〜39歳, open web
     nat = national.national_comparison(con, f, "en")
     often = nat[nat["indicator"] == "lonely_often"]
     ages = often[often["dimension"] == "age_band"]
