@@ -65,7 +65,7 @@ def activity_csv(df: pd.DataFrame, what: str, act: ActivityFilters, lang: str, e
 
 
 def activity_file_name(what: str, act: ActivityFilters, lang: str) -> str:
-    """e.g. 相談件数_月_分野_2024年度_旧町村部（藤島・羽黒・櫛引・朝日・温海）.csv"""
+    """e.g. 相談件数_月_分野_2024年度_温海.csv"""
     parts = [what, fiscal_year_label(act.fiscal_years[0], lang) if act.fiscal_years else t("activity.all_years", lang)]
     if act.districts:
         parts.append(choice_label("district", act.districts, lang))

@@ -32,16 +32,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Filters are kept in the URL: copy it to share this exact view.",
     },
     "sidebar.filter_note": {
-        "ja": "地域・年齢・性別・世帯は、1つの区分か決まったまとまり（例: 16〜39歳、旧町村部）から1つ選べます。"
-              "細かく組み合わせた条件から個人が特定されないようにするためです。",
+        "ja": "地域・年齢・性別・世帯は、1つの区分か決まったまとまり（例: 16〜39歳、60歳以上）から1つ選べます。"
+              "調査方法は無作為抽出か公開Webのどちらか1つです。細かく組み合わせた条件から個人が特定されないようにするためです。",
         "en": "District, age, sex and household each take one group or one of the set combinations "
-              "(e.g. 16-39, former towns), so that finely combined filters cannot single out individuals.",
+              "(e.g. 16-39, 60+); the survey channel is the random sample or the open web, never both. "
+              "This is so that finely combined filters cannot single out individuals.",
     },
     "url.dropped": {
         "ja": "URLの条件 {items} は使えないため外しました"
-              "（絞り込みは1つの区分か、決まったまとまり（例: 16〜39歳、旧町村部、1つの年度）のみ選べます）。",
+              "（絞り込みは1つの区分か、決まったまとまり（例: 16〜39歳、1つの年度）のみ、調査方法は無作為抽出か公開Webの"
+              "どちらかのみ選べます）。",
         "en": "The link's condition(s) {items} cannot be used and were removed "
-              "(a filter is one group or one of the set combinations, e.g. 16-39, former towns, one fiscal year).",
+              "(a filter is one group or one of the set combinations, e.g. 16-39, one fiscal year; the survey "
+              "channel is the random sample or the open web).",
     },
     "filter.wave.latest": {"ja": "最新（{wave}年）", "en": "Latest ({wave})"},
     "filter.wave.none": {"ja": "調査データなし", "en": "No survey data"},
@@ -232,13 +235,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "methods.disclosure": {"ja": "秘匿と参考値のルール", "en": "Disclosure rules"},
     "methods.cellkey": {"ja": "数値のわずかな調整（セルキー法）", "en": "Slightly adjusted figures (cell-key method)"},
     "methods.ptable_caption": {
-        "ja": "調整表（ptable）の設定。「調整なしの割合」は、{d_survey}人・{d_activity}件以上の欄で調整が0になる割合です。",
+        "ja": "調整表（ptable）の設定。「調整なしの割合」は、{d_survey}人（公開Webは{d_open}人）・{d_activity}件以上の欄で"
+              "調整が0になる割合です。",
         "en": "Settings of the perturbation tables (ptables). 'Unchanged' is the share of cells of at least "
-              "{d_survey} respondents / {d_activity} counts whose adjustment is 0.",
+              "{d_survey} respondents ({d_open} on the open web) / {d_activity} counts whose adjustment is 0.",
     },
     "methods.ptable_what": {"ja": "対象", "en": "Applies to"},
     "methods.ptable_survey": {"ja": "市民調査の人数（回答者数・該当者数・回答者の構成）",
                               "en": "Survey counts (respondents, respondents with the trait, who answered)"},
+    "methods.ptable_survey_open": {"ja": "公開Web調査の人数（重みがすべて1のため、調整を大きく）",
+                                   "en": "Open-web survey counts (its weights are all 1, so the adjustment is larger)"},
     "methods.ptable_activity": {"ja": "支援団体の件数（相談・新規・訪問・つなぎ）",
                                 "en": "Activity counts (consultations, new cases, outreach, referrals)"},
     "methods.ptable_d": {"ja": "最大の調整幅（±D）", "en": "Largest change (±D)"},
@@ -294,10 +300,12 @@ METHODS_TEXT: dict[str, dict[str, str]] = {
               "- **記録キー**: 回答1件・活動記録1件ごとに、0〜255の番号（記録キー）を付けています。この番号は、この設置先だけが持つ秘密の鍵から計算するため、外からは推測できません。同じ記録には、データを取り込み直しても同じ番号が付きます。\n"
               "- **セルキー**: 表の1つの欄（セル）に入る記録の記録キーを足し合わせ、256で割った余りを、その欄のセルキーとします。\n"
               "- **調整表（ptable）**: 欄の人数（件数）とセルキーの組み合わせごとに、足し引きする小さな数を決めた表です。調整は平均すると0で、"
-              "市民調査の人数は最大±{survey_d}（分散{survey_v}）、支援団体の件数は最大±{activity_d}（分散{activity_v}）です。推計値と信頼区間は、調整後の人数から計算します。\n"
+              "市民調査の人数は最大±{survey_d}（分散{survey_v}）、公開Web調査の人数は最大±{open_d}（分散{open_v}）、"
+              "支援団体の件数は最大±{activity_d}（分散{activity_v}）です。推計値と信頼区間は、調整後の人数から計算します。\n"
               "- **同じ欄はいつも同じ数値**: 同じ記録の集まりなら、どのページ・ダウンロード・発表資料でも、何度表示しても同じ調整になります。繰り返し表示したり平均したりしても、本当の値には近づきません。\n"
               "- **内訳の合計は全体と一致しないことがあります**: 全体や合計も、それぞれ1つの欄として調整するためです。表どうしを差し引いても、小さな区分の本当の値は分かりません。\n"
               "- **絞り込みの制限**: 地域・年齢・性別・世帯の絞り込みは、1つの区分か、次の決まったまとまりから1つだけ選べます: {groups}。「無回答」では絞り込めません。"
+              "調査方法は無作為抽出か公開Webのどちらか1つで、2つを合算した数値は出しません（調査方法別の表にも「全体」の行はありません）。"
               "絞り込んだ回答者が{min_filter_n}人未満になる表は作らず、「条件を広げてください」と表示します。支援団体の活動の期間は、1か月か年度単位です。\n"
               "- **「<5」と「{suppressed}」**: 調整後の件数が1〜4件の欄は「<5」と表示します。調整後の回答者が{min_n}人未満の区分は、人数も推計値も表示せず「{suppressed}」とします。",
         "en": "Every figure (respondent counts, estimates and intervals, activity counts, who answered) is adjusted slightly so that no individual can be identified. "
@@ -305,10 +313,12 @@ METHODS_TEXT: dict[str, dict[str, str]] = {
               "- **Record keys**: every answer and every activity record carries a number from 0 to 255 (its record key), computed from a secret held only by this installation, so it cannot be guessed. The same record gets the same number when the data are imported again.\n"
               "- **Cell key**: the record keys of the records in one cell of a table are added up; the remainder after dividing by 256 is the cell's key.\n"
               "- **Perturbation table (ptable)**: for each combination of a cell's count and its cell key, it sets a small number to add or subtract. The changes average 0; "
-              "survey counts change by at most ±{survey_d} (variance {survey_v}), activity counts by at most ±{activity_d} (variance {activity_v}). Estimates and intervals are computed from the adjusted counts.\n"
+              "survey counts change by at most ±{survey_d} (variance {survey_v}), open-web survey counts by at most ±{open_d} (variance {open_v}), "
+              "activity counts by at most ±{activity_d} (variance {activity_v}). Estimates and intervals are computed from the adjusted counts.\n"
               "- **The same cell always shows the same figure**: the same records get the same adjustment on every page, download and slide, however often they are shown. Asking again or averaging does not get closer to the true value.\n"
               "- **Breakdowns may not add up to the totals**: totals are adjusted as cells of their own. Subtracting one table from another does not reveal the true value of a small group.\n"
               "- **Limits on filters**: district, age, sex and household each take one group or one of these set combinations: {groups}. 'No answer' is never a filter. "
+              "The survey channel is the random sample or the open web, never the two added up (a table by channel has no 'All' row). "
               "Tables whose filtered respondents number fewer than {min_filter_n} are not made (the page asks you to widen the filters). Activity periods are one month or whole fiscal years.\n"
               "- **'<5' and '{suppressed}'**: activity counts of 1-4 after adjustment show as '<5'. Groups with fewer than {min_n} respondents after adjustment show neither count nor estimate, only '{suppressed}'.",
     },

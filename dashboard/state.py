@@ -181,6 +181,8 @@ def filter_widgets(waves: Sequence[int], lang: str) -> Filters:
         format_func=lambda w: lb.wave_text(None if w == LATEST else w, latest, lang),
         key=relabelled(widget_key("wave")),
     )
+    if st.session_state.get(widget_key("channel")) not in CHANNELS:   # e.g. 両方 left by an older session
+        st.session_state[widget_key("channel")] = Filters().channel
     channel = sb.radio(
         cb.dimension_label("channel", lang),
         options=list(CHANNELS),

@@ -46,8 +46,10 @@ def demo_banner(lang: str) -> None:
     st.warning(t("banner.demo", lang), icon=":material/science:")
 
 
-def open_web_banner(ctx: PageContext) -> None:
-    if ctx.filters.channel != "random":
+def open_web_banner(ctx: PageContext, by: Sequence[str] = ()) -> None:
+    """The reference mark of open-web figures: the filter's channel, or a table by channel (whose
+    open-web row is shown beside the random sample's, never added to it)."""
+    if ctx.filters.includes_open_web or "channel" in by:
         st.info(f"**{cb.mark_label('open_web', ctx.lang)}** — {t('banner.open_web', ctx.lang)}",
                 icon=":material/info:")
 

@@ -218,9 +218,13 @@ def activity_filters(view: dk.View) -> ActivityFilters:
     return ActivityFilters(fiscal_years=view.fiscal_years, districts=view.filters.district)
 
 
-def survey_source(source: QuerySource, filters: Filters, lang: str) -> str:
+def survey_source(source: QuerySource, filters: Filters, lang: str, by: Sequence[str] = ()) -> str:
+    """The survey a view's figures come from: a view by channel shows both channels (each its
+    own group, never added up), whatever its channel filter says."""
     wave = filters.wave or source.latest_wave()
-    channel = "+".join(cb.code_label("channel", c, lang) for c in filters.channels)
+    codes = cb.codes("channel") if "channel" in by else filters.channels
+    channel = "・".join(cb.code_label("channel", c, lang) for c in codes) if lang == "ja" else \
+        " / ".join(cb.code_label("channel", c, lang) for c in codes)
     return ps("source.survey", lang, wave=wave if wave else "—", channel=channel)
 
 
@@ -236,8 +240,8 @@ def view_content(source: QuerySource, view: dk.View, lang: str, title: str | Non
     if view.is_survey:
         in_view = lb.filters_text(view.filters, source.latest_wave(), lang)
         content.filters_text = f"{t('common.filters_now', lang)}: {in_view}"
-        content.sources.insert(0, survey_source(source, view.filters, lang))
-        if view.filters.includes_open_web:
+        content.sources.insert(0, survey_source(source, view.filters, lang, view.by))
+        if view.filters.includes_open_web or "channel" in view.by:
             content.notes.insert(0, f"{cb.mark_label('open_web', lang)}: {t('banner.open_web', lang)}")
     return content
 

@@ -206,7 +206,9 @@ def _parse_filters(raw: Any, where: str, problems: _Problems) -> tuple[Filters, 
     channel = raw.get("channel")
     if channel is not None:
         if channel not in CHANNELS:
-            problems.add(f"{where}.channel", f"must be one of {', '.join(CHANNELS)}, not {channel!r}")
+            why = (" (both channels together, 両方, are no longer shown: the one could be subtracted from "
+                   "them to give the other)") if channel == "all" else ""
+            problems.add(f"{where}.channel", f"must be one of {', '.join(CHANNELS)}, not {channel!r}{why}")
         else:
             kwargs["channel"] = channel
     for dim in ATTRIBUTE_FILTERS:

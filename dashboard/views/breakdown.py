@@ -51,8 +51,10 @@ def controls(ctx: PageContext) -> tuple[str, tuple[str, ...], str]:
 def render(ctx: PageContext) -> None:
     lang = ctx.lang
     st.title(t("page.breakdown", lang))
-    ui.open_web_banner(ctx)
+    banner = st.empty()       # above the controls, filled once they say whether the table is by channel
     indicator, by, view = controls(ctx)
+    with banner.container():
+        ui.open_web_banner(ctx, by)
     ui.filters_caption(ctx)
     try:
         table = cache.indicator_table(ctx.version, indicator, by, ctx.filters)

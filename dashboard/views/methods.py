@@ -36,7 +36,8 @@ COST_ROWS = (
     ("interval_coverage_pct", "methods.cost_coverage", {"ja": "%", "en": "%"},
      {"ja": "94%以上", "en": "at least 94%"}),
 )
-PTABLES = (("survey", "methods.ptable_survey"), ("activity", "methods.ptable_activity"))
+PTABLES = (("survey", "methods.ptable_survey"), ("survey_open", "methods.ptable_survey_open"),
+           ("activity", "methods.ptable_activity"))
 
 
 def rule_text(rule: dict, lang: str) -> str:
@@ -100,7 +101,7 @@ def ptable_settings(lang: str) -> pd.DataFrame:
 
 
 def filter_groups_text(lang: str) -> str:
-    """The named filter groups of the codebook, e.g. 16〜39歳（3区分）、…、旧町村部（…）."""
+    """The named filter groups of the codebook, e.g. 16〜39歳（3区分）、40〜59歳（3区分）、60歳以上（3区分）."""
     labels = [g[lang] for dim in ("age_band", "sex", "district", "household")
               for g in cb.filter_groups(dim).values()]
     return ("、" if lang == "ja" else "; ").join(labels)
@@ -110,6 +111,7 @@ def cellkey_text(lang: str) -> str:
     params = cb.disclosure()["ptables"]
     return methods_text(
         "cellkey", lang, survey_d=params["survey"]["max_noise"], survey_v=params["survey"]["variance"],
+        open_d=params["survey_open"]["max_noise"], open_v=params["survey_open"]["variance"],
         activity_d=params["activity"]["max_noise"], activity_v=params["activity"]["variance"],
         groups=filter_groups_text(lang), min_filter_n=disclosure.min_filter_n(), min_n=disclosure.min_n(),
         suppressed=cb.mark_label("suppressed", lang))
@@ -169,7 +171,7 @@ def render(ctx: PageContext) -> None:
     params = cb.disclosure()["ptables"]
     st.dataframe(ptable_settings(lang), hide_index=True, width="stretch")
     st.caption(t("methods.ptable_caption", lang, d_survey=params["survey"]["max_noise"],
-                 d_activity=params["activity"]["max_noise"]))
+                 d_open=params["survey_open"]["max_noise"], d_activity=params["activity"]["max_noise"]))
     st.subheader(t("methods.cost", lang))
     cost = protection_cost()
     st.dataframe(cost_table(lang, cost), hide_index=True, width="stretch")
