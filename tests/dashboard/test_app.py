@@ -92,16 +92,15 @@ def test_district_filter_changes_the_numbers_and_the_url(app_env, con):
 
 
 def test_the_caption_names_the_filters_in_words(app_env):
-    at = run_app({"district": "former_towns"})
+    at = run_app({"age_band": "older"})
     no_exception(at)
     assert f"**{t('common.filters_now', 'ja')}**　調査年: 最新（2023年） / 調査方法: 無作為抽出調査 / " \
-           "地域: 旧町村部（藤島・羽黒・櫛引・朝日・温海）" in [c.value for c in at.caption]
+           "年齢: 60歳以上（3区分）" in [c.value for c in at.caption]
     at.segmented_control(key="lang").set_value("en").run()
-    assert any(c.value.endswith("Survey year: Latest (2023) / Survey channel: Random sample / "
-                                "District: Former towns (Fujishima, Haguro, Kushibiki, Asahi, Atsumi)")
+    assert any(c.value.endswith("Survey year: Latest (2023) / Survey channel: Random sample / Age: 60+ (3 bands)")
                for c in at.caption)
     at.selectbox(key="f_district").set_value("5").run()
-    assert any(c.value.endswith("/ District: Asahi") for c in at.caption)
+    assert any(c.value.endswith("/ Age: 60+ (3 bands) / District: Asahi") for c in at.caption)
 
 
 def test_sidebar_filters_are_single_choices_of_a_code_or_a_named_group(app_env):
@@ -115,8 +114,13 @@ def test_sidebar_filters_are_single_choices_of_a_code_or_a_named_group(app_env):
         # 無回答 is never a filter
         assert cb.no_answer_label("ja") not in box.options
         assert str(cb.missing_code()) not in tokens
-    assert "旧町村部（藤島・羽黒・櫛引・朝日・温海）" in at.selectbox(key="f_district").options
+    # districts: one at a time (the group 旧町村部 is gone: 鶴岡 = All − 旧町村部)
+    assert at.selectbox(key="f_district").options == ["すべて", *(cb.code_label("district", c, "ja")
+                                                                  for c in cb.codes("district"))]
     assert "16〜39歳（3区分）" in at.selectbox(key="f_age_band").options
+    # the channel: the random sample or the open web, never both (両方)
+    channel = at.radio(key="f_channel")
+    assert channel.options == ["無作為抽出調査", "公開Web調査（参考）"] and channel.value == "random"
     at.selectbox(key="f_age_band").set_value("young").run()
     no_exception(at)
     assert at.query_params.get("age_band") in ("young", ["young"])
@@ -131,12 +135,12 @@ def test_directory_multiselects_never_offer_streamlits_untranslated_select_all(a
 
 
 def test_url_restores_filters_language_and_page_controls(app_env):
-    at = run_app({"district": "former_towns", "sex": "1", "channel": "all", "lang": "en", "ind": "no_confidant",
-                  "by": "sex"}, page="views/breakdown.py")
+    at = run_app({"district": "3", "age_band": "young", "sex": "1", "channel": "open", "lang": "en",
+                  "ind": "no_confidant", "by": "sex"}, page="views/breakdown.py")
     no_exception(at)
-    assert at.session_state["f_district"] == "former_towns"
+    assert at.session_state["f_district"] == "3" and at.session_state["f_age_band"] == "young"
     assert at.session_state["f_sex"] == "1"
-    assert at.session_state["f_channel"] == "all"
+    assert at.session_state["f_channel"] == "open"
     assert at.session_state["lang"] == "en"
     assert at.title[0].value == t("page.breakdown", "en")
     assert at.selectbox(key="ind").value == "no_confidant"
@@ -177,6 +181,41 @@ def test_url_filters_the_limits_refuse_are_dropped_and_the_page_says_so_once(app
     at.selectbox(key="f_household").set_value("1").run()     # the next run: said once is enough
     no_exception(at)
     assert dropped_warnings(at) == []
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_link_with_both_channels_or_the_former_towns_opens_without_them(app_env, lang):
+    """両方 (channel=all) and 旧町村部 (district=former_towns) were offered once: such a link opens
+    on the random sample and every district, and the page names what it dropped."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params.update({"channel": "all", "district": "former_towns", "sex": "2", "lang": lang,
+                            "ind": "no_confidant", "by": "channel"})
+    at.run()
+    no_exception(at)
+    assert at.session_state["f_channel"] == "random" and at.session_state["f_district"] == state.ALL
+    assert at.session_state["f_sex"] == "2"
+    assert dropped_warnings(at) == [t("url.dropped", lang, items=("、" if lang == "ja" else "; ").join(
+        ["channel=all", "district=former_towns"]))]
+    assert "channel" not in at.query_params and "district" not in at.query_params
+    assert cb.mark_label("open_web", lang) not in texts(at)
+    # a table by channel: the random sample and the open web, and no All row adding them up
+    at.switch_page("views/breakdown.py")
+    at.run()
+    no_exception(at)
+    assert at.selectbox(key="by").value == "channel"
+    shown = at.dataframe[0].value
+    assert list(shown.iloc[:, 0]) == [cb.code_label("channel", c, lang) for c in (1, 2)]
+    assert cb.all_label(lang) not in set(shown.iloc[:, 0])
+    assert cb.mark_label("open_web", lang) in texts(at)      # the open web's row is 参考
+
+
+def test_a_session_left_on_both_channels_falls_back_to_the_random_sample(app_env):
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.session_state[state.SEEDED_KEY] = True     # a session running since before 両方 was removed
+    at.session_state["f_channel"] = "all"
+    at.run()
+    no_exception(at)
+    assert at.session_state["f_channel"] == "random" and at.radio(key="f_channel").value == "random"
 
 
 def test_filters_survive_a_page_change(app_env):
@@ -250,19 +289,19 @@ def download_file_id(at: AppTest, index: int = 0) -> str:
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp932"])
 def test_breakdown_download_is_byte_identical_to_the_cli_table(app_env, con, encoding):
-    at = run_app({"ind": "no_confidant", "by": "district", "district": "former_towns", "sex": "2"},
+    at = run_app({"ind": "no_confidant", "by": "district", "age_band": "older", "sex": "2"},
                  page="views/breakdown.py")
     if encoding != "utf-8-sig":
         at.radio(key="csv_encoding").set_value(encoding).run()
     no_exception(at)
-    filters = Filters(district=(2, 3, 4, 5, 6), sex=(2,))
+    filters = Filters(age_band=(6, 7, 8), sex=(2,))
     cli = subprocess.run(
         [sys.executable, "-m", "queries", "table", "no_confidant", "--by", "district", "--where",
-         "district=former_towns", "--where", "sex=2", "--lang", "ja", "--encoding", encoding, "--db", str(app_env)],
+         "age_band=older", "--where", "sex=2", "--lang", "ja", "--encoding", encoding, "--db", str(app_env)],
         cwd=REPO, capture_output=True, timeout=120)
     assert cli.returncode == 0, cli.stderr.decode(errors="replace")
     assert cli.stdout == export.indicator_csv(con, "no_confidant", ["district"], filters, lang="ja", encoding=encoding)
     assert cli.stdout.decode(encoding).endswith(export.note_row("ja") + "\r\n")
     name = export.file_name(downloads.indicator_what("no_confidant", ["district"], "ja"), filters.with_wave(2023), "ja")
     assert download_file_id(at) == _calculate_file_id(cli.stdout, "text/csv", name)
-    assert "地域" in name and "女性" in name and "2023年" in name and "旧町村部" in name
+    assert "地域" in name and "女性" in name and "2023年" in name and "60歳以上" in name

@@ -50,16 +50,27 @@ def test_filters_in_view_read_as_words_and_file_names_keep_their_form():
     assert filters_text(f, 2023, "ja") == "調査年: 最新（2023年） / 調査方法: 無作為抽出調査 / 地域: 朝日"
     assert filters_text(f, 2023, "en") == "Survey year: Latest (2023) / Survey channel: Random sample / District: Asahi"
     # a named group reads as the group's name, not as its codes
-    towns = Filters(district=(2, 3, 4, 5, 6))
-    assert filters_text(towns, 2023, "ja").endswith(" / 地域: 旧町村部（藤島・羽黒・櫛引・朝日・温海）")
-    both = Filters(wave=2022, channel="all", age_band=(1, 2, 3), sex=(2,))
-    assert filters_text(both, 2023, "ja") == \
-        "調査年: 2022年 / 調査方法: 両方（無作為抽出＋公開Web・参考） / 年齢: 16〜39歳（3区分） / 性別: 女性"
-    assert filters_text(both, 2023, "en") == ("Survey year: 2022 / Survey channel: Both (random + open web, "
-                                              "reference) / Age: 16-39 (3 bands) / Sex: Female")
+    older = Filters(age_band=(6, 7, 8))
+    assert filters_text(older, 2023, "ja").endswith(" / 年齢: 60歳以上（3区分）")
+    web = Filters(wave=2022, channel="open", age_band=(1, 2, 3), sex=(2,))
+    assert filters_text(web, 2023, "ja") == \
+        "調査年: 2022年 / 調査方法: 公開Web調査（参考） / 年齢: 16〜39歳（3区分） / 性別: 女性"
+    assert filters_text(web, 2023, "en") == ("Survey year: 2022 / Survey channel: Open web (reference) / "
+                                             "Age: 16-39 (3 bands) / Sex: Female")
     # downloads name their files with the other form
     assert f.describe("ja") == "最新年_無作為抽出調査_朝日"
-    assert towns.describe("en") == "latest_Random sample_Former towns (Fujishima, Haguro, Kushibiki, Asahi, Atsumi)"
+    assert older.describe("en") == "latest_Random sample_60+ (3 bands)"
+
+
+def test_both_channels_together_have_no_words():
+    from dashboard.labels import channel_text
+
+    assert "filter.channel.all" not in i18n.STRINGS
+    for lang in i18n.LANGS:
+        with pytest.raises(ValueError, match="channel"):
+            channel_text("all", lang)
+    for entry in (*i18n.STRINGS.values(), *i18n.METHODS_TEXT.values()):   # no 両方 offered, no 旧町村部
+        assert "両方（" not in entry["ja"] and "旧町村部" not in entry["ja"] and "former towns" not in entry["en"]
 
 
 def test_no_string_is_left_for_the_removed_audit():

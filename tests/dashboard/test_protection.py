@@ -111,9 +111,9 @@ def test_a_filter_that_leaves_enough_respondents_shows_figures(app_env):
 
 ACTIVITY_VIEWS = [
     pytest.param({}, [], id="all-years"),
-    pytest.param({"act_fy": "2024", "district": "former_towns", "act_by": "field"},
-                 ["--split", "field", "--where", "district=former_towns", "--from", "2024-04", "--to", "2025-03"],
-                 id="fy2024-former-towns-by-field"),
+    pytest.param({"act_fy": "2024", "district": "6", "act_by": "field"},
+                 ["--split", "field", "--where", "district=6", "--from", "2024-04", "--to", "2025-03"],
+                 id="fy2024-atsumi-by-field"),
     pytest.param({"act_fy": "2023", "district": "3", "act_by": "org_type", "measure": "outreach"},
                  ["--split", "org_type", "--where", "district=3", "--from", "2023-04", "--to", "2024-03"],
                  id="fy2023-district3-by-type-outreach"),
@@ -212,10 +212,15 @@ def test_methods_page_explains_the_method_with_the_codebooks_parameters(app_env,
                  f"{disclosure.min_filter_n()}人未満", "「<5」", f"{disclosure.min_n()}人未満",
                  f"最大±{params['survey']['max_noise']}（分散{params['survey']['variance']}）",
                  f"最大±{params['activity']['max_noise']}（分散{params['activity']['variance']}）",
-                 "旧町村部"):
+                 f"公開Web調査の人数は最大±{params['survey_open']['max_noise']}（分散{params['survey_open']['variance']}）",
+                 "2つを合算した数値は出しません", "16〜39歳（3区分）"):
         assert word in text, word
+    assert "旧町村部" not in text and "両方" not in text
     settings = methods.ptable_settings("ja")
-    assert list(settings[t("methods.ptable_d", "ja")]) == [f"±{params[n]['max_noise']}" for n in ("survey", "activity")]
+    assert list(settings[t("methods.ptable_d", "ja")]) == [f"±{params[n]['max_noise']}"
+                                                           for n in ("survey", "survey_open", "activity")]
+    assert list(settings[t("methods.ptable_v", "ja")]) == [f"{params[n]['variance']}"
+                                                           for n in ("survey", "survey_open", "activity")]
     # the cost: pending until measured, then the measurement
     monkeypatch.setattr(methods, "COST_FILE", tmp_path / "missing.json")
     pending = methods.cost_table("ja")

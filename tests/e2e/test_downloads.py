@@ -20,9 +20,11 @@ DOWNLOAD = ".st-key-dl_breakdown button"  # the table's download (key dl_breakdo
 VIEWS = [
     pytest.param("ind=lonely_sometimes_plus&by=sex&district=5",
                  ["lonely_sometimes_plus", "--by", "sex", "--where", "district=5"], id="one-dim-district"),
-    pytest.param("ind=ucla_high&by=age_band&by2=household&sex=2&channel=all&wave=2023",
+    pytest.param("ind=ucla_high&by=age_band&by2=household&sex=2&channel=open&wave=2023",
                  ["ucla_high", "--by", "age_band", "--by", "household", "--where", "sex=2",
-                  "--channel", "all", "--wave", "2023"], id="two-dims-sex-both-channels"),
+                  "--channel", "open", "--wave", "2023"], id="two-dims-sex-open-web"),
+    # by channel: the random sample and the open web, no All row adding them up
+    pytest.param("ind=no_confidant&by=channel", ["no_confidant", "--by", "channel"], id="by-channel"),
 ]
 
 
@@ -77,8 +79,11 @@ def test_csv_download_is_the_cli_output_of_the_same_view(page, server, demo_db, 
         assert cb.code_label(dim, int(code), "ja") in name
     for wave in arg_after(cli_args, "--wave"):
         assert f"{wave}年" in name
-    if arg_after(cli_args, "--channel") == ["all"]:
-        assert cb.code_label("channel", 2, "ja") in name
+    if arg_after(cli_args, "--channel") == ["open"]:
+        assert cb.code_label("channel", 2, "ja") in name and cb.code_label("channel", 1, "ja") not in name
+    if by == ["channel"]:
+        rows = [line.split(",")[0] for line in text.splitlines()[1:-1]]
+        assert rows == [cb.code_label("channel", c, "ja") for c in (1, 2)]      # no 全体
 
 
 def test_shift_jis_download(page, server, demo_db):
@@ -108,9 +113,9 @@ def cli_activity(db: Path, args: list[str]) -> bytes:
 
 
 def test_activity_fiscal_year_download_is_the_cli_output_of_the_same_view(page, server, demo_db):
-    """支援団体の活動 for one fiscal year, the former towns, by field: the 年度 table's download is
+    """支援団体の活動 for one fiscal year, 櫛引, by field: the 年度 table's download is
     `python -m queries activity consultations --by fiscal_year --split field ...`, note row included."""
-    open_page(page, server, "activity", query="act_fy=2024&district=former_towns&act_by=field", title="支援団体の活動")
+    open_page(page, server, "activity", query="act_fy=2024&district=4&act_by=field", title="支援団体の活動")
     assert shown_choice(page, "年度") == "2024年度"
     with page.expect_download() as info:
         page.locator(".st-key-dl_act_fy button").click()
@@ -118,7 +123,7 @@ def test_activity_fiscal_year_download_is_the_cli_output_of_the_same_view(page, 
     assert dl.failure() is None, dl.failure()
     data = Path(dl.path()).read_bytes()
     assert data == cli_activity(demo_db, ["consultations", "--by", "fiscal_year", "--split", "field", "--where",
-                                          "district=former_towns", "--from", "2024-04", "--to", "2025-03"])
+                                          "district=4", "--from", "2024-04", "--to", "2025-03"])
     assert data.decode("utf-8-sig").endswith("注：個人が特定されないよう、数値にはわずかな調整を加えています。"
                                              "内訳の合計が全体と一致しないことがあります。\r\n")
-    assert "2024年度" in dl.suggested_filename and "旧町村部" in dl.suggested_filename
+    assert "2024年度" in dl.suggested_filename and cb.code_label("district", 4, "ja") in dl.suggested_filename

@@ -91,8 +91,8 @@ def checked_radio(page, label: str) -> list[str]:
 def test_widgets_follow_the_language_switch(page, server):
     """After the switch every widget shows its value in the new language, and the next change
     of a filter keeps the others (the browser must not send back the old language's labels)."""
-    open_page(page, server, "breakdown", query="district=5&channel=all&ind=ucla_high&by=sex", title="指標の内訳")
-    assert checked_radio(page, "調査方法") == ["両方（無作為抽出＋公開Web・参考）"]
+    open_page(page, server, "breakdown", query="district=5&channel=open&ind=ucla_high&by=sex", title="指標の内訳")
+    assert checked_radio(page, "調査方法") == ["公開Web調査（参考）"]
     switch = page.locator('[data-testid="stSidebar"] [data-testid="stButtonGroup"]').get_by_text("English")
     rerun_after(page, switch.click)
     main = page.locator('[data-testid="stMain"]')
@@ -105,7 +105,7 @@ def test_widgets_follow_the_language_switch(page, server):
         "Break down by": main.get_by_role("combobox", name="Break down by", exact=True).input_value(),
     }
     expected = {
-        "Survey channel": ["Both (random + open web, reference)"],
+        "Survey channel": ["Open web (reference)"],
         "Encoding": ["UTF-8 (with BOM)"],
         "District": cb.code_label("district", 5, "en"),
         "Indicator": cb.indicator("ucla_high").label["en"],
@@ -118,6 +118,6 @@ def test_widgets_follow_the_language_switch(page, server):
     problems += [f"error box after the next filter change: {text}"
                  for text in page.locator(EXCEPTION).all_inner_texts()]
     query = parse_qs(urlparse(page.url).query)
-    want = {"district": ["5"], "channel": ["all"], "household": ["1"], "lang": ["en"]}
+    want = {"district": ["5"], "channel": ["open"], "household": ["1"], "lang": ["en"]}
     problems += [f"URL {k}={query.get(k)}, expected {v}" for k, v in want.items() if query.get(k) != v]
     assert problems == [], "\n".join([*problems, "--- streamlit log ---", server_log_tail(25)])

@@ -48,28 +48,36 @@ def test_views_parse_filters_through_queries_filters():
 title: T
 slides:
   - heading: a
-    view: {kind: heatmap, indicator: no_confidant, by: [age_band, sex], filters: {wave: 2023, channel: all, district: 1}}
+    view: {kind: heatmap, indicator: no_confidant, by: [age_band, sex], filters: {wave: 2023, channel: open, district: 1}}
   - heading: b
     view: {kind: activity, by: field, period: month, filters: {fiscal_years: [2024], district: [2]}}
   - heading: c
-    view: {kind: map, indicator: lonely_often, windows: false, filters: {age_band: young, district: former_towns}}
+    view: {kind: map, indicator: lonely_often, windows: false, filters: {age_band: young, district: "3"}}
   - heading: d
     view: {kind: bar, indicator: lonely_often, by: [sex], filters: {age_band: [6, 7, 8], household: "1", fiscal_years: 2023}}
 """)
     a, b, c, d = (s.view for s in deck.slides)
-    assert a.filters == Filters(wave=2023, channel="all", district=(1,))
+    assert a.filters == Filters(wave=2023, channel="open", district=(1,))
     assert a.by == ("age_band", "sex")
     assert b.by == ("field",) and b.period == "month" and b.fiscal_years == (2024,)
     assert b.filters.district == (2,)
     assert c.by == ("district",) and c.windows is False
-    assert c.filters == Filters(age_band=(1, 2, 3), district=(2, 3, 4, 5, 6))
+    assert c.filters == Filters(age_band=(1, 2, 3), district=(3,))
     # a list of a named group's codes is that group; a code may be written as text
     assert d.filters == Filters(age_band=(6, 7, 8), household=(1,)) and d.fiscal_years == (2023,)
 
 
 @pytest.mark.parametrize("filters, message", [
-    ("{district: [1, 3]}", "filters.district: [1, 3] is not allowed; district takes one code of 1, 2, 3, 4, 5, 6 "
-                           "or a named group: former_towns (= 2, 3, 4, 5, 6), not any list of codes"),
+    ("{district: [1, 3]}", "filters.district: [1, 3] is not allowed; district takes one code of 1, 2, 3, 4, 5, 6, "
+                           "not any list of codes"),
+    # the district group 旧町村部 is gone, by its id or its codes
+    ("{district: former_towns}", "filters.district: 'former_towns' is not allowed; district takes one code of "
+                                 "1, 2, 3, 4, 5, 6"),
+    ("{district: [2, 3, 4, 5, 6]}", "filters.district: [2, 3, 4, 5, 6] is not allowed; district takes one code of "
+                                    "1, 2, 3, 4, 5, 6, not any list of codes"),
+    # both channels together (両方) are no longer a choice
+    ("{channel: all}", "filters.channel: must be one of random, open, not 'all' (both channels together, 両方, "
+                       "are no longer shown"),
     ("{district: 9}", "filters.district: 9 is not allowed (無回答 / no answer is never a filter)"),
     ("{age_band: [1, 9]}", "filters.age_band: [1, 9] is not allowed (無回答 / no answer is never a filter)"),
     ("{age_band: teens}", "filters.age_band: 'teens' is not allowed; age_band takes one code of 1, 2, 3, 4, 5, 6, 7, 8 "
@@ -107,7 +115,7 @@ slides:
     assert "slide 1 (年齢).view.by: unknown dimension 'agee'" in text
     assert "slide 1 (年齢).view.filters.district: 7 is not allowed; district takes one code of 1, 2, 3" in text
     assert "slide 1 (年齢).view.filters.foo: unknown filter" in text
-    assert "slide 1 (年齢).view.filters.channel: must be one of random, open, all" in text
+    assert "slide 1 (年齢).view.filters.channel: must be one of random, open, not 'web'" in text
     assert "slide 2.heading: is required" in text
     assert "slide 2.kind: must be one of title, section, text" in text
     assert "slide 3 (x).view.by: not a setting of a cards view" in text
@@ -167,16 +175,16 @@ def test_move_remove_add():
 def test_save_user_deck_round_trip(tmp_path):
     deck = dk.add_slide(dk.Deck(name="mine", title="私のデッキ"),
                         dk.view_slide(dk.View(kind="bar", indicator="unreached", by=("district",),
-                                              filters=Filters(channel="all", sex=(2,), age_band=(4, 5))), "地域"))
-    deck = dk.add_slide(deck, dk.view_slide(dk.View(kind="activity", filters=Filters(district=(2, 3, 4, 5, 6)),
+                                              filters=Filters(channel="open", sex=(2,), age_band=(4, 5))), "地域"))
+    deck = dk.add_slide(deck, dk.view_slide(dk.View(kind="activity", filters=Filters(district=(6,)),
                                                     fiscal_years=(2024,)), "活動"))
     path = dk.save_user_deck(deck, folder=tmp_path)
     assert path == tmp_path / "mine.yaml"
     assert dk.load_file(path) == deck
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     # a code as a number, a named group by its id: the form the URL and the CLI use
-    assert raw["slides"][0]["view"]["filters"] == {"channel": "all", "age_band": "middle", "sex": 2}
-    assert raw["slides"][1]["view"]["filters"] == {"district": "former_towns", "fiscal_years": 2024}
+    assert raw["slides"][0]["view"]["filters"] == {"channel": "open", "age_band": "middle", "sex": 2}
+    assert raw["slides"][1]["view"]["filters"] == {"district": 6, "fiscal_years": 2024}
 
 
 def test_shipped_names_are_protected():

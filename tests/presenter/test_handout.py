@@ -163,3 +163,26 @@ def test_data_facts_name_the_survey_year_the_last_activity_month_and_the_build(c
     assert f"活動記録 {last.year}年{last.month}月まで" in text
     assert f"取込 {facts.built_at:%Y-%m-%d}" in text
     assert f"survey {wave}, activity to " in facts.as_of_text("en")
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_view_by_channel_shows_both_channels_and_no_all_row(con, lang):
+    """By channel: the random sample and the open web each a row of their own, never added up into
+    an All row; the source names both channels and the open-web note is there."""
+    from data import codebook as cb
+
+    deck = dk.Deck(name="s", title="T", slides=(dk.view_slide(
+        dk.View(kind="bar", indicator="no_confidant", by=("channel",)), "調査方法"),))
+    page = handout.make_pages(deck, ct.QuerySource(con), lang, "pdf")[0]
+    labels = [cb.code_label("channel", c, lang) for c in (1, 2)]
+    assert list(page.table.iloc[:, 0]) == labels
+    assert cb.all_label(lang) not in set(page.table.iloc[:, 0])
+    sources = next(line for line in page.lines if all(label in line for label in labels))
+    assert "+" not in sources
+    assert any(line.startswith(cb.mark_label("open_web", lang)) for line in page.lines)
+    # a view of one channel names that channel only
+    one = dk.Deck(name="s", title="T", slides=(dk.view_slide(
+        dk.View(kind="bar", indicator="no_confidant", by=("sex",)), "性別"),))
+    lines = handout.make_pages(one, ct.QuerySource(con), lang, "pdf")[0].lines
+    assert not any(labels[1] in line for line in lines)
+    assert not any(line.startswith(cb.mark_label("open_web", lang)) for line in lines)
