@@ -259,7 +259,13 @@ def _table(con, indicator: str, by: Sequence[str], filters: Filters, allowed: Se
     else:
         stats, is_total = cells, np.zeros(len(keys), dtype=bool)
         codes = {d: pd.array([k[i] for k in keys], dtype="Int64") for i, d in enumerate(by)}
-    return stats_of(stats, rest=rest, is_total=is_total, open_web=open_web, codes=codes)
+    # the rest of a channel's row in a table by channel is the other channel (one dimension) or
+    # holds open-web answers (two): its figures get the open web's noise where it holds them
+    if "channel" in by:
+        rest_open = ~open_web if len(by) == 1 else np.ones(len(open_web), dtype=bool)
+    else:
+        rest_open = open_web
+    return stats_of(stats, rest=rest, is_total=is_total, open_web=open_web, codes=codes, rest_open=rest_open)
 
 
 def _check_population(totals: np.ndarray, open_web: bool) -> None:
@@ -279,7 +285,8 @@ def _row_open_web(filters: Filters, by: Sequence[str], key: tuple[int, ...]) -> 
 # ---- statistics with disclosure control -------------------------------------------------
 
 def _statistics(cells: np.ndarray, rest: np.ndarray | None, is_total: np.ndarray,
-                open_web: np.ndarray, codes: dict | None = None, protect: bool = True) -> pd.DataFrame:
+                open_web: np.ndarray, codes: dict | None = None, protect: bool = True,
+                rest_open: np.ndarray | None = None) -> pd.DataFrame:
     """Rows of STAT_COLUMNS from the sums of _SUMS per cell and of the rest (the difference is left
     out on total rows), after the group code columns `codes` if given.
 
@@ -287,10 +294,10 @@ def _statistics(cells: np.ndarray, rest: np.ndarray | None, is_total: np.ndarray
     the estimate, n_eff, the interval, the reliability, the suppression and the difference are all
     computed from the protected sums (the rest, a cell of its own, is protected likewise)."""
     if protect:
-        def shielded(sums):
-            return cellkey.protect_survey(sums, open_web)
+        def shielded(sums, with_open_web=open_web):
+            return cellkey.protect_survey(sums, with_open_web)
     else:
-        def shielded(sums):
+        def shielded(sums, with_open_web=None):
             return np.asarray(sums, dtype=float)[:, :4]
     n, sw, sw2, swy = shielded(cells)[:, :4].T
     p = estimate.proportion(sw, swy)
@@ -302,7 +309,7 @@ def _statistics(cells: np.ndarray, rest: np.ndarray | None, is_total: np.ndarray
     if rest is None:
         diff = np.full(len(n), None, dtype=object)
     else:
-        rest_p = shielded(rest)
+        rest_p = shielded(rest, open_web if rest_open is None else rest_open)
         p_rest = estimate.proportion(rest_p[:, 1], rest_p[:, 3])
         neff_rest = estimate.kish_neff(rest_p[:, 1], rest_p[:, 2])
         diff = estimate.difference(p, n_eff, p_rest, neff_rest)

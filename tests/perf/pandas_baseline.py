@@ -18,6 +18,8 @@ import pandas as pd
 from data import codebook
 from queries.filters import CHANNELS, Filters
 
+BOTH_CHANNELS = tuple(c for codes in CHANNELS.values() for c in codes)   # a table by channel reads both
+
 ATTRS = ("age_band", "sex", "district", "household")
 MISSING = 9
 
@@ -62,7 +64,7 @@ class PandasIndicators:
         df = self.df
         by = tuple(by)
         wave = None if "wave" in by else (filters.wave if filters.wave is not None else self.waves[-1])
-        channels = CHANNELS["all"] if "channel" in by else filters.channels
+        channels = BOTH_CHANNELS if "channel" in by else filters.channels
 
         mask = df[indicator].notna() & df["channel"].isin(channels)
         if wave is not None:
@@ -94,7 +96,7 @@ class PandasIndicators:
         body = self._stats(cells, rest, is_total=False, open_web=open_web)
         for i, dim in reversed(list(enumerate(by))):
             body.insert(0, dim, pd.array([k[i] for k in keys], dtype="Int64"))
-        if len(by) == 1:
+        if len(by) == 1 and by[0] != "channel":     # a table by channel has no All row
             head.insert(0, by[0], pd.array([pd.NA], dtype="Int64"))
             return pd.concat([head, body], ignore_index=True)
         return body
@@ -103,7 +105,7 @@ class PandasIndicators:
         if dim == "wave":
             return list(self.waves)
         if dim == "channel":
-            return list(CHANNELS["all"])
+            return list(BOTH_CHANNELS)
         codes = codebook.codes(codebook.dimension_value_set(dim))
         chosen = filters.attribute(dim)
         if chosen:

@@ -24,7 +24,7 @@ from queries import disclosure, indicators, national, profile
 from queries.activity import ActivityFilters
 from queries.filters import ATTRIBUTE_FILTERS, Filters, filter_choices
 
-CHANNEL_CHOICES = ("random", "random", "open", "all")   # the default channel comes up most
+CHANNEL_CHOICES = ("random", "random", "open")   # the default channel comes up most
 DIRECTORY_WORDS = ("相談", "鶴岡", "支援", "架空", "センター", "平日", "子ども", "こころ", "")
 
 
