@@ -27,6 +27,14 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SERVER_START_TIMEOUT = 60  # seconds until /_stcore/health answers 200
 
+# The project's reference material (national figures, the real boundary file) lives beside the
+# repository, not in it. Tests that read it carry @pytest.mark.shared (so do tests using a fixture
+# below that reads it): they run where ../shared is there (as in CI) and, in a clone without it, are
+# deselected and the summary says why: never errors, never skips.
+SHARED = REPO.parent / "shared"
+SHARED_FIXTURES = {"real_file", "reference_text"}
+_SHARED_DESELECTED = pytest.StashKey[int]()
+
 
 def pytest_configure(config):
     os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
@@ -36,6 +44,28 @@ def pytest_configure(config):
         import tempfile
 
         os.environ["TSUNAGARI_INSTANCE"] = tempfile.mkdtemp(prefix="tsunagari-instance-")
+
+
+@pytest.hookimpl(tryfirst=True)  # marks added before `-m` selects on them
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SHARED_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.shared)
+    if SHARED.is_dir():
+        return
+    needs = [item for item in items if item.get_closest_marker("shared")]
+    if needs:
+        items[:] = [item for item in items if not item.get_closest_marker("shared")]
+        config.hook.pytest_deselected(items=needs)
+        config.stash[_SHARED_DESELECTED] = len(needs)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    n = config.stash.get(_SHARED_DESELECTED, 0)
+    if n:
+        tests, were = ("test needs", "was") if n == 1 else ("tests need", "were")
+        terminalreporter.write_line(f"{n} {tests} ../shared (the project's reference material) and {were} "
+                                    f"deselected: it is not beside this clone ({SHARED})")
 
 
 @pytest.fixture(scope="session")

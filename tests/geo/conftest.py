@@ -6,6 +6,7 @@ from pyproj import Geod
 
 REPO = Path(__file__).resolve().parents[2]
 # A real boundary file (CC BY-SA 4.0, see its NOTICE.md): read from the shared path only, never copied.
+# The tests that use it carry @pytest.mark.shared: deselected in a clone without ../shared (tests/conftest.py).
 REAL_FILE = REPO.parent / "shared" / "reference" / "geo" / "tsuruoka_6chiiki_2000.geojson"
 
 _GEOD = Geod(ellps="GRS80")

@@ -28,6 +28,7 @@ def test_schematic_when_nothing_is_imported(no_import):
     assert districts.active_path() == districts.SCHEMATIC_PATH
 
 
+@pytest.mark.shared
 def test_imported_file_is_preferred(no_import, real_file):
     import_districts(real_file, "chiiki", out=no_import, source="テスト出典 / test source")
     frame = load_districts()
@@ -39,6 +40,7 @@ def test_imported_file_is_preferred(no_import, real_file):
     assert not frame.geometry.iloc[0].equals(schematic.geometry.iloc[0])
 
 
+@pytest.mark.shared
 def test_cache_follows_the_file(no_import, real_file):
     import_districts(real_file, "chiiki", out=no_import, source="first")
     assert set(load_districts()["source"]) == {"first"}

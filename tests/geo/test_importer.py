@@ -26,6 +26,7 @@ def real_areas(real_frame, geodesic_km2) -> dict[int, float]:
     return {CODE_OF_CHIIKI[r.chiiki]: geodesic_km2(r.geometry) for r in real_frame.itertuples()}
 
 
+@pytest.mark.shared
 def test_imports_the_real_file(tmp_path, real_file, real_frame, real_areas, geodesic_km2, repo):
     out = tmp_path / "nested" / "districts.geojson"
     run = subprocess.run([sys.executable, "-m", "geo", "import", str(real_file), "--name-field", "chiiki",
@@ -51,6 +52,7 @@ def test_imports_the_real_file(tmp_path, real_file, real_frame, real_areas, geod
 
 
 @pytest.mark.parametrize("driver,suffix", [("GPKG", ".gpkg"), ("ESRI Shapefile", ".shp")])
+@pytest.mark.shared
 def test_imports_another_crs_as_geopackage_and_shapefile(tmp_path, real_frame, real_areas, geodesic_km2, driver, suffix):
     src = tmp_path / f"districts_6678{suffix}"
     real_frame[["chiiki", "geometry"]].to_crs("EPSG:6678").to_file(src, driver=driver)
@@ -66,6 +68,7 @@ def test_imports_another_crs_as_geopackage_and_shapefile(tmp_path, real_frame, r
     assert written.total_bounds == pytest.approx(real_frame.total_bounds, abs=0.01)  # degrees, not metres
 
 
+@pytest.mark.shared
 def test_a_district_in_several_features_is_dissolved(tmp_path, real_frame, real_areas, geodesic_km2):
     asahi = real_frame[real_frame["chiiki"] == "朝日"]
     geom = asahi.geometry.iloc[0]
@@ -83,6 +86,7 @@ def test_a_district_in_several_features_is_dissolved(tmp_path, real_frame, real_
     assert asahi_out.geom_type == "Polygon"  # the cut is gone
 
 
+@pytest.mark.shared
 def test_name_variants_are_matched(tmp_path, real_frame, real_areas, geodesic_km2):
     variants = {"鶴岡": "Tsuruoka City", "藤島": "東田川郡藤島町", "羽黒": "ＨＡＧＵＲＯ",
                 "櫛引": "櫛引地域", "朝日": "asahi-mura", "温海": " 温海町 "}
@@ -103,6 +107,7 @@ def test_normalise_name(raw, expected):
     assert normalise_name(raw) == expected
 
 
+@pytest.mark.shared
 def test_unmatched_name_errors_clearly_and_writes_nothing(tmp_path, real_frame, repo):
     frame = real_frame.copy()
     frame.loc[frame["chiiki"] == "鶴岡", "chiiki"] = "酒田"
@@ -126,6 +131,7 @@ def test_unmatched_name_errors_clearly_and_writes_nothing(tmp_path, real_frame, 
     assert not fresh.exists()
 
 
+@pytest.mark.shared
 def test_file_without_crs_errors(tmp_path, real_frame, repo):
     src = tmp_path / "nocrs.shp"
     real_frame[["chiiki", "geometry"]].to_crs("EPSG:6678").to_file(src, driver="ESRI Shapefile")
@@ -141,6 +147,7 @@ def test_file_without_crs_errors(tmp_path, real_frame, repo):
     assert not out.exists()
 
 
+@pytest.mark.shared
 def test_missing_name_field_lists_the_fields(tmp_path, real_file):
     with pytest.raises(GeoImportError, match="chiiki") as err:
         import_districts(real_file, "name", out=tmp_path / "out.geojson")
@@ -153,6 +160,7 @@ def test_missing_file_errors(tmp_path):
         import_districts(tmp_path / "nope.geojson", "chiiki", out=tmp_path / "out.geojson")
 
 
+@pytest.mark.shared
 def test_blank_name_is_reported(tmp_path, real_frame):
     frame = real_frame.copy()
     frame.loc[frame["chiiki"] == "温海", "chiiki"] = None
@@ -164,6 +172,7 @@ def test_blank_name_is_reported(tmp_path, real_frame):
     assert not (tmp_path / "out.geojson").exists()
 
 
+@pytest.mark.shared
 def test_overlapping_shapes_still_import(tmp_path, real_frame, real_areas, geodesic_km2):
     """Not a clean coverage (a district drawn 200 m too wide): each shape is simplified on its own."""
     metric = real_frame[["chiiki", "geometry"]].to_crs("EPSG:6678")
@@ -177,6 +186,7 @@ def test_overlapping_shapes_still_import(tmp_path, real_frame, real_areas, geode
     assert geodesic_km2(got.loc[got["district"] == 2, "geometry"].iloc[0]) > real_areas[2] * 1.02
 
 
+@pytest.mark.shared
 def test_point_features_are_refused(tmp_path, real_frame):
     frame = real_frame[["chiiki", "geometry"]].copy()
     frame["geometry"] = frame.geometry.representative_point()

@@ -32,6 +32,7 @@ def headline_table(text: str) -> dict[int, list[str]]:
     return out
 
 
+@pytest.mark.shared
 def test_every_national_figure_is_in_the_reference_text(reference_text):
     figures = national.national_figures()
     assert len(figures) >= 30
@@ -59,6 +60,7 @@ def test_sources_cite_public_publications_not_project_files():
     assert any("wic-net.com/material/document/14544/15" in s for s in sources)
 
 
+@pytest.mark.shared
 def test_headline_rows_match_the_published_table(reference_text):
     figures = national.national_figures()
     table = headline_table(reference_text)
