@@ -18,7 +18,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from data import codebook
+from data import codebook, marts
+from data.paths import db_path
 from data.problems import BuildRefused, Problem, errors, format_report
 from data.record_keys import load_secret, with_record_keys
 from data.readers import RawExtract, find_extract_files, read_extract
@@ -141,8 +142,6 @@ def _remove(path: Path) -> None:
 
 def write_database(target: Path, loaded: Loaded) -> None:
     """Write a complete database beside the target and move it over the target in one rename."""
-    from queries.marts import build_marts
-
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f"{target.name}.building-{os.getpid()}")
     _remove(temp)
@@ -155,7 +154,7 @@ def write_database(target: Path, loaded: Loaded) -> None:
             con.register("incoming", pa.Table.from_pandas(df, preserve_index=False))
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")   # codebook table names
             con.unregister("incoming")
-        build_marts(con)
+        marts.build_marts(con)
         con.execute("CHECKPOINT")
         con.close()
         con = None
@@ -179,7 +178,6 @@ def _remove_wal_only(target: Path) -> None:
 # ---- command --------------------------------------------------------------------------------
 
 def default_db() -> Path:
-    from queries.runner import db_path
     return db_path()
 
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from data import codebook
+from data.paths import db_path
 from queries import activity, disclosure, export, indicators, runner
 from queries.filters import ATTRIBUTE_FILTERS, CHANNELS, Filters, attribute_codes, choice_codes
 
@@ -125,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def open_db(path: Path | None):
-    path = Path(path) if path else runner.db_path()
+    path = Path(path) if path else db_path()
     if not path.is_file():
         raise UsageError(f"database not found: {path} (build it with `python -m data build --demo` "
                          f"or `python -m data build --from DIR`)")

@@ -1,7 +1,7 @@
 """Survey indicators: weighted estimates with 95% intervals, reliability, suppression and the
 difference from the rest of the filtered population, by up to two dimensions.
 
-The sums come from the indicator_cells mart (queries/marts/10_indicator_cells.sql) through
+The sums come from the indicator_cells mart (data/marts/10_indicator_cells.sql) through
 queries/sql/indicator_rows.sql, summed per group here; the statistics are computed here with queries.estimate and the
 disclosure rules of queries.disclosure are applied before anything leaves this module.
 

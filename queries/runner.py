@@ -5,7 +5,6 @@ metadata kept beside the SQL. User values only ever travel as parameters, never 
 """
 from __future__ import annotations
 
-import os
 import re
 import threading
 import weakref
@@ -18,8 +17,9 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
+from data.paths import db_path  # transitional (issue 12): dashboard still imports this here (runner.db_path; connect uses it)
+
 SQL_DIR = Path(__file__).with_name("sql")
-DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "tsunagari.duckdb"
 _HEADER = re.compile(r"^--\s*(\w+)\s*:\s*(.*)$")
 T = TypeVar("T")
 
@@ -70,10 +70,6 @@ def load(name: str) -> QueryFile:
 
 def available() -> list[str]:
     return sorted(p.stem for p in SQL_DIR.glob("*.sql"))
-
-
-def db_path() -> Path:
-    return Path(os.environ.get("TSUNAGARI_DB", DEFAULT_DB))
 
 
 def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from data import marts
 from data.record_keys import with_record_keys
-from queries import marts
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "data" / "schema.sql"

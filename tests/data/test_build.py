@@ -49,7 +49,7 @@ def test_refused_build_leaves_the_database_byte_for_byte(tmp_path, kit, built, c
 
 
 def test_failure_while_writing_removes_the_temporary_file(tmp_path, kit, built, monkeypatch, capsys):
-    import queries.marts
+    from data import marts
 
     before = built.read_bytes()
     seen = []
@@ -58,7 +58,7 @@ def test_failure_while_writing_removes_the_temporary_file(tmp_path, kit, built, 
         seen.append(_leftovers(built.parent))      # the new file exists beside the target ...
         raise RuntimeError("mart SQL failed")
 
-    monkeypatch.setattr(queries.marts, "build_marts", broken_marts)
+    monkeypatch.setattr(marts, "build_marts", broken_marts)
     src = kit.write_extracts(tmp_path / "other", kit.with_changes(survey_responses_2023=kit.survey_frame(n_random=700)))
     assert run_build(str(src), False, str(built)) == 2
     assert seen and f"{built.name}.building-" in seen[0][0]
@@ -79,7 +79,7 @@ def test_an_open_reader_keeps_the_old_database_until_it_reconnects(tmp_path, kit
 
 
 def test_marts_are_built_inside_the_new_file(built):
-    from queries.marts import mart_files
+    from data.marts import mart_files
 
     con = duckdb.connect(str(built), read_only=True)
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}

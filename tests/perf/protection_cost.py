@@ -28,6 +28,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from data import codebook  # noqa: E402
+from data.paths import db_path  # noqa: E402
 from queries import activity, cellkey, disclosure, estimate, indicators, runner  # noqa: E402
 from queries.filters import ATTRIBUTE_FILTERS, Filters, filter_choices  # noqa: E402
 
@@ -157,7 +158,7 @@ def summary(result: dict) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--db", type=Path, default=runner.db_path())
+    ap.add_argument("--db", type=Path, default=db_path())
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--reps", type=int, default=1500)
     ap.add_argument("--summary", type=Path, default=None,

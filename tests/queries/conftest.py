@@ -60,7 +60,7 @@ def make_db(rows: list[dict], path: str | Path = ":memory:", secret: bytes = SEC
     """A database of the project's schema holding ROWS as responses (with their record keys), with
     the marts built."""
     from data.record_keys import with_record_keys
-    from queries.marts import build_marts
+    from data.marts import build_marts
 
     con = duckdb.connect(str(path))
     con.execute(SCHEMA.read_text(encoding="utf-8"))

@@ -4,9 +4,10 @@
 --   indicator's denominator rows: n (respondents), sum_w (Σw), sum_w2 (Σw²), sum_wy (Σw·y), and
 --   for the cell-key method n_y (respondents with the trait), key_n (Σ record keys of the n
 --   respondents) and key_y (Σ record keys of the n_y): sums, so any cell's keys add up like its counts.
+-- grain: wave, channel, age_band, sex, district, household, confidant_group, indicator
 --
 -- Template: the double-brace placeholders indicator_answers, indicator_ids and missing_code are
--- filled in by queries.indicator_rules from the codebook's indicator rules (trusted codebook text, never user
+-- filled in by data.indicator_rules from the codebook's indicator rules (trusted codebook text, never user
 -- input). Each indicator answer is 1/0 over its denominator and NULL for respondents who left an
 -- item it uses blank; UNPIVOT drops those NULLs, so each indicator keeps only its denominator.
 -- confidant_group lets the national comparison break indicators down by 相談相手 (published

@@ -1,8 +1,9 @@
 -- name: activity_monthly (and activity_cube below)
 -- returns: table activity_monthly: the activity extract at its own grain (org × month × district × field) with the organisation's type and the fiscal year (年度, April–March) of the month.
+-- grain: org_id, month, district, field
 --
 -- The organisations' type is copied in so the member-facing queries need no join, and the fiscal
--- year (the macro fiscal_year of queries/macros.sql) is computed once.
+-- year (the macro fiscal_year of data/macros.sql) is computed once.
 CREATE OR REPLACE TABLE activity_monthly AS
 WITH activity_rows AS (
     SELECT org_id, month, district, field, consultations, new_cases, outreach, record_key
@@ -35,6 +36,7 @@ ORDER BY month, org_id, district, field;
 --   activity_monthly has one per organisation. Tables by organisation read activity_monthly.
 --   key_sum: Σ record keys of the rows summed (the cell-key method: a cell's key adds up like its
 --   counts).
+-- grain: month, district, field, org_type
 CREATE OR REPLACE TABLE activity_cube AS
 SELECT
     month,

@@ -3,6 +3,7 @@
 --   the fiscal year (年度, April–March) of the month: what the referral matrix by type reads, a few
 --   hundred rows where referrals has one per pair of organisations and month. key_sum: Σ record keys
 --   of the rows summed (the cell-key method).
+-- grain: month, from_type, to_type
 CREATE OR REPLACE TABLE referral_types AS
 WITH referral_rows AS (
     SELECT month, from_org, to_org, count, record_key
