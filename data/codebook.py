@@ -23,7 +23,7 @@ def codebook() -> dict[str, Any]:
         return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-def _check_lang(lang: str) -> str:
+def check_lang(lang: str) -> str:
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
     return lang
@@ -42,22 +42,22 @@ def codes(name: str) -> list[int]:
 
 def code_label(name: str, code: int | None, lang: str = "ja") -> str:
     """Label of a code; None (blank or 9) is 無回答 / No answer."""
-    _check_lang(lang)
+    check_lang(lang)
     if code is None:
         return no_answer_label(lang)
     return value_set(name)[int(code)][lang]
 
 
 def value_set_label(name: str, lang: str = "ja") -> str:
-    return codebook()["codes"][name]["label"][_check_lang(lang)]
+    return codebook()["codes"][name]["label"][check_lang(lang)]
 
 
 def no_answer_label(lang: str = "ja") -> str:
-    return codebook()["no_answer_label"][_check_lang(lang)]
+    return codebook()["no_answer_label"][check_lang(lang)]
 
 
 def all_label(lang: str = "ja") -> str:
-    return codebook()["all_label"][_check_lang(lang)]
+    return codebook()["all_label"][check_lang(lang)]
 
 
 def missing_code() -> int:
@@ -82,7 +82,7 @@ def column_label(extract_name: str, column: str, lang: str = "ja") -> str:
     """A column's own label, else the label of its value set, else its id."""
     spec = columns(extract_name)[column]
     if "label" in spec:
-        return spec["label"][_check_lang(lang)]
+        return spec["label"][check_lang(lang)]
     if "codes" in spec:
         return value_set_label(spec["codes"], lang)
     return column
@@ -100,7 +100,7 @@ def dimensions() -> list[str]:
 
 
 def dimension_label(dim: str, lang: str = "ja") -> str:
-    _check_lang(lang)
+    check_lang(lang)
     special = codebook().get("dimension_labels", {})
     if dim in special:
         return special[dim][lang]
@@ -167,9 +167,9 @@ def filter_groups(dim: str) -> dict[str, dict[str, Any]]:
 
 def disclosure_notice(lang: str = "ja") -> str:
     """The one-line note under every table and in every CSV (the contract's wording)."""
-    return disclosure()["notice"][_check_lang(lang)]
+    return disclosure()["notice"][check_lang(lang)]
 
 
 def mark_label(key: str, lang: str = "ja") -> str:
     """Labels of marks: suppressed, low_reliability, open_web, small_count, higher, lower, no_difference."""
-    return estimation()["labels"][key][_check_lang(lang)]
+    return estimation()["labels"][key][check_lang(lang)]

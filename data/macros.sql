@@ -2,7 +2,7 @@
 -- returns: the macros the marts and the query files share, so each rule is written once (created
 --   by data.marts.build_marts before the marts):
 --   fiscal_year(d)   the fiscal year (年度, April–March) of the date d, as
---                    queries.activity.fiscal_year_of: FY2024 = 2024-04 .. 2025-03;
+--                    queries.filters.fiscal_year_of: FY2024 = 2024-04 .. 2025-03;
 --   kept(codes, c)   a filter on a list of codes: true when c is in codes, or codes is empty
 --                    (an empty list means no filter);
 --   in_period(m, fy, first, last, fiscal_years)

@@ -23,7 +23,7 @@ from pathlib import Path
 from data import codebook
 from data.paths import db_path
 from queries import activity, disclosure, export, indicators, runner
-from queries.filters import ATTRIBUTE_FILTERS, CHANNELS, Filters, attribute_codes, choice_codes
+from queries.filters import ATTRIBUTE_FILTERS, CHANNELS, ActivityFilters, Filters, attribute_codes, choice_codes
 
 
 class UsageError(Exception):
@@ -164,7 +164,7 @@ def cmd_table(args: argparse.Namespace) -> int:
 
 def cmd_activity(args: argparse.Namespace) -> int:
     try:
-        filters = activity.ActivityFilters(start=args.start, end=args.end, **parse_activity_where(args.where))
+        filters = ActivityFilters(start=args.start, end=args.end, **parse_activity_where(args.where))
     except ValueError as e:
         raise UsageError(str(e)) from None
     con = open_db(args.db)

@@ -8,13 +8,20 @@ An attribute filter is one code or one of the codebook's named groups (disclosur
 e.g. 16〜39歳 or 旧町村部), never any other subset of codes and never 無回答: with free subsets,
 hundreds of pairs of views difference to the same hidden cell, each with its own noise, and their
 average converges on the truth. Filters refuses any other value; the URL reader drops it.
+
+ActivityFilters is the same for the organisations' activity (queries.activity): a period, a fiscal
+year, one district or a named group, one field, one organisation type.
 """
 from __future__ import annotations
 
+import datetime as dt
 import numbers
-
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
+
+import numpy as np
+import pandas as pd
 
 from data import codebook
 
@@ -209,3 +216,181 @@ def _wave_text(wave: int | None, lang: str) -> str:
 
 def _channel_text(channel: str, lang: str) -> str:
     return "+".join(codebook.code_label("channel", c, lang) for c in _CHANNEL_CODES[channel])
+
+
+# ---- the activity filters (ActivityFilters) --------------------------------------------------
+
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _month_start(value) -> dt.date:
+    """First day of the month of a "YYYY-MM" text or a date."""
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return dt.date(value.year, value.month, 1)
+    if isinstance(value, str):
+        m = _MONTH_RE.match(value.strip())
+        if m and 1 <= int(m.group(2)) <= 12:
+            return dt.date(int(m.group(1)), int(m.group(2)), 1)
+    raise ValueError(f"a month must be written YYYY-MM (e.g. 2024-04), not {value!r}")
+
+
+def fiscal_year_of(month: dt.date) -> int:
+    """The fiscal year (年度) of a month: April–March, named by the year it starts in."""
+    return month.year if month.month >= 4 else month.year - 1
+
+
+def codes_tuple(name: str, value_set: str, values) -> tuple[int, ...]:
+    """VALUES (a code or codes) as codes of VALUE_SET, each once, in codebook order; () for None.
+    Any set of codes: the grouping limits are ActivityFilters' (and Filters')."""
+    if values is None:
+        return ()
+    if isinstance(values, (int, np.integer)):
+        values = (values,)
+    out = []
+    known = codebook.codes(value_set)
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or int(v) not in known:
+            raise ValueError(f"{name}: {v!r} is not a code of {value_set} ({', '.join(map(str, known))})")
+        if int(v) not in out:
+            out.append(int(v))
+    return tuple(sorted(out, key=known.index))
+
+
+@dataclass(frozen=True)
+class ActivityFilters:
+    """Which activity to count. Empty tuples and None mean no restriction.
+
+    start / end: first and last month included ("YYYY-MM" or a date); fiscal_years: 年度 codes
+    (2024 = 2024-04..2025-03); districts (where people live), fields, org_types: codebook codes.
+
+    Only predefined groupings may be asked for (the averaging attack, as for Filters above): a period
+    is one month (start = end), whole fiscal years (start in April, end in March; either may be
+    open) or one fiscal year; districts one code or a named group; fields and org_types one code.
+    """
+
+    start: str | dt.date | None = None
+    end: str | dt.date | None = None
+    fiscal_years: tuple[int, ...] = ()
+    districts: tuple[int, ...] = ()
+    fields: tuple[int, ...] = ()
+    org_types: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        start = None if self.start is None else _month_start(self.start)
+        end = None if self.end is None else _month_start(self.end)
+        if start and end and start > end:
+            raise ValueError(f"start {start:%Y-%m} is after end {end:%Y-%m}")
+        fys = self.fiscal_years
+        if isinstance(fys, (int, np.integer)):
+            fys = (fys,)
+        fys = tuple(fys or ())
+        for fy in fys:
+            if isinstance(fy, bool) or not isinstance(fy, (int, np.integer)) or not 2000 <= int(fy) <= 2100:
+                raise ValueError(f"fiscal_years: {fy!r} is not a fiscal year such as 2024")
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
+        object.__setattr__(self, "fiscal_years", tuple(sorted({int(f) for f in fys})))
+        object.__setattr__(self, "districts", codes_tuple("districts", "district", self.districts))
+        object.__setattr__(self, "fields", codes_tuple("fields", "field", self.fields))
+        object.__setattr__(self, "org_types", codes_tuple("org_types", "org_type", self.org_types))
+        _check_groupings(self)
+
+    def to_params(self) -> dict:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "fiscal_years": list(self.fiscal_years),
+            "districts": list(self.districts),
+            "fields": list(self.fields),
+            "org_types": list(self.org_types),
+        }
+
+    def to_query_params(self) -> dict[str, str]:
+        """URL query parameters; defaults are left out."""
+        out: dict[str, str] = {}
+        if self.start:
+            out["start"] = f"{self.start:%Y-%m}"
+        if self.end:
+            out["end"] = f"{self.end:%Y-%m}"
+        for key in ("fiscal_years", "districts", "fields", "org_types"):
+            if getattr(self, key):
+                out[key] = ",".join(map(str, getattr(self, key)))
+        return out
+
+    @classmethod
+    def from_query_params(cls, qp: Mapping[str, str | list[str]]) -> "ActivityFilters":
+        """Tolerant reading of URL query parameters: values that do not parse are dropped."""
+        def text(key):
+            v = qp.get(key)
+            return ",".join(v) if isinstance(v, list) else (v or "")
+
+        def ints(key, ok):
+            out = []
+            for part in text(key)[:64].split(","):
+                part = part.strip()
+                if 0 < len(part) <= 4 and part.isascii() and part.isdecimal() and ok(int(part)):
+                    out.append(int(part))
+            return tuple(out)
+
+        def month(key):
+            try:
+                return _month_start(text(key)) if text(key) else None
+            except ValueError:
+                return None
+
+        start, end = month("start"), month("end")
+        if start and end and start > end:
+            start = end = None
+        if not _period_allowed(start, end):
+            start = end = None
+        fys = ints("fiscal_years", lambda v: 2000 <= v <= 2100)
+        districts = ints("districts", lambda v: v in codebook.codes("district"))
+        groups = [tuple(c) for c in _district_choices()]
+        fields = ints("fields", lambda v: v in codebook.codes("field"))
+        org_types = ints("org_types", lambda v: v in codebook.codes("org_type"))
+        return cls(
+            start=start,
+            end=end,
+            fiscal_years=fys if len(fys) <= 1 else (),
+            districts=districts if tuple(sorted(districts)) in groups else (),
+            fields=fields if len(fields) <= 1 else (),
+            org_types=org_types if len(org_types) <= 1 else (),
+        )
+
+    def months_in(self, first: dt.date, last: dt.date) -> list[dt.date]:
+        """Every month from first to last that these filters keep."""
+        lo = max(first, self.start) if self.start else first
+        hi = min(last, self.end) if self.end else last
+        out = []
+        y, m = lo.year, lo.month
+        while (y, m) <= (hi.year, hi.month):
+            d = dt.date(y, m, 1)
+            if not self.fiscal_years or fiscal_year_of(d) in self.fiscal_years:
+                out.append(d)
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return out
+
+
+def _district_choices() -> list[tuple[int, ...]]:
+    return [tuple(sorted(c)) for c in filter_choices("district")]
+
+
+def _period_allowed(start: dt.date | None, end: dt.date | None) -> bool:
+    """One month, or whole fiscal years (start in April, end in March; either may be open)."""
+    if start is not None and end is not None and start == end:
+        return True
+    return (start is None or start.month == 4) and (end is None or end.month == 3)
+
+
+def _check_groupings(f: "ActivityFilters") -> None:
+    """Refuse what is not a predefined grouping (see ActivityFilters)."""
+    if not _period_allowed(f.start, f.end):
+        raise ValueError("a period is one month (from = to) or whole fiscal years (from an April, to a "
+                         f"March), not {f'{f.start:%Y-%m}' if f.start else '…'} to {f'{f.end:%Y-%m}' if f.end else '…'}")
+    if len(f.fiscal_years) > 1:
+        raise ValueError(f"one fiscal year at a time, not {', '.join(map(str, f.fiscal_years))}")
+    if f.districts and tuple(sorted(f.districts)) not in _district_choices():
+        raise ValueError(f"districts: one code or a named group, not {', '.join(map(str, f.districts))}")
+    for name in ("fields", "org_types"):
+        if len(getattr(f, name)) > 1:
+            raise ValueError(f"{name}: one code at a time, not {', '.join(map(str, getattr(f, name)))}")

@@ -144,8 +144,7 @@ def national_comparison(con: duckdb.DuckDBPyConnection, filters: Filters = Filte
     indicators whose filtered population is below the minimum (disclosure.FilterTooNarrow, raised
     only when that is every indicator).
     """
-    if lang not in codebook.LANGS:
-        raise ValueError(f"lang must be one of {codebook.LANGS}, not {lang!r}")
+    codebook.check_lang(lang)
     wave = filters.wave if filters.wave is not None else indicators.latest_wave(con)
     groups = _figures_by_key()
 

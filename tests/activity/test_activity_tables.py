@@ -13,6 +13,7 @@ import pytest
 
 from data import codebook
 from queries import activity as A
+from queries.filters import ActivityFilters, fiscal_year_of
 
 from . import oracle
 
@@ -29,11 +30,11 @@ def one_org_rows(rows):
 # ---- fiscal years ------------------------------------------------------------------------------
 
 def test_fiscal_year_of_months_around_march_and_april():
-    assert A.fiscal_year_of(D(2024, 3, 1)) == 2023
-    assert A.fiscal_year_of(D(2024, 4, 1)) == 2024
-    assert A.fiscal_year_of(D(2025, 3, 1)) == 2024
-    assert A.fiscal_year_of(D(2025, 4, 1)) == 2025
-    assert A.fiscal_year_of(D(2025, 1, 1)) == 2024
+    assert fiscal_year_of(D(2024, 3, 1)) == 2023
+    assert fiscal_year_of(D(2024, 4, 1)) == 2024
+    assert fiscal_year_of(D(2025, 3, 1)) == 2024
+    assert fiscal_year_of(D(2025, 4, 1)) == 2025
+    assert fiscal_year_of(D(2025, 1, 1)) == 2024
     assert A.fiscal_year_label(2024, "ja") == "2024年度" and A.fiscal_year_label(2024, "en") == "FY2024"
 
 
@@ -61,7 +62,7 @@ def test_fiscal_year_buckets_at_the_march_april_boundary(kit):
 def test_months_of_one_fiscal_year_are_april_to_march_with_zeros_where_nothing_was_reported(kit):
     rows = one_org_rows([(D(2024, 3, 1), 10), (D(2024, 4, 1), 20), (D(2025, 3, 1), 40), (D(2025, 4, 1), 80)])
     con = kit.build_db(rows)
-    df = A.activity_by_month(con, filters=A.ActivityFilters(fiscal_years=(2024,)))
+    df = A.activity_by_month(con, filters=ActivityFilters(fiscal_years=(2024,)))
     cells = df[~df["is_total"]]
     assert [m.date() for m in cells["month"]] == [d.date() for d in pd.date_range("2024-04", "2025-03", freq="MS")]
     assert cells["value"].tolist() == [released_of(kit, rows.iloc[[1]])] + [0] * 10 + [released_of(kit, rows.iloc[[2]])]
@@ -74,7 +75,7 @@ def test_months_of_one_fiscal_year_are_april_to_march_with_zeros_where_nothing_w
 # ---- sums against an independent pandas computation ------------------------------------------
 
 def truth(orgs: pd.DataFrame, rows: pd.DataFrame, period: str, by: str | None, measure: str,
-          f: A.ActivityFilters) -> dict:
+          f: ActivityFilters) -> dict:
     """{(period_key, group_key): (sum, record-key sum)} with margins under None, with pandas alone.
     ROWS carry their record keys (kit.keyed)."""
     df = rows.merge(orgs[["org_id", "org_type"]], on="org_id")
@@ -137,11 +138,11 @@ def check_against_truth(df: pd.DataFrame, expected: dict, period: str, by: str |
 
 
 FILTERS = [
-    A.ActivityFilters(),
-    A.ActivityFilters(fiscal_years=(2024,)),
-    A.ActivityFilters(start="2023-11", end="2023-11", districts=(1,)),               # one month
-    A.ActivityFilters(start="2023-04", end="2024-03", districts=(6,)),               # 温海, FY2023
-    A.ActivityFilters(start="2024-04", fields=(3,), org_types=(4,)),
+    ActivityFilters(),
+    ActivityFilters(fiscal_years=(2024,)),
+    ActivityFilters(start="2023-11", end="2023-11", districts=(1,)),               # one month
+    ActivityFilters(start="2023-04", end="2024-03", districts=(6,)),               # 温海, FY2023
+    ActivityFilters(start="2024-04", fields=(3,), org_types=(4,)),
 ]
 
 
@@ -215,11 +216,11 @@ def test_columns_labels_and_wide_layout(db, kit):
 
 
 def test_filters_keep_only_chosen_groups_in_codebook_order(db):
-    df = A.activity_by_month(db, by="district", filters=A.ActivityFilters(districts=(6,)))
+    df = A.activity_by_month(db, by="district", filters=ActivityFilters(districts=(6,)))
     assert list(dict.fromkeys(df["district"].dropna())) == [6]
-    df = A.activity_by_month(db, by="field", filters=A.ActivityFilters(districts=(6,)))
+    df = A.activity_by_month(db, by="field", filters=ActivityFilters(districts=(6,)))
     assert list(dict.fromkeys(df["field"].dropna())) == codebook.codes("field")
-    df = A.activity_by_month(db, by="district", filters=A.ActivityFilters(districts=(4,)))
+    df = A.activity_by_month(db, by="district", filters=ActivityFilters(districts=(4,)))
     assert list(dict.fromkeys(df["district"].dropna())) == [4]
 
 
@@ -251,7 +252,7 @@ def test_bad_arguments_raise_clear_errors(db, kwargs, message):
 ])
 def test_bad_filters_raise_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        A.ActivityFilters(**kwargs)
+        ActivityFilters(**kwargs)
 
 
 # ---- the groupings a filter may take (the averaging attack: no free subsets, no free periods) -----
@@ -264,7 +265,7 @@ def test_bad_filters_raise_clear_errors(kwargs, message):
     {"fields": (9,)}, {"org_types": (6,)},
 ])
 def test_predefined_groupings_are_accepted(kwargs):
-    A.ActivityFilters(**kwargs)
+    ActivityFilters(**kwargs)
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -283,33 +284,33 @@ def test_predefined_groupings_are_accepted(kwargs):
 ])
 def test_other_subsets_and_periods_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        A.ActivityFilters(**kwargs)
+        ActivityFilters(**kwargs)
 
 
 def test_filters_round_trip_through_query_params_and_tolerate_junk():
-    f = A.ActivityFilters(start="2024-04", end=D(2025, 3, 15), fiscal_years=2024, districts=[6],
+    f = ActivityFilters(start="2024-04", end=D(2025, 3, 15), fiscal_years=2024, districts=[6],
                           fields=[2], org_types=(4,))
     assert f.start == D(2024, 4, 1) and f.end == D(2025, 3, 1) and f.districts == (6,)
     qp = f.to_query_params()
     assert qp == {"start": "2024-04", "end": "2025-03", "fiscal_years": "2024", "districts": "6",
                   "fields": "2", "org_types": "4"}
-    assert A.ActivityFilters.from_query_params(qp) == f
-    junk = A.ActivityFilters.from_query_params({"start": "x'; DROP TABLE activity;--", "districts": ["1,9,a", "3"],
+    assert ActivityFilters.from_query_params(qp) == f
+    junk = ActivityFilters.from_query_params({"start": "x'; DROP TABLE activity;--", "districts": ["1,9,a", "3"],
                                                "fields": "-1", "fiscal_years": "99999"})
-    assert junk == A.ActivityFilters()
-    assert A.ActivityFilters.from_query_params({"districts": ["x", "3"]}) == A.ActivityFilters(districts=(3,))
-    assert A.ActivityFilters().to_query_params() == {}
+    assert junk == ActivityFilters()
+    assert ActivityFilters.from_query_params({"districts": ["x", "3"]}) == ActivityFilters(districts=(3,))
+    assert ActivityFilters().to_query_params() == {}
 
 
 def test_query_params_outside_the_groupings_are_dropped_not_fatal():
-    f = A.ActivityFilters.from_query_params({
+    f = ActivityFilters.from_query_params({
         "start": "2023-11", "end": "2024-05",          # an arbitrary run of months
         "fiscal_years": "2023,2024", "districts": "1,3", "fields": "1,2", "org_types": ["1", "4"]})
-    assert f == A.ActivityFilters()
-    assert A.ActivityFilters.from_query_params({"districts": "2,3,4,5,6", "fields": "7"}) == \
-        A.ActivityFilters(fields=(7,))                 # the former 旧町村部 is dropped, the rest kept
-    kept = A.ActivityFilters.from_query_params({"start": "2024-06", "end": "2024-06", "fiscal_years": "2024",
+    assert f == ActivityFilters()
+    assert ActivityFilters.from_query_params({"districts": "2,3,4,5,6", "fields": "7"}) == \
+        ActivityFilters(fields=(7,))                 # the former 旧町村部 is dropped, the rest kept
+    kept = ActivityFilters.from_query_params({"start": "2024-06", "end": "2024-06", "fiscal_years": "2024",
                                                 "districts": "5", "fields": "7", "org_types": "3"})
-    assert kept == A.ActivityFilters(start="2024-06", end="2024-06", fiscal_years=(2024,),
+    assert kept == ActivityFilters(start="2024-06", end="2024-06", fiscal_years=(2024,),
                                      districts=(5,), fields=(7,), org_types=(3,))
-    assert A.ActivityFilters.from_query_params({"start": "2024-07", "end": "2024-05"}) == A.ActivityFilters()
+    assert ActivityFilters.from_query_params({"start": "2024-07", "end": "2024-05"}) == ActivityFilters()

@@ -5,14 +5,12 @@ with known numbers so the scaling, the suppression carry-over and the join can b
 """
 from __future__ import annotations
 
-import sys
-import types
-
 import pandas as pd
 import pytest
 
 from data import codebook
-from queries import activity as A
+from queries import activity as A, need as N
+from queries.filters import ActivityFilters
 
 from . import oracle
 
@@ -53,9 +51,7 @@ def fake_indicators(monkeypatch):
             df[c] = df[c].astype("Float64")
         return df
 
-    module = types.ModuleType("queries.indicators")
-    module.indicator_table = indicator_table
-    monkeypatch.setitem(sys.modules, "queries.indicators", module)
+    monkeypatch.setattr(N, "indicator_table", indicator_table)
     return calls
 
 
@@ -65,8 +61,8 @@ def rounded_people(pct, pop):
 
 def test_district_need_scales_estimate_and_interval_by_population(db, kit, fake_indicators):
     survey_filters = object()          # passed through untouched to the indicator engine
-    act = A.ActivityFilters(fiscal_years=(2024,))
-    df = A.district_need(db, survey_filters, act, "ja")
+    act = ActivityFilters(fiscal_years=(2024,))
+    df = N.district_need(db, survey_filters, act, "ja")
     assert fake_indicators == [("lonely_sometimes_plus", ["district"], survey_filters)]
 
     pop = kit.population_frame()
@@ -93,8 +89,8 @@ def test_district_need_scales_estimate_and_interval_by_population(db, kit, fake_
 
 
 def test_district_need_puts_the_masked_consultations_beside_each_district(db, fake_indicators):
-    act = A.ActivityFilters(fiscal_years=(2024,))
-    need = A.district_need(db, object(), act, "en")
+    act = ActivityFilters(fiscal_years=(2024,))
+    need = N.district_need(db, object(), act, "en")
     rates = A.rates_per_1000(db, "consultations", act, "en")
     for rec in need.to_dict("records"):
         match = rates[rates["district"].isna()] if pd.isna(rec["district"]) else rates[rates["district"] == rec["district"]]
@@ -112,7 +108,7 @@ def test_district_need_releases_each_district_by_its_cell_key(kit, fake_indicato
     rows = pd.DataFrame([("A01", pd.Timestamp("2024-06-01").date(), d, 1, c, 0, 0) for d, c in counts.items()],
                         columns=["org_id", "month", "district", "field", "consultations", "new_cases", "outreach"])
     con = kit.build_db(rows, None, kit.population_frame())
-    need = A.district_need(con, object(), A.ActivityFilters(), "ja")
+    need = N.district_need(con, object(), ActivityFilters(), "ja")
     keys = dict(zip(kit.keyed("activity", rows)["district"], kit.keyed("activity", rows)["record_key"]))
     by_d = need.set_index("district")
     for d, c in counts.items():
@@ -132,9 +128,9 @@ def test_district_need_releases_each_district_by_its_cell_key(kit, fake_indicato
 
 def test_district_need_with_a_district_filter_leaves_the_city_consultations_out(db, fake_indicators):
     for districts in ((1,), (5,)):
-        need = A.district_need(db, object(), A.ActivityFilters(districts=districts), "ja")
+        need = N.district_need(db, object(), ActivityFilters(districts=districts), "ja")
         city = need[need["district"].isna()].iloc[0]
-        assert pd.isna(city["consultations"]) and city["consultations_display"] == A.NOT_AVAILABLE
+        assert pd.isna(city["consultations"]) and city["consultations_display"] == N.NOT_AVAILABLE
         for d in codebook.codes("district"):
             row = need[need["district"] == d].iloc[0]
-            assert (row["consultations_display"] == A.NOT_AVAILABLE) == (d not in districts)
+            assert (row["consultations_display"] == N.NOT_AVAILABLE) == (d not in districts)

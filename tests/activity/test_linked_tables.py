@@ -13,8 +13,6 @@ hence the same noise.
 from __future__ import annotations
 
 import datetime as dt
-import sys
-import types
 
 import numpy as np
 import pandas as pd
@@ -22,7 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from data import codebook
-from queries import activity as A
+from queries import activity as A, need as N
+from queries.filters import ActivityFilters, fiscal_year_of
 
 from . import oracle
 
@@ -44,12 +43,8 @@ def _indicator_table(con, indicator, by=(), filters=None):
 
 
 @pytest.fixture(autouse=True)
-def stand_in_indicators():
-    module = types.ModuleType("queries.indicators")
-    module.indicator_table = _indicator_table
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(sys.modules, "queries.indicators", module)
-        yield
+def stand_in_indicators(monkeypatch):
+    monkeypatch.setattr(N, "indicator_table", _indicator_table)
 
 
 # ---- what a reader of the page sees, as sums of atoms ------------------------------------------
@@ -57,7 +52,7 @@ def stand_in_indicators():
 class Release:
     """Every entry of the page's tables: which atoms it sums, its true value and what is shown."""
 
-    def __init__(self, rows: pd.DataFrame, orgs: pd.DataFrame, by: str | None, f: A.ActivityFilters):
+    def __init__(self, rows: pd.DataFrame, orgs: pd.DataFrame, by: str | None, f: ActivityFilters):
         df = rows.merge(orgs[["org_id", "org_type"]], on="org_id")
         df["month"] = pd.to_datetime(df["month"])
         self.df = df
@@ -116,14 +111,14 @@ def page_release(con, rows, orgs, measure, by, f) -> Release:
     monthly = A.activity_by_month(con, measure, by, f)
     yearly = A.activity_by_fiscal_year(con, measure, by, f)
     rates = A.rates_per_1000(con, "consultations", f)
-    need = A.district_need(con, object(), f)
+    need = N.district_need(con, object(), f)
 
     period = [pd.Timestamp(m) for m in monthly["month"].dropna().unique()]
     rel.period = period
     rel.groups = {by: [_group_key(g) for g in monthly[by].dropna().unique()]} if by else {}
     fy_months = {}
     for m in period:
-        fy_months.setdefault(A.fiscal_year_of(m.date()), []).append(m)
+        fy_months.setdefault(fiscal_year_of(m.date()), []).append(m)
 
     def group_of(rec):
         return None if by is None or pd.isna(rec[by]) else _group_key(rec[by])
@@ -217,11 +212,11 @@ def activity_data(draw, orgs):
 SETTINGS = st.tuples(
     st.sampled_from(["consultations", "consultations", "new_cases"]),
     st.sampled_from(PAGE_BREAKDOWNS),
-    st.sampled_from([A.ActivityFilters(), A.ActivityFilters(fiscal_years=(2024,)),
-                     A.ActivityFilters(start="2023-04", end="2024-03"),
-                     A.ActivityFilters(start="2024-05", end="2024-05"),
-                     A.ActivityFilters(districts=(2,)),
-                     A.ActivityFilters(fiscal_years=(2024,), districts=(4,))]),
+    st.sampled_from([ActivityFilters(), ActivityFilters(fiscal_years=(2024,)),
+                     ActivityFilters(start="2023-04", end="2024-03"),
+                     ActivityFilters(start="2024-05", end="2024-05"),
+                     ActivityFilters(districts=(2,)),
+                     ActivityFilters(fiscal_years=(2024,), districts=(4,))]),
 )
 
 
@@ -240,7 +235,7 @@ def test_the_same_figure_is_the_same_released_value_in_every_table(kit):
     ], columns=["org_id", "month", "district", "field", "consultations", "new_cases", "outreach"])
     con = kit.build_db(rows, None, kit.population_frame())
     release = page_release(con, kit.keyed("activity", rows), kit.ORGS, "consultations", "district",
-                           A.ActivityFilters())
+                           ActivityFilters())
     check_release(release)
     assert shared_figures(release) >= 7            # six districts and the city, in four tables each
     tables_of: dict[tuple, list] = {}

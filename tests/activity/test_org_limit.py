@@ -7,7 +7,8 @@ import pytest
 
 from data import codebook
 from queries import activity as A, small_counts
-from queries.activity import ActivityFilters, TooManyGroups
+from queries.activity import TooManyGroups
+from queries.filters import ActivityFilters
 
 FY2024 = ActivityFilters(fiscal_years=(2024,))
 

@@ -9,13 +9,14 @@ import pandas as pd
 import pytest
 
 from data import codebook
-from queries import activity as A
+from queries import activity as A, directory
+from queries.filters import ActivityFilters
 from queries import runner
 
 from . import oracle
 
 D = dt.date
-FY2024 = A.ActivityFilters(fiscal_years=(2024,))
+FY2024 = ActivityFilters(fiscal_years=(2024,))
 
 
 def latest_population(kit) -> dict[int, int]:
@@ -145,10 +146,10 @@ def test_referral_matrix_rejects_unknown_level(db):
 # ---- directory ----------------------------------------------------------------------------------
 
 def test_directory_filters_by_field_and_district(db):
-    assert list(A.organisations_directory(db, fields=(7,))["org_id"]) == ["D04", "F06"]
-    assert set(A.organisations_directory(db, districts=(6,))["org_id"]) == {"A01", "E05", "F06"}
-    assert list(A.organisations_directory(db, fields=(1,), districts=(3,))["org_id"]) == ["A01", "C03"]
-    full = A.organisations_directory(db)
+    assert list(directory.organisations_directory(db, fields=(7,))["org_id"]) == ["D04", "F06"]
+    assert set(directory.organisations_directory(db, districts=(6,))["org_id"]) == {"A01", "E05", "F06"}
+    assert list(directory.organisations_directory(db, fields=(1,), districts=(3,))["org_id"]) == ["A01", "C03"]
+    full = directory.organisations_directory(db)
     assert len(full) == 6
     a01 = full[full["org_id"] == "A01"].iloc[0]
     assert a01["districts_label"] == codebook.all_label("ja") and a01["fields"] == [1, 3]
@@ -156,7 +157,7 @@ def test_directory_filters_by_field_and_district(db):
     assert a01["phone"] == "0235-25-2111" and a01["lat"] == pytest.approx(38.72722)
     for col in ("name", "org_type", "fields", "districts", "phone", "hours", "address", "url", "lat", "lon"):
         assert col in full.columns
-    en = A.organisations_directory(db, lang="en")
+    en = directory.organisations_directory(db, lang="en")
     assert en.loc[en["org_id"] == "E05", "districts_label"].iloc[0] == "Asahi・Atsumi"
 
 
@@ -170,7 +171,7 @@ def test_directory_filters_by_field_and_district(db):
     ("", {"A01", "B02", "C03", "D04", "E05", "F06"}),
 ])
 def test_directory_search(db, search, expected):
-    assert set(A.organisations_directory(db, search=search)["org_id"]) == expected
+    assert set(directory.organisations_directory(db, search=search)["org_id"]) == expected
 
 
 @pytest.mark.parametrize("hostile", [
@@ -178,22 +179,22 @@ def test_directory_search(db, search, expected):
     "$fields", "{0}", "a" * 10000, "\u202e", "<script>alert(1)</script>",
 ])
 def test_hostile_search_strings_are_harmless(db, hostile):
-    df = A.organisations_directory(db, search=hostile)
+    df = directory.organisations_directory(db, search=hostile)
     assert df.empty
     assert db.execute("SELECT count(*) FROM organisations").fetchone()[0] == 6
 
 
 def test_directory_bad_input(db):
     with pytest.raises(TypeError):
-        A.organisations_directory(db, search=None)
+        directory.organisations_directory(db, search=None)
     with pytest.raises(ValueError, match="fields"):
-        A.organisations_directory(db, fields=(10,))
+        directory.organisations_directory(db, fields=(10,))
 
 
 # ---- members by type and field ---------------------------------------------------------------------
 
 def test_members_by_type_and_field_counts_each_member_once_per_field(db, kit):
-    df = A.members_by_type_and_field(db)
+    df = directory.members_by_type_and_field(db)
     members = kit.ORGS[kit.ORGS["member"]].explode("fields")
     for rec in df.to_dict("records"):
         sel = members
@@ -205,7 +206,7 @@ def test_members_by_type_and_field_counts_each_member_once_per_field(db, kit):
     assert len(df) == (len(codebook.codes("org_type")) + 1) * (len(codebook.codes("field")) + 1)
     grand = df[df["org_type"].isna() & df["field"].isna()].iloc[0]
     assert grand["members"] == 5 and grand["field_label"] == "全体"
-    wide = A.as_wide(A.members_by_type_and_field(db, lang="en"), "en")
+    wide = A.as_wide(directory.members_by_type_and_field(db, lang="en"), "en")
     assert wide.columns[0] == "org_type_label" and wide.iloc[-1, 0] == "All"
 
 
@@ -227,14 +228,14 @@ def read_only_db(db, tmp_path):
 ])
 def test_directory_on_a_read_only_connection_answers_as_a_writable_one(db, read_only_db, kwargs):
     # the read-only connection keeps the labelled rows between calls; the writable one reads them each time
-    first = A.organisations_directory(read_only_db, **kwargs)
-    pd.testing.assert_frame_equal(first, A.organisations_directory(db, **kwargs))
-    pd.testing.assert_frame_equal(A.organisations_directory(read_only_db, **kwargs), first)
+    first = directory.organisations_directory(read_only_db, **kwargs)
+    pd.testing.assert_frame_equal(first, directory.organisations_directory(db, **kwargs))
+    pd.testing.assert_frame_equal(directory.organisations_directory(read_only_db, **kwargs), first)
 
 
 def test_changing_a_directory_result_does_not_change_the_next(read_only_db):
-    before = A.organisations_directory(read_only_db)
-    changed = A.organisations_directory(read_only_db)
+    before = directory.organisations_directory(read_only_db)
+    changed = directory.organisations_directory(read_only_db)
     changed.loc[0, "fields"].append(99)
     changed.loc[0, "name"] = "書き換え"
-    pd.testing.assert_frame_equal(A.organisations_directory(read_only_db), before)
+    pd.testing.assert_frame_equal(directory.organisations_directory(read_only_db), before)

@@ -30,7 +30,7 @@ if str(REPO) not in sys.path:
 from data import codebook  # noqa: E402
 from data.paths import db_path  # noqa: E402
 from queries import activity, cellkey, disclosure, estimate, indicators, runner  # noqa: E402
-from queries.filters import ATTRIBUTE_FILTERS, Filters, filter_choices  # noqa: E402
+from queries.filters import ATTRIBUTE_FILTERS, ActivityFilters, Filters, filter_choices  # noqa: E402
 
 MIN_N = 100
 ACTIVITY_MIN_TOTAL = 20
@@ -74,7 +74,7 @@ def activity_changes(con) -> np.ndarray:
     out = []
     for measure in activity.MEASURES:
         for by in (None, "field", "district", "org_type"):
-            linked, _ = activity._linked_counts(con, measure, activity.ActivityFilters())
+            linked, _ = activity._linked_counts(con, measure, ActivityFilters())
             for period in ("month", "fiscal_year"):
                 table = linked.by_month(by) if period == "month" else linked.by_fiscal_year(by)
                 rows = np.eye(len(linked.month_totals), dtype=np.int64) if period == "month" else linked._fy_rows

@@ -20,9 +20,8 @@ import numpy as np
 
 from data import codebook
 from queries import activity as qa
-from queries import disclosure, indicators, national, profile
-from queries.activity import ActivityFilters
-from queries.filters import ATTRIBUTE_FILTERS, Filters, filter_choices
+from queries import directory as qd, disclosure, indicators, national, need as qn, profile
+from queries.filters import ATTRIBUTE_FILTERS, ActivityFilters, Filters, filter_choices
 
 CHANNEL_CHOICES = ("random", "random", "open")   # the default channel comes up most
 DIRECTORY_WORDS = ("相談", "鶴岡", "支援", "架空", "センター", "平日", "子ども", "こころ", "")
@@ -159,7 +158,7 @@ def cases(con) -> list[Case]:
 
     def need(rng):
         f, act = random_filters(rng, waves), random_activity_filters(rng, years)
-        return Call(refusable(lambda: qa.district_need(con, f, act)), {"filters": f, "activity": act})
+        return Call(refusable(lambda: qn.district_need(con, f, act)), {"filters": f, "activity": act})
 
     out += [Case("rates_per_1000", rates), Case("district_need", need)]
 
@@ -173,12 +172,12 @@ def cases(con) -> list[Case]:
         fields = _subset(rng, codebook.codes("field"), p_any=0.4)
         districts = _subset(rng, codebook.codes("district"), p_any=0.4)
         search, lang = str(rng.choice(DIRECTORY_WORDS)), str(rng.choice(langs))
-        return Call(lambda: qa.organisations_directory(con, fields, districts, search, lang),
+        return Call(lambda: qd.organisations_directory(con, fields, districts, search, lang),
                     {"fields": fields, "districts": districts, "search": search})
 
     def members(rng):
         lang = str(rng.choice(langs))
-        return Call(lambda: qa.members_by_type_and_field(con, lang), {"lang": lang})
+        return Call(lambda: qd.members_by_type_and_field(con, lang), {"lang": lang})
 
     out += [Case("organisations_directory", directory), Case("members_by_type_and_field", members)]
     return out

@@ -14,6 +14,7 @@ import pytest
 
 from data import codebook
 from queries import activity, export
+from queries.filters import ActivityFilters
 
 from . import reference as ref
 from .conftest import ROOT
@@ -101,7 +102,7 @@ def test_by_month_with_filters_shows_small_counts_as_less_than_five(demo_db, con
     assert small > 0
     page = export.activity_csv_with_warnings(
         con, "new_cases", "month", "org_type",
-        activity.ActivityFilters(start="2024-04", end="2025-03", districts=(2,), fields=(2,)), lang="en")
+        ActivityFilters(start="2024-04", end="2025-03", districts=(2,), fields=(2,)), lang="en")
     assert out.stdout == page[0]                     # the same bytes as the activity page's download
 
 
