@@ -2,10 +2,11 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+RUFF   := $(VENV)/bin/ruff
 DB     ?= data/tsunagari.duckdb
 PORT   ?= 8501
 
-.PHONY: run test install demo-db db-demo bench handout clean
+.PHONY: run test test-fast lint format install demo-db db-demo bench handout clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +30,21 @@ run: install $(DB)
 
 test: install
 	$(PY) -m pytest -q
+
+# Everything but the real-browser tests (Playwright driving chromium): the quick loop while working.
+test-fast: install
+	$(PY) -m pytest -q -m "not browser"
+
+# ruff (ruff.toml): lint and format check, as .ci/run does. `make format` rewrites what it can
+# (safe fixes, then the formatter) and lists what is left to fix by hand.
+lint: install
+	$(RUFF) check .
+	$(RUFF) format --check .
+
+format: install
+	$(RUFF) check --fix-only .
+	$(RUFF) format .
+	$(RUFF) check .
 
 bench: install
 	$(PY) tests/perf/bench.py $(BENCH_ARGS)

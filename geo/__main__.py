@@ -1,5 +1,6 @@
 """python -m geo schematic [--out PATH] [--check]
 python -m geo import FILE --name-field FIELD [--out PATH] [--tolerance M] [--source TEXT]"""
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,13 @@ def main(argv: list[str]) -> int:
     imp.add_argument("file", metavar="FILE", help="GeoJSON, Shapefile (.shp with .prj) or GeoPackage, any CRS")
     imp.add_argument("--name-field", required=True, metavar="FIELD", help="attribute holding the district name")
     imp.add_argument("--out", metavar="PATH", help="file to write (default geo/imported/districts.geojson)")
-    imp.add_argument("--tolerance", type=float, default=None, metavar="M",
-                     help="simplification tolerance in metres (default 100; 0 = none)")
+    imp.add_argument(
+        "--tolerance",
+        type=float,
+        default=None,
+        metavar="M",
+        help="simplification tolerance in metres (default 100; 0 = none)",
+    )
     imp.add_argument("--source", metavar="TEXT", help="source / attribution text stored with the polygons")
 
     args = parser.parse_args(argv)
@@ -48,8 +54,8 @@ def _schematic(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from geo.importer import DEFAULT_TOLERANCE_M, GeoImportError, import_districts
     from geo.districts import IMPORTED_PATH
+    from geo.importer import DEFAULT_TOLERANCE_M, GeoImportError, import_districts
 
     out = Path(args.out) if args.out else IMPORTED_PATH
     tolerance = DEFAULT_TOLERANCE_M if args.tolerance is None else args.tolerance

@@ -3,6 +3,7 @@
 Both files are GeoJSON in WGS84 written by write_geojson (one feature per district, sorted by code).
 Labels always come from the codebook, whatever the file says.
 """
+
 from __future__ import annotations
 
 import copy
@@ -98,9 +99,10 @@ def _checked(frame: gpd.GeoDataFrame, path: str) -> gpd.GeoDataFrame:
 
 # ---- writing ----------------------------------------------------------------------------
 
+
 def rounded(geometries: gpd.GeoSeries) -> gpd.GeoSeries:
     """Geometries snapped to the output grid (valid after snapping), exteriors counter-clockwise."""
-    snapped = shapely.set_precision(geometries.values, 10.0 ** -COORD_DIGITS)
+    snapped = shapely.set_precision(geometries.values, 10.0**-COORD_DIGITS)
     return gpd.GeoSeries(shapely.orient_polygons(snapped), index=geometries.index, crs=geometries.crs)
 
 

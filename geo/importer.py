@@ -4,6 +4,7 @@ Steps: read → check CRS and name field → match names to district codes → r
 district → simplify for the web in metres (shared edges kept shared) → WGS84 → atomic write.
 Nothing is written unless every step succeeds.
 """
+
 from __future__ import annotations
 
 import re
@@ -59,8 +60,9 @@ def name_lookup() -> dict[str, int]:
 def match_names(names: pd.Series) -> pd.Series:
     """District code for each name; GeoImportError listing unmatched names and missing districts."""
     lookup = name_lookup()
-    matched = pd.Series([None if _blank(n) else lookup.get(normalise_name(n)) for n in names],
-                        index=names.index, dtype="Int64")
+    matched = pd.Series(
+        [None if _blank(n) else lookup.get(normalise_name(n)) for n in names], index=names.index, dtype="Int64"
+    )
     unmatched = sorted({("(空欄 / blank)" if _blank(n) else str(n)) for n, c in zip(names, matched) if pd.isna(c)})
     missing = [c for c in codes("district") if c not in set(matched.dropna())]
     if unmatched or missing:
@@ -74,8 +76,12 @@ def match_names(names: pd.Series) -> pd.Series:
         known_ja = "、".join(_label(c, "ja") for c in codes("district"))
         known_en = ", ".join(code_label("district", c, "en") for c in codes("district"))
         raise GeoImportError(
-            "地域名を対応づけられません。" + " / ".join(parts_ja) + f"。使える地域名: {known_ja}。何も書き込んでいません。\n"
-            "Cannot match district names: " + "; ".join(parts_en) + f". Known districts: {known_en}. Nothing was written."
+            "地域名を対応づけられません。"
+            + " / ".join(parts_ja)
+            + f"。使える地域名: {known_ja}。何も書き込んでいません。\n"
+            "Cannot match district names: "
+            + "; ".join(parts_en)
+            + f". Known districts: {known_en}. Nothing was written."
         )
     return matched.astype(int)
 
@@ -110,7 +116,8 @@ def import_districts(
     invalid = [int(c) for c, g in zip(result["district"], rounded(result.geometry)) if not g.is_valid or g.is_empty]
     if invalid:
         raise GeoImportError(
-            f"簡略化後の形が不正です（地域コード {invalid}）。--tolerance を小さくしてください。何も書き込んでいません。\n"
+            f"簡略化後の形が不正です（地域コード {invalid}）。--tolerance を小さくしてください。"
+            "何も書き込んでいません。\n"
             f"Simplified shapes are invalid (district codes {invalid}); try a smaller --tolerance. Nothing was written."
         )
     write_geojson(result, out)
@@ -123,7 +130,9 @@ def read_boundaries(src: Path, name_field: str) -> gpd.GeoDataFrame:
     try:
         frame = gpd.read_file(src)
     except Exception as exc:  # pyogrio raises several types for unreadable files
-        raise GeoImportError(f"境界ファイルを読み込めません: {src}（{exc}）\nCannot read boundary file {src}: {exc}") from exc
+        raise GeoImportError(
+            f"境界ファイルを読み込めません: {src}（{exc}）\nCannot read boundary file {src}: {exc}"
+        ) from exc
     if frame.empty:
         raise GeoImportError(f"境界ファイルに地物がありません: {src}\nBoundary file has no features: {src}")
     if frame.crs is None:
@@ -134,10 +143,15 @@ def read_boundaries(src: Path, name_field: str) -> gpd.GeoDataFrame:
     if name_field not in frame.columns or name_field == frame.geometry.name:
         fields = ", ".join(c for c in frame.columns if c != frame.geometry.name)
         raise GeoImportError(
-            f"名前の列 {name_field!r} がありません。ある列: {fields}\nName field {name_field!r} not found. Fields: {fields}"
+            f"名前の列 {name_field!r} がありません。ある列: {fields}\n"
+            f"Name field {name_field!r} not found. Fields: {fields}"
         )
     geoms = frame.geometry
-    bad = [str(n) for n, g in zip(frame[name_field], geoms) if g is None or g.is_empty or g.geom_type not in ("Polygon", "MultiPolygon")]
+    bad = [
+        str(n)
+        for n, g in zip(frame[name_field], geoms)
+        if g is None or g.is_empty or g.geom_type not in ("Polygon", "MultiPolygon")
+    ]
     if bad:
         raise GeoImportError(
             f"面（ポリゴン）でない、または空の地物があります: {', '.join(bad)}\n"

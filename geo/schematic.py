@@ -9,6 +9,7 @@ Method: a power diagram (weighted Voronoi diagram) of the six centres clipped to
 metric CRS. Each weight is tuned until its cell's area matches the published area. The result is a
 schematic: it places each district roughly where it is with roughly its size, nothing more.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,10 +32,10 @@ CITY_AREA_KM2 = 1311.51
 # (district code, centre lat, centre lon, published area km² from the 2000 boundaries)
 CENTRES: tuple[tuple[int, float, float, float], ...] = (
     (1, 38.72722, 139.82667, 235.0),  # 鶴岡: 本所 (city hall)
-    (2, 38.76583, 139.90461, 63.0),   # 藤島: 藤島庁舎
-    (3, 38.6709, 139.9445, 111.0),    # 羽黒: centroid
-    (4, 38.67889, 139.85008, 79.0),   # 櫛引: 櫛引庁舎
-    (5, 38.4878, 139.8415, 571.0),    # 朝日: centroid
+    (2, 38.76583, 139.90461, 63.0),  # 藤島: 藤島庁舎
+    (3, 38.6709, 139.9445, 111.0),  # 羽黒: centroid
+    (4, 38.67889, 139.85008, 79.0),  # 櫛引: 櫛引庁舎
+    (5, 38.4878, 139.8415, 571.0),  # 朝日: centroid
     (6, 38.62089, 139.58697, 256.0),  # 温海: 温海庁舎
 )
 
@@ -161,15 +162,17 @@ def schematic_frame() -> gpd.GeoDataFrame:
     to_wgs84 = Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
     rows = []
     for code, area, cell in build_cells():
-        rows.append({
-            "district": code,
-            "name_ja": code_label("district", code, "ja"),
-            "name_en": code_label("district", code, "en"),
-            "area_km2": area,
-            "approximate": True,
-            "source": SOURCE_TEXT,
-            "geometry": shapely.ops.transform(to_wgs84.transform, cell),
-        })
+        rows.append(
+            {
+                "district": code,
+                "name_ja": code_label("district", code, "ja"),
+                "name_en": code_label("district", code, "en"),
+                "area_km2": area,
+                "approximate": True,
+                "source": SOURCE_TEXT,
+                "geometry": shapely.ops.transform(to_wgs84.transform, cell),
+            }
+        )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
 
 

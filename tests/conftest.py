@@ -49,8 +49,11 @@ def pytest_configure(config):
 @pytest.hookimpl(tryfirst=True)  # marks added before `-m` selects on them
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if SHARED_FIXTURES & set(getattr(item, "fixturenames", ())):
+        used = set(getattr(item, "fixturenames", ()))
+        if SHARED_FIXTURES & used:
             item.add_marker(pytest.mark.shared)
+        if "browser" in used:   # `make test-fast` (-m "not browser") leaves out every test that opens chromium
+            item.add_marker(pytest.mark.browser)
     if SHARED.is_dir():
         return
     needs = [item for item in items if item.get_closest_marker("shared")]

@@ -32,11 +32,11 @@ modules imported, the app run and the commands called are that checkout's; this 
 in it. --dump DIR writes every item's bytes under DIR (same keys), so two runs can be diffed
 (`diff -r`) where the manifest says they differ.
 """
+
 from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import os
 import re
@@ -48,7 +48,7 @@ import time
 import zipfile
 from pathlib import Path, PurePosixPath
 
-SECRET_HEX = "5a" * 32           # the fixed record-key secret (32 bytes)
+SECRET_HEX = "5a" * 32  # the fixed record-key secret (32 bytes)
 BUILT_AT = "2025-04-01 00:00:00"  # the fixed build time written into the database
 DECK = "junbikai"
 LANGS = ("ja", "en")
@@ -59,8 +59,15 @@ WALKS = {
     "open": {"channel": "open"},
 }
 # dashboard/app.py PAGES at the time this tool was written: used when the checkout has no PAGES.
-FALLBACK_PAGES = ("overview.py", "breakdown.py", "district_map.py", "activity.py", "national.py",
-                  "directory.py", "methods.py")
+FALLBACK_PAGES = (
+    "overview.py",
+    "breakdown.py",
+    "district_map.py",
+    "activity.py",
+    "national.py",
+    "directory.py",
+    "methods.py",
+)
 CLI_CALLS = [
     ["list"],
     ["list", "--lang", "en"],
@@ -73,8 +80,22 @@ CLI_CALLS = [
     ["table", "unreached", "--by", "wave", "--where", "age_band=young", "--lang", "en"],
     ["table", "lonely_often", "--by", "age_band", "--encoding", "cp932"],
     ["activity", "consultations", "--by", "month"],
-    ["activity", "consultations", "--by", "month", "--split", "field", "--where", "district=3",
-     "--from", "2024-04", "--to", "2025-03", "--lang", "en"],
+    [
+        "activity",
+        "consultations",
+        "--by",
+        "month",
+        "--split",
+        "field",
+        "--where",
+        "district=3",
+        "--from",
+        "2024-04",
+        "--to",
+        "2025-03",
+        "--lang",
+        "en",
+    ],
     ["activity", "new_cases", "--by", "fiscal_year", "--split", "district", "--lang", "en"],
     ["activity", "consultations", "--by", "fiscal_year", "--split", "org_type", "--encoding", "cp932"],
 ]
@@ -82,6 +103,7 @@ TIMEOUT = 180
 
 
 # ---- the manifest ----------------------------------------------------------------------------------
+
 
 class Manifest:
     def __init__(self, dump: Path | None):
@@ -106,20 +128,29 @@ def _key_part(text: str) -> str:
 
 # ---- the database ----------------------------------------------------------------------------------
 
+
 def build_db(repo: Path, db: Path, env: dict) -> None:
-    done = subprocess.run([sys.executable, "-m", "data", "build", "--demo", "--db", str(db)], cwd=repo, env=env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "data", "build", "--demo", "--db", str(db)],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if done.returncode != 0:
         raise SystemExit(f"demo build failed:\n{done.stdout}\n{done.stderr}")
     import duckdb
 
     con = duckdb.connect(str(db))
     try:
-        cols = con.execute("SELECT c.table_name, c.column_name FROM information_schema.columns c "
-                           "JOIN information_schema.tables t USING (table_schema, table_name) "
-                           "WHERE c.table_schema = 'main' AND t.table_type = 'BASE TABLE' "
-                           "AND c.data_type LIKE 'TIMESTAMP%'").fetchall()
-        for table, column in cols:   # import_log.built_at: the one clock reading of a build
+        cols = con.execute(
+            "SELECT c.table_name, c.column_name FROM information_schema.columns c "
+            "JOIN information_schema.tables t USING (table_schema, table_name) "
+            "WHERE c.table_schema = 'main' AND t.table_type = 'BASE TABLE' "
+            "AND c.data_type LIKE 'TIMESTAMP%'"
+        ).fetchall()
+        for table, column in cols:  # import_log.built_at: the one clock reading of a build
             con.execute(f'UPDATE "{table}" SET "{column}" = TIMESTAMP \'{BUILT_AT}\'')
         con.execute("CHECKPOINT")
     finally:
@@ -131,8 +162,12 @@ def snapshot_db(db: Path, out: Manifest) -> None:
 
     con = duckdb.connect(str(db), read_only=True)
     try:
-        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
-                                           "WHERE table_schema = 'main' ORDER BY table_name").fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name"
+            ).fetchall()
+        ]
         for name in names:
             df = con.execute(f'SELECT * FROM "{name}" ORDER BY ALL').df()
             out.add(f"db/{name}", df.to_csv(index=False, lineterminator="\n"))
@@ -141,6 +176,7 @@ def snapshot_db(db: Path, out: Manifest) -> None:
 
 
 # ---- pages and slides through AppTest ---------------------------------------------------------------
+
 
 def _widget_key(element_id: str) -> str:
     # "$$ID-<hash of the widget's parameters and page>-<user key>": the key is what stays
@@ -156,13 +192,22 @@ def _arrow_csv(data: bytes) -> str:
     return df.to_csv(index=not isinstance(df.index, pd.RangeIndex), lineterminator="\n")
 
 
+def _renumber(text: str, prefix: str) -> str:
+    """PREFIX12, PREFIX40, ... -> PREFIX#1, PREFIX#2, ... in order of first appearance."""
+    names: dict[str, str] = {}
+
+    def number(m: re.Match) -> str:
+        return names.setdefault(m.group(0), f"{prefix}#{len(names) + 1}")
+
+    return re.sub(rf"\b{prefix}\d+\b", number, text)
+
+
 def _canonical_spec(spec: str, datasets) -> str:
     """A Vega-Lite spec with its datasets as CSV; Altair's counters (view_3, param_7) renumbered in
     order of appearance, since they count the charts made before in the process."""
     text = json.dumps(json.loads(spec), sort_keys=True, ensure_ascii=False)
     for prefix in ("view_", "param_", "selector"):
-        names: dict[str, str] = {}
-        text = re.sub(rf"\b{prefix}\d+\b", lambda m: names.setdefault(m.group(0), f"{prefix}#{len(names) + 1}"), text)
+        text = _renumber(text, prefix)
     parts = [text]
     for ds in datasets:
         parts.append(f"dataset {ds.name}:\n" + (_arrow_csv(ds.data.data) if ds.data.data else ""))
@@ -191,7 +236,7 @@ class PageRecorder:
             if "id" in d:
                 d["id"] = _widget_key(d["id"])
             d.pop("form_id", None)
-            if "arrow_data" in d:   # st.dataframe, st.table
+            if "arrow_data" in d:  # st.dataframe, st.table
                 counts["table"] += 1
                 self.out.add(f"{prefix}/table/{counts['table']}", _arrow_csv(proto.arrow_data.data))
                 d.pop("arrow_data")
@@ -212,8 +257,10 @@ class PageRecorder:
                 d = {"chart": counts["chart"], **{k: v for k, v in d.items() if k not in ("spec", "datasets")}}
             elif kind == "deck_gl_json_chart":
                 counts["map"] += 1
-                self.out.add(f"{prefix}/map/{counts['map']}",
-                             json.dumps(json.loads(proto.json), sort_keys=True, ensure_ascii=False))
+                self.out.add(
+                    f"{prefix}/map/{counts['map']}",
+                    json.dumps(json.loads(proto.json), sort_keys=True, ensure_ascii=False),
+                )
                 d = {"map": counts["map"], **{k: v for k, v in d.items() if k != "json"}}
             elif kind in ("image", "imgs"):
                 d = {"image": hashlib.sha256(proto.SerializeToString(deterministic=True)).hexdigest()}
@@ -250,7 +297,7 @@ def _pages(repo: Path) -> tuple[list[str], str]:
         from dashboard.app import PAGES
 
         return [p[0] for p in PAGES], "dashboard.app.PAGES"
-    except Exception:   # noqa: BLE001 - a later layout: the pages as they were
+    except Exception:  # noqa: BLE001 - a later layout: the pages as they were
         return list(FALLBACK_PAGES), "fallback list"
 
 
@@ -259,7 +306,7 @@ def _presenter_page(app: Path) -> str:
         from dashboard.presenter import PAGE_FILE
 
         return os.path.relpath(PAGE_FILE, app.parent)
-    except Exception:   # noqa: BLE001
+    except Exception:  # noqa: BLE001
         return "presenter/page.py"
 
 
@@ -268,7 +315,7 @@ def _deck_length(repo: Path) -> int:
         from dashboard.presenter import deck as dk
 
         return len(dk.load_deck(DECK))
-    except Exception:   # noqa: BLE001 - a later layout: count the deck file's slides
+    except Exception:  # noqa: BLE001 - a later layout: count the deck file's slides
         import yaml
 
         path = next(repo.glob(f"dashboard/**/decks/{DECK}.yaml"))
@@ -329,13 +376,32 @@ def snapshot_presenter(repo: Path, out: Manifest, files: dict, meta: dict) -> No
 
 # ---- handouts and the command line ------------------------------------------------------------------
 
+
 def snapshot_handouts(repo: Path, db: Path, env: dict, out: Manifest, work: Path) -> None:
     for lang in LANGS:
         for fmt in ("pptx", "pdf"):
             path = work / f"handout-{lang}.{fmt}"
-            done = subprocess.run([sys.executable, "-m", "dashboard", "handout", "--deck", DECK, "--db", str(db),
-                                   "--lang", lang, "--out", str(path)], cwd=repo, env=env,
-                                  capture_output=True, text=True, timeout=600)
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "dashboard",
+                    "handout",
+                    "--deck",
+                    DECK,
+                    "--db",
+                    str(db),
+                    "--lang",
+                    lang,
+                    "--out",
+                    str(path),
+                ],
+                cwd=repo,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             if done.returncode != 0:
                 raise SystemExit(f"handout {lang} {fmt} failed:\n{done.stdout}\n{done.stderr}")
             if fmt == "pptx":
@@ -344,8 +410,9 @@ def snapshot_handouts(repo: Path, db: Path, env: dict, out: Manifest, work: Path
                         if not name.startswith("docProps/"):
                             out.add(f"handout/{lang}/pptx/{name}", z.read(name))
             else:
-                text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                                      check=True, timeout=120).stdout.decode("utf-8")
+                text = subprocess.run(
+                    ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, timeout=120
+                ).stdout.decode("utf-8")
                 pages = text.split("\f")
                 if pages and not pages[-1].strip():
                     pages.pop()
@@ -366,6 +433,7 @@ def snapshot_cli(repo: Path, db: Path, env: dict, out: Manifest) -> None:
 
 # ---- compare ---------------------------------------------------------------------------------------
 
+
 def compare(before: dict, after: dict) -> list[str]:
     a, b = before["items"], after["items"]
     lines = []
@@ -381,9 +449,11 @@ def compare(before: dict, after: dict) -> list[str]:
 
 def report(before_path: Path, before: dict, after: dict) -> int:
     diffs = compare(before, after)
-    print(f"compared {len(after['items'])} items with {before_path} "
-          f"({before['meta'].get('commit', '?')[:12]} -> {after['meta'].get('commit', '?')[:12]}): "
-          f"{len(diffs)} differ")
+    print(
+        f"compared {len(after['items'])} items with {before_path} "
+        f"({before['meta'].get('commit', '?')[:12]} -> {after['meta'].get('commit', '?')[:12]}): "
+        f"{len(diffs)} differ"
+    )
     for line in diffs:
         print("  " + line)
     return 1 if diffs else 0
@@ -391,26 +461,42 @@ def report(before_path: Path, before: dict, after: dict) -> int:
 
 # ---- main ------------------------------------------------------------------------------------------
 
+
 def _commit(repo: Path) -> str:
     try:
-        head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         return head + ("+uncommitted" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
 
 def main(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--out", type=Path, help="the manifest to write (JSON)")
     p.add_argument("--db", type=Path, help="read this database instead of building the demo one")
-    p.add_argument("--repo", type=Path, default=Path(__file__).resolve().parents[2],
-                   help="the checkout to snapshot (default: the one this file is in)")
+    p.add_argument(
+        "--repo",
+        type=Path,
+        default=Path(__file__).resolve().parents[2],
+        help="the checkout to snapshot (default: the one this file is in)",
+    )
     p.add_argument("--dump", type=Path, help="also write every item's bytes under this folder")
-    p.add_argument("--compare", type=Path, metavar="BEFORE.json", help="list every item that differs from BEFORE; exit 1 if any")
-    p.add_argument("--with", dest="with_", type=Path, metavar="AFTER.json", help="with --compare: compare two manifests, no run")
+    p.add_argument(
+        "--compare", type=Path, metavar="BEFORE.json", help="list every item that differs from BEFORE; exit 1 if any"
+    )
+    p.add_argument(
+        "--with", dest="with_", type=Path, metavar="AFTER.json", help="with --compare: compare two manifests, no run"
+    )
     args = p.parse_args(argv)
 
     if args.compare and args.with_:
@@ -443,23 +529,34 @@ def main(argv: list[str]) -> int:
 
         import streamlit  # noqa: F401  (sets up its loggers, quietened below)
 
-        for name in ("streamlit", "streamlit.runtime.caching.cache_data_api",
-                     "streamlit.runtime.caching.cache_resource_api", "streamlit.runtime.scriptrunner_utils"):
+        for name in (
+            "streamlit",
+            "streamlit.runtime.caching.cache_data_api",
+            "streamlit.runtime.caching.cache_resource_api",
+            "streamlit.runtime.scriptrunner_utils",
+        ):
             logging.getLogger(name).setLevel(logging.ERROR)
 
         out = Manifest(args.dump.resolve() if args.dump else None)
         if out.dump is not None and out.dump.exists():
             shutil.rmtree(out.dump)
-        meta = {"commit": _commit(repo), "repo": str(repo), "db": "given: " + str(db) if args.db else "demo build",
-                "secret": "fixed" if not args.db else "the database's", "python": sys.version.split()[0],
-                "streamlit": streamlit.__version__}
+        meta = {
+            "commit": _commit(repo),
+            "repo": str(repo),
+            "db": "given: " + str(db) if args.db else "demo build",
+            "secret": "fixed" if not args.db else "the database's",
+            "python": sys.version.split()[0],
+            "streamlit": streamlit.__version__,
+        }
         files: dict = {}
         _record_files(files)
-        steps = [("database", lambda: snapshot_db(db, out)),
-                 ("pages", lambda: snapshot_pages(repo, out, files, meta)),
-                 ("presenter", lambda: snapshot_presenter(repo, out, files, meta)),
-                 ("handouts", lambda: snapshot_handouts(repo, db, env, out, work)),
-                 ("cli", lambda: snapshot_cli(repo, db, env, out))]
+        steps = [
+            ("database", lambda: snapshot_db(db, out)),
+            ("pages", lambda: snapshot_pages(repo, out, files, meta)),
+            ("presenter", lambda: snapshot_presenter(repo, out, files, meta)),
+            ("handouts", lambda: snapshot_handouts(repo, db, env, out, work)),
+            ("cli", lambda: snapshot_cli(repo, db, env, out)),
+        ]
         for name, step in steps:
             t0 = time.monotonic()
             n0 = len(out.items)
