@@ -30,13 +30,12 @@ import pandas as pd
 
 from data import codebook
 from queries import small_counts
-from queries.filters import ActivityFilters, fiscal_year_of
+from queries.filters import ACTIVITY_FILTERS, ActivityFilters, fiscal_year_of
 from queries.linked_counts import LinkedCounts
 from queries.runner import remembered, run, run_numpy
 
 MEASURES = ("consultations", "new_cases", "outreach")
 BREAKDOWNS = ("field", "district", "org_type", "org")
-_CODE_DIMS = {"field": "field", "district": "district", "org_type": "org_type"}
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 NOT_AVAILABLE = "—"
 
@@ -198,8 +197,8 @@ def as_wide(df: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
 def _group_axis(con, by: str, present_keys: Sequence[str], filters: ActivityFilters, lang: str) -> _Axis:
     """Columns of a breakdown: every codebook group kept by the filters, or the organisations present."""
     total = codebook.all_label(lang)
-    if by in _CODE_DIMS:
-        chosen = {"field": filters.fields, "district": filters.districts, "org_type": filters.org_types}[by]
+    if by in ACTIVITY_FILTERS:
+        chosen = getattr(filters, ACTIVITY_FILTERS[by])
         keys = list(chosen or codebook.codes(by))
         labels = [codebook.code_label(by, k, lang) for k in keys]
         return _Axis(by, keys, labels, "Int64", total)

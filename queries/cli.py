@@ -1,7 +1,7 @@
 """`python -m queries`: survey indicator tables as CSV, and the list of indicators and dimensions.
 
     python -m queries table INDICATOR [--by DIM] [--by DIM] [--where DIM=CODE[,CODE]]...
-                            [--wave W] [--channel random|open|all] [--lang ja|en]
+                            [--wave W] [--channel random|open] [--lang ja|en]
                             [--encoding utf-8-sig|cp932] [--db PATH]
     python -m queries activity MEASURE --by month|fiscal_year [--split field|district|org_type]
                                [--where district=C|GROUP] [--where field=C] [--where org_type=C]
@@ -23,7 +23,8 @@ from pathlib import Path
 from data import codebook
 from data.paths import db_path
 from queries import activity, disclosure, export, indicators, runner
-from queries.filters import ATTRIBUTE_FILTERS, CHANNELS, ActivityFilters, Filters, attribute_codes, choice_codes
+from queries.filters import (ACTIVITY_FILTERS, ATTRIBUTE_FILTERS, CHANNELS, ActivityFilters, Filters, attribute_codes,
+                             choice_codes)
 
 
 class UsageError(Exception):
@@ -68,24 +69,21 @@ def parse_where(items: Sequence[str]) -> dict[str, tuple[int, ...]]:
     return chosen
 
 
-ACTIVITY_WHERE = {"district": "districts", "field": "fields", "org_type": "org_types"}
-
-
 def parse_activity_where(items: Sequence[str]) -> dict[str, tuple[int, ...]]:
     """--where district=C|GROUP, field=C, org_type=C for the activity tables (one value each)."""
     chosen: dict[str, tuple[int, ...]] = {}
     for dim, value in _where_items(items):
-        if dim not in ACTIVITY_WHERE:
-            raise UsageError(f"--where: unknown dimension {dim!r}; known: {', '.join(ACTIVITY_WHERE)}")
+        if dim not in ACTIVITY_FILTERS:
+            raise UsageError(f"--where: unknown dimension {dim!r}; known: {', '.join(ACTIVITY_FILTERS)}")
         if dim == "district":
             codes = choice_codes("district", value)
         else:
             codes = ((int(value),) if 0 < len(value) <= 2 and value.isascii() and value.isdecimal()
                      and int(value) in codebook.codes(dim) else None)
-        if codes is None or ACTIVITY_WHERE[dim] in chosen:
+        if codes is None or ACTIVITY_FILTERS[dim] in chosen:
             known = _choices_text("district") if dim == "district" else ", ".join(map(str, codebook.codes(dim)))
             raise UsageError(f"--where {dim}={value}: one code or a named group, once; {dim} takes: {known}")
-        chosen[ACTIVITY_WHERE[dim]] = codes
+        chosen[ACTIVITY_FILTERS[dim]] = codes
     return chosen
 
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from data import codebook
 from queries import disclosure, indicators
-from queries.filters import Filters
+from queries.filters import Filters, wave_label
 
 ENCODINGS = ("utf-8-sig", "cp932")
 NUMBER_COLUMNS = ("n", "estimate_pct", "ci_low_pct", "ci_high_pct")
@@ -64,7 +64,7 @@ def group_label(dim: str, code, lang: str) -> str:
         return codebook.all_label(lang)
     code = int(code)
     if dim == "wave":
-        return f"{code}年" if lang == "ja" else str(code)
+        return wave_label(code, lang)
     if code == codebook.missing_code():
         return codebook.no_answer_label(lang)
     value_set = dim if dim in indicators.EXTRA_BREAKDOWNS else codebook.dimension_value_set(dim)

@@ -25,14 +25,20 @@ import pandas as pd
 
 from data import codebook
 
+RANDOM_SAMPLE, OPEN_WEB = 1, 2     # the codebook's channel codes (value set channel)
 # The channels a user may pick. Both together (両方) is not offered: the open web's answers carry
 # weight 1 beside raked weights summing to the population (0.4% of the weight, so "both" was the
 # random sample in effect), and the two channels of one group could be subtracted from "both".
-CHANNELS: dict[str, tuple[int, ...]] = {"random": (1,), "open": (2,)}
+CHANNELS: dict[str, tuple[int, ...]] = {"random": (RANDOM_SAMPLE,), "open": (OPEN_WEB,)}
 # A table *by* channel reads both, each as its own group, never added up (queries.indicators).
 BY_CHANNEL = "by_channel"
-_CHANNEL_CODES = {**CHANNELS, BY_CHANNEL: (1, 2)}
+_CHANNEL_CODES = {**CHANNELS, BY_CHANNEL: tuple(c for codes in CHANNELS.values() for c in codes)}
+# The attribute filters: the codebook's dimensions but the wave and the channel, which have filters
+# of their own (Filters has a field of each name).
 ATTRIBUTE_FILTERS = ("age_band", "sex", "district", "household")
+# The activity's code filters: each dimension (a codebook value set) and the ActivityFilters field
+# holding its codes.
+ACTIVITY_FILTERS = {"district": "districts", "field": "fields", "org_type": "org_types"}
 WAVE_MIN, WAVE_MAX = 2000, 2100
 
 
@@ -81,7 +87,7 @@ def choice_label(dim: str, codes: Sequence[int], lang: str = "ja") -> str:
 @dataclass(frozen=True)
 class Filters:
     wave: int | None = None        # None = latest wave present in responses
-    channel: str = "random"        # "random" (channel 1) | "open" (channel 2)
+    channel: str = "random"        # a key of CHANNELS: "random" (RANDOM_SAMPLE) | "open" (OPEN_WEB)
     age_band: tuple[int, ...] = ()  # () = no filter; one code or a named group's codes
     sex: tuple[int, ...] = ()
     district: tuple[int, ...] = ()
@@ -105,7 +111,7 @@ class Filters:
 
     @property
     def includes_open_web(self) -> bool:
-        return 2 in self.channels
+        return OPEN_WEB in self.channels
 
     def attribute(self, dim: str) -> tuple[int, ...]:
         return getattr(self, dim) if dim in ATTRIBUTE_FILTERS else ()
@@ -208,10 +214,15 @@ def _last(value: str | list[str] | None) -> str | None:
     return None if value is None else str(value)
 
 
+def wave_label(wave: int, lang: str = "ja") -> str:
+    """How a survey wave reads, in a table, a file name or a caption: 「2023年」 / "2023"."""
+    return f"{int(wave)}年" if lang == "ja" else str(int(wave))
+
+
 def _wave_text(wave: int | None, lang: str) -> str:
     if wave is None:
         return "最新年" if lang == "ja" else "latest"
-    return f"{wave}年" if lang == "ja" else str(wave)
+    return wave_label(wave, lang)
 
 
 def _channel_text(channel: str, lang: str) -> str:
@@ -290,9 +301,8 @@ class ActivityFilters:
         object.__setattr__(self, "start", start)
         object.__setattr__(self, "end", end)
         object.__setattr__(self, "fiscal_years", tuple(sorted({int(f) for f in fys})))
-        object.__setattr__(self, "districts", codes_tuple("districts", "district", self.districts))
-        object.__setattr__(self, "fields", codes_tuple("fields", "field", self.fields))
-        object.__setattr__(self, "org_types", codes_tuple("org_types", "org_type", self.org_types))
+        for dim, name in ACTIVITY_FILTERS.items():
+            object.__setattr__(self, name, codes_tuple(name, dim, getattr(self, name)))
         _check_groupings(self)
 
     def to_params(self) -> dict:

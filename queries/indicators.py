@@ -8,7 +8,8 @@ disclosure rules of queries.disclosure are applied before anything leaves this m
 Choices beyond the contract (documented for the lead):
 - by "wave": every wave in the data is shown and the wave filter is ignored; by "channel": both
   channels are shown, each as its own group, whatever the channel filter says, with no All row
-  (the two are never added up: see queries.filters.CHANNELS); open_web is True on the channel 2 rows.
+  (the two are never added up: see queries.filters.CHANNELS); open_web is True on the open web's rows
+  (queries.filters.OPEN_WEB).
 - A filter on a dimension that is also in `by` limits that dimension's groups to the chosen codes.
 - 無回答 (9) is a group of a dimension when any denominator respondent of the filtered population
   has it (or when the filter on that dimension picks 9).
@@ -35,7 +36,7 @@ import pandas as pd
 
 from data import codebook
 from queries import cellkey, disclosure, estimate
-from queries.filters import BY_CHANNEL, CHANNELS, Filters
+from queries.filters import ATTRIBUTE_FILTERS, BY_CHANNEL, CHANNELS, OPEN_WEB, Filters
 from queries.runner import remembered, run, run_numpy
 
 NO_DIM = "none"
@@ -156,8 +157,8 @@ def _resolve(con, filters: Filters, by: Sequence[str]) -> Filters:
 
 
 # The mart's column of each breakdown dimension.
-_COLUMN = {"age_band": "age_band", "sex": "sex", "district": "district", "household": "household",
-           "channel": "channel", "wave": "wave", "confidant": "confidant_group"}
+_COLUMN = {**{dim: dim for dim in ATTRIBUTE_FILTERS}, "channel": "channel", "wave": "wave",
+           "confidant": "confidant_group"}
 _SUMS = cellkey.SURVEY_SUMS
 _K = len(_SUMS)
 
@@ -278,7 +279,7 @@ def _check_population(totals: np.ndarray, open_web: bool) -> None:
 
 def _row_open_web(filters: Filters, by: Sequence[str], key: tuple[int, ...]) -> bool:
     if "channel" in by:
-        return key[list(by).index("channel")] == 2
+        return key[list(by).index("channel")] == OPEN_WEB
     return filters.includes_open_web
 
 

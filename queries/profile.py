@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from queries import cellkey, disclosure
-from queries.filters import Filters
+from queries.filters import OPEN_WEB, Filters
 from queries.indicators import latest_wave
 from queries.runner import run
 
@@ -37,7 +37,7 @@ def respondent_profile(con: duckdb.DuckDBPyConnection, filters: Filters = Filter
         codes = part["code"].to_numpy(dtype=float, na_value=np.nan)
         # each channel's counts with its own ptable (the open web's has more noise); the channel
         # dimension's total spans both channels and takes the random sample's
-        open_web = (codes == 2) if dim == "channel" else np.full(len(part), filters.includes_open_web)
+        open_web = (codes == OPEN_WEB) if dim == "channel" else np.full(len(part), filters.includes_open_web)
         shown = np.where(open_web, cellkey.perturb(counts, keys, cellkey.SURVEY_OPEN),
                          cellkey.perturb(counts, keys, cellkey.SURVEY))
         table = cellkey.survey_table(dim != "channel" and filters.includes_open_web)

@@ -314,3 +314,11 @@ def test_query_params_outside_the_groupings_are_dropped_not_fatal():
     assert kept == ActivityFilters(start="2024-06", end="2024-06", fiscal_years=(2024,),
                                      districts=(5,), fields=(7,), org_types=(3,))
     assert ActivityFilters.from_query_params({"start": "2024-07", "end": "2024-05"}) == ActivityFilters()
+
+
+def test_the_measures_are_columns_of_the_activity_extract():
+    """activity.MEASURES is the one list of measures (the CLI, the page and the decks read it)."""
+    from data import codebook
+
+    assert set(A.MEASURES) <= set(codebook.columns("activity"))
+    assert [A.measure_label(m, "ja") for m in A.MEASURES] == [codebook.column_label("activity", m, "ja") for m in A.MEASURES]

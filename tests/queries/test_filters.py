@@ -174,3 +174,37 @@ def test_fuzz_the_url_reader_never_fails_and_keeps_only_allowed_values(qp):
         key, _, value = text.partition("=")
         assert key in (*ATTRIBUTE_FILTERS, "wave", "channel") and len(value) <= MAX_PARAM_CHARS
     assert parse_query_params(f.to_query_params()) == (f, [])
+
+
+# ---- each constant has one home (issue 12) -----------------------------------------------------
+
+def test_the_filter_dimensions_are_the_codebooks_and_the_fields_of_the_filters():
+    from dataclasses import fields
+
+    from queries.filters import ACTIVITY_FILTERS, ActivityFilters
+
+    assert ATTRIBUTE_FILTERS == tuple(d for d in codebook.dimensions() if d not in ("wave", "channel"))
+    assert [f.name for f in fields(Filters)] == ["wave", "channel", *ATTRIBUTE_FILTERS]
+    assert set(ACTIVITY_FILTERS.values()) <= {f.name for f in fields(ActivityFilters)}
+    for dim, name in ACTIVITY_FILTERS.items():
+        assert codebook.codes(dim)
+        with pytest.raises(ValueError, match=name):
+            ActivityFilters(**{name: (99,)})
+
+
+def test_the_channel_codes_are_the_codebooks():
+    from queries.filters import BY_CHANNEL, OPEN_WEB, RANDOM_SAMPLE
+
+    assert sorted(codebook.codes("channel")) == [RANDOM_SAMPLE, OPEN_WEB]
+    assert Filters(channel=BY_CHANNEL).channels == (RANDOM_SAMPLE, OPEN_WEB)
+    assert Filters(channel=BY_CHANNEL).includes_open_web
+
+
+@pytest.mark.parametrize("lang, text", [("ja", "2023年"), ("en", "2023")])
+def test_the_wave_reads_the_same_in_a_table_and_a_file_name(lang, text):
+    from queries import export
+    from queries.filters import wave_label
+
+    assert wave_label(2023, lang) == text
+    assert export.group_label("wave", 2023, lang) == text
+    assert Filters(wave=2023).describe(lang).split("_")[0] == text
