@@ -28,7 +28,9 @@ def main(argv: list[str]) -> int:
     for name in ("streamlit", "streamlit.runtime.caching.cache_data_api",
                  "streamlit.runtime.caching.cache_resource_api"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    from dashboard.presenter import content, deck as dk, handout
+    from dashboard.presenter import deck as dk, handout
+    from dashboard.source import Source
+    from data.paths import db_path
     from queries import runner
 
     out = Path(args.out)
@@ -40,14 +42,14 @@ def main(argv: list[str]) -> int:
     except dk.DeckError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    db = Path(args.db) if args.db else runner.db_path()
+    db = Path(args.db) if args.db else db_path()
     if not db.is_file():
         print(f"error: database not found: {db} (build one with `python -m data build --demo --db {db}`)",
               file=sys.stderr)
         return 2
     con = runner.connect(db)
     try:
-        path = handout.write_handout(deck, content.QuerySource(con), args.lang or deck.lang, out)
+        path = handout.write_handout(deck, Source(con), args.lang or deck.lang, out)
     finally:
         con.close()
     print(f"{path}: {len(deck)} {'slides' if out.suffix.lower() == '.pptx' else 'pages'} ({deck.name})")

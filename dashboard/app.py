@@ -19,10 +19,11 @@ warmup.wait()  # dashboard/server.py's warm-up may still be importing what follo
 
 import streamlit as st  # noqa: E402
 
-from dashboard import cache, presenter, state, ui  # noqa: E402
+from dashboard import presenter, state, ui  # noqa: E402
 from dashboard.db import connection, db_version  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
-from queries import runner  # noqa: E402
+from dashboard.source import CachedSource  # noqa: E402
+from data.paths import db_path  # noqa: E402
 
 VIEWS = Path(__file__).resolve().parent / "views"
 
@@ -53,12 +54,13 @@ def main() -> None:
     version = db_version()
     if version is None:
         lang = state.language_from_url()
-        st.error(t("error.no_db", lang, path=runner.db_path()), icon=":material/database:")
+        st.error(t("error.no_db", lang, path=db_path()), icon=":material/database:")
         st.stop()
     try:
         con = connection(version)
-        missing = cache.missing_objects(version)
-        waves = tuple(cache.waves(version)) if not missing else ()
+        source = CachedSource(version, con)
+        missing = source.missing_objects()
+        waves = tuple(source.waves()) if not missing else ()
     except Exception as exc:  # a corrupt or foreign file: say so instead of a traceback
         lang = state.language_from_url()
         st.error(t("error.db_open", lang, path=version.path, error=exc), icon=":material/database:")
@@ -79,7 +81,7 @@ def main() -> None:
     state.store_context(ctx)
 
     page = st.navigation(pages(lang), position="sidebar")
-    if cache.is_demo(version):
+    if source.is_demo():
         ui.demo_banner(lang)
     state.dropped_warning(lang)
     page.run()

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
+from data.paths import db_path as default_db_path
 from queries import runner
 
 
@@ -25,7 +26,7 @@ class DbVersion:
 
 def db_version(path: str | Path | None = None) -> DbVersion | None:
     """The current version of the database file, or None when it does not exist."""
-    p = Path(path) if path is not None else runner.db_path()
+    p = Path(path) if path is not None else default_db_path()
     try:
         stat = os.stat(p)
     except FileNotFoundError:

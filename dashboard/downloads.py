@@ -17,8 +17,8 @@ import pandas as pd
 from dashboard.i18n import t
 from data import codebook as cb
 from queries import export
-from queries.activity import ActivityFilters, fiscal_year_label
-from queries.filters import Filters, choice_label
+from queries.activity import fiscal_year_label
+from queries.filters import ActivityFilters, Filters, choice_label
 from queries.indicators import latest_wave
 
 

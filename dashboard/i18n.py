@@ -209,6 +209,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "全国値は「人々のつながりに関する基礎調査」（内閣官房・内閣府）の公表値。市の値は現在の絞り込みでの推計です。",
         "en": "National figures: the national survey on people's connections (Cabinet Secretariat / Cabinet Office), as published. City figures are estimates for the current filters.",
     },
+    "national.year": {"ja": "全国の年", "en": "Japan: year"},
+    "national.base": {"ja": "全国値の母数", "en": "Japan: base"},
     "national.none": {
         "ja": "この絞り込みに対応する全国の公表値はありません。",
         "en": "No published national figure matches these filters.",
@@ -262,6 +264,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "methods.cost_pending": {"ja": "測定後に掲載します", "en": "to be published after measurement"},
     "methods.cost_measured_on": {"ja": "測定: {what}", "en": "Measured on: {what}"},
     "methods.import_log": {"ja": "取り込みの記録", "en": "Import log"},
+    # the import log's columns (tables.import_log_table)
+    "log.extract": {"ja": "データ", "en": "Extract"},
+    "log.file_name": {"ja": "ファイル", "en": "File"},
+    "log.rows": {"ja": "行数", "en": "Rows"},
+    "log.encoding": {"ja": "文字コード", "en": "Encoding"},
+    "log.built_at": {"ja": "取り込み日時（UTC）", "en": "Imported at (UTC)"},
+    "log.is_demo": {"ja": "デモ", "en": "Demo"},
+    "log.sha256": {"ja": "SHA-256（先頭12桁）", "en": "SHA-256 (first 12)"},
     "methods.numerator": {"ja": "分子（該当する回答）", "en": "Numerator (answers counted)"},
     "methods.denominator": {"ja": "分母", "en": "Denominator"},
     "methods.denominator_text": {

@@ -21,6 +21,7 @@ import streamlit as st
 
 from dashboard import i18n, labels as lb
 from dashboard.db import DbVersion
+from dashboard.source import CachedSource
 from dashboard.i18n import t
 from data import codebook as cb
 from queries.filters import Filters, choice_codes, choice_label, choice_token, filter_choices, parse_query_params
@@ -50,6 +51,11 @@ class PageContext:
     filters: Filters
     lang: str
     waves: tuple[int, ...]
+
+    @property
+    def source(self) -> CachedSource:
+        """The query layer for this run: every call cached on the database version."""
+        return CachedSource(self.version, self.con)
 
 
 # ---- reading the URL ----------------------------------------------------------------------

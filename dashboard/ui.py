@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, downloads, labels, state
+from dashboard import downloads, labels, state
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
@@ -98,6 +98,45 @@ def current_encoding() -> str:
     return enc if enc in ENCODINGS else ENCODINGS[0]
 
 
+# ---- downloads ----------------------------------------------------------------------------------
+
+# st.cache_data hashes a DataFrame of 50,000 rows or more from a sample of its rows: two such
+# frames could share a key, so only smaller ones go through a cache keyed on a frame.
+FRAME_KEY_MAX_ROWS = 49_999
+
+
+def frame_keyable(df: pd.DataFrame) -> bool:
+    """Whether st.cache_data can key a cache on DF (hashes all of its rows)."""
+    return len(df) <= FRAME_KEY_MAX_ROWS
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _csv_bytes(df: pd.DataFrame, encoding: str, note: str | None) -> tuple[bytes, list[str]]:
+    return export.csv_bytes(df, encoding=encoding, note=note)
+
+
+def csv_bytes(df: pd.DataFrame, encoding: str = "utf-8-sig", note: str | None = None) -> tuple[bytes, list[str]]:
+    """export.csv_bytes, cached on the frame's contents: a table that a filter change leaves as it
+    was (the directory's 4,730 rows at 1M responses, ~100 ms) is not written out again."""
+    if not frame_keyable(df):
+        return export.csv_bytes(df, encoding=encoding, note=note)
+    data, warnings = _csv_bytes(df, encoding, note)
+    return data, list(warnings)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _activity_csv(df: pd.DataFrame, attrs: tuple, lang: str, encoding: str) -> tuple[bytes, list[str]]:
+    return export.activity_frame_csv(df, lang, encoding)
+
+
+def activity_csv(df: pd.DataFrame, lang: str = "ja", encoding: str = "utf-8-sig") -> tuple[bytes, list[str]]:
+    """export.activity_frame_csv, cached on the frame (and its attrs, which name its axes)."""
+    if not frame_keyable(df):
+        return export.activity_frame_csv(df, lang, encoding)
+    data, warnings = _activity_csv(df, tuple(sorted(df.attrs.items())), lang, encoding)
+    return data, list(warnings)
+
+
 def _cp932_warning(warnings: Sequence[str], lang: str) -> None:
     if warnings:
         st.warning(t("download.cp932_warn", lang, chars="、".join(str(w) for w in warnings)))
@@ -120,7 +159,7 @@ def download_frame(df: pd.DataFrame, what: str, ctx: PageContext, key: str, stat
     """A CSV download of DF (already labelled and protected by the query layer); a statistics
     table ends with the note row, a list (statistics=False: directory, import log) does not."""
     payload = downloads.frame_csv(ctx.con, df, what, ctx.filters, ctx.lang, current_encoding(),
-                                  csv_bytes=cache.csv_bytes, statistics=statistics)
+                                  csv_bytes=csv_bytes, statistics=statistics)
     _download_button(payload, ctx.lang, key)
 
 
@@ -139,7 +178,7 @@ def activity_table_with_download(shown: pd.DataFrame, frame: pd.DataFrame, what:
     st.dataframe(shown, hide_index=True, width="stretch")
     disclosure_note(ctx.lang)
     payload = downloads.activity_csv(frame, what, act, ctx.lang, current_encoding(),
-                                     frame_csv=cache.activity_csv)
+                                     frame_csv=activity_csv)
     _download_button(payload, ctx.lang, key)
 
 
@@ -188,9 +227,9 @@ def chart_of(builder, frame: pd.DataFrame, *args, stretch: bool = True, **option
     """chart(builder(frame, *args, **options)) for a builder of dashboard.charts, its spec kept
     for the same frame and arguments: a rerun that leaves a chart's data as it was (a change of
     the survey filters on the activity page) does not build and convert it again. A frame too
-    large for the cache to hash whole (cache.frame_keyable) is drawn without it."""
+    large for the cache to hash whole (frame_keyable) is drawn without it."""
     spec = (_chart_spec(builder.__name__, frame, args, tuple(sorted(options.items())))
-            if cache.frame_keyable(frame) else None)
+            if frame_keyable(frame) else None)
     if spec is None:
         chart(builder(frame, *args, **options), stretch=stretch)
     else:

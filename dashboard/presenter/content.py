@@ -19,14 +19,14 @@ import altair as alt
 import pandas as pd
 import shapely
 
-from dashboard import charts, labels as lb, maps
+from dashboard import charts, labels as lb, maps, tables
 from dashboard.i18n import methods_text, t
 from dashboard.presenter import deck as dk
 from dashboard.presenter.strings import ps
+from dashboard.source import Source
 from data import codebook as cb
-from queries import activity as qa, disclosure, export, indicators, runner
-from queries.activity import ActivityFilters
-from queries.filters import Filters, choice_label
+from queries import activity as qa, disclosure, export
+from queries.filters import ActivityFilters, Filters, choice_label
 
 BASE_FONT = 12  # the font size dashboard.charts.themed configures
 LEGEND_ROWS = 6
@@ -42,105 +42,6 @@ WRAP_LABEL = (
     "substring(datum.label, indexof(datum.label, 'センター'))] : "
     "[substring(datum.label, 0, ceil(length(datum.label) / 2)), substring(datum.label, ceil(length(datum.label) / 2))]"
 )  # the map legend: five stops of the ramp and the grey of 秘匿
-
-
-# ---- where the frames come from ---------------------------------------------------------------
-
-class QuerySource:
-    """The query layer on one DuckDB connection (CLI, handouts, tests)."""
-
-    def __init__(self, con):
-        self.con = con
-
-    def indicator_table(self, indicator: str, by: tuple[str, ...], filters: Filters) -> pd.DataFrame:
-        return indicators.indicator_table(self.con, indicator, list(by), filters)
-
-    def headline(self, filters: Filters) -> pd.DataFrame:
-        return indicators.headline(self.con, filters)
-
-    def latest_wave(self) -> int | None:
-        return indicators.latest_wave(self.con)
-
-    def activity(self, period: str, measure: str, by: str | None, act: ActivityFilters, lang: str) -> pd.DataFrame:
-        fn = qa.activity_by_month if period == "month" else qa.activity_by_fiscal_year
-        return fn(self.con, measure, by, act, lang)
-
-    def referrals(self, level: str, act: ActivityFilters, lang: str) -> pd.DataFrame:
-        return qa.referral_matrix(self.con, level, act, lang)
-
-    def need(self, filters: Filters, act: ActivityFilters, lang: str) -> pd.DataFrame:
-        return qa.district_need(self.con, filters, act, lang)
-
-    def members(self, lang: str) -> pd.DataFrame:
-        return qa.members_by_type_and_field(self.con, lang)
-
-    def directory(self, fields: tuple[int, ...], districts: tuple[int, ...], lang: str) -> pd.DataFrame:
-        return qa.organisations_directory(self.con, fields, districts, "", lang)
-
-    def import_log(self) -> pd.DataFrame:
-        return runner.run(self.con, "import_log")
-
-    def activity_months(self) -> list:
-        return qa.months(self.con)
-
-    def districts(self):
-        from geo.districts import load_districts
-
-        return load_districts()
-
-
-class CachedSource(QuerySource):
-    """The same calls through dashboard.cache (st.cache_data keyed on the database version)."""
-
-    def __init__(self, version, con):
-        super().__init__(con)
-        self.version = version
-
-    def indicator_table(self, indicator, by, filters):
-        from dashboard import cache
-
-        return cache.indicator_table(self.version, indicator, tuple(by), filters)
-
-    def headline(self, filters):
-        from dashboard import cache
-
-        return cache.headline(self.version, filters)
-
-    def activity(self, period, measure, by, act, lang):
-        from dashboard import cache
-
-        fn = cache.activity_by_month if period == "month" else cache.activity_by_fiscal_year
-        return fn(self.version, measure, by, act, lang)
-
-    def referrals(self, level, act, lang):
-        from dashboard import cache
-
-        return cache.referral_matrix(self.version, level, act, lang)
-
-    def need(self, filters, act, lang):
-        from dashboard import cache
-
-        return cache.district_need(self.version, filters, act, lang)
-
-    def members(self, lang):
-        from dashboard import cache
-
-        return cache.members(self.version, lang)
-
-    def directory(self, fields, districts, lang):
-        from dashboard import cache
-
-        return cache.directory(self.version, tuple(fields), tuple(districts), "", lang)
-
-    def import_log(self):
-        from dashboard import cache
-
-        return cache.import_log(self.version)
-
-    def districts(self):
-        from dashboard import cache
-
-        return cache.districts()
 
 
 # ---- data facts shown on every slide ----------------------------------------------------------
@@ -165,7 +66,7 @@ class DataFacts:
         return f"{t('common.data_as_of', lang)}: {ps('facts.sep', lang).join(parts) or '—'}"
 
 
-def data_facts(source: QuerySource) -> DataFacts:
+def data_facts(source: Source) -> DataFacts:
     log = source.import_log()
     months = source.activity_months()
     built = pd.to_datetime(log["built_at"]).max() if len(log) else None
@@ -218,7 +119,7 @@ def activity_filters(view: dk.View) -> ActivityFilters:
     return ActivityFilters(fiscal_years=view.fiscal_years, districts=view.filters.district)
 
 
-def survey_source(source: QuerySource, filters: Filters, lang: str, by: Sequence[str] = ()) -> str:
+def survey_source(source: Source, filters: Filters, lang: str, by: Sequence[str] = ()) -> str:
     """The survey a view's figures come from: a view by channel shows both channels (each its
     own group, never added up), whatever its channel filter says."""
     wave = filters.wave or source.latest_wave()
@@ -228,7 +129,7 @@ def survey_source(source: QuerySource, filters: Filters, lang: str, by: Sequence
     return ps("source.survey", lang, wave=wave if wave else "—", channel=channel)
 
 
-def view_content(source: QuerySource, view: dk.View, lang: str, title: str | None = None) -> ViewContent:
+def view_content(source: Source, view: dk.View, lang: str, title: str | None = None) -> ViewContent:
     """The chart, table, notes and sources of VIEW (all numbers from queries/)."""
     builder = _BUILDERS[view.kind]
     try:
@@ -261,37 +162,16 @@ def _indicator_view(source, view: dk.View, lang: str) -> ViewContent:
     elif view.kind == "heatmap":
         out.chart = charts.indicator_heatmap(table, view.by, lang).properties(title=title)
         out.notes.insert(0, t("breakdown.heatmap_note", lang, low=cb.mark_label("low_reliability", lang)))
-        out.table = two_way_table(labelled, view.by, lang)
+        out.table = tables.two_way_table(labelled, view.by, lang)
     elif view.kind == "multiples":
         out.chart = charts.indicator_small_multiples(table, view.by, lang).properties(title=title)
-        out.table = two_way_table(labelled, view.by, lang)
+        out.table = tables.two_way_table(labelled, view.by, lang)
     else:  # map
         out.chart = district_map_chart(source.districts(), table, lang, title=title)
         out.table = labelled
         out.legend_html = maps.legend_html(table, lang, with_windows=False)
         out.notes.insert(0, t("map.caption_approx", lang))
     return out
-
-
-def two_way_table(labelled: pd.DataFrame, by: Sequence[str], lang: str) -> pd.DataFrame:
-    """A two-dimension labelled table as rows × columns of estimate texts (秘匿 / * 参考値 kept)."""
-    h1, h2 = (export.dimension_header(d, lang) for d in by)
-    headers = export.EN_HEADERS if lang == "en" else export.JA_HEADERS
-    est, rel, sup = headers["estimate_pct"], headers["reliability"], headers["suppressed"]
-    hidden = cb.mark_label("suppressed", lang)
-
-    def cell(r) -> str:
-        if str(r[sup]) in ("true", hidden):
-            return hidden
-        low = str(r[rel]) in ("low", cb.mark_label("low_reliability", lang))
-        return f"{r[est]}*" if low and r[est] else str(r[est])
-
-    frame = labelled.assign(_cell=[cell(r) for _, r in labelled.iterrows()])
-    rows = list(dict.fromkeys(frame[h1]))
-    cols = list(dict.fromkeys(frame[h2]))
-    wide = frame.pivot(index=h1, columns=h2, values="_cell").reindex(index=rows, columns=cols).fillna("")
-    wide.columns.name = None
-    return wide.reset_index()
 
 
 def _cards_view(source, view: dk.View, lang: str) -> ViewContent:
@@ -302,24 +182,9 @@ def _cards_view(source, view: dk.View, lang: str) -> ViewContent:
         head["_o"] = head["indicator"].map(order)
         head = head.sort_values("_o").drop(columns="_o")
     out = ViewContent(kind="cards", cards=head.reset_index(drop=True), notes=[marks_text(lang)])
-    out.table = cards_table(head, lang)
+    out.table = tables.cards_table(head, lang)
     out.empty = head.empty
     return out
-
-
-def cards_table(head: pd.DataFrame, lang: str) -> pd.DataFrame:
-    rows = []
-    for _, r in head.iterrows():
-        key = lb.status(r)
-        hidden = key == lb.STATUS_SUPPRESSED
-        rows.append({
-            t("common.indicator", lang): lb.indicator_label(r["indicator"], lang),
-            t("common.estimate", lang): cb.mark_label("suppressed", lang) if hidden else lb.pct_text(r["estimate_pct"]),
-            t("common.interval", lang): "" if hidden else lb.interval_text(r["ci_low_pct"], r["ci_high_pct"], lang),
-            t("common.n", lang): "" if hidden else lb.int_text(r["n"]),
-            t("common.status", lang): lb.status_label(key, lang),
-        })
-    return pd.DataFrame(rows)
 
 
 def _activity_view(source, view: dk.View, lang: str) -> ViewContent:
@@ -357,10 +222,8 @@ def _referrals_view(source, view: dk.View, lang: str) -> ViewContent:
 
 
 def _need_view(source, view: dk.View, lang: str) -> ViewContent:
-    from dashboard.views.activity import need_table
-
     need = source.need(view.filters, activity_filters(view), lang)
-    return ViewContent(kind="need", chart=charts.need_chart(need, lang), table=need_table(need, lang),
+    return ViewContent(kind="need", chart=charts.need_chart(need, lang), table=tables.need_table(need, lang),
                        notes=[t("activity.need_caption", lang), marks_text(lang), t("activity.small_note", lang)],
                        sources=[ps("source.activity", lang), ps("source.population", lang)])
 
@@ -374,11 +237,9 @@ def _members_view(source, view: dk.View, lang: str) -> ViewContent:
 
 
 def _directory_view(source, view: dk.View, lang: str) -> ViewContent:
-    from dashboard.cache import directory_display
-
-    entries = source.directory(view.fields, view.filters.district, lang)
+    entries = source.directory(view.fields, view.filters.district, "", lang)
     out = ViewContent(kind="directory", entries=entries.reset_index(drop=True),
-                      table=directory_display(entries, lang), sources=[ps("source.organisations", lang)])
+                      table=tables.directory_table(entries, lang), sources=[ps("source.organisations", lang)])
     out.empty = entries.empty
     return out
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from dashboard.presenter import content as ct, deck as dk
 from dashboard.presenter.strings import ps
+from dashboard.source import Source
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT_REGULAR = FONT_DIR / "BIZUDPGothic-Regular.ttf"
@@ -67,7 +68,7 @@ def content_box(fmt: str) -> tuple[float, float]:
     return (12.3, 4.35) if fmt == "pptx" else (10.9, 4.95)
 
 
-def make_pages(deck: dk.Deck, source: ct.QuerySource, lang: str, fmt: str) -> list[Page]:
+def make_pages(deck: dk.Deck, source: Source, lang: str, fmt: str) -> list[Page]:
     pages = []
     box_w, box_h = content_box(fmt)
     for i, slide in enumerate(deck.slides, 1):
@@ -397,7 +398,7 @@ def _pptx_table(s, table, x, y, w, h, lang) -> None:
 
 # ---- entry points ---------------------------------------------------------------------------
 
-def handout_bytes(deck: dk.Deck, source: ct.QuerySource, lang: str, fmt: str) -> bytes:
+def handout_bytes(deck: dk.Deck, source: Source, lang: str, fmt: str) -> bytes:
     """The handout of DECK as PDF or PPTX bytes (fmt "pdf" | "pptx")."""
     if fmt not in MIME:
         raise ValueError(f"handout format must be pdf or pptx, not {fmt!r}")
@@ -406,7 +407,7 @@ def handout_bytes(deck: dk.Deck, source: ct.QuerySource, lang: str, fmt: str) ->
     return build_pdf(deck, pages, facts, lang) if fmt == "pdf" else build_pptx(deck, pages, facts, lang)
 
 
-def write_handout(deck: dk.Deck, source: ct.QuerySource, lang: str, out: str | Path) -> Path:
+def write_handout(deck: dk.Deck, source: Source, lang: str, out: str | Path) -> Path:
     """Write the handout to OUT (.pdf or .pptx); the file appears only when complete."""
     path = Path(out)
     fmt = path.suffix.lower().lstrip(".")

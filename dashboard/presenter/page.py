@@ -15,8 +15,9 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, labels as lb, state
+from dashboard import labels as lb, state
 from dashboard.db import DbVersion, connection
+from dashboard.source import Source
 from dashboard.i18n import t
 from dashboard.presenter import content as ct, deck as dk, editor, handout, viewport
 from dashboard.presenter.strings import ps
@@ -218,7 +219,7 @@ def directory_html(entries: pd.DataFrame, lang: str, vp: viewport.Viewport, avai
             f"{''.join(cells)}</div>{tail}")
 
 
-def draw_view(source: ct.QuerySource, view: dk.View, slide: dk.Slide, lang: str, vp: viewport.Viewport,
+def draw_view(source: Source, view: dk.View, slide: dk.Slide, lang: str, vp: viewport.Viewport,
               demo: bool) -> None:
     heading(slide.heading)
     content = ct.view_content(source, view, lang)
@@ -344,7 +345,7 @@ def render(ctx: PageContext) -> None:
     state.sync_url({"deck": deck.name, "slide": str(number)})
 
     vp = viewport.viewport()
-    source = ct.CachedSource(ctx.version, ctx.con)
+    source = ctx.source
     facts = _facts(ctx.version)
     slide = deck.slides[number - 1]
     view, changed = (None, [])
@@ -365,7 +366,7 @@ def render(ctx: PageContext) -> None:
 @st.cache_data(max_entries=4, show_spinner=False)
 def _facts(version: DbVersion) -> ct.DataFacts:
     """The footer's data facts, once per database version."""
-    return ct.data_facts(ct.QuerySource(connection(version)))
+    return ct.data_facts(Source(connection(version)))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """支援団体の活動 — consultations over months and fiscal years, referrals, and need by district.
 
 The period is one fiscal year or all of them (a single choice, ?act_fy=2024), as the query layer
-allows (queries.activity.ActivityFilters); the district is the sidebar's (one district or a named
+allows (queries.filters.ActivityFilters); the district is the sidebar's (one district or a named
 group). The monthly and fiscal-year tables are downloaded as `python -m queries activity ...` writes
 them for the same view (queries.export.activity_frame_csv on the frame the page holds).
 """
@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import cache, charts, labels as lb, state, ui
+from dashboard import charts, labels as lb, state, tables, ui
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
 from queries import activity as qa
-from queries.activity import ActivityFilters
 from queries.disclosure import FilterTooNarrow
-from queries.filters import choice_label
+from queries.filters import ActivityFilters, choice_label
 
 NONE = "none"
 BREAKDOWNS = (NONE, "field", "district", "org_type")
@@ -50,7 +49,7 @@ def seed_fiscal_year(years: list[int]) -> list[str]:
 
 def controls(ctx: PageContext) -> tuple[str, str, int]:
     lang = ctx.lang
-    years = cache.fiscal_years(ctx.version)
+    years = ctx.source.fiscal_years()
     state.url_choice("measure", list(qa.MEASURES), qa.MEASURES[0])
     state.url_choice("act_by", list(BREAKDOWNS), NONE)
     dropped = seed_fiscal_year(years)
@@ -83,17 +82,17 @@ def render(ctx: PageContext) -> None:
         st.caption(f"{cb.dimension_label('district', lang)}: {choice_label('district', act.districts, lang)}")
 
     st.subheader(t("activity.monthly", lang) if measure == "consultations" else f"{y_title}（{t('activity.month', lang)}）")
-    monthly = cache.activity_by_month(ctx.version, measure, by_arg, act, lang)
+    monthly = ctx.source.activity("month", measure, by_arg, act, lang)
     ui.chart_of(charts.activity_lines, monthly, lang, by=by_arg, y_title=y_title)
     with st.expander(t("common.table", lang)):
-        ui.activity_table_with_download(headed(qa.as_wide(monthly, lang), t("activity.month", lang)), monthly,
+        ui.activity_table_with_download(tables.wide_table(monthly, lang, t("activity.month", lang)), monthly,
                                         f"{y_title}_{t('activity.month', lang)}_{by_label(by, lang)}", act, ctx,
                                         key="dl_act_month")
 
     st.subheader(t("activity.fiscal", lang) if measure == "consultations" else f"{y_title}（{t('activity.fiscal_year', lang)}）")
-    yearly = cache.activity_by_fiscal_year(ctx.version, measure, by_arg, act, lang)
+    yearly = ctx.source.activity("fiscal_year", measure, by_arg, act, lang)
     ui.chart_of(charts.activity_bars, yearly, "fiscal_year", lang, by=by_arg, value_title=y_title)
-    ui.activity_table_with_download(headed(qa.as_wide(yearly, lang), t("activity.fiscal_year", lang)), yearly,
+    ui.activity_table_with_download(tables.wide_table(yearly, lang, t("activity.fiscal_year", lang)), yearly,
                                     f"{y_title}_{t('activity.fiscal_year', lang)}_{by_label(by, lang)}", act, ctx,
                                     key="dl_act_fy")
 
@@ -106,14 +105,14 @@ def render(ctx: PageContext) -> None:
     state.write_choice("ref_level", level, "org_type")
     period = ActivityFilters(fiscal_years=act.fiscal_years)
     try:
-        matrix = cache.referral_matrix(ctx.version, level, period, lang)
+        matrix = ctx.source.referrals(level, period, lang)
     except qa.TooManyGroups as refused:   # too many organisations to read: offer the types instead
         st.warning(lb.refusal_text(refused, lang), icon=":material/groups:")
         level = "org_type"
-        matrix = cache.referral_matrix(ctx.version, level, period, lang)
+        matrix = ctx.source.referrals(level, period, lang)
     # Twenty-odd organisations at fixed cell widths overflow the page: fit those to its width.
     ui.chart_of(charts.referral_heatmap, matrix, lang, stretch=level == "org")
-    ui.table_with_download(headed(qa.as_wide(matrix, lang), f"{t('activity.from', lang)} ＼ {t('activity.to', lang)}"),
+    ui.table_with_download(tables.wide_table(matrix, lang, f"{t('activity.from', lang)} ＼ {t('activity.to', lang)}"),
                            t("activity.referrals", lang), ctx,
                            key="dl_act_ref")
 
@@ -121,38 +120,20 @@ def render(ctx: PageContext) -> None:
     st.caption(t("activity.need_caption", lang))
     ui.open_web_banner(ctx)
     try:
-        need = cache.district_need(ctx.version, ctx.filters, act, lang)
+        need = ctx.source.need(ctx.filters, act, lang)
     except FilterTooNarrow as refused:
         ui.too_narrow(refused, lang)
     else:
         ui.chart_of(charts.need_chart, need, lang, stretch=False)
         ui.marks_legend(lang)
-        ui.table_with_download(need_table(need, lang), t("activity.need", lang), ctx, key="dl_act_need")
+        ui.table_with_download(tables.need_table(need, lang), t("activity.need", lang), ctx, key="dl_act_need")
 
     st.subheader(t("activity.members", lang))
     st.caption(t("activity.members_note", lang))
-    members = cache.members(ctx.version, lang)
+    members = ctx.source.members(lang)
     # Counts of organisations, whose membership is public: not adjusted, so no note, no note row.
-    ui.table_with_download(headed(qa.as_wide(members, lang), cb.value_set_label("org_type", lang)),
+    ui.table_with_download(tables.wide_table(members, lang, cb.value_set_label("org_type", lang)),
                            t("activity.members", lang), ctx, key="dl_act_members", statistics=False)
-
-
-def headed(wide, first: str):
-    """A wide table of queries.activity.as_wide with a readable header on its label column."""
-    return wide.rename(columns={wide.columns[0]: first})
-
-
-def need_table(need, lang: str):
-    """The district_need frame as people read it (labels and display texts only)."""
-    cols = {
-        "district_label": cb.dimension_label("district", lang),
-        "population_display": t("overview.population", lang),
-        "residents_display": t("activity.residents_lonely", lang),
-        "consultations_display": t("activity.consultations", lang),
-        "rate_display": t("activity.rates", lang),
-    }
-    present = [c for c in cols if c in need.columns]
-    return need[present].rename(columns=cols).reset_index(drop=True)
 
 
 if __name__ == "__main__":

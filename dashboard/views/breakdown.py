@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import cache, charts, state, ui
+from dashboard import charts, state, ui
 from dashboard.i18n import t
 from dashboard.presenter.editor import add_to_deck
 from dashboard.state import PageContext
@@ -57,7 +57,7 @@ def render(ctx: PageContext) -> None:
         ui.open_web_banner(ctx, by)
     ui.filters_caption(ctx)
     try:
-        table = cache.indicator_table(ctx.version, indicator, by, ctx.filters)
+        table = ctx.source.indicator_table(indicator, by, ctx.filters)
     except FilterTooNarrow as refused:
         ui.too_narrow(refused, lang)
         return

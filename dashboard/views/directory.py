@@ -6,7 +6,7 @@ import html
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, state, ui
+from dashboard import state, tables, ui
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
@@ -64,19 +64,19 @@ def render(ctx: PageContext) -> None:
     lang = ctx.lang
     st.title(t("page.directory", lang))
     fields, districts, query, printable = controls(ctx)
-    table = cache.directory(ctx.version, fields, districts, query, lang)
+    table = ctx.source.directory(fields, districts, query, lang)
     st.caption(t("directory.count", lang, n=len(table)))
     if printable:
         st.caption(t("directory.print_hint", lang))
         st.markdown(f"### {t('page.directory', lang)}\n\n{t('directory.intro', lang)}")
         st.html("".join(entry_html(r, lang) for _, r in table.iterrows()))
     else:
-        shown = cache.directory_display(table, lang)
+        shown = tables.directory_table(table, lang)
         st.dataframe(shown, hide_index=True, width="stretch",
                      column_config={c: st.column_config.LinkColumn(c) for c in shown.columns
                                     if c == cb.column_label("organisations", "url", lang)})
     what = t("page.directory", lang)
-    ui.download_frame(cache.directory_display(table, lang), what, ctx, key="dl_directory", statistics=False)
+    ui.download_frame(tables.directory_table(table, lang), what, ctx, key="dl_directory", statistics=False)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import cache, maps, state, ui
+from dashboard import maps, state, ui
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
@@ -24,17 +24,17 @@ def render(ctx: PageContext) -> None:
     ui.filters_caption(ctx)
 
     try:
-        table = cache.indicator_table(ctx.version, indicator, ("district",), ctx.filters)
+        table = ctx.source.indicator_table(indicator, ("district",), ctx.filters)
     except FilterTooNarrow as refused:
         ui.too_narrow(refused, lang)
         return
     try:
-        districts = cache.districts()
+        districts = ctx.source.districts()
     except Exception as exc:  # a broken imported boundary file must not take the page down
         st.error(t("map.no_geo", lang, error=exc))
         districts = None
     if districts is not None:
-        windows = cache.directory(ctx.version, (), (), "", lang) if show_windows else None
+        windows = ctx.source.directory((), (), "", lang) if show_windows else None
         deck = maps.district_map(districts, table, lang, windows=windows)
         left, right = st.columns([3, 1])
         with left:

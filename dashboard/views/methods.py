@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, state, ui
+from dashboard import state, tables, ui
 from dashboard.i18n import methods_text, t
 from dashboard.state import PageContext
 from data import codebook as cb
@@ -68,22 +68,6 @@ def indicator_definitions(lang: str) -> pd.DataFrame:
             t("methods.denominator", lang): t("methods.denominator_text", lang),
         })
     return pd.DataFrame(rows)
-
-
-def import_log_table(log: pd.DataFrame, lang: str) -> pd.DataFrame:
-    heads = {
-        "extract": ("データ", "Extract"), "file_name": ("ファイル", "File"), "rows": ("行数", "Rows"),
-        "encoding": ("文字コード", "Encoding"), "built_at": ("取り込み日時（UTC）", "Imported at (UTC)"),
-        "is_demo": ("デモ", "Demo"), "sha256": ("SHA-256（先頭12桁）", "SHA-256 (first 12)"),
-    }
-    out = log.copy()
-    if "extract" in out:
-        labels = {name: spec["label"][lang] for name, spec in cb.extracts().items()}
-        out["extract"] = [labels.get(e, e) for e in out["extract"]]
-    if "sha256" in out:
-        out["sha256"] = out["sha256"].astype(str).str[:12]
-    keep = [c for c in heads if c in out.columns]
-    return out[keep].rename(columns={c: heads[c][0 if lang == "ja" else 1] for c in keep})
 
 
 def ptable_settings(lang: str) -> pd.DataFrame:
@@ -179,8 +163,8 @@ def render(ctx: PageContext) -> None:
     if source:
         st.caption(source)
     st.header(t("methods.import_log", lang))
-    log = cache.import_log(ctx.version)
-    ui.table_with_download(import_log_table(log, lang), t("methods.import_log", lang), ctx,
+    log = ctx.source.import_log()
+    ui.table_with_download(tables.import_log_table(log, lang), t("methods.import_log", lang), ctx,
                            key="dl_methods_log", statistics=False)
 
 

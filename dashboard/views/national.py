@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, charts, labels as lb, state, ui
+from dashboard import charts, labels as lb, state, tables, ui
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from queries.disclosure import FilterTooNarrow
@@ -31,7 +31,7 @@ def render(ctx: PageContext) -> None:
     ui.filters_caption(ctx)
     st.caption(t("national.caption", lang))
     try:
-        nat = cache.national_comparison(ctx.version, ctx.filters, lang)
+        nat = ctx.source.national_comparison(ctx.filters, lang)
     except FilterTooNarrow as refused:
         ui.too_narrow(refused, lang)
         return
@@ -44,7 +44,7 @@ def render(ctx: PageContext) -> None:
         ui.chart(charts.national_dots(comparison_frame(part, lang), lang))
     ui.marks_legend(lang)
     st.subheader(t("common.table", lang))
-    ui.table_with_download(cache.national_display(nat, lang), t("page.national", lang), ctx,
+    ui.table_with_download(tables.national_table(nat, lang), t("page.national", lang), ctx,
                            key="dl_national")
     sources = [s for s in dict.fromkeys(nat.get("source", pd.Series(dtype=str)).dropna().astype(str)) if s]
     if sources:

@@ -4,11 +4,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import cache, charts, labels as lb, state, ui
+from dashboard import charts, labels as lb, state, tables, ui
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
-from queries import disclosure, export
+from queries import disclosure
 
 CARD_COLUMNS = 3
 PROFILE_DIMS = ("channel", "age_band", "district")
@@ -49,17 +49,6 @@ def card(row: pd.Series, national: pd.Series | None, lang: str) -> None:
         st.markdown(" ".join(marks))
 
 
-def headline_table(head: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """All indicators in the download layout of queries.export, one block per indicator."""
-    parts = []
-    for _, row in head.iterrows():
-        one = export.labelled_table(pd.DataFrame([row]).drop(columns=["indicator"]).reset_index(drop=True),
-                                    row["indicator"], [], lang)
-        one.insert(0, t("common.indicator", lang), lb.indicator_label(row["indicator"], lang))
-        parts.append(one)
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-
-
 def render(ctx: PageContext) -> None:
     lang = ctx.lang
     st.title(t("page.overview", lang))
@@ -69,12 +58,12 @@ def render(ctx: PageContext) -> None:
 
     st.header(t("overview.headline", lang))
     try:
-        head = cache.headline(ctx.version, ctx.filters)
+        head = ctx.source.headline(ctx.filters)
     except disclosure.FilterTooNarrow as refused:
         ui.too_narrow(refused, lang)
     else:
         try:
-            nat = national_by_indicator(cache.national_comparison(ctx.version, ctx.filters, lang))
+            nat = national_by_indicator(ctx.source.national_comparison(ctx.filters, lang))
         except disclosure.FilterTooNarrow:   # a breakdown of the comparison is too narrow: no badges
             nat = {}
         rows = list(head.iterrows())
@@ -86,12 +75,12 @@ def render(ctx: PageContext) -> None:
         ui.marks_legend(lang)
         ui.disclosure_note(lang)
         with st.expander(t("common.table", lang)):
-            ui.table_with_download(headline_table(head, lang), t("overview.headline", lang), ctx,
+            ui.table_with_download(tables.headline_table(head, lang), t("overview.headline", lang), ctx,
                                    key="dl_overview_headline")
 
     st.header(t("overview.who", lang))
     st.caption(t("overview.who_caption", lang, min_n=disclosure.min_n(), suppressed=cb.mark_label("suppressed", lang)))
-    profile = cache.respondent_profile(ctx.version, ctx.filters, lang)
+    profile = tables.profile_frame(ctx.source.respondent_profile(ctx.filters), lang)
     cols = st.columns(len(PROFILE_DIMS))
     for col, dim in zip(cols, PROFILE_DIMS):
         part = profile[profile["dimension"] == dim]
@@ -101,17 +90,15 @@ def render(ctx: PageContext) -> None:
             ui.chart(charts.share_bars(part, lang, title=cb.dimension_label(dim, lang)))
     ui.disclosure_note(lang)
     with st.expander(t("common.table", lang)):
-        ui.table_with_download(cache.profile_display(profile, lang), t("overview.who", lang), ctx,
+        ui.table_with_download(tables.profile_table(profile, lang), t("overview.who", lang), ctx,
                                key="dl_overview_profile")
 
     st.header(t("common.data_as_of", lang))
-    log = cache.import_log(ctx.version)
+    log = ctx.source.import_log()
     if len(log):
         built = pd.to_datetime(log["built_at"]).max()
         st.write(f"{t('common.data_as_of', lang)}: {built:%Y-%m-%d %H:%M} UTC")
-        from dashboard.views.methods import import_log_table
-
-        st.dataframe(import_log_table(log, lang), hide_index=True, width="stretch")
+        st.dataframe(tables.import_log_table(log, lang), hide_index=True, width="stretch")
 
 
 if __name__ == "__main__":

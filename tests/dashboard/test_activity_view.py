@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.views.activity import need_table
+from dashboard.tables import need_table
 
 
 def test_need_table_shows_the_population_with_thousands_separators():

@@ -6,8 +6,9 @@ import streamlit as st
 
 from dashboard.i18n import t
 from dashboard.presenter import content as ct, deck as dk
+from dashboard.source import Source
 from queries import activity as qa
-from queries.activity import ActivityFilters
+from queries.filters import ActivityFilters
 
 from .test_app import no_exception, run_app, texts
 
@@ -42,7 +43,7 @@ def test_activity_page_shows_organisations_within_the_limit(app_env):
 def test_presenter_referrals_fall_back_to_types_with_a_note(con, monkeypatch):
     monkeypatch.setattr(qa, "max_org_groups", lambda: 2)
     view = dk.View(kind="referrals", level="org")
-    out = ct.view_content(ct.QuerySource(con), view, "ja")
+    out = ct.view_content(Source(con), view, "ja")
     count = qa.referral_org_count(con, ActivityFilters())
     assert out.notes[0] == t("activity.too_many_orgs", "ja", count=count, limit=2)
     expected = qa.as_wide(qa.referral_matrix(con, "org_type", lang="ja"), "ja")

@@ -17,7 +17,7 @@ import streamlit as st
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from dashboard import cache
+from dashboard import tables
 from dashboard.app import PAGES
 from dashboard.i18n import t
 from dashboard.views import methods
@@ -179,12 +179,13 @@ def test_respondent_profile_is_the_protected_one_with_hidden_groups_as_such(app_
     """概要「回答者の構成」 draws and tabulates queries.profile.respondent_profile: 秘匿 groups have no
     count or share (open web: 80歳以上 and 温海 have too few respondents in the demo)."""
     from dashboard.db import db_version
+    from dashboard.source import CachedSource
     from dashboard.views.overview import PROFILE_DIMS  # noqa: F401  (the page's dimensions)
 
     filters = Filters(channel="open")
     raw = profile.respondent_profile(con, filters)
     assert raw["suppressed"].any()
-    plot = cache.respondent_profile(db_version(), filters, "ja")
+    plot = tables.profile_frame(CachedSource(db_version()).respondent_profile(filters), "ja")
     respondents = plot[plot["series"] == t("overview.respondents", "ja")].reset_index(drop=True)
     assert len(respondents) == len(raw)
     for r, p in zip(raw.itertuples(), respondents.itertuples()):
@@ -192,7 +193,7 @@ def test_respondent_profile_is_the_protected_one_with_hidden_groups_as_such(app_
             assert p.suppressed and pd.isna(p.share_pct) and pd.isna(p.count) and p.display == "秘匿"
         else:
             assert int(p.count) == int(r.respondents) and p.share_pct == pytest.approx(float(r.respondents_pct))
-    table = cache.profile_display(plot, "ja")
+    table = tables.profile_table(plot, "ja")
     assert (table[t("overview.count", "ja")] == "秘匿").sum() == int(raw["suppressed"].sum())
 
     at = run_app({"channel": "open"})

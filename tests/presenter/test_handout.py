@@ -11,6 +11,7 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from dashboard.presenter import content as ct, deck as dk, handout
+from dashboard.source import Source
 from queries import disclosure
 from queries.filters import Filters
 
@@ -124,7 +125,7 @@ def test_suppressed_cells_stay_hidden_in_the_handout_table(con, monkeypatch):
     monkeypatch.setenv("TSUNAGARI_MIN_N", "100000")
     deck = dk.Deck(name="s", title="T", slides=(dk.view_slide(
         dk.View(kind="bar", indicator="lonely_often", by=("district",)), "地域"),))
-    pages = handout.make_pages(deck, ct.QuerySource(con), "ja", "pdf")
+    pages = handout.make_pages(deck, Source(con), "ja", "pdf")
     table = pages[0].table
     assert set(table["秘匿"]) == {"秘匿"}
     assert set(table["推定値(%)"]) == {""}
@@ -134,16 +135,16 @@ def test_a_view_the_query_layer_refuses_says_so_in_the_handout(con):
     """Filters that leave too few respondents: the page has the query layer's message, no figures."""
     deck = dk.Deck(name="s", title="T", slides=(dk.view_slide(
         dk.View(kind="bar", indicator="lonely_often", by=("district",), filters=Filters(age_band=(1,))), "地域"),))
-    page = handout.make_pages(deck, ct.QuerySource(con), "ja", "pdf")[0]
+    page = handout.make_pages(deck, Source(con), "ja", "pdf")[0]
     assert page.image is None and page.table is None
     assert page.lines[0] == disclosure.FilterTooNarrow(disclosure.min_filter_n()).text("ja")
     assert disclosure.notice("ja") not in page.lines
-    assert handout.handout_bytes(deck, ct.QuerySource(con), "ja", "pdf").startswith(b"%PDF")
+    assert handout.handout_bytes(deck, Source(con), "ja", "pdf").startswith(b"%PDF")
 
 
 def test_english_handout(con):
     deck = dk.load_deck()
-    data = handout.handout_bytes(deck, ct.QuerySource(con), "en", "pptx")
+    data = handout.handout_bytes(deck, Source(con), "en", "pptx")
     import io
 
     prs = Presentation(io.BytesIO(data))
@@ -154,7 +155,7 @@ def test_english_handout(con):
 
 
 def test_data_facts_name_the_survey_year_the_last_activity_month_and_the_build(con):
-    facts = ct.data_facts(ct.QuerySource(con))
+    facts = ct.data_facts(Source(con))
     wave = con.execute("SELECT max(wave) FROM responses").fetchone()[0]
     last = con.execute("SELECT max(month) FROM activity").fetchone()[0]
     assert facts.is_demo and facts.survey_wave == wave
@@ -173,7 +174,7 @@ def test_a_view_by_channel_shows_both_channels_and_no_all_row(con, lang):
 
     deck = dk.Deck(name="s", title="T", slides=(dk.view_slide(
         dk.View(kind="bar", indicator="no_confidant", by=("channel",)), "調査方法"),))
-    page = handout.make_pages(deck, ct.QuerySource(con), lang, "pdf")[0]
+    page = handout.make_pages(deck, Source(con), lang, "pdf")[0]
     labels = [cb.code_label("channel", c, lang) for c in (1, 2)]
     assert list(page.table.iloc[:, 0]) == labels
     assert cb.all_label(lang) not in set(page.table.iloc[:, 0])
@@ -183,6 +184,6 @@ def test_a_view_by_channel_shows_both_channels_and_no_all_row(con, lang):
     # a view of one channel names that channel only
     one = dk.Deck(name="s", title="T", slides=(dk.view_slide(
         dk.View(kind="bar", indicator="no_confidant", by=("sex",)), "性別"),))
-    lines = handout.make_pages(one, ct.QuerySource(con), lang, "pdf")[0].lines
+    lines = handout.make_pages(one, Source(con), lang, "pdf")[0].lines
     assert not any(labels[1] in line for line in lines)
     assert not any(line.startswith(cb.mark_label("open_web", lang)) for line in lines)

@@ -139,11 +139,10 @@ def public_figures(db: Path) -> Public:
     district, age band and sex (each code, the filter groups, all) at each as_of and their shares,
     the published national figures; and the public lists (members, directory, import log, the
     method's tables) as their builders make them."""
-    from dashboard import cache
+    from dashboard import tables
     from dashboard.views import methods
-    from dashboard.views.activity import headed
     from data import codebook as cb
-    from queries import activity as qa, export, national, runner
+    from queries import directory as qd, export, national, runner
 
     con = runner.connect(db)
     try:
@@ -170,10 +169,10 @@ def public_figures(db: Path) -> Public:
         public = Public(ints=ints, pcts=np.array(sorted(set(pcts))))
         log = runner.run(con, "import_log")
         for lang in LANGS:
-            members = headed(qa.as_wide(qa.members_by_type_and_field(con, lang), lang),
-                             cb.value_set_label("org_type", lang))
-            directory = cache.directory_display(qa.organisations_directory(con, (), (), "", lang), lang)
-            lists = [members, directory, methods.import_log_table(log, lang), methods.indicator_definitions(lang),
+            members = tables.wide_table(qd.members_by_type_and_field(con, lang), lang,
+                                        cb.value_set_label("org_type", lang))
+            directory = tables.directory_table(qd.organisations_directory(con, (), (), "", lang), lang)
+            lists = [members, directory, tables.import_log_table(log, lang), methods.indicator_definitions(lang),
                      methods.ptable_settings(lang), methods.cost_table(lang)]
             public.members[lang] = _cells(members)
             public.tables += [_cells(df) for df in lists]
@@ -517,9 +516,10 @@ def test_presenter_slides_show_only_protected_figures(sentinel, public, lang):
     dashboard's cached source (CachedSource), live filters included."""
     from dashboard.db import connection, db_version
     from dashboard.presenter import content as ct
+    from dashboard.source import CachedSource
 
     version = db_version(sentinel)
-    source = ct.CachedSource(version, connection(version))
+    source = CachedSource(version, connection(version))
     walk = Walk(public)
     kinds = set()
     for number, view in _views(_deck()):
@@ -614,16 +614,17 @@ def handout_text_numbers(deck, contents: dict, lang: str, facts) -> dict[int, se
 
 def test_handouts_pdf_and_pptx_show_only_protected_figures(sentinel, public, tmp_path):
     """Both handouts of the 準備会 deck as `python -m dashboard handout` makes them (handout_bytes on a
-    QuerySource), read back: the PPTX's tables cell by cell, every other number of the PPTX and of
+    Source), read back: the PPTX's tables cell by cell, every other number of the PPTX and of
     the PDF's text a protected or public count or text of the deck."""
     from dashboard.presenter import content as ct, handout
+    from dashboard.source import Source
     from queries import runner
 
     deck = _deck()
     lang = deck.lang
     con = runner.connect(sentinel)
     try:
-        source = ct.QuerySource(con)
+        source = Source(con)
         facts = ct.data_facts(source)
         contents = {n: ct.view_content(source, s.view, lang) for n, s in enumerate(deck.slides, 1) if s.view}
         pptx = handout.handout_bytes(deck, source, lang, "pptx")

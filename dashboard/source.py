@@ -1,0 +1,161 @@
+"""The one door from the dashboard to the query layer (queries/), for pages and slides alike.
+
+Source runs every call on one DuckDB connection (the CLI's handouts, tests). CachedSource runs the
+same calls through st.cache_data, keyed on the database version (path + mtime) and the call's
+arguments, so a rebuilt database is picked up at once (pages, the presenter). Nothing here computes
+an estimate, protects a count or lays a table out for reading: every call hands over to queries/.
+
+Every query goes through Source.run(fn, *args), which calls fn(con, *args); the named methods
+below are the calls the views make. A survey table the query layer refuses because the filters
+leave too few respondents (queries.disclosure.FilterTooNarrow) is remembered as refused by the
+cache too, and raised again on every call.
+"""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from dashboard.db import DbVersion, connection
+from data import marts
+from queries import activity, directory, disclosure, indicators, need, profile, runner
+from queries.filters import ActivityFilters, Filters
+
+MAX = 256  # cached calls kept (least recently used dropped); a new database version is a new key
+
+
+class Source:
+    """The query layer on one DuckDB connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """fn(con, *args): a function of queries/ on this source's connection."""
+        return fn(self.con, *args)
+
+    # ---- the database ---------------------------------------------------------------------
+    def waves(self) -> list[int]:
+        return [int(w) for w in self.run(indicators.waves)]
+
+    def latest_wave(self) -> int | None:
+        return indicators.latest_wave(self.con)
+
+    def missing_objects(self) -> list[str]:
+        return self.run(marts.missing_objects)
+
+    def import_log(self) -> pd.DataFrame:
+        return self.run(runner.run, "import_log")
+
+    def is_demo(self) -> bool:
+        log = self.import_log()
+        return bool(len(log)) and bool(log["is_demo"].astype(bool).any())
+
+    # ---- the survey -----------------------------------------------------------------------
+    def indicator_table(self, indicator: str, by: tuple[str, ...], filters: Filters) -> pd.DataFrame:
+        """queries.indicators.indicator_table; raises FilterTooNarrow as it does."""
+        return self.run(indicators.indicator_table, indicator, list(by), filters)
+
+    def headline(self, filters: Filters) -> pd.DataFrame:
+        return self.run(indicators.headline, filters)
+
+    def national_comparison(self, filters: Filters, lang: str) -> pd.DataFrame:
+        from queries import national
+
+        return self.run(national.national_comparison, filters, lang)
+
+    def respondent_profile(self, filters: Filters) -> pd.DataFrame:
+        return self.run(profile.respondent_profile, filters)
+
+    # ---- the support organisations' activity ------------------------------------------------
+    def fiscal_years(self) -> list[int]:
+        return self.run(activity.fiscal_years)
+
+    def activity_months(self) -> list:
+        return self.run(activity.months)
+
+    def activity(self, period: str, measure: str, by: str | None, act: ActivityFilters, lang: str) -> pd.DataFrame:
+        """activity_by_month (PERIOD month) or activity_by_fiscal_year (PERIOD fiscal_year)."""
+        fn = activity.activity_by_month if period == "month" else activity.activity_by_fiscal_year
+        return self.run(fn, measure, by, act, lang)
+
+    def referrals(self, level: str, act: ActivityFilters, lang: str) -> pd.DataFrame:
+        """queries.activity.referral_matrix; raises TooManyGroups as it does."""
+        return self.run(activity.referral_matrix, level, act, lang)
+
+    def need(self, filters: Filters, act: ActivityFilters, lang: str) -> pd.DataFrame:
+        return self.run(need.district_need, filters, act, lang)
+
+    def members(self, lang: str) -> pd.DataFrame:
+        return self.run(directory.members_by_type_and_field, lang)
+
+    def directory(self, fields: tuple[int, ...], districts: tuple[int, ...], search: str, lang: str) -> pd.DataFrame:
+        return self.run(directory.organisations_directory, tuple(fields), tuple(districts), search, lang)
+
+    # ---- geography ------------------------------------------------------------------------
+    def districts(self):
+        """The district polygons (imported file if present, else the schematic)."""
+        from geo.districts import load_districts
+
+        return load_districts()
+
+
+class CachedSource(Source):
+    """The same calls, each cached with st.cache_data keyed on the database version."""
+
+    def __init__(self, version: DbVersion, con: duckdb.DuckDBPyConnection | None = None):
+        super().__init__(con if con is not None else connection(version))
+        self.version = version
+
+    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return _unless_refused(_cached_run(self.version, fn.__module__, fn.__qualname__, args))
+
+    def districts(self):
+        """The district polygons, reloaded when the files change."""
+        import geo
+
+        base = Path(geo.__file__).resolve().parent
+        stamp = tuple(
+            (str(p), p.stat().st_mtime_ns)
+            for p in (base / "imported" / "districts.geojson", base / "schematic_districts.geojson")
+            if p.exists()
+        )
+        return _districts(stamp)
+
+
+# ---- the caches ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Refused:
+    """A cached refusal: the filters left fewer than LIMIT respondents (FilterTooNarrow)."""
+    limit: int
+
+
+def _unless_refused(value):
+    if isinstance(value, _Refused):
+        raise disclosure.FilterTooNarrow(value.limit)
+    return value
+
+
+@st.cache_data(show_spinner=False, max_entries=MAX)
+def _cached_run(version: DbVersion, module: str, name: str, args: tuple):
+    """MODULE.NAME(connection, *ARGS), or its refusal (FilterTooNarrow) kept as _Refused. The
+    function is looked up at every call, so a monkeypatched query is the one that runs."""
+    fn = getattr(importlib.import_module(module), name)
+    try:
+        return fn(connection(version), *args)
+    except disclosure.FilterTooNarrow as exc:
+        return _Refused(exc.limit)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _districts(stamp: tuple) -> object:
+    from geo.districts import load_districts
+
+    return load_districts()
