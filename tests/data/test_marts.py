@@ -42,7 +42,8 @@ def test_the_marts_keep_the_record_key_sums_of_their_rows(demo_db):
     con = _connect(demo_db)
     try:
         for table in ("responses", "activity", "referrals"):
-            lo, hi, n = con.execute(f"SELECT min(record_key), max(record_key), count(DISTINCT record_key) FROM {table}").fetchone()
+            lo, hi, n = con.execute(
+                f"SELECT min(record_key), max(record_key), count(DISTINCT record_key) FROM {table}").fetchone()
             assert 0 <= lo and hi <= 255 and n > 200, table     # keys spread over 0..255
         cube = con.execute("""
             SELECT c.month, c.district, c.field, c.org_type, c.key_sum, r.key_sum
@@ -65,8 +66,8 @@ def test_the_marts_keep_the_record_key_sums_of_their_rows(demo_db):
 # ---- grains ------------------------------------------------------------------------------------
 
 def test_every_mart_table_states_its_grain():
-    created = {m.lower() for path in marts.mart_files()
-               for m in re.findall(r"CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+(\w+)", path.read_text(encoding="utf-8"), re.I)}
+    create = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?TABLE\s+(\w+)", re.I)
+    created = {m.lower() for path in marts.mart_files() for m in create.findall(path.read_text(encoding="utf-8"))}
     assert created >= {"indicator_cells", "activity_monthly", "activity_cube", "referral_types"}
     assert set(marts.grains()) == created
 
