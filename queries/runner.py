@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
-from data.paths import db_path  # transitional (issue 12): dashboard still imports this here (runner.db_path; connect uses it)
+from data.paths import db_path
 
 SQL_DIR = Path(__file__).with_name("sql")
 _HEADER = re.compile(r"^--\s*(\w+)\s*:\s*(.*)$")

@@ -30,9 +30,8 @@ import numpy as np
 import pandas as pd
 
 from data import codebook
-from queries import activity as act
-from queries import cellkey, disclosure, indicators, profile
-from queries.filters import Filters, attribute_codes
+from queries import activity as act, cellkey, directory, disclosure, indicators, profile
+from queries.filters import ActivityFilters, Filters, attribute_codes
 
 MISSING = codebook.missing_code()
 ATTRS = ("age_band", "sex", "district", "household")
@@ -414,7 +413,7 @@ class ActivityWorld:
         self.fy_of = fy_of
         self.fiscal_years = sorted(set(fy_of.values()))
         self.codes = {d: tuple(codebook.codes(d)) for d in A_DIMS}
-        d = act.organisations_directory(con, lang="en")
+        d = directory.organisations_directory(con, lang="en")
         self.org_type = {str(o): int(t) for o, t in zip(d["org_id"], d["org_type"])}
         self.orgs_of_type = {t: tuple(sorted(o for o, tt in self.org_type.items() if tt == t))
                              for t in self.codes["org_type"]}
@@ -492,7 +491,7 @@ class ActivityLens:
         if vkey not in self.fetched:
             self.fetched.add(vkey)
             fn = act.activity_by_month if rows == "month" else act.activity_by_fiscal_year
-            df = fn(self.con, cell.measure, split, act.ActivityFilters(**filt), lang="en")
+            df = fn(self.con, cell.measure, split, ActivityFilters(**filt), lang="en")
             self._read(cell.measure, rows, split, filt, df)
         if cell not in self.cache:
             raise AssertionError(f"no view shows {cell}")
@@ -501,7 +500,7 @@ class ActivityLens:
     def view(self, measure, rows, split, filt: dict) -> list[ACell]:
         """A table as a user asks for it; its cells (in the lens's terms)."""
         fn = act.activity_by_month if rows == "month" else act.activity_by_fiscal_year
-        df = fn(self.con, measure, split, act.ActivityFilters(**filt), lang="en")
+        df = fn(self.con, measure, split, ActivityFilters(**filt), lang="en")
         vkey = (measure, rows, split, tuple(sorted(filt.items())))
         self.fetched.add(vkey)
         self._read(measure, rows, split, filt, df)
@@ -614,10 +613,10 @@ class ReferralLens:
 
     def _filters(self, period):
         if period[0] == "m":
-            return act.ActivityFilters(start=period[1], end=period[1])
+            return ActivityFilters(start=period[1], end=period[1])
         if period[0] == "fy":
-            return act.ActivityFilters(fiscal_years=(period[1],))
-        return act.ActivityFilters()
+            return ActivityFilters(fiscal_years=(period[1],))
+        return ActivityFilters()
 
     def fetch(self, period) -> list[RCell]:
         if period in self.fetched:

@@ -53,8 +53,7 @@ def test_cli_refuses_narrow_filters(attack_dbs, attack_instance):
 
 
 def test_functions_and_urls_refuse_what_used_to_work():
-    from queries import activity as act
-    from queries.filters import Filters, parse_query_params
+    from queries.filters import ActivityFilters, Filters, parse_query_params
 
     for kwargs in ({"age_band": (1, 2, 3, 4, 5, 6, 7)}, {"age_band": (8, 9)}, {"district": (1, 3, 4, 5, 6)},
                    {"household": (2, 3, 4, 5)}, {"sex": (1, 3)}, {"age_band": (9,)}, {"district": (2, 3, 4, 5, 6)},
@@ -66,12 +65,12 @@ def test_functions_and_urls_refuse_what_used_to_work():
     for kwargs in ({"districts": (1, 3, 4, 5, 6)}, {"districts": (2, 3, 4, 5, 6)}, {"fields": (1, 2)}, {"org_types": (1, 2)},
                    {"start": "2023-05", "end": "2023-07"}, {"fiscal_years": (2023, 2024)}):
         with pytest.raises(ValueError):
-            act.ActivityFilters(**kwargs)
-    assert act.ActivityFilters.from_query_params({"districts": "1,3,4,5,6", "fields": "1,2"}) == act.ActivityFilters()
+            ActivityFilters(**kwargs)
+    assert ActivityFilters.from_query_params({"districts": "1,3,4,5,6", "fields": "1,2"}) == ActivityFilters()
     # what stays: one code, a named group, one month, one fiscal year
     Filters(age_band=(1, 2, 3), district=(2,), sex=(1,), channel="open")
-    act.ActivityFilters(districts=(2,), fields=(1,), start="2023-05", end="2023-05")
-    act.ActivityFilters(fiscal_years=(2023,))
+    ActivityFilters(districts=(2,), fields=(1,), start="2023-05", end="2023-05")
+    ActivityFilters(fiscal_years=(2023,))
 
 
 # ---- the CLI prints what the functions give ----------------------------------------------------
@@ -105,14 +104,14 @@ def test_survey_cli_is_the_functions_path(attack_dbs, attack_instance):
 def test_activity_cli_is_the_functions_path(attack_dbs, attack_instance):
     """`/activity?district=1,3,4,5,6&act_by=field` is refused; the substitute, All minus the other
     districts one by one, reads the same figures from the CLI as from the functions."""
-    from queries import activity as act
-    from queries import runner
+    from queries import activity as act, runner
+    from queries.filters import ActivityFilters
 
     db = str(attack_dbs["demo"])
     con = runner.connect(db)
     try:
-        for where, filters in (([], act.ActivityFilters()),
-                               (["--where", "district=2"], act.ActivityFilters(districts=(2,)))):
+        for where, filters in (([], ActivityFilters()),
+                               (["--where", "district=2"], ActivityFilters(districts=(2,)))):
             printed = rows(cli(attack_instance, "activity", "consultations", "--by", "month", "--split", "field",
                                *where, "--lang", "en", "--db", db))
             df = act.activity_by_month(con, "consultations", "field", filters, lang="en")
@@ -130,16 +129,15 @@ def test_the_same_figure_has_one_value_everywhere(attack_dbs):
     """Asking for a figure another way gives the same released value (the same records, the same
     cell key): the district totals of the rates, the need table and the fiscal-year table; a survey
     cell in a filtered table and in a two-dimension table."""
-    from queries import activity as act
-    from queries import indicators, runner
-    from queries.filters import Filters
+    from queries import activity as act, indicators, need as qn, runner
+    from queries.filters import ActivityFilters, Filters
 
     con = runner.connect(attack_dbs["demo"])
     try:
         fy = act.fiscal_years(con)[0]
-        f = act.ActivityFilters(fiscal_years=(fy,))
+        f = ActivityFilters(fiscal_years=(fy,))
         rates = act.rates_per_1000(con, "consultations", f, lang="en")
-        need = act.district_need(con, activity=f, lang="en")
+        need = qn.district_need(con, activity=f, lang="en")
         table = act.activity_by_fiscal_year(con, "consultations", "district", f, lang="en")
         by_year = table[table["fiscal_year"].notna()]
         for d in range(1, 7):
