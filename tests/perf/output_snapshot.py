@@ -27,6 +27,10 @@ record-key secret in a temporary TSUNAGARI_INSTANCE, and its build time (import_
 only clock reading) set to a fixed value, so two checkouts produce the same figures. With --db the
 given database is read as it is (its secret and build time are whatever they are).
 
+A part that fails (a page that raises, a command that exits non-zero, a download with no file) is
+recorded as KEY/ERROR holding the message, and the run goes on: a comparison lists it with the rest;
+without --compare the exit status is then 2.
+
 --repo runs the snapshot against another checkout (e.g. a `git worktree` of an older commit): the
 modules imported, the app run and the commands called are that checkout's; this file need not be
 in it. --dump DIR writes every item's bytes under DIR (same keys), so two runs can be diffed
@@ -68,36 +72,21 @@ FALLBACK_PAGES = (
     "directory.py",
     "methods.py",
 )
-CLI_CALLS = [
-    ["list"],
-    ["list", "--lang", "en"],
-    ["table", "lonely_often"],
-    ["table", "lonely_often", "--by", "age_band"],
-    ["table", "lonely_often", "--by", "district", "--lang", "en"],
-    ["table", "lonely_any", "--by", "sex", "--by", "household"],
-    ["table", "no_confidant", "--by", "age_band", "--where", "district=3", "--lang", "en"],
-    ["table", "lonely_often", "--by", "district", "--channel", "open"],
-    ["table", "unreached", "--by", "wave", "--where", "age_band=young", "--lang", "en"],
-    ["table", "lonely_often", "--by", "age_band", "--encoding", "cp932"],
-    ["activity", "consultations", "--by", "month"],
-    [
-        "activity",
-        "consultations",
-        "--by",
-        "month",
-        "--split",
-        "field",
-        "--where",
-        "district=3",
-        "--from",
-        "2024-04",
-        "--to",
-        "2025-03",
-        "--lang",
-        "en",
-    ],
-    ["activity", "new_cases", "--by", "fiscal_year", "--split", "district", "--lang", "en"],
-    ["activity", "consultations", "--by", "fiscal_year", "--split", "org_type", "--encoding", "cp932"],
+CLI_CALLS = [  # `python -m queries ...` (and --db DB but for list)
+    "list",
+    "list --lang en",
+    "table lonely_often",
+    "table lonely_often --by age_band",
+    "table lonely_often --by district --lang en",
+    "table lonely_any --by sex --by household",
+    "table no_confidant --by age_band --where district=3 --lang en",
+    "table lonely_often --by district --channel open",
+    "table unreached --by wave --where age_band=young --lang en",
+    "table lonely_often --by age_band --encoding cp932",
+    "activity consultations --by month",
+    "activity consultations --by month --split field --where district=3 --from 2024-04 --to 2025-03 --lang en",
+    "activity new_cases --by fiscal_year --split district --lang en",
+    "activity consultations --by fiscal_year --split org_type --encoding cp932",
 ]
 TIMEOUT = 180
 
@@ -109,6 +98,7 @@ class Manifest:
     def __init__(self, dump: Path | None):
         self.items: dict[str, dict] = {}
         self.dump = dump
+        self.errors: list[str] = []
 
     def add(self, key: str, data: bytes | str) -> None:
         if isinstance(data, str):
@@ -120,6 +110,11 @@ class Manifest:
             path = self.dump / key
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
+
+    def error(self, prefix: str, message: str) -> None:
+        """A part that failed: an item of its own (so a comparison lists it), and the run goes on."""
+        self.errors.append(f"{prefix}: {message}")
+        self.add(f"{prefix}/ERROR", message)
 
 
 def _key_part(text: str) -> str:
@@ -333,7 +328,7 @@ def run_app(app: Path, page: str, params: dict, session: dict | None = None):
     at.switch_page(page)
     at.run()
     if at.exception:
-        raise RuntimeError(f"{page} {params}: " + "\n".join(str(e.value) for e in at.exception))
+        raise RuntimeError("\n".join(str(e.value) for e in at.exception))
     return at
 
 
@@ -344,8 +339,11 @@ def snapshot_pages(repo: Path, out: Manifest, files: dict, meta: dict) -> None:
     for lang in LANGS:
         for walk, params in WALKS.items():
             for file in pages:
-                at = run_app(app, f"views/{file}", {**params, "lang": lang})
-                rec.record(at, f"page/{Path(file).stem}/{lang}/{walk}")
+                prefix = f"page/{Path(file).stem}/{lang}/{walk}"
+                try:
+                    rec.record(run_app(app, f"views/{file}", {**params, "lang": lang}), prefix)
+                except Exception as exc:  # noqa: BLE001 - recorded, and the walk goes on
+                    out.error(prefix, f"{type(exc).__name__}: {exc}")
 
 
 def snapshot_presenter(repo: Path, out: Manifest, files: dict, meta: dict) -> None:
@@ -356,22 +354,30 @@ def snapshot_presenter(repo: Path, out: Manifest, files: dict, meta: dict) -> No
     meta["deck_slides"] = n
     for lang in LANGS:
         for number in range(1, n + 1):
-            params = {"deck": DECK, "slide": str(number), "lang": lang}
-            at = run_app(app, page, params)
             prefix = f"presenter/{DECK}/{lang}/slide{number:02d}"
-            rec.record(at, prefix)
+            try:
+                at = run_app(app, page, {"deck": DECK, "slide": str(number), "lang": lang})
+                rec.record(at, prefix)
+            except Exception as exc:  # noqa: BLE001 - recorded, and the walk goes on
+                out.error(prefix, f"{type(exc).__name__}: {exc}")
+                continue
             live = [s.key for s in at.selectbox if "pres_live" in (s.key or "")]
-            if live:
-                # the first live filter on its first code: its option is the code as a URL spells it
-                # (AppTest cannot choose by label here, the options being formatted tokens)
+            if not live:
+                continue
+            # the first live filter on its first code: its option is the code as a URL spells it
+            # (AppTest cannot choose by label here, the options being formatted tokens)
+            prefix += "-live"
+            try:
                 at.session_state[live[0]] = "1"
                 at.run()
                 if at.exception:
-                    raise RuntimeError(f"{prefix}-live: " + "\n".join(str(e.value) for e in at.exception))
+                    raise RuntimeError("\n".join(str(e.value) for e in at.exception))
                 chosen = next(s for s in at.selectbox if s.key == live[0])
                 if chosen.index != 1:
-                    raise RuntimeError(f"{prefix}-live: {live[0]} not on its first code: {chosen.value!r}")
-                rec.record(at, prefix + "-live")
+                    raise RuntimeError(f"{live[0]} not on its first code: {chosen.value!r}")
+                rec.record(at, prefix)
+            except Exception as exc:  # noqa: BLE001
+                out.error(prefix, f"{type(exc).__name__}: {exc}")
 
 
 # ---- handouts and the command line ------------------------------------------------------------------
@@ -381,21 +387,9 @@ def snapshot_handouts(repo: Path, db: Path, env: dict, out: Manifest, work: Path
     for lang in LANGS:
         for fmt in ("pptx", "pdf"):
             path = work / f"handout-{lang}.{fmt}"
+            argv = ["handout", "--deck", DECK, "--db", str(db), "--lang", lang, "--out", str(path)]
             done = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "dashboard",
-                    "handout",
-                    "--deck",
-                    DECK,
-                    "--db",
-                    str(db),
-                    "--lang",
-                    lang,
-                    "--out",
-                    str(path),
-                ],
+                [sys.executable, "-m", "dashboard", *argv],
                 cwd=repo,
                 env=env,
                 capture_output=True,
@@ -403,7 +397,8 @@ def snapshot_handouts(repo: Path, db: Path, env: dict, out: Manifest, work: Path
                 timeout=600,
             )
             if done.returncode != 0:
-                raise SystemExit(f"handout {lang} {fmt} failed:\n{done.stdout}\n{done.stderr}")
+                out.error(f"handout/{lang}/{fmt}", f"exit {done.returncode}:\n{done.stderr[-2000:]}")
+                continue
             if fmt == "pptx":
                 with zipfile.ZipFile(path) as z:
                     for name in sorted(z.namelist()):
@@ -421,14 +416,14 @@ def snapshot_handouts(repo: Path, db: Path, env: dict, out: Manifest, work: Path
 
 
 def snapshot_cli(repo: Path, db: Path, env: dict, out: Manifest) -> None:
-    for argv in CLI_CALLS:
-        full = [sys.executable, "-m", "queries", *argv]
-        if argv[0] != "list":
-            full += ["--db", str(db)]
-        done = subprocess.run(full, cwd=repo, env=env, capture_output=True, timeout=300)
+    for call in CLI_CALLS:
+        argv = [sys.executable, "-m", "queries", *call.split()] + ([] if call.startswith("list") else ["--db", str(db)])
+        done = subprocess.run(argv, cwd=repo, env=env, capture_output=True, timeout=300)
+        key = "cli/" + _key_part(call)
         if done.returncode != 0:
-            raise SystemExit(f"{' '.join(argv)} failed:\n{done.stderr.decode(errors='replace')}")
-        out.add("cli/" + _key_part(" ".join(argv)), done.stdout)
+            out.error(key, f"exit {done.returncode}:\n{done.stderr.decode(errors='replace')[-2000:]}")
+        else:
+            out.add(key, done.stdout)
 
 
 # ---- compare ---------------------------------------------------------------------------------------
@@ -567,9 +562,11 @@ def main(argv: list[str]) -> int:
         if args.out:
             args.out.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
             print(f"{args.out}: {len(out.items)} items of {meta['commit']} in {meta['seconds']}s", file=sys.stderr)
+        for line in out.errors:
+            print(f"FAILED {line}", file=sys.stderr)
         if args.compare:
             return report(args.compare, json.loads(args.compare.read_text()), manifest)
-        return 0
+        return 2 if out.errors else 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
