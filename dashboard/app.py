@@ -77,7 +77,8 @@ def main() -> None:
     filters = state.filter_widgets(waves, lang)
     ui.encoding_choice(lang)
     state.write_global_url(filters, lang)
-    ctx = state.PageContext(version=version, con=con, filters=filters, lang=lang, waves=waves)
+    ctx = state.PageContext(version=version, con=con, filters=filters, lang=lang, waves=waves,
+                            view_actions=presenter.view_actions())
     state.store_context(ctx)
 
     page = st.navigation(pages(lang), position="sidebar")

@@ -492,3 +492,26 @@ def need_chart(frame: pd.DataFrame, lang: str) -> alt.HConcatChart:
         y=y_right, x=alt.X("zero:Q"), text=alt.Text("consultations_display:N"))
     right = _set(alt.layer(right_bars, right_marks), width=320, height=max(80, 34 * len(order)))
     return themed(alt.hconcat(left, right, spacing=24, data=data))
+
+
+def members_bars(frame: pd.DataFrame, lang: str) -> alt.Chart:
+    """Platform members per field, stacked by organisation type: counts of organisations, whose
+    membership is public (no masking). An organisation counts once in each of its fields."""
+    data = frame[~frame["is_total"].astype(bool)].copy()
+    data["n"] = pd.to_numeric(data["members"], errors="coerce").astype("float64")
+    data = data[data["n"] > 0]
+    fields_ = [cb.code_label("field", c, lang) for c in cb.codes("field")]
+    types = [cb.code_label("org_type", c, lang) for c in cb.codes("org_type")]
+    title = t("members.count", lang)
+    chart = alt.Chart(data).mark_bar(height={"band": 0.75}, stroke="white", strokeWidth=1).encode(
+        y=alt.Y("field_label:N", sort=fields_, scale=alt.Scale(domain=fields_),
+                axis=_horizontal_y_title(cb.value_set_label("field", lang))),
+        x=alt.X("sum(n):Q", title=title, axis=alt.Axis(tickMinStep=1, format="d")),
+        color=alt.Color("org_type_label:N", title=cb.value_set_label("org_type", lang), sort=types,
+                        scale=alt.Scale(domain=types, range=OKABE_ITO[: len(types)])),
+        order=alt.Order("org_type:Q"),
+        tooltip=[alt.Tooltip("field_label:N", title=cb.value_set_label("field", lang)),
+                 alt.Tooltip("org_type_label:N", title=cb.value_set_label("org_type", lang)),
+                 alt.Tooltip("display:N", title=title)],
+    ).properties(height=max(120, 30 * len(fields_)))
+    return themed(chart)

@@ -204,6 +204,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "activity.to": {"ja": "紹介先", "en": "To"},
     "activity.count": {"ja": "件数", "en": "Count"},
     "activity.month": {"ja": "月", "en": "Month"},
+    # where a view's figures come from (slides and handouts: dashboard.content)
+    "members.count": {"ja": "団体数", "en": "Organisations"},
+    "source.survey": {"ja": "鶴岡市 市民調査（{wave}年・{channel}）", "en": "Tsuruoka resident survey ({wave}, {channel})"},
+    "source.activity": {"ja": "プラットフォーム参加団体の活動実績（月次報告）", "en": "Activity reported monthly by platform organisations"},
+    "source.referrals": {"ja": "参加団体間のつなぎ（紹介）の記録", "en": "Referrals recorded between platform organisations"},
+    "source.population": {"ja": "住民基本台帳人口（16歳以上）", "en": "Residents' register population (aged 16+)"},
+    "source.organisations": {"ja": "プラットフォーム参加団体の登録情報", "en": "Register of platform organisations"},
     # national
     "national.caption": {
         "ja": "全国値は「人々のつながりに関する基礎調査」（内閣官房・内閣府）の公表値。市の値は現在の絞り込みでの推計です。",

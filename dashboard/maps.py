@@ -1,21 +1,24 @@
-"""Map builders: the indicator by district as a pydeck map with no basemap (works offline).
+"""Map builders: the indicator by district as a pydeck map with no basemap (works offline), and as
+a static Altair map for slides and handouts (district_map_chart).
 
 No tiles, no token, no map provider: only the district polygons and the consultation windows.
 Plain functions, no Streamlit, so handouts can reuse them.
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 from collections.abc import Sequence
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import pydeck as pdk
 import shapely
 from pydeck.bindings.json_tools import default_serialize
 
-from dashboard import labels as lb
+from dashboard import charts, labels as lb
 from dashboard.i18n import t
 from data import codebook as cb
 
@@ -30,6 +33,7 @@ POINT_RGB = (0, 0, 0)
 ZOOM = 9.0               # the map's initial zoom: the whole city in the 560 px high frame
 LABEL_SIZE = 15          # px, text of the district labels
 WINDOW_RADIUS_PX = 4     # px, the consultation windows' dots (radius_min_pixels)
+LEGEND_ROWS = 6          # the static map's legend: five stops of the ramp and the grey of 秘匿
 
 
 class Deck(pdk.Deck):
@@ -284,3 +288,55 @@ def legend_html(table: pd.DataFrame, lang: str, with_windows: bool) -> str:
 
 def deck_layer_ids(deck: pdk.Deck) -> Sequence[str]:
     return [layer.id for layer in deck.layers]
+
+
+def district_map_chart(districts, table: pd.DataFrame, lang: str, title: str | None = None,
+                       windows: pd.DataFrame | None = None) -> alt.HConcatChart:
+    """The indicator by district as a static Altair map (drawn from district_features, so
+    colours and 秘匿 are the map page's) with a legend of the ramp; no tiles, no WebGL."""
+    geo = district_features(districts, table, lang)
+    feats = copy.deepcopy(geo["features"])
+    for f in feats:
+        # d3-geo (Vega) wants exterior rings clockwise, the reverse of GeoJSON's convention.
+        shape = shapely.orient_polygons(shapely.from_geojson(json.dumps(f["geometry"])), exterior_cw=True)
+        f["geometry"] = json.loads(shapely.to_geojson(shape))
+        r, g, b, _ = f["properties"]["fill"]
+        f["properties"]["fill_css"] = f"rgb({r},{g},{b})"
+    shapes = alt.Chart(alt.Data(values=feats)).mark_geoshape(stroke="white", strokeWidth=2).encode(
+        fill=alt.Fill("properties.fill_css:N", scale=None),
+        tooltip=[alt.Tooltip("properties.name:N", title=cb.dimension_label("district", lang)),
+                 alt.Tooltip("properties.estimate:N", title=t("common.estimate", lang)),
+                 alt.Tooltip("properties.interval:N", title=t("common.interval", lang))])
+    label_rows = []
+    for f in feats:
+        lon, lat = _label_position(f["geometry"])
+        label_rows.append({"lon": lon, "lat": lat, "name": f["properties"]["name"],
+                           "value": f["properties"]["estimate"] or "—"})
+    labels_df = pd.DataFrame(label_rows)
+    names = alt.Chart(labels_df).mark_text(fontSize=13, fontWeight="bold", dy=-9, stroke="white",
+                                           strokeWidth=3).encode(longitude="lon:Q", latitude="lat:Q", text="name:N")
+    names_fill = alt.Chart(labels_df).mark_text(fontSize=13, fontWeight="bold", dy=-9).encode(
+        longitude="lon:Q", latitude="lat:Q", text="name:N")
+    values = alt.Chart(labels_df).mark_text(fontSize=12, dy=9, stroke="white", strokeWidth=3).encode(
+        longitude="lon:Q", latitude="lat:Q", text="value:N")
+    values_fill = alt.Chart(labels_df).mark_text(fontSize=12, dy=9).encode(
+        longitude="lon:Q", latitude="lat:Q", text="value:N")
+    layers = [shapes, names, names_fill, values, values_fill]
+    pts = window_points(windows, lang) if windows is not None else None
+    if pts is not None and len(pts):
+        layers.insert(1, alt.Chart(pts).mark_circle(size=30, color="black", opacity=0.8).encode(
+            longitude="lon:Q", latitude="lat:Q", tooltip=["name:N"]))
+    the_map = alt.layer(*layers).project(type="mercator").properties(width=420, height=360)
+    if title:
+        the_map = the_map.properties(title=title)
+    stops = legend_stops(table, steps=LEGEND_ROWS - 1)
+    grey = "rgb({},{},{})".format(*SUPPRESSED_RGB)
+    legend_rows = [{"i": i, "text": v, "colour": c} for i, (v, c) in enumerate(reversed(stops))]
+    legend_rows.append({"i": len(legend_rows), "text": cb.mark_label("suppressed", lang), "colour": grey})
+    legend_df = pd.DataFrame(legend_rows)
+    y = alt.Y("i:O", axis=None)
+    swatch = alt.Chart(legend_df).mark_square(size=220).encode(y=y, color=alt.Color("colour:N", scale=None))
+    words = alt.Chart(legend_df).mark_text(align="left", dx=14, fontSize=12).encode(y=y, text="text:N")
+    legend = alt.layer(swatch, words).properties(width=110, height=24 * len(legend_rows),
+                                                 title=t("common.estimate", lang))
+    return charts.themed(alt.hconcat(the_map, legend, spacing=16))

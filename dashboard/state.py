@@ -21,8 +21,8 @@ import streamlit as st
 
 from dashboard import i18n, labels as lb
 from dashboard.db import DbVersion
-from dashboard.source import CachedSource
 from dashboard.i18n import t
+from dashboard.source import CachedSource
 from data import codebook as cb
 from queries.filters import Filters, choice_codes, choice_label, choice_token, filter_choices, parse_query_params
 
@@ -51,6 +51,9 @@ class PageContext:
     filters: Filters
     lang: str
     waves: tuple[int, ...]
+    # What a page offers under a view, each called as action(ctx, view): the router wires the
+    # presenter's 「このビューをデッキに追加」 in (pages never import the presenter).
+    view_actions: tuple[Callable[["PageContext", Any], None], ...] = ()
 
     @property
     def source(self) -> CachedSource:

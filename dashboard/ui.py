@@ -70,9 +70,17 @@ def disclosure_note(lang: str) -> None:
     st.caption(disclosure.notice(lang))
 
 
-def too_narrow(refused: disclosure.FilterTooNarrow, lang: str) -> None:
-    """Why a survey table is not shown: the filters leave too few respondents (widen them)."""
-    st.info(refused.text(lang), icon=":material/filter_alt_off:")
+def too_narrow(text: str) -> None:
+    """Why a survey table is not shown: the filters leave too few respondents (widen them); TEXT
+    is the query layer's (FilterTooNarrow.text, ViewContent.refused)."""
+    st.info(text, icon=":material/filter_alt_off:")
+
+
+def view_actions(ctx: PageContext, view) -> None:
+    """What the dashboard offers under a view (PageContext.view_actions: the presenter's
+    「このビューをデッキに追加」)."""
+    for action in ctx.view_actions:
+        action(ctx, view)
 
 
 def filters_caption(ctx: PageContext) -> None:
@@ -234,6 +242,14 @@ def chart_of(builder, frame: pd.DataFrame, *args, stretch: bool = True, **option
         chart(builder(frame, *args, **options), stretch=stretch)
     else:
         _draw(spec, stretch)
+
+
+def plot(content_plot, stretch: bool = True) -> None:
+    """A view's Plot (dashboard.content) drawn through chart_of: its spec kept per frame."""
+    if content_plot.title:
+        chart(content_plot.draw(), stretch=stretch)
+        return
+    chart_of(content_plot.builder, content_plot.frame, *content_plot.args, stretch=stretch, **content_plot.options)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

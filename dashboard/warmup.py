@@ -15,7 +15,8 @@ import threading
 
 MODULES = (
     "pandas", "pyarrow", "duckdb", "altair",
-    "dashboard.source", "dashboard.charts", "dashboard.state", "dashboard.ui", "dashboard.presenter",
+    "dashboard.source", "dashboard.charts", "dashboard.content", "dashboard.state", "dashboard.ui",
+    "dashboard.presenter",
     "queries.indicators", "queries.national", "queries.activity",
 )
 _LOGGER = logging.getLogger(__name__)

@@ -8,8 +8,9 @@ text (kind title / section / text) or one view of the data:
       notes: 話すこと…
 
 Views name what the query layer computes (indicator, dimensions, filters, chart kind); the
-estimates and their protection stay in queries/. load/parse check every field against the
-codebook and report every problem at once, each with the slide it is on.
+estimates and their protection stay in queries/. The kinds of view and the settings each takes
+are dashboard.content.kinds' (KINDS). load/parse check every field against the codebook and report
+every problem at once, each with the slide it is on.
 
 Filters obey the limits of the query layer (queries.filters): district, age_band, sex and household
 each take one code or one of the codebook's named groups, written as the code or the group's id
@@ -27,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from dashboard.content.kinds import KINDS
+from dashboard.content.view import View
 from data import codebook as cb
 from queries.filters import ATTRIBUTE_FILTERS, CHANNELS, Filters, attribute_codes, choice_codes, choice_token
 
@@ -36,27 +39,9 @@ DEFAULT_DECK = "junbikai"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 TEXT_KINDS = ("title", "section", "text")
-INDICATOR_KINDS = ("bar", "heatmap", "multiples", "map")
-VIEW_KINDS = (*INDICATOR_KINDS, "cards", "activity", "referrals", "need", "directory", "members")
-ACTIVITY_SPLITS = ("field", "district", "org_type")
-ACTIVITY_MEASURES = ("consultations", "new_cases", "outreach")
-PERIODS = ("fiscal_year", "month")
-REFERRAL_LEVELS = ("org_type", "org")
 # Filters a view may carry: the survey's (queries.filters.Filters) and the activity period.
 SURVEY_FILTER_KEYS = ("wave", "channel", *ATTRIBUTE_FILTERS)
 FILTER_KEYS = (*SURVEY_FILTER_KEYS, "fiscal_years", "fields")
-VIEW_KEYS = {
-    "bar": {"indicator", "by", "filters"},
-    "heatmap": {"indicator", "by", "filters"},
-    "multiples": {"indicator", "by", "filters"},
-    "map": {"indicator", "by", "filters", "windows"},
-    "cards": {"indicators", "filters"},
-    "activity": {"measure", "by", "period", "filters"},
-    "referrals": {"level", "filters"},
-    "need": {"filters"},
-    "directory": {"filters"},
-    "members": set(),
-}
 SLIDE_KEYS = {"heading", "kind", "text", "view", "notes", "caption"}
 DECK_KEYS = {"title", "subtitle", "date", "organiser", "lang", "slides"}
 
@@ -69,29 +54,6 @@ class DeckError(ValueError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"deck {source}: {len(self.problems)} problem(s)\n{lines}")
-
-
-@dataclass(frozen=True)
-class View:
-    """One view of the data: what to compute (indicator, by, filters) and how to draw it (kind)."""
-    kind: str
-    indicator: str | None = None
-    by: tuple[str, ...] = ()
-    filters: Filters = Filters()
-    indicators: tuple[str, ...] = ()     # cards: which headline indicators (empty = all)
-    measure: str = "consultations"       # activity
-    period: str = "fiscal_year"          # activity: fiscal_year | month
-    level: str = "org_type"              # referrals
-    fiscal_years: tuple[int, ...] = ()   # activity, referrals, need: one fiscal year (empty = all)
-    fields: tuple[int, ...] = ()         # directory: one field served (empty = all)
-    windows: bool = True                 # map: show consultation windows
-
-    @property
-    def is_survey(self) -> bool:
-        return self.kind in (*INDICATOR_KINDS, "cards", "need")
-
-    def with_filters(self, filters: Filters) -> "View":
-        return replace(self, filters=filters)
 
 
 @dataclass(frozen=True)
@@ -260,62 +222,19 @@ def parse_view(raw: Any, where: str, problems: _Problems) -> View | None:
         problems.add(where, "must be a mapping with at least `kind`")
         return None
     kind = raw.get("kind")
-    if kind not in VIEW_KINDS:
-        problems.add(f"{where}.kind", f"must be one of {', '.join(VIEW_KINDS)}, not {kind!r}")
+    if kind not in KINDS:
+        problems.add(f"{where}.kind", f"must be one of {', '.join(KINDS)}, not {kind!r}")
         return None
+    spec = KINDS[kind]
     for key in raw:
-        if key != "kind" and key not in VIEW_KEYS[kind]:
-            allowed = ", ".join(sorted(VIEW_KEYS[kind])) or "nothing else"
+        if key != "kind" and key not in spec.keys:
+            allowed = ", ".join(sorted(spec.keys)) or "nothing else"
             problems.add(f"{where}.{key}", f"not a setting of a {kind} view (it takes {allowed})")
     filters, fiscal, fields_ = _parse_filters(raw.get("filters"), f"{where}.filters", problems)
     view = View(kind=kind, filters=filters, fiscal_years=fiscal, fields=fields_)
     by = _parse_by(raw.get("by"), f"{where}.by", problems)
-    dims = cb.dimensions()
-
-    if kind in INDICATOR_KINDS:
-        indicator = raw.get("indicator")
-        if indicator not in cb.indicators():
-            problems.add(f"{where}.indicator", f"unknown indicator {indicator!r}; known: {', '.join(cb.indicators())}")
-        for d in by:
-            if d not in dims:
-                problems.add(f"{where}.by", f"unknown dimension {d!r}; known: {', '.join(dims)}")
-        if len(set(by)) != len(by):
-            problems.add(f"{where}.by", "the same dimension twice")
-        wanted = {"bar": 1, "heatmap": 2, "multiples": 2}.get(kind)
-        if kind == "map":
-            if by not in ((), ("district",)):
-                problems.add(f"{where}.by", "a map is always by district (leave `by` out)")
-            by = ("district",)
-        elif len(by) != wanted:
-            problems.add(f"{where}.by", f"a {kind} view takes {wanted} dimension(s), got {len(by)}")
-        windows = raw.get("windows", True)
-        if not isinstance(windows, bool):
-            problems.add(f"{where}.windows", "must be true or false")
-            windows = True
-        view = replace(view, indicator=indicator, by=by, windows=windows)
-    elif kind == "cards":
-        ids = raw.get("indicators") or []
-        if isinstance(ids, str):
-            ids = [ids]
-        for i in ids:
-            if i not in cb.indicators():
-                problems.add(f"{where}.indicators", f"unknown indicator {i!r}; known: {', '.join(cb.indicators())}")
-        view = replace(view, indicators=tuple(ids))
-    elif kind == "activity":
-        measure = raw.get("measure", "consultations")
-        if measure not in ACTIVITY_MEASURES:
-            problems.add(f"{where}.measure", f"must be one of {', '.join(ACTIVITY_MEASURES)}, not {measure!r}")
-        period = raw.get("period", "fiscal_year")
-        if period not in PERIODS:
-            problems.add(f"{where}.period", f"must be one of {', '.join(PERIODS)}, not {period!r}")
-        if len(by) > 1 or any(b not in ACTIVITY_SPLITS for b in by):
-            problems.add(f"{where}.by", f"an activity view is split by at most one of {', '.join(ACTIVITY_SPLITS)}")
-        view = replace(view, measure=measure, period=period, by=by[:1])
-    elif kind == "referrals":
-        level = raw.get("level", "org_type")
-        if level not in REFERRAL_LEVELS:
-            problems.add(f"{where}.level", f"must be one of {', '.join(REFERRAL_LEVELS)}, not {level!r}")
-        view = replace(view, level=level)
+    for setting in spec.settings:
+        view = setting.parse(raw, view, by, where, problems)
     return view
 
 
@@ -466,23 +385,11 @@ def filters_to_dict(view: View) -> dict[str, Any]:
 
 def view_to_dict(view: View) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": view.kind}
-    if view.kind in INDICATOR_KINDS:
-        out["indicator"] = view.indicator
-        if view.kind != "map":
-            out["by"] = list(view.by)
-        elif not view.windows:
-            out["windows"] = False
-    elif view.kind == "cards" and view.indicators:
-        out["indicators"] = list(view.indicators)
-    elif view.kind == "activity":
-        out["measure"] = view.measure
-        out["period"] = view.period
-        if view.by:
-            out["by"] = list(view.by)
-    elif view.kind == "referrals":
-        out["level"] = view.level
+    spec = KINDS[view.kind]
+    for setting in spec.settings:
+        setting.write(view, out)
     filters = filters_to_dict(view)
-    if filters and view.kind != "members":
+    if filters and spec.filters:
         out["filters"] = filters
     return out
 

@@ -1,20 +1,20 @@
-"""Building decks in the dashboard: add the explorer's view to a deck, reorder, save, download.
+"""Building decks in the dashboard: add a page's view to a deck, reorder, save, download.
 
 Decks being built live in the session (st.session_state[SESSION_DECKS], name → Deck); saving
 writes dashboard/decks/user/NAME.yaml (git-ignored) and the YAML can always be downloaded.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 
 import streamlit as st
 
+from dashboard.content import View
 from dashboard.presenter import deck as dk
 from dashboard.presenter.strings import ps
 from dashboard.state import PageContext
 from data import codebook as cb
-from queries.filters import Filters
 
 SESSION_DECKS = "pres_session_decks"
 EDIT_DECK = "pres_edit_deck"
@@ -34,20 +34,13 @@ def load_any(name: str) -> dk.Deck:
     return decks[name] if name in decks else dk.load_deck(name)
 
 
-def explorer_view(indicator: str, by: Sequence[str], two_dim_view: str, filters: Filters) -> dk.View:
-    """The breakdown page's view as a deck view: bar for one dimension, heatmap or multiples for two."""
-    by = tuple(by)
-    kind = "bar" if len(by) == 1 else ("multiples" if two_dim_view == "multiples" else "heatmap")
-    return dk.View(kind=kind, indicator=indicator, by=by, filters=filters)
-
-
-def default_heading(view: dk.View, lang: str) -> str:
+def default_heading(view: View, lang: str) -> str:
     dims = "×".join(cb.dimension_label(d, lang) for d in view.by)
     short = cb.indicator(view.indicator).short[lang]
     return f"{dims}: {short}" if lang == "ja" else f"{short} by {dims}"
 
 
-def add_view(deck_name: str, view: dk.View, heading: str, title: str | None = None) -> dk.Deck:
+def add_view(deck_name: str, view: View, heading: str, title: str | None = None) -> dk.Deck:
     """Append a slide with VIEW to the session copy of DECK_NAME (a new deck if it does not exist)."""
     dk.check_name(deck_name)
     decks = session_decks()
@@ -60,10 +53,10 @@ def add_view(deck_name: str, view: dk.View, heading: str, title: str | None = No
     return deck
 
 
-def add_to_deck(ctx: PageContext, indicator: str, by: Sequence[str], two_dim_view: str = "heatmap") -> None:
-    """「このビューをデッキに追加」 for the breakdown page: a popover choosing the deck and heading."""
+def add_to_deck(ctx: PageContext, view: View) -> None:
+    """「このビューをデッキに追加」 under a page's view: a popover choosing the deck and heading
+    (a view action of the pages, see dashboard.presenter.view_actions)."""
     lang = ctx.lang
-    view = explorer_view(indicator, by, two_dim_view, ctx.filters)
     with st.popover(ps("add.button", lang), icon=":material/slideshow:"):
         choices = [*deck_choices(), NEW]
         target = st.selectbox(ps("add.deck", lang), choices, key="pres_add_deck",
@@ -72,7 +65,7 @@ def add_to_deck(ctx: PageContext, indicator: str, by: Sequence[str], two_dim_vie
         if target == NEW:
             new_name = st.text_input(ps("add.new_name", lang), key="pres_add_new_name", value="my-deck")
         heading = st.text_input(ps("add.heading", lang), value=default_heading(view, lang),
-                                key=f"pres_add_heading_{indicator}_{'_'.join(by)}")
+                                key=f"pres_add_heading_{view.indicator}_{'_'.join(view.by)}")
         if st.button(ps("add.do", lang), key="pres_add_do", icon=":material/add:", type="primary"):
             name = new_name.strip() if target == NEW else target
             try:

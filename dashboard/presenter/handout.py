@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.presenter import content as ct, deck as dk
+from dashboard.content import ViewContent
+from dashboard.presenter import deck as dk, slide as sl
 from dashboard.presenter.strings import ps
 from dashboard.source import Source
 
@@ -35,7 +36,7 @@ class Page:
     number: int
     total: int
     slide: dk.Slide
-    content: ct.ViewContent | None = None
+    content: ViewContent | None = None
     layout: str = "text"          # text | side | below | table
     image: bytes | None = None
     image_px: tuple[int, int] = (0, 0)
@@ -45,7 +46,7 @@ class Page:
 
 # ---- what goes on each page -------------------------------------------------------------------
 
-def layout_of(content: ct.ViewContent) -> str:
+def layout_of(content: ViewContent) -> str:
     if content.chart is None:
         return "table"
     table = content.table
@@ -74,7 +75,7 @@ def make_pages(deck: dk.Deck, source: Source, lang: str, fmt: str) -> list[Page]
     for i, slide in enumerate(deck.slides, 1):
         page = Page(number=i, total=len(deck), slide=slide)
         if slide.view is not None:
-            content = ct.view_content(source, slide.view, lang)
+            content = sl.view_content(source, slide.view, lang)
             page.content = content
             page.layout = layout_of(content)
             page.table = content.table if content.table is not None and len(content.table) else None
@@ -82,7 +83,7 @@ def make_pages(deck: dk.Deck, source: Source, lang: str, fmt: str) -> list[Page]
                 w_in, h_in = chart_region(page.layout, box_w, box_h)
                 w_px, h_px = int(w_in * DPI), int(h_in * DPI)
                 font_px = CHART_FONT_PT / 72 * DPI
-                page.image = ct.png_bytes(ct.sized_spec(content.chart, w_px, h_px, font_px), scale=1.0)
+                page.image = sl.png_bytes(sl.sized_spec(content.chart, w_px, h_px, font_px), scale=1.0)
                 page.image_px = (w_px, h_px)
             if content.refused:
                 page.lines.append(content.refused)
@@ -101,8 +102,8 @@ def make_pages(deck: dk.Deck, source: Source, lang: str, fmt: str) -> list[Page]
     return pages
 
 
-def footer_text(facts: ct.DataFacts, lang: str) -> str:
-    return f"{ps('handout.rule', lang)}: {ct.disclosure_rule(lang)}"
+def footer_text(facts: sl.DataFacts, lang: str) -> str:
+    return f"{ps('handout.rule', lang)}: {sl.disclosure_rule(lang)}"
 
 
 def file_name(deck: dk.Deck, fmt: str) -> str:
@@ -128,7 +129,7 @@ def col_weights(header: list[str], body: list[list[str]]) -> list[float]:
 
 # ---- PDF (fpdf2) ------------------------------------------------------------------------------
 
-def build_pdf(deck: dk.Deck, pages: list[Page], facts: ct.DataFacts, lang: str) -> bytes:
+def build_pdf(deck: dk.Deck, pages: list[Page], facts: sl.DataFacts, lang: str) -> bytes:
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
@@ -308,7 +309,7 @@ def _text_box(slide, left, top, width, height, paragraphs, size, bold=False, col
     return box
 
 
-def build_pptx(deck: dk.Deck, pages: list[Page], facts: ct.DataFacts, lang: str) -> bytes:
+def build_pptx(deck: dk.Deck, pages: list[Page], facts: sl.DataFacts, lang: str) -> bytes:
     from pptx import Presentation
     from pptx.enum.text import PP_ALIGN
     from pptx.util import Inches
@@ -402,7 +403,7 @@ def handout_bytes(deck: dk.Deck, source: Source, lang: str, fmt: str) -> bytes:
     """The handout of DECK as PDF or PPTX bytes (fmt "pdf" | "pptx")."""
     if fmt not in MIME:
         raise ValueError(f"handout format must be pdf or pptx, not {fmt!r}")
-    facts = ct.data_facts(source)
+    facts = sl.data_facts(source)
     pages = make_pages(deck, source, lang, fmt)
     return build_pdf(deck, pages, facts, lang) if fmt == "pdf" else build_pptx(deck, pages, facts, lang)
 

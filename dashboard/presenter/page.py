@@ -3,7 +3,7 @@
 URL: /presenter?deck=NAME&slide=N (both optional; N is clamped into the deck). Keys: → PageDown
 next, ← PageUp back, Home first, End last (Streamlit's own button shortcuts, so presentation
 clickers, which send PageDown/PageUp, work too). The slide number follows in the URL, so a reload
-stays on the slide. Every number on a slide comes from queries/ through presenter.content; a slide
+stays on the slide. Every number on a slide comes from queries/ through dashboard.content; a slide
 of figures has the users' note under its chart. The live filter offers what the sidebar offers: one
 code or a named group per dimension (queries.filters).
 """
@@ -19,7 +19,8 @@ from dashboard import labels as lb, state
 from dashboard.db import DbVersion, connection
 from dashboard.source import Source
 from dashboard.i18n import t
-from dashboard.presenter import content as ct, deck as dk, editor, handout, viewport
+from dashboard.content import View, kind
+from dashboard.presenter import deck as dk, editor, handout, slide as sl, viewport
 from dashboard.presenter.strings import ps
 from dashboard.state import PageContext
 from data import codebook as cb
@@ -28,10 +29,6 @@ SLIDE_KEY = "pres_slide"
 DECK_KEY = "pres_deck"
 MODE_KEY = "pres_mode"
 LIVE_PREFIX = "pres_live"
-# Filters the presenter can change live, per kind of view.
-LIVE_DIMS = {"bar": ("district", "sex"), "heatmap": ("district",), "multiples": ("district",),
-             "map": ("age_band", "sex"), "cards": ("district", "age_band", "sex"),
-             "need": ("age_band", "sex"), "activity": ("district",), "directory": ("district",)}
 
 CSS = """
 <style>
@@ -125,11 +122,11 @@ def live_key(deck: dk.Deck, number: int, dim: str) -> str:
     return f"{LIVE_PREFIX}_{deck.name}_{number}_{dim}"
 
 
-def live_view(deck: dk.Deck, number: int, view: dk.View) -> tuple[dk.View, list[str]]:
+def live_view(deck: dk.Deck, number: int, view: View) -> tuple[View, list[str]]:
     """The slide's view with the presenter's live filters applied; the dims that differ."""
     changed: list[str] = []
     filters = view.filters
-    for dim in LIVE_DIMS.get(view.kind, ()):
+    for dim in kind(view.kind).live:
         key = live_key(deck, number, dim)
         if key not in st.session_state:
             continue
@@ -141,8 +138,8 @@ def live_view(deck: dk.Deck, number: int, view: dk.View) -> tuple[dk.View, list[
     return (view.with_filters(filters) if changed else view), changed
 
 
-def reset_live(deck: dk.Deck, number: int, view: dk.View) -> None:
-    for dim in LIVE_DIMS.get(view.kind, ()):
+def reset_live(deck: dk.Deck, number: int, view: View) -> None:
+    for dim in kind(view.kind).live:
         st.session_state[live_key(deck, number, dim)] = state.token_of(dim, getattr(view.filters, dim))
 
 
@@ -219,10 +216,10 @@ def directory_html(entries: pd.DataFrame, lang: str, vp: viewport.Viewport, avai
             f"{''.join(cells)}</div>{tail}")
 
 
-def draw_view(source: Source, view: dk.View, slide: dk.Slide, lang: str, vp: viewport.Viewport,
+def draw_view(source: Source, view: View, slide: dk.Slide, lang: str, vp: viewport.Viewport,
               demo: bool) -> None:
     heading(slide.heading)
-    content = ct.view_content(source, view, lang)
+    content = sl.view_content(source, view, lang)
     font = vp.font_px
     captions = [c for c in (slide.caption,) if c]
     # Height left for the drawing: window − banner − heading − caption − note − footer − margins.
@@ -234,12 +231,12 @@ def draw_view(source: Source, view: dk.View, slide: dk.Slide, lang: str, vp: vie
         st.html(f"<p class='pres-refused'>{html.escape(content.refused)}</p>")
     elif content.empty:
         st.html(f"<p class='pres-caption'>{html.escape(t('error.no_data', lang))}</p>")
-    elif view.kind == "cards":
+    elif kind(view.kind).shown_as == "cards":
         st.html(cards_html(content.cards, lang))
-    elif view.kind == "directory":
+    elif kind(view.kind).shown_as == "entries":
         st.html(directory_html(content.entries, lang, vp, avail_h))
     elif content.chart is not None:
-        spec = ct.sized_spec(content.chart, int(avail_w), int(avail_h), font)
+        spec = sl.sized_spec(content.chart, int(avail_w), int(avail_h), font)
         st.vega_lite_chart(spec=spec, theme=None, width="content")
     for c in captions:
         st.html(f"<p class='pres-caption'>{html.escape(c)}</p>")
@@ -258,8 +255,8 @@ def hidden_shortcuts(total: int) -> None:
         st.button("End", key="pres_k_end", shortcut="End", on_click=go_to, args=(total,))
 
 
-def footer(ctx: PageContext, deck: dk.Deck, number: int, source, view: dk.View | None, changed: list[str],
-           facts: ct.DataFacts) -> None:
+def footer(ctx: PageContext, deck: dk.Deck, number: int, source, view: View | None, changed: list[str],
+           facts: sl.DataFacts) -> None:
     lang = ctx.lang
     total = len(deck)
     with st.container(key="pres_footer", horizontal=True, vertical_alignment="center", gap="small"):
@@ -273,7 +270,7 @@ def footer(ctx: PageContext, deck: dk.Deck, number: int, source, view: dk.View |
             for i, s in enumerate(deck.slides, 1):
                 st.button(f"{i}. {s.heading}", key=f"pres_jump_{i}", on_click=go_to, args=(i,),
                           type="primary" if i == number else "secondary", width="stretch")
-        if view is not None and LIVE_DIMS.get(view.kind):
+        if view is not None and kind(view.kind).live:
             with st.popover(ps("live.button", lang), icon=":material/filter_alt:"):
                 live_controls(deck, number, view, lang)
         if changed:
@@ -297,8 +294,8 @@ def footer(ctx: PageContext, deck: dk.Deck, number: int, source, view: dk.View |
         st.html(f"<span class='pres-meta' data-testid='pres-meta'>{' '.join(meta)}</span>", width="stretch")
 
 
-def live_controls(deck: dk.Deck, number: int, view: dk.View, lang: str) -> None:
-    for dim in LIVE_DIMS.get(view.kind, ()):
+def live_controls(deck: dk.Deck, number: int, view: View, lang: str) -> None:
+    for dim in kind(view.kind).live:
         key = live_key(deck, number, dim)
         options = state.filter_options(dim)   # the sidebar's: すべて, one code or a named group
         if st.session_state.get(key) not in options:
@@ -364,9 +361,9 @@ def render(ctx: PageContext) -> None:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def _facts(version: DbVersion) -> ct.DataFacts:
+def _facts(version: DbVersion) -> sl.DataFacts:
     """The footer's data facts, once per database version."""
-    return ct.data_facts(Source(connection(version)))
+    return sl.data_facts(Source(connection(version)))
 
 
 if __name__ == "__main__":

@@ -9,24 +9,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, labels as lb, state, tables, ui
+from dashboard import content, state, ui
+from dashboard.content import View, builders, kinds
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
 from queries import activity as qa
-from queries.disclosure import FilterTooNarrow
-from queries.filters import ActivityFilters, choice_label
 
 NONE = "none"
-BREAKDOWNS = (NONE, "field", "district", "org_type")
+BREAKDOWNS = (NONE, *kinds.ACTIVITY_SPLITS)
 ALL_YEARS = 0   # the 年度 selectbox's option for every fiscal year (None would read as no selection)
 FY_KEY = "act_fy"
-
-
-def activity_filters(ctx: PageContext, fiscal_year: int = ALL_YEARS) -> ActivityFilters:
-    """The page's period (one fiscal year or all) plus the global district filter (where people
-    live: one district or a named group, as the sidebar offers)."""
-    return ActivityFilters(fiscal_years=(fiscal_year,) if fiscal_year else (), districts=ctx.filters.district)
 
 
 def by_label(by: str, lang: str) -> str:
@@ -74,66 +67,62 @@ def render(ctx: PageContext) -> None:
     lang = ctx.lang
     st.title(t("page.activity", lang))
     measure, by, fiscal = controls(ctx)
-    act = activity_filters(ctx, fiscal)
-    by_arg = None if by == NONE else by
+    # The period (one fiscal year or all) and the sidebar's district (where people live).
+    period = {"fiscal_years": (fiscal,) if fiscal else (), "filters": ctx.filters}
+    split = () if by == NONE else (by,)
+    monthly = content.build(ctx.source, View(kind="activity", measure=measure, period="month", by=split, **period), lang)
+    yearly = content.build(ctx.source, View(kind="activity", measure=measure, period="fiscal_year", by=split, **period),
+                           lang)
+    act = builders.activity_filters(View(kind="activity", **period))   # the downloads' file names
     y_title = qa.measure_label(measure, lang)
-    st.caption(t("activity.small_note", lang))
-    if act.districts:
-        st.caption(f"{cb.dimension_label('district', lang)}: {choice_label('district', act.districts, lang)}")
+    st.caption(monthly.caption)
+    if monthly.filters_text:
+        st.caption(monthly.filters_text)
 
     st.subheader(t("activity.monthly", lang) if measure == "consultations" else f"{y_title}（{t('activity.month', lang)}）")
-    monthly = ctx.source.activity("month", measure, by_arg, act, lang)
-    ui.chart_of(charts.activity_lines, monthly, lang, by=by_arg, y_title=y_title)
+    ui.plot(monthly.plot)
     with st.expander(t("common.table", lang)):
-        ui.activity_table_with_download(tables.wide_table(monthly, lang, t("activity.month", lang)), monthly,
+        ui.activity_table_with_download(monthly.table, monthly.frame,
                                         f"{y_title}_{t('activity.month', lang)}_{by_label(by, lang)}", act, ctx,
                                         key="dl_act_month")
 
     st.subheader(t("activity.fiscal", lang) if measure == "consultations" else f"{y_title}（{t('activity.fiscal_year', lang)}）")
-    yearly = ctx.source.activity("fiscal_year", measure, by_arg, act, lang)
-    ui.chart_of(charts.activity_bars, yearly, "fiscal_year", lang, by=by_arg, value_title=y_title)
-    ui.activity_table_with_download(tables.wide_table(yearly, lang, t("activity.fiscal_year", lang)), yearly,
+    ui.plot(yearly.plot)
+    ui.activity_table_with_download(yearly.table, yearly.frame,
                                     f"{y_title}_{t('activity.fiscal_year', lang)}_{by_label(by, lang)}", act, ctx,
                                     key="dl_act_fy")
 
     st.subheader(t("activity.referrals", lang))
-    state.url_choice("ref_level", ["org_type", "org"], "org_type")
+    levels = list(kinds.REFERRAL_LEVELS)
+    state.url_choice("ref_level", levels, levels[0])
     level = st.segmented_control(
-        t("activity.referral_level", lang), ["org_type", "org"], key=state.relabelled("ref_level"), required=True,
+        t("activity.referral_level", lang), levels, key=state.relabelled("ref_level"), required=True,
         format_func=lambda v: t("activity.level_org_type" if v == "org_type" else "activity.level_org", lang),
-    ) or "org_type"
-    state.write_choice("ref_level", level, "org_type")
-    period = ActivityFilters(fiscal_years=act.fiscal_years)
-    try:
-        matrix = ctx.source.referrals(level, period, lang)
-    except qa.TooManyGroups as refused:   # too many organisations to read: offer the types instead
-        st.warning(lb.refusal_text(refused, lang), icon=":material/groups:")
-        level = "org_type"
-        matrix = ctx.source.referrals(level, period, lang)
+    ) or levels[0]
+    state.write_choice("ref_level", level, levels[0])
+    referrals = content.build(ctx.source, View(kind="referrals", level=level, fiscal_years=period["fiscal_years"]), lang)
+    if referrals.warning:   # too many organisations to read: the types instead
+        st.warning(referrals.warning, icon=":material/groups:")
     # Twenty-odd organisations at fixed cell widths overflow the page: fit those to its width.
-    ui.chart_of(charts.referral_heatmap, matrix, lang, stretch=level == "org")
-    ui.table_with_download(tables.wide_table(matrix, lang, f"{t('activity.from', lang)} ＼ {t('activity.to', lang)}"),
-                           t("activity.referrals", lang), ctx,
-                           key="dl_act_ref")
+    ui.plot(referrals.plot, stretch=level == "org" and not referrals.warning)
+    ui.table_with_download(referrals.table, t("activity.referrals", lang), ctx, key="dl_act_ref")
 
     st.subheader(t("activity.need", lang))
     st.caption(t("activity.need_caption", lang))
     ui.open_web_banner(ctx)
-    try:
-        need = ctx.source.need(ctx.filters, act, lang)
-    except FilterTooNarrow as refused:
-        ui.too_narrow(refused, lang)
+    need = content.build(ctx.source, View(kind="need", **period), lang)
+    if need.refused:
+        ui.too_narrow(need.refused)
     else:
-        ui.chart_of(charts.need_chart, need, lang, stretch=False)
+        ui.plot(need.plot, stretch=False)
         ui.marks_legend(lang)
-        ui.table_with_download(tables.need_table(need, lang), t("activity.need", lang), ctx, key="dl_act_need")
+        ui.table_with_download(need.table, t("activity.need", lang), ctx, key="dl_act_need")
 
     st.subheader(t("activity.members", lang))
-    st.caption(t("activity.members_note", lang))
-    members = ctx.source.members(lang)
+    members = content.build(ctx.source, View(kind="members"), lang)
+    st.caption(members.caption)
     # Counts of organisations, whose membership is public: not adjusted, so no note, no note row.
-    ui.table_with_download(tables.wide_table(members, lang, cb.value_set_label("org_type", lang)),
-                           t("activity.members", lang), ctx, key="dl_act_members", statistics=False)
+    ui.table_with_download(members.table, t("activity.members", lang), ctx, key="dl_act_members", statistics=False)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, state, ui
+from dashboard import content, state, ui
+from dashboard.content import View
 from dashboard.i18n import t
-from dashboard.presenter.editor import add_to_deck
 from dashboard.state import PageContext
 from data import codebook as cb
-from queries.disclosure import FilterTooNarrow
 
 NONE = "none"
 VIEWS = ("heatmap", "multiples")
@@ -48,36 +47,35 @@ def controls(ctx: PageContext) -> tuple[str, tuple[str, ...], str]:
     return indicator, by, view
 
 
+def view_of(indicator: str, by: tuple[str, ...], two_dim_view: str, ctx: PageContext) -> View:
+    """The page's view: a bar chart for one dimension, a heatmap or small multiples for two."""
+    kind = "bar" if len(by) == 1 else ("multiples" if two_dim_view == "multiples" else "heatmap")
+    return View(kind=kind, indicator=indicator, by=tuple(by), filters=ctx.filters)
+
+
 def render(ctx: PageContext) -> None:
     lang = ctx.lang
     st.title(t("page.breakdown", lang))
     banner = st.empty()       # above the controls, filled once they say whether the table is by channel
-    indicator, by, view = controls(ctx)
+    indicator, by, two_dim_view = controls(ctx)
     with banner.container():
         ui.open_web_banner(ctx, by)
     ui.filters_caption(ctx)
-    try:
-        table = ctx.source.indicator_table(indicator, by, ctx.filters)
-    except FilterTooNarrow as refused:
-        ui.too_narrow(refused, lang)
+    view = view_of(indicator, by, two_dim_view, ctx)
+    shown = content.build(ctx.source, view, lang)
+    if shown.refused:
+        ui.too_narrow(shown.refused)
         return
-    title = cb.indicator(indicator).label[lang]
-    if table.empty:
+    if shown.empty:
         st.info(t("error.no_data", lang))
         return
-    if len(by) == 1:
-        chart = charts.indicator_bars(table, by[0], lang, title=title)
-        st.caption(t("breakdown.whisker_note", lang))
-    elif view == "heatmap":
-        chart = charts.indicator_heatmap(table, by, lang).properties(title=title)
-        st.caption(t("breakdown.heatmap_note", lang, low=cb.mark_label("low_reliability", lang)))
-    else:
-        chart = charts.indicator_small_multiples(table, by, lang).properties(title=title)
-    ui.chart(chart, stretch=len(by) == 1)
-    add_to_deck(ctx, indicator, by, view)
+    if shown.caption:
+        st.caption(shown.caption)
+    ui.chart(shown.chart, stretch=len(by) == 1)
+    ui.view_actions(ctx, view)
     ui.marks_legend(lang)
     st.subheader(t("common.table", lang))
-    ui.indicator_table_block(ctx, table, indicator, by, key="dl_breakdown")
+    ui.indicator_table_block(ctx, shown.frame, indicator, by, key="dl_breakdown")
 
 
 if __name__ == "__main__":

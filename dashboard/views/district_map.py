@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import maps, state, ui
+from dashboard import content, maps, state, ui
+from dashboard.content import View
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
-from queries.disclosure import FilterTooNarrow
 
 
 def render(ctx: PageContext) -> None:
@@ -23,11 +23,12 @@ def render(ctx: PageContext) -> None:
     state.write_choice("ind", indicator, ind_ids[0])
     ui.filters_caption(ctx)
 
-    try:
-        table = ctx.source.indicator_table(indicator, ("district",), ctx.filters)
-    except FilterTooNarrow as refused:
-        ui.too_narrow(refused, lang)
+    view = View(kind="map", indicator=indicator, by=("district",), filters=ctx.filters, windows=show_windows)
+    shown = content.build(ctx.source, view, lang)   # the page draws its own map (pydeck), not the slide's
+    if shown.refused:
+        ui.too_narrow(shown.refused)
         return
+    table = shown.frame
     try:
         districts = ctx.source.districts()
     except Exception as exc:  # a broken imported boundary file must not take the page down
@@ -42,7 +43,7 @@ def render(ctx: PageContext) -> None:
         with right:
             st.html(maps.legend_html(table, lang, with_windows=show_windows))
         if bool(districts["approximate"].any()):
-            st.caption(t("map.caption_approx", lang))
+            st.caption(shown.caption)
         sources = sorted({str(s) for s in districts["source"].dropna()})
         if sources:
             st.caption(f"{t('common.source', lang)}: " + " / ".join(sources))

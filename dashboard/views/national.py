@@ -33,7 +33,7 @@ def render(ctx: PageContext) -> None:
     try:
         nat = ctx.source.national_comparison(ctx.filters, lang)
     except FilterTooNarrow as refused:
-        ui.too_narrow(refused, lang)
+        ui.too_narrow(refused.text(lang))
         return
     if nat.empty:
         st.info(t("national.none", lang))

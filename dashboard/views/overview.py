@@ -4,7 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, labels as lb, state, tables, ui
+from dashboard import charts, content, labels as lb, state, tables, ui
+from dashboard.content import View
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
@@ -57,11 +58,11 @@ def render(ctx: PageContext) -> None:
     ui.filters_caption(ctx)
 
     st.header(t("overview.headline", lang))
-    try:
-        head = ctx.source.headline(ctx.filters)
-    except disclosure.FilterTooNarrow as refused:
-        ui.too_narrow(refused, lang)
+    cards = content.build(ctx.source, View(kind="cards", filters=ctx.filters), lang)
+    if cards.refused:
+        ui.too_narrow(cards.refused)
     else:
+        head = cards.cards
         try:
             nat = national_by_indicator(ctx.source.national_comparison(ctx.filters, lang))
         except disclosure.FilterTooNarrow:   # a breakdown of the comparison is too narrow: no badges

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.i18n import t
-from dashboard.presenter import content as ct, deck as dk
+from dashboard import content
+from dashboard.content import View
 from dashboard.source import Source
 from queries import activity as qa
 from queries.filters import ActivityFilters
@@ -41,10 +42,12 @@ def test_activity_page_shows_organisations_within_the_limit(app_env):
 
 
 def test_presenter_referrals_fall_back_to_types_with_a_note(con, monkeypatch):
+    """The view the page and the slides share (dashboard.content): the reason as its warning and
+    the first of a slide's notes, the matrix by type."""
     monkeypatch.setattr(qa, "max_org_groups", lambda: 2)
-    view = dk.View(kind="referrals", level="org")
-    out = ct.view_content(Source(con), view, "ja")
+    view = View(kind="referrals", level="org")
+    out = content.build(Source(con), view, "ja")
     count = qa.referral_org_count(con, ActivityFilters())
-    assert out.notes[0] == t("activity.too_many_orgs", "ja", count=count, limit=2)
+    assert out.warning == out.notes[0] == t("activity.too_many_orgs", "ja", count=count, limit=2)
     expected = qa.as_wide(qa.referral_matrix(con, "org_type", lang="ja"), "ja")
     assert list(out.table.iloc[:, 0]) == list(expected.iloc[:, 0])

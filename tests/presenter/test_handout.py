@@ -10,7 +10,8 @@ from PIL import Image, ImageStat
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-from dashboard.presenter import content as ct, deck as dk, handout
+from dashboard.content import KINDS
+from dashboard.presenter import deck as dk, handout, slide as sl
 from dashboard.source import Source
 from queries import disclosure
 from queries.filters import Filters
@@ -27,7 +28,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def figure_slides(deck: dk.Deck) -> list[int]:
     """1-based numbers of the slides showing adjusted figures (every view but the organisation lists)."""
-    return [i for i, s in enumerate(deck.slides, 1) if s.view is not None and s.view.kind in ct.STATISTICS_KINDS]
+    return [i for i, s in enumerate(deck.slides, 1) if s.view is not None and KINDS[s.view.kind].statistics]
 
 
 def chart_slides(deck: dk.Deck) -> list[int]:
@@ -52,7 +53,7 @@ def test_pptx_handout(demo_db, tmp_path):
     deck = dk.load_deck("junbikai")
     prs = Presentation(str(out))
     assert len(prs.slides) == len(deck)
-    rule = ct.disclosure_rule("ja")
+    rule = sl.disclosure_rule("ja")
     for i, (slide, deck_slide) in enumerate(zip(prs.slides, deck.slides), 1):
         pictures = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
         assert len(pictures) == (1 if i in chart_slides(deck) else 0), i
@@ -155,7 +156,7 @@ def test_english_handout(con):
 
 
 def test_data_facts_name_the_survey_year_the_last_activity_month_and_the_build(con):
-    facts = ct.data_facts(Source(con))
+    facts = sl.data_facts(Source(con))
     wave = con.execute("SELECT max(wave) FROM responses").fetchone()[0]
     last = con.execute("SELECT max(month) FROM activity").fetchone()[0]
     assert facts.is_demo and facts.survey_wave == wave

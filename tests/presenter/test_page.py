@@ -6,8 +6,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import state
-from dashboard.presenter import content as ct, deck as dk, editor
-from dashboard.presenter.page import LIVE_DIMS, live_key
+from dashboard.content import KINDS
+from dashboard.presenter import deck as dk, editor
+from dashboard.presenter.page import live_key
 from queries import disclosure
 from queries.filters import choice_token, filter_choices
 
@@ -58,7 +59,7 @@ def test_every_slide_renders(app_env, n):
         assert len(at.get("vega_lite_chart")) == 1
     # the users' note under every slide of figures, and only there
     noted = disclosure.notice("ja") in html
-    assert noted == (slide.view is not None and slide.view.kind in ct.STATISTICS_KINDS), slide.heading
+    assert noted == (slide.view is not None and KINDS[slide.view.kind].statistics), slide.heading
 
 
 @pytest.mark.parametrize("raw, expected", [("0", 1), ("-3", 1), ("999", len(DECK)), ("abc", 1), ("2.5", 1)])
@@ -159,7 +160,7 @@ def test_live_filters_offer_only_what_the_query_layer_allows(app_env):
     n = next(i for i, s in enumerate(DECK.slides, 1) if s.view and s.view.kind == "cards")
     at = open_presenter({"slide": str(n)})
     assert not at.multiselect
-    for dim in LIVE_DIMS["cards"]:
+    for dim in KINDS["cards"].live:
         box = at.selectbox(key=live_key(DECK, n, dim))
         assert box.options[0] == "すべて"
         assert len(box.options) == 1 + len(filter_choices(dim))

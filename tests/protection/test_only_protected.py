@@ -14,7 +14,7 @@ small. The walk reads, with the sentinel on and on the session's demo database:
   with one single-code filter (district 3, with other page controls moved too): every table shown
   (st.dataframe), every CSV download, every chart's data (Vega-Lite datasets), the map's district
   properties, the cards' values and their "n = ";
-- the presenter: every view slide of the 準備会 deck through presenter.content.view_content (what the
+- the presenter: every view slide of the 準備会 deck through presenter.slide.view_content (what the
   presenter page draws), as the deck has it and with one live filter;
 - both handouts of that deck (handout.handout_bytes, PDF read back with pdftotext, PPTX with
   python-pptx);
@@ -345,7 +345,7 @@ class Walk:
     def records(self, values, where: str) -> None:
         """Inline chart data: a list of records (GeoJSON features: their properties)."""
         rows = [v.get("properties", v) if isinstance(v, dict) else None for v in values]
-        # not the map legend's stops (presenter.content.district_map_chart): ticks of the colour
+        # not the map legend's stops (maps.district_map_chart): ticks of the colour
         # ramp spaced evenly between the smallest and the largest estimate shown
         rows = [r for r in rows if isinstance(r, dict) and "colour" not in r]
         if rows:
@@ -481,14 +481,14 @@ def _deck():
 def _views(deck):
     """(slide number, view) of every view slide, as the deck has it and with one live filter (the
     presenter's first live dimension set to its first code)."""
-    from dashboard.presenter.page import LIVE_DIMS
+    from dashboard.content import KINDS
     from queries.filters import filter_choices
 
     for number, slide in enumerate(deck.slides, 1):
         if slide.view is None:
             continue
         yield number, slide.view
-        dims = LIVE_DIMS.get(slide.view.kind, ())
+        dims = KINDS[slide.view.kind].live
         if dims:
             codes = filter_choices(dims[0])[0]
             yield number, slide.view.with_filters(replace(slide.view.filters, **{dims[0]: codes}))
@@ -512,10 +512,10 @@ def check_content(walk: Walk, content, kind: str, lang: str, where: str) -> None
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_presenter_slides_show_only_protected_figures(sentinel, public, lang):
-    """What the presenter page draws for each view slide: presenter.content.view_content on the
+    """What the presenter page draws for each view slide: presenter.slide.view_content on the
     dashboard's cached source (CachedSource), live filters included."""
     from dashboard.db import connection, db_version
-    from dashboard.presenter import content as ct
+    from dashboard.presenter import slide as ct
     from dashboard.source import CachedSource
 
     version = db_version(sentinel)
@@ -616,7 +616,7 @@ def test_handouts_pdf_and_pptx_show_only_protected_figures(sentinel, public, tmp
     """Both handouts of the 準備会 deck as `python -m dashboard handout` makes them (handout_bytes on a
     Source), read back: the PPTX's tables cell by cell, every other number of the PPTX and of
     the PDF's text a protected or public count or text of the deck."""
-    from dashboard.presenter import content as ct, handout
+    from dashboard.presenter import handout, slide as ct
     from dashboard.source import Source
     from queries import runner
 

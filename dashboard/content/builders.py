@@ -1,0 +1,145 @@
+"""One builder per kind of view: what the view shows, from the query layer's frames (no Streamlit).
+
+A builder takes a Source (dashboard.source), a View and the language and returns a ViewContent:
+the chart to draw (a Plot of dashboard.charts / dashboard.maps), the table printed with it, its
+caption and notes, its sources. The pages and the slides call the same builder, so a caption or a
+fallback (the activity filter, too many organisations) is written here once. Every number comes
+from queries/, already estimated and protected; a survey view whose filters leave too few
+respondents raises FilterTooNarrow, which dashboard.content.build turns into the refusal's text.
+"""
+from __future__ import annotations
+
+from dashboard import charts, labels as lb, maps, tables
+from dashboard.content.view import Plot, View, ViewContent
+from dashboard.i18n import t
+from dashboard.source import Source
+from data import codebook as cb
+from queries import activity as qa, disclosure, export
+from queries.filters import ActivityFilters, choice_label
+
+
+def marks_text(lang: str) -> str:
+    """The legend of the marks of survey charts, plain text (no markdown)."""
+    return t("marks.legend", lang, suppressed=cb.mark_label("suppressed", lang),
+             low=cb.mark_label("low_reliability", lang), higher=cb.mark_label("higher", lang),
+             lower=cb.mark_label("lower", lang), min_n=disclosure.min_n()).replace("**", "")
+
+
+def activity_filters(view: View) -> ActivityFilters:
+    """The activity period of a view plus its district filter (where people live: one district or
+    a named group, as for the survey)."""
+    return ActivityFilters(fiscal_years=view.fiscal_years, districts=view.filters.district)
+
+
+# ---- the survey -------------------------------------------------------------------------------
+
+# How to read each chart of an indicator (a page shows it with the chart, a slide under it).
+INDICATOR_CAPTIONS = {"bar": "breakdown.whisker_note", "heatmap": "breakdown.heatmap_note", "map": "map.caption_approx"}
+
+def indicator(source: Source, view: View, lang: str) -> ViewContent:
+    """bar (one dimension), heatmap and multiples (two), map (by district)."""
+    table = source.indicator_table(view.indicator, view.by, view.filters)
+    title = cb.indicator(view.indicator).label[lang]
+    key = INDICATOR_CAPTIONS.get(view.kind)
+    caption = t(key, lang, low=cb.mark_label("low_reliability", lang)) if key else ""
+    out = ViewContent(kind=view.kind, frame=table, caption=caption, notes=[marks_text(lang)])
+    if table.empty:
+        out.empty = True
+        return out
+    labelled = export.labelled_table(table, view.indicator, list(view.by), lang)
+    if view.kind == "bar":
+        out.plot = Plot(charts.indicator_bars, table, (view.by[0], lang), {"title": title})
+        out.table = labelled
+    elif view.kind in ("heatmap", "multiples"):
+        builder = charts.indicator_heatmap if view.kind == "heatmap" else charts.indicator_small_multiples
+        out.plot = Plot(builder, table, (view.by, lang), title=title)
+        out.table = tables.two_way_table(labelled, view.by, lang)
+    else:  # map: drawn without tiles (the map page draws its own, with pydeck)
+        out.plot = Plot(lambda frame, lang, title: maps.district_map_chart(source.districts(), frame, lang, title=title),
+                        table, (lang,), {"title": title})
+        out.table = labelled
+        out.legend_html = maps.legend_html(table, lang, with_windows=False)
+    if caption:
+        out.notes.insert(0, caption)
+    return out
+
+
+def cards(source: Source, view: View, lang: str) -> ViewContent:
+    """The headline indicators as cards (all of them, or view.indicators in their order)."""
+    head = source.headline(view.filters)
+    if view.indicators:
+        order = {i: k for k, i in enumerate(view.indicators)}
+        head = head[head["indicator"].isin(order)].copy()
+        head["_o"] = head["indicator"].map(order)
+        head = head.sort_values("_o").drop(columns="_o")
+    out = ViewContent(kind="cards", frame=head, cards=head.reset_index(drop=True), notes=[marks_text(lang)])
+    out.table = tables.cards_table(head, lang)
+    out.empty = head.empty
+    return out
+
+
+def need(source: Source, view: View, lang: str) -> ViewContent:
+    """Estimated lonely residents beside consultations, by district."""
+    frame = source.need(view.filters, activity_filters(view), lang)
+    caption = t("activity.need_caption", lang)
+    return ViewContent(kind="need", plot=Plot(charts.need_chart, frame, (lang,)), frame=frame,
+                       table=tables.need_table(frame, lang), caption=caption,
+                       notes=[caption, marks_text(lang), t("activity.small_note", lang)],
+                       sources=[t("source.activity", lang), t("source.population", lang)])
+
+
+# ---- the support organisations ----------------------------------------------------------------------
+
+def activity(source: Source, view: View, lang: str) -> ViewContent:
+    """A measure by month or fiscal year, split by at most one of field, district, type."""
+    act = activity_filters(view)
+    by = view.by[0] if view.by else None
+    frame = source.activity(view.period, view.measure, by, act, lang)
+    y_title = qa.measure_label(view.measure, lang)
+    if view.period == "month":
+        plot = Plot(charts.activity_lines, frame, (lang,), {"by": by, "y_title": y_title})
+        first = t("activity.month", lang)
+    else:
+        plot = Plot(charts.activity_bars, frame, ("fiscal_year", lang), {"by": by, "value_title": y_title})
+        first = t("activity.fiscal_year", lang)
+    small = t("activity.small_note", lang)
+    out = ViewContent(kind="activity", plot=plot, frame=frame, table=tables.wide_table(frame, lang, first),
+                      caption=small, notes=[small], sources=[t("source.activity", lang)])
+    if act.districts:
+        out.filters_text = f"{cb.dimension_label('district', lang)}: {choice_label('district', act.districts, lang)}"
+    return out
+
+
+def referrals(source: Source, view: View, lang: str) -> ViewContent:
+    """Referrals between organisation types or organisations; by type, with the reason, when there
+    are too many organisations to read (queries.activity.TooManyGroups)."""
+    act = ActivityFilters(fiscal_years=view.fiscal_years)
+    notes = [t("activity.small_note", lang)]
+    warning = ""
+    try:
+        matrix = source.referrals(view.level, act, lang)
+    except qa.TooManyGroups as refused:   # too many organisations to read: the types instead
+        warning = lb.refusal_text(refused, lang)
+        notes.insert(0, warning)
+        matrix = source.referrals("org_type", act, lang)
+    first = f"{t('activity.from', lang)} ＼ {t('activity.to', lang)}"
+    return ViewContent(kind="referrals", plot=Plot(charts.referral_heatmap, matrix, (lang,)), frame=matrix,
+                       table=tables.wide_table(matrix, lang, first), warning=warning, notes=notes,
+                       sources=[t("source.referrals", lang)])
+
+
+def members(source: Source, view: View, lang: str) -> ViewContent:
+    """Platform members by type and field: counts of organisations, whose membership is public."""
+    frame = source.members(lang)
+    return ViewContent(kind="members", plot=Plot(charts.members_bars, frame, (lang,)), frame=frame,
+                       table=tables.wide_table(frame, lang, cb.value_set_label("org_type", lang)),
+                       caption=t("activity.members_note", lang), sources=[t("source.organisations", lang)])
+
+
+def directory(source: Source, view: View, lang: str) -> ViewContent:
+    """The consultation windows (one field and the district of the view's filters, if given)."""
+    entries = source.directory(view.fields, view.filters.district, "", lang)
+    out = ViewContent(kind="directory", frame=entries, entries=entries.reset_index(drop=True),
+                      table=tables.directory_table(entries, lang), sources=[t("source.organisations", lang)])
+    out.empty = entries.empty
+    return out
