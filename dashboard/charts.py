@@ -16,6 +16,7 @@ import pandas as pd
 from dashboard import labels as lb
 from dashboard.i18n import t
 from data import codebook as cb
+from queries.export import group_label
 
 FONT = "BIZ UDPGothic"
 # Okabe & Ito (2008), colour-blind-safe qualitative palette.
@@ -136,7 +137,7 @@ def indicator_frame(table: pd.DataFrame, dims: Sequence[str], lang: str) -> pd.D
             "interval_text": "" if suppressed else lb.interval_text(r["ci_low_pct"], r["ci_high_pct"], lang),
         }
         for i, dim in enumerate(dims):
-            out[f"label{i}"] = lb.dim_value_label(dim, r[dim], lang)
+            out[f"label{i}"] = group_label(dim, r[dim], lang)
         rows.append(out)
     frame = pd.DataFrame(rows)
     for col in ("estimate", "ci_low", "ci_high"):

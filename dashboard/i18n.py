@@ -46,7 +46,7 @@ STRINGS: dict[str, dict[str, str]] = {
               "(a filter is one group or one of the set combinations, e.g. 16-39, one fiscal year; the survey "
               "channel is the random sample or the open web).",
     },
-    "filter.wave.latest": {"ja": "最新（{wave}年）", "en": "Latest ({wave})"},
+    "filter.wave.latest": {"ja": "最新（{wave}）", "en": "Latest ({wave})"},
     "filter.wave.none": {"ja": "調査データなし", "en": "No survey data"},
     "filter.channel.open_suffix": {"ja": "（参考）", "en": " (reference)"},
     "filter.placeholder": {"ja": "すべて", "en": "All"},
@@ -206,7 +206,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "activity.month": {"ja": "月", "en": "Month"},
     # where a view's figures come from (slides and handouts: dashboard.content)
     "members.count": {"ja": "団体数", "en": "Organisations"},
-    "source.survey": {"ja": "鶴岡市 市民調査（{wave}年・{channel}）", "en": "Tsuruoka resident survey ({wave}, {channel})"},
+    "source.survey": {"ja": "鶴岡市 市民調査（{wave}・{channel}）", "en": "Tsuruoka resident survey ({wave}, {channel})"},
     "source.activity": {"ja": "プラットフォーム参加団体の活動実績（月次報告）", "en": "Activity reported monthly by platform organisations"},
     "source.referrals": {"ja": "参加団体間のつなぎ（紹介）の記録", "en": "Referrals recorded between platform organisations"},
     "source.population": {"ja": "住民基本台帳人口（16歳以上）", "en": "Residents' register population (aged 16+)"},

@@ -8,7 +8,7 @@ import pandas as pd
 from dashboard.i18n import t
 from data import codebook as cb
 from queries.activity import TooManyGroups
-from queries.filters import ATTRIBUTE_FILTERS, Filters, choice_label
+from queries.filters import ATTRIBUTE_FILTERS, CHANNELS, OPEN_WEB, Filters, choice_label, wave_label
 
 STATUS_OK = "ok"
 STATUS_LOW = "low"
@@ -27,17 +27,6 @@ def is_missing(value: object) -> bool:
 def _text(value: object) -> str:
     """A text cell as str; missing (<NA>, None, NaN) as ""."""
     return "" if is_missing(value) else str(value)
-
-
-def dim_value_label(dim: str, code: object, lang: str) -> str:
-    """Label of one value of a dimension; <NA> is the All row, 9 is 無回答."""
-    if is_missing(code):
-        return cb.all_label(lang)
-    if dim == "wave":
-        return f"{int(code)}年" if lang == "ja" else str(int(code))
-    if int(code) == cb.missing_code():
-        return cb.no_answer_label(lang)
-    return cb.code_label(cb.dimension_value_set(dim), int(code), lang)
 
 
 def status(row: pd.Series) -> str:
@@ -97,16 +86,16 @@ def indicator_label(indicator_id: str, lang: str) -> str:
 def wave_text(wave: int | None, latest: int | None, lang: str) -> str:
     """A survey year; None is the latest, named with its year: 最新（2023年）."""
     if wave is None:
-        return t("filter.wave.latest", lang, wave=latest) if latest else t("filter.wave.none", lang)
-    return f"{int(wave)}年" if lang == "ja" else str(int(wave))
+        return t("filter.wave.latest", lang, wave=wave_label(latest, lang)) if latest else t("filter.wave.none", lang)
+    return wave_label(wave, lang)
 
 
 def channel_text(channel: str, lang: str) -> str:
-    if channel == "random":
-        return cb.code_label("channel", 1, lang)
-    if channel == "open":
-        return cb.code_label("channel", 2, lang) + t("filter.channel.open_suffix", lang)
-    raise ValueError(f"unknown channel {channel!r}")
+    """A channel of the sidebar (queries.filters.CHANNELS): the open web's marked as reference."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    (code,) = CHANNELS[channel]
+    return cb.code_label("channel", code, lang) + (t("filter.channel.open_suffix", lang) if code == OPEN_WEB else "")
 
 
 def filters_text(filters: Filters, latest: int | None, lang: str) -> str:

@@ -24,7 +24,8 @@ from dashboard.db import DbVersion
 from dashboard.i18n import t
 from dashboard.source import CachedSource
 from data import codebook as cb
-from queries.filters import Filters, choice_codes, choice_label, choice_token, filter_choices, parse_query_params
+from queries.filters import (ATTRIBUTE_FILTERS, CHANNELS, Filters, choice_codes, choice_label, choice_token, filter_choices,
+                             parse_query_params)
 
 LANG_KEY = "lang"
 SEEDED_KEY = "_seeded_from_url"
@@ -32,11 +33,9 @@ CONTEXT_KEY = "_page_context"
 RELABEL_KEY = "_relabel_on_switch"
 DROPPED_KEY = "_dropped_from_url"
 ALL = ""    # an attribute filter's option for no filter (すべて)
-CHANNELS = ("random", "open")   # no 両方: see queries.filters.CHANNELS
 LATEST = 0  # the wave selectbox's option for "the latest wave" (None would read as no selection)
-# Widget key of each global filter; the URL key is the Filters field name.
-CODE_FILTERS = ("age_band", "sex", "district", "household")
-GLOBAL_URL_KEYS = ("wave", "channel", *CODE_FILTERS, LANG_KEY)
+# The global filters' URL keys (the Filters field names; widget_key gives each its widget's key).
+GLOBAL_URL_KEYS = ("wave", "channel", *ATTRIBUTE_FILTERS, LANG_KEY)
 
 
 def widget_key(field: str) -> str:
@@ -110,7 +109,7 @@ def seed_from_url(waves: Sequence[int]) -> None:
     st.session_state[LANG_KEY] = i18n.normalise_lang(params.get(LANG_KEY))
     st.session_state[widget_key("wave")] = filters.wave if filters.wave in waves else LATEST
     st.session_state[widget_key("channel")] = filters.channel
-    for dim in CODE_FILTERS:
+    for dim in ATTRIBUTE_FILTERS:
         st.session_state[widget_key(dim)] = token_of(dim, getattr(filters, dim))
     if dropped:
         st.session_state[DROPPED_KEY] = list(dropped)
@@ -134,7 +133,7 @@ def reset_filters() -> None:
     default = Filters()
     st.session_state[widget_key("wave")] = LATEST
     st.session_state[widget_key("channel")] = default.channel
-    for dim in CODE_FILTERS:
+    for dim in ATTRIBUTE_FILTERS:
         st.session_state[widget_key(dim)] = ALL
 
 
@@ -199,7 +198,7 @@ def filter_widgets(waves: Sequence[int], lang: str) -> Filters:
         key=relabelled(widget_key("channel")),
     )
     chosen: dict[str, tuple[int, ...]] = {}
-    for dim in CODE_FILTERS:
+    for dim in ATTRIBUTE_FILTERS:
         key = widget_key(dim)
         options = filter_options(dim)
         if st.session_state.get(key) not in options:   # e.g. a list left by an older session

@@ -19,7 +19,6 @@ from dashboard.state import PageContext
 from data import codebook as cb
 from queries import disclosure, export
 
-ENCODINGS = ("utf-8-sig", "cp932")
 ENCODING_KEY = "csv_encoding"
 
 # Print: leave out the sidebar, header, toolbar and widgets; keep tables and charts.
@@ -90,11 +89,11 @@ def filters_caption(ctx: PageContext) -> None:
 
 def encoding_choice(lang: str) -> str:
     """The CSV encoding chosen in the sidebar (UTF-8 with BOM unless Shift_JIS is asked for)."""
-    if st.session_state.get(ENCODING_KEY) not in ENCODINGS:
-        st.session_state[ENCODING_KEY] = ENCODINGS[0]
+    if st.session_state.get(ENCODING_KEY) not in export.ENCODINGS:
+        st.session_state[ENCODING_KEY] = export.ENCODINGS[0]
     st.sidebar.radio(
         t("download.encoding", lang),
-        options=list(ENCODINGS),
+        options=list(export.ENCODINGS),
         format_func=lambda e: t("download.utf8" if e == "utf-8-sig" else "download.cp932", lang),
         key=state.relabelled(ENCODING_KEY),
     )
@@ -103,7 +102,7 @@ def encoding_choice(lang: str) -> str:
 
 def current_encoding() -> str:
     enc = st.session_state.get(ENCODING_KEY)
-    return enc if enc in ENCODINGS else ENCODINGS[0]
+    return enc if enc in export.ENCODINGS else export.ENCODINGS[0]
 
 
 # ---- downloads ----------------------------------------------------------------------------------

@@ -202,7 +202,7 @@ KINDS: dict[str, ViewKind] = {k.key: k for k in (
              live=("age_band", "sex"), survey=True),
     ViewKind("cards", b.cards, (Indicators(),), live=("district", "age_band", "sex"), survey=True, shown_as="cards"),
     ViewKind("activity", b.activity,
-             (Choice("measure", qa.MEASURES, "consultations"), Choice("period", PERIODS, "fiscal_year"),
+             (Choice("measure", qa.MEASURES, qa.MEASURES[0]), Choice("period", PERIODS, "fiscal_year"),
               Split(ACTIVITY_SPLITS)),
              live=("district",)),
     ViewKind("referrals", b.referrals, (Choice("level", REFERRAL_LEVELS, "org_type"),)),

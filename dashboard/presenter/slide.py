@@ -23,7 +23,7 @@ from dashboard.presenter.strings import ps
 from dashboard.source import Source
 from data import codebook as cb
 from queries import activity as qa, disclosure
-from queries.filters import Filters
+from queries.filters import Filters, wave_label
 
 BASE_FONT = 12  # the font size dashboard.charts.themed configures
 # Vega expression: a label of more than 5 characters on two lines, broken after 「・」, before
@@ -54,7 +54,7 @@ class DataFacts:
     def as_of_text(self, lang: str) -> str:
         parts = []
         if self.survey_wave is not None:
-            parts.append(ps("facts.survey", lang, wave=self.survey_wave))
+            parts.append(ps("facts.survey", lang, wave=wave_label(self.survey_wave, lang)))
         if self.activity_through is not None:
             parts.append(ps("facts.activity", lang, month=qa.month_label(self.activity_through, lang)))
         if self.built_at is not None and not pd.isna(self.built_at):
@@ -87,7 +87,7 @@ def survey_source(source: Source, filters: Filters, lang: str, by: Sequence[str]
     codes = cb.codes("channel") if "channel" in by else filters.channels
     channel = "・".join(cb.code_label("channel", c, lang) for c in codes) if lang == "ja" else \
         " / ".join(cb.code_label("channel", c, lang) for c in codes)
-    return t("source.survey", lang, wave=wave if wave else "—", channel=channel)
+    return t("source.survey", lang, wave=wave_label(wave, lang) if wave else "—", channel=channel)
 
 
 def view_content(source: Source, view: View, lang: str) -> ViewContent:

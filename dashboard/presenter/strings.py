@@ -27,7 +27,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "handout.rule": {"ja": "公表ルール", "en": "Disclosure rule"},
     "handout.more_rows": {"ja": "ほか{n}行は省略（ダッシュボードで全件）", "en": "{n} more rows left out (all rows in the dashboard)"},
     "demo.short": {"ja": "デモデータ（架空）", "en": "Demo data (fictitious)"},
-    "facts.survey": {"ja": "調査 {wave}年", "en": "survey {wave}"},
+    "facts.survey": {"ja": "調査 {wave}", "en": "survey {wave}"},
     "facts.activity": {"ja": "活動記録 {month}まで", "en": "activity to {month}"},
     "facts.built": {"ja": "取込 {day}", "en": "imported {day}"},
     "facts.sep": {"ja": "・", "en": ", "},

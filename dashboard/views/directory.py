@@ -46,7 +46,7 @@ def entry_html(row: pd.Series, lang: str) -> str:
     def esc(v: object) -> str:
         return "" if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA else html.escape(str(v))
 
-    lines = [f"<div class='tsg-print-entry' style='border:1px solid #ccc;border-radius:6px;padding:8px 12px;"
+    lines = ["<div class='tsg-print-entry' style='border:1px solid #ccc;border-radius:6px;padding:8px 12px;"
              "margin:6px 0'>", f"<div style='font-size:1.1em;font-weight:700'>{esc(row.get('name'))}</div>"]
     for col in ("phone", "hours", "address", "url"):
         if col in row and esc(row.get(col)):

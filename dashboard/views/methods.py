@@ -19,6 +19,7 @@ from dashboard.i18n import methods_text, t
 from dashboard.state import PageContext
 from data import codebook as cb
 from queries import cellkey, disclosure
+from queries.filters import ATTRIBUTE_FILTERS
 
 # The measured statistical cost of the protection, written by whoever measures it (the lead), e.g.
 #   {"measured_on": {"ja": "デモデータ（2026年11月）", "en": "demo data (Nov 2026)"},
@@ -86,7 +87,7 @@ def ptable_settings(lang: str) -> pd.DataFrame:
 
 def filter_groups_text(lang: str) -> str:
     """The named filter groups of the codebook, e.g. 16〜39歳（3区分）、40〜59歳（3区分）、60歳以上（3区分）."""
-    labels = [g[lang] for dim in ("age_band", "sex", "district", "household")
+    labels = [g[lang] for dim in ATTRIBUTE_FILTERS
               for g in cb.filter_groups(dim).values()]
     return ("、" if lang == "ja" else "; ").join(labels)
 

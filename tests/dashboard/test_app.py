@@ -15,8 +15,8 @@ from dashboard import downloads, state
 from dashboard.app import PAGES
 from dashboard.i18n import t
 from data import codebook as cb
-from queries import disclosure, export, indicators
-from queries.filters import Filters, choice_token, filter_choices
+from queries import export, indicators
+from queries.filters import ATTRIBUTE_FILTERS, Filters, choice_token, filter_choices
 
 from .conftest import APP, REPO
 
@@ -106,7 +106,7 @@ def test_the_caption_names_the_filters_in_words(app_env):
 def test_sidebar_filters_are_single_choices_of_a_code_or_a_named_group(app_env):
     at = run_app()
     no_exception(at)
-    for dim in state.CODE_FILTERS:
+    for dim in ATTRIBUTE_FILTERS:
         box = at.selectbox(key=f"f_{dim}")
         tokens = [choice_token(dim, c) for c in filter_choices(dim)]
         assert box.options[0] == "すべて" and box.value == state.ALL
