@@ -1,7 +1,8 @@
 """CSV downloads of the dashboard: bytes, file name and encoding warnings (no Streamlit).
 
-The bytes come from queries.export: indicator tables through indicator_csv (byte-identical to
-`python -m queries table ...`), activity tables through activity_frame_csv (byte-identical to
+The bytes come from queries.export, written from the table the page holds: indicator tables
+through indicator_table_csv (byte-identical to `python -m queries table ...`, which writes its
+table the same way), activity tables through activity_frame_csv (byte-identical to
 `python -m queries activity ...` for the page's view), other tables through csv_bytes (formula
 cells neutralised). Every statistics table ends with the users' note row (export.note_row);
 lists that are not statistics (the directory, the import log) have none.
@@ -11,15 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import duckdb
 import pandas as pd
 
 from dashboard.i18n import t
+from dashboard.source import Source
 from data import codebook as cb
 from queries import export
 from queries.activity import fiscal_year_label
 from queries.filters import ActivityFilters, Filters, choice_label
-from queries.indicators import latest_wave
 
 
 @dataclass(frozen=True)
@@ -37,23 +37,23 @@ def indicator_what(indicator: str, by: Sequence[str], lang: str) -> str:
     return what
 
 
-def indicator_csv(con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence[str], filters: Filters,
+def indicator_csv(source: Source, table: pd.DataFrame, indicator: str, by: Sequence[str], filters: Filters,
                   lang: str, encoding: str = "utf-8-sig") -> Download:
-    """The download of an indicator table; with cp932, the characters it could not encode."""
-    data, warnings = export.indicator_csv_with_warnings(con, indicator, list(by), filters, lang=lang,
-                                                       encoding=encoding)
-    name = export.file_name(indicator_what(indicator, by, lang), _named_wave(con, filters), lang)
+    """The download of an indicator table the page holds (indicators.indicator_table for INDICATOR
+    by BY under FILTERS); with cp932, the characters it could not encode."""
+    data, warnings = export.indicator_table_csv(table, indicator, list(by), lang=lang, encoding=encoding)
+    name = export.file_name(indicator_what(indicator, by, lang), _named_wave(source, filters), lang)
     return Download(data, name, list(warnings))
 
 
-def frame_csv(con: duckdb.DuckDBPyConnection, df: pd.DataFrame, what: str, filters: Filters, lang: str,
+def frame_csv(source: Source, df: pd.DataFrame, what: str, filters: Filters, lang: str,
               encoding: str = "utf-8-sig", csv_bytes=export.csv_bytes, statistics: bool = True) -> Download:
     """The download of DF; CSV_BYTES(df, encoding=, note=) makes the bytes (the dashboard passes a
     cached export.csv_bytes). A statistics table ends with the note row, a list (statistics=False)
     does not."""
     note = export.note_row(lang) if statistics else None
     data, warnings = csv_bytes(df, encoding=encoding, note=note)
-    return Download(data, export.file_name(what, _named_wave(con, filters), lang), list(warnings))
+    return Download(data, export.file_name(what, _named_wave(source, filters), lang), list(warnings))
 
 
 def activity_csv(df: pd.DataFrame, what: str, act: ActivityFilters, lang: str, encoding: str = "utf-8-sig",
@@ -72,6 +72,6 @@ def activity_file_name(what: str, act: ActivityFilters, lang: str) -> str:
     return export.safe_file_name("_".join(parts))
 
 
-def _named_wave(con: duckdb.DuckDBPyConnection, filters: Filters) -> Filters:
+def _named_wave(source: Source, filters: Filters) -> Filters:
     """Filters whose 'latest wave' is spelt out, so a saved file still says which year it holds."""
-    return filters if filters.wave is not None else filters.with_wave(latest_wave(con))
+    return filters if filters.wave is not None else filters.with_wave(source.latest_wave())

@@ -12,7 +12,6 @@ cache too, and raised again on every call.
 """
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,7 +113,9 @@ class CachedSource(Source):
         self.version = version
 
     def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return _unless_refused(_cached_run(self.version, fn.__module__, fn.__qualname__, args))
+        name = f"{fn.__module__}.{fn.__qualname__}"
+        _QUERIES[name] = fn
+        return _unless_refused(_cached_run(self.version, name, args))
 
     def districts(self):
         """The district polygons, reloaded when the files change."""
@@ -143,11 +144,16 @@ def _unless_refused(value):
     return value
 
 
+# The functions CachedSource.run was handed, by module and name: the cache is keyed on the name
+# (a function is no cache key), and a function put in a query's place (a test's) is its own entry.
+_QUERIES: dict[str, Callable[..., Any]] = {}
+
+
 @st.cache_data(show_spinner=False, max_entries=MAX)
-def _cached_run(version: DbVersion, module: str, name: str, args: tuple):
-    """MODULE.NAME(connection, *ARGS), or its refusal (FilterTooNarrow) kept as _Refused. The
-    function is looked up at every call, so a monkeypatched query is the one that runs."""
-    fn = getattr(importlib.import_module(module), name)
+def _cached_run(version: DbVersion, name: str, args: tuple):
+    """The query NAME (_QUERIES) on the connection of VERSION with ARGS, or its refusal
+    (FilterTooNarrow) kept as _Refused."""
+    fn = _QUERIES[name]
     try:
         return fn(connection(version), *args)
     except disclosure.FilterTooNarrow as exc:

@@ -165,7 +165,7 @@ def _download_button(payload: downloads.Download, lang: str, key: str) -> None:
 def download_frame(df: pd.DataFrame, what: str, ctx: PageContext, key: str, statistics: bool = True) -> None:
     """A CSV download of DF (already labelled and protected by the query layer); a statistics
     table ends with the note row, a list (statistics=False: directory, import log) does not."""
-    payload = downloads.frame_csv(ctx.con, df, what, ctx.filters, ctx.lang, current_encoding(),
+    payload = downloads.frame_csv(ctx.source, df, what, ctx.filters, ctx.lang, current_encoding(),
                                   csv_bytes=csv_bytes, statistics=statistics)
     _download_button(payload, ctx.lang, key)
 
@@ -191,11 +191,12 @@ def activity_table_with_download(shown: pd.DataFrame, frame: pd.DataFrame, what:
 
 def indicator_table_block(ctx: PageContext, table: pd.DataFrame, indicator: str, by: Sequence[str],
                           key: str) -> None:
-    """The labelled indicator table, the note and its download, byte-identical to
-    `python -m queries table INDICATOR --by ... --lang LANG` for this view."""
+    """The labelled indicator table, the note and its download: TABLE (the page's, as
+    indicators.indicator_table returned it) written as `python -m queries table INDICATOR --by ...
+    --lang LANG` writes it for this view, byte for byte."""
     st.dataframe(export.labelled_table(table, indicator, list(by), ctx.lang), hide_index=True, width="stretch")
     disclosure_note(ctx.lang)
-    payload = downloads.indicator_csv(ctx.con, indicator, by, ctx.filters, ctx.lang, current_encoding())
+    payload = downloads.indicator_csv(ctx.source, table, indicator, by, ctx.filters, ctx.lang, current_encoding())
     _download_button(payload, ctx.lang, key)
 
 

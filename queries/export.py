@@ -1,6 +1,7 @@
 """Indicator tables as the CLI and the dashboard hand them out: labelled layout, CSV bytes, names.
 
-`python -m queries table ...` and the dashboard's download both go through indicator_csv, so the
+`python -m queries table ...` and the dashboard's download both write the table they hold with
+indicator_table_csv (the CLI right after computing it, the page from the table it shows), so the
 bytes are identical. CSV: header row, comma separated, CRLF line ends (RFC 4180, what Excel
 writes), UTF-8 with BOM by default or cp932 for older Japanese Excel.
 
@@ -164,11 +165,20 @@ def csv_bytes(df: pd.DataFrame, encoding: str = "utf-8-sig",
     return b"".join(out), lost
 
 
+def indicator_table_csv(table: pd.DataFrame, indicator: str, by: Sequence[str], lang: str = "ja",
+                        encoding: str = "utf-8-sig") -> tuple[bytes, list[str]]:
+    """CSV bytes of an indicator table in hand (a result of indicators.indicator_table for INDICATOR
+    by BY): the labelled layout, then the users' note row; with cp932, the characters it could not
+    encode."""
+    return csv_bytes(labelled_table(table, indicator, by, lang), encoding=encoding, note=note_row(lang))
+
+
 def indicator_csv_with_warnings(con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence[str],
                                 filters: Filters, lang: str = "ja",
                                 encoding: str = "utf-8-sig") -> tuple[bytes, list[str]]:
+    """The table computed, then written by indicator_table_csv (what the CLI's `table` does)."""
     table = indicators.indicator_table(con, indicator, by, filters)
-    return csv_bytes(labelled_table(table, indicator, by, lang), encoding=encoding, note=note_row(lang))
+    return indicator_table_csv(table, indicator, by, lang, encoding)
 
 
 def indicator_csv(con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence[str], filters: Filters,

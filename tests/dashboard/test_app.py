@@ -305,3 +305,26 @@ def test_breakdown_download_is_byte_identical_to_the_cli_table(app_env, con, enc
     name = export.file_name(downloads.indicator_what("no_confidant", ["district"], "ja"), filters.with_wave(2023), "ja")
     assert download_file_id(at) == _calculate_file_id(cli.stdout, "text/csv", name)
     assert "地域" in name and "女性" in name and "2023年" in name and "60歳以上" in name
+
+
+def test_breakdown_download_is_written_from_the_table_the_page_holds(app_env, monkeypatch):
+    """The CSV is the page's table written out (export.indicator_table_csv), not the table computed
+    a second time: one query of the indicator table per page run, cache emptied first."""
+    import streamlit as st
+
+    calls = []
+    compute = indicators.indicator_table
+
+    def counted(*args, **kwargs):
+        calls.append(args[1:3])
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(indicators, "indicator_table", counted)
+    st.cache_data.clear()
+    try:
+        at = run_app({"ind": "lonely_often", "by": "sex"}, page="views/breakdown.py")
+        no_exception(at)
+    finally:
+        st.cache_data.clear()
+    assert len(at.get("download_button")) == 1
+    assert calls == [("lonely_often", ["sex"])]
