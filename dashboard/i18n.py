@@ -268,6 +268,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "methods.cost_activity": {"ja": "支援団体の件数の合計の平均の変化", "en": "Mean change of activity totals"},
     "methods.cost_coverage": {"ja": "95%信頼区間が本当の値を含む割合（模擬計算）",
                               "en": "95% intervals covering the true value (simulation)"},
+    # units and targets of the cost rows; the targets are written out, not as ≤/≥: the shipped
+    # BIZ UDPGothic draws U+2264 and U+2265 the wrong way round
+    "methods.cost_survey_unit": {"ja": "ポイント", "en": " points"},
+    "methods.cost_survey_target": {"ja": "0.3ポイント以下", "en": "at most 0.3 points"},
+    "methods.cost_activity_unit": {"ja": "%", "en": "%"},
+    "methods.cost_activity_target": {"ja": "1%以下", "en": "at most 1%"},
+    "methods.cost_coverage_unit": {"ja": "%", "en": "%"},
+    "methods.cost_coverage_target": {"ja": "94%以上", "en": "at least 94%"},
     "methods.cost_pending": {"ja": "測定後に掲載します", "en": "to be published after measurement"},
     "methods.cost_measured_on": {"ja": "測定: {what}", "en": "Measured on: {what}"},
     "methods.import_log": {"ja": "取り込みの記録", "en": "Import log"},

@@ -44,7 +44,7 @@ def status_label(key: str, lang: str) -> str:
         return cb.mark_label("suppressed", lang)
     if key == STATUS_LOW:
         return cb.mark_label("low_reliability", lang)
-    return "通常" if lang == "ja" else "ordinary"
+    return t("marks.ordinary", lang)
 
 
 def difference_label(value: object, lang: str) -> str:

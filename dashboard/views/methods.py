@@ -27,15 +27,11 @@ from queries.filters import ATTRIBUTE_FILTERS
 #    "interval_coverage_pct": 94.9}
 # Keys that are missing show as pending; unknown keys are ignored.
 COST_FILE = Path(cellkey.__file__).resolve().parent / "protection_cost.json"
-# (key in COST_FILE, UI string of the row, unit, target in words). The targets are written out, not
-# as ≤/≥: the shipped BIZ UDPGothic draws U+2264 and U+2265 the wrong way round.
+# (key in COST_FILE, UI string of the row: its unit is ROW_unit, its target in words ROW_target).
 COST_ROWS = (
-    ("survey_mean_abs_change_pts", "methods.cost_survey", {"ja": "ポイント", "en": " points"},
-     {"ja": "0.3ポイント以下", "en": "at most 0.3 points"}),
-    ("activity_mean_abs_change_pct", "methods.cost_activity", {"ja": "%", "en": "%"},
-     {"ja": "1%以下", "en": "at most 1%"}),
-    ("interval_coverage_pct", "methods.cost_coverage", {"ja": "%", "en": "%"},
-     {"ja": "94%以上", "en": "at least 94%"}),
+    ("survey_mean_abs_change_pts", "methods.cost_survey"),
+    ("activity_mean_abs_change_pct", "methods.cost_activity"),
+    ("interval_coverage_pct", "methods.cost_coverage"),
 )
 PTABLES = (("survey", "methods.ptable_survey"), ("survey_open", "methods.ptable_survey_open"),
            ("activity", "methods.ptable_activity"))
@@ -115,13 +111,13 @@ def protection_cost(path: Path | None = None) -> dict:
 def cost_table(lang: str, cost: dict | None = None) -> pd.DataFrame:
     cost = protection_cost() if cost is None else cost
     rows = []
-    for key, label, unit, target in COST_ROWS:
+    for key, label in COST_ROWS:
         value = cost.get(key)
         digits = 1 if key == "interval_coverage_pct" else 2
-        shown = (f"{float(value):.{digits}f}{unit[lang]}" if isinstance(value, (int, float)) and not isinstance(value, bool)
+        shown = (f"{float(value):.{digits}f}{t(label + '_unit', lang)}" if isinstance(value, (int, float)) and not isinstance(value, bool)
                  else t("methods.cost_pending", lang))
         rows.append({t("methods.cost_item", lang): t(label, lang), t("methods.cost_value", lang): shown,
-                     t("methods.cost_target", lang): target[lang]})
+                     t("methods.cost_target", lang): t(label + "_target", lang)})
     return pd.DataFrame(rows)
 
 
