@@ -77,7 +77,7 @@ class ViewContent:
     empty: bool = False
     notice: str = ""      # the users' note on adjusted figures (views of statistics)
     refused: str = ""     # why no figures are shown (FilterTooNarrow's text), if so
-    _chart: Any = field(default=None, repr=False, compare=False)
+    _chart: Any = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def chart(self):
