@@ -68,12 +68,12 @@ def render(ctx: PageContext) -> None:
     st.title(t("page.activity", lang))
     measure, by, fiscal = controls(ctx)
     # The period (one fiscal year or all) and the sidebar's district (where people live).
-    period = {"fiscal_years": (fiscal,) if fiscal else (), "filters": ctx.filters}
+    scope = {"fiscal_years": (fiscal,) if fiscal else (), "filters": ctx.filters}
     split = () if by == NONE else (by,)
-    monthly = content.build(ctx.source, View(kind="activity", measure=measure, period="month", by=split, **period), lang)
-    yearly = content.build(ctx.source, View(kind="activity", measure=measure, period="fiscal_year", by=split, **period),
+    monthly = content.build(ctx.source, View(kind="activity", measure=measure, period="month", by=split, **scope), lang)
+    yearly = content.build(ctx.source, View(kind="activity", measure=measure, period="fiscal_year", by=split, **scope),
                            lang)
-    act = builders.activity_filters(View(kind="activity", **period))   # the downloads' file names
+    act = builders.activity_filters(View(kind="activity", **scope))   # the downloads' file names
     y_title = qa.measure_label(measure, lang)
     st.caption(monthly.caption)
     if monthly.filters_text:
@@ -100,7 +100,7 @@ def render(ctx: PageContext) -> None:
         format_func=lambda v: t("activity.level_org_type" if v == "org_type" else "activity.level_org", lang),
     ) or levels[0]
     state.write_choice("ref_level", level, levels[0])
-    referrals = content.build(ctx.source, View(kind="referrals", level=level, fiscal_years=period["fiscal_years"]), lang)
+    referrals = content.build(ctx.source, View(kind="referrals", level=level, fiscal_years=scope["fiscal_years"]), lang)
     if referrals.warning:   # too many organisations to read: the types instead
         st.warning(referrals.warning, icon=":material/groups:")
     # Twenty-odd organisations at fixed cell widths overflow the page: fit those to its width.
@@ -110,7 +110,7 @@ def render(ctx: PageContext) -> None:
     st.subheader(t("activity.need", lang))
     st.caption(t("activity.need_caption", lang))
     ui.open_web_banner(ctx)
-    need = content.build(ctx.source, View(kind="need", **period), lang)
+    need = content.build(ctx.source, View(kind="need", **scope), lang)
     if need.refused:
         ui.too_narrow(need.refused)
     else:
