@@ -423,20 +423,3 @@ def referral_matrix(con: duckdb.DuckDBPyConnection, level: str = "org",
     table = small_counts.protect(matrix, key_sums, row_totals=True, col_totals=True)
     return _long_frame(table, _Axis("from", keys, labels, dtype, total),
                        _Axis("to", keys, labels, dtype, total), lang)
-
-
-# ---- moved (issue 12) ------------------------------------------------------------------------
-
-from queries.directory import members_by_type_and_field, organisations_directory  # noqa: E402,F401  # transitional (issue 12): dashboard still imports this here
-
-_MOVED = {"district_need": "queries.need"}  # transitional (issue 12): dashboard still imports this here
-
-
-def __getattr__(name: str):  # transitional (issue 12): dashboard still imports this here
-    """activity.district_need, now queries.need's, looked up when first asked for: queries.need
-    imports this module, so a plain import here would be circular."""
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
