@@ -1,4 +1,5 @@
 """python -m dashboard handout [--deck NAME|FILE.yaml] [--db PATH] [--lang ja|en] --out FILE.pptx|FILE.pdf"""
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,11 @@ def main(argv: list[str]) -> int:
     # warns on every call, which says nothing useful here.
     import streamlit  # noqa: F401  (sets up its loggers, which we then quieten)
 
-    for name in ("streamlit", "streamlit.runtime.caching.cache_data_api",
-                 "streamlit.runtime.caching.cache_resource_api"):
+    for name in (
+        "streamlit",
+        "streamlit.runtime.caching.cache_data_api",
+        "streamlit.runtime.caching.cache_resource_api",
+    ):
         logging.getLogger(name).setLevel(logging.ERROR)
     from dashboard.presenter import deck as dk, handout
     from dashboard.source import Source
@@ -44,8 +48,9 @@ def main(argv: list[str]) -> int:
         return 2
     db = Path(args.db) if args.db else db_path()
     if not db.is_file():
-        print(f"error: database not found: {db} (build one with `python -m data build --demo --db {db}`)",
-              file=sys.stderr)
+        print(
+            f"error: database not found: {db} (build one with `python -m data build --demo --db {db}`)", file=sys.stderr
+        )
         return 2
     con = runner.connect(db)
     try:

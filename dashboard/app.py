@@ -4,6 +4,7 @@ dashboard/server.py (with the start-up warm-up); `streamlit run dashboard/app.py
 Draws what every page shares (page config, language switch, global filters in the sidebar, the
 demo-data banner), then runs the page chosen in st.navigation. Pages live in dashboard/views/.
 """
+
 from __future__ import annotations
 
 import sys
@@ -47,8 +48,12 @@ def pages(lang: str) -> list[st.Page]:
 
 
 def main() -> None:
-    st.set_page_config(page_title=t("app.title", "ja"), page_icon=str(Path(__file__).resolve().parent / "static" / "icon.png"),
-                       layout="wide", initial_sidebar_state="expanded")
+    st.set_page_config(
+        page_title=t("app.title", "ja"),
+        page_icon=str(Path(__file__).resolve().parent / "static" / "icon.png"),
+        layout="wide",
+        initial_sidebar_state="expanded",
+    )
     st.html(ui.PRINT_CSS)
 
     version = db_version()
@@ -67,8 +72,7 @@ def main() -> None:
         st.stop()
     if missing:
         lang = state.language_from_url()
-        st.error(t("error.db_outdated", lang, path=version.path, tables=", ".join(missing)),
-                 icon=":material/database:")
+        st.error(t("error.db_outdated", lang, path=version.path, tables=", ".join(missing)), icon=":material/database:")
         st.stop()
 
     state.seed_from_url(waves)
@@ -77,8 +81,9 @@ def main() -> None:
     filters = state.filter_widgets(waves, lang)
     ui.encoding_choice(lang)
     state.write_global_url(filters, lang)
-    ctx = state.PageContext(version=version, con=con, filters=filters, lang=lang, waves=waves,
-                            view_actions=presenter.view_actions())
+    ctx = state.PageContext(
+        version=version, con=con, filters=filters, lang=lang, waves=waves, view_actions=presenter.view_actions()
+    )
     state.store_context(ctx)
 
     page = st.navigation(pages(lang), position="sidebar")

@@ -5,6 +5,7 @@ builder returns a themed chart (UD font, horizontal labels, Okabe–Ito colours)
 are never drawn as values: they appear only as a grey text mark 秘匿; low-reliability cells are
 pale with a dashed outline and the text mark 参考値.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,10 +43,24 @@ alt.utils.schemapi.disable_debug_mode()
 def _theme_config() -> alt.Config:
     return alt.Config(
         font=FONT,
-        axis=alt.AxisConfig(labelFont=FONT, titleFont=FONT, labelAngle=0, labelLimit=260,
-                            labelFontSize=12, titleFontSize=12, labelOverlap=True),
-        legend=alt.LegendConfig(labelFont=FONT, titleFont=FONT, labelLimit=320, labelFontSize=12,
-                                titleFontSize=12, orient="bottom", direction="horizontal"),
+        axis=alt.AxisConfig(
+            labelFont=FONT,
+            titleFont=FONT,
+            labelAngle=0,
+            labelLimit=260,
+            labelFontSize=12,
+            titleFontSize=12,
+            labelOverlap=True,
+        ),
+        legend=alt.LegendConfig(
+            labelFont=FONT,
+            titleFont=FONT,
+            labelLimit=320,
+            labelFontSize=12,
+            titleFontSize=12,
+            orient="bottom",
+            direction="horizontal",
+        ),
         header=alt.HeaderConfig(labelFont=FONT, titleFont=FONT, labelFontSize=12, labelAngle=0),
         title=alt.TitleConfig(font=FONT, anchor="start", fontSize=14),
         text=alt.MarkConfig(font=FONT),
@@ -69,11 +84,18 @@ def themed(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     configure_* call would copy the whole chart, data included (most of a page's rerun time)."""
     if chart.config is not alt.Undefined:  # already configured: merge, as configure_* would
         theme = theme_config().to_dict(validate=False)
-        axis, legend, header, title, text, view = (theme.pop(k) for k in
-                                                   ("axis", "legend", "header", "title", "text", "view"))
-        return (chart.configure(**theme).configure_axis(**axis).configure_legend(**legend)
-                .configure_header(**header).configure_title(**title).configure_text(**text)
-                .configure_view(**view))
+        axis, legend, header, title, text, view = (
+            theme.pop(k) for k in ("axis", "legend", "header", "title", "text", "view")
+        )
+        return (
+            chart.configure(**theme)
+            .configure_axis(**axis)
+            .configure_legend(**legend)
+            .configure_header(**header)
+            .configure_title(**title)
+            .configure_text(**text)
+            .configure_view(**view)
+        )
     chart.config = theme_config()
     return chart
 
@@ -99,6 +121,7 @@ def _set(chart, **props):
 
 # ---- survey indicators -------------------------------------------------------------------------
 
+
 def _dark_threshold(values: pd.Series) -> float:
     """Cells above this value are dark on the reversed viridis ramp: their text goes white."""
     v = pd.to_numeric(values, errors="coerce").dropna()
@@ -109,8 +132,9 @@ def _dark_threshold(values: pd.Series) -> float:
 
 def _horizontal_y_title(title: str) -> alt.Axis:
     """A y-axis whose title reads horizontally above the labels (Japanese is not rotated)."""
-    return alt.Axis(title=title, titleAngle=0, titleAlign="right", titleAnchor="end", titleY=-6,
-                    titleX=0, titleBaseline="bottom")
+    return alt.Axis(
+        title=title, titleAngle=0, titleAlign="right", titleAnchor="end", titleY=-6, titleX=0, titleBaseline="bottom"
+    )
 
 
 def indicator_frame(table: pd.DataFrame, dims: Sequence[str], lang: str) -> pd.DataFrame:
@@ -165,8 +189,15 @@ def _tooltip(lang: str, label_fields: Sequence[tuple[str, str]]) -> list[alt.Too
     ]
 
 
-def _bars(frame: pd.DataFrame, dim: str, label_col: str, lang: str, x_max: float,
-          total: float | None, title: str | alt.TitleParams | None = None) -> alt.LayerChart:
+def _bars(
+    frame: pd.DataFrame,
+    dim: str,
+    label_col: str,
+    lang: str,
+    x_max: float,
+    total: float | None,
+    title: str | alt.TitleParams | None = None,
+) -> alt.LayerChart:
     """Horizontal bars with interval whiskers and text marks; categories on the y-axis."""
     order = list(dict.fromkeys(frame[label_col]))
     y = alt.Y(f"{label_col}:N", sort=order, title=None, scale=alt.Scale(domain=order))
@@ -176,28 +207,44 @@ def _bars(frame: pd.DataFrame, dim: str, label_col: str, lang: str, x_max: float
     hidden = frame[frame["status"] == lb.STATUS_SUPPRESSED]
     tip = _tooltip(lang, [(f"{label_col}:N", cb.dimension_label(dim, lang))])
 
-    bars = alt.Chart(values).mark_bar(height={"band": 0.7}, strokeWidth=1.5).encode(
-        y=y,
-        x=alt.X("estimate:Q", title=x_title, scale=x_scale),
-        color=_status_colour(lang),
-        stroke=_when(alt.StrokeValue, f"datum.status == '{lb.STATUS_LOW}'", BLUE, None),
-        strokeDash=_when(alt.StrokeDashValue, f"datum.status == '{lb.STATUS_LOW}'", [4, 3], [1, 0]),
-        tooltip=tip,
+    bars = (
+        alt.Chart(values)
+        .mark_bar(height={"band": 0.7}, strokeWidth=1.5)
+        .encode(
+            y=y,
+            x=alt.X("estimate:Q", title=x_title, scale=x_scale),
+            color=_status_colour(lang),
+            stroke=_when(alt.StrokeValue, f"datum.status == '{lb.STATUS_LOW}'", BLUE, None),
+            strokeDash=_when(alt.StrokeDashValue, f"datum.status == '{lb.STATUS_LOW}'", [4, 3], [1, 0]),
+            tooltip=tip,
+        )
     )
-    whiskers = alt.Chart(values).mark_rule(color=DARK, strokeWidth=1.5).encode(
-        y=y, x=alt.X("ci_low:Q", scale=x_scale), x2=alt.X2("ci_high:Q"), tooltip=tip,
+    whiskers = (
+        alt.Chart(values)
+        .mark_rule(color=DARK, strokeWidth=1.5)
+        .encode(
+            y=y,
+            x=alt.X("ci_low:Q", scale=x_scale),
+            x2=alt.X2("ci_high:Q"),
+            tooltip=tip,
+        )
     )
-    notes = alt.Chart(values[values["note"] != ""]).mark_text(
-        align="left", dx=4, color=DARK, fontSize=12
-    ).encode(y=y, x=alt.X("ci_high:Q", scale=x_scale), text=alt.Text("note:N"))
-    suppressed = alt.Chart(hidden.assign(zero=0.0)).mark_text(
-        align="left", dx=2, color="#666666", fontSize=12, fontStyle="italic"
-    ).encode(y=y, x=alt.X("zero:Q", scale=x_scale), text=alt.Text("note:N"), tooltip=tip)
+    notes = (
+        alt.Chart(values[values["note"] != ""])
+        .mark_text(align="left", dx=4, color=DARK, fontSize=12)
+        .encode(y=y, x=alt.X("ci_high:Q", scale=x_scale), text=alt.Text("note:N"))
+    )
+    suppressed = (
+        alt.Chart(hidden.assign(zero=0.0))
+        .mark_text(align="left", dx=2, color="#666666", fontSize=12, fontStyle="italic")
+        .encode(y=y, x=alt.X("zero:Q", scale=x_scale), text=alt.Text("note:N"), tooltip=tip)
+    )
     layers = [bars, whiskers, notes, suppressed]
     if total is not None:
         rule_data = pd.DataFrame({"total": [total], "text": [f"{cb.all_label(lang)} {total:.1f}%"]})
-        layers.append(alt.Chart(rule_data).mark_rule(color=DARK, strokeDash=[2, 2]).encode(
-            x=alt.X("total:Q", scale=x_scale)))
+        layers.append(
+            alt.Chart(rule_data).mark_rule(color=DARK, strokeDash=[2, 2]).encode(x=alt.X("total:Q", scale=x_scale))
+        )
     chart = alt.layer(*layers)
     if title is not None:
         _set(chart, title=title)
@@ -220,16 +267,26 @@ def indicator_bars(table: pd.DataFrame, dim: str, lang: str, title: str | None =
     return themed(chart)
 
 
-def indicator_small_multiples(table: pd.DataFrame, dims: Sequence[str], lang: str,
-                              columns: int = 3, panel_width: int = 190) -> alt.ConcatChart:
+def indicator_small_multiples(
+    table: pd.DataFrame, dims: Sequence[str], lang: str, columns: int = 3, panel_width: int = 190
+) -> alt.ConcatChart:
     """One indicator by two dimensions: a panel of bars by the second for each value of the first."""
     d1, d2 = dims
     frame = indicator_frame(table[~table.get("is_total", False)], dims, lang)
     x_max = _x_max(frame)
     panels = [
-        _set(_bars(frame[frame["label0"] == value], d2, "label1", lang, x_max, None,
-                   title=alt.TitleParams(f"{cb.dimension_label(d1, lang)}: {value}", fontSize=12)),
-             width=panel_width)
+        _set(
+            _bars(
+                frame[frame["label0"] == value],
+                d2,
+                "label1",
+                lang,
+                x_max,
+                None,
+                title=alt.TitleParams(f"{cb.dimension_label(d1, lang)}: {value}", fontSize=12),
+            ),
+            width=panel_width,
+        )
         for value in dict.fromkeys(frame["label0"])
     ]
     return themed(alt.concat(*panels, columns=columns).resolve_scale(color="shared"))
@@ -239,8 +296,7 @@ def indicator_heatmap(table: pd.DataFrame, dims: Sequence[str], lang: str) -> al
     """One indicator by two dimensions as a heatmap; suppressed cells grey with 秘匿."""
     d1, d2 = dims
     frame = indicator_frame(table[~table.get("is_total", False)], dims, lang)
-    frame["cell_text"] = frame["estimate_text"].where(frame["status"] != lb.STATUS_LOW,
-                                                      frame["estimate_text"] + "*")
+    frame["cell_text"] = frame["estimate_text"].where(frame["status"] != lb.STATUS_LOW, frame["estimate_text"] + "*")
     y_order = list(dict.fromkeys(frame["label0"]))
     x_order = list(dict.fromkeys(frame["label1"]))
     y = alt.Y("label0:N", sort=y_order, axis=_horizontal_y_title(cb.dimension_label(d1, lang)))
@@ -249,20 +305,30 @@ def indicator_heatmap(table: pd.DataFrame, dims: Sequence[str], lang: str) -> al
     values = frame[frame["estimate"].notna()]
     hidden = frame[frame["status"] == lb.STATUS_SUPPRESSED]
     est_title = f"{t('common.estimate', lang)}（%）" if lang == "ja" else f"{t('common.estimate', lang)} (%)"
-    cells = alt.Chart(values).mark_rect(stroke="white").encode(
-        x=x, y=y,
-        color=alt.Color("estimate:Q", title=est_title, scale=alt.Scale(scheme=SEQUENTIAL_SCHEME, reverse=True)),
-        opacity=_when(alt.OpacityValue, f"datum.status == '{lb.STATUS_LOW}'", 0.45, 1.0),
-        tooltip=tip,
+    cells = (
+        alt.Chart(values)
+        .mark_rect(stroke="white")
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color("estimate:Q", title=est_title, scale=alt.Scale(scheme=SEQUENTIAL_SCHEME, reverse=True)),
+            opacity=_when(alt.OpacityValue, f"datum.status == '{lb.STATUS_LOW}'", 0.45, 1.0),
+            tooltip=tip,
+        )
     )
     grey = alt.Chart(hidden).mark_rect(color="#E0E0E0", stroke="white").encode(x=x, y=y, tooltip=tip)
     mid = _dark_threshold(values["estimate"])
-    text = alt.Chart(frame).mark_text(fontSize=12).encode(
-        x=x, y=y, text=alt.Text("cell_text:N"),
-        color=_when(alt.ColorValue, f"datum.estimate > {mid} && datum.status == 'ok'", "white", "black"),
+    text = (
+        alt.Chart(frame)
+        .mark_text(fontSize=12)
+        .encode(
+            x=x,
+            y=y,
+            text=alt.Text("cell_text:N"),
+            color=_when(alt.ColorValue, f"datum.estimate > {mid} && datum.status == 'ok'", "white", "black"),
+        )
     )
-    chart = _set(alt.layer(grey, cells, text),
-                 height=max(80, 32 * len(y_order)), width=max(240, 90 * len(x_order)))
+    chart = _set(alt.layer(grey, cells, text), height=max(80, 32 * len(y_order)), width=max(240, 90 * len(x_order)))
     return themed(chart)
 
 
@@ -286,26 +352,47 @@ def share_bars(frame: pd.DataFrame, lang: str, title: str | None = None) -> alt.
     data["mark_aria"] = [f"{lab}: {m}" if m else "" for lab, m in zip(data["label"], data["mark_text"])]
     keep = [c for c in ("label", "series", "share_pct", "suppressed", "mark_text", "mark_aria") if c in data]
     base = alt.Chart(data[keep])
-    bars = base.transform_filter("isValid(datum.share_pct) && !datum.suppressed").mark_bar(height={"band": 0.8}).encode(
-        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=series, range=OKABE_ITO[: len(series)]),
-                        legend=alt.Legend(orient="bottom", direction="vertical")),
-        tooltip=[alt.Tooltip("label:N", title=t("overview.group", lang)),
-                 alt.Tooltip("series:N", title=t("overview.series", lang)),
-                 alt.Tooltip("share_pct:Q", title=t("overview.share", lang), format=".1f")],
+    bars = (
+        base.transform_filter("isValid(datum.share_pct) && !datum.suppressed")
+        .mark_bar(height={"band": 0.8})
+        .encode(
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=series, range=OKABE_ITO[: len(series)]),
+                legend=alt.Legend(orient="bottom", direction="vertical"),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title=t("overview.group", lang)),
+                alt.Tooltip("series:N", title=t("overview.series", lang)),
+                alt.Tooltip("share_pct:Q", title=t("overview.share", lang), format=".1f"),
+            ],
+        )
     )
-    hidden = base.transform_filter("datum.suppressed").mark_text(align="left", dx=3, color="#555").encode(
-        x=alt.datum(0), text="mark_text:N", description="mark_aria:N",
-        tooltip=[alt.Tooltip("label:N", title=t("overview.group", lang)),
-                 alt.Tooltip("mark_text:N", title=t("overview.series", lang))],
+    hidden = (
+        base.transform_filter("datum.suppressed")
+        .mark_text(align="left", dx=3, color="#555")
+        .encode(
+            x=alt.datum(0),
+            text="mark_text:N",
+            description="mark_aria:N",
+            tooltip=[
+                alt.Tooltip("label:N", title=t("overview.group", lang)),
+                alt.Tooltip("mark_text:N", title=t("overview.series", lang)),
+            ],
+        )
     )
-    chart = alt.layer(bars, hidden).encode(
-        y=alt.Y("label:N", sort=order, title=None),
-        yOffset=alt.YOffset("series:N", sort=series),
-        # A third of the page wide: ticks every 10 points crowd, and the last label, pulled in
-        # flush with the end of the axis, ran into the one before it (7080).
-        x=alt.X("share_pct:Q", title=t("overview.share", lang),
-                axis=alt.Axis(tickCount=5, labelFlush=False)),
-    ).properties(height=max(80, 34 * len(order)))
+    chart = (
+        alt.layer(bars, hidden)
+        .encode(
+            y=alt.Y("label:N", sort=order, title=None),
+            yOffset=alt.YOffset("series:N", sort=series),
+            # A third of the page wide: ticks every 10 points crowd, and the last label, pulled in
+            # flush with the end of the axis, ran into the one before it (7080).
+            x=alt.X("share_pct:Q", title=t("overview.share", lang), axis=alt.Axis(tickCount=5, labelFlush=False)),
+        )
+        .properties(height=max(80, 34 * len(order)))
+    )
     if title:
         chart = chart.properties(title=title)
     return themed(chart)
@@ -325,38 +412,55 @@ def national_dots(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
     city_name, nat_name = t("common.city", lang), t("common.national", lang)
     series_scale = alt.Scale(domain=[city_name, nat_name], range=[BLUE, OKABE_ITO[3]])
     suppressed = frame["city_status"] == lb.STATUS_SUPPRESSED
-    data = frame.assign(city_shown=frame["city_pct"].notna() & ~suppressed, zero=0.0,
-                        text=cb.mark_label("suppressed", lang))
+    data = frame.assign(
+        city_shown=frame["city_pct"].notna() & ~suppressed, zero=0.0, text=cb.mark_label("suppressed", lang)
+    )
     # The data is set on the layer, not on each chart: Altair compares the layers' data through
     # a text dump of each frame when they carry their own (half the cost of the chart).
     base = alt.Chart()
     city = base.transform_filter("datum.city_shown").transform_calculate(series=_literal(city_name))
     x_title = f"{t('common.estimate', lang)}（%）" if lang == "ja" else f"{t('common.estimate', lang)} (%)"
     whisk = city.mark_rule(color=BLUE, strokeWidth=2).encode(
-        y=y, x=alt.X("city_low:Q", scale=x_scale, title=x_title, axis=alt.Axis(tickCount=8)), x2=alt.X2("city_high:Q"))
+        y=y, x=alt.X("city_low:Q", scale=x_scale, title=x_title, axis=alt.Axis(tickCount=8)), x2=alt.X2("city_high:Q")
+    )
     dots = city.mark_circle(size=110).encode(
-        y=y, x=alt.X("city_pct:Q", scale=x_scale),
+        y=y,
+        x=alt.X("city_pct:Q", scale=x_scale),
         color=alt.Color("series:N", scale=series_scale, title=None),
         opacity=_when(alt.OpacityValue, f"datum.city_status == '{lb.STATUS_LOW}'", 0.45, 1.0),
-        tooltip=[alt.Tooltip("label:N", title=t("common.indicator", lang)),
-                 alt.Tooltip("city_pct:Q", title=city_name, format=".1f"),
-                 alt.Tooltip("city_low:Q", title="95% low", format=".1f"),
-                 alt.Tooltip("city_high:Q", title="95% high", format=".1f")])
-    diamonds = base.transform_filter("isValid(datum.national_pct)").transform_calculate(
-        series=_literal(nat_name)).mark_point(shape="diamond", size=120, filled=True).encode(
-        y=y, x=alt.X("national_pct:Q", scale=x_scale),
-        color=alt.Color("series:N", scale=series_scale, title=None),
-        tooltip=[alt.Tooltip("label:N", title=t("common.indicator", lang)),
-                 alt.Tooltip("national_pct:Q", title=nat_name, format=".1f")])
-    marks = base.transform_filter(f"datum.city_status == '{lb.STATUS_SUPPRESSED}'").mark_text(
-        align="left", color="#666666", fontStyle="italic").encode(
-        y=y, x=alt.X("zero:Q", scale=x_scale), text=alt.Text("text:N"))
+        tooltip=[
+            alt.Tooltip("label:N", title=t("common.indicator", lang)),
+            alt.Tooltip("city_pct:Q", title=city_name, format=".1f"),
+            alt.Tooltip("city_low:Q", title="95% low", format=".1f"),
+            alt.Tooltip("city_high:Q", title="95% high", format=".1f"),
+        ],
+    )
+    diamonds = (
+        base.transform_filter("isValid(datum.national_pct)")
+        .transform_calculate(series=_literal(nat_name))
+        .mark_point(shape="diamond", size=120, filled=True)
+        .encode(
+            y=y,
+            x=alt.X("national_pct:Q", scale=x_scale),
+            color=alt.Color("series:N", scale=series_scale, title=None),
+            tooltip=[
+                alt.Tooltip("label:N", title=t("common.indicator", lang)),
+                alt.Tooltip("national_pct:Q", title=nat_name, format=".1f"),
+            ],
+        )
+    )
+    marks = (
+        base.transform_filter(f"datum.city_status == '{lb.STATUS_SUPPRESSED}'")
+        .mark_text(align="left", color="#666666", fontStyle="italic")
+        .encode(y=y, x=alt.X("zero:Q", scale=x_scale), text=alt.Text("text:N"))
+    )
     return themed(_set(alt.layer(whisk, dots, diamonds, marks, data=data), height=max(80, 30 * len(order))))
 
 
 # ---- support organisations' activity ------------------------------------------------------------
 # The frames are queries.activity's long tables: value (Int64, <NA> where masked), display ("<5",
 # 秘匿 or the number as text), mark, is_total, plus a code and a *_label column per axis.
+
 
 def _cells(frame: pd.DataFrame) -> pd.DataFrame:
     """The inner cells of a masked activity table (margins left out), with value as float."""
@@ -376,8 +480,9 @@ def activity_lines(frame: pd.DataFrame, lang: str, by: str | None = None, y_titl
     x_enc = alt.X("month:T", title=x_title, axis=alt.Axis(format="%Y-%m", labelAngle=0, tickCount="month"))
     if colour_field:
         groups = list(dict.fromkeys(data[colour_field]))
-        colour_enc = alt.Color(f"{colour_field}:N", title=None, sort=groups,
-                               scale=alt.Scale(domain=groups, range=CATEGORICAL))
+        colour_enc = alt.Color(
+            f"{colour_field}:N", title=None, sort=groups, scale=alt.Scale(domain=groups, range=CATEGORICAL)
+        )
     else:
         colour_enc = alt.ColorValue(BLUE)
     tip = [alt.Tooltip("month_label:N", title=x_title), alt.Tooltip("display:N", title=y_title)]
@@ -385,15 +490,22 @@ def activity_lines(frame: pd.DataFrame, lang: str, by: str | None = None, y_titl
         tip.insert(0, alt.Tooltip(f"{colour_field}:N", title=t("activity.by", lang)))
     values = data[data["value_f"].notna()]
     masked = data[data["value_f"].isna() & (data["display"] != "")].assign(zero=0.0)
-    line = alt.Chart(values).mark_line(point=True).encode(
-        x=x_enc, y=alt.Y("value_f:Q", axis=_horizontal_y_title(y_title)), color=colour_enc, tooltip=tip)
-    small = alt.Chart(masked).mark_point(shape="triangle-up", size=50, filled=False).encode(
-        x=x_enc, y=alt.Y("zero:Q"), color=colour_enc, tooltip=tip)
+    line = (
+        alt.Chart(values)
+        .mark_line(point=True)
+        .encode(x=x_enc, y=alt.Y("value_f:Q", axis=_horizontal_y_title(y_title)), color=colour_enc, tooltip=tip)
+    )
+    small = (
+        alt.Chart(masked)
+        .mark_point(shape="triangle-up", size=50, filled=False)
+        .encode(x=x_enc, y=alt.Y("zero:Q"), color=colour_enc, tooltip=tip)
+    )
     return themed(_set(alt.layer(line, small), height=320))
 
 
-def activity_bars(frame: pd.DataFrame, row: str, lang: str, by: str | None = None,
-                  value_title: str = "") -> alt.LayerChart:
+def activity_bars(
+    frame: pd.DataFrame, row: str, lang: str, by: str | None = None, value_title: str = ""
+) -> alt.LayerChart:
     """Counts by a row axis (fiscal_year, district…) as horizontal bars, grouped by BY; masked
     cells appear only as their text ("<5" / 秘匿)."""
     data = _cells(frame)
@@ -406,14 +518,23 @@ def activity_bars(frame: pd.DataFrame, row: str, lang: str, by: str | None = Non
         groups = list(dict.fromkeys(data[f"{by}_label"]))
         enc["yOffset"] = alt.YOffset(f"{by}_label:N", sort=groups)
         tip.insert(1, alt.Tooltip(f"{by}_label:N", title=t("activity.by", lang)))
-    colour = (alt.Color(f"{by}_label:N", title=None, sort=groups, scale=alt.Scale(domain=groups, range=CATEGORICAL))
-              if by else alt.ColorValue(BLUE))
+    colour = (
+        alt.Color(f"{by}_label:N", title=None, sort=groups, scale=alt.Scale(domain=groups, range=CATEGORICAL))
+        if by
+        else alt.ColorValue(BLUE)
+    )
     values = data[data["value_f"].notna()]
     masked = data[data["value_f"].isna() & (data["display"] != "")].assign(zero=0.0)
-    bars = alt.Chart(values).mark_bar(height={"band": 0.85}).encode(
-        x=alt.X("value_f:Q", title=value_title), color=colour, tooltip=tip, **enc)
-    small = alt.Chart(masked).mark_text(align="left", dx=2, color="#555555", fontSize=11).encode(
-        x=alt.X("zero:Q"), text=alt.Text("display:N"), tooltip=tip, **enc)
+    bars = (
+        alt.Chart(values)
+        .mark_bar(height={"band": 0.85})
+        .encode(x=alt.X("value_f:Q", title=value_title), color=colour, tooltip=tip, **enc)
+    )
+    small = (
+        alt.Chart(masked)
+        .mark_text(align="left", dx=2, color="#555555", fontSize=11)
+        .encode(x=alt.X("zero:Q"), text=alt.Text("display:N"), tooltip=tip, **enc)
+    )
     n_rows = len(order) * max(1, len(groups))
     return themed(_set(alt.layer(bars, small), height=max(80, min(1200, 16 * n_rows + 30))))
 
@@ -427,27 +548,54 @@ def referral_heatmap(frame: pd.DataFrame, lang: str) -> alt.LayerChart:
     y = alt.Y("from_label:N", sort=rows, axis=_horizontal_y_title(t("activity.from", lang)))
     # Names are longer than a cell is wide: slanted, they rise clear of each other and of the
     # row title 紹介元 that sits left of the first column (overlap culling would drop every other).
-    x = alt.X("to_label:N", sort=cols, title=t("activity.to", lang),
-              axis=alt.Axis(orient="top", labelAngle=-40, labelAlign="left", labelBaseline="middle",
-                            labelLimit=REFERRAL_LABEL_LIMIT, labelOverlap=False, titlePadding=8))
-    tip = [alt.Tooltip("from_label:N", title=t("activity.from", lang)),
-           alt.Tooltip("to_label:N", title=t("activity.to", lang)),
-           alt.Tooltip("display:N", title=t("activity.count", lang))]
+    x = alt.X(
+        "to_label:N",
+        sort=cols,
+        title=t("activity.to", lang),
+        axis=alt.Axis(
+            orient="top",
+            labelAngle=-40,
+            labelAlign="left",
+            labelBaseline="middle",
+            labelLimit=REFERRAL_LABEL_LIMIT,
+            labelOverlap=False,
+            titlePadding=8,
+        ),
+    )
+    tip = [
+        alt.Tooltip("from_label:N", title=t("activity.from", lang)),
+        alt.Tooltip("to_label:N", title=t("activity.to", lang)),
+        alt.Tooltip("display:N", title=t("activity.count", lang)),
+    ]
     values = data[data["value_f"].notna() & (data["value_f"] > 0)]
     masked = data[data["value_f"].isna() & (data["display"] != "")]
-    cells = alt.Chart(values).mark_rect(stroke="white").encode(
-        x=x, y=y, tooltip=tip,
-        color=alt.Color("value_f:Q", title=t("activity.count", lang),
-                        scale=alt.Scale(scheme=SEQUENTIAL_SCHEME, reverse=True)))
+    cells = (
+        alt.Chart(values)
+        .mark_rect(stroke="white")
+        .encode(
+            x=x,
+            y=y,
+            tooltip=tip,
+            color=alt.Color(
+                "value_f:Q", title=t("activity.count", lang), scale=alt.Scale(scheme=SEQUENTIAL_SCHEME, reverse=True)
+            ),
+        )
+    )
     grey = alt.Chart(masked).mark_rect(color="#E0E0E0", stroke="white").encode(x=x, y=y, tooltip=tip)
     labelled = pd.concat([values, masked])
     mid = _dark_threshold(values["value_f"])
-    text = alt.Chart(labelled).mark_text(fontSize=11).encode(
-        x=x, y=y, text=alt.Text("display:N"),
-        color=_when(alt.ColorValue, f"datum.value_f > {mid}", "white", "black"))
+    text = (
+        alt.Chart(labelled)
+        .mark_text(fontSize=11)
+        .encode(
+            x=x,
+            y=y,
+            text=alt.Text("display:N"),
+            color=_when(alt.ColorValue, f"datum.value_f > {mid}", "white", "black"),
+        )
+    )
     step = 90 if len(cols) <= 8 else 44
-    return themed(_set(alt.layer(grey, cells, text),
-                       height=max(120, 30 * len(rows)), width=max(300, step * len(cols))))
+    return themed(_set(alt.layer(grey, cells, text), height=max(120, 30 * len(rows)), width=max(300, step * len(cols))))
 
 
 def need_chart(frame: pd.DataFrame, lang: str) -> alt.HConcatChart:
@@ -468,29 +616,41 @@ def need_chart(frame: pd.DataFrame, lang: str) -> alt.HConcatChart:
     data["cons_masked"] = data["cons_f"].isna() & (data["consultations_display"] != "")
     data["zero"] = 0.0
     data["text"] = cb.mark_label("suppressed", lang)
-    left_title = ("孤独感が「時々ある」以上の住民（推計・人）" if lang == "ja"
-                  else "Residents lonely sometimes+ (estimate)")
+    left_title = (
+        "孤独感が「時々ある」以上の住民（推計・人）" if lang == "ja" else "Residents lonely sometimes+ (estimate)"
+    )
     right_title = "相談件数" if lang == "ja" else "Consultations"
-    tip = [alt.Tooltip("district_label:N", title=None),
-           alt.Tooltip("residents_display:N", title=left_title),
-           alt.Tooltip("consultations_display:N", title=right_title)]
+    tip = [
+        alt.Tooltip("district_label:N", title=None),
+        alt.Tooltip("residents_display:N", title=left_title),
+        alt.Tooltip("consultations_display:N", title=right_title),
+    ]
     base = alt.Chart()
     est = base.transform_filter("datum.est_shown")
     bars = est.mark_bar(height={"band": 0.6}).encode(
-        y=y, x=alt.X("residents_est:Q", title=left_title),
+        y=y,
+        x=alt.X("residents_est:Q", title=left_title),
         color=_when(alt.ColorValue, f"datum.status == '{lb.STATUS_LOW}'", PALE_BLUE, BLUE),
-        tooltip=tip)
+        tooltip=tip,
+    )
     whisk = est.mark_rule(color=DARK).encode(y=y, x=alt.X("residents_low:Q"), x2=alt.X2("residents_high:Q"))
-    marks = base.transform_filter(f"datum.status == '{lb.STATUS_SUPPRESSED}'").mark_text(
-        align="left", color="#666666", fontStyle="italic").encode(
-        y=y, x=alt.X("zero:Q"), text=alt.Text("text:N"))
+    marks = (
+        base.transform_filter(f"datum.status == '{lb.STATUS_SUPPRESSED}'")
+        .mark_text(align="left", color="#666666", fontStyle="italic")
+        .encode(y=y, x=alt.X("zero:Q"), text=alt.Text("text:N"))
+    )
     left = _set(alt.layer(bars, whisk, marks), width=320, height=max(80, 34 * len(order)))
     y_right = alt.Y("district_label:N", sort=order, title=None, axis=alt.Axis(labels=False, ticks=False))
-    right_bars = base.transform_filter("isValid(datum.cons_f)").mark_bar(
-        height={"band": 0.6}, color=OKABE_ITO[1]).encode(
-        y=y_right, x=alt.X("cons_f:Q", title=right_title), tooltip=tip)
-    right_marks = base.transform_filter("datum.cons_masked").mark_text(align="left", color="#555555").encode(
-        y=y_right, x=alt.X("zero:Q"), text=alt.Text("consultations_display:N"))
+    right_bars = (
+        base.transform_filter("isValid(datum.cons_f)")
+        .mark_bar(height={"band": 0.6}, color=OKABE_ITO[1])
+        .encode(y=y_right, x=alt.X("cons_f:Q", title=right_title), tooltip=tip)
+    )
+    right_marks = (
+        base.transform_filter("datum.cons_masked")
+        .mark_text(align="left", color="#555555")
+        .encode(y=y_right, x=alt.X("zero:Q"), text=alt.Text("consultations_display:N"))
+    )
     right = _set(alt.layer(right_bars, right_marks), width=320, height=max(80, 34 * len(order)))
     return themed(alt.hconcat(left, right, spacing=24, data=data))
 
@@ -504,15 +664,30 @@ def members_bars(frame: pd.DataFrame, lang: str) -> alt.Chart:
     fields_ = [cb.code_label("field", c, lang) for c in cb.codes("field")]
     types = [cb.code_label("org_type", c, lang) for c in cb.codes("org_type")]
     title = t("members.count", lang)
-    chart = alt.Chart(data).mark_bar(height={"band": 0.75}, stroke="white", strokeWidth=1).encode(
-        y=alt.Y("field_label:N", sort=fields_, scale=alt.Scale(domain=fields_),
-                axis=_horizontal_y_title(cb.value_set_label("field", lang))),
-        x=alt.X("sum(n):Q", title=title, axis=alt.Axis(tickMinStep=1, format="d")),
-        color=alt.Color("org_type_label:N", title=cb.value_set_label("org_type", lang), sort=types,
-                        scale=alt.Scale(domain=types, range=OKABE_ITO[: len(types)])),
-        order=alt.Order("org_type:Q"),
-        tooltip=[alt.Tooltip("field_label:N", title=cb.value_set_label("field", lang)),
-                 alt.Tooltip("org_type_label:N", title=cb.value_set_label("org_type", lang)),
-                 alt.Tooltip("display:N", title=title)],
-    ).properties(height=max(120, 30 * len(fields_)))
+    chart = (
+        alt.Chart(data)
+        .mark_bar(height={"band": 0.75}, stroke="white", strokeWidth=1)
+        .encode(
+            y=alt.Y(
+                "field_label:N",
+                sort=fields_,
+                scale=alt.Scale(domain=fields_),
+                axis=_horizontal_y_title(cb.value_set_label("field", lang)),
+            ),
+            x=alt.X("sum(n):Q", title=title, axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color(
+                "org_type_label:N",
+                title=cb.value_set_label("org_type", lang),
+                sort=types,
+                scale=alt.Scale(domain=types, range=OKABE_ITO[: len(types)]),
+            ),
+            order=alt.Order("org_type:Q"),
+            tooltip=[
+                alt.Tooltip("field_label:N", title=cb.value_set_label("field", lang)),
+                alt.Tooltip("org_type_label:N", title=cb.value_set_label("org_type", lang)),
+                alt.Tooltip("display:N", title=title),
+            ],
+        )
+        .properties(height=max(120, 30 * len(fields_)))
+    )
     return themed(chart)

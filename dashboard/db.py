@@ -4,6 +4,7 @@ One read-only DuckDB connection per database file version (path + mtime), shared
 through st.cache_resource; queries.runner.run opens a cursor per query on it. A rebuilt database
 gets a new mtime, hence a new connection and fresh cached aggregates.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,6 +21,7 @@ from queries import runner
 @dataclass(frozen=True)
 class DbVersion:
     """Identifies one build of the database file: the cache key of everything derived from it."""
+
     path: str
     mtime_ns: int
 

@@ -7,6 +7,7 @@ table the same way), activity tables through activity_frame_csv (byte-identical 
 cells neutralised). Every statistics table ends with the users' note row (export.note_row);
 lists that are not statistics (the directory, the import log) have none.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -37,8 +38,15 @@ def indicator_what(indicator: str, by: Sequence[str], lang: str) -> str:
     return what
 
 
-def indicator_csv(source: Source, table: pd.DataFrame, indicator: str, by: Sequence[str], filters: Filters,
-                  lang: str, encoding: str = "utf-8-sig") -> Download:
+def indicator_csv(
+    source: Source,
+    table: pd.DataFrame,
+    indicator: str,
+    by: Sequence[str],
+    filters: Filters,
+    lang: str,
+    encoding: str = "utf-8-sig",
+) -> Download:
     """The download of an indicator table the page holds (indicators.indicator_table for INDICATOR
     by BY under FILTERS); with cp932, the characters it could not encode."""
     data, warnings = export.indicator_table_csv(table, indicator, list(by), lang=lang, encoding=encoding)
@@ -46,8 +54,16 @@ def indicator_csv(source: Source, table: pd.DataFrame, indicator: str, by: Seque
     return Download(data, name, list(warnings))
 
 
-def frame_csv(source: Source, df: pd.DataFrame, what: str, filters: Filters, lang: str,
-              encoding: str = "utf-8-sig", csv_bytes=export.csv_bytes, statistics: bool = True) -> Download:
+def frame_csv(
+    source: Source,
+    df: pd.DataFrame,
+    what: str,
+    filters: Filters,
+    lang: str,
+    encoding: str = "utf-8-sig",
+    csv_bytes=export.csv_bytes,
+    statistics: bool = True,
+) -> Download:
     """The download of DF; CSV_BYTES(df, encoding=, note=) makes the bytes (the dashboard passes a
     cached export.csv_bytes). A statistics table ends with the note row, a list (statistics=False)
     does not."""
@@ -56,8 +72,14 @@ def frame_csv(source: Source, df: pd.DataFrame, what: str, filters: Filters, lan
     return Download(data, export.file_name(what, _named_wave(source, filters), lang), list(warnings))
 
 
-def activity_csv(df: pd.DataFrame, what: str, act: ActivityFilters, lang: str, encoding: str = "utf-8-sig",
-                 frame_csv=export.activity_frame_csv) -> Download:
+def activity_csv(
+    df: pd.DataFrame,
+    what: str,
+    act: ActivityFilters,
+    lang: str,
+    encoding: str = "utf-8-sig",
+    frame_csv=export.activity_frame_csv,
+) -> Download:
     """The download of an activity long frame the page holds (queries.activity.activity_by_month /
     activity_by_fiscal_year): the bytes of `python -m queries activity ...` for that view."""
     data, warnings = frame_csv(df, lang, encoding)

@@ -3,6 +3,7 @@
 Codes, indicator names and marks come from the codebook (data.codebook); this file holds only the
 words of the interface itself: page titles, buttons, captions and explanations.
 """
+
 from __future__ import annotations
 
 LANGS = ("ja", "en")
@@ -33,18 +34,18 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "sidebar.filter_note": {
         "ja": "地域・年齢・性別・世帯は、1つの区分か決まったまとまり（例: 16〜39歳、60歳以上）から1つ選べます。"
-              "調査方法は無作為抽出か公開Webのどちらか1つです。細かく組み合わせた条件から個人が特定されないようにするためです。",
+        "調査方法は無作為抽出か公開Webのどちらか1つです。細かく組み合わせた条件から個人が特定されないようにするためです。",
         "en": "District, age, sex and household each take one group or one of the set combinations "
-              "(e.g. 16-39, 60+); the survey channel is the random sample or the open web, never both. "
-              "This is so that finely combined filters cannot single out individuals.",
+        "(e.g. 16-39, 60+); the survey channel is the random sample or the open web, never both. "
+        "This is so that finely combined filters cannot single out individuals.",
     },
     "url.dropped": {
         "ja": "URLの条件 {items} は使えないため外しました"
-              "（絞り込みは1つの区分か、決まったまとまり（例: 16〜39歳、1つの年度）のみ、調査方法は無作為抽出か公開Webの"
-              "どちらかのみ選べます）。",
+        "（絞り込みは1つの区分か、決まったまとまり（例: 16〜39歳、1つの年度）のみ、調査方法は無作為抽出か公開Webの"
+        "どちらかのみ選べます）。",
         "en": "The link's condition(s) {items} cannot be used and were removed "
-              "(a filter is one group or one of the set combinations, e.g. 16-39, one fiscal year; the survey "
-              "channel is the random sample or the open web).",
+        "(a filter is one group or one of the set combinations, e.g. 16-39, one fiscal year; the survey "
+        "channel is the random sample or the open web).",
     },
     "filter.wave.latest": {"ja": "最新（{wave}）", "en": "Latest ({wave})"},
     "filter.wave.none": {"ja": "調査データなし", "en": "No survey data"},
@@ -69,11 +70,11 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "error.db_outdated": {
         "ja": "データベース（{path}）は古い版で作られていて、表・関数 {tables} がありません。"
-              "元のデータから作り直してください: デモデータなら `make db-demo`、"
-              "実データなら `python -m data build --from フォルダ`。",
+        "元のデータから作り直してください: デモデータなら `make db-demo`、"
+        "実データなら `python -m data build --from フォルダ`。",
         "en": "The database ({path}) was built by an older version and lacks the table(s) or function(s) {tables}. "
-              "Rebuild it from its extracts: `make db-demo` for the demo data, "
-              "`python -m data build --from DIR` for real data.",
+        "Rebuild it from its extracts: `make db-demo` for the demo data, "
+        "`python -m data build --from DIR` for real data.",
     },
     "error.no_data": {"ja": "表示できるデータがありません。", "en": "No data to show."},
     "error.section": {
@@ -98,11 +99,11 @@ STRINGS: dict[str, dict[str, str]] = {
     # marks legend
     "marks.legend": {
         "ja": "**{suppressed}**: 回答者（調整後）が{min_n}人未満のため数値を表示しません（個人の特定を防ぐため）。"
-              "**{low}**: 有効回答が少ないか信頼区間が広く、数値は目安です（淡い色・斜線で表示）。"
-              "**{higher}/{lower}**: 市内のそれ以外の人と比べて統計的に有意（95%）に高い/低い。",
+        "**{low}**: 有効回答が少ないか信頼区間が広く、数値は目安です（淡い色・斜線で表示）。"
+        "**{higher}/{lower}**: 市内のそれ以外の人と比べて統計的に有意（95%）に高い/低い。",
         "en": "**{suppressed}**: fewer than {min_n} respondents (after adjustment), so no figure is shown (to protect privacy). "
-              "**{low}**: few effective respondents or a wide interval; treat as indicative (pale, hatched). "
-              "**{higher}/{lower}**: significantly (95%) higher/lower than the rest of the city.",
+        "**{low}**: few effective respondents or a wide interval; treat as indicative (pale, hatched). "
+        "**{higher}/{lower}**: significantly (95%) higher/lower than the rest of the city.",
     },
     "marks.ordinary": {"ja": "通常", "en": "ordinary"},
     # downloads
@@ -119,9 +120,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "overview.who": {"ja": "回答者の構成", "en": "Who answered"},
     "overview.who_caption": {
         "ja": "表示中の調査年・調査方法の回答者全体の割合（重み付け前）と、16歳以上人口の割合。差は重み付け（レイキング）で補正されます。"
-              "回答者が{min_n}人未満の区分は「{suppressed}」とし、人数も割合も表示しません。調査年・調査方法以外の絞り込みはここには効きません。",
+        "回答者が{min_n}人未満の区分は「{suppressed}」とし、人数も割合も表示しません。調査年・調査方法以外の絞り込みはここには効きません。",
         "en": "Share of all respondents of the survey year and channel in view (unweighted) and of residents aged 16+. Weighting (raking) corrects the difference. "
-              "Groups of fewer than {min_n} respondents show only '{suppressed}', with neither count nor share. Filters other than survey year and channel do not apply here.",
+        "Groups of fewer than {min_n} respondents show only '{suppressed}', with neither count nor share. Filters other than survey year and channel do not apply here.",
     },
     "overview.respondents": {"ja": "回答者", "en": "Respondents"},
     "overview.population": {"ja": "人口（16歳以上）", "en": "Population (16+)"},
@@ -156,11 +157,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "地域の境界は位置と面積のおおよそを示す模式図です（正確な境界ではありません）。",
         "en": "District boundaries are a schematic showing rough position and size (not exact boundaries).",
     },
-    "map.windows": {"ja": "相談窓口（位置のある団体）を表示", "en": "Show consultation windows (organisations with a location)"},
+    "map.windows": {
+        "ja": "相談窓口（位置のある団体）を表示",
+        "en": "Show consultation windows (organisations with a location)",
+    },
     "map.legend": {"ja": "凡例", "en": "Legend"},
     "map.suppressed_grey": {"ja": "灰色: 秘匿（回答者が少ない）", "en": "Grey: suppressed (too few respondents)"},
     "map.window_point": {"ja": "黒い点: 相談窓口", "en": "Black dots: consultation windows"},
-    "map.no_geo": {"ja": "地域の境界データを読み込めませんでした: {error}", "en": "Could not load district boundaries: {error}"},
+    "map.no_geo": {
+        "ja": "地域の境界データを読み込めませんでした: {error}",
+        "en": "Could not load district boundaries: {error}",
+    },
     # activity
     "activity.monthly": {"ja": "月別の相談件数", "en": "Consultations by month"},
     "activity.fiscal": {"ja": "年度別の相談件数", "en": "Consultations by fiscal year"},
@@ -172,10 +179,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "activity.level_org": {"ja": "団体", "en": "Organisation"},
     "activity.too_many_orgs": {
         "ja": "団体が多すぎるため（{count:,}団体、上限{limit:,}）団体別には表示できません。"
-              "年度で期間を絞り込むか、団体の種別単位で表示してください。下は団体の種別単位の表です。",
+        "年度で期間を絞り込むか、団体の種別単位で表示してください。下は団体の種別単位の表です。",
         "en": "Too many organisations to show one by one ({count:,}; the limit is {limit:,}). "
-              "Narrow the period to fiscal years, or show it by organisation type: "
-              "the table by organisation type is shown below.",
+        "Narrow the period to fiscal years, or show it by organisation type: "
+        "the table by organisation type is shown below.",
     },
     "activity.need": {
         "ja": "地域別: 孤独感のある住民（推計）と相談件数",
@@ -189,7 +196,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "activity.all_years": {"ja": "全期間", "en": "All years"},
     "activity.small_note": {
         "ja": "件数が1〜4件の欄は「<5」と表示しています。",
-        "en": "Counts of 1-4 show as \"<5\".",
+        "en": 'Counts of 1-4 show as "<5".',
     },
     "activity.members": {"ja": "会員団体（種別×分野）", "en": "Member organisations (type × field)"},
     "activity.members_note": {
@@ -197,8 +204,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Member organisations are counted from the public register as they are, without adjustment.",
     },
     "activity.rates": {"ja": "16歳以上人口千人あたりの相談件数", "en": "Consultations per 1,000 residents aged 16+"},
-    "activity.residents_lonely": {"ja": "孤独感が時々以上の住民（推計・95%区間）",
-                                  "en": "Residents lonely sometimes+ (estimate, 95% interval)"},
+    "activity.residents_lonely": {
+        "ja": "孤独感が時々以上の住民（推計・95%区間）",
+        "en": "Residents lonely sometimes+ (estimate, 95% interval)",
+    },
     "activity.consultations": {"ja": "相談件数", "en": "Consultations"},
     "activity.from": {"ja": "紹介元", "en": "From"},
     "activity.to": {"ja": "紹介先", "en": "To"},
@@ -206,9 +215,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "activity.month": {"ja": "月", "en": "Month"},
     # where a view's figures come from (slides and handouts: dashboard.content)
     "members.count": {"ja": "団体数", "en": "Organisations"},
-    "source.survey": {"ja": "鶴岡市 市民調査（{wave}・{channel}）", "en": "Tsuruoka resident survey ({wave}, {channel})"},
-    "source.activity": {"ja": "プラットフォーム参加団体の活動実績（月次報告）", "en": "Activity reported monthly by platform organisations"},
-    "source.referrals": {"ja": "参加団体間のつなぎ（紹介）の記録", "en": "Referrals recorded between platform organisations"},
+    "source.survey": {
+        "ja": "鶴岡市 市民調査（{wave}・{channel}）",
+        "en": "Tsuruoka resident survey ({wave}, {channel})",
+    },
+    "source.activity": {
+        "ja": "プラットフォーム参加団体の活動実績（月次報告）",
+        "en": "Activity reported monthly by platform organisations",
+    },
+    "source.referrals": {
+        "ja": "参加団体間のつなぎ（紹介）の記録",
+        "en": "Referrals recorded between platform organisations",
+    },
     "source.population": {"ja": "住民基本台帳人口（16歳以上）", "en": "Residents' register population (aged 16+)"},
     "source.organisations": {"ja": "プラットフォーム参加団体の登録情報", "en": "Register of platform organisations"},
     # national
@@ -245,17 +263,23 @@ STRINGS: dict[str, dict[str, str]] = {
     "methods.cellkey": {"ja": "数値のわずかな調整（セルキー法）", "en": "Slightly adjusted figures (cell-key method)"},
     "methods.ptable_caption": {
         "ja": "調整表（ptable）の設定。「調整なしの割合」は、{d_survey}人（公開Webは{d_open}人）・{d_activity}件以上の欄で"
-              "調整が0になる割合です。",
+        "調整が0になる割合です。",
         "en": "Settings of the perturbation tables (ptables). 'Unchanged' is the share of cells of at least "
-              "{d_survey} respondents ({d_open} on the open web) / {d_activity} counts whose adjustment is 0.",
+        "{d_survey} respondents ({d_open} on the open web) / {d_activity} counts whose adjustment is 0.",
     },
     "methods.ptable_what": {"ja": "対象", "en": "Applies to"},
-    "methods.ptable_survey": {"ja": "市民調査の人数（回答者数・該当者数・回答者の構成）",
-                              "en": "Survey counts (respondents, respondents with the trait, who answered)"},
-    "methods.ptable_survey_open": {"ja": "公開Web調査の人数（重みがすべて1のため、調整を大きく）",
-                                   "en": "Open-web survey counts (its weights are all 1, so the adjustment is larger)"},
-    "methods.ptable_activity": {"ja": "支援団体の件数（相談・新規・訪問・つなぎ）",
-                                "en": "Activity counts (consultations, new cases, outreach, referrals)"},
+    "methods.ptable_survey": {
+        "ja": "市民調査の人数（回答者数・該当者数・回答者の構成）",
+        "en": "Survey counts (respondents, respondents with the trait, who answered)",
+    },
+    "methods.ptable_survey_open": {
+        "ja": "公開Web調査の人数（重みがすべて1のため、調整を大きく）",
+        "en": "Open-web survey counts (its weights are all 1, so the adjustment is larger)",
+    },
+    "methods.ptable_activity": {
+        "ja": "支援団体の件数（相談・新規・訪問・つなぎ）",
+        "en": "Activity counts (consultations, new cases, outreach, referrals)",
+    },
     "methods.ptable_d": {"ja": "最大の調整幅（±D）", "en": "Largest change (±D)"},
     "methods.ptable_v": {"ja": "調整の分散（V）", "en": "Variance (V)"},
     "methods.ptable_p0": {"ja": "調整なしの割合", "en": "Unchanged"},
@@ -263,11 +287,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "methods.cost_item": {"ja": "項目", "en": "Measure"},
     "methods.cost_value": {"ja": "測定値", "en": "Measured"},
     "methods.cost_target": {"ja": "目標", "en": "Target"},
-    "methods.cost_survey": {"ja": "推計値の平均の変化（回答者100人以上の区分）",
-                            "en": "Mean change of estimates (groups of 100 respondents or more)"},
+    "methods.cost_survey": {
+        "ja": "推計値の平均の変化（回答者100人以上の区分）",
+        "en": "Mean change of estimates (groups of 100 respondents or more)",
+    },
     "methods.cost_activity": {"ja": "支援団体の件数の合計の平均の変化", "en": "Mean change of activity totals"},
-    "methods.cost_coverage": {"ja": "95%信頼区間が本当の値を含む割合（模擬計算）",
-                              "en": "95% intervals covering the true value (simulation)"},
+    "methods.cost_coverage": {
+        "ja": "95%信頼区間が本当の値を含む割合（模擬計算）",
+        "en": "95% intervals covering the true value (simulation)",
+    },
     # units and targets of the cost rows; the targets are written out, not as ≤/≥: the shipped
     # BIZ UDPGothic draws U+2264 and U+2265 the wrong way round
     "methods.cost_survey_unit": {"ja": "ポイント", "en": " points"},
@@ -299,13 +327,13 @@ STRINGS: dict[str, dict[str, str]] = {
 METHODS_TEXT: dict[str, dict[str, str]] = {
     "sources": {
         "ja": "- 市民調査: 国の「人々のつながりに関する基礎調査」の質問を踏襲した鶴岡市の調査。住民基本台帳からの無作為抽出（郵送・Web回答）と、誰でも回答できる公開Web調査（市報・HP・SNSで告知）の2種類。\n"
-              "- 人口: 住民基本台帳の地域・年齢・性別の人口（16歳以上）。\n"
-              "- 支援団体の活動: プラットフォーム参加団体が提出する月別・地域別・分野別の相談件数、新規件数、訪問・アウトリーチ件数と、団体間のつなぎ（紹介）件数。\n"
-              "- 全国値: 内閣官房・内閣府 孤独・孤立対策推進室の公表資料（各行に出典）。",
+        "- 人口: 住民基本台帳の地域・年齢・性別の人口（16歳以上）。\n"
+        "- 支援団体の活動: プラットフォーム参加団体が提出する月別・地域別・分野別の相談件数、新規件数、訪問・アウトリーチ件数と、団体間のつなぎ（紹介）件数。\n"
+        "- 全国値: 内閣官房・内閣府 孤独・孤立対策推進室の公表資料（各行に出典）。",
         "en": "- Resident survey: Tsuruoka's survey following the questions of the national survey on people's connections; a random sample from the residents' register (post or web) and an open web survey anyone could answer (announced in the bulletin, website and SNS).\n"
-              "- Population: residents' register by district, age band and sex (aged 16+).\n"
-              "- Support activity: monthly consultations, new cases and outreach by district and field reported by platform organisations, and referrals between organisations.\n"
-              "- National figures: published material of the Cabinet Secretariat / Cabinet Office unit for loneliness and isolation (source on each row).",
+        "- Population: residents' register by district, age band and sex (aged 16+).\n"
+        "- Support activity: monthly consultations, new cases and outreach by district and field reported by platform organisations, and referrals between organisations.\n"
+        "- National figures: published material of the Cabinet Secretariat / Cabinet Office unit for loneliness and isolation (source on each row).",
     },
     "weighting": {
         "ja": "無作為抽出調査の回答は、人口の年齢×性別と地域の構成に合うよう重み付け（レイキング）します。調査会社のウェイトがある場合はそれを使います。公開Web調査の回答は重み1で、利用者が選んだときだけ集計に含め、「参考（公開Web調査）」と表示します。",
@@ -321,31 +349,31 @@ METHODS_TEXT: dict[str, dict[str, str]] = {
     },
     "cellkey": {
         "ja": "すべての数値（回答者数、推計値と信頼区間、支援団体の件数、回答者の構成）には、個人が特定されないよう、わずかな調整を加えています。"
-              "オーストラリア統計局の集計ツール（TableBuilder）や英国の2021年国勢調査の集計表と同じ「セルキー法」という方法です。\n\n"
-              "- **記録キー**: 回答1件・活動記録1件ごとに、0〜255の番号（記録キー）を付けています。この番号は、この設置先だけが持つ秘密の鍵から計算するため、外からは推測できません。同じ記録には、データを取り込み直しても同じ番号が付きます。\n"
-              "- **セルキー**: 表の1つの欄（セル）に入る記録の記録キーを足し合わせ、256で割った余りを、その欄のセルキーとします。\n"
-              "- **調整表（ptable）**: 欄の人数（件数）とセルキーの組み合わせごとに、足し引きする小さな数を決めた表です。調整は平均すると0で、"
-              "市民調査の人数は最大±{survey_d}（分散{survey_v}）、公開Web調査の人数は最大±{open_d}（分散{open_v}）、"
-              "支援団体の件数は最大±{activity_d}（分散{activity_v}）です。推計値と信頼区間は、調整後の人数から計算します。\n"
-              "- **同じ欄はいつも同じ数値**: 同じ記録の集まりなら、どのページ・ダウンロード・発表資料でも、何度表示しても同じ調整になります。繰り返し表示したり平均したりしても、本当の値には近づきません。\n"
-              "- **内訳の合計は全体と一致しないことがあります**: 全体や合計も、それぞれ1つの欄として調整するためです。表どうしを差し引いても、小さな区分の本当の値は分かりません。\n"
-              "- **絞り込みの制限**: 地域・年齢・性別・世帯の絞り込みは、1つの区分か、次の決まったまとまりから1つだけ選べます: {groups}。「無回答」では絞り込めません。"
-              "調査方法は無作為抽出か公開Webのどちらか1つで、2つを合算した数値は出しません（調査方法別の表にも「全体」の行はありません）。"
-              "絞り込んだ回答者が{min_filter_n}人未満になる表は作らず、「条件を広げてください」と表示します。支援団体の活動の期間は、1か月か年度単位です。\n"
-              "- **「<5」と「{suppressed}」**: 調整後の件数が1〜4件の欄は「<5」と表示します。調整後の回答者が{min_n}人未満の区分は、人数も推計値も表示せず「{suppressed}」とします。",
+        "オーストラリア統計局の集計ツール（TableBuilder）や英国の2021年国勢調査の集計表と同じ「セルキー法」という方法です。\n\n"
+        "- **記録キー**: 回答1件・活動記録1件ごとに、0〜255の番号（記録キー）を付けています。この番号は、この設置先だけが持つ秘密の鍵から計算するため、外からは推測できません。同じ記録には、データを取り込み直しても同じ番号が付きます。\n"
+        "- **セルキー**: 表の1つの欄（セル）に入る記録の記録キーを足し合わせ、256で割った余りを、その欄のセルキーとします。\n"
+        "- **調整表（ptable）**: 欄の人数（件数）とセルキーの組み合わせごとに、足し引きする小さな数を決めた表です。調整は平均すると0で、"
+        "市民調査の人数は最大±{survey_d}（分散{survey_v}）、公開Web調査の人数は最大±{open_d}（分散{open_v}）、"
+        "支援団体の件数は最大±{activity_d}（分散{activity_v}）です。推計値と信頼区間は、調整後の人数から計算します。\n"
+        "- **同じ欄はいつも同じ数値**: 同じ記録の集まりなら、どのページ・ダウンロード・発表資料でも、何度表示しても同じ調整になります。繰り返し表示したり平均したりしても、本当の値には近づきません。\n"
+        "- **内訳の合計は全体と一致しないことがあります**: 全体や合計も、それぞれ1つの欄として調整するためです。表どうしを差し引いても、小さな区分の本当の値は分かりません。\n"
+        "- **絞り込みの制限**: 地域・年齢・性別・世帯の絞り込みは、1つの区分か、次の決まったまとまりから1つだけ選べます: {groups}。「無回答」では絞り込めません。"
+        "調査方法は無作為抽出か公開Webのどちらか1つで、2つを合算した数値は出しません（調査方法別の表にも「全体」の行はありません）。"
+        "絞り込んだ回答者が{min_filter_n}人未満になる表は作らず、「条件を広げてください」と表示します。支援団体の活動の期間は、1か月か年度単位です。\n"
+        "- **「<5」と「{suppressed}」**: 調整後の件数が1〜4件の欄は「<5」と表示します。調整後の回答者が{min_n}人未満の区分は、人数も推計値も表示せず「{suppressed}」とします。",
         "en": "Every figure (respondent counts, estimates and intervals, activity counts, who answered) is adjusted slightly so that no individual can be identified. "
-              "The method is the cell-key method, as used by the Australian Bureau of Statistics' TableBuilder and the UK's 2021 Census tables.\n\n"
-              "- **Record keys**: every answer and every activity record carries a number from 0 to 255 (its record key), computed from a secret held only by this installation, so it cannot be guessed. The same record gets the same number when the data are imported again.\n"
-              "- **Cell key**: the record keys of the records in one cell of a table are added up; the remainder after dividing by 256 is the cell's key.\n"
-              "- **Perturbation table (ptable)**: for each combination of a cell's count and its cell key, it sets a small number to add or subtract. The changes average 0; "
-              "survey counts change by at most ±{survey_d} (variance {survey_v}), open-web survey counts by at most ±{open_d} (variance {open_v}), "
-              "activity counts by at most ±{activity_d} (variance {activity_v}). Estimates and intervals are computed from the adjusted counts.\n"
-              "- **The same cell always shows the same figure**: the same records get the same adjustment on every page, download and slide, however often they are shown. Asking again or averaging does not get closer to the true value.\n"
-              "- **Breakdowns may not add up to the totals**: totals are adjusted as cells of their own. Subtracting one table from another does not reveal the true value of a small group.\n"
-              "- **Limits on filters**: district, age, sex and household each take one group or one of these set combinations: {groups}. 'No answer' is never a filter. "
-              "The survey channel is the random sample or the open web, never the two added up (a table by channel has no 'All' row). "
-              "Tables whose filtered respondents number fewer than {min_filter_n} are not made (the page asks you to widen the filters). Activity periods are one month or whole fiscal years.\n"
-              "- **'<5' and '{suppressed}'**: activity counts of 1-4 after adjustment show as '<5'. Groups with fewer than {min_n} respondents after adjustment show neither count nor estimate, only '{suppressed}'.",
+        "The method is the cell-key method, as used by the Australian Bureau of Statistics' TableBuilder and the UK's 2021 Census tables.\n\n"
+        "- **Record keys**: every answer and every activity record carries a number from 0 to 255 (its record key), computed from a secret held only by this installation, so it cannot be guessed. The same record gets the same number when the data are imported again.\n"
+        "- **Cell key**: the record keys of the records in one cell of a table are added up; the remainder after dividing by 256 is the cell's key.\n"
+        "- **Perturbation table (ptable)**: for each combination of a cell's count and its cell key, it sets a small number to add or subtract. The changes average 0; "
+        "survey counts change by at most ±{survey_d} (variance {survey_v}), open-web survey counts by at most ±{open_d} (variance {open_v}), "
+        "activity counts by at most ±{activity_d} (variance {activity_v}). Estimates and intervals are computed from the adjusted counts.\n"
+        "- **The same cell always shows the same figure**: the same records get the same adjustment on every page, download and slide, however often they are shown. Asking again or averaging does not get closer to the true value.\n"
+        "- **Breakdowns may not add up to the totals**: totals are adjusted as cells of their own. Subtracting one table from another does not reveal the true value of a small group.\n"
+        "- **Limits on filters**: district, age, sex and household each take one group or one of these set combinations: {groups}. 'No answer' is never a filter. "
+        "The survey channel is the random sample or the open web, never the two added up (a table by channel has no 'All' row). "
+        "Tables whose filtered respondents number fewer than {min_filter_n} are not made (the page asks you to widen the filters). Activity periods are one month or whole fiscal years.\n"
+        "- **'<5' and '{suppressed}'**: activity counts of 1-4 after adjustment show as '<5'. Groups with fewer than {min_n} respondents after adjustment show neither count nor estimate, only '{suppressed}'.",
     },
 }
 

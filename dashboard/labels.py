@@ -1,4 +1,6 @@
-"""Labels of codes, marks and the filters in view, from the codebook and dashboard.i18n (plain functions, no Streamlit)."""
+"""Labels of codes, marks and the filters in view, from the codebook and dashboard.i18n (plain
+functions, no Streamlit)."""
+
 from __future__ import annotations
 
 import math
@@ -83,6 +85,7 @@ def indicator_label(indicator_id: str, lang: str) -> str:
 
 # ---- the filters in view, as the sidebar words them -----------------------------------------
 
+
 def wave_text(wave: int | None, latest: int | None, lang: str) -> str:
     """A survey year; None is the latest, named with its year: 最新（2023年）."""
     if wave is None:
@@ -103,8 +106,10 @@ def filters_text(filters: Filters, latest: int | None, lang: str) -> str:
 
     Filters.describe is the file-name form of the same (2023年_無作為抽出調査_朝日). A filter is one
     code or a named group, read as the group's name (年齢: 16〜39歳（3区分）)."""
-    parts = [f"{cb.dimension_label('wave', lang)}: {wave_text(filters.wave, latest, lang)}",
-             f"{cb.dimension_label('channel', lang)}: {channel_text(filters.channel, lang)}"]
+    parts = [
+        f"{cb.dimension_label('wave', lang)}: {wave_text(filters.wave, latest, lang)}",
+        f"{cb.dimension_label('channel', lang)}: {channel_text(filters.channel, lang)}",
+    ]
     for dim in ATTRIBUTE_FILTERS:
         codes = filters.attribute(dim)
         if codes:
@@ -113,6 +118,7 @@ def filters_text(filters: Filters, latest: int | None, lang: str) -> str:
 
 
 # ---- tables the query layer refused -----------------------------------------------------------
+
 
 def refusal_text(refused: TooManyGroups, lang: str) -> str:
     """Why a table by organisation is not shown (queries.activity.TooManyGroups) and what is instead."""

@@ -4,6 +4,7 @@ a static Altair map for slides and handouts (district_map_chart).
 No tiles, no token, no map provider: only the district polygons and the consultation windows.
 Plain functions, no Streamlit, so handouts can reuse them.
 """
+
 from __future__ import annotations
 
 import copy
@@ -24,16 +25,24 @@ from data import codebook as cb
 
 # Reversed viridis stops (light yellow = low, dark purple = high): sequential and colour-blind-safe.
 RAMP: tuple[tuple[int, int, int], ...] = (
-    (253, 231, 37), (181, 222, 43), (110, 206, 88), (53, 183, 121), (31, 158, 137),
-    (38, 130, 142), (49, 104, 142), (62, 73, 137), (72, 40, 120), (68, 1, 84),
+    (253, 231, 37),
+    (181, 222, 43),
+    (110, 206, 88),
+    (53, 183, 121),
+    (31, 158, 137),
+    (38, 130, 142),
+    (49, 104, 142),
+    (62, 73, 137),
+    (72, 40, 120),
+    (68, 1, 84),
 )
 SUPPRESSED_RGB = (190, 190, 190)
 NO_DATA_RGB = (235, 235, 235)
 POINT_RGB = (0, 0, 0)
-ZOOM = 9.0               # the map's initial zoom: the whole city in the 560 px high frame
-LABEL_SIZE = 15          # px, text of the district labels
-WINDOW_RADIUS_PX = 4     # px, the consultation windows' dots (radius_min_pixels)
-LEGEND_ROWS = 6          # the static map's legend: five stops of the ramp and the grey of 秘匿
+ZOOM = 9.0  # the map's initial zoom: the whole city in the 560 px high frame
+LABEL_SIZE = 15  # px, text of the district labels
+WINDOW_RADIUS_PX = 4  # px, the consultation windows' dots (radius_min_pixels)
+LEGEND_ROWS = 6  # the static map's legend: five stops of the ramp and the grey of 秘匿
 
 
 class Deck(pdk.Deck):
@@ -114,13 +123,15 @@ def window_points(orgs: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def view_state(districts) -> pdk.ViewState:
-    minx, miny, maxx, maxy = districts.to_crs(4326).total_bounds if districts.crs is not None \
-        else districts.total_bounds
+    minx, miny, maxx, maxy = (
+        districts.to_crs(4326).total_bounds if districts.crs is not None else districts.total_bounds
+    )
     return pdk.ViewState(latitude=(miny + maxy) / 2, longitude=(minx + maxx) / 2, zoom=ZOOM, pitch=0)
 
 
-def district_map(districts, table: pd.DataFrame, lang: str,
-                 windows: pd.DataFrame | None = None, height: int = 560) -> Deck:
+def district_map(
+    districts, table: pd.DataFrame, lang: str, windows: pd.DataFrame | None = None, height: int = 560
+) -> Deck:
     """The indicator by district: polygons coloured by the estimate, suppressed grey, windows as dots.
 
     No basemap: map_provider=None keeps the map free of tiles, tokens and network requests."""
@@ -148,38 +159,44 @@ def district_map(districts, table: pd.DataFrame, lang: str,
         ),
     ]
     if pts is not None and len(pts):
-        layers.append(pdk.Layer(
-            "ScatterplotLayer",
-            data=pts,
-            id="windows",
-            get_position=["lon", "lat"],
-            get_fill_color=[*POINT_RGB, 230],
-            get_line_color=[255, 255, 255],
-            stroked=True,
-            line_width_min_pixels=1,
-            radius_min_pixels=WINDOW_RADIUS_PX,
-            get_radius=250,
-            pickable=True,
-        ))
+        layers.append(
+            pdk.Layer(
+                "ScatterplotLayer",
+                data=pts,
+                id="windows",
+                get_position=["lon", "lat"],
+                get_fill_color=[*POINT_RGB, 230],
+                get_line_color=[255, 255, 255],
+                stroked=True,
+                line_width_min_pixels=1,
+                radius_min_pixels=WINDOW_RADIUS_PX,
+                get_radius=250,
+                pickable=True,
+            )
+        )
     # Labels last, so that at other zooms a dot slides under a label and not over its text.
     features = geojson["features"]
     texts = [_label_text(f["properties"]) for f in features]
     positions = label_positions([f["geometry"] for f in features], texts, avoid)
-    layers.append(pdk.Layer(
-        "TextLayer",
-        data=[{"name": f["properties"]["name"], "text": text, "position": pos}
-              for f, text, pos in zip(features, texts, positions)],
-        id="district-labels",
-        get_position="position",
-        get_text="text",
-        get_size=LABEL_SIZE,
-        get_color=[0, 0, 0, 255],
-        background=True,
-        get_background_color=[255, 255, 255, 210],
-        # pydeck reads bare strings as JS expressions: literals need their own quotes.
-        character_set='"auto"',
-        font_family='"BIZ UDPGothic, sans-serif"',
-    ))
+    layers.append(
+        pdk.Layer(
+            "TextLayer",
+            data=[
+                {"name": f["properties"]["name"], "text": text, "position": pos}
+                for f, text, pos in zip(features, texts, positions)
+            ],
+            id="district-labels",
+            get_position="position",
+            get_text="text",
+            get_size=LABEL_SIZE,
+            get_color=[0, 0, 0, 255],
+            background=True,
+            get_background_color=[255, 255, 255, 210],
+            # pydeck reads bare strings as JS expressions: literals need their own quotes.
+            character_set='"auto"',
+            font_family='"BIZ UDPGothic, sans-serif"',
+        )
+    )
     return Deck(
         layers=layers,
         initial_view_state=view_state(districts),
@@ -199,8 +216,9 @@ def _label_position(geometry: dict) -> list[float]:
     return [p.x, p.y]
 
 
-def label_positions(geometries: Sequence[dict], texts: Sequence[str],
-                    avoid: Sequence[tuple[float, float]] = (), zoom: float = ZOOM) -> list[list[float]]:
+def label_positions(
+    geometries: Sequence[dict], texts: Sequence[str], avoid: Sequence[tuple[float, float]] = (), zoom: float = ZOOM
+) -> list[list[float]]:
     """Where each district's label goes at ZOOM: clear of the windows' dots (they often sit at a
     district's office, right at its centre) and of the labels placed before it; the point inside
     the district nearest its representative point, preferring one where the label stays (almost)
@@ -242,7 +260,7 @@ def label_positions(geometries: Sequence[dict], texts: Sequence[str],
 def label_half_size(text: str, lat: float, zoom: float = ZOOM, margin_px: float = 0.0) -> tuple[float, float]:
     """Half the width and height, in degrees of lon and lat, of a label of TEXT at ZOOM."""
     # deck.gl's world is 512 px wide at zoom 0; Web Mercator stretches latitude by 1/cos(lat).
-    px_per_lon = 512 * 2 ** zoom / 360
+    px_per_lon = 512 * 2**zoom / 360
     px_per_lat = px_per_lon / math.cos(math.radians(lat))
     width = sum(LABEL_SIZE if ord(ch) > 0x2E80 else 0.62 * LABEL_SIZE for ch in text) + 4 + 2 * margin_px
     height = 1.3 * LABEL_SIZE + 2 * margin_px
@@ -280,8 +298,10 @@ def legend_html(table: pd.DataFrame, lang: str, with_windows: bool) -> str:
         f"background:{grey};vertical-align:middle'></span> {t('map.suppressed_grey', lang)}</div>",
     ]
     if with_windows:
-        parts.append("<div><span style='display:inline-block;width:10px;height:10px;border-radius:50%;"
-                     f"background:#000;vertical-align:middle;margin:0 2px'></span> {t('map.window_point', lang)}</div>")
+        parts.append(
+            "<div><span style='display:inline-block;width:10px;height:10px;border-radius:50%;"
+            f"background:#000;vertical-align:middle;margin:0 2px'></span> {t('map.window_point', lang)}</div>"
+        )
     parts.append("</div>")
     return "".join(parts)
 
@@ -290,8 +310,9 @@ def deck_layer_ids(deck: pdk.Deck) -> Sequence[str]:
     return [layer.id for layer in deck.layers]
 
 
-def district_map_chart(districts, table: pd.DataFrame, lang: str, title: str | None = None,
-                       windows: pd.DataFrame | None = None) -> alt.HConcatChart:
+def district_map_chart(
+    districts, table: pd.DataFrame, lang: str, title: str | None = None, windows: pd.DataFrame | None = None
+) -> alt.HConcatChart:
     """The indicator by district as a static Altair map (drawn from district_features, so
     colours and 秘匿 are the map page's) with a legend of the ramp; no tiles, no WebGL."""
     geo = district_features(districts, table, lang)
@@ -302,30 +323,52 @@ def district_map_chart(districts, table: pd.DataFrame, lang: str, title: str | N
         f["geometry"] = json.loads(shapely.to_geojson(shape))
         r, g, b, _ = f["properties"]["fill"]
         f["properties"]["fill_css"] = f"rgb({r},{g},{b})"
-    shapes = alt.Chart(alt.Data(values=feats)).mark_geoshape(stroke="white", strokeWidth=2).encode(
-        fill=alt.Fill("properties.fill_css:N", scale=None),
-        tooltip=[alt.Tooltip("properties.name:N", title=cb.dimension_label("district", lang)),
-                 alt.Tooltip("properties.estimate:N", title=t("common.estimate", lang)),
-                 alt.Tooltip("properties.interval:N", title=t("common.interval", lang))])
+    shapes = (
+        alt.Chart(alt.Data(values=feats))
+        .mark_geoshape(stroke="white", strokeWidth=2)
+        .encode(
+            fill=alt.Fill("properties.fill_css:N", scale=None),
+            tooltip=[
+                alt.Tooltip("properties.name:N", title=cb.dimension_label("district", lang)),
+                alt.Tooltip("properties.estimate:N", title=t("common.estimate", lang)),
+                alt.Tooltip("properties.interval:N", title=t("common.interval", lang)),
+            ],
+        )
+    )
     label_rows = []
     for f in feats:
         lon, lat = _label_position(f["geometry"])
-        label_rows.append({"lon": lon, "lat": lat, "name": f["properties"]["name"],
-                           "value": f["properties"]["estimate"] or "—"})
+        label_rows.append(
+            {"lon": lon, "lat": lat, "name": f["properties"]["name"], "value": f["properties"]["estimate"] or "—"}
+        )
     labels_df = pd.DataFrame(label_rows)
-    names = alt.Chart(labels_df).mark_text(fontSize=13, fontWeight="bold", dy=-9, stroke="white",
-                                           strokeWidth=3).encode(longitude="lon:Q", latitude="lat:Q", text="name:N")
-    names_fill = alt.Chart(labels_df).mark_text(fontSize=13, fontWeight="bold", dy=-9).encode(
-        longitude="lon:Q", latitude="lat:Q", text="name:N")
-    values = alt.Chart(labels_df).mark_text(fontSize=12, dy=9, stroke="white", strokeWidth=3).encode(
-        longitude="lon:Q", latitude="lat:Q", text="value:N")
-    values_fill = alt.Chart(labels_df).mark_text(fontSize=12, dy=9).encode(
-        longitude="lon:Q", latitude="lat:Q", text="value:N")
+    names = (
+        alt.Chart(labels_df)
+        .mark_text(fontSize=13, fontWeight="bold", dy=-9, stroke="white", strokeWidth=3)
+        .encode(longitude="lon:Q", latitude="lat:Q", text="name:N")
+    )
+    names_fill = (
+        alt.Chart(labels_df)
+        .mark_text(fontSize=13, fontWeight="bold", dy=-9)
+        .encode(longitude="lon:Q", latitude="lat:Q", text="name:N")
+    )
+    values = (
+        alt.Chart(labels_df)
+        .mark_text(fontSize=12, dy=9, stroke="white", strokeWidth=3)
+        .encode(longitude="lon:Q", latitude="lat:Q", text="value:N")
+    )
+    values_fill = (
+        alt.Chart(labels_df).mark_text(fontSize=12, dy=9).encode(longitude="lon:Q", latitude="lat:Q", text="value:N")
+    )
     layers = [shapes, names, names_fill, values, values_fill]
     pts = window_points(windows, lang) if windows is not None else None
     if pts is not None and len(pts):
-        layers.insert(1, alt.Chart(pts).mark_circle(size=30, color="black", opacity=0.8).encode(
-            longitude="lon:Q", latitude="lat:Q", tooltip=["name:N"]))
+        layers.insert(
+            1,
+            alt.Chart(pts)
+            .mark_circle(size=30, color="black", opacity=0.8)
+            .encode(longitude="lon:Q", latitude="lat:Q", tooltip=["name:N"]),
+        )
     the_map = alt.layer(*layers).project(type="mercator").properties(width=420, height=360)
     if title:
         the_map = the_map.properties(title=title)
@@ -337,6 +380,7 @@ def district_map_chart(districts, table: pd.DataFrame, lang: str, title: str | N
     y = alt.Y("i:O", axis=None)
     swatch = alt.Chart(legend_df).mark_square(size=220).encode(y=y, color=alt.Color("colour:N", scale=None))
     words = alt.Chart(legend_df).mark_text(align="left", dx=14, fontSize=12).encode(y=y, text="text:N")
-    legend = alt.layer(swatch, words).properties(width=110, height=24 * len(legend_rows),
-                                                 title=t("common.estimate", lang))
+    legend = alt.layer(swatch, words).properties(
+        width=110, height=24 * len(legend_rows), title=t("common.estimate", lang)
+    )
     return charts.themed(alt.hconcat(the_map, legend, spacing=16))

@@ -3,6 +3,7 @@ and, on start-up, begins the warm-up (dashboard/warmup.py) so the first page ope
 
 `streamlit run dashboard/app.py` serves the same dashboard without the warm-up.
 """
+
 from __future__ import annotations
 
 import sys

@@ -10,6 +10,7 @@ below are the calls the views make. A survey table the query layer refuses becau
 leave too few respondents (queries.disclosure.FilterTooNarrow) is remembered as refused by the
 cache too, and raised again on every call.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -132,9 +133,11 @@ class CachedSource(Source):
 
 # ---- the caches ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Refused:
     """A cached refusal: the filters left fewer than LIMIT respondents (FilterTooNarrow)."""
+
     limit: int
 
 

@@ -10,6 +10,7 @@ filters no longer allow (a list of codes, 無回答) are dropped and the page sa
 Each attribute filter is a single choice (queries.filters.filter_choices): すべて, one code, or one
 of the codebook's named groups; its widget value is the URL's token ("" for すべて, "3", "young").
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -24,15 +25,23 @@ from dashboard.db import DbVersion
 from dashboard.i18n import t
 from dashboard.source import CachedSource
 from data import codebook as cb
-from queries.filters import (ATTRIBUTE_FILTERS, CHANNELS, Filters, choice_codes, choice_label, choice_token, filter_choices,
-                             parse_query_params)
+from queries.filters import (
+    ATTRIBUTE_FILTERS,
+    CHANNELS,
+    Filters,
+    choice_codes,
+    choice_label,
+    choice_token,
+    filter_choices,
+    parse_query_params,
+)
 
 LANG_KEY = "lang"
 SEEDED_KEY = "_seeded_from_url"
 CONTEXT_KEY = "_page_context"
 RELABEL_KEY = "_relabel_on_switch"
 DROPPED_KEY = "_dropped_from_url"
-ALL = ""    # an attribute filter's option for no filter (すべて)
+ALL = ""  # an attribute filter's option for no filter (すべて)
 LATEST = 0  # the wave selectbox's option for "the latest wave" (None would read as no selection)
 # The global filters' URL keys (the Filters field names; widget_key gives each its widget's key).
 GLOBAL_URL_KEYS = ("wave", "channel", *ATTRIBUTE_FILTERS, LANG_KEY)
@@ -45,6 +54,7 @@ def widget_key(field: str) -> str:
 @dataclass(frozen=True)
 class PageContext:
     """What every page needs: the database, the global filters and the language."""
+
     version: DbVersion
     con: duckdb.DuckDBPyConnection
     filters: Filters
@@ -52,7 +62,7 @@ class PageContext:
     waves: tuple[int, ...]
     # What a page offers under a view, each called as action(ctx, view): the router wires the
     # presenter's 「このビューをデッキに追加」 in (pages never import the presenter).
-    view_actions: tuple[Callable[["PageContext", Any], None], ...] = ()
+    view_actions: tuple[Callable[[PageContext, Any], None], ...] = ()
 
     @property
     def source(self) -> CachedSource:
@@ -61,6 +71,7 @@ class PageContext:
 
 
 # ---- reading the URL ----------------------------------------------------------------------
+
 
 def url_params() -> dict[str, str | list[str]]:
     """st.query_params as a plain mapping; repeated keys become lists."""
@@ -104,7 +115,7 @@ def seed_from_url(waves: Sequence[int]) -> None:
         return
     params = url_params()
     filters, dropped = parse_query_params(params)
-    if filters.wave is not None and filters.wave not in waves:   # a year with no survey
+    if filters.wave is not None and filters.wave not in waves:  # a year with no survey
         dropped.insert(0, f"wave={filters.wave}")
     st.session_state[LANG_KEY] = i18n.normalise_lang(params.get(LANG_KEY))
     st.session_state[widget_key("wave")] = filters.wave if filters.wave in waves else LATEST
@@ -119,8 +130,9 @@ def seed_from_url(waves: Sequence[int]) -> None:
 def note_dropped(items: Sequence[str], lang: str) -> None:
     """The warning that conditions of the URL were removed (once: the caller pops them)."""
     if items:
-        st.warning(t("url.dropped", lang, items=("、" if lang == "ja" else "; ").join(items)),
-                   icon=":material/link_off:")
+        st.warning(
+            t("url.dropped", lang, items=("、" if lang == "ja" else "; ").join(items)), icon=":material/link_off:"
+        )
 
 
 def dropped_warning(lang: str) -> None:
@@ -138,6 +150,7 @@ def reset_filters() -> None:
 
 
 # ---- the sidebar ----------------------------------------------------------------------------
+
 
 def relabelled(key: str) -> str:
     """KEY, registered as a choice widget whose option labels follow the language.
@@ -189,7 +202,7 @@ def filter_widgets(waves: Sequence[int], lang: str) -> Filters:
         format_func=lambda w: lb.wave_text(None if w == LATEST else w, latest, lang),
         key=relabelled(widget_key("wave")),
     )
-    if st.session_state.get(widget_key("channel")) not in CHANNELS:   # e.g. 両方 left by an older session
+    if st.session_state.get(widget_key("channel")) not in CHANNELS:  # e.g. 両方 left by an older session
         st.session_state[widget_key("channel")] = Filters().channel
     channel = sb.radio(
         cb.dimension_label("channel", lang),
@@ -201,7 +214,7 @@ def filter_widgets(waves: Sequence[int], lang: str) -> Filters:
     for dim in ATTRIBUTE_FILTERS:
         key = widget_key(dim)
         options = filter_options(dim)
-        if st.session_state.get(key) not in options:   # e.g. a list left by an older session
+        if st.session_state.get(key) not in options:  # e.g. a list left by an older session
             st.session_state[key] = ALL
         token = sb.selectbox(
             cb.dimension_label(dim, lang),
@@ -247,6 +260,7 @@ def current_context() -> PageContext:
 
 
 # ---- page-level controls kept in the URL -------------------------------------------------------
+
 
 def url_choice(
     key: str,

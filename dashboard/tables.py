@@ -6,6 +6,7 @@ every figure is the query layer's, already protected (nothing here computes one)
 layout of an indicator table (what `python -m queries table` writes) is queries.export's
 labelled_table; the tables here start from it or from the query's frame.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from data import codebook as cb
 from queries import activity as qa, export
 
 # ---- the survey ---------------------------------------------------------------------------------
+
 
 def two_way_table(labelled: pd.DataFrame, by: Sequence[str], lang: str) -> pd.DataFrame:
     """A two-dimension labelled table (export.labelled_table) as rows × columns of estimate texts
@@ -47,13 +49,17 @@ def cards_table(head: pd.DataFrame, lang: str) -> pd.DataFrame:
     for _, r in head.iterrows():
         key = lb.status(r)
         hidden = key == lb.STATUS_SUPPRESSED
-        rows.append({
-            t("common.indicator", lang): lb.indicator_label(r["indicator"], lang),
-            t("common.estimate", lang): cb.mark_label("suppressed", lang) if hidden else lb.pct_text(r["estimate_pct"]),
-            t("common.interval", lang): "" if hidden else lb.interval_text(r["ci_low_pct"], r["ci_high_pct"], lang),
-            t("common.n", lang): "" if hidden else lb.int_text(r["n"]),
-            t("common.status", lang): lb.status_label(key, lang),
-        })
+        rows.append(
+            {
+                t("common.indicator", lang): lb.indicator_label(r["indicator"], lang),
+                t("common.estimate", lang): cb.mark_label("suppressed", lang)
+                if hidden
+                else lb.pct_text(r["estimate_pct"]),
+                t("common.interval", lang): "" if hidden else lb.interval_text(r["ci_low_pct"], r["ci_high_pct"], lang),
+                t("common.n", lang): "" if hidden else lb.int_text(r["n"]),
+                t("common.status", lang): lb.status_label(key, lang),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -61,8 +67,9 @@ def headline_table(head: pd.DataFrame, lang: str) -> pd.DataFrame:
     """All headline indicators in the download layout of queries.export, one block per indicator."""
     parts = []
     for _, row in head.iterrows():
-        one = export.labelled_table(pd.DataFrame([row]).drop(columns=["indicator"]).reset_index(drop=True),
-                                    row["indicator"], [], lang)
+        one = export.labelled_table(
+            pd.DataFrame([row]).drop(columns=["indicator"]).reset_index(drop=True), row["indicator"], [], lang
+        )
         one.insert(0, t("common.indicator", lang), lb.indicator_label(row["indicator"], lang))
         parts.append(one)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
@@ -82,17 +89,31 @@ def profile_frame(raw: pd.DataFrame, lang: str) -> pd.DataFrame:
         code = cb.missing_code() if pd.isna(r.code) else int(r.code)
         label = export.group_label(r.dimension, code, lang)
         hidden = bool(r.suppressed)
-        rows.append({"dimension": r.dimension, "code": r.code, "label": label,
-                     "series": t("overview.respondents", lang),
-                     "share_pct": None if hidden or pd.isna(r.respondents_pct) else float(r.respondents_pct),
-                     "count": None if hidden else int(r.respondents),
-                     "display": hidden_text if hidden else f"{int(r.respondents):,}",
-                     "suppressed": hidden})
+        rows.append(
+            {
+                "dimension": r.dimension,
+                "code": r.code,
+                "label": label,
+                "series": t("overview.respondents", lang),
+                "share_pct": None if hidden or pd.isna(r.respondents_pct) else float(r.respondents_pct),
+                "count": None if hidden else int(r.respondents),
+                "display": hidden_text if hidden else f"{int(r.respondents):,}",
+                "suppressed": hidden,
+            }
+        )
         if r.dimension != "channel" and not pd.isna(r.population):
-            rows.append({"dimension": r.dimension, "code": r.code, "label": label,
-                         "series": t("overview.population", lang),
-                         "share_pct": None if pd.isna(r.population_pct) else float(r.population_pct),
-                         "count": int(r.population), "display": f"{int(r.population):,}", "suppressed": False})
+            rows.append(
+                {
+                    "dimension": r.dimension,
+                    "code": r.code,
+                    "label": label,
+                    "series": t("overview.population", lang),
+                    "share_pct": None if pd.isna(r.population_pct) else float(r.population_pct),
+                    "count": int(r.population),
+                    "display": f"{int(r.population):,}",
+                    "suppressed": False,
+                }
+            )
     out = pd.DataFrame(rows, columns=PROFILE_COLUMNS)
     out["share_pct"] = pd.to_numeric(out["share_pct"], errors="coerce").astype("float64")
     out["count"] = out["count"].astype("Int64")
@@ -103,13 +124,15 @@ def profile_frame(raw: pd.DataFrame, lang: str) -> pd.DataFrame:
 def profile_table(profile: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The profile (profile_frame) as a table: group, series, count (秘匿 where suppressed), share
     (one decimal)."""
-    out = pd.DataFrame({
-        t("overview.group", lang): [cb.dimension_label(d, lang) for d in profile["dimension"]],
-        t("overview.series", lang): profile["label"],
-        "": profile["series"],
-        t("overview.count", lang): profile["display"],
-        t("overview.share", lang): ["" if pd.isna(v) else f"{v:.1f}" for v in profile["share_pct"]],
-    })
+    out = pd.DataFrame(
+        {
+            t("overview.group", lang): [cb.dimension_label(d, lang) for d in profile["dimension"]],
+            t("overview.series", lang): profile["label"],
+            "": profile["series"],
+            t("overview.count", lang): profile["display"],
+            t("overview.share", lang): ["" if pd.isna(v) else f"{v:.1f}" for v in profile["share_pct"]],
+        }
+    )
     return out.rename(columns={"": t("overview.series", lang) + " "})
 
 
@@ -117,27 +140,36 @@ def national_table(nat: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The comparison with Japan (queries.national.national_comparison) as a table: what, the
     city's estimate and interval (or its mark), the national figure with its year, base and source."""
     city = t("common.city", lang)
-    out = pd.DataFrame({
-        t("common.indicator", lang): [lb.indicator_short(i, lang) for i in nat["indicator"]],
-        t("overview.group", lang): nat["group_label"] if "group_label" in nat else nat["label"],
-        f"{city} {t('common.estimate', lang)}": [
-            lb.status_label(lb.STATUS_SUPPRESSED, lang) if lb.status(r) == lb.STATUS_SUPPRESSED
-            else lb.pct_text(r["estimate_pct"]) + (f" ({lb.status_label(lb.STATUS_LOW, lang)})"
-                                                  if lb.status(r) == lb.STATUS_LOW else "")
-            for _, r in nat.iterrows()],
-        f"{city} {t('common.interval', lang)}": [lb.interval_text(lo, hi, lang) for lo, hi in
-                                                  zip(nat["ci_low_pct"], nat["ci_high_pct"])],
-        "n": [lb.int_text(v) for v in nat["n"]] if "n" in nat else "",
-        t("common.national", lang): [lb.pct_text(v) for v in nat["national_pct"]],
-    })
-    for col, head in (("national_year", "national.year"), ("national_base", "national.base"),
-                      ("source", "common.source")):
+    out = pd.DataFrame(
+        {
+            t("common.indicator", lang): [lb.indicator_short(i, lang) for i in nat["indicator"]],
+            t("overview.group", lang): nat["group_label"] if "group_label" in nat else nat["label"],
+            f"{city} {t('common.estimate', lang)}": [
+                lb.status_label(lb.STATUS_SUPPRESSED, lang)
+                if lb.status(r) == lb.STATUS_SUPPRESSED
+                else lb.pct_text(r["estimate_pct"])
+                + (f" ({lb.status_label(lb.STATUS_LOW, lang)})" if lb.status(r) == lb.STATUS_LOW else "")
+                for _, r in nat.iterrows()
+            ],
+            f"{city} {t('common.interval', lang)}": [
+                lb.interval_text(lo, hi, lang) for lo, hi in zip(nat["ci_low_pct"], nat["ci_high_pct"])
+            ],
+            "n": [lb.int_text(v) for v in nat["n"]] if "n" in nat else "",
+            t("common.national", lang): [lb.pct_text(v) for v in nat["national_pct"]],
+        }
+    )
+    for col, head in (
+        ("national_year", "national.year"),
+        ("national_base", "national.base"),
+        ("source", "common.source"),
+    ):
         if col in nat:
             out[t(head, lang)] = ["" if lb.is_missing(v) else str(v) for v in nat[col]]
     return out
 
 
 # ---- the support organisations --------------------------------------------------------------------
+
 
 def wide_table(frame: pd.DataFrame, lang: str, first: str) -> pd.DataFrame:
     """An activity, referral or member frame as queries.activity.as_wide lays it out, its label

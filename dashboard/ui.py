@@ -4,6 +4,7 @@ Every statistics table is followed by the users' one-line note (queries.disclosu
 CSV ends with the note row (export.note_row); a survey table the filters leave too few respondents
 for (queries.disclosure.FilterTooNarrow) is replaced by the query layer's 「条件を広げてください」.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -49,19 +50,21 @@ def open_web_banner(ctx: PageContext, by: Sequence[str] = ()) -> None:
     """The reference mark of open-web figures: the filter's channel, or a table by channel (whose
     open-web row is shown beside the random sample's, never added to it)."""
     if ctx.filters.includes_open_web or "channel" in by:
-        st.info(f"**{cb.mark_label('open_web', ctx.lang)}** — {t('banner.open_web', ctx.lang)}",
-                icon=":material/info:")
+        st.info(f"**{cb.mark_label('open_web', ctx.lang)}** — {t('banner.open_web', ctx.lang)}", icon=":material/info:")
 
 
 def marks_legend(lang: str) -> None:
-    st.caption(t(
-        "marks.legend", lang,
-        suppressed=cb.mark_label("suppressed", lang),
-        low=cb.mark_label("low_reliability", lang),
-        higher=cb.mark_label("higher", lang),
-        lower=cb.mark_label("lower", lang),
-        min_n=disclosure.min_n(),
-    ))
+    st.caption(
+        t(
+            "marks.legend",
+            lang,
+            suppressed=cb.mark_label("suppressed", lang),
+            low=cb.mark_label("low_reliability", lang),
+            higher=cb.mark_label("higher", lang),
+            lower=cb.mark_label("lower", lang),
+            min_n=disclosure.min_n(),
+        )
+    )
 
 
 def disclosure_note(lang: str) -> None:
@@ -165,8 +168,9 @@ def _download_button(payload: downloads.Download, lang: str, key: str) -> None:
 def download_frame(df: pd.DataFrame, what: str, ctx: PageContext, key: str, statistics: bool = True) -> None:
     """A CSV download of DF (already labelled and protected by the query layer); a statistics
     table ends with the note row, a list (statistics=False: directory, import log) does not."""
-    payload = downloads.frame_csv(ctx.source, df, what, ctx.filters, ctx.lang, current_encoding(),
-                                  csv_bytes=csv_bytes, statistics=statistics)
+    payload = downloads.frame_csv(
+        ctx.source, df, what, ctx.filters, ctx.lang, current_encoding(), csv_bytes=csv_bytes, statistics=statistics
+    )
     _download_button(payload, ctx.lang, key)
 
 
@@ -178,19 +182,18 @@ def table_with_download(df: pd.DataFrame, what: str, ctx: PageContext, key: str,
     download_frame(df, what, ctx, key, statistics=statistics)
 
 
-def activity_table_with_download(shown: pd.DataFrame, frame: pd.DataFrame, what: str, act, ctx: PageContext,
-                                 key: str) -> None:
+def activity_table_with_download(
+    shown: pd.DataFrame, frame: pd.DataFrame, what: str, act, ctx: PageContext, key: str
+) -> None:
     """An activity table as the page lays it out (SHOWN, wide), the note, and the download of the
     long FRAME it was made from: the bytes of `python -m queries activity ...` for this view."""
     st.dataframe(shown, hide_index=True, width="stretch")
     disclosure_note(ctx.lang)
-    payload = downloads.activity_csv(frame, what, act, ctx.lang, current_encoding(),
-                                     frame_csv=activity_csv)
+    payload = downloads.activity_csv(frame, what, act, ctx.lang, current_encoding(), frame_csv=activity_csv)
     _download_button(payload, ctx.lang, key)
 
 
-def indicator_table_block(ctx: PageContext, table: pd.DataFrame, indicator: str, by: Sequence[str],
-                          key: str) -> None:
+def indicator_table_block(ctx: PageContext, table: pd.DataFrame, indicator: str, by: Sequence[str], key: str) -> None:
     """The labelled indicator table, the note and its download: TABLE (the page's, as
     indicators.indicator_table returned it) written as `python -m queries table INDICATOR --by ...
     --lang LANG` writes it for this view, byte for byte."""
@@ -236,8 +239,7 @@ def chart_of(builder, frame: pd.DataFrame, *args, stretch: bool = True, **option
     for the same frame and arguments: a rerun that leaves a chart's data as it was (a change of
     the survey filters on the activity page) does not build and convert it again. A frame too
     large for the cache to hash whole (frame_keyable) is drawn without it."""
-    spec = (_chart_spec(builder.__name__, frame, args, tuple(sorted(options.items())))
-            if frame_keyable(frame) else None)
+    spec = _chart_spec(builder.__name__, frame, args, tuple(sorted(options.items()))) if frame_keyable(frame) else None
     if spec is None:
         chart(builder(frame, *args, **options), stretch=stretch)
     else:

@@ -7,6 +7,7 @@ dashboard's own modules to load. A page run calls wait() before its imports, so 
 a module the warm-up thread is still importing. Outside the server (AppTest, `streamlit run
 dashboard/app.py`, the CLI) start() is never called and wait() returns at once.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -14,10 +15,19 @@ import logging
 import threading
 
 MODULES = (
-    "pandas", "pyarrow", "duckdb", "altair",
-    "dashboard.source", "dashboard.charts", "dashboard.content", "dashboard.state", "dashboard.ui",
+    "pandas",
+    "pyarrow",
+    "duckdb",
+    "altair",
+    "dashboard.source",
+    "dashboard.charts",
+    "dashboard.content",
+    "dashboard.state",
+    "dashboard.ui",
     "dashboard.presenter",
-    "queries.indicators", "queries.national", "queries.activity",
+    "queries.indicators",
+    "queries.national",
+    "queries.activity",
 )
 _LOGGER = logging.getLogger(__name__)
 _done = threading.Event()
@@ -31,6 +41,7 @@ def _warm() -> None:
         # Streamlit compiles its emoji catalogue into one large regular expression the first
         # time a widget label is not ASCII, which every Japanese page has.
         from streamlit.string_util import extract_leading_emoji
+
         extract_leading_emoji("日本語")
     except Exception:  # the page run imports the same modules and reports the error itself
         _LOGGER.exception("warm-up failed")

@@ -1,4 +1,5 @@
 """python -m data build --from DIR [--db PATH] | build --demo | demo"""
+
 import sys
 
 from data.cli import main

@@ -6,6 +6,7 @@ dashboard holding the old file open keeps reading the old file; new connections 
 one; nobody sees half a build. When anything fails, the target is untouched and the temporary
 file is removed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,8 +22,8 @@ import pyarrow as pa
 from data import codebook, marts
 from data.paths import db_path
 from data.problems import BuildRefused, Problem, errors, format_report
-from data.record_keys import load_secret, with_record_keys
 from data.readers import RawExtract, find_extract_files, read_extract
+from data.record_keys import load_secret, with_record_keys
 from data.validate import FILE_COL, ROW_COL, validate_extract_files
 from data.weights import assign_weights
 
@@ -35,12 +36,14 @@ SURVEY = "survey_responses"
 @dataclass
 class Loaded:
     """Everything a build writes: one DataFrame per table, and the import_log rows."""
+
     tables: dict[str, pd.DataFrame]
     import_log: pd.DataFrame
     warnings: list[Problem]
 
 
 # ---- reading and checking -------------------------------------------------------------------
+
 
 def _extract_order() -> list[str]:
     """Extracts in codebook order, those that refer to organisations after the others."""
@@ -68,17 +71,23 @@ def load_extracts(directory: Path, built_at: dt.datetime, is_demo: bool) -> Load
     """Read, validate and weight every extract in the folder; raise BuildRefused with all the
     problems when any file breaks the contract."""
     if not directory.is_dir():
-        raise BuildRefused([Problem(str(directory), None, None, None, "フォルダがありません",
-                                    "folder not found")])
+        raise BuildRefused([Problem(str(directory), None, None, None, "フォルダがありません", "folder not found")])
     found, problems = find_extract_files(directory)
     raws: dict[str, list[RawExtract]] = {}
     for extract in _extract_order():
         paths = found.get(extract, [])
         if not paths:
             if not codebook.extract(extract).get("optional"):
-                problems.append(Problem(_expected_file_name(extract), None, None, None,
-                                        "このファイル（.csv または .xlsx）が必要ですが、見つかりません",
-                                        "this file (.csv or .xlsx) is required but was not found"))
+                problems.append(
+                    Problem(
+                        _expected_file_name(extract),
+                        None,
+                        None,
+                        None,
+                        "このファイル（.csv または .xlsx）が必要ですが、見つかりません",
+                        "this file (.csv or .xlsx) is required but was not found",
+                    )
+                )
             continue
         for path in paths:
             got = read_extract(path, extract)
@@ -99,7 +108,7 @@ def load_extracts(directory: Path, built_at: dt.datetime, is_demo: bool) -> Load
         if extract == ref_extract:
             org_ids = set(frame[ref_column].dropna())
     if ref_extract not in raws:
-        org_ids = None       # its absence is reported; references cannot be checked
+        org_ids = None  # its absence is reported; references cannot be checked
 
     if SURVEY in frames and not errors(problems):
         frames[SURVEY], weight_problems = assign_weights(frames[SURVEY], frames.get("population"))
@@ -107,11 +116,22 @@ def load_extracts(directory: Path, built_at: dt.datetime, is_demo: bool) -> Load
     if errors(problems):
         raise BuildRefused(_in_file_order(problems, raws))
 
-    log = pd.DataFrame([
-        {"extract": raw.extract, "file_name": raw.file_name, "sha256": raw.sha256, "rows": raw.rows,
-         "encoding": raw.encoding, "built_at": built_at, "is_demo": is_demo}
-        for extract in codebook.extracts() for raw in raws.get(extract, [])])
-    secret = load_secret()     # made in the instance folder at the first build
+    log = pd.DataFrame(
+        [
+            {
+                "extract": raw.extract,
+                "file_name": raw.file_name,
+                "sha256": raw.sha256,
+                "rows": raw.rows,
+                "encoding": raw.encoding,
+                "built_at": built_at,
+                "is_demo": is_demo,
+            }
+            for extract in codebook.extracts()
+            for raw in raws.get(extract, [])
+        ]
+    )
+    secret = load_secret()  # made in the instance folder at the first build
     tables = {}
     for name, df in frames.items():
         table = codebook.extract(name)["table"]
@@ -131,6 +151,7 @@ def _table(extract: str, df: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---- writing --------------------------------------------------------------------------------
+
 
 def _remove(path: Path) -> None:
     for p in (path, path.with_name(path.name + ".wal")):
@@ -152,7 +173,7 @@ def write_database(target: Path, loaded: Loaded) -> None:
         con.execute("SET enable_progress_bar = false")
         for table, df in list(loaded.tables.items()) + [("import_log", loaded.import_log)]:
             con.register("incoming", pa.Table.from_pandas(df, preserve_index=False))
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")   # codebook table names
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")  # codebook table names
             con.unregister("incoming")
         marts.build_marts(con)
         con.execute("CHECKPOINT")
@@ -177,6 +198,7 @@ def _remove_wal_only(target: Path) -> None:
 
 # ---- command --------------------------------------------------------------------------------
 
+
 def default_db() -> Path:
     return db_path()
 
@@ -198,7 +220,7 @@ def run_build(source: str | None, demo: bool, db: str | None) -> int:
     1 extracts refused (every problem on stderr), 2 the database could not be written."""
     directory = DEMO_DIR if demo else Path(source or ".")
     target = Path(db) if db else default_db()
-    built_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    built_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     try:
         loaded = load_extracts(directory, built_at, is_demo=demo)
     except BuildRefused as refused:
@@ -211,7 +233,8 @@ def run_build(source: str | None, demo: bool, db: str | None) -> int:
     except Exception as exc:
         sys.stderr.write(
             f"データベースを書き込めませんでした（元のファイルは変更していません）: {exc}\n"
-            f"Could not write the database (the existing file was not changed): {exc}\n")
+            f"Could not write the database (the existing file was not changed): {exc}\n"
+        )
         return 2
     print(_summary(target, loaded))
     return 0

@@ -1,4 +1,5 @@
 """Command line of the data package: `build` and `demo`."""
+
 from __future__ import annotations
 
 import argparse
@@ -23,6 +24,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.command == "build":
         from data.build import run_build
+
         return run_build(source=args.source, demo=args.demo, db=args.db)
     from data.demo import run_demo
+
     return run_demo(out=args.out, seed=args.seed, responses=args.responses, activity_rows=args.activity_rows)

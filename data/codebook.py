@@ -3,6 +3,7 @@
 Everything that shows or checks a code goes through these functions, so the contract lives in
 one file.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ def check_lang(lang: str) -> str:
 
 
 # ---- value sets -------------------------------------------------------------------------
+
 
 def value_set(name: str) -> dict[int, dict[str, str]]:
     """Codes of a value set in display order, each with its {ja, en} labels."""
@@ -66,6 +68,7 @@ def missing_code() -> int:
 
 # ---- extracts ---------------------------------------------------------------------------
 
+
 def extracts() -> dict[str, dict[str, Any]]:
     return codebook()["extracts"]
 
@@ -95,6 +98,7 @@ def survey_columns(role: str) -> list[str]:
 
 # ---- dimensions -------------------------------------------------------------------------
 
+
 def dimensions() -> list[str]:
     return list(codebook()["dimensions"])
 
@@ -114,6 +118,7 @@ def dimension_value_set(dim: str) -> str | None:
 
 
 # ---- indicators -------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Indicator:

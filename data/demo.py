@@ -27,6 +27,7 @@ one more per 100,000, at most ten), with open-web responses in the same 400 : 1,
 Same seed and sizes → byte-identical files: every random draw comes from a generator seeded by
 (seed, part), and the files are written in a fixed order and format (UTF-8 with BOM, LF).
 """
+
 from __future__ import annotations
 
 import codecs
@@ -41,7 +42,7 @@ import pandas as pd
 
 from data import demo_activity, demo_orgs, demo_population, demo_survey
 
-DEFAULT_SEED = 20230901               # the month the platform was set up
+DEFAULT_SEED = 20230901  # the month the platform was set up
 DEFAULT_RESPONSES = 1500
 DEFAULT_OUT = Path(__file__).with_name("demo")
 FIRST_WAVE = 2023
@@ -76,9 +77,12 @@ def _check_sizes(seed: int, responses: int, activity_rows: int | None) -> None:
         problems.append(f"seed は 0 以上の整数 / seed must be an integer >= 0 (got {seed!r})")
     if not isinstance(responses, (int, np.integer)) or isinstance(responses, bool) or responses < 1:
         problems.append(f"responses は 1 以上の整数 / responses must be an integer >= 1 (got {responses!r})")
-    if activity_rows is not None and (not isinstance(activity_rows, (int, np.integer))
-                                      or isinstance(activity_rows, bool) or activity_rows < 1):
-        problems.append(f"activity_rows は 1 以上の整数 / activity_rows must be an integer >= 1 (got {activity_rows!r})")
+    if activity_rows is not None and (
+        not isinstance(activity_rows, (int, np.integer)) or isinstance(activity_rows, bool) or activity_rows < 1
+    ):
+        problems.append(
+            f"activity_rows は 1 以上の整数 / activity_rows must be an integer >= 1 (got {activity_rows!r})"
+        )
     if problems:
         raise ValueError("; ".join(problems))
 
@@ -106,8 +110,9 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
                 leftover.unlink()
 
 
-def build_frames(seed: int = DEFAULT_SEED, responses: int = DEFAULT_RESPONSES,
-                 activity_rows: int | None = None) -> dict[str, pd.DataFrame]:
+def build_frames(
+    seed: int = DEFAULT_SEED, responses: int = DEFAULT_RESPONSES, activity_rows: int | None = None
+) -> dict[str, pd.DataFrame]:
     """Every extract as a DataFrame, keyed by file stem (survey_responses_2023, population, …)."""
     _check_sizes(seed, responses, activity_rows)
     population = demo_population.population_frame()
@@ -127,8 +132,12 @@ def build_frames(seed: int = DEFAULT_SEED, responses: int = DEFAULT_RESPONSES,
     return frames
 
 
-def generate(out_dir: str | os.PathLike, seed: int = DEFAULT_SEED, responses: int = DEFAULT_RESPONSES,
-             activity_rows: int | None = None) -> dict[str, Path]:
+def generate(
+    out_dir: str | os.PathLike,
+    seed: int = DEFAULT_SEED,
+    responses: int = DEFAULT_RESPONSES,
+    activity_rows: int | None = None,
+) -> dict[str, Path]:
     """Write the five extracts into out_dir; returns {file stem: path}.
 
     Files of the same names are replaced; nothing else in out_dir is touched.
@@ -153,8 +162,9 @@ def stale_survey_files(out_dir: str | os.PathLike, written: dict[str, Path]) -> 
     return sorted(p for p in Path(out_dir).glob("survey_responses*") if p.resolve() not in mine)
 
 
-def run_demo(out: str | None = None, seed: int | None = None, responses: int | None = None,
-             activity_rows: int | None = None) -> int:
+def run_demo(
+    out: str | None = None, seed: int | None = None, responses: int | None = None, activity_rows: int | None = None
+) -> int:
     """`python -m data demo`: write the extracts, print what was written; 0 on success, 2 on bad input."""
     out_dir = Path(out) if out else DEFAULT_OUT
     seed = DEFAULT_SEED if seed is None else seed
@@ -169,6 +179,9 @@ def run_demo(out: str | None = None, seed: int | None = None, responses: int | N
     for stem, path in paths.items():
         print(f"  {path.name}: {len(frames[stem]):,} rows")
     for path in stale_survey_files(out_dir, paths):
-        print(f"注意: 今回作成していない調査ファイルが残っています / warning: survey file not written by this "
-              f"run is still there (the loader will read it too): {path}", file=sys.stderr)
+        print(
+            f"注意: 今回作成していない調査ファイルが残っています / warning: survey file not written by this "
+            f"run is still there (the loader will read it too): {path}",
+            file=sys.stderr,
+        )
     return 0

@@ -20,6 +20,7 @@ Referrals: plausible flows between the organisations (地域包括 → 社協, �
 健康課 → クリニック, …), monthly Poisson counts, more after the platform started; only months
 with at least one person referred are written.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,15 +45,40 @@ GAMMA_SHAPE = 3.0
 
 # from, to, people per month on average (base organisations).
 REFERRAL_FLOWS = [
-    ("O08", "O05", 2.0), ("O09", "O05", 1.5), ("O09", "O06", 0.6), ("O10", "O06", 1.0),
-    ("O10", "O07", 0.8), ("O11", "O07", 1.2), ("O08", "O19", 0.8), ("O11", "O19", 0.5),
-    ("O01", "O12", 1.0), ("O01", "O16", 0.6), ("O01", "O13", 0.5), ("O02", "O15", 1.5),
-    ("O05", "O02", 1.2), ("O06", "O02", 0.5), ("O07", "O02", 0.4), ("O03", "O14", 1.0),
-    ("O03", "O21", 0.4), ("O04", "O17", 1.5), ("O13", "O04", 0.7), ("O22", "O04", 0.8),
-    ("O22", "O17", 0.5), ("O21", "O13", 0.6), ("O13", "O21", 0.5), ("O12", "O21", 0.5),
-    ("O20", "O08", 1.0), ("O20", "O09", 0.8), ("O20", "O10", 0.5), ("O20", "O11", 0.5),
-    ("O20", "O05", 0.8), ("O17", "O18", 0.6), ("O18", "O02", 0.5), ("O19", "O08", 0.5),
-    ("O05", "O16", 0.4), ("O15", "O01", 0.3),
+    ("O08", "O05", 2.0),
+    ("O09", "O05", 1.5),
+    ("O09", "O06", 0.6),
+    ("O10", "O06", 1.0),
+    ("O10", "O07", 0.8),
+    ("O11", "O07", 1.2),
+    ("O08", "O19", 0.8),
+    ("O11", "O19", 0.5),
+    ("O01", "O12", 1.0),
+    ("O01", "O16", 0.6),
+    ("O01", "O13", 0.5),
+    ("O02", "O15", 1.5),
+    ("O05", "O02", 1.2),
+    ("O06", "O02", 0.5),
+    ("O07", "O02", 0.4),
+    ("O03", "O14", 1.0),
+    ("O03", "O21", 0.4),
+    ("O04", "O17", 1.5),
+    ("O13", "O04", 0.7),
+    ("O22", "O04", 0.8),
+    ("O22", "O17", 0.5),
+    ("O21", "O13", 0.6),
+    ("O13", "O21", 0.5),
+    ("O12", "O21", 0.5),
+    ("O20", "O08", 1.0),
+    ("O20", "O09", 0.8),
+    ("O20", "O10", 0.5),
+    ("O20", "O11", 0.5),
+    ("O20", "O05", 0.8),
+    ("O17", "O18", 0.6),
+    ("O18", "O02", 0.5),
+    ("O19", "O08", 0.5),
+    ("O05", "O16", 0.4),
+    ("O15", "O01", 0.3),
 ]
 
 
@@ -74,8 +100,11 @@ def plan(activity_rows: int | None, cells_per_month: int) -> tuple[pd.PeriodInde
 def _district_weights() -> dict[str, np.ndarray]:
     """Residents 16+ of each district in the groups fields serve: older, young, all."""
     table = demo_population.district_by_age()
-    return {"older": 0.5 * table[:, 5] + table[:, 6] + table[:, 7],
-            "young": table[:, :3].sum(axis=1), "all": table.sum(axis=1)}
+    return {
+        "older": 0.5 * table[:, 5] + table[:, 6] + table[:, 7],
+        "young": table[:, :3].sum(axis=1),
+        "all": table.sum(axis=1),
+    }
 
 
 def org_ids(orgs_base: list[dict], copies: int) -> list[str]:
@@ -106,7 +135,7 @@ def cells(orgs: list[dict], rng: np.random.Generator) -> pd.DataFrame:
 
 def season(month_of_year: np.ndarray, field: np.ndarray) -> np.ndarray:
     angle = 2 * np.pi * (month_of_year - 1) / 12
-    factor = 1.0 + 0.12 * np.cos(angle)                       # peak in January (snow, isolation)
+    factor = 1.0 + 0.12 * np.cos(angle)  # peak in January (snow, isolation)
     young = np.isin(field, (2, 7))
     factor = np.where(young, 1.0 + 0.18 * np.cos(angle - 2 * np.pi * 4 / 12), factor)
     factor = np.where(young & (month_of_year == 8), factor * 0.7, factor)
@@ -124,8 +153,9 @@ def trend(months: pd.PeriodIndex) -> np.ndarray:
     return 1.0 + 0.15 * np.clip(since / 12.0, 0.0, 1.0)
 
 
-def activity_frame(rng: np.random.Generator, orgs_base: list[dict], activity_rows: int | None
-                   ) -> tuple[pd.DataFrame, pd.PeriodIndex, int]:
+def activity_frame(
+    rng: np.random.Generator, orgs_base: list[dict], activity_rows: int | None
+) -> tuple[pd.DataFrame, pd.PeriodIndex, int]:
     """The activity extract, the months it spans and the number of organisation copies used."""
     base = cells(orgs_base, rng)
     months, copies = plan(activity_rows, len(base))
@@ -138,8 +168,12 @@ def activity_frame(rng: np.random.Generator, orgs_base: list[dict], activity_row
     district = base["district"].to_numpy()[cell]
     org_type = base["org_type"].to_numpy()[cell]
     moy = months.month.to_numpy()[month_i]
-    mean = (base["expected"].to_numpy()[cell] * season(moy, field) * trend(months)[month_i]
-            * rng.gamma(GAMMA_SHAPE, 1.0 / GAMMA_SHAPE, size=len(cell)))
+    mean = (
+        base["expected"].to_numpy()[cell]
+        * season(moy, field)
+        * trend(months)[month_i]
+        * rng.gamma(GAMMA_SHAPE, 1.0 / GAMMA_SHAPE, size=len(cell))
+    )
     consultations = rng.poisson(mean)
     new_cases = rng.binomial(consultations, NEW_SHARE_BY_TYPE[org_type - 1])
     snowy = np.isin(moy, (1, 2)) & (district != 1)
@@ -147,12 +181,18 @@ def activity_frame(rng: np.random.Generator, orgs_base: list[dict], activity_row
 
     keep = _rows_to_keep(rng, consultations, activity_rows)
     org_index = base["org_index"].to_numpy()[cell[keep]] + (copy[keep] - 1) * len(orgs_base)
-    frame = pd.DataFrame({
-        "org_id": pd.Categorical.from_codes(org_index, categories=org_ids(orgs_base, copies)),
-        "month": pd.Categorical.from_codes(month_i[keep], categories=months.strftime("%Y-%m")),
-        "district": district[keep], "field": field[keep],
-        "consultations": consultations[keep], "new_cases": new_cases[keep], "outreach": outreach[keep],
-    }, columns=ACTIVITY_COLUMNS)
+    frame = pd.DataFrame(
+        {
+            "org_id": pd.Categorical.from_codes(org_index, categories=org_ids(orgs_base, copies)),
+            "month": pd.Categorical.from_codes(month_i[keep], categories=months.strftime("%Y-%m")),
+            "district": district[keep],
+            "field": field[keep],
+            "consultations": consultations[keep],
+            "new_cases": new_cases[keep],
+            "outreach": outreach[keep],
+        },
+        columns=ACTIVITY_COLUMNS,
+    )
     return frame, months, copies
 
 
@@ -169,8 +209,9 @@ def _rows_to_keep(rng: np.random.Generator, consultations: np.ndarray, target: i
     return np.flatnonzero(mask)
 
 
-def referrals_frame(rng: np.random.Generator, orgs_base: list[dict], months: pd.PeriodIndex,
-                    copies: int) -> pd.DataFrame:
+def referrals_frame(
+    rng: np.random.Generator, orgs_base: list[dict], months: pd.PeriodIndex, copies: int
+) -> pd.DataFrame:
     """Monthly referrals between organisations (within each copy of the set), count >= 1."""
     flows = pd.DataFrame(REFERRAL_FLOWS, columns=["from_org", "to_org", "mean"])
     p, c, m = len(flows), copies, len(months)
@@ -190,7 +231,12 @@ def referrals_frame(rng: np.random.Generator, orgs_base: list[dict], months: pd.
         base = flows[column].map(index).to_numpy()[pair[keep]]
         return pd.Categorical.from_codes(base + offset, categories=ids)
 
-    return pd.DataFrame({
-        "month": pd.Categorical.from_codes(month_i[keep], categories=months.strftime("%Y-%m")),
-        "from_org": org_column("from_org"), "to_org": org_column("to_org"), "count": count[keep],
-    }, columns=REFERRAL_COLUMNS)
+    return pd.DataFrame(
+        {
+            "month": pd.Categorical.from_codes(month_i[keep], categories=months.strftime("%Y-%m")),
+            "from_org": org_column("from_org"),
+            "to_org": org_column("to_org"),
+            "count": count[keep],
+        },
+        columns=REFERRAL_COLUMNS,
+    )

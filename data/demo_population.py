@@ -15,6 +15,7 @@ shared/reference/tsuruoka.md). What is approximated, and how:
   and the district totals, so both margins hold.
 - Sex: an assumed share of women rising with age (47% in the 20s, 64% at 80+).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -71,13 +72,15 @@ def population_frame() -> pd.DataFrame:
     men = np.rint(table).astype(np.int64) - women
     d, a = np.meshgrid(DISTRICTS, AGE_BANDS, indexing="ij")
     n = d.size
-    frame = pd.DataFrame({
-        "as_of": AS_OF,
-        "district": np.repeat(d.ravel(), 2),
-        "age_band": np.repeat(a.ravel(), 2),
-        "sex": np.tile([1, 2], n),
-        "population": np.column_stack([men.ravel(), women.ravel()]).ravel(),
-    })
+    frame = pd.DataFrame(
+        {
+            "as_of": AS_OF,
+            "district": np.repeat(d.ravel(), 2),
+            "age_band": np.repeat(a.ravel(), 2),
+            "sex": np.tile([1, 2], n),
+            "population": np.column_stack([men.ravel(), women.ravel()]).ravel(),
+        }
+    )
     return frame
 
 

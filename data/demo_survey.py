@@ -22,6 +22,7 @@ about 50%, often lonely about 19% without a confidant against 3% with one.
 No answers: each item is left out by a few percent of respondents (more by older people and for
 household); a no-answer is written as a blank cell or, for about 40% of them, as the code 9.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,16 +30,30 @@ import pandas as pd
 
 from data.demo_population import AGE_BANDS
 
-MISSING = -1          # internal marker of a no-answer, written as blank or 9
-CODE_9_SHARE = 0.4    # share of no-answers written as the code 9 instead of a blank cell
+MISSING = -1  # internal marker of a no-answer, written as blank or 9
+CODE_9_SHARE = 0.4  # share of no-answers written as the code 9 instead of a blank cell
 
-SURVEY_COLUMNS = ["response_id", "wave", "channel", "age_band", "sex", "district", "household",
-                  "lonely_direct", "ucla_1", "ucla_2", "ucla_3", "meet_freq", "participation",
-                  "confidant", "support_received"]
+SURVEY_COLUMNS = [
+    "response_id",
+    "wave",
+    "channel",
+    "age_band",
+    "sex",
+    "district",
+    "household",
+    "lonely_direct",
+    "ucla_1",
+    "ucla_2",
+    "ucla_3",
+    "meet_freq",
+    "participation",
+    "confidant",
+    "support_received",
+]
 
 # ---- who answers --------------------------------------------------------------------------
 RESPONSE_PROPENSITY_AGE = np.array([0.31, 0.26, 0.33, 0.41, 0.51, 0.60, 0.65, 0.53])
-RESPONSE_PROPENSITY_SEX = np.array([0.95, 1.05])                  # men, women
+RESPONSE_PROPENSITY_SEX = np.array([0.95, 1.05])  # men, women
 RESPONSE_PROPENSITY_DISTRICT = np.array([1.0, 1.04, 1.04, 1.04, 1.06, 1.06])
 OPEN_WEB_AGE = np.array([0.06, 0.14, 0.20, 0.23, 0.18, 0.12, 0.06, 0.01])
 OPEN_WEB_DISTRICT = np.array([0.80, 0.06, 0.05, 0.04, 0.02, 0.03])
@@ -46,16 +61,18 @@ OPEN_WEB_FEMALE = 0.60
 
 # Household type (single, couple only, two-generation, three-generation, other) by age band, in
 # the 鶴岡 district; elsewhere three-generation × 1.8 and single × 0.85 before renormalising.
-HOUSEHOLD_BY_AGE = np.array([
-    [0.04, 0.00, 0.70, 0.22, 0.04],
-    [0.22, 0.08, 0.48, 0.16, 0.06],
-    [0.12, 0.10, 0.55, 0.18, 0.05],
-    [0.09, 0.06, 0.60, 0.20, 0.05],
-    [0.10, 0.14, 0.52, 0.19, 0.05],
-    [0.12, 0.32, 0.33, 0.18, 0.05],
-    [0.17, 0.40, 0.23, 0.16, 0.04],
-    [0.28, 0.26, 0.24, 0.18, 0.04],
-])
+HOUSEHOLD_BY_AGE = np.array(
+    [
+        [0.04, 0.00, 0.70, 0.22, 0.04],
+        [0.22, 0.08, 0.48, 0.16, 0.06],
+        [0.12, 0.10, 0.55, 0.18, 0.05],
+        [0.09, 0.06, 0.60, 0.20, 0.05],
+        [0.10, 0.14, 0.52, 0.19, 0.05],
+        [0.12, 0.32, 0.33, 0.18, 0.05],
+        [0.17, 0.40, 0.23, 0.16, 0.04],
+        [0.28, 0.26, 0.24, 0.18, 0.04],
+    ]
+)
 RURAL_HOUSEHOLD_FACTOR = np.array([0.85, 1.0, 1.0, 1.8, 1.0])
 
 # ---- what they answer ---------------------------------------------------------------------
@@ -63,7 +80,7 @@ LONELY_AGE = np.array([0.0, 0.28, 0.27, 0.18, 0.15, -0.05, -0.40, -0.28])
 # Spread of L by age band: wider in the 20s/30s (more people at the lonely end, not just on average).
 LONELY_SPREAD_AGE = np.array([1.05, 1.15, 1.12, 1.02, 1.0, 0.95, 0.88, 0.95])
 LONELY_HOUSEHOLD = np.array([0.50, -0.12, 0.0, -0.08, 0.15])
-LONELY_SEX = np.array([0.03, 0.0, 0.45])                          # men, women, other
+LONELY_SEX = np.array([0.03, 0.0, 0.45])  # men, women, other
 LONELY_NO_CONFIDANT = 0.85
 LONELY_OPEN_WEB = 0.15
 LONELY_TRAIT = 0.5
@@ -96,9 +113,20 @@ SUPPORT_AGE = np.array([0.0, -0.3, -0.1, 0.0, 0.0, 0.1, 0.5, 1.4])
 SUPPORT_SINGLE = 0.5
 
 # No-answer rates per item (before the age factor); household a bit more.
-NO_ANSWER = {"age_band": 0.008, "sex": 0.008, "district": 0.012, "household": 0.045,
-             "lonely_direct": 0.013, "ucla_1": 0.02, "ucla_2": 0.021, "ucla_3": 0.022,
-             "meet_freq": 0.02, "participation": 0.025, "confidant": 0.018, "support_received": 0.04}
+NO_ANSWER = {
+    "age_band": 0.008,
+    "sex": 0.008,
+    "district": 0.012,
+    "household": 0.045,
+    "lonely_direct": 0.013,
+    "ucla_1": 0.02,
+    "ucla_2": 0.021,
+    "ucla_3": 0.022,
+    "meet_freq": 0.02,
+    "participation": 0.025,
+    "confidant": 0.018,
+    "support_received": 0.04,
+}
 NO_ANSWER_AGE_FACTOR = np.array([0.8, 0.7, 0.7, 0.8, 0.9, 1.1, 1.4, 2.2])
 SEX_OTHER_SHARE = 0.012
 
@@ -124,10 +152,12 @@ def draw_random_sample(rng: np.random.Generator, population: pd.DataFrame, n: in
     age = population["age_band"].to_numpy()
     sex = population["sex"].to_numpy()
     district = population["district"].to_numpy()
-    weight = (population["population"].to_numpy()
-              * RESPONSE_PROPENSITY_AGE[age - 1]
-              * RESPONSE_PROPENSITY_SEX[sex - 1]
-              * RESPONSE_PROPENSITY_DISTRICT[district - 1])
+    weight = (
+        population["population"].to_numpy()
+        * RESPONSE_PROPENSITY_AGE[age - 1]
+        * RESPONSE_PROPENSITY_SEX[sex - 1]
+        * RESPONSE_PROPENSITY_DISTRICT[district - 1]
+    )
     cell = rng.choice(len(population), size=n, p=weight / weight.sum())
     return {"age_band": age[cell], "sex": sex[cell], "district": district[cell]}
 
@@ -148,8 +178,9 @@ def household_probabilities(age: np.ndarray, district: np.ndarray) -> np.ndarray
     return probs / probs.sum(axis=1, keepdims=True)
 
 
-def answers(rng: np.random.Generator, people: dict[str, np.ndarray], channel: int,
-            wave_effect: float) -> dict[str, np.ndarray]:
+def answers(
+    rng: np.random.Generator, people: dict[str, np.ndarray], channel: int, wave_effect: float
+) -> dict[str, np.ndarray]:
     """Household and every answer, before no-answers are applied."""
     age, district = people["age_band"], people["district"]
     n = len(age)
@@ -160,29 +191,56 @@ def answers(rng: np.random.Generator, people: dict[str, np.ndarray], channel: in
 
     trait = rng.standard_normal(n)
     no_confidant = rng.random(n) < _logistic(
-        NO_CONFIDANT_BASE + NO_CONFIDANT_TRAIT * trait + NO_CONFIDANT_MALE * male
-        + NO_CONFIDANT_SINGLE * single + NO_CONFIDANT_AGE[age - 1])
-    lonely = (LONELY_TRAIT * trait + LONELY_AGE[age - 1] + LONELY_HOUSEHOLD[household - 1]
-              + LONELY_SEX[sex - 1] + LONELY_NO_CONFIDANT * no_confidant + wave_effect
-              + (LONELY_OPEN_WEB if channel == 2 else 0.0)
-              + LONELY_SPREAD_AGE[age - 1] * rng.standard_normal(n))
+        NO_CONFIDANT_BASE
+        + NO_CONFIDANT_TRAIT * trait
+        + NO_CONFIDANT_MALE * male
+        + NO_CONFIDANT_SINGLE * single
+        + NO_CONFIDANT_AGE[age - 1]
+    )
+    lonely = (
+        LONELY_TRAIT * trait
+        + LONELY_AGE[age - 1]
+        + LONELY_HOUSEHOLD[household - 1]
+        + LONELY_SEX[sex - 1]
+        + LONELY_NO_CONFIDANT * no_confidant
+        + wave_effect
+        + (LONELY_OPEN_WEB if channel == 2 else 0.0)
+        + LONELY_SPREAD_AGE[age - 1] * rng.standard_normal(n)
+    )
     direct = _cut(lonely + DIRECT_NOISE * rng.standard_normal(n), DIRECT_CUTS)
     ucla = [_cut(lonely + UCLA_NOISE * rng.standard_normal(n), UCLA_CUTS[k]) for k in range(3)]
 
-    meet_latent = (MEET_TRAIT * trait + MEET_AGE[age - 1] + MEET_HOUSEHOLD[household - 1]
-                   + 0.25 * no_confidant + rng.standard_normal(n))
+    meet_latent = (
+        MEET_TRAIT * trait
+        + MEET_AGE[age - 1]
+        + MEET_HOUSEHOLD[household - 1]
+        + 0.25 * no_confidant
+        + rng.standard_normal(n)
+    )
     meet = _cut(meet_latent, MEET_CUTS)
     no_participation = rng.random(n) < _logistic(
-        NO_PARTICIPATION_BASE + NO_PARTICIPATION_TRAIT * trait + NO_PARTICIPATION_AGE[age - 1]
-        + NO_PARTICIPATION_RURAL * (district != 1))
+        NO_PARTICIPATION_BASE
+        + NO_PARTICIPATION_TRAIT * trait
+        + NO_PARTICIPATION_AGE[age - 1]
+        + NO_PARTICIPATION_RURAL * (district != 1)
+    )
     support = rng.random(n) < _logistic(
-        SUPPORT_BASE + SUPPORT_LONELY * lonely + SUPPORT_AGE[age - 1] + SUPPORT_SINGLE * single)
+        SUPPORT_BASE + SUPPORT_LONELY * lonely + SUPPORT_AGE[age - 1] + SUPPORT_SINGLE * single
+    )
 
     return {
-        "age_band": age, "sex": sex, "district": district, "household": household,
-        "lonely_direct": direct, "ucla_1": ucla[0], "ucla_2": ucla[1], "ucla_3": ucla[2],
-        "meet_freq": meet, "participation": np.where(no_participation, 2, 1),
-        "confidant": np.where(no_confidant, 2, 1), "support_received": np.where(support, 1, 2),
+        "age_band": age,
+        "sex": sex,
+        "district": district,
+        "household": household,
+        "lonely_direct": direct,
+        "ucla_1": ucla[0],
+        "ucla_2": ucla[1],
+        "ucla_3": ucla[2],
+        "meet_freq": meet,
+        "participation": np.where(no_participation, 2, 1),
+        "confidant": np.where(no_confidant, 2, 1),
+        "support_received": np.where(support, 1, 2),
     }
 
 
@@ -196,8 +254,9 @@ def apply_no_answers(rng: np.random.Generator, values: dict[str, np.ndarray]) ->
     return out
 
 
-def wave_frame(rng: np.random.Generator, population: pd.DataFrame, wave: int, n_random: int,
-               n_open: int, wave_effect: float) -> pd.DataFrame:
+def wave_frame(
+    rng: np.random.Generator, population: pd.DataFrame, wave: int, n_random: int, n_open: int, wave_effect: float
+) -> pd.DataFrame:
     """One wave's extract: random-sample rows then open-web rows, ids R<wave>-nnnnnn / W<wave>-nnnnnn."""
     parts = []
     for channel, n, prefix in ((1, n_random, "R"), (2, n_open, "W")):

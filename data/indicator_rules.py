@@ -5,6 +5,7 @@ name is checked against the survey extract's answer columns and every code is an
 becomes SQL. A rendered expression is 1 when the rule holds, 0 when it does not, and NULL when the
 respondent left any item the rule uses blank (out of the denominator).
 """
+
 from __future__ import annotations
 
 import re
@@ -55,7 +56,8 @@ def fragments() -> dict[str, str]:
     inds = codebook.indicators()
     return {
         "indicator_answers": ",\n        ".join(
-            f"{rule_expression(ind.rule)} AS {_identifier(ind.id)}" for ind in inds.values()),
+            f"{rule_expression(ind.rule)} AS {_identifier(ind.id)}" for ind in inds.values()
+        ),
         "indicator_ids": ", ".join(_identifier(i) for i in inds),
         "missing_code": _code(codebook.missing_code()),
     }

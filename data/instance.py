@@ -4,6 +4,7 @@ TSUNAGARI_INSTANCE names it (default `instance/` at the project's root, git-igno
 record-key secret of the cell-key method now (record_key.secret), and later accounts and the audit
 log. Files are created readable by the server's user only.
 """
+
 from __future__ import annotations
 
 import os

@@ -11,6 +11,7 @@ Each table's header states its grain, the columns that identify one of its rows,
 `-- grain: col, col, ...` before its CREATE TABLE (read by grains(); the tests check on the demo
 database that no two rows share it, as dbt's `unique` test).
 """
+
 from __future__ import annotations
 
 import re
@@ -84,10 +85,14 @@ def missing_objects(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Tables and macros this code needs that the database lacks: it was built by an older version."""
     cur = con.cursor()
     try:
-        present = {r[0].lower() for r in cur.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
-            "UNION ALL SELECT function_name FROM duckdb_functions() "
-            "WHERE function_type = 'macro' AND NOT internal").fetchall()}
+        present = {
+            r[0].lower()
+            for r in cur.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+                "UNION ALL SELECT function_name FROM duckdb_functions() "
+                "WHERE function_type = 'macro' AND NOT internal"
+            ).fetchall()
+        }
     finally:
         cur.close()
     return sorted(expected_objects() - present)

@@ -3,6 +3,7 @@ presenter read.
 
 TSUNAGARI_DB names it (default `data/tsunagari.duckdb` at the project's root, git-ignored).
 """
+
 from __future__ import annotations
 
 import os

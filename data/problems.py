@@ -4,11 +4,12 @@ A Problem names the place (file, spreadsheet row, column), the value found and w
 in both languages. The loader collects every problem before refusing a build, so a data provider
 sees the whole list at once.
 """
+
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 ERROR = "error"
 WARNING = "warning"
@@ -19,13 +20,13 @@ LISTED_PER_RULE = 50
 
 @dataclass(frozen=True)
 class Problem:
-    file: str                  # file name as delivered (or the name expected, for a missing file)
-    row: int | None            # spreadsheet row: header = 1, first data row = 2; None = whole file
-    column: str | None         # column name in the file; None = whole row or file
-    value: str | None          # the cell as found; None when there is no cell to show
+    file: str  # file name as delivered (or the name expected, for a missing file)
+    row: int | None  # spreadsheet row: header = 1, first data row = 2; None = whole file
+    column: str | None  # column name in the file; None = whole row or file
+    value: str | None  # the cell as found; None when there is no cell to show
     expected_ja: str
     expected_en: str
-    severity: str = ERROR      # ERROR refuses the build, WARNING is reported only
+    severity: str = ERROR  # ERROR refuses the build, WARNING is reported only
 
     def sort_key(self, file_order: dict[str, int]) -> tuple:
         return (file_order.get(self.file, len(file_order)), self.file, self.row or 0, self.column or "")
@@ -93,8 +94,8 @@ def format_report(problems: Sequence[Problem]) -> str:
     if errs:
         parts.append(
             f"取り込みを中止しました: {len(errs)} 件の問題があります。データベースは変更していません。\n"
-            f"Import refused: {len(errs)} problem(s) found. The database was not changed.\n\n"
-            + format_listing(errs))
+            f"Import refused: {len(errs)} problem(s) found. The database was not changed.\n\n" + format_listing(errs)
+        )
     if warns:
         parts.append(f"警告 {len(warns)} 件 / {len(warns)} warning(s):\n\n" + format_listing(warns))
     return "\n\n".join(parts) + ("\n" if parts else "")

@@ -5,6 +5,7 @@ superset of Shift_JIS) in that order. A strict decode that succeeds is trustwort
 text is practically never valid UTF-8, so no guessing library is needed, and the encoding found is
 recorded in import_log. .xlsx workbooks are read from their first sheet.
 """
+
 from __future__ import annotations
 
 import csv
@@ -24,11 +25,11 @@ from data import codebook
 from data.problems import ERROR, WARNING, Problem
 
 SUFFIXES = (".csv", ".xlsx")
-CSV_ENCODINGS = ("utf-8", "cp932")        # tried in this order after a BOM check
+CSV_ENCODINGS = ("utf-8", "cp932")  # tried in this order after a BOM check
 # Python's cp932 decodes the bytes 0x80, 0xA0, 0xFD-0xFF (unused by Shift_JIS) to these; real
 # CP932 text never holds them, so they mean the file is in some other encoding.
 CP932_UNUSED = ("\x80", "\uf8f0", "\uf8f1", "\uf8f2", "\uf8f3")
-FIRST_DATA_ROW = 2                         # header is spreadsheet row 1
+FIRST_DATA_ROW = 2  # header is spreadsheet row 1
 
 
 @dataclass
@@ -36,12 +37,13 @@ class RawExtract:
     """One extract file read as text. frame: one str column per known column present in the file,
     index = spreadsheet row number; fully blank rows are dropped (their numbers are kept by the
     others)."""
+
     extract: str
     path: Path
     encoding: str
     sha256: str
     frame: pd.DataFrame
-    rows: int                               # data rows in the file (blank rows not counted)
+    rows: int  # data rows in the file (blank rows not counted)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -50,6 +52,7 @@ class RawExtract:
 
 
 # ---- finding files ------------------------------------------------------------------------
+
 
 def _matches(path: Path, pattern: str) -> bool:
     return path.suffix.lower() in SUFFIXES and fnmatch.fnmatchcase(path.stem, pattern)
@@ -60,8 +63,7 @@ def find_extract_files(directory: Path) -> tuple[dict[str, list[Path]], list[Pro
     are allowed only where the pattern has a wildcard (one survey file per wave); files that
     match no extract are reported as warnings."""
     problems: list[Problem] = []
-    candidates = sorted(p for p in directory.iterdir()
-                        if p.is_file() and not p.name.startswith(("~$", ".")))
+    candidates = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith(("~$", ".")))
     found: dict[str, list[Path]] = {}
     claimed: set[Path] = set()
     for name, spec in codebook.extracts().items():
@@ -71,19 +73,35 @@ def find_extract_files(directory: Path) -> tuple[dict[str, list[Path]], list[Pro
         found[name] = paths
         if len(paths) > 1 and not any(ch in pattern for ch in "*?["):
             listed = ", ".join(p.name for p in paths)
-            problems += [Problem(p.name, None, None, None,
-                                 f"{name} のファイルは 1 つだけにしてください（{listed}）",
-                                 f"only one {name} file is allowed (found {listed})")
-                         for p in paths]
+            problems += [
+                Problem(
+                    p.name,
+                    None,
+                    None,
+                    None,
+                    f"{name} のファイルは 1 つだけにしてください（{listed}）",
+                    f"only one {name} file is allowed (found {listed})",
+                )
+                for p in paths
+            ]
     for p in candidates:
         if p.suffix.lower() in SUFFIXES and p not in claimed:
-            problems.append(Problem(p.name, None, None, None,
-                                    "どの抽出データにも当たらないファイル名です（無視します）",
-                                    "file name matches no extract (ignored)", WARNING))
+            problems.append(
+                Problem(
+                    p.name,
+                    None,
+                    None,
+                    None,
+                    "どの抽出データにも当たらないファイル名です（無視します）",
+                    "file name matches no extract (ignored)",
+                    WARNING,
+                )
+            )
     return found, problems
 
 
 # ---- decoding -----------------------------------------------------------------------------
+
 
 def decode_csv(data: bytes) -> tuple[str, str] | None:
     """(text, encoding) of CSV bytes, or None when no accepted encoding decodes them."""
@@ -113,9 +131,12 @@ def _arrow_body(text: str, width: int) -> pd.DataFrame | None:
             io.BytesIO(text.encode("utf-8")),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False,
-                                                 quoted_strings_can_be_null=False))
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     body = table.to_pandas()
@@ -138,10 +159,18 @@ def _python_body(text: str, header: list[str], file_name: str) -> tuple[list[str
     spreadsheet shows), short rows padded, every over-long row reported."""
     width = len(header)
     records = list(csv.reader(io.StringIO(text)))[1:]
-    problems = [Problem(file_name, number, None, ",".join(record),
-                        f"見出し行と同じ {width} 列以内（{len(record)} 列あります）",
-                        f"at most the header's {width} fields (found {len(record)})")
-                for number, record in enumerate(records, start=FIRST_DATA_ROW) if len(record) > width]
+    problems = [
+        Problem(
+            file_name,
+            number,
+            None,
+            ",".join(record),
+            f"見出し行と同じ {width} 列以内（{len(record)} 列あります）",
+            f"at most the header's {width} fields (found {len(record)})",
+        )
+        for number, record in enumerate(records, start=FIRST_DATA_ROW)
+        if len(record) > width
+    ]
     if problems:
         return problems
     body = pd.DataFrame([r + [""] * (width - len(r)) for r in records], columns=range(width), dtype=str)
@@ -155,7 +184,7 @@ def _xlsx_cell(value, month_column: bool) -> str:
         return "1" if value else "0"
     if isinstance(value, dt.datetime):
         if month_column and value.day == 1 and value.time() == dt.time():
-            return value.strftime("%Y-%m")   # Excel turns a typed 2024-04 into 2024/4/1
+            return value.strftime("%Y-%m")  # Excel turns a typed 2024-04 into 2024/4/1
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -175,14 +204,14 @@ def _xlsx_frame(path: Path, extract: str) -> tuple[list[str], pd.DataFrame]:
             header.pop()
         months = [specs.get(h.strip(), {}).get("type") == "month" for h in header]
         width = len(header)
-        body = [[_xlsx_cell(v, months[i]) for i, v in enumerate(r[:width])] + [""] * (width - len(r))
-                for r in rows]
+        body = [[_xlsx_cell(v, months[i]) for i, v in enumerate(r[:width])] + [""] * (width - len(r)) for r in rows]
     finally:
         wb.close()
     return header, pd.DataFrame(body, columns=range(width), dtype=str)
 
 
 # ---- reading one file ---------------------------------------------------------------------
+
 
 def read_extract(path: Path, extract: str) -> RawExtract | list[Problem]:
     """Read one extract file as text, checking its header against the codebook's columns.
@@ -195,16 +224,31 @@ def read_extract(path: Path, extract: str) -> RawExtract | list[Problem]:
     if path.suffix.lower() == ".xlsx":
         try:
             header, body = _xlsx_frame(path, extract)
-        except Exception as exc:   # openpyxl raises many kinds for a damaged workbook
-            return [Problem(name, None, None, None, f"Excel ファイルとして読めません（{type(exc).__name__}）",
-                            f"cannot be read as an Excel workbook ({type(exc).__name__})")]
+        except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+            return [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    f"Excel ファイルとして読めません（{type(exc).__name__}）",
+                    f"cannot be read as an Excel workbook ({type(exc).__name__})",
+                )
+            ]
         encoding = "xlsx"
     else:
         decoded = decode_csv(data)
         if decoded is None:
-            return [Problem(name, None, None, None,
-                            "文字コードを判別できません（UTF-8、BOM 付き UTF-8、Shift_JIS/CP932 のいずれか）",
-                            "unknown text encoding (use UTF-8, UTF-8 with BOM or Shift_JIS/CP932)")]
+            return [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    None,
+                    "文字コードを判別できません（UTF-8、BOM 付き UTF-8、Shift_JIS/CP932 のいずれか）",
+                    "unknown text encoding (use UTF-8, UTF-8 with BOM or Shift_JIS/CP932)",
+                )
+            ]
         text, encoding = decoded
         parsed = _csv_frame(text, name)
         if isinstance(parsed, list):
@@ -213,8 +257,9 @@ def read_extract(path: Path, extract: str) -> RawExtract | list[Problem]:
     return _checked(path, extract, encoding, sha, header, body)
 
 
-def _checked(path: Path, extract: str, encoding: str, sha: str, header: list[str],
-             body: pd.DataFrame) -> RawExtract | list[Problem]:
+def _checked(
+    path: Path, extract: str, encoding: str, sha: str, header: list[str], body: pd.DataFrame
+) -> RawExtract | list[Problem]:
     name = path.name
     specs = codebook.columns(extract)
     problems: list[Problem] = []
@@ -223,13 +268,23 @@ def _checked(path: Path, extract: str, encoding: str, sha: str, header: list[str
     for i, col in enumerate(names):
         if col in specs:
             if col in positions:
-                problems.append(Problem(name, 1, col, header[i], "列名が重複しています",
-                                        "the column name appears more than once"))
+                problems.append(
+                    Problem(name, 1, col, header[i], "列名が重複しています", "the column name appears more than once")
+                )
             else:
                 positions[col] = i
         else:
-            problems.append(Problem(name, 1, col or f"({i + 1})", header[i],
-                                    "不明な列です（無視します）", "unknown column (ignored)", WARNING))
+            problems.append(
+                Problem(
+                    name,
+                    1,
+                    col or f"({i + 1})",
+                    header[i],
+                    "不明な列です（無視します）",
+                    "unknown column (ignored)",
+                    WARNING,
+                )
+            )
     for col, spec in specs.items():
         if spec.get("required") and col not in positions:
             problems.append(Problem(name, 1, col, None, "必須の列がありません", "required column is missing"))
@@ -240,9 +295,11 @@ def _checked(path: Path, extract: str, encoding: str, sha: str, header: list[str
     if blank is not None and blank.any():
         frame = frame[~blank]
     if frame.empty:
-        problems.append(Problem(name, None, None, None, "データ行がありません（見出し行のみ）",
-                                "no data rows (header only)"))
+        problems.append(
+            Problem(name, None, None, None, "データ行がありません（見出し行のみ）", "no data rows (header only)")
+        )
     if any(p.severity == ERROR for p in problems):
         return problems
-    return RawExtract(extract=extract, path=path, encoding=encoding, sha256=sha, frame=frame,
-                      rows=len(frame), problems=problems)
+    return RawExtract(
+        extract=extract, path=path, encoding=encoding, sha256=sha, frame=frame, rows=len(frame), problems=problems
+    )

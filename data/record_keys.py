@@ -13,6 +13,7 @@ A new secret means new keys, hence new noise on every figure: acceptable only wh
 published before can be set beside what is published after (a new installation, a leaked secret,
 or all outputs withdrawn); otherwise keep the file with the installation's backups.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,7 +29,7 @@ from data import instance
 
 SECRET_FILE = "record_key.secret"
 SECRET_BYTES = 32
-_SEP = "\x1f"          # unit separator: cannot occur in an identity field (control characters are refused)
+_SEP = "\x1f"  # unit separator: cannot occur in an identity field (control characters are refused)
 
 
 def secret_path() -> Path:

@@ -9,13 +9,15 @@ Leniencies, all documented in the extract contract's spirit: cells are stripped 
 spaces; numbers may be full-width (NFKC) and whole numbers may carry a ".0" (as pandas or R write
 them); `all` in a code list is case-insensitive.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import itertools
 import re
 import unicodedata
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,16 +27,17 @@ from data.problems import Problem
 from data.readers import RawExtract
 
 STORED_PER_RULE = 1000
-FILE_COL, ROW_COL = "_file", "_row"      # where each typed row came from
+FILE_COL, ROW_COL = "_file", "_row"  # where each typed row came from
 
-_BAD = object()        # the cell breaks the column's type
-_MISSING = object()    # blank where a value is required
+_BAD = object()  # the cell breaks the column's type
+_MISSING = object()  # blank where a value is required
 _INT = re.compile(r"[+-]?\d+(?:\.0*)?")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 # ---- descriptions of what a column expects --------------------------------------------------
+
 
 def _code_list_text(spec: dict, lang: str) -> str:
     allowed = _allowed_codes(spec)
@@ -80,12 +83,16 @@ def expected_text(extract: str, column: str) -> tuple[str, str]:
             en += ", or all"
         return ja, en
     if kind == "org_ref":
-        return (f"{label_ja}: 団体ファイル（organisations）にある org_id",
-                f"{label_en}: an org_id of the organisations extract")
+        return (
+            f"{label_ja}: 団体ファイル（organisations）にある org_id",
+            f"{label_en}: an org_id of the organisations extract",
+        )
     if kind in ("latitude", "longitude"):
         lo, hi = spec["min"], spec["max"]
-        return (f"{label_ja}: 市域内の値 {lo}〜{hi}（世界測地系の十進度）",
-                f"{label_en}: inside the city, {lo} to {hi} (WGS84 decimal degrees)")
+        return (
+            f"{label_ja}: 市域内の値 {lo}〜{hi}（世界測地系の十進度）",
+            f"{label_en}: inside the city, {lo} to {hi} (WGS84 decimal degrees)",
+        )
     raise ValueError(f"unknown column type {kind!r} in the codebook ({extract}.{column})")
 
 
@@ -95,6 +102,7 @@ def _missing_text(extract: str, column: str) -> tuple[str, str]:
 
 
 # ---- parsing one distinct cell text -----------------------------------------------------------
+
 
 def _allowed_codes(spec: dict) -> list[int]:
     allowed = codebook.codes(spec["codes"])
@@ -130,6 +138,7 @@ def _parser(spec: dict) -> Callable[[str], Any]:
             if x is None or (lo is not None and x < lo) or (hi is not None and x > hi):
                 return _BAD
             return x
+
         return parse_int
     if kind == "code":
         allowed = set(_allowed_codes(spec))
@@ -140,6 +149,7 @@ def _parser(spec: dict) -> Callable[[str], Any]:
             if x is not None and x == missing:
                 return None
             return x if x in allowed else _BAD
+
         return parse_code
     if kind in ("positive", "latitude", "longitude"):
         lo, hi = spec.get("min"), spec.get("max")
@@ -151,15 +161,19 @@ def _parser(spec: dict) -> Callable[[str], Any]:
             if (lo is not None and x < lo) or (hi is not None and x > hi):
                 return _BAD
             return x
+
         return parse_float
     if kind == "month":
+
         def parse_month(u: str):
             m = _MONTH.fullmatch(u)
             if not m or not 1 <= int(m.group(2)) <= 12:
                 return _BAD
             return dt.date(int(m.group(1)), int(m.group(2)), 1)
+
         return parse_month
     if kind == "date":
+
         def parse_date(u: str):
             if not _DATE.fullmatch(u):
                 return _BAD
@@ -167,6 +181,7 @@ def _parser(spec: dict) -> Callable[[str], Any]:
                 return dt.date.fromisoformat(u)
             except ValueError:
                 return _BAD
+
         return parse_date
     if kind == "code_list":
         allowed = _allowed_codes(spec)
@@ -179,13 +194,22 @@ def _parser(spec: dict) -> Callable[[str], Any]:
             if not values or any(v not in allowed for v in values):
                 return _BAD
             return sorted(set(values))
+
         return parse_list
     raise ValueError(f"no parser for column type {kind!r}")
 
 
-_DTYPES = {"integer": "Int32", "count": "Int32", "code": "Int16", "positive": "Float64",
-           "latitude": "Float64", "longitude": "Float64", "month": "datetime64[s]",
-           "date": "datetime64[s]", "code_list": object}
+_DTYPES = {
+    "integer": "Int32",
+    "count": "Int32",
+    "code": "Int16",
+    "positive": "Float64",
+    "latitude": "Float64",
+    "longitude": "Float64",
+    "month": "datetime64[s]",
+    "date": "datetime64[s]",
+    "code_list": object,
+}
 
 
 def _by_distinct_value(cells: pd.Series, spec: dict, required: bool) -> tuple[pd.Series, np.ndarray, np.ndarray]:
@@ -200,7 +224,7 @@ def _by_distinct_value(cells: pd.Series, spec: dict, required: bool) -> tuple[pd
     missing_u = np.array([p is _MISSING for p in parsed], dtype=bool)
     clean = [None if (p is _BAD or p is _MISSING) else p for p in parsed]
     dtype = _DTYPES[spec["type"]]
-    if dtype == object:
+    if dtype is object:
         arr = np.empty(len(clean), dtype=object)
         arr[:] = clean
         values = pd.Series(arr[positions], index=cells.index, dtype=object)
@@ -212,11 +236,12 @@ def _by_distinct_value(cells: pd.Series, spec: dict, required: bool) -> tuple[pd
     return values, bad_u[positions], missing_u[positions]
 
 
-def check_column(cells: pd.Series, extract: str, column: str,
-                 org_ids: set[str] | None) -> tuple[pd.Series, list[tuple[np.ndarray, str, str]]]:
+def check_column(
+    cells: pd.Series, extract: str, column: str, org_ids: set[str] | None
+) -> tuple[pd.Series, list[tuple[np.ndarray, str, str]]]:
     """Typed values of a column and its broken rules as (row mask, expected_ja, expected_en)."""
     spec = codebook.columns(extract)[column]
-    required = bool(spec.get("required")) and not spec.get("blank")   # blank: the cell may be empty
+    required = bool(spec.get("required")) and not spec.get("blank")  # blank: the cell may be empty
     kind = spec["type"]
     rules: list[tuple[np.ndarray, str, str]] = []
     if kind in ("text", "optional_text", "org_ref"):
@@ -237,8 +262,10 @@ def check_column(cells: pd.Series, extract: str, column: str,
 
 # ---- problems from masks ----------------------------------------------------------------------
 
-def cell_problems(file: str, rows: pd.Index, column: str, cells: pd.Series, mask: np.ndarray,
-                  expected_ja: str, expected_en: str) -> list[Problem]:
+
+def cell_problems(
+    file: str, rows: pd.Index, column: str, cells: pd.Series, mask: np.ndarray, expected_ja: str, expected_en: str
+) -> list[Problem]:
     """One Problem per masked row, the first STORED_PER_RULE of them and then a count of the rest."""
     hit = np.flatnonzero(mask)
     if not len(hit):
@@ -246,16 +273,24 @@ def cell_problems(file: str, rows: pd.Index, column: str, cells: pd.Series, mask
     shown = hit[:STORED_PER_RULE]
     row_numbers = rows[shown]
     texts = cells.iloc[shown]
-    out = [Problem(file, int(r), column, str(v), expected_ja, expected_en)
-           for r, v in zip(row_numbers, texts)]
+    out = [Problem(file, int(r), column, str(v), expected_ja, expected_en) for r, v in zip(row_numbers, texts)]
     rest = len(hit) - len(shown)
     if rest:
-        out.append(Problem(file, None, column, None, f"{expected_ja}（ほか {rest} 行も同じ問題）",
-                           f"{expected_en} ({rest} more rows with the same problem)"))
+        out.append(
+            Problem(
+                file,
+                None,
+                column,
+                None,
+                f"{expected_ja}（ほか {rest} 行も同じ問題）",
+                f"{expected_en} ({rest} more rows with the same problem)",
+            )
+        )
     return out
 
 
 # ---- one file ----------------------------------------------------------------------------------
+
 
 def validate_extract(raw: RawExtract, org_ids: set[str] | None = None) -> tuple[pd.DataFrame, list[Problem]]:
     """The typed table of one extract file and the problems of its cells.
@@ -290,23 +325,30 @@ def _empty_dtype(extract: str, column: str):
 
 # ---- rules across rows and columns -------------------------------------------------------------
 
+
 def _label(extract: str, column: str, lang: str) -> str:
-    return f"{codebook.column_label(extract, column, lang)}（{column}）" if lang == "ja" else \
-        f"{codebook.column_label(extract, column, lang)} ({column})"
+    return (
+        f"{codebook.column_label(extract, column, lang)}（{column}）"
+        if lang == "ja"
+        else f"{codebook.column_label(extract, column, lang)} ({column})"
+    )
 
 
-def _row_problems(df: pd.DataFrame, mask: np.ndarray, column: str, values: pd.Series,
-                  expected: Callable[[int], tuple[str, str]]) -> list[Problem]:
+def _row_problems(
+    df: pd.DataFrame, mask: np.ndarray, column: str, values: pd.Series, expected: Callable[[int], tuple[str, str]]
+) -> list[Problem]:
     out = []
     for i in np.flatnonzero(mask)[:STORED_PER_RULE]:
         ja, en = expected(i)
-        out.append(Problem(str(df[FILE_COL].iat[i]), int(df[ROW_COL].iat[i]), column,
-                           _cell_text(values.iat[i]), ja, en))
+        out.append(
+            Problem(str(df[FILE_COL].iat[i]), int(df[ROW_COL].iat[i]), column, _cell_text(values.iat[i]), ja, en)
+        )
     rest = int(mask.sum()) - STORED_PER_RULE
     if rest > 0:
         ja, en = expected(int(np.flatnonzero(mask)[0]))
-        out.append(Problem(str(df[FILE_COL].iat[0]), None, column, None,
-                           f"{ja}（ほか {rest} 行）", f"{en} ({rest} more rows)"))
+        out.append(
+            Problem(str(df[FILE_COL].iat[0]), None, column, None, f"{ja}（ほか {rest} 行）", f"{en} ({rest} more rows)")
+        )
     return out
 
 
@@ -334,10 +376,14 @@ def check_unique(extract: str, df: pd.DataFrame) -> list[Problem]:
     def expected(i: int) -> tuple[str, str]:
         first_file, first_row = firsts[FILE_COL].iat[i], firsts[ROW_COL].iat[i]
         within = ", ".join(f"{c}={_cell_text(sub[c].iat[i])}" for c in scope)
-        ja = f"{_label(extract, column, 'ja')}は{' ' + within + ' の中で' if within else ''}一意であること" \
-             f"（{first_file} の {first_row} 行目と重複）"
-        en = f"{_label(extract, column, 'en')} unique{' within ' + within if within else ''}" \
-             f" (repeats {first_file} row {first_row})"
+        ja = (
+            f"{_label(extract, column, 'ja')}は{' ' + within + ' の中で' if within else ''}一意であること"
+            f"（{first_file} の {first_row} 行目と重複）"
+        )
+        en = (
+            f"{_label(extract, column, 'en')} unique{' within ' + within if within else ''}"
+            f" (repeats {first_file} row {first_row})"
+        )
         return ja, en
 
     return _row_problems(sub, dup, column, sub[column], expected)
@@ -347,7 +393,7 @@ def check_row_rules(extract: str, df: pd.DataFrame) -> list[Problem]:
     """The extract's `checks`: at_most [a, b] (a <= b) and differ [a, b] (a != b)."""
     problems: list[Problem] = []
     for rule in codebook.extract(extract).get("checks", []):
-        (kind, (a, b)), = rule.items()
+        ((kind, (a, b)),) = rule.items()
         both = df[a].notna() & df[b].notna()
         if kind == "at_most":
             broken = (both & (df[a] > df[b])).fillna(False).to_numpy(dtype=bool)
@@ -357,7 +403,7 @@ def check_row_rules(extract: str, df: pd.DataFrame) -> list[Problem]:
             broken = (both & (df[a] == df[b])).fillna(False).to_numpy(dtype=bool)
             ja = f"{_label(extract, b, 'ja')}は{_label(extract, a, 'ja')}と異なる値"
             en = f"{_label(extract, b, 'en')} different from {_label(extract, a, 'en')}"
-            a = b      # report the second column, the one that repeats the first
+            a = b  # report the second column, the one that repeats the first
         else:
             raise ValueError(f"unknown check {kind!r} in the codebook ({extract})")
         problems += _row_problems(df, broken, a, df[a], lambda i, ja=ja, en=en: (ja, en))
@@ -371,8 +417,7 @@ def check_grid(extract: str, df: pd.DataFrame) -> list[Problem]:
         return []
     per, cols = grid["per"], grid["columns"]
     specs = codebook.columns(extract)
-    full = pd.MultiIndex.from_tuples(list(itertools.product(*(_allowed_codes(specs[c]) for c in cols))),
-                                     names=cols)
+    full = pd.MultiIndex.from_tuples(list(itertools.product(*(_allowed_codes(specs[c]) for c in cols))), names=cols)
     problems: list[Problem] = []
     for value, part in df.dropna(subset=[per] + cols).groupby(per, sort=True):
         have = pd.MultiIndex.from_frame(part[cols].astype("int64"))
@@ -380,15 +425,22 @@ def check_grid(extract: str, df: pd.DataFrame) -> list[Problem]:
         file = str(part[FILE_COL].iat[0])
         for combo in missing[:STORED_PER_RULE]:
             text = ", ".join(f"{c}={v}" for c, v in zip(cols, combo))
-            problems.append(Problem(
-                file, None, ", ".join(cols), f"{per}={_cell_text(value)}: {text}",
-                f"{per} ごとに {', '.join(cols)} の全ての組み合わせの行（この組み合わせの行がありません）",
-                f"a row for every combination of {', '.join(cols)} per {per} (this one is missing)"))
+            problems.append(
+                Problem(
+                    file,
+                    None,
+                    ", ".join(cols),
+                    f"{per}={_cell_text(value)}: {text}",
+                    f"{per} ごとに {', '.join(cols)} の全ての組み合わせの行（この組み合わせの行がありません）",
+                    f"a row for every combination of {', '.join(cols)} per {per} (this one is missing)",
+                )
+            )
     return problems
 
 
-def validate_extract_files(extract: str, raws: list[RawExtract],
-                           org_ids: set[str] | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+def validate_extract_files(
+    extract: str, raws: list[RawExtract], org_ids: set[str] | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
     """All files of one extract: typed and concatenated, with cell, key, row and grid problems."""
     frames, problems = [], []
     for raw in raws:

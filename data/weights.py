@@ -25,6 +25,7 @@ A wave cannot be raked, and the build is refused, when there is no population ex
 margin cell with residents has no raked respondent, or when respondents fall in a cell with no
 residents.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -40,7 +41,7 @@ from data.problems import Problem
 from data.validate import FILE_COL, ROW_COL
 
 VENDOR, RAKED, UNIT = "vendor", "raked", "unit"
-MARGIN_TOLERANCE = 1e-4      # raking must meet every margin to 0.01% (the contract asks 0.1%)
+MARGIN_TOLERANCE = 1e-4  # raking must meet every margin to 0.01% (the contract asks 0.1%)
 
 
 def weighting() -> dict:
@@ -71,8 +72,13 @@ def population_array(population: pd.DataFrame) -> np.ndarray:
     dims = rake_dimensions()
     cats = [_categories(d) for d in dims]
     full = pd.MultiIndex.from_product(cats, names=dims)
-    counts = (latest_population(population).astype({d: "int64" for d in dims})
-              .groupby(dims)["population"].sum().reindex(full, fill_value=0))
+    counts = (
+        latest_population(population)
+        .astype({d: "int64" for d in dims})
+        .groupby(dims)["population"]
+        .sum()
+        .reindex(full, fill_value=0)
+    )
     return counts.to_numpy(dtype=float).reshape([len(c) for c in cats])
 
 
@@ -116,25 +122,41 @@ def rake_cells(counts: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray | No
     for axes in _margin_axes():
         have, want = _margin(counts, axes), _margin(targets, axes)
         for index in zip(*np.nonzero((have == 0) & (want > 0))):
-            reasons.append((_margin_name(axes, index),
-                            "この区分に回答者がいないため人口に合わせたウェイトを計算できません",
-                            "no respondent in this group, so weights cannot be raked to the population"))
+            reasons.append(
+                (
+                    _margin_name(axes, index),
+                    "この区分に回答者がいないため人口に合わせたウェイトを計算できません",
+                    "no respondent in this group, so weights cannot be raked to the population",
+                )
+            )
         for index in zip(*np.nonzero((have > 0) & (want == 0))):
-            reasons.append((_margin_name(axes, index),
-                            "人口が 0 の区分に回答者がいます",
-                            "respondents in a group whose population is 0"))
+            reasons.append(
+                (
+                    _margin_name(axes, index),
+                    "人口が 0 の区分に回答者がいます",
+                    "respondents in a group whose population is 0",
+                )
+            )
     if reasons:
         return None, reasons
     aggregates = [_margin(targets, axes) for axes in _margin_axes()]
-    fit = ipfn(counts.astype(float).copy(), aggregates, _margin_axes(), convergence_rate=1e-12,
-               max_iteration=2000, rate_tolerance=0.0, verbose=0)
-    with contextlib.redirect_stdout(io.StringIO()):   # ipfn prints its convergence messages
+    fit = ipfn(
+        counts.astype(float).copy(),
+        aggregates,
+        _margin_axes(),
+        convergence_rate=1e-12,
+        max_iteration=2000,
+        rate_tolerance=0.0,
+        verbose=0,
+    )
+    with contextlib.redirect_stdout(io.StringIO()):  # ipfn prints its convergence messages
         fitted = fit.iteration()
     for axes, want in zip(_margin_axes(), aggregates):
         got = _margin(fitted, axes)
         if np.any(np.abs(got - want) > MARGIN_TOLERANCE * np.maximum(want, 1)):
-            return None, [("-", "ウェイトの計算（レーキング）が収束しません",
-                           "raking did not converge to the population margins")]
+            return None, [
+                ("-", "ウェイトの計算（レーキング）が収束しません", "raking did not converge to the population margins")
+            ]
     return fitted, []
 
 
@@ -169,8 +191,13 @@ def rake_wave(sample: pd.DataFrame, population: pd.DataFrame) -> tuple[np.ndarra
     targets = population_array(population)
     complete, flat = _cell_positions(sample)
     if not complete.any():
-        return None, [("-", "年齢・性別・地域が全てそろった回答者がいないためウェイトを計算できません",
-                       "no respondent with age_band, sex and district all known: cannot rake")]
+        return None, [
+            (
+                "-",
+                "年齢・性別・地域が全てそろった回答者がいないためウェイトを計算できません",
+                "no respondent with age_band, sex and district all known: cannot rake",
+            )
+        ]
     counts = np.bincount(flat, minlength=targets.size).reshape(targets.shape).astype(float)
     fitted, reasons = rake_cells(counts, targets)
     if fitted is None:
@@ -197,16 +224,25 @@ def assign_weights(responses: pd.DataFrame, population: pd.DataFrame | None) -> 
             continue
         first_file = str(out[FILE_COL].iat[idx[0]])
         if population is None or population.empty:
-            problems.append(Problem(
-                first_file, None, "weight", None,
-                f"{wave} 年の無作為抽出調査にウェイトがありません: weight 列か人口ファイル（population）が必要です",
-                f"wave {wave} random sample has no weights: give a weight column or a population extract"))
+            problems.append(
+                Problem(
+                    first_file,
+                    None,
+                    "weight",
+                    None,
+                    f"{wave} 年の無作為抽出調査にウェイトがありません: weight 列か人口ファイル（population）が必要です",
+                    f"wave {wave} random sample has no weights: give a weight column or a population extract",
+                )
+            )
             continue
         raked, reasons = rake_wave(out.iloc[idx], population)
         if raked is None:
             for cell, ja, en in reasons:
-                problems.append(Problem(first_file, None, ", ".join(rake_dimensions()), cell,
-                                        f"{wave} 年: {ja}", f"wave {wave}: {en}"))
+                problems.append(
+                    Problem(
+                        first_file, None, ", ".join(rake_dimensions()), cell, f"{wave} 年: {ja}", f"wave {wave}: {en}"
+                    )
+                )
             continue
         weight[idx] = raked
         source[idx] = RAKED
@@ -221,5 +257,4 @@ def _mixed_weight_problems(df: pd.DataFrame, blank_idx: np.ndarray, wave: int, c
     label_en = codebook.code_label("channel", channel, "en")
     ja = f"{wave} 年の{label_ja}の他の行にはウェイトがあるので、この行にも 0 より大きいウェイトが必要です"
     en = f"other rows of wave {wave}, {label_en}, have a weight: this row needs one too (a number > 0)"
-    return [Problem(str(df[FILE_COL].iat[i]), int(df[ROW_COL].iat[i]), "weight", "", ja, en)
-            for i in blank_idx[:1000]]
+    return [Problem(str(df[FILE_COL].iat[i]), int(df[ROW_COL].iat[i]), "weight", "", ja, en) for i in blank_idx[:1000]]

@@ -18,6 +18,7 @@ Fiscal years (年度) run April–March: FY2024 = 2024-04 .. 2025-03. Which acti
 ActivityFilters (queries.filters). The survey beside the activity (district_need) is
 queries.need's; the directory and the members' counts are queries.directory's.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,8 +55,10 @@ class TooManyGroups(TableTooLarge):
 
     def __init__(self, count: int, limit: int):
         self.count, self.limit = int(count), int(limit)
-        super().__init__(f"{self.count:,} organisations is more than the {self.limit:,} a table by "
-                         "organisation may have: narrow the filters or use the organisation type")
+        super().__init__(
+            f"{self.count:,} organisations is more than the {self.limit:,} a table by "
+            "organisation may have: narrow the filters or use the organisation type"
+        )
 
 
 def max_org_groups() -> int:
@@ -71,6 +74,7 @@ def _check_org_count(count: int) -> None:
 
 # ---- the limit on tables by organisation (max_org_groups) -----------------------------------
 
+
 def org_count(con: duckdb.DuckDBPyConnection, filters: ActivityFilters = ActivityFilters()) -> int:
     """Organisations with activity under the filters: the columns of a table by organisation."""
     return int(run(con, "activity_org_count", **filters.to_params())["n"].iloc[0])
@@ -79,11 +83,13 @@ def org_count(con: duckdb.DuckDBPyConnection, filters: ActivityFilters = Activit
 def referral_org_count(con: duckdb.DuckDBPyConnection, filters: ActivityFilters = ActivityFilters()) -> int:
     """Organisations in a referral of the filtered period: the axes of the org-level matrix."""
     p = filters.to_params()
-    return int(run(con, "referrals_org_count", start=p["start"], end=p["end"],
-                   fiscal_years=p["fiscal_years"])["n"].iloc[0])
+    return int(
+        run(con, "referrals_org_count", start=p["start"], end=p["end"], fiscal_years=p["fiscal_years"])["n"].iloc[0]
+    )
 
 
 # ---- labels ----------------------------------------------------------------------------------
+
 
 def month_label(month: dt.date, lang: str = "ja") -> str:
     return f"{month.year}年{month.month}月" if lang == "ja" else f"{_EN_MONTHS[month.month - 1]} {month.year}"
@@ -105,6 +111,7 @@ def _check_measure(measure: str) -> str:
 
 # ---- available periods -------------------------------------------------------------------------
 
+
 def months(con: duckdb.DuckDBPyConnection) -> list[dt.date]:
     """Months present in the activity data (first days), oldest first."""
     df = run(con, "activity_months")
@@ -119,17 +126,19 @@ def fiscal_years(con: duckdb.DuckDBPyConnection) -> list[int]:
 
 # ---- masked long tables ----------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Axis:
-    name: str                      # code column; the label column is name + "_label"
+    name: str  # code column; the label column is name + "_label"
     keys: list
     labels: list[str]
-    dtype: str                     # pandas dtype of the code column
+    dtype: str  # pandas dtype of the code column
     total_label: str = ""
 
 
-def _long_frame(table: small_counts.ProtectedTable, rows: _Axis, cols: _Axis | None,
-                lang: str, extra: dict | None = None) -> pd.DataFrame:
+def _long_frame(
+    table: small_counts.ProtectedTable, rows: _Axis, cols: _Axis | None, lang: str, extra: dict | None = None
+) -> pd.DataFrame:
     """One row per cell then margins: each row's cells and its total, then the column totals and
     the grand total."""
     ncols = len(cols.keys) if cols is not None else 1
@@ -137,7 +146,7 @@ def _long_frame(table: small_counts.ProtectedTable, rows: _Axis, cols: _Axis | N
     values = np.asarray(table.cells, dtype=np.int64).reshape(nrows, ncols)
     states = np.asarray(table.cell_state, dtype=np.int8).reshape(nrows, ncols)
     col_pos = np.arange(ncols)
-    if table.row_totals is not None:   # each row's total right after its cells
+    if table.row_totals is not None:  # each row's total right after its cells
         values = np.column_stack([values, np.asarray(table.row_totals, dtype=np.int64)])
         states = np.column_stack([states, np.asarray(table.row_state, dtype=np.int8)])
         col_pos = np.r_[col_pos, -1]
@@ -159,15 +168,18 @@ def _long_frame(table: small_counts.ProtectedTable, rows: _Axis, cols: _Axis | N
 
     shown = states == small_counts.SHOWN
     marks = {s: small_counts.mark_text(key, lang) for s, key in small_counts.MARK_KEYS.items() if key}
-    df = pd.DataFrame({
-        **axis_columns(rows, row_of),
-        **(axis_columns(cols, col_of) if cols is not None else {}),
-        "value": pd.arrays.IntegerArray(np.where(shown, values, 0), ~shown),
-        "display": [f"{v:,}" if s == small_counts.SHOWN else marks[s]
-                    for v, s in zip(values.tolist(), states.tolist())],
-        "mark": [small_counts.MARK_KEYS[s] for s in states.tolist()],
-        "is_total": (row_of < 0) | (col_of < 0) if cols is not None else row_of < 0,
-    })
+    df = pd.DataFrame(
+        {
+            **axis_columns(rows, row_of),
+            **(axis_columns(cols, col_of) if cols is not None else {}),
+            "value": pd.arrays.IntegerArray(np.where(shown, values, 0), ~shown),
+            "display": [
+                f"{v:,}" if s == small_counts.SHOWN else marks[s] for v, s in zip(values.tolist(), states.tolist())
+            ],
+            "mark": [small_counts.MARK_KEYS[s] for s in states.tolist()],
+            "is_total": (row_of < 0) | (col_of < 0) if cols is not None else row_of < 0,
+        }
+    )
     for key, val in (extra or {}).items():
         df[key] = val
     df.attrs.update(rows=rows.name, cols=cols.name if cols is not None else None)
@@ -216,8 +228,9 @@ def _period_months(con, filters: ActivityFilters) -> list[dt.date]:
 _PAGE_BREAKDOWNS = ("field", "district", "org_type")
 
 
-def _linked_counts(con, measure: str, filters: ActivityFilters,
-                   with_org: bool = False) -> tuple[LinkedCounts, list[dt.date]]:
+def _linked_counts(
+    con, measure: str, filters: ActivityFilters, with_org: bool = False
+) -> tuple[LinkedCounts, list[dt.date]]:
     """Every count of one measure over the filtered period, with its record-key sum, by month and
     by month × group of each breakdown: the tables of a page are read out of these sums, so a
     figure shown in two of them (a district over the period, a fiscal year, the grand total) is
@@ -259,20 +272,27 @@ def _linked_counts(con, measure: str, filters: ActivityFilters,
     for by in _PAGE_BREAKDOWNS:
         keys = [int(k) for k in _group_axis(con, by, [], filters, "ja").keys]
         groups = raw[by].astype(np.int64)
-        by_group[by] = ([str(k) for k in keys], matrix_of(rows, groups, keys, values),
-                        matrix_of(rows, groups, keys, key_sums))
+        by_group[by] = (
+            [str(k) for k in keys],
+            matrix_of(rows, groups, keys, values),
+            matrix_of(rows, groups, keys, key_sums),
+        )
     if with_org:
         org = run_numpy(con, "activity_by_month_org", measure=measure, **params)
         present = org["org_id"].astype(object)
         keys = [str(k) for k in _group_axis(con, "org", list(present), filters, "ja").keys]
         org_rows = rows_of(org["month"])
-        by_group["org"] = (keys, matrix_of(org_rows, present, keys, org["value"].astype(np.float64)),
-                           matrix_of(org_rows, present, keys, org["key_sum"].astype(np.float64)))
+        by_group["org"] = (
+            keys,
+            matrix_of(org_rows, present, keys, org["value"].astype(np.float64)),
+            matrix_of(org_rows, present, keys, org["key_sum"].astype(np.float64)),
+        )
     return LinkedCounts(totals, total_keys, by_group, [fiscal_year_of(m) for m in month_keys]), month_keys
 
 
-def _masked_activity(con, period: str, measure: str, by: str | None,
-                     filters: ActivityFilters, lang: str) -> pd.DataFrame:
+def _masked_activity(
+    con, period: str, measure: str, by: str | None, filters: ActivityFilters, lang: str
+) -> pd.DataFrame:
     codebook.check_lang(lang)
     _check_measure(measure)
     if by is not None and by not in BREAKDOWNS:
@@ -282,21 +302,25 @@ def _masked_activity(con, period: str, measure: str, by: str | None,
     linked, month_keys = _linked_counts(con, measure, filters, with_org=by == "org")
     if period == "month":
         keys = [pd.Timestamp(m) for m in month_keys]
-        rows = _Axis("month", keys, [month_label(m, lang) for m in month_keys], "datetime64[us]",
-                     codebook.all_label(lang))
+        rows = _Axis(
+            "month", keys, [month_label(m, lang) for m in month_keys], "datetime64[us]", codebook.all_label(lang)
+        )
         table = linked.by_month(by)
     else:
         fys = linked.fiscal_years
-        rows = _Axis("fiscal_year", fys, [fiscal_year_label(f, lang) for f in fys], "Int64",
-                     codebook.all_label(lang))
+        rows = _Axis("fiscal_year", fys, [fiscal_year_label(f, lang) for f in fys], "Int64", codebook.all_label(lang))
         table = linked.by_fiscal_year(by)
     cols = None if by is None else _group_axis(con, by, linked.groups[by], filters, lang)
     return _long_frame(table, rows, cols, lang, extra={"measure": measure})
 
 
-def activity_by_month(con: duckdb.DuckDBPyConnection, measure: str = "consultations",
-                      by: str | None = None, filters: ActivityFilters = ActivityFilters(),
-                      lang: str = "ja") -> pd.DataFrame:
+def activity_by_month(
+    con: duckdb.DuckDBPyConnection,
+    measure: str = "consultations",
+    by: str | None = None,
+    filters: ActivityFilters = ActivityFilters(),
+    lang: str = "ja",
+) -> pd.DataFrame:
     """Monthly counts of one measure (consultations | new_cases | outreach), masked.
 
     by: None (one series), "field", "district" (where people live), "org_type" or "org". Rows are
@@ -310,9 +334,13 @@ def activity_by_month(con: duckdb.DuckDBPyConnection, measure: str = "consultati
     return _masked_activity(con, "month", measure, by, filters, lang)
 
 
-def activity_by_fiscal_year(con: duckdb.DuckDBPyConnection, measure: str = "consultations",
-                            by: str | None = None, filters: ActivityFilters = ActivityFilters(),
-                            lang: str = "ja") -> pd.DataFrame:
+def activity_by_fiscal_year(
+    con: duckdb.DuckDBPyConnection,
+    measure: str = "consultations",
+    by: str | None = None,
+    filters: ActivityFilters = ActivityFilters(),
+    lang: str = "ja",
+) -> pd.DataFrame:
     """Counts of one measure by fiscal year (年度, April–March), masked; as activity_by_month with
     fiscal_year (Int64) and fiscal_year_label (「2024年度」 / "FY2024") for the rows. A year cut by
     start/end counts only the months kept."""
@@ -321,14 +349,16 @@ def activity_by_fiscal_year(con: duckdb.DuckDBPyConnection, measure: str = "cons
 
 # ---- per district ------------------------------------------------------------------------------
 
+
 def _district_counts(con, measure: str, filters: ActivityFilters, lang: str) -> pd.DataFrame:
     """Masked counts per district with the city total (district <NA>), districts as kept by filters:
     the period's district totals of the same protection as the monthly and fiscal-year tables."""
     linked, _ = _linked_counts(con, measure, filters)
     table = linked.over_period("district")
     keys = [int(k) for k in linked.groups["district"]]
-    rows = _Axis("district", keys, [codebook.code_label("district", k, lang) for k in keys], "Int64",
-                 codebook.all_label(lang))
+    rows = _Axis(
+        "district", keys, [codebook.code_label("district", k, lang) for k in keys], "Int64", codebook.all_label(lang)
+    )
     return _long_frame(table, rows, None, lang, extra={"measure": measure})
 
 
@@ -348,8 +378,12 @@ def _rate_display(rate, lang: str) -> str:
     return NOT_AVAILABLE if pd.isna(rate) else f"{rate:,.1f}"
 
 
-def rates_per_1000(con: duckdb.DuckDBPyConnection, measure: str = "consultations",
-                   filters: ActivityFilters = ActivityFilters(), lang: str = "ja") -> pd.DataFrame:
+def rates_per_1000(
+    con: duckdb.DuckDBPyConnection,
+    measure: str = "consultations",
+    filters: ActivityFilters = ActivityFilters(),
+    lang: str = "ja",
+) -> pd.DataFrame:
     """Counts per 1,000 residents aged 16+ by district (and the city, district <NA>), over the
     months the filters keep (pick one fiscal year for an annual rate).
 
@@ -371,22 +405,25 @@ def rates_over(con, measure: str, filters: ActivityFilters, lang: str, pop: pd.D
     as_of = pop["as_of"].max() if len(pop) else pd.NaT
     keys = list(filters.districts or codebook.codes("district"))
     city = sum(int(pops.get(k, 0)) for k in keys) if all(k in pops for k in keys) else None
-    df["population"] = pd.array(
-        [city if pd.isna(d) else pops.get(int(d)) for d in df["district"]], dtype="Int64")
+    df["population"] = pd.array([city if pd.isna(d) else pops.get(int(d)) for d in df["district"]], dtype="Int64")
     df["population_as_of"] = pd.Timestamp(as_of) if pd.notna(as_of) else pd.NaT
     rate = []
     for v, p in zip(df["value"], df["population"]):
         rate.append(pd.NA if pd.isna(v) or pd.isna(p) or p == 0 else round(1000 * int(v) / int(p), 1))
     df["rate_per_1000"] = pd.array(rate, dtype="Float64")
-    df["rate_display"] = [small_counts.mark_text(m, lang) if m else _rate_display(r, lang)
-                          for m, r in zip(df["mark"], df["rate_per_1000"])]
+    df["rate_display"] = [
+        small_counts.mark_text(m, lang) if m else _rate_display(r, lang)
+        for m, r in zip(df["mark"], df["rate_per_1000"])
+    ]
     return df
 
 
 # ---- referrals -------------------------------------------------------------------------------
 
-def referral_matrix(con: duckdb.DuckDBPyConnection, level: str = "org",
-                    filters: ActivityFilters = ActivityFilters(), lang: str = "ja") -> pd.DataFrame:
+
+def referral_matrix(
+    con: duckdb.DuckDBPyConnection, level: str = "org", filters: ActivityFilters = ActivityFilters(), lang: str = "ja"
+) -> pd.DataFrame:
     """People referred (つなぎ件数) from one organisation (or type) to another, masked.
 
     level: "org" (codes are org_id, labels the names) or "org_type" (codebook codes and labels).
@@ -402,8 +439,13 @@ def referral_matrix(con: duckdb.DuckDBPyConnection, level: str = "org",
     if level == "org":
         _check_org_count(referral_org_count(con, filters))
     p = filters.to_params()
-    raw = run(con, "referrals_matrix_org" if level == "org" else "referrals_matrix_type",
-              start=p["start"], end=p["end"], fiscal_years=p["fiscal_years"])
+    raw = run(
+        con,
+        "referrals_matrix_org" if level == "org" else "referrals_matrix_type",
+        start=p["start"],
+        end=p["end"],
+        fiscal_years=p["fiscal_years"],
+    )
     total = codebook.all_label(lang)
     if level == "org_type":
         keys = codebook.codes("org_type")
@@ -421,5 +463,4 @@ def referral_matrix(con: duckdb.DuckDBPyConnection, level: str = "org",
         matrix[index[str(f)], index[str(t)]] += int(c)
         key_sums[index[str(f)], index[str(t)]] += int(k)
     table = small_counts.protect(matrix, key_sums, row_totals=True, col_totals=True)
-    return _long_frame(table, _Axis("from", keys, labels, dtype, total),
-                       _Axis("to", keys, labels, dtype, total), lang)
+    return _long_frame(table, _Axis("from", keys, labels, dtype, total), _Axis("to", keys, labels, dtype, total), lang)

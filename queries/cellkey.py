@@ -12,6 +12,7 @@ table, filter, download and slide: asking again, or for the same figure another 
 A hidden count worked out as the difference of two released ones carries two noises and cannot be
 told apart from them.
 """
+
 from __future__ import annotations
 
 import csv

@@ -10,9 +10,10 @@
 
 `table` writes the CSV bytes of queries.export.indicator_csv to stdout (the dashboard's download
 of the same view is byte-identical); `activity` those of queries.export.activity_csv, the same code
-path as the activity page's tables. Filters are one code or a named group each (queries.filters). The minimum n is a server setting (TSUNAGARI_MIN_N, never
-below 10); no flag changes it.
+path as the activity page's tables. Filters are one code or a named group each (queries.filters).
+The minimum n is a server setting (TSUNAGARI_MIN_N, never below 10); no flag changes it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,15 @@ from pathlib import Path
 from data import codebook
 from data.paths import db_path
 from queries import activity, disclosure, export, indicators, runner
-from queries.filters import (ACTIVITY_FILTERS, ATTRIBUTE_FILTERS, CHANNELS, ActivityFilters, Filters, attribute_codes,
-                             choice_codes)
+from queries.filters import (
+    ACTIVITY_FILTERS,
+    ATTRIBUTE_FILTERS,
+    CHANNELS,
+    ActivityFilters,
+    Filters,
+    attribute_codes,
+    choice_codes,
+)
 
 
 class UsageError(Exception):
@@ -59,12 +67,15 @@ def parse_where(items: Sequence[str]) -> dict[str, tuple[int, ...]]:
             raise UsageError(f"--where {dim}: given twice; a filter is one code or one named group")
         codes = choice_codes(dim, value)
         if codes is None and "," in value:
-            raise UsageError(f"--where {dim}={value}: a filter is one code or a named group, not a list "
-                             f"(so that tables cannot be subtracted to reveal small groups); "
-                             f"{dim} takes: {_choices_text(dim)}")
+            raise UsageError(
+                f"--where {dim}={value}: a filter is one code or a named group, not a list "
+                f"(so that tables cannot be subtracted to reveal small groups); "
+                f"{dim} takes: {_choices_text(dim)}"
+            )
         if codes is None:
-            raise UsageError(f"--where {dim}={value}: not a code or a named group of {dim}; "
-                             f"{dim} takes: {_choices_text(dim)}")
+            raise UsageError(
+                f"--where {dim}={value}: not a code or a named group of {dim}; {dim} takes: {_choices_text(dim)}"
+            )
         chosen[dim] = codes
     return chosen
 
@@ -78,8 +89,11 @@ def parse_activity_where(items: Sequence[str]) -> dict[str, tuple[int, ...]]:
         if dim == "district":
             codes = choice_codes("district", value)
         else:
-            codes = ((int(value),) if 0 < len(value) <= 2 and value.isascii() and value.isdecimal()
-                     and int(value) in codebook.codes(dim) else None)
+            codes = (
+                (int(value),)
+                if 0 < len(value) <= 2 and value.isascii() and value.isdecimal() and int(value) in codebook.codes(dim)
+                else None
+            )
         if codes is None or ACTIVITY_FILTERS[dim] in chosen:
             known = _choices_text("district") if dim == "district" else ", ".join(map(str, codebook.codes(dim)))
             raise UsageError(f"--where {dim}={value}: one code or a named group, once; {dim} takes: {known}")
@@ -93,30 +107,58 @@ def build_parser() -> argparse.ArgumentParser:
 
     table = sub.add_parser("table", help="an indicator table as CSV on stdout")
     table.add_argument("indicator", help="indicator id (see `python -m queries list`)")
-    table.add_argument("--by", action="append", default=[], metavar="DIM",
-                       help=f"breakdown dimension, up to two: {', '.join(codebook.dimensions())}")
-    table.add_argument("--where", action="append", default=[], metavar="DIM=VALUE",
-                       help=f"filter on {', '.join(ATTRIBUTE_FILTERS)}: one code or a named group "
-                            "(e.g. age_band=young, district=3)")
+    table.add_argument(
+        "--by",
+        action="append",
+        default=[],
+        metavar="DIM",
+        help=f"breakdown dimension, up to two: {', '.join(codebook.dimensions())}",
+    )
+    table.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="DIM=VALUE",
+        help=f"filter on {', '.join(ATTRIBUTE_FILTERS)}: one code or a named group (e.g. age_band=young, district=3)",
+    )
     table.add_argument("--wave", type=int, default=None, help="survey year (default: the latest)")
     table.add_argument("--channel", choices=list(CHANNELS), default="random")
     table.add_argument("--lang", choices=list(codebook.LANGS), default="ja")
     table.add_argument("--encoding", choices=list(export.ENCODINGS), default="utf-8-sig")
-    table.add_argument("--db", type=Path, default=None, help="DuckDB file (default: $TSUNAGARI_DB or data/tsunagari.duckdb)")
+    table.add_argument(
+        "--db", type=Path, default=None, help="DuckDB file (default: $TSUNAGARI_DB or data/tsunagari.duckdb)"
+    )
 
     act = sub.add_parser("activity", help="an activity table as CSV on stdout (as the activity page's download)")
     act.add_argument("measure", choices=list(activity.MEASURES))
     act.add_argument("--by", choices=["month", "fiscal_year"], required=True, help="the rows: months or 年度")
     act.add_argument("--split", choices=["field", "district", "org_type"], default=None, help="the columns")
-    act.add_argument("--where", action="append", default=[], metavar="DIM=VALUE",
-                     help="district=C or a named group, field=C, org_type=C (one value each)")
-    act.add_argument("--from", dest="start", default=None, metavar="YYYY-MM",
-                     help="first month: an April (whole 年度), or the same month as --to")
-    act.add_argument("--to", dest="end", default=None, metavar="YYYY-MM",
-                     help="last month: a March (whole 年度), or the same month as --from")
+    act.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="DIM=VALUE",
+        help="district=C or a named group, field=C, org_type=C (one value each)",
+    )
+    act.add_argument(
+        "--from",
+        dest="start",
+        default=None,
+        metavar="YYYY-MM",
+        help="first month: an April (whole 年度), or the same month as --to",
+    )
+    act.add_argument(
+        "--to",
+        dest="end",
+        default=None,
+        metavar="YYYY-MM",
+        help="last month: a March (whole 年度), or the same month as --from",
+    )
     act.add_argument("--lang", choices=list(codebook.LANGS), default="ja")
     act.add_argument("--encoding", choices=list(export.ENCODINGS), default="utf-8-sig")
-    act.add_argument("--db", type=Path, default=None, help="DuckDB file (default: $TSUNAGARI_DB or data/tsunagari.duckdb)")
+    act.add_argument(
+        "--db", type=Path, default=None, help="DuckDB file (default: $TSUNAGARI_DB or data/tsunagari.duckdb)"
+    )
 
     lister = sub.add_parser("list", help="indicators and dimensions with their definitions")
     lister.add_argument("--lang", choices=list(codebook.LANGS), default="ja")
@@ -126,8 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
 def open_db(path: Path | None):
     path = Path(path) if path else db_path()
     if not path.is_file():
-        raise UsageError(f"database not found: {path} (build it with `python -m data build --demo` "
-                         f"or `python -m data build --from DIR`)")
+        raise UsageError(
+            f"database not found: {path} (build it with `python -m data build --demo` "
+            f"or `python -m data build --from DIR`)"
+        )
     return runner.connect(path)
 
 
@@ -147,8 +191,9 @@ def cmd_table(args: argparse.Namespace) -> int:
         if args.wave is not None and "wave" not in args.by and args.wave not in indicators.waves(con):
             known = ", ".join(map(str, indicators.waves(con))) or "none"
             raise UsageError(f"--wave {args.wave}: no such survey wave in the database; waves: {known}")
-        data, warnings = export.indicator_csv_with_warnings(con, args.indicator, args.by, filters,
-                                                            lang=args.lang, encoding=args.encoding)
+        data, warnings = export.indicator_csv_with_warnings(
+            con, args.indicator, args.by, filters, lang=args.lang, encoding=args.encoding
+        )
     except disclosure.FilterTooNarrow as refused:
         raise UsageError(refused.text("en")) from None
     finally:
@@ -167,8 +212,9 @@ def cmd_activity(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
     con = open_db(args.db)
     try:
-        data, warnings = export.activity_csv_with_warnings(con, args.measure, args.by, args.split, filters,
-                                                           lang=args.lang, encoding=args.encoding)
+        data, warnings = export.activity_csv_with_warnings(
+            con, args.measure, args.by, args.split, filters, lang=args.lang, encoding=args.encoding
+        )
     finally:
         con.close()
     for w in warnings:
@@ -198,19 +244,28 @@ def cmd_list(args: argparse.Namespace) -> int:
         lines.append(f"  {ind.id}: {ind.label[lang]}")
         lines.append(f"      {'定義' if ja else 'definition'}: {rule_text(ind.rule, lang)}")
         used = ", ".join(ind.columns_used())
-        lines.append(f"      {'分母' if ja else 'denominator'}: "
-                     + (f"{used} のすべてに回答した人" if ja else f"respondents who answered {used}"))
+        lines.append(
+            f"      {'分母' if ja else 'denominator'}: "
+            + (f"{used} のすべてに回答した人" if ja else f"respondents who answered {used}")
+        )
     lines.append("")
     lines.append("分析軸 (--by / --where)" if ja else "Dimensions (--by / --where)")
     for dim in codebook.dimensions():
         lines.append(f"  {dim}: {codebook.dimension_label(dim, lang)}")
         if dim == "wave":
-            lines.append("      " + ("調査年（データにある年）、--wave で絞り込み" if ja
-                                     else "survey year (the years in the data); filter with --wave"))
+            lines.append(
+                "      "
+                + (
+                    "調査年（データにある年）、--wave で絞り込み"
+                    if ja
+                    else "survey year (the years in the data); filter with --wave"
+                )
+            )
         elif dim == "channel":
             vals = ", ".join(f"{c} {codebook.code_label('channel', c, lang)}" for c in codebook.codes("channel"))
-            lines.append(f"      {vals}; --channel " + " | ".join(
-                f"{k} ({'+'.join(map(str, v))})" for k, v in CHANNELS.items()))
+            lines.append(
+                f"      {vals}; --channel " + " | ".join(f"{k} ({'+'.join(map(str, v))})" for k, v in CHANNELS.items())
+            )
         else:
             vs = codebook.dimension_value_set(dim)
             vals = ", ".join(f"{c} {codebook.code_label(vs, c, lang)}" for c in codebook.codes(vs))

@@ -5,6 +5,7 @@
 Organisations and their membership are public: nothing here is a count of people, so nothing is
 perturbed or masked.
 """
+
 from __future__ import annotations
 
 import functools
@@ -25,9 +26,14 @@ def _normalise(text) -> str:
     return unicodedata.normalize("NFKC", str(text)).casefold() if text is not None else ""
 
 
-def organisations_directory(con: duckdb.DuckDBPyConnection, fields: Sequence[int] = (),
-                            districts: Sequence[int] = (), search: str = "", lang: str = "ja",
-                            org_types: Sequence[int] = ()) -> pd.DataFrame:
+def organisations_directory(
+    con: duckdb.DuckDBPyConnection,
+    fields: Sequence[int] = (),
+    districts: Sequence[int] = (),
+    search: str = "",
+    lang: str = "ja",
+    org_types: Sequence[int] = (),
+) -> pd.DataFrame:
     """The consultation directory (相談窓口一覧): organisations serving any of the fields and any of
     the districts given (empty = all), whose text matches every word of `search`.
 
@@ -41,14 +47,18 @@ def organisations_directory(con: duckdb.DuckDBPyConnection, fields: Sequence[int
         raise TypeError(f"search must be text, not {type(search).__name__}")
     # any set of codes: the directory lists organisations (public), it releases no count, so the
     # grouping limits of ActivityFilters (against averaging noisy counts) do not apply here
-    selected = run_numpy(con, "organisations_selected", fields=list(codes_tuple("fields", "field", fields)),
-                         districts=list(codes_tuple("districts", "district", districts)),
-                         org_types=list(codes_tuple("org_types", "org_type", org_types)))["org_id"]
+    selected = run_numpy(
+        con,
+        "organisations_selected",
+        fields=list(codes_tuple("fields", "field", fields)),
+        districts=list(codes_tuple("districts", "district", districts)),
+        org_types=list(codes_tuple("org_types", "org_type", org_types)),
+    )["org_id"]
     base = remembered(con, "organisations_directory", _Directory.read)
     keep = np.zeros(len(base.rows), dtype=bool)
     keep[[base.position[org] for org in selected.tolist()]] = True
     words = [w for w in _normalise(search).split() if w]
-    if words:   # only in the rows the filters kept
+    if words:  # only in the rows the filters kept
         texts = base.search_text
         found = [i for i in np.flatnonzero(keep).tolist() if all(w in texts[i] for w in words)]
         keep[:] = False
@@ -63,20 +73,36 @@ def organisations_directory(con: duckdb.DuckDBPyConnection, fields: Sequence[int
 
 
 # the directory's columns in order; a label column is read in the language asked for
-_DIRECTORY_COLUMNS = ("org_id", "name", "org_type", "org_type_label", "fields", "fields_label", "districts",
-                      "districts_label", "member", "phone", "hours", "address", "url", "lat", "lon")
+_DIRECTORY_COLUMNS = (
+    "org_id",
+    "name",
+    "org_type",
+    "org_type_label",
+    "fields",
+    "fields_label",
+    "districts",
+    "districts_label",
+    "member",
+    "phone",
+    "hours",
+    "address",
+    "url",
+    "lat",
+    "lon",
+)
 
 
 @dataclass(frozen=True)
 class _Directory:
     """Every organisation in display order with its labels in each language, its search text and
     its row position by org_id: worked out once per connection, not at every search."""
+
     rows: pd.DataFrame
     search_text: list[str]
     position: dict[str, int]
 
     @classmethod
-    def read(cls, con: duckdb.DuckDBPyConnection) -> "_Directory":
+    def read(cls, con: duckdb.DuckDBPyConnection) -> _Directory:
         df = run(con, "organisations_directory")
         # DuckDB hands list columns over as numpy arrays: tuples of Python ints (hashable, for the
         # remembered labels)
@@ -90,10 +116,12 @@ class _Directory:
             df[f"fields_label_{lang}"] = [_codes_label("field", v, lang) for v in df["fields"]]
             df[f"districts_label_{lang}"] = [
                 codebook.all_label(lang) if set(v) >= every else _codes_label("district", v, lang)
-                for v in df["districts"]]
+                for v in df["districts"]
+            ]
         text = [[x if isinstance(x, str) else None for x in df[col].tolist()] for col in ("name", "address", "hours")]
-        search_text = list(map(_haystack, *text, df["org_type"].tolist(), df["fields"].tolist(),
-                               df["districts"].tolist()))
+        search_text = list(
+            map(_haystack, *text, df["org_type"].tolist(), df["fields"].tolist(), df["districts"].tolist())
+        )
         return cls(df, search_text, {org: i for i, org in enumerate(df["org_id"].tolist())})
 
 
@@ -109,8 +137,10 @@ def _codes_label(value_set: str, codes: tuple[int, ...], lang: str) -> str:
 def _haystack(name, address, hours, org_type: int, fields: tuple[int, ...], districts: tuple[int, ...]) -> str:
     """What a directory search looks in: name, address, hours, and the type, field and district
     labels in both languages (so a search in either finds the row), width- and case-folded."""
-    labels = [" ".join(codebook.code_label(value_set, c, lang) for c in codes for lang in codebook.LANGS)
-              for value_set, codes in (("org_type", (org_type,)), ("field", fields), ("district", districts))]
+    labels = [
+        " ".join(codebook.code_label(value_set, c, lang) for c in codes for lang in codebook.LANGS)
+        for value_set, codes in (("org_type", (org_type,)), ("field", fields), ("district", districts))
+    ]
     return _normalise(" ".join(str(x) for x in (name, address, hours, *labels) if x is not None))
 
 
@@ -125,8 +155,10 @@ def members_by_type_and_field(con: duckdb.DuckDBPyConnection, lang: str = "ja") 
     """
     codebook.check_lang(lang)
     raw = run(con, "organisations_members")
-    counts = {(None if pd.isna(t) else int(t), None if pd.isna(f) else int(f)): int(n)
-              for t, f, n in zip(raw["org_type"], raw["field"], raw["members"])}
+    counts = {
+        (None if pd.isna(t) else int(t), None if pd.isna(f) else int(f)): int(n)
+        for t, f, n in zip(raw["org_type"], raw["field"], raw["members"])
+    }
     total = codebook.all_label(lang)
     types = codebook.codes("org_type") + [None]
     fields_ = codebook.codes("field") + [None]
@@ -134,11 +166,17 @@ def members_by_type_and_field(con: duckdb.DuckDBPyConnection, lang: str = "ja") 
     for t in types:
         for f in fields_:
             n = counts.get((t, f), 0)
-            records.append({
-                "org_type": t, "org_type_label": total if t is None else codebook.code_label("org_type", t, lang),
-                "field": f, "field_label": total if f is None else codebook.code_label("field", f, lang),
-                "members": n, "display": f"{n:,}", "is_total": t is None or f is None,
-            })
+            records.append(
+                {
+                    "org_type": t,
+                    "org_type_label": total if t is None else codebook.code_label("org_type", t, lang),
+                    "field": f,
+                    "field_label": total if f is None else codebook.code_label("field", f, lang),
+                    "members": n,
+                    "display": f"{n:,}",
+                    "is_total": t is None or f is None,
+                }
+            )
     df = pd.DataFrame.from_records(records)
     df["org_type"] = df["org_type"].astype("Int64")
     df["field"] = df["field"].astype("Int64")

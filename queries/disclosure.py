@@ -6,6 +6,7 @@ The minimum n is a server setting only. It is read from the environment (TSUNAGA
 raise the codebook's floor (10), never lower it; no function, URL parameter or CLI flag takes it as
 an argument.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,9 +29,7 @@ def min_n() -> int:
     try:
         configured = int(raw)
     except ValueError:
-        raise ValueError(
-            f"{ENV_MIN_N} must be a whole number (the minimum n, at least {floor}), not {raw!r}"
-        ) from None
+        raise ValueError(f"{ENV_MIN_N} must be a whole number (the minimum n, at least {floor}), not {raw!r}") from None
     return max(floor, configured)
 
 
@@ -54,10 +53,14 @@ class FilterTooNarrow(ValueError):
 
     def text(self, lang: str = "ja") -> str:
         if lang == "ja":
-            return (f"この条件に当てはまる回答者が少なすぎるため（{self.limit}人未満）、表を作れません。"
-                    "条件を広げてください（地域や年齢の絞り込みを外す、まとめた区分を選ぶ など）。")
-        return (f"Too few respondents match these filters (fewer than {self.limit}) for a table. "
-                "Widen the filters (remove the district or age filter, or pick a wider group).")
+            return (
+                f"この条件に当てはまる回答者が少なすぎるため（{self.limit}人未満）、表を作れません。"
+                "条件を広げてください（地域や年齢の絞り込みを外す、まとめた区分を選ぶ など）。"
+            )
+        return (
+            f"Too few respondents match these filters (fewer than {self.limit}) for a table. "
+            "Widen the filters (remove the district or age filter, or pick a wider group)."
+        )
 
 
 def notice(lang: str = "ja") -> str:

@@ -11,6 +11,7 @@ n (unweighted count), sum_w = Σw, sum_w2 = Σw², sum_wy = Σw·y with y ∈ {0
   filtered population, with each side's effective sample size as its n and the pooled proportion
   in the standard error (the national survey's 比率の差の検定 is the pooled test).
 """
+
 from __future__ import annotations
 
 import numpy as np

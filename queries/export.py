@@ -16,6 +16,7 @@ Layout (labelled_table):
 - Every figure is protected (queries.cellkey); the last row of the CSV is the users' note
   「注：個人が特定されないよう、数値にはわずかな調整を加えています。…」 (disclosure.notice).
 """
+
 from __future__ import annotations
 
 import re
@@ -30,26 +31,41 @@ from queries.filters import Filters, wave_label
 
 ENCODINGS = ("utf-8-sig", "cp932")
 NUMBER_COLUMNS = ("n", "estimate_pct", "ci_low_pct", "ci_high_pct")
-EN_HEADERS = {"n": "n", "estimate_pct": "estimate_pct", "ci_low_pct": "ci_low_pct",
-              "ci_high_pct": "ci_high_pct", "reliability": "reliability", "suppressed": "suppressed"}
-JA_HEADERS = {"n": "回答者数(n)", "estimate_pct": "推定値(%)", "ci_low_pct": "95%信頼区間下限(%)",
-              "ci_high_pct": "95%信頼区間上限(%)", "reliability": "信頼性", "suppressed": "秘匿"}
+EN_HEADERS = {
+    "n": "n",
+    "estimate_pct": "estimate_pct",
+    "ci_low_pct": "ci_low_pct",
+    "ci_high_pct": "ci_high_pct",
+    "reliability": "reliability",
+    "suppressed": "suppressed",
+}
+JA_HEADERS = {
+    "n": "回答者数(n)",
+    "estimate_pct": "推定値(%)",
+    "ci_low_pct": "95%信頼区間下限(%)",
+    "ci_high_pct": "95%信頼区間上限(%)",
+    "reliability": "信頼性",
+    "suppressed": "秘匿",
+}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Characters Unicode→cp932 maps differently from Unicode→Shift_JIS (JIS X 0208 vs Microsoft
 # code points); Japanese Excel shows the cp932 ones, so these are swapped rather than lost.
-CP932_EQUIVALENTS = str.maketrans({
-    "\u301c": "\uff5e",  # 〜 WAVE DASH → ～ FULLWIDTH TILDE
-    "\u2016": "\u2225",  # ‖ → ∥
-    "\u2212": "\uff0d",  # − MINUS SIGN → －
-    "\u00a2": "\uffe0",  # ¢ → ￠
-    "\u00a3": "\uffe1",  # £ → ￡
-    "\u00ac": "\uffe2",  # ¬ → ￢
-    "\u2014": "\u2015",  # — EM DASH → ― HORIZONTAL BAR
-})
+CP932_EQUIVALENTS = str.maketrans(
+    {
+        "\u301c": "\uff5e",  # 〜 WAVE DASH → ～ FULLWIDTH TILDE
+        "\u2016": "\u2225",  # ‖ → ∥
+        "\u2212": "\uff0d",  # − MINUS SIGN → －
+        "\u00a2": "\uffe0",  # ¢ → ￠
+        "\u00a3": "\uffe1",  # £ → ￡
+        "\u00ac": "\uffe2",  # ¬ → ￢
+        "\u2014": "\u2015",  # — EM DASH → ― HORIZONTAL BAR
+    }
+)
 REPLACEMENT = "?"
 
 
 # ---- layout -----------------------------------------------------------------------------
+
 
 def dimension_header(dim: str, lang: str) -> str:
     if lang == "en":
@@ -105,6 +121,7 @@ def labelled_table(df: pd.DataFrame, indicator: str, by: Sequence[str], lang: st
 
 # ---- CSV bytes --------------------------------------------------------------------------
 
+
 def neutralise(cell: str) -> str:
     """Prefix a quote to text Excel would read as a formula (= + - @, tab, CR at the start)."""
     return "'" + cell if cell.startswith(FORMULA_START) else cell
@@ -118,8 +135,7 @@ def _csv_field(cell: str) -> str:
 
 def _text_cells(df: pd.DataFrame) -> list[list[str]]:
     rows = [[neutralise(str(c)) for c in df.columns]]
-    textual = {c: not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))
-               for c in df.columns}
+    textual = {c: not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])) for c in df.columns}
     for values in df.itertuples(index=False, name=None):
         row = []
         for col, v in zip(df.columns, values):
@@ -141,8 +157,7 @@ def note_row(lang: str) -> str:
     return NOTE_PREFIX[lang] + disclosure.notice(lang)
 
 
-def csv_bytes(df: pd.DataFrame, encoding: str = "utf-8-sig",
-              note: str | None = None) -> tuple[bytes, list[str]]:
+def csv_bytes(df: pd.DataFrame, encoding: str = "utf-8-sig", note: str | None = None) -> tuple[bytes, list[str]]:
     """CSV bytes of DF (then NOTE as a last row of one cell, if given) and, for cp932, the
     characters it could not encode (replaced with "?")."""
     if encoding not in ENCODINGS:
@@ -165,24 +180,36 @@ def csv_bytes(df: pd.DataFrame, encoding: str = "utf-8-sig",
     return b"".join(out), lost
 
 
-def indicator_table_csv(table: pd.DataFrame, indicator: str, by: Sequence[str], lang: str = "ja",
-                        encoding: str = "utf-8-sig") -> tuple[bytes, list[str]]:
+def indicator_table_csv(
+    table: pd.DataFrame, indicator: str, by: Sequence[str], lang: str = "ja", encoding: str = "utf-8-sig"
+) -> tuple[bytes, list[str]]:
     """CSV bytes of an indicator table in hand (a result of indicators.indicator_table for INDICATOR
     by BY): the labelled layout, then the users' note row; with cp932, the characters it could not
     encode."""
     return csv_bytes(labelled_table(table, indicator, by, lang), encoding=encoding, note=note_row(lang))
 
 
-def indicator_csv_with_warnings(con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence[str],
-                                filters: Filters, lang: str = "ja",
-                                encoding: str = "utf-8-sig") -> tuple[bytes, list[str]]:
+def indicator_csv_with_warnings(
+    con: duckdb.DuckDBPyConnection,
+    indicator: str,
+    by: Sequence[str],
+    filters: Filters,
+    lang: str = "ja",
+    encoding: str = "utf-8-sig",
+) -> tuple[bytes, list[str]]:
     """The table computed, then written by indicator_table_csv (what the CLI's `table` does)."""
     table = indicators.indicator_table(con, indicator, by, filters)
     return indicator_table_csv(table, indicator, by, lang, encoding)
 
 
-def indicator_csv(con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence[str], filters: Filters,
-                  lang: str = "ja", encoding: str = "utf-8-sig") -> bytes:
+def indicator_csv(
+    con: duckdb.DuckDBPyConnection,
+    indicator: str,
+    by: Sequence[str],
+    filters: Filters,
+    lang: str = "ja",
+    encoding: str = "utf-8-sig",
+) -> bytes:
     """The exact bytes of `python -m queries table INDICATOR --by ... --lang LANG --encoding ENC`."""
     return indicator_csv_with_warnings(con, indicator, by, filters, lang, encoding)[0]
 
@@ -230,8 +257,9 @@ def activity_layout(df: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
     out: dict[str, list] = {}
     if lang == "en":
         keys = df[period]
-        out[period] = [total if pd.isna(k) else (f"{pd.Timestamp(k):%Y-%m}" if period == "month" else str(int(k)))
-                       for k in keys]
+        out[period] = [
+            total if pd.isna(k) else (f"{pd.Timestamp(k):%Y-%m}" if period == "month" else str(int(k))) for k in keys
+        ]
         if split:
             out[split] = [total if pd.isna(k) else str(k) for k in df[split]]
         out["count"] = df["value"].tolist()
@@ -255,13 +283,21 @@ def activity_frame_csv(df: pd.DataFrame, lang: str = "ja", encoding: str = "utf-
     return csv_bytes(activity_layout(df, lang), encoding=encoding, note=note_row(lang))
 
 
-def activity_csv_with_warnings(con: duckdb.DuckDBPyConnection, measure: str, period: str, split: str | None,
-                               filters, lang: str = "ja", encoding: str = "utf-8-sig") -> tuple[bytes, list[str]]:
+def activity_csv_with_warnings(
+    con: duckdb.DuckDBPyConnection,
+    measure: str,
+    period: str,
+    split: str | None,
+    filters,
+    lang: str = "ja",
+    encoding: str = "utf-8-sig",
+) -> tuple[bytes, list[str]]:
     """`python -m queries activity MEASURE --by PERIOD [--split SPLIT] ...` as bytes."""
     from queries import activity
 
     if period not in ACTIVITY_PERIODS:
         raise ValueError(f"period must be one of {ACTIVITY_PERIODS}, not {period!r}")
     table = (activity.activity_by_month if period == "month" else activity.activity_by_fiscal_year)(
-        con, measure, split, filters, lang)
+        con, measure, split, filters, lang
+    )
     return activity_frame_csv(table, lang, encoding)

@@ -12,6 +12,7 @@ average converges on the truth. Filters refuses any other value; the URL reader 
 ActivityFilters is the same for the organisations' activity (queries.activity): a period, a fiscal
 year, one district or a named group, one field, one organisation type.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,7 +26,7 @@ import pandas as pd
 
 from data import codebook
 
-RANDOM_SAMPLE, OPEN_WEB = 1, 2     # the codebook's channel codes (value set channel)
+RANDOM_SAMPLE, OPEN_WEB = 1, 2  # the codebook's channel codes (value set channel)
 # The channels a user may pick. Both together (両方) is not offered: the open web's answers carry
 # weight 1 beside raked weights summing to the population (0.4% of the weight, so "both" was the
 # random sample in effect), and the two channels of one group could be subtracted from "both".
@@ -86,8 +87,8 @@ def choice_label(dim: str, codes: Sequence[int], lang: str = "ja") -> str:
 
 @dataclass(frozen=True)
 class Filters:
-    wave: int | None = None        # None = latest wave present in responses
-    channel: str = "random"        # a key of CHANNELS: "random" (RANDOM_SAMPLE) | "open" (OPEN_WEB)
+    wave: int | None = None  # None = latest wave present in responses
+    channel: str = "random"  # a key of CHANNELS: "random" (RANDOM_SAMPLE) | "open" (OPEN_WEB)
     age_band: tuple[int, ...] = ()  # () = no filter; one code or a named group's codes
     sex: tuple[int, ...] = ()
     district: tuple[int, ...] = ()
@@ -116,7 +117,7 @@ class Filters:
     def attribute(self, dim: str) -> tuple[int, ...]:
         return getattr(self, dim) if dim in ATTRIBUTE_FILTERS else ()
 
-    def with_wave(self, wave: int | None) -> "Filters":
+    def with_wave(self, wave: int | None) -> Filters:
         return replace(self, wave=wave)
 
     def to_params(self) -> dict:
@@ -128,7 +129,7 @@ class Filters:
         return params
 
     @classmethod
-    def from_query_params(cls, qp: Mapping[str, str | list[str]]) -> "Filters":
+    def from_query_params(cls, qp: Mapping[str, str | list[str]]) -> Filters:
         """Filters from URL query parameters; values that are not valid are dropped, never fatal."""
         return parse_query_params(qp)[0]
 
@@ -154,10 +155,10 @@ class Filters:
         return "_".join(parts)
 
 
-MAX_PARAM_CHARS = 64    # a URL value longer than this is dropped unread
+MAX_PARAM_CHARS = 64  # a URL value longer than this is dropped unread
 
 
-def parse_query_params(qp: Mapping[str, str | list[str]]) -> tuple["Filters", list[str]]:
+def parse_query_params(qp: Mapping[str, str | list[str]]) -> tuple[Filters, list[str]]:
     """(Filters, the dropped "key=value" texts) from URL query parameters: a value that is not a
     wave year, a channel, one code or a named group is dropped (the page says so), never fatal."""
     kwargs: dict = {}
@@ -195,16 +196,19 @@ def _checked_choice(dim: str, values: Sequence[int]) -> tuple[int, ...]:
     out: list[int] = []
     for v in values:
         if isinstance(v, bool) or not isinstance(v, numbers.Integral) or int(v) not in allowed:
-            raise ValueError(f"{dim}: {v!r} is not one of the codes {', '.join(map(str, allowed))} "
-                             "(無回答 cannot be a filter)")
+            raise ValueError(
+                f"{dim}: {v!r} is not one of the codes {', '.join(map(str, allowed))} (無回答 cannot be a filter)"
+            )
         if int(v) not in out:
             out.append(int(v))
     out.sort(key=allowed.index)
     if out and tuple(out) not in {tuple(sorted(c, key=allowed.index)) for c in filter_choices(dim)}:
-        groups = ", ".join(f"{gid} ({'/'.join(map(str, g['codes']))})"
-                           for gid, g in codebook.filter_groups(dim).items())
-        raise ValueError(f"{dim}: a filter is one code or a named group ({groups or 'none'}), "
-                         f"not {', '.join(map(str, out))}")
+        groups = ", ".join(
+            f"{gid} ({'/'.join(map(str, g['codes']))})" for gid, g in codebook.filter_groups(dim).items()
+        )
+        raise ValueError(
+            f"{dim}: a filter is one code or a named group ({groups or 'none'}), not {', '.join(map(str, out))}"
+        )
     return tuple(out)
 
 
@@ -328,8 +332,9 @@ class ActivityFilters:
         return out
 
     @classmethod
-    def from_query_params(cls, qp: Mapping[str, str | list[str]]) -> "ActivityFilters":
+    def from_query_params(cls, qp: Mapping[str, str | list[str]]) -> ActivityFilters:
         """Tolerant reading of URL query parameters: values that do not parse are dropped."""
+
         def text(key):
             v = qp.get(key)
             return ",".join(v) if isinstance(v, list) else (v or "")
@@ -392,11 +397,13 @@ def _period_allowed(start: dt.date | None, end: dt.date | None) -> bool:
     return (start is None or start.month == 4) and (end is None or end.month == 3)
 
 
-def _check_groupings(f: "ActivityFilters") -> None:
+def _check_groupings(f: ActivityFilters) -> None:
     """Refuse what is not a predefined grouping (see ActivityFilters)."""
     if not _period_allowed(f.start, f.end):
-        raise ValueError("a period is one month (from = to) or whole fiscal years (from an April, to a "
-                         f"March), not {f'{f.start:%Y-%m}' if f.start else '…'} to {f'{f.end:%Y-%m}' if f.end else '…'}")
+        raise ValueError(
+            "a period is one month (from = to) or whole fiscal years (from an April, to a "
+            f"March), not {f'{f.start:%Y-%m}' if f.start else '…'} to {f'{f.end:%Y-%m}' if f.end else '…'}"
+        )
     if len(f.fiscal_years) > 1:
         raise ValueError(f"one fiscal year at a time, not {', '.join(map(str, f.fiscal_years))}")
     if f.districts and tuple(sorted(f.districts)) not in _district_choices():

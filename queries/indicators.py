@@ -23,6 +23,7 @@ method), so n, estimate, interval, reliability, suppression and difference are a
 values. A table whose filtered population (protected n of its All row) is below
 disclosure.min_filter_n() is refused with disclosure.FilterTooNarrow.
 """
+
 from __future__ import annotations
 
 import functools
@@ -42,11 +43,22 @@ from queries.runner import remembered, run, run_numpy
 NO_DIM = "none"
 # Breakdowns the national comparison needs besides the dashboard's dimensions.
 EXTRA_BREAKDOWNS = ("confidant",)
-STAT_COLUMNS = ["is_total", "n", "n_eff", "estimate_pct", "ci_low_pct", "ci_high_pct",
-                "reliability", "suppressed", "difference", "open_web"]
+STAT_COLUMNS = [
+    "is_total",
+    "n",
+    "n_eff",
+    "estimate_pct",
+    "ci_low_pct",
+    "ci_high_pct",
+    "reliability",
+    "suppressed",
+    "difference",
+    "open_web",
+]
 
 
 # ---- waves ------------------------------------------------------------------------------
+
 
 def waves(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Every wave in the responses, ascending (remembered per read-only connection)."""
@@ -64,21 +76,27 @@ def latest_wave(con: duckdb.DuckDBPyConnection) -> int | None:
 
 # ---- public tables ----------------------------------------------------------------------
 
-def indicator_table(con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence[str] = (),
-                    filters: Filters = Filters()) -> pd.DataFrame:
+
+def indicator_table(
+    con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence[str] = (), filters: Filters = Filters()
+) -> pd.DataFrame:
     """One indicator by zero, one or two of codebook.dimensions(), in the contract's row order."""
     return _table(con, indicator, by, filters, allowed=codebook.dimensions())
 
 
-def breakdown_table(con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence[str] = (),
-                    filters: Filters = Filters()) -> pd.DataFrame:
+def breakdown_table(
+    con: duckdb.DuckDBPyConnection, indicator: str, by: Sequence[str] = (), filters: Filters = Filters()
+) -> pd.DataFrame:
     """indicator_table that also accepts EXTRA_BREAKDOWNS (confidant) as dimensions."""
     return _table(con, indicator, by, filters, allowed=[*codebook.dimensions(), *EXTRA_BREAKDOWNS])
 
 
-def breakdown_tables(con: duckdb.DuckDBPyConnection, wanted: Sequence[tuple[str, Sequence[str]]],
-                     filters: Filters = Filters(), omit_refused: bool = False,
-                     ) -> dict[tuple[str, tuple[str, ...]], pd.DataFrame]:
+def breakdown_tables(
+    con: duckdb.DuckDBPyConnection,
+    wanted: Sequence[tuple[str, Sequence[str]]],
+    filters: Filters = Filters(),
+    omit_refused: bool = False,
+) -> dict[tuple[str, tuple[str, ...]], pd.DataFrame]:
     """breakdown_table for each (indicator, by) of WANTED, from one fetch of the mart rows where
     the breakdowns share their resolved filters (none of them by wave or channel).
 
@@ -112,13 +130,15 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters = Filters()) -> pd
     rows = _rows(con, ids, resolved)
     stats = np.array([_totals(rows.part(ind)) for ind in ids], dtype=float).reshape(len(ids), _K)
     _check_population(stats, resolved.includes_open_web)
-    out = _statistics(stats, rest=None, is_total=np.ones(len(ids), dtype=bool),
-                      open_web=np.full(len(ids), resolved.includes_open_web))
+    out = _statistics(
+        stats, rest=None, is_total=np.ones(len(ids), dtype=bool), open_web=np.full(len(ids), resolved.includes_open_web)
+    )
     out.insert(0, "indicator", ids)
     return out
 
 
 # ---- validation and filters -------------------------------------------------------------
+
 
 def check_indicator(indicator: str) -> str:
     if indicator not in codebook.indicators():
@@ -157,8 +177,12 @@ def _resolve(con, filters: Filters, by: Sequence[str]) -> Filters:
 
 
 # The mart's column of each breakdown dimension.
-_COLUMN = {**{dim: dim for dim in ATTRIBUTE_FILTERS}, "channel": "channel", "wave": "wave",
-           "confidant": "confidant_group"}
+_COLUMN = {
+    **{dim: dim for dim in ATTRIBUTE_FILTERS},
+    "channel": "channel",
+    "wave": "wave",
+    "confidant": "confidant_group",
+}
 _SUMS = cellkey.SURVEY_SUMS
 _K = len(_SUMS)
 
@@ -186,8 +210,7 @@ def _rows(con, indicators: Sequence[str], filters: Filters) -> _Rows:
     return _Rows(run_numpy(con, "indicator_rows", indicators=indicators, **filters.to_params()), indicators)
 
 
-def _group_sums(part: dict[str, np.ndarray], by: Sequence[str],
-                levels: list[list[int]]) -> np.ndarray:
+def _group_sums(part: dict[str, np.ndarray], by: Sequence[str], levels: list[list[int]]) -> np.ndarray:
     """(cells × _K) sums of _SUMS per combination of the levels of BY (row-major)."""
     size = int(np.prod([len(lv) for lv in levels]))
     flat = np.zeros(len(part["n"]), dtype=np.int64)
@@ -199,11 +222,13 @@ def _group_sums(part: dict[str, np.ndarray], by: Sequence[str],
         if (pos < 0).any():
             raise ValueError(f"a group of {dim} outside its levels")
         flat = flat * len(lv) + pos[inv.reshape(-1)]
-    return np.column_stack([np.bincount(flat, weights=part[c].astype(np.float64), minlength=size)
-                            for c in _SUMS]).reshape(size, _K)
+    return np.column_stack(
+        [np.bincount(flat, weights=part[c].astype(np.float64), minlength=size) for c in _SUMS]
+    ).reshape(size, _K)
 
 
 # ---- groups and row order ---------------------------------------------------------------
+
 
 def _levels(con, dim: str, filters: Filters, present: set[int]) -> list[int]:
     """The groups of DIM in display order: codes (or the data's waves), then 9 if present."""
@@ -224,8 +249,15 @@ def _totals(part: dict[str, np.ndarray]) -> list[float]:
     return [float(part[c].sum()) for c in _SUMS]
 
 
-def _table(con, indicator: str, by: Sequence[str], filters: Filters, allowed: Sequence[str],
-           rows: _Rows | None = None, protect: bool = True) -> pd.DataFrame:
+def _table(
+    con,
+    indicator: str,
+    by: Sequence[str],
+    filters: Filters,
+    allowed: Sequence[str],
+    rows: _Rows | None = None,
+    protect: bool = True,
+) -> pd.DataFrame:
     """rows: the mart rows already fetched for these filters (resolved for BY), else fetched here.
     protect=False: the true statistics, for the oracle tests only (no public function passes it)."""
     check_indicator(indicator)
@@ -238,11 +270,11 @@ def _table(con, indicator: str, by: Sequence[str], filters: Filters, allowed: Se
     stats_of = functools.partial(_statistics, protect=protect)
 
     if not by:
-        return stats_of(total.reshape(1, _K), rest=None, is_total=np.array([True]),
-                        open_web=np.array([resolved.includes_open_web]))
+        return stats_of(
+            total.reshape(1, _K), rest=None, is_total=np.array([True]), open_web=np.array([resolved.includes_open_web])
+        )
 
-    levels = [_levels(con, d, resolved, set(int(v) for v in np.unique(part[_COLUMN[d]])))
-              for d in by]
+    levels = [_levels(con, d, resolved, set(int(v) for v in np.unique(part[_COLUMN[d]]))) for d in by]
     keys = list(itertools.product(*levels))
     cells = _group_sums(part, by, levels)
     rest = total.reshape(1, _K) - cells
@@ -285,9 +317,16 @@ def _row_open_web(filters: Filters, by: Sequence[str], key: tuple[int, ...]) -> 
 
 # ---- statistics with disclosure control -------------------------------------------------
 
-def _statistics(cells: np.ndarray, rest: np.ndarray | None, is_total: np.ndarray,
-                open_web: np.ndarray, codes: dict | None = None, protect: bool = True,
-                rest_open: np.ndarray | None = None) -> pd.DataFrame:
+
+def _statistics(
+    cells: np.ndarray,
+    rest: np.ndarray | None,
+    is_total: np.ndarray,
+    open_web: np.ndarray,
+    codes: dict | None = None,
+    protect: bool = True,
+    rest_open: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Rows of STAT_COLUMNS from the sums of _SUMS per cell and of the rest (the difference is left
     out on total rows), after the group code columns `codes` if given.
 
@@ -295,11 +334,14 @@ def _statistics(cells: np.ndarray, rest: np.ndarray | None, is_total: np.ndarray
     the estimate, n_eff, the interval, the reliability, the suppression and the difference are all
     computed from the protected sums (the rest, a cell of its own, is protected likewise)."""
     if protect:
+
         def shielded(sums, with_open_web=open_web):
             return cellkey.protect_survey(sums, with_open_web)
     else:
+
         def shielded(sums, with_open_web=None):
             return np.asarray(sums, dtype=float)[:, :4]
+
     n, sw, sw2, swy = shielded(cells)[:, :4].T
     p = estimate.proportion(sw, swy)
     n_eff = estimate.kish_neff(sw, sw2)
@@ -328,16 +370,20 @@ def _statistics(cells: np.ndarray, rest: np.ndarray | None, is_total: np.ndarray
     shown_diff = np.array([d is not None for d in diff], dtype=bool)
     difference[shown_diff] = diff[shown_diff]
     # every column is a fresh array: copy=False spares pandas copying them again
-    return pd.DataFrame({
-        **(codes or {}),
-        "is_total": is_total.astype(bool),
-        "n": n_shown,
-        "n_eff": shown(n_eff),
-        "estimate_pct": shown(p, 100.0),
-        "ci_low_pct": shown(low, 100.0),
-        "ci_high_pct": shown(high, 100.0),
-        "reliability": np.where(low_rel | hidden, "low", "ok").astype(object),
-        "suppressed": hidden.astype(bool),
-        "difference": difference,
-        "open_web": open_web.astype(bool),
-    }, index=pd.RangeIndex(len(n)), copy=False)
+    return pd.DataFrame(
+        {
+            **(codes or {}),
+            "is_total": is_total.astype(bool),
+            "n": n_shown,
+            "n_eff": shown(n_eff),
+            "estimate_pct": shown(p, 100.0),
+            "ci_low_pct": shown(low, 100.0),
+            "ci_high_pct": shown(high, 100.0),
+            "reliability": np.where(low_rel | hidden, "low", "ok").astype(object),
+            "suppressed": hidden.astype(bool),
+            "difference": difference,
+            "open_web": open_web.astype(bool),
+        },
+        index=pd.RangeIndex(len(n)),
+        copy=False,
+    )

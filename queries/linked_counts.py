@@ -7,6 +7,7 @@ months and groups, and it is released perturbed by the cell-key method (queries.
 same figure in two tables is the same rows, so the same key and the same noise: the monthly, the
 fiscal-year and the per-district tables agree wherever they show the same figure.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -21,9 +22,13 @@ class LinkedCounts:
     by_group: for each breakdown, (group keys, counts months × groups, key sums months × groups)
     whose rows sum to the month totals; fiscal_year_of_month: the 年度 of each month."""
 
-    def __init__(self, month_totals: Sequence[int], month_keys: Sequence[int],
-                 by_group: Mapping[str, tuple[Sequence, np.ndarray, np.ndarray]],
-                 fiscal_year_of_month: Sequence[int]):
+    def __init__(
+        self,
+        month_totals: Sequence[int],
+        month_keys: Sequence[int],
+        by_group: Mapping[str, tuple[Sequence, np.ndarray, np.ndarray]],
+        fiscal_year_of_month: Sequence[int],
+    ):
         self.month_totals = np.asarray(month_totals, dtype=np.int64).reshape(-1)
         self.month_keys = np.asarray(month_keys, dtype=np.int64).reshape(-1)
         n = len(self.month_totals)
@@ -50,8 +55,15 @@ class LinkedCounts:
             values, state = small_counts.released(rows @ self.month_totals, rows @ self.month_keys)
             grand = small_counts.released([self.month_totals.sum()], [self.month_keys.sum()])
             return small_counts.ProtectedTable(
-                cells=values.reshape(-1, 1), cell_state=state.reshape(-1, 1), row_totals=None,
-                row_state=None, col_totals=grand[0], col_state=grand[1], grand=None, grand_state=None)
+                cells=values.reshape(-1, 1),
+                cell_state=state.reshape(-1, 1),
+                row_totals=None,
+                row_state=None,
+                col_totals=grand[0],
+                col_state=grand[1],
+                grand=None,
+                grand_state=None,
+            )
         table = small_counts.protect(rows @ self.counts[by], rows @ self.keys[by])
         return table
 
@@ -68,5 +80,12 @@ class LinkedCounts:
         values, state = small_counts.released(self.counts[by].sum(axis=0), self.keys[by].sum(axis=0))
         grand = small_counts.released([self.month_totals.sum()], [self.month_keys.sum()])
         return small_counts.ProtectedTable(
-            cells=values.reshape(-1, 1), cell_state=state.reshape(-1, 1), row_totals=None, row_state=None,
-            col_totals=grand[0], col_state=grand[1], grand=None, grand_state=None)
+            cells=values.reshape(-1, 1),
+            cell_state=state.reshape(-1, 1),
+            row_totals=None,
+            row_state=None,
+            col_totals=grand[0],
+            col_state=grand[1],
+            grand=None,
+            grand_state=None,
+        )

@@ -11,6 +11,7 @@ categories, e.g. しばしば + 時々), source.
 The city's estimates exclude 無回答 from the denominator (the contract); the base column says where
 the national figure may differ in that respect.
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,7 +29,10 @@ NATIONAL_CSV = Path(__file__).with_name("national.csv")
 TOTAL = "total"
 BREAKDOWNS = ("age_band", "sex", "household", "confidant")
 BASES = {
-    "all_respondents": {"ja": "全回答者（無回答を含む）に占める割合", "en": "share of all respondents (no answer included)"},
+    "all_respondents": {
+        "ja": "全回答者（無回答を含む）に占める割合",
+        "en": "share of all respondents (no answer included)",
+    },
     "not_stated": {"ja": "集計の母数は公表資料に記載なし", "en": "base not stated in the publication"},
 }
 FIELDS = ["indicator", "year", "dimension", "code", "dimension2", "code2", "value_pct", "base", "derived", "source"]
@@ -67,8 +71,20 @@ def _load() -> tuple[tuple, ...]:
                 raise ValueError(f"{where}: value_pct {value} is not a percentage")
             if r["base"] not in BASES or r["derived"] not in ("true", "false") or not r["source"].strip():
                 raise ValueError(f"{where}: base, derived and source are required")
-            rows.append((r["indicator"], year, r["dimension"], code, dim2, code2, value, r["base"],
-                         r["derived"] == "true", r["source"].strip()))
+            rows.append(
+                (
+                    r["indicator"],
+                    year,
+                    r["dimension"],
+                    code,
+                    dim2,
+                    code2,
+                    value,
+                    r["base"],
+                    r["derived"] == "true",
+                    r["source"].strip(),
+                )
+            )
     return tuple(rows)
 
 
@@ -117,11 +133,15 @@ def _group_label(dim: str, code, dim2, code2, lang: str) -> str:
     if dim == TOTAL:
         return codebook.all_label(lang)
     sep = "：" if lang == "ja" else ": "
-    parts = [f"{export.dimension_header(dim, lang) if lang == 'ja' else _dim_name(dim)}{sep}"
-             f"{export.group_label(dim, code, lang)}"]
+    parts = [
+        f"{export.dimension_header(dim, lang) if lang == 'ja' else _dim_name(dim)}{sep}"
+        f"{export.group_label(dim, code, lang)}"
+    ]
     if dim2:
-        parts.append(f"{export.dimension_header(dim2, lang) if lang == 'ja' else _dim_name(dim2)}{sep}"
-                     f"{export.group_label(dim2, code2, lang)}")
+        parts.append(
+            f"{export.dimension_header(dim2, lang) if lang == 'ja' else _dim_name(dim2)}{sep}"
+            f"{export.group_label(dim2, code2, lang)}"
+        )
     return " × ".join(parts)
 
 
@@ -132,8 +152,7 @@ def _dim_name(dim: str) -> str:
 CITY_COLUMNS = ["n", "estimate_pct", "ci_low_pct", "ci_high_pct", "reliability", "suppressed", "open_web"]
 
 
-def national_comparison(con: duckdb.DuckDBPyConnection, filters: Filters = Filters(),
-                        lang: str = "ja") -> pd.DataFrame:
+def national_comparison(con: duckdb.DuckDBPyConnection, filters: Filters = Filters(), lang: str = "ja") -> pd.DataFrame:
     """The city's estimate (current filters, one wave) beside each published national figure with
     the same indicator and breakdown; for each breakdown the national year nearest the city's wave.
 
@@ -153,42 +172,68 @@ def national_comparison(con: duckdb.DuckDBPyConnection, filters: Filters = Filte
 
     # every city table needed, from one fetch of the survey sums; each as {group codes: row}
     wanted = list(dict.fromkeys((key[0], by_of(key[1], key[3])) for key, _ in groups))
-    tables = {k: _rows_by_codes(t, k[1])
-              for k, t in indicators.breakdown_tables(con, wanted, filters.with_wave(wave), omit_refused=True).items()}
+    tables = {
+        k: _rows_by_codes(t, k[1])
+        for k, t in indicators.breakdown_tables(con, wanted, filters.with_wave(wave), omit_refused=True).items()
+    }
     out = []
     for key, part in groups:
         ind, dim, code, dim2, code2 = key
         year = _closest([r[FIELDS.index("year")] for r in part], wave)
         row = dict(zip(FIELDS, next(r for r in part if r[FIELDS.index("year")] == year)))
         by = by_of(dim, dim2)
-        if (ind, by) not in tables:    # refused: too few respondents of this indicator under the filters
+        if (ind, by) not in tables:  # refused: too few respondents of this indicator under the filters
             continue
-        city = tables[(ind, by)].get((code, code2)[:len(by)])
+        city = tables[(ind, by)].get((code, code2)[: len(by)])
         if city is None:
             continue
         group = _group_label(dim, code, dim2, code2, lang)
         short = codebook.indicator(ind).short[lang]
-        out.append({
-            "indicator": ind,
-            "label": f"{short}{'：' if lang == 'ja' else ': '}{group}",
-            "group_label": group,
-            "is_total": dim == TOTAL,
-            "dimension": dim, "code": code, "dimension2": dim2, "code2": code2,
-            "wave": wave,
-            **city,
-            "national_year": None if year is None else int(year),
-            "national_pct": float(row["value_pct"]),
-            "national_base": BASES[row["base"]][lang],
-            "derived": bool(row["derived"]),
-            "source": row["source"],
-        })
-    columns = ["indicator", "label", "group_label", "is_total", "dimension", "code", "dimension2", "code2",
-               "wave", *CITY_COLUMNS, "national_year", "national_pct", "national_base", "derived", "source"]
+        out.append(
+            {
+                "indicator": ind,
+                "label": f"{short}{'：' if lang == 'ja' else ': '}{group}",
+                "group_label": group,
+                "is_total": dim == TOTAL,
+                "dimension": dim,
+                "code": code,
+                "dimension2": dim2,
+                "code2": code2,
+                "wave": wave,
+                **city,
+                "national_year": None if year is None else int(year),
+                "national_pct": float(row["value_pct"]),
+                "national_base": BASES[row["base"]][lang],
+                "derived": bool(row["derived"]),
+                "source": row["source"],
+            }
+        )
+    columns = [
+        "indicator",
+        "label",
+        "group_label",
+        "is_total",
+        "dimension",
+        "code",
+        "dimension2",
+        "code2",
+        "wave",
+        *CITY_COLUMNS,
+        "national_year",
+        "national_pct",
+        "national_base",
+        "derived",
+        "source",
+    ]
     df = pd.DataFrame(out, columns=columns)
     order = {ind: i for i, ind in enumerate(codebook.indicators())}
     dim_order = {d: i for i, d in enumerate((TOTAL, *BREAKDOWNS))}
-    df = df.assign(_o1=df["indicator"].map(order), _o2=df["dimension"].map(dim_order),
-                   _o3=df["code"].fillna(0), _o4=df["code2"].fillna(0))
+    df = df.assign(
+        _o1=df["indicator"].map(order),
+        _o2=df["dimension"].map(dim_order),
+        _o3=df["code"].fillna(0),
+        _o4=df["code2"].fillna(0),
+    )
     df = df.sort_values(["_o1", "_o2", "_o3", "_o4"], kind="stable").drop(columns=["_o1", "_o2", "_o3", "_o4"])
     for col in ("code", "code2", "wave", "n", "national_year"):
         df[col] = df[col].astype("Int64")

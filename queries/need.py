@@ -4,6 +4,7 @@ consultations there (district_need), to spot districts support may not reach.
 The survey estimate is queries.indicators'; the consultations and their rates per 1,000 residents
 are queries.activity's (the same released figures as the activity page's per-district table).
 """
+
 from __future__ import annotations
 
 import duckdb
@@ -15,8 +16,9 @@ from queries.filters import ActivityFilters, Filters
 from queries.indicators import indicator_table
 
 
-def district_need(con: duckdb.DuckDBPyConnection, filters=None,
-                  activity: ActivityFilters = ActivityFilters(), lang: str = "ja") -> pd.DataFrame:
+def district_need(
+    con: duckdb.DuckDBPyConnection, filters=None, activity: ActivityFilters = ActivityFilters(), lang: str = "ja"
+) -> pd.DataFrame:
     """Per district, residents estimated to feel lonely some of the time or more beside the
     consultations there, to spot districts support may not reach.
 
@@ -39,37 +41,60 @@ def district_need(con: duckdb.DuckDBPyConnection, filters=None,
 
     pop = population_16plus(con)
     rates = rates_over(con, "consultations", activity, lang, pop)
-    rates = rates.rename(columns={"value": "consultations", "display": "consultations_display",
-                                  "mark": "consultations_mark"})
+    rates = rates.rename(
+        columns={"value": "consultations", "display": "consultations_display", "mark": "consultations_mark"}
+    )
     pops = dict(zip(pop["district"], pop["population"]))
     as_of = pop["as_of"].max() if len(pop) else pd.NaT
 
-    out = est[["district", "is_total", "n", "estimate_pct", "ci_low_pct", "ci_high_pct",
-               "reliability", "suppressed", "open_web"]].reset_index(drop=True)
-    out.insert(1, "district_label", [
-        codebook.all_label(lang) if pd.isna(d) else codebook.code_label("district", int(d), lang)
-        for d in out["district"]])
+    out = est[
+        [
+            "district",
+            "is_total",
+            "n",
+            "estimate_pct",
+            "ci_low_pct",
+            "ci_high_pct",
+            "reliability",
+            "suppressed",
+            "open_web",
+        ]
+    ].reset_index(drop=True)
+    out.insert(
+        1,
+        "district_label",
+        [
+            codebook.all_label(lang) if pd.isna(d) else codebook.code_label("district", int(d), lang)
+            for d in out["district"]
+        ],
+    )
     city = sum(int(p) for p in pops.values()) if len(pops) == len(codebook.codes("district")) else None
-    out.insert(3, "population", pd.array(
-        [city if pd.isna(d) else pops.get(int(d)) for d in out["district"]], dtype="Int64"))
+    out.insert(
+        3, "population", pd.array([city if pd.isna(d) else pops.get(int(d)) for d in out["district"]], dtype="Int64")
+    )
     out.insert(4, "population_display", [NOT_AVAILABLE if pd.isna(p) else f"{int(p):,}" for p in out["population"]])
     out.insert(5, "population_as_of", pd.Timestamp(as_of) if pd.notna(as_of) else pd.NaT)
-    for col, src in (("residents_est", "estimate_pct"), ("residents_low", "ci_low_pct"),
-                     ("residents_high", "ci_high_pct")):
-        out[col] = pd.array([_residents(pct, pop_) for pct, pop_ in zip(out[src], out["population"])],
-                            dtype="Float64")
-    out["residents_display"] = [_residents_display(e, lo, hi, s, lang) for e, lo, hi, s in zip(
-        out["residents_est"], out["residents_low"], out["residents_high"], out["suppressed"])]
+    for col, src in (
+        ("residents_est", "estimate_pct"),
+        ("residents_low", "ci_low_pct"),
+        ("residents_high", "ci_high_pct"),
+    ):
+        out[col] = pd.array([_residents(pct, pop_) for pct, pop_ in zip(out[src], out["population"])], dtype="Float64")
+    out["residents_display"] = [
+        _residents_display(e, lo, hi, s, lang)
+        for e, lo, hi, s in zip(out["residents_est"], out["residents_low"], out["residents_high"], out["suppressed"])
+    ]
 
     # The city row of the activity counts only matches the survey's All row without a district filter.
     cols = ("consultations", "consultations_display", "consultations_mark", "rate_per_1000", "rate_display")
-    records = rates[["district", "is_total", *cols]].to_dict("records")    # a dozen rows: plain dicts
+    records = rates[["district", "is_total", *cols]].to_dict("records")  # a dozen rows: plain dicts
     by_district = {int(r["district"]): r for r in records if not r["is_total"]}
     city_row = next((r for r in records if r["is_total"]), None) if not activity.districts else None
     sources = [city_row if pd.isna(d) else by_district.get(int(d)) for d in out["district"]]
     for col in cols:
-        missing = (pd.NA if col in ("consultations", "rate_per_1000")
-                   else (NOT_AVAILABLE if col.endswith("display") else ""))
+        missing = (
+            pd.NA if col in ("consultations", "rate_per_1000") else (NOT_AVAILABLE if col.endswith("display") else "")
+        )
         out[col] = [src[col] if src is not None else missing for src in sources]
     out["consultations"] = out["consultations"].astype("Int64")
     out["rate_per_1000"] = out["rate_per_1000"].astype("Float64")

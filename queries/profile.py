@@ -6,6 +6,7 @@ of the whole dimension, a cell of its own (its records' keys), so the hidden gro
 out as what the shown ones leave of 100%: that difference carries the noise of every term.
 Population figures are public counts of the residents' register and are shown as they are.
 """
+
 from __future__ import annotations
 
 import duckdb
@@ -38,23 +39,28 @@ def respondent_profile(con: duckdb.DuckDBPyConnection, filters: Filters = Filter
         # each channel's counts with its own ptable (the open web's has more noise); the channel
         # dimension's total spans both channels and takes the random sample's
         open_web = (codes == OPEN_WEB) if dim == "channel" else np.full(len(part), filters.includes_open_web)
-        shown = np.where(open_web, cellkey.perturb(counts, keys, cellkey.SURVEY_OPEN),
-                         cellkey.perturb(counts, keys, cellkey.SURVEY))
+        shown = np.where(
+            open_web, cellkey.perturb(counts, keys, cellkey.SURVEY_OPEN), cellkey.perturb(counts, keys, cellkey.SURVEY)
+        )
         table = cellkey.survey_table(dim != "channel" and filters.includes_open_web)
         total = int(cellkey.perturb([counts.sum()], [keys.sum()], table)[0])
         hidden = disclosure.suppressed(shown)
         pct = 100.0 * shown / total if total > 0 else np.full(len(shown), np.nan)
         pop = part["population"].astype("Float64")
         pop_total = pop.sum()
-        parts.append(pd.DataFrame({
-            "dimension": dim,
-            "code": part["code"].astype("Int64").array,
-            "respondents": pd.arrays.IntegerArray(np.where(hidden, 0, shown), hidden.copy()),
-            "respondents_pct": pd.arrays.FloatingArray(np.where(hidden, 0.0, pct), hidden | np.isnan(pct)),
-            "suppressed": hidden,
-            "population": part["population"].astype("Int64").array,
-            "population_pct": (100.0 * pop / pop_total).to_numpy() if pop_total else pop.to_numpy(),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "dimension": dim,
+                    "code": part["code"].astype("Int64").array,
+                    "respondents": pd.arrays.IntegerArray(np.where(hidden, 0, shown), hidden.copy()),
+                    "respondents_pct": pd.arrays.FloatingArray(np.where(hidden, 0.0, pct), hidden | np.isnan(pct)),
+                    "suppressed": hidden,
+                    "population": part["population"].astype("Int64").array,
+                    "population_pct": (100.0 * pop / pop_total).to_numpy() if pop_total else pop.to_numpy(),
+                }
+            )
+        )
     if not parts:
         return pd.DataFrame({c: [] for c in COLUMNS})
     return pd.concat(parts, ignore_index=True)[COLUMNS]

@@ -29,6 +29,7 @@ Two tables, parameters in data/codebook.yaml (disclosure.ptables):
   differenced from two released totals carries the noise of both, and with V = 2.5 the two are
   equal (the difference exact) in under a fifth of cases; the totals move by about 0.2% on average.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,7 +41,7 @@ from pathlib import Path
 import numpy as np
 from scipy import optimize
 
-KEYS = 256                       # cell keys 0..255: a cell key is Σ record keys mod 256
+KEYS = 256  # cell keys 0..255: a cell key is Σ record keys mod 256
 PTABLE = Path(__file__).resolve().parent / "ptable.csv"
 
 
@@ -64,8 +65,10 @@ def row_probabilities(i: int, max_noise: int, variance: float) -> tuple[np.ndarr
     sol = optimize.root(equations, x0=[0.0, -0.5 / variance], method="hybr")
     p, mean, second = _moments(sol.x[0], sol.x[1], d)
     if not sol.success or abs(mean) > 1e-9 or abs(second - variance) > 1e-9:
-        raise ValueError(f"no distribution with mean 0 and variance {variance} on {d.min():.0f}..{max_noise} "
-                         f"for count {i}: {sol.message}")
+        raise ValueError(
+            f"no distribution with mean 0 and variance {variance} on {d.min():.0f}..{max_noise} "
+            f"for count {i}: {sol.message}"
+        )
     return d.astype(int), p
 
 
@@ -85,7 +88,7 @@ def quantise(p: np.ndarray, keys: int = KEYS, values: np.ndarray | None = None) 
         return best
     values = np.asarray(values, dtype=int)
     chosen, cost = None, np.inf
-    for up in itertools.combinations(order.tolist(), short):   # rows have at most 2·D + 1 values
+    for up in itertools.combinations(order.tolist(), short):  # rows have at most 2·D + 1 values
         trial = counts.copy()
         trial[list(up)] += 1
         if abs(int((values * trial).sum())) > 1:
@@ -135,9 +138,11 @@ def describe(designed: dict[str, list[tuple[int, int, int]]]) -> str:
             noise = arr[arr[:, 0] == pcv, 2]
             vals, counts = np.unique(noise, return_counts=True)
             p = counts / counts.sum()
-            lines.append(f"{name} pcv={pcv}: P(0)={p[vals == 0].sum():.3f} mean={noise.mean():+.4f} "
-                         f"var={noise.var():.3f} collision={float((p * p).sum()):.3f} "
-                         f"values={vals.min()}..{vals.max()}")
+            lines.append(
+                f"{name} pcv={pcv}: P(0)={p[vals == 0].sum():.3f} mean={noise.mean():+.4f} "
+                f"var={noise.var():.3f} collision={float((p * p).sum()):.3f} "
+                f"values={vals.min()}..{vals.max()}"
+            )
     return "\n".join(lines)
 
 

@@ -3,6 +3,7 @@
 Each file starts with a header of `-- key: value` lines (name, returns, params), Datasette-style
 metadata kept beside the SQL. User values only ever travel as parameters, never as SQL text.
 """
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -54,7 +55,7 @@ def _parser() -> duckdb.DuckDBPyConnection:
     return duckdb.connect(":memory:")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> QueryFile:
     """The query file queries/sql/NAME.sql with its header metadata."""
     path = SQL_DIR / f"{name}.sql"
@@ -82,9 +83,7 @@ def _checked(name: str, params: dict[str, Any]) -> QueryFile:
     expected = set(q.params)
     given = set(params)
     if expected != given:
-        raise TypeError(
-            f"query {name} takes parameters {sorted(expected)}, got {sorted(given)}"
-        )
+        raise TypeError(f"query {name} takes parameters {sorted(expected)}, got {sorted(given)}")
     return q
 
 
@@ -108,7 +107,7 @@ def run_numpy(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> dict[
         cur.close()
 
 
-_REMEMBERED: "weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict[str, Any]]" = weakref.WeakKeyDictionary()
+_REMEMBERED: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
 def read_only(con: duckdb.DuckDBPyConnection) -> bool:

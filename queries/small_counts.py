@@ -14,6 +14,7 @@ set of linked tables at a time, could not see a table the user makes with anothe
 minutes on large tables; with consistent noise on every count the subtraction it guarded against
 no longer gives back a hidden value (tests/disclosure measures it), so it is gone.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -81,10 +82,15 @@ def protect(cells, keys, *, row_totals: bool = True, col_totals: bool = True) ->
     grand = released([arr.sum()], [key.sum()]) if row_totals and col_totals else None
     values, state = released(arr, key)
     return ProtectedTable(
-        cells=values, cell_state=state, row_totals=rows[0], row_state=rows[1],
-        col_totals=cols[0], col_state=cols[1],
+        cells=values,
+        cell_state=state,
+        row_totals=rows[0],
+        row_state=rows[1],
+        col_totals=cols[0],
+        col_state=cols[1],
         grand=None if grand is None else int(grand[0][0]),
-        grand_state=None if grand is None else int(grand[1][0]))
+        grand_state=None if grand is None else int(grand[1][0]),
+    )
 
 
 def display(value, state: int, lang: str = "ja") -> str:

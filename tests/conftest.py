@@ -4,6 +4,7 @@ chromium per session.
 Playwright's sync API runs one event loop per process: a second `sync_playwright()` while the
 first is open fails, so every real-browser test uses the `browser` fixture here.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,14 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SERVER_START_TIMEOUT = 60  # seconds until /_stcore/health answers 200
 
 # The project's reference material (national figures, the real boundary file) lives beside the
@@ -52,7 +59,7 @@ def pytest_collection_modifyitems(config, items):
         used = set(getattr(item, "fixturenames", ()))
         if SHARED_FIXTURES & used:
             item.add_marker(pytest.mark.shared)
-        if "browser" in used:   # `make test-fast` (-m "not browser") leaves out every test that opens chromium
+        if "browser" in used:  # `make test-fast` (-m "not browser") leaves out every test that opens chromium
             item.add_marker(pytest.mark.browser)
     if SHARED.is_dir():
         return
@@ -67,16 +74,23 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     n = config.stash.get(_SHARED_DESELECTED, 0)
     if n:
         tests, were = ("test needs", "was") if n == 1 else ("tests need", "were")
-        terminalreporter.write_line(f"{n} {tests} ../shared (the project's reference material) and {were} "
-                                    f"deselected: it is not beside this clone ({SHARED})")
+        terminalreporter.write_line(
+            f"{n} {tests} ../shared (the project's reference material) and {were} "
+            f"deselected: it is not beside this clone ({SHARED})"
+        )
 
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
     """`python -m data build --demo --db TMP`, once per session (tests only read it)."""
     db = tmp_path_factory.mktemp("demo_db") / "tsunagari.duckdb"
-    result = subprocess.run([sys.executable, "-m", "data", "build", "--demo", "--db", str(db)],
-                            cwd=REPO, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "data", "build", "--demo", "--db", str(db)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, f"demo build failed:\n{result.stdout}\n{result.stderr}"
     return db
 
@@ -123,11 +137,26 @@ def app_server(demo_db, tmp_path_factory) -> SimpleNamespace:
     env.pop("TSUNAGARI_MIN_N", None)
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard/server.py",
-             "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1",
-             # others may edit the tree meanwhile: no "source changed" prompt, no watcher CPU
-             "--server.fileWatcherType", "none"],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "dashboard/server.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                # others may edit the tree meanwhile: no "source changed" prompt, no watcher CPU
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -136,8 +165,9 @@ def app_server(demo_db, tmp_path_factory) -> SimpleNamespace:
             if proc.poll() is not None:
                 pytest.fail(f"streamlit exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
             if time.monotonic() > deadline:
-                pytest.fail(f"streamlit not healthy after {SERVER_START_TIMEOUT}s:\n"
-                            f"{log_path.read_text(errors='replace')}")
+                pytest.fail(
+                    f"streamlit not healthy after {SERVER_START_TIMEOUT}s:\n{log_path.read_text(errors='replace')}"
+                )
             time.sleep(0.2)
         yield SimpleNamespace(url=url, log=log_path)
     finally:
@@ -153,8 +183,10 @@ def app_server(demo_db, tmp_path_factory) -> SimpleNamespace:
 def browser():
     """Debian's chromium, headless, driven by Playwright."""
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} not found: the browser tests drive Debian's chromium. "
-                    "Install it with `apt-get install chromium` (.ci/run does this when run as root).")
+        pytest.fail(
+            f"{CHROMIUM} not found: the browser tests drive Debian's chromium. "
+            "Install it with `apt-get install chromium` (.ci/run does this when run as root)."
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -7,6 +7,7 @@
 build(source, view, lang) is the one way to a view's content: the pages draw it with Streamlit,
 the presenter (dashboard/presenter/) frames it as a slide and prints it in the handouts.
 """
+
 from __future__ import annotations
 
 from dashboard.content.kinds import KINDS, kind

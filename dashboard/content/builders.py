@@ -7,6 +7,7 @@ fallback (the activity filter, too many organisations) is written here once. Eve
 from queries/, already estimated and protected; a survey view whose filters leave too few
 respondents raises FilterTooNarrow, which dashboard.content.build turns into the refusal's text.
 """
+
 from __future__ import annotations
 
 from dashboard import charts, labels as lb, maps, tables
@@ -20,9 +21,15 @@ from queries.filters import ActivityFilters, choice_label
 
 def marks_text(lang: str) -> str:
     """The legend of the marks of survey charts, plain text (no markdown)."""
-    return t("marks.legend", lang, suppressed=cb.mark_label("suppressed", lang),
-             low=cb.mark_label("low_reliability", lang), higher=cb.mark_label("higher", lang),
-             lower=cb.mark_label("lower", lang), min_n=disclosure.min_n()).replace("**", "")
+    return t(
+        "marks.legend",
+        lang,
+        suppressed=cb.mark_label("suppressed", lang),
+        low=cb.mark_label("low_reliability", lang),
+        higher=cb.mark_label("higher", lang),
+        lower=cb.mark_label("lower", lang),
+        min_n=disclosure.min_n(),
+    ).replace("**", "")
 
 
 def activity_filters(view: View) -> ActivityFilters:
@@ -35,6 +42,7 @@ def activity_filters(view: View) -> ActivityFilters:
 
 # How to read each chart of an indicator (a page shows it with the chart, a slide under it).
 INDICATOR_CAPTIONS = {"bar": "breakdown.whisker_note", "heatmap": "breakdown.heatmap_note", "map": "map.caption_approx"}
+
 
 def indicator(source: Source, view: View, lang: str) -> ViewContent:
     """bar (one dimension), heatmap and multiples (two), map (by district)."""
@@ -55,8 +63,12 @@ def indicator(source: Source, view: View, lang: str) -> ViewContent:
         out.plot = Plot(builder, table, (view.by, lang), title=title)
         out.table = tables.two_way_table(labelled, view.by, lang)
     else:  # map: drawn without tiles (the map page draws its own, with pydeck)
-        out.plot = Plot(lambda frame, lang, title: maps.district_map_chart(source.districts(), frame, lang, title=title),
-                        table, (lang,), {"title": title})
+        out.plot = Plot(
+            lambda frame, lang, title: maps.district_map_chart(source.districts(), frame, lang, title=title),
+            table,
+            (lang,),
+            {"title": title},
+        )
         out.table = labelled
         out.legend_html = maps.legend_html(table, lang, with_windows=False)
     if caption:
@@ -82,13 +94,19 @@ def need(source: Source, view: View, lang: str) -> ViewContent:
     """Estimated lonely residents beside consultations, by district."""
     frame = source.need(view.filters, activity_filters(view), lang)
     caption = t("activity.need_caption", lang)
-    return ViewContent(kind="need", plot=Plot(charts.need_chart, frame, (lang,)), frame=frame,
-                       table=tables.need_table(frame, lang), caption=caption,
-                       notes=[caption, marks_text(lang), t("activity.small_note", lang)],
-                       sources=[t("source.activity", lang), t("source.population", lang)])
+    return ViewContent(
+        kind="need",
+        plot=Plot(charts.need_chart, frame, (lang,)),
+        frame=frame,
+        table=tables.need_table(frame, lang),
+        caption=caption,
+        notes=[caption, marks_text(lang), t("activity.small_note", lang)],
+        sources=[t("source.activity", lang), t("source.population", lang)],
+    )
 
 
 # ---- the support organisations ----------------------------------------------------------------------
+
 
 def activity(source: Source, view: View, lang: str) -> ViewContent:
     """A measure by month or fiscal year, split by at most one of field, district, type."""
@@ -103,8 +121,15 @@ def activity(source: Source, view: View, lang: str) -> ViewContent:
         plot = Plot(charts.activity_bars, frame, ("fiscal_year", lang), {"by": by, "value_title": y_title})
         first = t("activity.fiscal_year", lang)
     small = t("activity.small_note", lang)
-    out = ViewContent(kind="activity", plot=plot, frame=frame, table=tables.wide_table(frame, lang, first),
-                      caption=small, notes=[small], sources=[t("source.activity", lang)])
+    out = ViewContent(
+        kind="activity",
+        plot=plot,
+        frame=frame,
+        table=tables.wide_table(frame, lang, first),
+        caption=small,
+        notes=[small],
+        sources=[t("source.activity", lang)],
+    )
     if act.districts:
         out.filters_text = f"{cb.dimension_label('district', lang)}: {choice_label('district', act.districts, lang)}"
     return out
@@ -118,28 +143,44 @@ def referrals(source: Source, view: View, lang: str) -> ViewContent:
     warning = ""
     try:
         matrix = source.referrals(view.level, act, lang)
-    except qa.TooManyGroups as refused:   # too many organisations to read: the types instead
+    except qa.TooManyGroups as refused:  # too many organisations to read: the types instead
         warning = lb.refusal_text(refused, lang)
         notes.insert(0, warning)
         matrix = source.referrals("org_type", act, lang)
     first = f"{t('activity.from', lang)} ＼ {t('activity.to', lang)}"
-    return ViewContent(kind="referrals", plot=Plot(charts.referral_heatmap, matrix, (lang,)), frame=matrix,
-                       table=tables.wide_table(matrix, lang, first), warning=warning, notes=notes,
-                       sources=[t("source.referrals", lang)])
+    return ViewContent(
+        kind="referrals",
+        plot=Plot(charts.referral_heatmap, matrix, (lang,)),
+        frame=matrix,
+        table=tables.wide_table(matrix, lang, first),
+        warning=warning,
+        notes=notes,
+        sources=[t("source.referrals", lang)],
+    )
 
 
 def members(source: Source, view: View, lang: str) -> ViewContent:
     """Platform members by type and field: counts of organisations, whose membership is public."""
     frame = source.members(lang)
-    return ViewContent(kind="members", plot=Plot(charts.members_bars, frame, (lang,)), frame=frame,
-                       table=tables.wide_table(frame, lang, cb.value_set_label("org_type", lang)),
-                       caption=t("activity.members_note", lang), sources=[t("source.organisations", lang)])
+    return ViewContent(
+        kind="members",
+        plot=Plot(charts.members_bars, frame, (lang,)),
+        frame=frame,
+        table=tables.wide_table(frame, lang, cb.value_set_label("org_type", lang)),
+        caption=t("activity.members_note", lang),
+        sources=[t("source.organisations", lang)],
+    )
 
 
 def directory(source: Source, view: View, lang: str) -> ViewContent:
     """The consultation windows (one field and the district of the view's filters, if given)."""
     entries = source.directory(view.fields, view.filters.district, "", lang)
-    out = ViewContent(kind="directory", frame=entries, entries=entries.reset_index(drop=True),
-                      table=tables.directory_table(entries, lang), sources=[t("source.organisations", lang)])
+    out = ViewContent(
+        kind="directory",
+        frame=entries,
+        entries=entries.reset_index(drop=True),
+        table=tables.directory_table(entries, lang),
+        sources=[t("source.organisations", lang)],
+    )
     out.empty = entries.empty
     return out

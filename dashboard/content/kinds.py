@@ -9,6 +9,7 @@ method), a builder in dashboard/content/builders.py, and one ViewKind here.
 A setting reads its keys from a view's mapping in a deck file (reporting each problem with its
 place) and writes them back; every kind but members also takes `filters` (deck.py reads those).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -27,12 +28,13 @@ class Problems(Protocol):
 
 # ---- settings -------------------------------------------------------------------------------------
 
+
 class Setting:
     """One setting (or a few together) of a view in a deck file."""
+
     keys: frozenset[str] = frozenset()
 
-    def parse(self, raw: Mapping[str, Any], view: View, by: tuple[str, ...], where: str,
-              problems: Problems) -> View:
+    def parse(self, raw: Mapping[str, Any], view: View, by: tuple[str, ...], where: str, problems: Problems) -> View:
         """VIEW with the setting read from RAW (BY: the view's `by`, already read as a tuple)."""
         raise NotImplementedError
 
@@ -43,6 +45,7 @@ class Setting:
 
 class Indicator(Setting):
     """`indicator`: an indicator of the codebook."""
+
     keys = frozenset({"indicator"})
 
     def parse(self, raw, view, by, where, problems):
@@ -58,6 +61,7 @@ class Indicator(Setting):
 @dataclass(frozen=True)
 class Breakdown(Setting):
     """`by`: COUNT dimensions of the codebook, each once; or always FIXED (left out of the file)."""
+
     count: int = 1
     fixed: tuple[str, ...] = ()
     fixed_message: str = ""
@@ -85,6 +89,7 @@ class Breakdown(Setting):
 
 class Windows(Setting):
     """`windows`: whether a map shows the consultation windows (true unless written false)."""
+
     keys = frozenset({"windows"})
 
     def parse(self, raw, view, by, where, problems):
@@ -101,6 +106,7 @@ class Windows(Setting):
 
 class Indicators(Setting):
     """`indicators`: which headline indicators, in this order (all when left out)."""
+
     keys = frozenset({"indicators"})
 
     def parse(self, raw, view, by, where, problems):
@@ -120,6 +126,7 @@ class Indicators(Setting):
 @dataclass(frozen=True)
 class Choice(Setting):
     """A setting NAME (a field of View) taking one of OPTIONS, DEFAULT when left out."""
+
     name: str
     options: tuple[str, ...]
     default: str
@@ -142,6 +149,7 @@ class Choice(Setting):
 @dataclass(frozen=True)
 class Split(Setting):
     """`by` of an activity view: at most one of OPTIONS."""
+
     options: tuple[str, ...]
     keys = frozenset({"by"})
 
@@ -173,6 +181,7 @@ class ViewKind:
     live; survey: its figures are the survey's (the filters in view and the survey source go with
     it); statistics: adjusted figures (the users' note goes with it; the organisation lists are
     not); shown_as: chart, or the cards or directory entries the presenter draws as HTML."""
+
     key: str
     build: Callable[..., ViewContent]
     settings: Sequence[Setting] = ()
@@ -192,24 +201,42 @@ class ViewKind:
 
 
 INDICATOR = Indicator()
-KINDS: dict[str, ViewKind] = {k.key: k for k in (
-    ViewKind("bar", b.indicator, (INDICATOR, Breakdown(1)), live=("district", "sex"), survey=True),
-    ViewKind("heatmap", b.indicator, (INDICATOR, Breakdown(2)), live=("district",), survey=True),
-    ViewKind("multiples", b.indicator, (INDICATOR, Breakdown(2)), live=("district",), survey=True),
-    ViewKind("map", b.indicator,
-             (INDICATOR, Breakdown(fixed=("district",), fixed_message="a map is always by district (leave `by` out)"),
-              Windows()),
-             live=("age_band", "sex"), survey=True),
-    ViewKind("cards", b.cards, (Indicators(),), live=("district", "age_band", "sex"), survey=True, shown_as="cards"),
-    ViewKind("activity", b.activity,
-             (Choice("measure", qa.MEASURES, qa.MEASURES[0]), Choice("period", PERIODS, "fiscal_year"),
-              Split(ACTIVITY_SPLITS)),
-             live=("district",)),
-    ViewKind("referrals", b.referrals, (Choice("level", REFERRAL_LEVELS, "org_type"),)),
-    ViewKind("need", b.need, live=("age_band", "sex"), survey=True),
-    ViewKind("directory", b.directory, live=("district",), statistics=False, shown_as="entries"),
-    ViewKind("members", b.members, filters=False, statistics=False),
-)}
+KINDS: dict[str, ViewKind] = {
+    k.key: k
+    for k in (
+        ViewKind("bar", b.indicator, (INDICATOR, Breakdown(1)), live=("district", "sex"), survey=True),
+        ViewKind("heatmap", b.indicator, (INDICATOR, Breakdown(2)), live=("district",), survey=True),
+        ViewKind("multiples", b.indicator, (INDICATOR, Breakdown(2)), live=("district",), survey=True),
+        ViewKind(
+            "map",
+            b.indicator,
+            (
+                INDICATOR,
+                Breakdown(fixed=("district",), fixed_message="a map is always by district (leave `by` out)"),
+                Windows(),
+            ),
+            live=("age_band", "sex"),
+            survey=True,
+        ),
+        ViewKind(
+            "cards", b.cards, (Indicators(),), live=("district", "age_band", "sex"), survey=True, shown_as="cards"
+        ),
+        ViewKind(
+            "activity",
+            b.activity,
+            (
+                Choice("measure", qa.MEASURES, qa.MEASURES[0]),
+                Choice("period", PERIODS, "fiscal_year"),
+                Split(ACTIVITY_SPLITS),
+            ),
+            live=("district",),
+        ),
+        ViewKind("referrals", b.referrals, (Choice("level", REFERRAL_LEVELS, "org_type"),)),
+        ViewKind("need", b.need, live=("age_band", "sex"), survey=True),
+        ViewKind("directory", b.directory, live=("district",), statistics=False, shown_as="entries"),
+        ViewKind("members", b.members, filters=False, statistics=False),
+    )
+}
 
 
 def kind(key: str) -> ViewKind:

@@ -1,4 +1,5 @@
 """Presenter mode for the 準備会: decks (YAML), the full-screen presenter page, printed handouts."""
+
 from __future__ import annotations
 
 from pathlib import Path

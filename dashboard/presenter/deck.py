@@ -17,6 +17,7 @@ each take one code or one of the codebook's named groups, written as the code or
 (`district: 3`, `age_band: young`; a list of the group's codes is read as the group), never 無回答;
 fiscal_years and fields take at most one value.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -59,7 +60,7 @@ class DeckError(ValueError):
 @dataclass(frozen=True)
 class Slide:
     heading: str
-    kind: str = "text"                   # title | section | text | view
+    kind: str = "text"  # title | section | text | view
     text: str = ""
     view: View | None = None
     notes: str = ""
@@ -89,6 +90,7 @@ class Deck:
 
 
 # ---- parsing ----------------------------------------------------------------------------
+
 
 class _Problems:
     def __init__(self) -> None:
@@ -142,8 +144,11 @@ def _one_value(value: Any, where: str, allowed: Sequence[int], what: str, proble
     """At most one code of ALLOWED (a number or a list of one): one fiscal year, one field."""
     codes = _codes_list(value, where, allowed, problems)
     if len(codes) > 1:
-        problems.add(where, f"one {what} at a time, not {', '.join(map(str, codes))} (so that views cannot "
-                            "be subtracted from each other to reveal small groups)")
+        problems.add(
+            where,
+            f"one {what} at a time, not {', '.join(map(str, codes))} (so that views cannot "
+            "be subtracted from each other to reveal small groups)",
+        )
         return codes[:1]
     return codes
 
@@ -168,8 +173,14 @@ def _parse_filters(raw: Any, where: str, problems: _Problems) -> tuple[Filters, 
     channel = raw.get("channel")
     if channel is not None:
         if channel not in CHANNELS:
-            why = (" (both channels together, 両方, are no longer shown: the one could be subtracted from "
-                   "them to give the other)") if channel == "all" else ""
+            why = (
+                (
+                    " (both channels together, 両方, are no longer shown: the one could be subtracted from "
+                    "them to give the other)"
+                )
+                if channel == "all"
+                else ""
+            )
             problems.add(f"{where}.channel", f"must be one of {', '.join(CHANNELS)}, not {channel!r}{why}")
         else:
             kwargs["channel"] = channel
@@ -293,8 +304,15 @@ def parse_deck(raw: Any, name: str, source: str | None = None) -> Deck:
                 slides.append(slide)
     if problems.items:
         raise DeckError(source, problems.items)
-    return Deck(name=name, title=title, date=date, subtitle=_text(raw.get("subtitle"), "subtitle", problems),
-                organiser=_text(raw.get("organiser"), "organiser", problems), lang=lang, slides=tuple(slides))
+    return Deck(
+        name=name,
+        title=title,
+        date=date,
+        subtitle=_text(raw.get("subtitle"), "subtitle", problems),
+        organiser=_text(raw.get("organiser"), "organiser", problems),
+        lang=lang,
+        slides=tuple(slides),
+    )
 
 
 def parse_yaml(text: str, name: str, source: str | None = None) -> Deck:
@@ -307,6 +325,7 @@ def parse_yaml(text: str, name: str, source: str | None = None) -> Deck:
 
 
 # ---- files ------------------------------------------------------------------------------
+
 
 def check_name(name: str) -> str:
     if not isinstance(name, str) or not NAME_RE.match(name):
@@ -364,6 +383,7 @@ def shipped_names() -> list[str]:
 
 # ---- writing ----------------------------------------------------------------------------
 
+
 def filters_to_dict(view: View) -> dict[str, Any]:
     out: dict[str, Any] = {}
     f = view.filters
@@ -373,7 +393,7 @@ def filters_to_dict(view: View) -> dict[str, Any]:
         out["channel"] = f.channel
     for dim in ATTRIBUTE_FILTERS:
         codes = getattr(f, dim)
-        if codes:   # a code as a number, a named group by its id
+        if codes:  # a code as a number, a named group by its id
             token = choice_token(dim, codes)
             out[dim] = int(token) if token.isdecimal() else token
     if view.fiscal_years:
@@ -462,6 +482,24 @@ def view_slide(view: View, heading: str, notes: str = "") -> Slide:
     return Slide(heading=heading, kind="view", view=view, notes=notes)
 
 
-__all__ = ["Deck", "Slide", "View", "DeckError", "load_deck", "load_file", "parse_deck", "parse_yaml",
-           "deck_names", "deck_to_yaml", "deck_to_dict", "save_user_deck", "move_slide", "remove_slide",
-           "add_slide", "view_slide", "DEFAULT_DECK", "DECK_DIR", "USER_DIR"]
+__all__ = [
+    "Deck",
+    "Slide",
+    "View",
+    "DeckError",
+    "load_deck",
+    "load_file",
+    "parse_deck",
+    "parse_yaml",
+    "deck_names",
+    "deck_to_yaml",
+    "deck_to_dict",
+    "save_user_deck",
+    "move_slide",
+    "remove_slide",
+    "add_slide",
+    "view_slide",
+    "DEFAULT_DECK",
+    "DECK_DIR",
+    "USER_DIR",
+]

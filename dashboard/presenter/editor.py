@@ -3,6 +3,7 @@
 Decks being built live in the session (st.session_state[SESSION_DECKS], name → Deck); saving
 writes dashboard/decks/user/NAME.yaml (git-ignored) and the YAML can always be downloaded.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -59,13 +60,20 @@ def add_to_deck(ctx: PageContext, view: View) -> None:
     lang = ctx.lang
     with st.popover(ps("add.button", lang), icon=":material/slideshow:"):
         choices = [*deck_choices(), NEW]
-        target = st.selectbox(ps("add.deck", lang), choices, key="pres_add_deck",
-                              format_func=lambda n: ps("add.new", lang) if n == NEW else n)
+        target = st.selectbox(
+            ps("add.deck", lang),
+            choices,
+            key="pres_add_deck",
+            format_func=lambda n: ps("add.new", lang) if n == NEW else n,
+        )
         new_name = ""
         if target == NEW:
             new_name = st.text_input(ps("add.new_name", lang), key="pres_add_new_name", value="my-deck")
-        heading = st.text_input(ps("add.heading", lang), value=default_heading(view, lang),
-                                key=f"pres_add_heading_{view.indicator}_{'_'.join(view.by)}")
+        heading = st.text_input(
+            ps("add.heading", lang),
+            value=default_heading(view, lang),
+            key=f"pres_add_heading_{view.indicator}_{'_'.join(view.by)}",
+        )
         if st.button(ps("add.do", lang), key="pres_add_do", icon=":material/add:", type="primary"):
             name = new_name.strip() if target == NEW else target
             try:
@@ -77,6 +85,7 @@ def add_to_deck(ctx: PageContext, view: View) -> None:
 
 
 # ---- the editor -------------------------------------------------------------------------------
+
 
 def _set(deck: dk.Deck) -> None:
     session_decks()[deck.name] = deck
@@ -108,7 +117,9 @@ def render_editor(ctx: PageContext, get_deck: Callable[[str], dk.Deck], on_back:
     choices = deck_choices()
     current = st.session_state.get(EDIT_DECK)
     if current not in choices:
-        st.session_state[EDIT_DECK] = st.session_state.get("pres_deck") if st.session_state.get("pres_deck") in choices else choices[0]
+        st.session_state[EDIT_DECK] = (
+            st.session_state.get("pres_deck") if st.session_state.get("pres_deck") in choices else choices[0]
+        )
     name = st.selectbox(ps("editor.deck", lang), choices, key=EDIT_DECK)
     try:
         deck = load_any(name)
@@ -127,12 +138,30 @@ def render_editor(ctx: PageContext, get_deck: Callable[[str], dk.Deck], on_back:
         with st.container(border=True, horizontal=True, vertical_alignment="center"):
             what = slide.view.kind if slide.view else slide.kind
             st.markdown(f"**{i + 1}.** {slide.heading}  \n:gray[{what}]", width="stretch")
-            st.button(ps("editor.up", lang), key=f"pres_ed_up_{name}_{i}", icon=":material/arrow_upward:",
-                      on_click=_move, args=(name, i, -1), disabled=i == 0)
-            st.button(ps("editor.down", lang), key=f"pres_ed_down_{name}_{i}", icon=":material/arrow_downward:",
-                      on_click=_move, args=(name, i, 1), disabled=i == len(deck.slides) - 1)
-            st.button(ps("editor.remove", lang), key=f"pres_ed_rm_{name}_{i}", icon=":material/delete:",
-                      on_click=_remove, args=(name, i), disabled=len(deck.slides) <= 1)
+            st.button(
+                ps("editor.up", lang),
+                key=f"pres_ed_up_{name}_{i}",
+                icon=":material/arrow_upward:",
+                on_click=_move,
+                args=(name, i, -1),
+                disabled=i == 0,
+            )
+            st.button(
+                ps("editor.down", lang),
+                key=f"pres_ed_down_{name}_{i}",
+                icon=":material/arrow_downward:",
+                on_click=_move,
+                args=(name, i, 1),
+                disabled=i == len(deck.slides) - 1,
+            )
+            st.button(
+                ps("editor.remove", lang),
+                key=f"pres_ed_rm_{name}_{i}",
+                icon=":material/delete:",
+                on_click=_remove,
+                args=(name, i),
+                disabled=len(deck.slides) <= 1,
+            )
     target = replace(deck, name=new_name.strip())
     b1, b2, b3 = st.columns(3)
     if b1.button(ps("editor.save", lang), key="pres_ed_save", icon=":material/save:", type="primary"):
@@ -143,9 +172,15 @@ def render_editor(ctx: PageContext, get_deck: Callable[[str], dk.Deck], on_back:
         else:
             _set(target)
             st.success(ps("editor.saved", lang, path=path))
-    b2.download_button(ps("editor.download", lang), data=dk.deck_to_yaml(target).encode("utf-8"),
-                       file_name=f"{target.name or 'deck'}.yaml", mime="application/x-yaml",
-                       key="pres_ed_dl", icon=":material/download:", on_click="ignore")
+    b2.download_button(
+        ps("editor.download", lang),
+        data=dk.deck_to_yaml(target).encode("utf-8"),
+        file_name=f"{target.name or 'deck'}.yaml",
+        mime="application/x-yaml",
+        key="pres_ed_dl",
+        icon=":material/download:",
+        on_click="ignore",
+    )
 
     def present() -> None:
         st.session_state["pres_deck"] = name

@@ -6,6 +6,7 @@ speaker notes, the sources, and a footer with the disclosure rule, the data's da
 data, the demo label. Every number is the query layer's, already protected; nothing here computes
 one. A view the query layer refuses (too few respondents) says so instead of showing figures.
 """
+
 from __future__ import annotations
 
 import io
@@ -23,28 +24,29 @@ FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 FONT_REGULAR = FONT_DIR / "BIZUDPGothic-Regular.ttf"
 FONT_BOLD = FONT_DIR / "BIZUDPGothic-Bold.ttf"
 FONT_NAME = "BIZ UDPGothic"
-MIME = {"pdf": "application/pdf",
-        "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
-DPI = 150            # chart images are drawn for this many pixels per inch
-CHART_FONT_PT = 10   # chart lettering on paper
+MIME = {"pdf": "application/pdf", "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
+DPI = 150  # chart images are drawn for this many pixels per inch
+CHART_FONT_PT = 10  # chart lettering on paper
 WIDE_TABLE_COLUMNS = 7  # long narrow tables go beside the chart, others under it
 
 
 @dataclass
 class Page:
     """One handout page, whatever the format."""
+
     number: int
     total: int
     slide: dk.Slide
     content: ViewContent | None = None
-    layout: str = "text"          # text | side | below | table
+    layout: str = "text"  # text | side | below | table
     image: bytes | None = None
     image_px: tuple[int, int] = (0, 0)
     table: pd.DataFrame | None = None
-    lines: list[str] = field(default_factory=list)   # notes, marks, sources under the content
+    lines: list[str] = field(default_factory=list)  # notes, marks, sources under the content
 
 
 # ---- what goes on each page -------------------------------------------------------------------
+
 
 def layout_of(content: ViewContent) -> str:
     if content.chart is None:
@@ -120,6 +122,7 @@ def table_rows(table: pd.DataFrame, max_rows: int) -> tuple[list[str], list[list
 
 def col_weights(header: list[str], body: list[list[str]]) -> list[float]:
     """Column widths in proportion to the longest text (CJK counted double), within limits."""
+
     def width(s: str) -> float:
         return sum(2.0 if ord(ch) > 0x2E80 else 1.1 for ch in s)
 
@@ -128,6 +131,7 @@ def col_weights(header: list[str], body: list[list[str]]) -> list[float]:
 
 
 # ---- PDF (fpdf2) ------------------------------------------------------------------------------
+
 
 def build_pdf(deck: dk.Deck, pages: list[Page], facts: sl.DataFacts, lang: str) -> bytes:
     from fpdf import FPDF
@@ -196,7 +200,9 @@ def _pdf_text_slide(pdf, deck, slide, top, inner_w) -> None:
         pdf.set_font("ud", "B", 22 if slide.kind == "section" else 20)
         pdf.multi_cell(inner_w, 12, slide.heading, align="C")
         pdf.set_font("ud", "", 14)
-        for line in [x.strip() for x in slide.text.splitlines() if x.strip()] + ([deck.date] if slide.kind == "title" and deck.date else []):
+        for line in [x.strip() for x in slide.text.splitlines() if x.strip()] + (
+            [deck.date] if slide.kind == "title" and deck.date else []
+        ):
             pdf.set_x(12)
             pdf.multi_cell(inner_w, 9, line, align="C")
         return
@@ -213,7 +219,7 @@ def _pdf_table(pdf, table, x, y, w, h, lang, FontFace) -> None:
     size = 8.5 if len(table) <= 12 else 7.5 if len(table) <= 20 else 6.5
     line_h = size * 0.42
     row_h = line_h + 1.2
-    rows_fit = max(2, int((h - 3 * row_h) // row_h))   # the header may take two lines
+    rows_fit = max(2, int((h - 3 * row_h) // row_h))  # the header may take two lines
     header, body, left = table_rows(table, rows_fit)
     pdf.set_font("ud", "", size)
     pdf.set_text_color(17, 17, 17)
@@ -224,9 +230,16 @@ def _pdf_table(pdf, table, x, y, w, h, lang, FontFace) -> None:
     pdf.set_right_margin(297 - x - w)
     pdf.set_xy(x, y)
     weights = col_weights(header, body)
-    with pdf.table(width=w, col_widths=weights, line_height=line_h, text_align="LEFT", align="LEFT",
-                   headings_style=FontFace(emphasis="BOLD", fill_color=(232, 241, 250)),
-                   first_row_as_headings=True, padding=0.6) as tbl:
+    with pdf.table(
+        width=w,
+        col_widths=weights,
+        line_height=line_h,
+        text_align="LEFT",
+        align="LEFT",
+        headings_style=FontFace(emphasis="BOLD", fill_color=(232, 241, 250)),
+        first_row_as_headings=True,
+        padding=0.6,
+    ) as tbl:
         for row in [header, *body]:
             r = tbl.row()
             for cell in row:
@@ -270,6 +283,7 @@ def _pdf_footer(pdf, page, facts, lang, inner_w, page_h) -> None:
 
 # ---- PPTX (python-pptx) ------------------------------------------------------------------------
 
+
 def _set_font(run, size_pt: float, bold: bool = False, colour=(17, 17, 17)) -> None:
     from pptx.dml.color import RGBColor
     from pptx.oxml.ns import qn
@@ -288,8 +302,9 @@ def _set_font(run, size_pt: float, bold: bool = False, colour=(17, 17, 17)) -> N
         el.set("typeface", FONT_NAME)
 
 
-def _text_box(slide, left, top, width, height, paragraphs, size, bold=False, colour=(17, 17, 17),
-              align=None, fill=None):
+def _text_box(
+    slide, left, top, width, height, paragraphs, size, bold=False, colour=(17, 17, 17), align=None, fill=None
+):
     from pptx.dml.color import RGBColor
     from pptx.util import Inches
 
@@ -323,8 +338,19 @@ def build_pptx(deck: dk.Deck, pages: list[Page], facts: sl.DataFacts, lang: str)
         slide = page.slide
         _text_box(s, 0.5, 0.15, 9.0, 0.35, [deck.title], 10, colour=(80, 80, 80))
         if facts.is_demo:
-            _text_box(s, 10.3, 0.12, 2.55, 0.4, [ps("demo.short", lang)], 12, bold=True, colour=(90, 69, 0),
-                      align=PP_ALIGN.CENTER, fill=(255, 243, 196))
+            _text_box(
+                s,
+                10.3,
+                0.12,
+                2.55,
+                0.4,
+                [ps("demo.short", lang)],
+                12,
+                bold=True,
+                colour=(90, 69, 0),
+                align=PP_ALIGN.CENTER,
+                fill=(255, 243, 196),
+            )
         _text_box(s, 0.5, 0.5, 12.3, 0.7, [slide.heading], 26, bold=True)
         line = s.shapes.add_connector(1, Inches(0.5), Inches(1.2), Inches(12.83), Inches(1.2))
         line.line.width = Inches(0.03)
@@ -335,16 +361,25 @@ def build_pptx(deck: dk.Deck, pages: list[Page], facts: sl.DataFacts, lang: str)
             if slide.kind == "title":
                 lines.append(deck.date) if deck.date else None
             centred = slide.kind in ("title", "section")
-            _text_box(s, 0.8, top + (1.2 if centred else 0.2), 11.7, 4.2, lines or [""], 24 if not centred else 22,
-                      align=PP_ALIGN.CENTER if centred else None)
+            _text_box(
+                s,
+                0.8,
+                top + (1.2 if centred else 0.2),
+                11.7,
+                4.2,
+                lines or [""],
+                24 if not centred else 22,
+                align=PP_ALIGN.CENTER if centred else None,
+            )
         else:
             chart_w, chart_h = chart_region(page.layout, box_w, box_h)
             tx, ty, tw, th = 0.5, top, box_w, box_h
             if page.image is not None:
                 w_px, h_px = page.image_px
                 scale = min(chart_w / w_px, chart_h / h_px)
-                s.shapes.add_picture(io.BytesIO(page.image), Inches(0.5), Inches(top),
-                                     Inches(w_px * scale), Inches(h_px * scale))
+                s.shapes.add_picture(
+                    io.BytesIO(page.image), Inches(0.5), Inches(top), Inches(w_px * scale), Inches(h_px * scale)
+                )
                 if page.layout == "side":
                     tx, tw = 0.5 + chart_w + 0.2, box_w - chart_w - 0.2
                 else:
@@ -360,8 +395,17 @@ def build_pptx(deck: dk.Deck, pages: list[Page], facts: sl.DataFacts, lang: str)
         if facts.is_demo:
             meta = f"{ps('demo.short', lang)} ・ {meta}"
         _text_box(s, 0.5, 6.75, 9.5, 0.7, [footer_text(facts, lang)], 7, colour=(60, 60, 60))
-        _text_box(s, 10.1, 6.85, 2.75, 0.5, [meta, f"{page.number} / {page.total}"], 9, colour=(40, 40, 40),
-                  align=PP_ALIGN.RIGHT)
+        _text_box(
+            s,
+            10.1,
+            6.85,
+            2.75,
+            0.5,
+            [meta, f"{page.number} / {page.total}"],
+            9,
+            colour=(40, 40, 40),
+            align=PP_ALIGN.RIGHT,
+        )
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()
@@ -398,6 +442,7 @@ def _pptx_table(s, table, x, y, w, h, lang) -> None:
 
 
 # ---- entry points ---------------------------------------------------------------------------
+
 
 def handout_bytes(deck: dk.Deck, source: Source, lang: str, fmt: str) -> bytes:
     """The handout of DECK as PDF or PPTX bytes (fmt "pdf" | "pptx")."""

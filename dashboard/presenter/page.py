@@ -7,6 +7,7 @@ stays on the slide. Every number on a slide comes from queries/ through dashboar
 of figures has the users' note under its chart. The live filter offers what the sidebar offers: one
 code or a named group per dimension (queries.filters).
 """
+
 from __future__ import annotations
 
 import html
@@ -16,12 +17,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import labels as lb, state
-from dashboard.db import DbVersion, connection
-from dashboard.source import Source
-from dashboard.i18n import t
 from dashboard.content import View, kind
+from dashboard.db import DbVersion, connection
+from dashboard.i18n import t
 from dashboard.presenter import deck as dk, editor, handout, slide as sl, viewport
 from dashboard.presenter.strings import ps
+from dashboard.source import Source
 from dashboard.state import PageContext
 from data import codebook as cb
 
@@ -89,6 +90,7 @@ CSS = """
 
 # ---- deck and slide state ---------------------------------------------------------------------
 
+
 def session_decks() -> dict[str, dk.Deck]:
     return st.session_state.setdefault(editor.SESSION_DECKS, {})
 
@@ -145,6 +147,7 @@ def reset_live(deck: dk.Deck, number: int, view: View) -> None:
 
 # ---- drawing a slide ------------------------------------------------------------------------
 
+
 def heading(text: str) -> None:
     st.html(f"<h2 class='pres-heading'>{html.escape(text)}</h2>")
 
@@ -193,38 +196,48 @@ def cards_html(head: pd.DataFrame, lang: str) -> str:
             sub += f"<br>n = {lb.int_text(r['n'])}"
         mark = f" {cb.mark_label('low_reliability', lang)}" if key == lb.STATUS_LOW else ""
         cls = {"low": " low", "suppressed": " hidden"}.get(key, "")
-        out.append(f"<div class='pres-card{cls}'><div class='lbl'>{label}</div>"
-                   f"<div class='val'>{html.escape(value)}<span class='sub'>{html.escape(mark)}</span></div>"
-                   f"<div class='sub'>{'<br>'.join(html.escape(x) for x in sub.split('<br>'))}</div></div>")
+        out.append(
+            f"<div class='pres-card{cls}'><div class='lbl'>{label}</div>"
+            f"<div class='val'>{html.escape(value)}<span class='sub'>{html.escape(mark)}</span></div>"
+            f"<div class='sub'>{'<br>'.join(html.escape(x) for x in sub.split('<br>'))}</div></div>"
+        )
     return f"<div class='pres-cards'>{''.join(out)}</div>"
 
 
 def directory_html(entries: pd.DataFrame, lang: str, vp: viewport.Viewport, avail_h: float) -> str:
     """As many windows as fit (name, phone, hours); the rest are counted (all are in the handout)."""
-    cols = 2   # the layout scales with the window, so two columns fit at any 16:9 size
+    cols = 2  # the layout scales with the window, so two columns fit at any 16:9 size
     per_entry = vp.font_px * 1.3 * 2 + vp.font_px * 0.3
     rows = max(1, int(avail_h // per_entry))
     shown = entries.head(rows * cols)
     cells = []
     for _, r in shown.iterrows():
         detail = " ".join(str(v) for v in (r.get("phone"), r.get("hours")) if isinstance(v, str) and v)
-        cells.append(f"<div class='e'><span class='n'>{html.escape(str(r['name']))}</span><br>"
-                     f"{html.escape(detail)}</div>")
+        cells.append(
+            f"<div class='e'><span class='n'>{html.escape(str(r['name']))}</span><br>{html.escape(detail)}</div>"
+        )
     more = len(entries) - len(shown)
     tail = f"<p class='pres-caption'>{html.escape(ps('directory.more', lang, n=more))}</p>" if more > 0 else ""
-    return (f"<div class='pres-dir' style='grid-template-columns: repeat({cols}, minmax(0, 1fr))'>"
-            f"{''.join(cells)}</div>{tail}")
+    return (
+        f"<div class='pres-dir' style='grid-template-columns: repeat({cols}, minmax(0, 1fr))'>"
+        f"{''.join(cells)}</div>{tail}"
+    )
 
 
-def draw_view(source: Source, view: View, slide: dk.Slide, lang: str, vp: viewport.Viewport,
-              demo: bool) -> None:
+def draw_view(source: Source, view: View, slide: dk.Slide, lang: str, vp: viewport.Viewport, demo: bool) -> None:
     heading(slide.heading)
     content = sl.view_content(source, view, lang)
     font = vp.font_px
     captions = [c for c in (slide.caption,) if c]
     # Height left for the drawing: window − banner − heading − caption − note − footer − margins.
-    reserved = ((font * 2.0 if demo else 0) + font * 2.3 + font * 2.0 * len(captions)
-                + (font * 1.1 if content.notice else 0) + font * 3.2 + 56)
+    reserved = (
+        (font * 2.0 if demo else 0)
+        + font * 2.3
+        + font * 2.0 * len(captions)
+        + (font * 1.1 if content.notice else 0)
+        + font * 3.2
+        + 56
+    )
     avail_h = max(160.0, vp.height - reserved)
     avail_w = max(320.0, vp.width - 60)
     if content.refused:
@@ -246,6 +259,7 @@ def draw_view(source: Source, view: View, slide: dk.Slide, lang: str, vp: viewpo
 
 # ---- controls -------------------------------------------------------------------------------
 
+
 def hidden_shortcuts(total: int) -> None:
     """PageDown / PageUp / Home / End as buttons out of sight (Streamlit's own key handling)."""
     with st.container(key="pres_hidden"):
@@ -255,41 +269,75 @@ def hidden_shortcuts(total: int) -> None:
         st.button("End", key="pres_k_end", shortcut="End", on_click=go_to, args=(total,))
 
 
-def footer(ctx: PageContext, deck: dk.Deck, number: int, source, view: View | None, changed: list[str],
-           facts: sl.DataFacts) -> None:
+def footer(
+    ctx: PageContext, deck: dk.Deck, number: int, source, view: View | None, changed: list[str], facts: sl.DataFacts
+) -> None:
     lang = ctx.lang
     total = len(deck)
     with st.container(key="pres_footer", horizontal=True, vertical_alignment="center", gap="small"):
-        st.button(ps("nav.prev", lang), key="pres_prev", icon=":material/arrow_back:", shortcut="Left",
-                  on_click=step, args=(-1, total), disabled=number <= 1)
+        st.button(
+            ps("nav.prev", lang),
+            key="pres_prev",
+            icon=":material/arrow_back:",
+            shortcut="Left",
+            on_click=step,
+            args=(-1, total),
+            disabled=number <= 1,
+        )
         st.html(f"<span class='pres-counter' data-testid='pres-counter'>{number} / {total}</span>", width="content")
-        st.button(ps("nav.next", lang), key="pres_next", icon=":material/arrow_forward:", shortcut="Right",
-                  on_click=step, args=(1, total), disabled=number >= total, type="primary")
+        st.button(
+            ps("nav.next", lang),
+            key="pres_next",
+            icon=":material/arrow_forward:",
+            shortcut="Right",
+            on_click=step,
+            args=(1, total),
+            disabled=number >= total,
+            type="primary",
+        )
         with st.popover(ps("nav.overview", lang), icon=":material/view_list:"):
             st.markdown(f"**{ps('nav.overview_title', lang)}**")
             for i, s in enumerate(deck.slides, 1):
-                st.button(f"{i}. {s.heading}", key=f"pres_jump_{i}", on_click=go_to, args=(i,),
-                          type="primary" if i == number else "secondary", width="stretch")
+                st.button(
+                    f"{i}. {s.heading}",
+                    key=f"pres_jump_{i}",
+                    on_click=go_to,
+                    args=(i,),
+                    type="primary" if i == number else "secondary",
+                    width="stretch",
+                )
         if view is not None and kind(view.kind).live:
             with st.popover(ps("live.button", lang), icon=":material/filter_alt:"):
                 live_controls(deck, number, view, lang)
         if changed:
-            st.button(ps("live.reset", lang), key="pres_live_reset", icon=":material/undo:", type="primary",
-                      on_click=reset_live, args=(deck, number, view))
+            st.button(
+                ps("live.reset", lang),
+                key="pres_live_reset",
+                icon=":material/undo:",
+                type="primary",
+                on_click=reset_live,
+                args=(deck, number, view),
+            )
         slide = deck.slides[number - 1]
         if slide.notes:
             with st.popover(ps("notes.title", lang), icon=":material/sticky_note_2:"):
                 st.markdown(slide.notes)
         with st.popover(ps("handout.button", lang), icon=":material/print:"):
             handout_controls(ctx, deck, source)
-        st.button(ps("editor.open", lang), key="pres_edit", icon=":material/edit:",
-                  on_click=lambda: st.session_state.__setitem__(MODE_KEY, "edit"))
+        st.button(
+            ps("editor.open", lang),
+            key="pres_edit",
+            icon=":material/edit:",
+            on_click=lambda: st.session_state.__setitem__(MODE_KEY, "edit"),
+        )
         meta = [html.escape(facts.as_of_text(lang))]
         if facts.is_demo:
             meta.insert(0, f"<span class='pres-demo'>{html.escape(ps('demo.short', lang))}</span>")
         if changed:
             dims = "・".join(cb.dimension_label(d, lang) for d in changed)
-            meta.insert(0, f"<span class='pres-live'>{html.escape(ps('live.changed', lang))}: {html.escape(dims)}</span>")
+            meta.insert(
+                0, f"<span class='pres-live'>{html.escape(ps('live.changed', lang))}: {html.escape(dims)}</span>"
+            )
         # stretch: the facts take the room the buttons leave and wrap there
         st.html(f"<span class='pres-meta' data-testid='pres-meta'>{' '.join(meta)}</span>", width="stretch")
 
@@ -297,30 +345,47 @@ def footer(ctx: PageContext, deck: dk.Deck, number: int, source, view: View | No
 def live_controls(deck: dk.Deck, number: int, view: View, lang: str) -> None:
     for dim in kind(view.kind).live:
         key = live_key(deck, number, dim)
-        options = state.filter_options(dim)   # the sidebar's: すべて, one code or a named group
+        options = state.filter_options(dim)  # the sidebar's: すべて, one code or a named group
         if st.session_state.get(key) not in options:
             st.session_state[key] = state.token_of(dim, getattr(view.filters, dim))
-        st.selectbox(cb.dimension_label(dim, lang), options, key=state.relabelled(key),
-                     format_func=lambda o, d=dim: state.option_label(d, o, lang))
-    st.button(ps("live.reset", lang), key="pres_live_reset_in", icon=":material/undo:",
-              on_click=reset_live, args=(deck, number, view))
+        st.selectbox(
+            cb.dimension_label(dim, lang),
+            options,
+            key=state.relabelled(key),
+            format_func=lambda o, d=dim: state.option_label(d, o, lang),
+        )
+    st.button(
+        ps("live.reset", lang),
+        key="pres_live_reset_in",
+        icon=":material/undo:",
+        on_click=reset_live,
+        args=(deck, number, view),
+    )
 
 
 def handout_controls(ctx: PageContext, deck: dk.Deck, source) -> None:
     lang = ctx.lang
-    fmt = st.radio(ps("handout.format", lang), ["pdf", "pptx"], horizontal=True, key="pres_handout_fmt",
-                   format_func=str.upper)
+    fmt = st.radio(
+        ps("handout.format", lang), ["pdf", "pptx"], horizontal=True, key="pres_handout_fmt", format_func=str.upper
+    )
     made_key = f"pres_handout_{deck.name}_{fmt}_{lang}"
     if st.button(ps("handout.make", lang), key="pres_handout_make", icon=":material/description:"):
         with st.spinner(ps("handout.making", lang)):
             st.session_state[made_key] = handout.handout_bytes(deck, source, lang, fmt)
     if made_key in st.session_state:
-        st.download_button(ps("handout.download", lang), data=st.session_state[made_key],
-                           file_name=handout.file_name(deck, fmt), on_click="ignore",
-                           mime=handout.MIME[fmt], key="pres_handout_dl", icon=":material/download:")
+        st.download_button(
+            ps("handout.download", lang),
+            data=st.session_state[made_key],
+            file_name=handout.file_name(deck, fmt),
+            on_click="ignore",
+            mime=handout.MIME[fmt],
+            key="pres_handout_dl",
+            icon=":material/download:",
+        )
 
 
 # ---- the page -------------------------------------------------------------------------------
+
 
 def render(ctx: PageContext) -> None:
     lang = ctx.lang
@@ -334,8 +399,11 @@ def render(ctx: PageContext) -> None:
         deck = get_deck(name)
     except dk.DeckError as exc:
         st.error(f"{ps('error.deck', lang)}\n\n```\n{exc}\n```")
-        st.button(ps("editor.open", lang), key="pres_edit_err",
-                  on_click=lambda: st.session_state.__setitem__(MODE_KEY, "edit"))
+        st.button(
+            ps("editor.open", lang),
+            key="pres_edit_err",
+            on_click=lambda: st.session_state.__setitem__(MODE_KEY, "edit"),
+        )
         return
     number = deck.clamp(st.session_state.get(SLIDE_KEY))
     st.session_state[SLIDE_KEY] = number

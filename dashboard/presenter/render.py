@@ -1,4 +1,5 @@
 """Altair / Vega-Lite specs to PNG with vl-convert, the shipped Japanese font registered once."""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -6,6 +6,7 @@ shows; this module frames it as a slide: the users' note under every view of fig
 data facts of the footer, the disclosure rule of the handouts, and the scaling of the chart for a
 room or a page. No Streamlit here: the presenter page and the handouts (PDF/PPTX, CLI) share it.
 """
+
 from __future__ import annotations
 
 import copy
@@ -42,10 +43,12 @@ WRAP_LABEL = (
 
 # ---- data facts shown on every slide ----------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class DataFacts:
     """What the figures are as of: the survey year shown, the last month of activity records,
     the day the database was built."""
+
     built_at: pd.Timestamp | None
     is_demo: bool
     survey_wave: int | None = None
@@ -66,27 +69,41 @@ def data_facts(source: Source) -> DataFacts:
     log = source.import_log()
     months = source.activity_months()
     built = pd.to_datetime(log["built_at"]).max() if len(log) else None
-    return DataFacts(built, bool(len(log) and log["is_demo"].astype(bool).any()),
-                     source.latest_wave(), months[-1] if months else None)
+    return DataFacts(
+        built,
+        bool(len(log) and log["is_demo"].astype(bool).any()),
+        source.latest_wave(),
+        months[-1] if months else None,
+    )
 
 
 def disclosure_rule(lang: str) -> str:
     """The disclosure rule in one paragraph (the handouts' footer)."""
     est = cb.estimation()
-    return methods_text("disclosure", lang, min_n=disclosure.min_n(), neff=est["low_reliability_neff"],
-                        width=est["low_reliability_ci_width_pct"], suppressed=cb.mark_label("suppressed", lang),
-                        low=cb.mark_label("low_reliability", lang))
+    return methods_text(
+        "disclosure",
+        lang,
+        min_n=disclosure.min_n(),
+        neff=est["low_reliability_neff"],
+        width=est["low_reliability_ci_width_pct"],
+        suppressed=cb.mark_label("suppressed", lang),
+        low=cb.mark_label("low_reliability", lang),
+    )
 
 
 # ---- one view as a slide ----------------------------------------------------------------------
+
 
 def survey_source(source: Source, filters: Filters, lang: str, by: Sequence[str] = ()) -> str:
     """The survey a view's figures come from: a view by channel shows both channels (each its
     own group, never added up), whatever its channel filter says."""
     wave = filters.wave or source.latest_wave()
     codes = cb.codes("channel") if "channel" in by else filters.channels
-    channel = "・".join(cb.code_label("channel", c, lang) for c in codes) if lang == "ja" else \
-        " / ".join(cb.code_label("channel", c, lang) for c in codes)
+    channel = (
+        "・".join(cb.code_label("channel", c, lang) for c in codes)
+        if lang == "ja"
+        else " / ".join(cb.code_label("channel", c, lang) for c in codes)
+    )
     return t("source.survey", lang, wave=wave_label(wave, lang) if wave else "—", channel=channel)
 
 
@@ -106,6 +123,7 @@ def view_content(source: Source, view: View, lang: str) -> ViewContent:
 
 
 # ---- sizing for a room or a page -------------------------------------------------------------
+
 
 def _scale_fonts(node: Any, factor: float) -> Any:
     if isinstance(node, dict):
@@ -148,13 +166,23 @@ def sized_spec(chart, width: int, height: int, font_px: float) -> dict:
     config = spec.setdefault("config", {})
     config.setdefault("text", {})["fontSize"] = round(font_px * 0.9, 1)
     config.setdefault("axis", {}).update({"labelPadding": 4, "titlePadding": 6})
-    config.setdefault("legend", {}).update({"symbolSize": round(100 * factor, 1), "orient": "right",
-                                            "direction": "vertical", "columns": 1,
-                                            "titleLimit": round(font_px * 14, 1)})
+    config.setdefault("legend", {}).update(
+        {
+            "symbolSize": round(100 * factor, 1),
+            "orient": "right",
+            "direction": "vertical",
+            "columns": 1,
+            "titleLimit": round(font_px * 14, 1),
+        }
+    )
     config["axisQuantitative"] = {**config.get("axisQuantitative", {}), "tickCount": 6}
     # Long Japanese category labels on a horizontal band axis: two lines, never rotated.
-    config["axisXBand"] = {**config.get("axisXBand", {}), "labelExpr": WRAP_LABEL, "labelOverlap": False,
-                           "labelLineHeight": round(font_px * 1.15, 1)}
+    config["axisXBand"] = {
+        **config.get("axisXBand", {}),
+        "labelExpr": WRAP_LABEL,
+        "labelOverlap": False,
+        "labelLineHeight": round(font_px * 1.15, 1),
+    }
     # A two-line label on a top axis grows downwards from its baseline: leave it a line of room.
     config["axisTop"] = {**config.get("axisTop", {}), "labelPadding": round(font_px * 1.2 + 4, 1)}
     config["padding"] = 4
@@ -179,7 +207,7 @@ def sized_spec(chart, width: int, height: int, font_px: float) -> dict:
     extra_h = title_px * 1.6 if spec.get("title") else 0
     spacing = int(spec.get("spacing", 20) * factor)
     spec["spacing"] = spacing
-    label_space = font_px * 7   # y-axis labels and titles of each panel
+    label_space = font_px * 7  # y-axis labels and titles of each panel
     axis_space = font_px * 3.2  # x-axis labels and title
     is_map_legend = key == "hconcat" and n == 2 and "projection" in subs[0]
     for i, sub in enumerate(subs):
@@ -193,8 +221,14 @@ def sized_spec(chart, width: int, height: int, font_px: float) -> dict:
                 sub["height"] = int(font_px * 1.5 * maps.LEGEND_ROWS)
             continue
         sub["width"] = int(max(60, (width - spacing * (cols - 1)) / cols - label_space))
-        sub["height"] = int(max(40, (height - extra_h - spacing * (rows - 1)) / rows - axis_space
-                                - (title_px * 1.4 if sub.get("title") else 0)))
+        sub["height"] = int(
+            max(
+                40,
+                (height - extra_h - spacing * (rows - 1)) / rows
+                - axis_space
+                - (title_px * 1.4 if sub.get("title") else 0),
+            )
+        )
     return spec
 
 

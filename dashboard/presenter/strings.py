@@ -1,4 +1,5 @@
 """UI strings of presenter mode and the handouts (ja/en); the dashboard's own are in dashboard.i18n."""
+
 from __future__ import annotations
 
 from dashboard.i18n import normalise_lang
@@ -25,13 +26,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "handout.notes": {"ja": "メモ", "en": "Notes"},
     "handout.sources": {"ja": "出典", "en": "Sources"},
     "handout.rule": {"ja": "公表ルール", "en": "Disclosure rule"},
-    "handout.more_rows": {"ja": "ほか{n}行は省略（ダッシュボードで全件）", "en": "{n} more rows left out (all rows in the dashboard)"},
+    "handout.more_rows": {
+        "ja": "ほか{n}行は省略（ダッシュボードで全件）",
+        "en": "{n} more rows left out (all rows in the dashboard)",
+    },
     "demo.short": {"ja": "デモデータ（架空）", "en": "Demo data (fictitious)"},
     "facts.survey": {"ja": "調査 {wave}", "en": "survey {wave}"},
     "facts.activity": {"ja": "活動記録 {month}まで", "en": "activity to {month}"},
     "facts.built": {"ja": "取込 {day}", "en": "imported {day}"},
     "facts.sep": {"ja": "・", "en": ", "},
-    "directory.more": {"ja": "ほか{n}件（配布資料・相談窓口一覧に全件）", "en": "{n} more (all in the handout and the directory page)"},
+    "directory.more": {
+        "ja": "ほか{n}件（配布資料・相談窓口一覧に全件）",
+        "en": "{n} more (all in the handout and the directory page)",
+    },
     "cards.interval": {"ja": "95%区間 {text}", "en": "95% interval {text}"},
     "editor.title": {"ja": "デッキの編集", "en": "Edit decks"},
     "editor.open": {"ja": "編集", "en": "Edit"},
@@ -47,20 +54,30 @@ STRINGS: dict[str, dict[str, str]] = {
     "editor.saved": {"ja": "保存しました: {path}", "en": "Saved: {path}"},
     "editor.download": {"ja": "YAMLをダウンロード", "en": "Download YAML"},
     "editor.upload": {"ja": "YAMLを読み込む", "en": "Load a YAML file"},
-    "editor.loaded": {"ja": "読み込みました: {name}（このセッションのみ。保存すると残ります）", "en": "Loaded {name} (this session only until saved)"},
+    "editor.loaded": {
+        "ja": "読み込みました: {name}（このセッションのみ。保存すると残ります）",
+        "en": "Loaded {name} (this session only until saved)",
+    },
     "editor.present": {"ja": "このデッキで発表", "en": "Present this deck"},
-    "editor.session_note": {"ja": "変更はこのセッションに保持されます。残すには保存するかYAMLをダウンロードしてください。",
-                            "en": "Changes are kept in this session; save or download the YAML to keep them."},
+    "editor.session_note": {
+        "ja": "変更はこのセッションに保持されます。残すには保存するかYAMLをダウンロードしてください。",
+        "en": "Changes are kept in this session; save or download the YAML to keep them.",
+    },
     "add.button": {"ja": "このビューをデッキに追加", "en": "Add this view to a deck"},
     "add.deck": {"ja": "追加先のデッキ", "en": "Deck"},
     "add.new": {"ja": "新しいデッキ", "en": "New deck"},
     "add.new_name": {"ja": "新しいデッキの名前（英数字・-・_）", "en": "New deck name (letters, digits, - and _)"},
     "add.heading": {"ja": "スライドの見出し", "en": "Slide heading"},
     "add.do": {"ja": "追加", "en": "Add"},
-    "add.done": {"ja": "「{deck}」の{n}枚目に追加しました（発表モードの「編集」で並べ替え・保存）",
-                 "en": "Added as slide {n} of {deck} (reorder and save under Edit in presenter mode)"},
+    "add.done": {
+        "ja": "「{deck}」の{n}枚目に追加しました（発表モードの「編集」で並べ替え・保存）",
+        "en": "Added as slide {n} of {deck} (reorder and save under Edit in presenter mode)",
+    },
     "error.deck": {"ja": "デッキを読み込めませんでした", "en": "The deck could not be loaded"},
-    "error.slide": {"ja": "このスライドを表示できませんでした: {error}", "en": "This slide could not be shown: {error}"},
+    "error.slide": {
+        "ja": "このスライドを表示できませんでした: {error}",
+        "en": "This slide could not be shown: {error}",
+    },
 }
 
 

@@ -4,6 +4,7 @@ The slides are sized in pixels (charts are Vega-Lite specs with a width and a he
 server needs the window's size. The component reports innerWidth × innerHeight on mount and after
 a resize, and only when it differs from what Python already knows (no rerun loop).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -56,8 +57,7 @@ def viewport() -> Viewport:
     known = st.session_state.get(KEY)
     w, h = known if known else DEFAULT
     try:
-        result = _mount()(key="pres_viewport_probe", data={"w": w, "h": h},
-                          on_size_change=lambda: None, height=0)
+        result = _mount()(key="pres_viewport_probe", data={"w": w, "h": h}, on_size_change=lambda: None, height=0)
         size = getattr(result, "size", None)
     except Exception:  # no component runtime (e.g. some test harnesses): keep the default
         size = None

@@ -5,6 +5,7 @@ allows (queries.filters.ActivityFilters); the district is the sidebar's (one dis
 group). The monthly and fiscal-year tables are downloaded as `python -m queries activity ...` writes
 them for the same view (queries.export.activity_frame_csv on the frame the page holds).
 """
+
 from __future__ import annotations
 
 import streamlit as st
@@ -18,7 +19,7 @@ from queries import activity as qa
 
 NONE = "none"
 BREAKDOWNS = (NONE, *kinds.ACTIVITY_SPLITS)
-ALL_YEARS = 0   # the 年度 selectbox's option for every fiscal year (None would read as no selection)
+ALL_YEARS = 0  # the 年度 selectbox's option for every fiscal year (None would read as no selection)
 FY_KEY = "act_fy"
 
 
@@ -50,13 +51,24 @@ def controls(ctx: PageContext) -> tuple[str, str, int]:
         st.session_state[FY_KEY] = ALL_YEARS
     state.note_dropped(dropped, lang)
     c1, c2, c3 = st.columns([2, 2, 3])
-    measure = c1.selectbox(t("activity.count", lang),
-                           list(qa.MEASURES), format_func=lambda m: qa.measure_label(m, lang), key=state.relabelled("measure"))
-    by = c2.selectbox(t("activity.by", lang), list(BREAKDOWNS), format_func=lambda b: by_label(b, lang),
-                      key=state.relabelled("act_by"))
-    fiscal = c3.selectbox(t("activity.fiscal_year", lang), [ALL_YEARS, *years], key=state.relabelled(FY_KEY),
-                          format_func=lambda y: t("activity.all_years", lang) if y == ALL_YEARS
-                          else qa.fiscal_year_label(y, lang))
+    measure = c1.selectbox(
+        t("activity.count", lang),
+        list(qa.MEASURES),
+        format_func=lambda m: qa.measure_label(m, lang),
+        key=state.relabelled("measure"),
+    )
+    by = c2.selectbox(
+        t("activity.by", lang),
+        list(BREAKDOWNS),
+        format_func=lambda b: by_label(b, lang),
+        key=state.relabelled("act_by"),
+    )
+    fiscal = c3.selectbox(
+        t("activity.fiscal_year", lang),
+        [ALL_YEARS, *years],
+        key=state.relabelled(FY_KEY),
+        format_func=lambda y: t("activity.all_years", lang) if y == ALL_YEARS else qa.fiscal_year_label(y, lang),
+    )
     state.write_choice("measure", measure, qa.MEASURES[0])
     state.write_choice("act_by", by, NONE)
     state.write_choice(FY_KEY, fiscal, ALL_YEARS)
@@ -71,37 +83,58 @@ def render(ctx: PageContext) -> None:
     scope = {"fiscal_years": (fiscal,) if fiscal else (), "filters": ctx.filters}
     split = () if by == NONE else (by,)
     monthly = content.build(ctx.source, View(kind="activity", measure=measure, period="month", by=split, **scope), lang)
-    yearly = content.build(ctx.source, View(kind="activity", measure=measure, period="fiscal_year", by=split, **scope),
-                           lang)
-    act = builders.activity_filters(View(kind="activity", **scope))   # the downloads' file names
+    yearly = content.build(
+        ctx.source, View(kind="activity", measure=measure, period="fiscal_year", by=split, **scope), lang
+    )
+    act = builders.activity_filters(View(kind="activity", **scope))  # the downloads' file names
     y_title = qa.measure_label(measure, lang)
     st.caption(monthly.caption)
     if monthly.filters_text:
         st.caption(monthly.filters_text)
 
-    st.subheader(t("activity.monthly", lang) if measure == "consultations" else f"{y_title}（{t('activity.month', lang)}）")
+    st.subheader(
+        t("activity.monthly", lang) if measure == "consultations" else f"{y_title}（{t('activity.month', lang)}）"
+    )
     ui.plot(monthly.plot)
     with st.expander(t("common.table", lang)):
-        ui.activity_table_with_download(monthly.table, monthly.frame,
-                                        f"{y_title}_{t('activity.month', lang)}_{by_label(by, lang)}", act, ctx,
-                                        key="dl_act_month")
+        ui.activity_table_with_download(
+            monthly.table,
+            monthly.frame,
+            f"{y_title}_{t('activity.month', lang)}_{by_label(by, lang)}",
+            act,
+            ctx,
+            key="dl_act_month",
+        )
 
-    st.subheader(t("activity.fiscal", lang) if measure == "consultations" else f"{y_title}（{t('activity.fiscal_year', lang)}）")
+    st.subheader(
+        t("activity.fiscal", lang) if measure == "consultations" else f"{y_title}（{t('activity.fiscal_year', lang)}）"
+    )
     ui.plot(yearly.plot)
-    ui.activity_table_with_download(yearly.table, yearly.frame,
-                                    f"{y_title}_{t('activity.fiscal_year', lang)}_{by_label(by, lang)}", act, ctx,
-                                    key="dl_act_fy")
+    ui.activity_table_with_download(
+        yearly.table,
+        yearly.frame,
+        f"{y_title}_{t('activity.fiscal_year', lang)}_{by_label(by, lang)}",
+        act,
+        ctx,
+        key="dl_act_fy",
+    )
 
     st.subheader(t("activity.referrals", lang))
     levels = list(kinds.REFERRAL_LEVELS)
     state.url_choice("ref_level", levels, levels[0])
-    level = st.segmented_control(
-        t("activity.referral_level", lang), levels, key=state.relabelled("ref_level"), required=True,
-        format_func=lambda v: t("activity.level_org_type" if v == "org_type" else "activity.level_org", lang),
-    ) or levels[0]
+    level = (
+        st.segmented_control(
+            t("activity.referral_level", lang),
+            levels,
+            key=state.relabelled("ref_level"),
+            required=True,
+            format_func=lambda v: t("activity.level_org_type" if v == "org_type" else "activity.level_org", lang),
+        )
+        or levels[0]
+    )
     state.write_choice("ref_level", level, levels[0])
     referrals = content.build(ctx.source, View(kind="referrals", level=level, fiscal_years=scope["fiscal_years"]), lang)
-    if referrals.warning:   # too many organisations to read: the types instead
+    if referrals.warning:  # too many organisations to read: the types instead
         st.warning(referrals.warning, icon=":material/groups:")
     # Twenty-odd organisations at fixed cell widths overflow the page: fit those to its width.
     ui.plot(referrals.plot, stretch=level == "org" and not referrals.warning)

@@ -1,4 +1,5 @@
 """指標の内訳 — any indicator by one dimension (bars with intervals) or two (heatmap / small multiples)."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -24,21 +25,36 @@ def controls(ctx: PageContext) -> tuple[str, tuple[str, ...], str]:
     state.url_choice("view", list(VIEWS), VIEWS[0])
 
     c1, c2, c3 = st.columns([3, 2, 2])
-    indicator = c1.selectbox(t("common.indicator", lang), ind_ids,
-                             format_func=lambda i: cb.indicator(i).label[lang], key=state.relabelled("ind"))
-    by1 = c2.selectbox(t("breakdown.by1", lang), dims,
-                       format_func=lambda d: cb.dimension_label(d, lang), key=state.relabelled("by"))
+    indicator = c1.selectbox(
+        t("common.indicator", lang),
+        ind_ids,
+        format_func=lambda i: cb.indicator(i).label[lang],
+        key=state.relabelled("ind"),
+    )
+    by1 = c2.selectbox(
+        t("breakdown.by1", lang), dims, format_func=lambda d: cb.dimension_label(d, lang), key=state.relabelled("by")
+    )
     second = [NONE, *(d for d in dims if d != by1)]
     if st.session_state.get("by2") not in second:
         st.session_state["by2"] = NONE
-    by2 = c3.selectbox(t("breakdown.by2", lang), second,
-                       format_func=lambda d: t("breakdown.none", lang) if d == NONE else cb.dimension_label(d, lang),
-                       key=state.relabelled("by2"))
+    by2 = c3.selectbox(
+        t("breakdown.by2", lang),
+        second,
+        format_func=lambda d: t("breakdown.none", lang) if d == NONE else cb.dimension_label(d, lang),
+        key=state.relabelled("by2"),
+    )
     view = VIEWS[0]
     if by2 != NONE:
-        view = st.segmented_control(
-            t("breakdown.view", lang), list(VIEWS), key=state.relabelled("view"), required=True,
-            format_func=lambda v: t(f"breakdown.{v}", lang)) or VIEWS[0]
+        view = (
+            st.segmented_control(
+                t("breakdown.view", lang),
+                list(VIEWS),
+                key=state.relabelled("view"),
+                required=True,
+                format_func=lambda v: t(f"breakdown.{v}", lang),
+            )
+            or VIEWS[0]
+        )
     state.write_choice("ind", indicator, ind_ids[0])
     state.write_choice("by", by1, "age_band")
     state.write_choice("by2", by2, NONE)
@@ -56,7 +72,7 @@ def view_of(indicator: str, by: tuple[str, ...], two_dim_view: str, ctx: PageCon
 def render(ctx: PageContext) -> None:
     lang = ctx.lang
     st.title(t("page.breakdown", lang))
-    banner = st.empty()       # above the controls, filled once they say whether the table is by channel
+    banner = st.empty()  # above the controls, filled once they say whether the table is by channel
     indicator, by, two_dim_view = controls(ctx)
     with banner.container():
         ui.open_web_banner(ctx, by)

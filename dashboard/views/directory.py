@@ -1,4 +1,5 @@
 """相談窓口一覧 — the consultation directory (the leaflet's content), searchable and printable."""
+
 from __future__ import annotations
 
 import html
@@ -24,36 +25,52 @@ def controls(ctx: PageContext) -> tuple[tuple[int, ...], tuple[int, ...], str, b
             st.session_state[key] = [int(x) for x in raw.split(",") if x.strip().isdigit() and int(x) in options]
     c1, c2, c3 = st.columns([3, 2, 2])
     query = c1.text_input(t("directory.search", lang), key="dir_q")
-    chosen_fields = c2.multiselect(t("directory.field", lang), fields, key=state.relabelled("dir_field"),
-                                   format_func=lambda c: cb.code_label("field", c, lang),
-                                   placeholder=t("filter.placeholder", lang), select_all=False)
-    chosen_districts = c3.multiselect(t("directory.district", lang), districts, key=state.relabelled("dir_district"),
-                                      format_func=lambda c: cb.code_label("district", c, lang),
-                                      placeholder=t("filter.placeholder", lang), select_all=False)
-    printable = st.toggle(t("directory.print", lang), key="dir_print",
-                          value=st.query_params.get("print") == "1")
-    state.sync_url({
-        "q": query.strip() or None,
-        "dir_field": ",".join(map(str, sorted(chosen_fields))) or None,
-        "dir_district": ",".join(map(str, sorted(chosen_districts))) or None,
-        "print": "1" if printable else None,
-    })
+    chosen_fields = c2.multiselect(
+        t("directory.field", lang),
+        fields,
+        key=state.relabelled("dir_field"),
+        format_func=lambda c: cb.code_label("field", c, lang),
+        placeholder=t("filter.placeholder", lang),
+        select_all=False,
+    )
+    chosen_districts = c3.multiselect(
+        t("directory.district", lang),
+        districts,
+        key=state.relabelled("dir_district"),
+        format_func=lambda c: cb.code_label("district", c, lang),
+        placeholder=t("filter.placeholder", lang),
+        select_all=False,
+    )
+    printable = st.toggle(t("directory.print", lang), key="dir_print", value=st.query_params.get("print") == "1")
+    state.sync_url(
+        {
+            "q": query.strip() or None,
+            "dir_field": ",".join(map(str, sorted(chosen_fields))) or None,
+            "dir_district": ",".join(map(str, sorted(chosen_districts))) or None,
+            "print": "1" if printable else None,
+        }
+    )
     return tuple(sorted(chosen_fields)), tuple(sorted(chosen_districts)), query.strip(), printable
 
 
 def entry_html(row: pd.Series, lang: str) -> str:
     """One window as a printable card; every value is escaped."""
+
     def esc(v: object) -> str:
         return "" if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA else html.escape(str(v))
 
-    lines = ["<div class='tsg-print-entry' style='border:1px solid #ccc;border-radius:6px;padding:8px 12px;"
-             "margin:6px 0'>", f"<div style='font-size:1.1em;font-weight:700'>{esc(row.get('name'))}</div>"]
+    lines = [
+        "<div class='tsg-print-entry' style='border:1px solid #ccc;border-radius:6px;padding:8px 12px;margin:6px 0'>",
+        f"<div style='font-size:1.1em;font-weight:700'>{esc(row.get('name'))}</div>",
+    ]
     for col in ("phone", "hours", "address", "url"):
         if col in row and esc(row.get(col)):
             lines.append(f"<div>{html.escape(cb.column_label('organisations', col, lang))}: {esc(row.get(col))}</div>")
-    for col, label in (("fields_label", cb.column_label("organisations", "fields", lang)),
-                       ("districts_label", cb.column_label("organisations", "districts", lang)),
-                       ("org_type_label", cb.value_set_label("org_type", lang))):
+    for col, label in (
+        ("fields_label", cb.column_label("organisations", "fields", lang)),
+        ("districts_label", cb.column_label("organisations", "districts", lang)),
+        ("org_type_label", cb.value_set_label("org_type", lang)),
+    ):
         if col in row and esc(row.get(col)):
             lines.append(f"<div style='color:#444;font-size:0.9em'>{html.escape(label)}: {esc(row.get(col))}</div>")
     lines.append("</div>")
@@ -72,9 +89,16 @@ def render(ctx: PageContext) -> None:
         st.html("".join(entry_html(r, lang) for _, r in table.iterrows()))
     else:
         shown = tables.directory_table(table, lang)
-        st.dataframe(shown, hide_index=True, width="stretch",
-                     column_config={c: st.column_config.LinkColumn(c) for c in shown.columns
-                                    if c == cb.column_label("organisations", "url", lang)})
+        st.dataframe(
+            shown,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                c: st.column_config.LinkColumn(c)
+                for c in shown.columns
+                if c == cb.column_label("organisations", "url", lang)
+            },
+        )
     what = t("page.directory", lang)
     ui.download_frame(tables.directory_table(table, lang), what, ctx, key="dl_directory", statistics=False)
 

@@ -1,4 +1,5 @@
 """地域マップ — an indicator by district on a map without basemap tiles, with consultation windows."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -17,14 +18,18 @@ def render(ctx: PageContext) -> None:
     ind_ids = list(cb.indicators())
     state.url_choice("ind", ind_ids, ind_ids[0])
     c1, c2 = st.columns([3, 2])
-    indicator = c1.selectbox(t("common.indicator", lang), ind_ids,
-                             format_func=lambda i: cb.indicator(i).label[lang], key=state.relabelled("ind"))
+    indicator = c1.selectbox(
+        t("common.indicator", lang),
+        ind_ids,
+        format_func=lambda i: cb.indicator(i).label[lang],
+        key=state.relabelled("ind"),
+    )
     show_windows = c2.toggle(t("map.windows", lang), value=True, key="map_windows")
     state.write_choice("ind", indicator, ind_ids[0])
     ui.filters_caption(ctx)
 
     view = View(kind="map", indicator=indicator, by=("district",), filters=ctx.filters, windows=show_windows)
-    shown = content.build(ctx.source, view, lang)   # the page draws its own map (pydeck), not the slide's
+    shown = content.build(ctx.source, view, lang)  # the page draws its own map (pydeck), not the slide's
     if shown.refused:
         ui.too_narrow(shown.refused)
         return

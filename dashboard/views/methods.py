@@ -6,6 +6,7 @@ The parameters are read, never written here: D and V of each perturbation table 
 filter groups and minimum sizes from the codebook. The statistical cost is a measurement: it is read
 from queries/protection_cost.json (COST_FILE) when that file exists, and shown as pending otherwise.
 """
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,11 @@ COST_ROWS = (
     ("activity_mean_abs_change_pct", "methods.cost_activity"),
     ("interval_coverage_pct", "methods.cost_coverage"),
 )
-PTABLES = (("survey", "methods.ptable_survey"), ("survey_open", "methods.ptable_survey_open"),
-           ("activity", "methods.ptable_activity"))
+PTABLES = (
+    ("survey", "methods.ptable_survey"),
+    ("survey_open", "methods.ptable_survey_open"),
+    ("activity", "methods.ptable_activity"),
+)
 
 
 def rule_text(rule: dict, lang: str) -> str:
@@ -45,12 +49,17 @@ def rule_text(rule: dict, lang: str) -> str:
     if "sum" in rule:
         value_set = cb.columns("survey_responses")[rule["sum"][0]]["codes"]
         scale = cb.value_set_label(value_set, lang)
-        return (f"{scale}の{len(rule['sum'])}問の合計が{rule['gte']}点以上" if lang == "ja"
-                else f"the sum of the {len(rule['sum'])} items of the {scale} is {rule['gte']} or more")
+        return (
+            f"{scale}の{len(rule['sum'])}問の合計が{rule['gte']}点以上"
+            if lang == "ja"
+            else f"the sum of the {len(rule['sum'])} items of the {scale} is {rule['gte']} or more"
+        )
     column = rule["column"]
     value_set = cb.columns("survey_responses")[column]["codes"]
-    answers = "・".join(f"「{cb.code_label(value_set, c, lang)}」" if lang == "ja"
-                        else f"'{cb.code_label(value_set, c, lang)}'" for c in rule["in"])
+    answers = "・".join(
+        f"「{cb.code_label(value_set, c, lang)}」" if lang == "ja" else f"'{cb.code_label(value_set, c, lang)}'"
+        for c in rule["in"]
+    )
     question = cb.column_label("survey_responses", column, lang)
     return f"{question}: {answers}"
 
@@ -58,12 +67,14 @@ def rule_text(rule: dict, lang: str) -> str:
 def indicator_definitions(lang: str) -> pd.DataFrame:
     rows = []
     for ind in cb.indicators().values():
-        rows.append({
-            "ID": ind.id,
-            t("common.indicator", lang): ind.label[lang],
-            t("methods.numerator", lang): rule_text(ind.rule, lang),
-            t("methods.denominator", lang): t("methods.denominator_text", lang),
-        })
+        rows.append(
+            {
+                "ID": ind.id,
+                t("common.indicator", lang): ind.label[lang],
+                t("methods.numerator", lang): rule_text(ind.rule, lang),
+                t("methods.denominator", lang): t("methods.denominator_text", lang),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -74,28 +85,39 @@ def ptable_settings(lang: str) -> pd.DataFrame:
     rows = []
     for name, label in PTABLES:
         unchanged = float((cellkey.ptable(name)[-1] == 0).mean()) * 100
-        rows.append({t("methods.ptable_what", lang): t(label, lang),
-                     t("methods.ptable_d", lang): f"±{params[name]['max_noise']}",
-                     t("methods.ptable_v", lang): f"{params[name]['variance']}",
-                     t("methods.ptable_p0", lang): f"{unchanged:.0f}%"})
+        rows.append(
+            {
+                t("methods.ptable_what", lang): t(label, lang),
+                t("methods.ptable_d", lang): f"±{params[name]['max_noise']}",
+                t("methods.ptable_v", lang): f"{params[name]['variance']}",
+                t("methods.ptable_p0", lang): f"{unchanged:.0f}%",
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def filter_groups_text(lang: str) -> str:
     """The named filter groups of the codebook, e.g. 16〜39歳（3区分）、40〜59歳（3区分）、60歳以上（3区分）."""
-    labels = [g[lang] for dim in ATTRIBUTE_FILTERS
-              for g in cb.filter_groups(dim).values()]
+    labels = [g[lang] for dim in ATTRIBUTE_FILTERS for g in cb.filter_groups(dim).values()]
     return ("、" if lang == "ja" else "; ").join(labels)
 
 
 def cellkey_text(lang: str) -> str:
     params = cb.disclosure()["ptables"]
     return methods_text(
-        "cellkey", lang, survey_d=params["survey"]["max_noise"], survey_v=params["survey"]["variance"],
-        open_d=params["survey_open"]["max_noise"], open_v=params["survey_open"]["variance"],
-        activity_d=params["activity"]["max_noise"], activity_v=params["activity"]["variance"],
-        groups=filter_groups_text(lang), min_filter_n=disclosure.min_filter_n(), min_n=disclosure.min_n(),
-        suppressed=cb.mark_label("suppressed", lang))
+        "cellkey",
+        lang,
+        survey_d=params["survey"]["max_noise"],
+        survey_v=params["survey"]["variance"],
+        open_d=params["survey_open"]["max_noise"],
+        open_v=params["survey_open"]["variance"],
+        activity_d=params["activity"]["max_noise"],
+        activity_v=params["activity"]["variance"],
+        groups=filter_groups_text(lang),
+        min_filter_n=disclosure.min_filter_n(),
+        min_n=disclosure.min_n(),
+        suppressed=cb.mark_label("suppressed", lang),
+    )
 
 
 def protection_cost(path: Path | None = None) -> dict:
@@ -114,10 +136,18 @@ def cost_table(lang: str, cost: dict | None = None) -> pd.DataFrame:
     for key, label in COST_ROWS:
         value = cost.get(key)
         digits = 1 if key == "interval_coverage_pct" else 2
-        shown = (f"{float(value):.{digits}f}{t(label + '_unit', lang)}" if isinstance(value, (int, float)) and not isinstance(value, bool)
-                 else t("methods.cost_pending", lang))
-        rows.append({t("methods.cost_item", lang): t(label, lang), t("methods.cost_value", lang): shown,
-                     t("methods.cost_target", lang): t(label + "_target", lang)})
+        shown = (
+            f"{float(value):.{digits}f}{t(label + '_unit', lang)}"
+            if isinstance(value, (int, float)) and not isinstance(value, bool)
+            else t("methods.cost_pending", lang)
+        )
+        rows.append(
+            {
+                t("methods.cost_item", lang): t(label, lang),
+                t("methods.cost_value", lang): shown,
+                t("methods.cost_target", lang): t(label + "_target", lang),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -143,16 +173,30 @@ def render(ctx: PageContext) -> None:
     st.header(t("methods.intervals", lang))
     st.markdown(methods_text("intervals", lang, z=est["z"]))
     st.header(t("methods.disclosure", lang))
-    st.markdown(methods_text(
-        "disclosure", lang, min_n=disclosure.min_n(), neff=est["low_reliability_neff"],
-        width=est["low_reliability_ci_width_pct"], suppressed=cb.mark_label("suppressed", lang),
-        low=cb.mark_label("low_reliability", lang)))
+    st.markdown(
+        methods_text(
+            "disclosure",
+            lang,
+            min_n=disclosure.min_n(),
+            neff=est["low_reliability_neff"],
+            width=est["low_reliability_ci_width_pct"],
+            suppressed=cb.mark_label("suppressed", lang),
+            low=cb.mark_label("low_reliability", lang),
+        )
+    )
     st.header(t("methods.cellkey", lang))
     st.markdown(cellkey_text(lang))
     params = cb.disclosure()["ptables"]
     st.dataframe(ptable_settings(lang), hide_index=True, width="stretch")
-    st.caption(t("methods.ptable_caption", lang, d_survey=params["survey"]["max_noise"],
-                 d_open=params["survey_open"]["max_noise"], d_activity=params["activity"]["max_noise"]))
+    st.caption(
+        t(
+            "methods.ptable_caption",
+            lang,
+            d_survey=params["survey"]["max_noise"],
+            d_open=params["survey_open"]["max_noise"],
+            d_activity=params["activity"]["max_noise"],
+        )
+    )
     st.subheader(t("methods.cost", lang))
     cost = protection_cost()
     st.dataframe(cost_table(lang, cost), hide_index=True, width="stretch")
@@ -161,8 +205,9 @@ def render(ctx: PageContext) -> None:
         st.caption(source)
     st.header(t("methods.import_log", lang))
     log = ctx.source.import_log()
-    ui.table_with_download(tables.import_log_table(log, lang), t("methods.import_log", lang), ctx,
-                           key="dl_methods_log", statistics=False)
+    ui.table_with_download(
+        tables.import_log_table(log, lang), t("methods.import_log", lang), ctx, key="dl_methods_log", statistics=False
+    )
 
 
 if __name__ == "__main__":

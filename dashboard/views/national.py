@@ -1,4 +1,5 @@
 """全国との比較 — the city beside the national survey where the same breakdown is published."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -13,14 +14,16 @@ from queries.disclosure import FilterTooNarrow
 def comparison_frame(nat: pd.DataFrame, lang: str) -> pd.DataFrame:
     """national_comparison rows as the plot data of charts.national_dots."""
     labels = nat["group_label"] if "group_label" in nat else nat["label"]
-    out = pd.DataFrame({
-        "label": labels.astype(str),
-        "city_pct": pd.to_numeric(nat["estimate_pct"], errors="coerce").astype("float64"),
-        "city_low": pd.to_numeric(nat["ci_low_pct"], errors="coerce").astype("float64"),
-        "city_high": pd.to_numeric(nat["ci_high_pct"], errors="coerce").astype("float64"),
-        "city_status": [lb.status(r) for _, r in nat.iterrows()],
-        "national_pct": pd.to_numeric(nat["national_pct"], errors="coerce").astype("float64"),
-    })
+    out = pd.DataFrame(
+        {
+            "label": labels.astype(str),
+            "city_pct": pd.to_numeric(nat["estimate_pct"], errors="coerce").astype("float64"),
+            "city_low": pd.to_numeric(nat["ci_low_pct"], errors="coerce").astype("float64"),
+            "city_high": pd.to_numeric(nat["ci_high_pct"], errors="coerce").astype("float64"),
+            "city_status": [lb.status(r) for _, r in nat.iterrows()],
+            "national_pct": pd.to_numeric(nat["national_pct"], errors="coerce").astype("float64"),
+        }
+    )
     return out
 
 
@@ -44,8 +47,7 @@ def render(ctx: PageContext) -> None:
         ui.chart(charts.national_dots(comparison_frame(part, lang), lang))
     ui.marks_legend(lang)
     st.subheader(t("common.table", lang))
-    ui.table_with_download(tables.national_table(nat, lang), t("page.national", lang), ctx,
-                           key="dl_national")
+    ui.table_with_download(tables.national_table(nat, lang), t("page.national", lang), ctx, key="dl_national")
     sources = [s for s in dict.fromkeys(nat.get("source", pd.Series(dtype=str)).dropna().astype(str)) if s]
     if sources:
         st.markdown(f"**{t('common.source', lang)}**\n\n" + "\n".join(f"- {s}" for s in sources))

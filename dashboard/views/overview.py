@@ -1,4 +1,5 @@
 """概要 — headline indicators as cards, who answered, and how current the data is."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -33,8 +34,10 @@ def card(row: pd.Series, national: pd.Series | None, lang: str) -> None:
             st.caption(t("overview.suppressed_card", lang, min_n=disclosure.min_n()))
         else:
             st.metric(label, lb.pct_text(row["estimate_pct"]), help=lb.indicator_label(row["indicator"], lang))
-            parts = [f"{t('common.interval', lang)} {lb.interval_text(row['ci_low_pct'], row['ci_high_pct'], lang)}",
-                     f"n = {lb.int_text(row['n'])}"]
+            parts = [
+                f"{t('common.interval', lang)} {lb.interval_text(row['ci_low_pct'], row['ci_high_pct'], lang)}",
+                f"n = {lb.int_text(row['n'])}",
+            ]
             st.caption("  \n".join(parts))
         marks = []
         if key == lb.STATUS_LOW:
@@ -65,19 +68,20 @@ def render(ctx: PageContext) -> None:
         head = cards.cards
         try:
             nat = national_by_indicator(ctx.source.national_comparison(ctx.filters, lang))
-        except disclosure.FilterTooNarrow:   # a breakdown of the comparison is too narrow: no badges
+        except disclosure.FilterTooNarrow:  # a breakdown of the comparison is too narrow: no badges
             nat = {}
         rows = list(head.iterrows())
         for start in range(0, len(rows), CARD_COLUMNS):
             cols = st.columns(CARD_COLUMNS)
-            for col, (_, row) in zip(cols, rows[start:start + CARD_COLUMNS]):
+            for col, (_, row) in zip(cols, rows[start : start + CARD_COLUMNS]):
                 with col:
                     card(row, nat.get(str(row["indicator"])), lang)
         ui.marks_legend(lang)
         ui.disclosure_note(lang)
         with st.expander(t("common.table", lang)):
-            ui.table_with_download(tables.headline_table(head, lang), t("overview.headline", lang), ctx,
-                                   key="dl_overview_headline")
+            ui.table_with_download(
+                tables.headline_table(head, lang), t("overview.headline", lang), ctx, key="dl_overview_headline"
+            )
 
     st.header(t("overview.who", lang))
     st.caption(t("overview.who_caption", lang, min_n=disclosure.min_n(), suppressed=cb.mark_label("suppressed", lang)))
@@ -91,8 +95,9 @@ def render(ctx: PageContext) -> None:
             ui.chart(charts.share_bars(part, lang, title=cb.dimension_label(dim, lang)))
     ui.disclosure_note(lang)
     with st.expander(t("common.table", lang)):
-        ui.table_with_download(tables.profile_table(profile, lang), t("overview.who", lang), ctx,
-                               key="dl_overview_profile")
+        ui.table_with_download(
+            tables.profile_table(profile, lang), t("overview.who", lang), ctx, key="dl_overview_profile"
+        )
 
     st.header(t("common.data_as_of", lang))
     log = ctx.source.import_log()

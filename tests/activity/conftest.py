@@ -4,6 +4,7 @@ Activity and referral rows get their record keys (data/record_keys.py) with a fi
 the fixture's noise is the same on every run; `keyed` gives the tests the same keys for their own
 sums of counts and keys.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,21 +20,72 @@ from data.record_keys import with_record_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "data" / "schema.sql"
-SECRET = bytes(range(32))          # the fixtures' record-key secret (an installation makes its own)
+SECRET = bytes(range(32))  # the fixtures' record-key secret (an installation makes its own)
 
-ORGS = pd.DataFrame([
-    # org_id, name, org_type, fields, districts, member, phone, hours, address, url, lat, lon
-    ("A01", "鶴岡市 地域包括ケア推進室", 1, [1, 3], [1, 2, 3, 4, 5, 6], True, "0235-25-2111",
-     "平日 8:30〜17:15", "鶴岡市馬場町9-25", "https://example.jp/a", 38.72722, 139.82667),
-    ("B02", "鶴岡市社会福祉協議会", 2, [5, 8], [1, 2], True, "0235-00-0002", None, "鶴岡市泉町5-30",
-     None, None, None),
-    ("C03", "地域包括支援センター にしごう", 3, [1], [3, 4], True, None, None, None, None, None, None),
-    ("D04", "NPO法人 ひきこもりサポート ＡＢＣ", 4, [2, 3, 7], [1], True, "０２３５－００－０００４",
-     "火〜土 10:00〜18:00", "鶴岡市本町1丁目", "https://example.jp/d", 38.73, 139.83),
-    ("E05", "温海の医療・福祉法人", 5, [6], [5, 6], False, None, None, "鶴岡市温海", None, 38.62, 139.59),
-    ("F06", "こども食堂 ふらっと", 6, [9, 7], [6], True, None, None, None, None, None, None),
-], columns=["org_id", "name", "org_type", "fields", "districts", "member", "phone", "hours",
-            "address", "url", "lat", "lon"])
+ORGS = pd.DataFrame(
+    [
+        # org_id, name, org_type, fields, districts, member, phone, hours, address, url, lat, lon
+        (
+            "A01",
+            "鶴岡市 地域包括ケア推進室",
+            1,
+            [1, 3],
+            [1, 2, 3, 4, 5, 6],
+            True,
+            "0235-25-2111",
+            "平日 8:30〜17:15",
+            "鶴岡市馬場町9-25",
+            "https://example.jp/a",
+            38.72722,
+            139.82667,
+        ),
+        (
+            "B02",
+            "鶴岡市社会福祉協議会",
+            2,
+            [5, 8],
+            [1, 2],
+            True,
+            "0235-00-0002",
+            None,
+            "鶴岡市泉町5-30",
+            None,
+            None,
+            None,
+        ),
+        ("C03", "地域包括支援センター にしごう", 3, [1], [3, 4], True, None, None, None, None, None, None),
+        (
+            "D04",
+            "NPO法人 ひきこもりサポート ＡＢＣ",
+            4,
+            [2, 3, 7],
+            [1],
+            True,
+            "０２３５－００－０００４",
+            "火〜土 10:00〜18:00",
+            "鶴岡市本町1丁目",
+            "https://example.jp/d",
+            38.73,
+            139.83,
+        ),
+        ("E05", "温海の医療・福祉法人", 5, [6], [5, 6], False, None, None, "鶴岡市温海", None, 38.62, 139.59),
+        ("F06", "こども食堂 ふらっと", 6, [9, 7], [6], True, None, None, None, None, None, None),
+    ],
+    columns=[
+        "org_id",
+        "name",
+        "org_type",
+        "fields",
+        "districts",
+        "member",
+        "phone",
+        "hours",
+        "address",
+        "url",
+        "lat",
+        "lon",
+    ],
+)
 
 
 def month_range(first: str, last: str) -> list[dt.date]:
@@ -51,10 +103,12 @@ def random_activity(seed: int, first: str = "2023-01", last: str = "2025-06", sh
                     if rng.random() > share:
                         continue
                     c = int(rng.choice([0, 1, 2, 3, 4, 5, 7, 12, 30, 80]))
-                    rows.append((org.org_id, month, district, field, c, int(rng.integers(0, c + 1)),
-                                 int(rng.integers(0, 6))))
-    return pd.DataFrame(rows, columns=["org_id", "month", "district", "field", "consultations",
-                                       "new_cases", "outreach"])
+                    rows.append(
+                        (org.org_id, month, district, field, c, int(rng.integers(0, c + 1)), int(rng.integers(0, 6)))
+                    )
+    return pd.DataFrame(
+        rows, columns=["org_id", "month", "district", "field", "consultations", "new_cases", "outreach"]
+    )
 
 
 def random_referrals(seed: int) -> pd.DataFrame:
@@ -71,7 +125,7 @@ def random_referrals(seed: int) -> pd.DataFrame:
 
 def population_frame() -> pd.DataFrame:
     rows = []
-    for as_of, scale in (("2023-01-01", 2), ("2024-01-01", 1)):   # the latest must win
+    for as_of, scale in (("2023-01-01", 2), ("2024-01-01", 1)):  # the latest must win
         for district, base in zip(range(1, 7), (9000, 1100, 900, 800, 450, 800)):
             for age in range(1, 9):
                 for sex in (1, 2):
@@ -84,13 +138,21 @@ def keyed(table: str, df: pd.DataFrame, secret: bytes = SECRET) -> pd.DataFrame:
     return with_record_keys(table, df, secret)
 
 
-def build_db(activity: pd.DataFrame, referrals: pd.DataFrame | None = None,
-             population: pd.DataFrame | None = None, orgs: pd.DataFrame = ORGS,
-             secret: bytes = SECRET) -> duckdb.DuckDBPyConnection:
+def build_db(
+    activity: pd.DataFrame,
+    referrals: pd.DataFrame | None = None,
+    population: pd.DataFrame | None = None,
+    orgs: pd.DataFrame = ORGS,
+    secret: bytes = SECRET,
+) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(SCHEMA.read_text(encoding="utf-8"))
-    for table, df in (("organisations", orgs), ("activity", activity), ("referrals", referrals),
-                      ("population", population)):
+    for table, df in (
+        ("organisations", orgs),
+        ("activity", activity),
+        ("referrals", referrals),
+        ("population", population),
+    ):
         if df is None or df.empty:
             continue
         df = keyed(table, df, secret)
@@ -118,6 +180,14 @@ def db(activity_rows):
 def kit():
     """The builders above, for tests (conftest modules cannot be imported under importlib mode)."""
     from types import SimpleNamespace
-    return SimpleNamespace(ORGS=ORGS, build_db=build_db, random_activity=random_activity,
-                           random_referrals=random_referrals, population_frame=population_frame,
-                           month_range=month_range, keyed=keyed, SECRET=SECRET)
+
+    return SimpleNamespace(
+        ORGS=ORGS,
+        build_db=build_db,
+        random_activity=random_activity,
+        random_referrals=random_referrals,
+        population_frame=population_frame,
+        month_range=month_range,
+        keyed=keyed,
+        SECRET=SECRET,
+    )

@@ -5,6 +5,7 @@ A count c of a cell whose records' keys sum to k is released as c + noise, the n
 ptable's value at (min(c, last pcv), k mod 256); a zero stays zero. Released values 1..4 show as
 "<5" (codebook: estimation.activity_small_count_max).
 """
+
 from __future__ import annotations
 
 import csv

@@ -1,4 +1,5 @@
 """Hypothesis strategies of the small-count tests: counts, and tables of them with or without margins."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -4,6 +4,7 @@ Every figure is checked against its true count and record-key sum computed with 
 raw rows: the released value is the ptable's (oracle.py), within D of the truth, "<5" where it is
 1..4, and a zero stays zero.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,10 +25,12 @@ NOISE = oracle.max_noise("activity")
 def one_org_rows(rows):
     return pd.DataFrame(
         [("A01", m, 1, 1, c, 0, 0) for m, c in rows],
-        columns=["org_id", "month", "district", "field", "consultations", "new_cases", "outreach"])
+        columns=["org_id", "month", "district", "field", "consultations", "new_cases", "outreach"],
+    )
 
 
 # ---- fiscal years ------------------------------------------------------------------------------
+
 
 def test_fiscal_year_of_months_around_march_and_april():
     assert fiscal_year_of(D(2024, 3, 1)) == 2023
@@ -51,8 +54,12 @@ def test_fiscal_year_buckets_at_the_march_april_boundary(kit):
     df = A.activity_by_fiscal_year(con)
     assert list(df["fiscal_year_label"]) == ["2023年度", "2024年度", "2025年度", "全体"]
     # each fiscal year is the sum of its months' rows: 10 | 20 + 40 | 80, and 150 over all
-    assert list(df["value"]) == [released_of(kit, rows.iloc[[0]]), released_of(kit, rows.iloc[[1, 2]]),
-                                 released_of(kit, rows.iloc[[3]]), released_of(kit, rows)]
+    assert list(df["value"]) == [
+        released_of(kit, rows.iloc[[0]]),
+        released_of(kit, rows.iloc[[1, 2]]),
+        released_of(kit, rows.iloc[[3]]),
+        released_of(kit, rows),
+    ]
     assert [abs(v - t) <= NOISE for v, t in zip(df["value"], [10, 60, 80, 150])] == [True] * 4
     assert list(df["is_total"]) == [False, False, False, True]
     en = A.activity_by_fiscal_year(con, lang="en")
@@ -66,7 +73,7 @@ def test_months_of_one_fiscal_year_are_april_to_march_with_zeros_where_nothing_w
     cells = df[~df["is_total"]]
     assert [m.date() for m in cells["month"]] == [d.date() for d in pd.date_range("2024-04", "2025-03", freq="MS")]
     assert cells["value"].tolist() == [released_of(kit, rows.iloc[[1]])] + [0] * 10 + [released_of(kit, rows.iloc[[2]])]
-    assert cells["display"].iloc[1:11].tolist() == ["0"] * 10          # nothing reported: 0, never noise
+    assert cells["display"].iloc[1:11].tolist() == ["0"] * 10  # nothing reported: 0, never noise
     assert cells["month_label"].iloc[0] == "2024年4月" and cells["month_label"].iloc[-1] == "2025年3月"
     assert df[df["is_total"]]["value"].tolist() == [released_of(kit, rows.iloc[[1, 2]])]
     assert A.months(con) == [D(2024, 3, 1), D(2024, 4, 1), D(2025, 3, 1), D(2025, 4, 1)]
@@ -74,8 +81,10 @@ def test_months_of_one_fiscal_year_are_april_to_march_with_zeros_where_nothing_w
 
 # ---- sums against an independent pandas computation ------------------------------------------
 
-def truth(orgs: pd.DataFrame, rows: pd.DataFrame, period: str, by: str | None, measure: str,
-          f: ActivityFilters) -> dict:
+
+def truth(
+    orgs: pd.DataFrame, rows: pd.DataFrame, period: str, by: str | None, measure: str, f: ActivityFilters
+) -> dict:
     """{(period_key, group_key): (sum, record-key sum)} with margins under None, with pandas alone.
     ROWS carry their record keys (kit.keyed)."""
     df = rows.merge(orgs[["org_id", "org_type"]], on="org_id")
@@ -86,8 +95,12 @@ def truth(orgs: pd.DataFrame, rows: pd.DataFrame, period: str, by: str | None, m
         keep &= df["month"] >= pd.Timestamp(f.start)
     if f.end:
         keep &= df["month"] <= pd.Timestamp(f.end)
-    for col, codes in (("fiscal_year", f.fiscal_years), ("district", f.districts), ("field", f.fields),
-                       ("org_type", f.org_types)):
+    for col, codes in (
+        ("fiscal_year", f.fiscal_years),
+        ("district", f.districts),
+        ("field", f.fields),
+        ("org_type", f.org_types),
+    ):
         if codes:
             keep &= df[col].isin(codes)
     df = df[keep].copy()
@@ -127,7 +140,7 @@ def check_against_truth(df: pd.DataFrame, expected: dict, period: str, by: str |
         assert abs(released - true) <= NOISE
         if 1 <= released <= oracle.small_max():
             small += 1
-            assert pd.isna(rec["value"]), key                       # no number leaves
+            assert pd.isna(rec["value"]), key  # no number leaves
             assert rec["display"] == "<5" and rec["mark"] == "small_count", key
         else:
             assert rec["value"] == released, (key, true, rec["value"])
@@ -140,8 +153,8 @@ def check_against_truth(df: pd.DataFrame, expected: dict, period: str, by: str |
 FILTERS = [
     ActivityFilters(),
     ActivityFilters(fiscal_years=(2024,)),
-    ActivityFilters(start="2023-11", end="2023-11", districts=(1,)),               # one month
-    ActivityFilters(start="2023-04", end="2024-03", districts=(6,)),               # 温海, FY2023
+    ActivityFilters(start="2023-11", end="2023-11", districts=(1,)),  # one month
+    ActivityFilters(start="2023-04", end="2024-03", districts=(6,)),  # 温海, FY2023
     ActivityFilters(start="2024-04", fields=(3,), org_types=(4,)),
 ]
 
@@ -173,19 +186,21 @@ def test_small_counts_are_met_and_totals_need_not_add_up(db, kit, activity_rows,
         shown_totals = df[df["is_total"] & (df["mark"] == "") & df["month"].notna()]
         for rec in shown_totals.to_dict("records"):
             same = cells[cells["month"] == rec["month"]]
-            if len(same) == (df["month"] == rec["month"]).sum() - 1:    # every cell of the month shown
+            if len(same) == (df["month"] == rec["month"]).sum() - 1:  # every cell of the month shown
                 differ += int(same["value"].sum() != rec["value"])
-    assert small > 0                                   # the "<5" rule was exercised
+    assert small > 0  # the "<5" rule was exercised
     if by is not None:
-        assert differ > 0                              # 内訳の合計が全体と一致しないことがある
+        assert differ > 0  # 内訳の合計が全体と一致しないことがある
 
 
 def test_a_single_series_releases_each_month_and_the_total_on_their_own(kit):
     rows = one_org_rows([(D(2024, 4, 1), 3), (D(2024, 5, 1), 30), (D(2024, 6, 1), 20), (D(2024, 7, 1), 0)])
     con = kit.build_db(rows)
     df = A.activity_by_month(con)
-    expected = [oracle.display(*sums) for sums in
-                [(r.consultations, r.record_key) for r in kit.keyed("activity", rows).itertuples()]]
+    expected = [
+        oracle.display(*sums)
+        for sums in [(r.consultations, r.record_key) for r in kit.keyed("activity", rows).itertuples()]
+    ]
     keyed = kit.keyed("activity", rows)
     expected.append(oracle.display(int(keyed["consultations"].sum()), int(keyed["record_key"].sum())))
     assert list(df["display"]) == expected
@@ -196,11 +211,21 @@ def test_a_single_series_releases_each_month_and_the_total_on_their_own(kit):
 
 def test_columns_labels_and_wide_layout(db, kit):
     df = A.activity_by_fiscal_year(db, by="field", lang="en")
-    assert list(df.columns) == ["fiscal_year", "fiscal_year_label", "field", "field_label", "value",
-                                "display", "mark", "is_total", "measure"]
+    assert list(df.columns) == [
+        "fiscal_year",
+        "fiscal_year_label",
+        "field",
+        "field_label",
+        "value",
+        "display",
+        "mark",
+        "is_total",
+        "measure",
+    ]
     assert str(df["fiscal_year"].dtype) == "Int64" and str(df["field"].dtype) == "Int64"
-    assert list(dict.fromkeys(df["field_label"])) == [codebook.code_label("field", c, "en")
-                                                     for c in codebook.codes("field")] + ["All"]
+    assert list(dict.fromkeys(df["field_label"])) == [
+        codebook.code_label("field", c, "en") for c in codebook.codes("field")
+    ] + ["All"]
     wide = A.as_wide(df, "en")
     assert list(wide.columns)[1:] == list(dict.fromkeys(df["field_label"]))
     assert wide.iloc[-1, 0] == "All"
@@ -231,25 +256,31 @@ def test_empty_selection_gives_zeros_not_errors(kit):
     assert A.months(con) == [] and A.fiscal_years(con) == []
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"measure": "visits"}, "measure"),
-    ({"by": "age_band"}, "by must be"),
-    ({"lang": "fr"}, "lang"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"measure": "visits"}, "measure"),
+        ({"by": "age_band"}, "by must be"),
+        ({"lang": "fr"}, "lang"),
+    ],
+)
 def test_bad_arguments_raise_clear_errors(db, kwargs, message):
     with pytest.raises(ValueError, match=message):
         A.activity_by_month(db, **kwargs)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"start": "2024-13"}, "YYYY-MM"),
-    ({"start": "2024/04"}, "YYYY-MM"),
-    ({"start": "2024-05", "end": "2024-04"}, "after"),
-    ({"districts": (7,)}, "districts"),
-    ({"fields": ("1",)}, "fields"),
-    ({"org_types": (True,)}, "org_types"),
-    ({"fiscal_years": (24,)}, "fiscal"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"start": "2024-13"}, "YYYY-MM"),
+        ({"start": "2024/04"}, "YYYY-MM"),
+        ({"start": "2024-05", "end": "2024-04"}, "after"),
+        ({"districts": (7,)}, "districts"),
+        ({"fields": ("1",)}, "fields"),
+        ({"org_types": (True,)}, "org_types"),
+        ({"fiscal_years": (24,)}, "fiscal"),
+    ],
+)
 def test_bad_filters_raise_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         ActivityFilters(**kwargs)
@@ -257,62 +288,101 @@ def test_bad_filters_raise_clear_errors(kwargs, message):
 
 # ---- the groupings a filter may take (the averaging attack: no free subsets, no free periods) -----
 
-@pytest.mark.parametrize("kwargs", [
-    {}, {"start": "2024-05", "end": "2024-05"}, {"start": "2023-04", "end": "2025-03"},
-    {"start": "2024-04"}, {"end": "2024-03"}, {"fiscal_years": (2024,)},
-    {"fiscal_years": 2023, "start": "2023-04", "end": "2024-03"},
-    {"districts": (3,)}, {"districts": [6]}, {"districts": (6, 6)},
-    {"fields": (9,)}, {"org_types": (6,)},
-])
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"start": "2024-05", "end": "2024-05"},
+        {"start": "2023-04", "end": "2025-03"},
+        {"start": "2024-04"},
+        {"end": "2024-03"},
+        {"fiscal_years": (2024,)},
+        {"fiscal_years": 2023, "start": "2023-04", "end": "2024-03"},
+        {"districts": (3,)},
+        {"districts": [6]},
+        {"districts": (6, 6)},
+        {"fields": (9,)},
+        {"org_types": (6,)},
+    ],
+)
 def test_predefined_groupings_are_accepted(kwargs):
     ActivityFilters(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"start": "2023-11", "end": "2024-05"}, "one month"),
-    ({"start": "2024-05"}, "one month"),
-    ({"end": "2024-05"}, "one month"),
-    ({"start": "2024-04", "end": "2024-06"}, "one month"),
-    ({"fiscal_years": (2023, 2024)}, "one fiscal year"),
-    ({"districts": (1, 3)}, "districts"),
-    ({"districts": (1, 2, 3, 4, 5, 6)}, "districts"),
-    ({"districts": (2, 3, 4, 5)}, "districts"),
-    ({"districts": (2, 3, 4, 5, 6)}, "districts"),      # 旧町村部: no longer a group (鶴岡 = All − it)
-    ({"districts": [6, 5, 4, 3, 2]}, "districts"),
-    ({"fields": (1, 2)}, "fields"),
-    ({"org_types": (1, 4)}, "org_types"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"start": "2023-11", "end": "2024-05"}, "one month"),
+        ({"start": "2024-05"}, "one month"),
+        ({"end": "2024-05"}, "one month"),
+        ({"start": "2024-04", "end": "2024-06"}, "one month"),
+        ({"fiscal_years": (2023, 2024)}, "one fiscal year"),
+        ({"districts": (1, 3)}, "districts"),
+        ({"districts": (1, 2, 3, 4, 5, 6)}, "districts"),
+        ({"districts": (2, 3, 4, 5)}, "districts"),
+        ({"districts": (2, 3, 4, 5, 6)}, "districts"),  # 旧町村部: no longer a group (鶴岡 = All − it)
+        ({"districts": [6, 5, 4, 3, 2]}, "districts"),
+        ({"fields": (1, 2)}, "fields"),
+        ({"org_types": (1, 4)}, "org_types"),
+    ],
+)
 def test_other_subsets_and_periods_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         ActivityFilters(**kwargs)
 
 
 def test_filters_round_trip_through_query_params_and_tolerate_junk():
-    f = ActivityFilters(start="2024-04", end=D(2025, 3, 15), fiscal_years=2024, districts=[6],
-                          fields=[2], org_types=(4,))
+    f = ActivityFilters(
+        start="2024-04", end=D(2025, 3, 15), fiscal_years=2024, districts=[6], fields=[2], org_types=(4,)
+    )
     assert f.start == D(2024, 4, 1) and f.end == D(2025, 3, 1) and f.districts == (6,)
     qp = f.to_query_params()
-    assert qp == {"start": "2024-04", "end": "2025-03", "fiscal_years": "2024", "districts": "6",
-                  "fields": "2", "org_types": "4"}
+    assert qp == {
+        "start": "2024-04",
+        "end": "2025-03",
+        "fiscal_years": "2024",
+        "districts": "6",
+        "fields": "2",
+        "org_types": "4",
+    }
     assert ActivityFilters.from_query_params(qp) == f
-    junk = ActivityFilters.from_query_params({"start": "x'; DROP TABLE activity;--", "districts": ["1,9,a", "3"],
-                                               "fields": "-1", "fiscal_years": "99999"})
+    junk = ActivityFilters.from_query_params(
+        {"start": "x'; DROP TABLE activity;--", "districts": ["1,9,a", "3"], "fields": "-1", "fiscal_years": "99999"}
+    )
     assert junk == ActivityFilters()
     assert ActivityFilters.from_query_params({"districts": ["x", "3"]}) == ActivityFilters(districts=(3,))
     assert ActivityFilters().to_query_params() == {}
 
 
 def test_query_params_outside_the_groupings_are_dropped_not_fatal():
-    f = ActivityFilters.from_query_params({
-        "start": "2023-11", "end": "2024-05",          # an arbitrary run of months
-        "fiscal_years": "2023,2024", "districts": "1,3", "fields": "1,2", "org_types": ["1", "4"]})
+    f = ActivityFilters.from_query_params(
+        {
+            "start": "2023-11",
+            "end": "2024-05",  # an arbitrary run of months
+            "fiscal_years": "2023,2024",
+            "districts": "1,3",
+            "fields": "1,2",
+            "org_types": ["1", "4"],
+        }
+    )
     assert f == ActivityFilters()
-    assert ActivityFilters.from_query_params({"districts": "2,3,4,5,6", "fields": "7"}) == \
-        ActivityFilters(fields=(7,))                 # the former 旧町村部 is dropped, the rest kept
-    kept = ActivityFilters.from_query_params({"start": "2024-06", "end": "2024-06", "fiscal_years": "2024",
-                                                "districts": "5", "fields": "7", "org_types": "3"})
-    assert kept == ActivityFilters(start="2024-06", end="2024-06", fiscal_years=(2024,),
-                                     districts=(5,), fields=(7,), org_types=(3,))
+    assert ActivityFilters.from_query_params({"districts": "2,3,4,5,6", "fields": "7"}) == ActivityFilters(
+        fields=(7,)
+    )  # the former 旧町村部 is dropped, the rest kept
+    kept = ActivityFilters.from_query_params(
+        {
+            "start": "2024-06",
+            "end": "2024-06",
+            "fiscal_years": "2024",
+            "districts": "5",
+            "fields": "7",
+            "org_types": "3",
+        }
+    )
+    assert kept == ActivityFilters(
+        start="2024-06", end="2024-06", fiscal_years=(2024,), districts=(5,), fields=(7,), org_types=(3,)
+    )
     assert ActivityFilters.from_query_params({"start": "2024-07", "end": "2024-05"}) == ActivityFilters()
 
 
@@ -321,4 +391,6 @@ def test_the_measures_are_columns_of_the_activity_extract():
     from data import codebook
 
     assert set(A.MEASURES) <= set(codebook.columns("activity"))
-    assert [A.measure_label(m, "ja") for m in A.MEASURES] == [codebook.column_label("activity", m, "ja") for m in A.MEASURES]
+    assert [A.measure_label(m, "ja") for m in A.MEASURES] == [
+        codebook.column_label("activity", m, "ja") for m in A.MEASURES
+    ]

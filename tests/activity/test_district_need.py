@@ -3,6 +3,7 @@
 The estimate itself belongs to queries.indicators; here indicator_table is replaced by a stand-in
 with known numbers so the scaling, the suppression carry-over and the join can be checked exactly.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -40,10 +41,21 @@ def fake_indicators(monkeypatch):
         calls.append((indicator, list(by), filters))
         rows = []
         for d, n, est, lo, hi, sup in ESTIMATES:
-            rows.append({"district": d, "is_total": d is NA, "n": NA if sup else n,
-                         "n_eff": NA if sup else float(n), "estimate_pct": est, "ci_low_pct": lo,
-                         "ci_high_pct": hi, "reliability": "low" if (not sup and n < 100) else "ok",
-                         "suppressed": sup, "difference": NA, "open_web": False})
+            rows.append(
+                {
+                    "district": d,
+                    "is_total": d is NA,
+                    "n": NA if sup else n,
+                    "n_eff": NA if sup else float(n),
+                    "estimate_pct": est,
+                    "ci_low_pct": lo,
+                    "ci_high_pct": hi,
+                    "reliability": "low" if (not sup and n < 100) else "ok",
+                    "suppressed": sup,
+                    "difference": NA,
+                    "open_web": False,
+                }
+            )
         df = pd.DataFrame(rows)
         df["district"] = df["district"].astype("Int64")
         df["n"] = df["n"].astype("Int64")
@@ -60,7 +72,7 @@ def rounded_people(pct, pop):
 
 
 def test_district_need_scales_estimate_and_interval_by_population(db, kit, fake_indicators):
-    survey_filters = object()          # passed through untouched to the indicator engine
+    survey_filters = object()  # passed through untouched to the indicator engine
     act = ActivityFilters(fiscal_years=(2024,))
     df = N.district_need(db, survey_filters, act, "ja")
     assert fake_indicators == [("lonely_sometimes_plus", ["district"], survey_filters)]
@@ -70,7 +82,7 @@ def test_district_need_scales_estimate_and_interval_by_population(db, kit, fake_
     assert pd.isna(df["district"].iloc[0]) and list(df["district"].iloc[1:]) == [1, 2, 3, 4, 5, 6]
     assert df["district_label"].tolist() == ["全体"] + [codebook.code_label("district", d) for d in range(1, 7)]
     assert (df["population_as_of"] == pd.Timestamp("2024-01-01")).all()
-    for rec, (d, n, est, lo, hi, sup) in zip(df.to_dict("records"), ESTIMATES[:7]):
+    for rec, (d, _n, est, lo, hi, sup) in zip(df.to_dict("records"), ESTIMATES[:7]):
         p = int(pop.sum()) if d is NA else int(pop[d])
         assert rec["population"] == p
         assert rec["population_display"] == f"{p:,}"
@@ -83,8 +95,9 @@ def test_district_need_scales_estimate_and_interval_by_population(db, kit, fake_
             assert rec["residents_low"] == rounded_people(lo, p)
             assert rec["residents_high"] == rounded_people(hi, p)
             assert rec["residents_low"] <= rec["residents_est"] <= rec["residents_high"]
-            assert rec["residents_display"] == (f"{rounded_people(est, p):,.0f} ("
-                                                f"{rounded_people(lo, p):,.0f}〜{rounded_people(hi, p):,.0f})")
+            assert rec["residents_display"] == (
+                f"{rounded_people(est, p):,.0f} ({rounded_people(lo, p):,.0f}〜{rounded_people(hi, p):,.0f})"
+            )
             assert rec["estimate_pct"] == est and rec["reliability"] in ("ok", "low")
 
 
@@ -93,7 +106,9 @@ def test_district_need_puts_the_masked_consultations_beside_each_district(db, fa
     need = N.district_need(db, object(), act, "en")
     rates = A.rates_per_1000(db, "consultations", act, "en")
     for rec in need.to_dict("records"):
-        match = rates[rates["district"].isna()] if pd.isna(rec["district"]) else rates[rates["district"] == rec["district"]]
+        match = (
+            rates[rates["district"].isna()] if pd.isna(rec["district"]) else rates[rates["district"] == rec["district"]]
+        )
         r = match.iloc[0]
         assert rec["consultations_display"] == r["display"]
         assert rec["consultations_mark"] == r["mark"]
@@ -105,8 +120,10 @@ def test_district_need_puts_the_masked_consultations_beside_each_district(db, fa
 
 def test_district_need_releases_each_district_by_its_cell_key(kit, fake_indicators):
     counts = {1: 200, 2: 2, 3: 30, 4: 9, 5: 50, 6: 60}
-    rows = pd.DataFrame([("A01", pd.Timestamp("2024-06-01").date(), d, 1, c, 0, 0) for d, c in counts.items()],
-                        columns=["org_id", "month", "district", "field", "consultations", "new_cases", "outreach"])
+    rows = pd.DataFrame(
+        [("A01", pd.Timestamp("2024-06-01").date(), d, 1, c, 0, 0) for d, c in counts.items()],
+        columns=["org_id", "month", "district", "field", "consultations", "new_cases", "outreach"],
+    )
     con = kit.build_db(rows, None, kit.population_frame())
     need = N.district_need(con, object(), ActivityFilters(), "ja")
     keys = dict(zip(kit.keyed("activity", rows)["district"], kit.keyed("activity", rows)["record_key"]))

@@ -10,6 +10,7 @@ from the raw rows. Each entry must be its true sum released by its cell key (ora
 same sum must show the same way in every table that shows it: the same rows make the same cell key,
 hence the same noise.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,18 +26,31 @@ from queries.filters import ActivityFilters, fiscal_year_of
 
 from . import oracle
 
-MONTHS = [d.date() for d in pd.date_range("2024-01", "2024-08", freq="MS")]   # FY2023 and FY2024
+MONTHS = [d.date() for d in pd.date_range("2024-01", "2024-08", freq="MS")]  # FY2023 and FY2024
 COUNTS = [0, 0, 1, 1, 2, 3, 4, 5, 6, 8, 13, 40]
 PAGE_BREAKDOWNS = [None, "field", "district", "org_type"]
 
 
 # ---- the survey estimate behind district_need is not under test here: a stand-in -----------------
 
+
 def _indicator_table(con, indicator, by=(), filters=None):
-    rows = [{"district": d, "is_total": d is pd.NA, "n": 100, "n_eff": 100.0, "estimate_pct": 20.0,
-             "ci_low_pct": 15.0, "ci_high_pct": 25.0, "reliability": "ok", "suppressed": False,
-             "difference": pd.NA, "open_web": False}
-            for d in [pd.NA] + codebook.codes("district")]
+    rows = [
+        {
+            "district": d,
+            "is_total": d is pd.NA,
+            "n": 100,
+            "n_eff": 100.0,
+            "estimate_pct": 20.0,
+            "ci_low_pct": 15.0,
+            "ci_high_pct": 25.0,
+            "reliability": "ok",
+            "suppressed": False,
+            "difference": pd.NA,
+            "open_web": False,
+        }
+        for d in [pd.NA] + codebook.codes("district")
+    ]
     df = pd.DataFrame(rows)
     df["district"] = df["district"].astype("Int64")
     return df
@@ -49,6 +63,7 @@ def stand_in_indicators(monkeypatch):
 
 # ---- what a reader of the page sees, as sums of atoms ------------------------------------------
 
+
 class Release:
     """Every entry of the page's tables: which atoms it sums, its true value and what is shown."""
 
@@ -58,7 +73,7 @@ class Release:
         self.df = df
         self.by = by
         self.f = f
-        self.atoms: dict[tuple, int] = {}       # (measure, month, group, district) -> column
+        self.atoms: dict[tuple, int] = {}  # (measure, month, group, district) -> column
         self.entries: list[dict] = []
 
     def vector(self, measure, months, group, district, by):
@@ -125,12 +140,18 @@ def page_release(con, rows, orgs, measure, by, f) -> Release:
 
     for rec in monthly.to_dict("records"):
         months = period if pd.isna(rec["month"]) else [pd.Timestamp(rec["month"])]
-        rel.add("monthly", rel.vector(measure, months, group_of(rec), None, by),
-                rec["value"], rec["display"], rec["mark"])
+        rel.add(
+            "monthly", rel.vector(measure, months, group_of(rec), None, by), rec["value"], rec["display"], rec["mark"]
+        )
     for rec in yearly.to_dict("records"):
         months = period if pd.isna(rec["fiscal_year"]) else fy_months.get(int(rec["fiscal_year"]), [])
-        rel.add("fiscal_year", rel.vector(measure, months, group_of(rec), None, by),
-                rec["value"], rec["display"], rec["mark"])
+        rel.add(
+            "fiscal_year",
+            rel.vector(measure, months, group_of(rec), None, by),
+            rec["value"],
+            rec["display"],
+            rec["mark"],
+        )
     # Per district the breakdown does not matter: the same atoms summed over every group.
     for rec in rates.to_dict("records"):
         d = None if pd.isna(rec["district"]) else int(rec["district"])
@@ -188,23 +209,25 @@ def shared_figures(release: Release) -> int:
 
 # ---- random monthly data -----------------------------------------------------------------------
 
+
 @st.composite
 def activity_data(draw, orgs):
     n = draw(st.integers(1, 30))
     rows = []
     org_ids = list(orgs["org_id"])
     for _ in range(n):
-        rows.append((
-            draw(st.sampled_from(org_ids)),
-            draw(st.sampled_from(MONTHS)),
-            draw(st.sampled_from(codebook.codes("district"))),
-            draw(st.sampled_from(codebook.codes("field")[:4])),
-            draw(st.sampled_from(COUNTS)),
-            draw(st.sampled_from(COUNTS[:8])),
-            draw(st.sampled_from(COUNTS[:8])),
-        ))
-    df = pd.DataFrame(rows, columns=["org_id", "month", "district", "field", "consultations",
-                                     "new_cases", "outreach"])
+        rows.append(
+            (
+                draw(st.sampled_from(org_ids)),
+                draw(st.sampled_from(MONTHS)),
+                draw(st.sampled_from(codebook.codes("district"))),
+                draw(st.sampled_from(codebook.codes("field")[:4])),
+                draw(st.sampled_from(COUNTS)),
+                draw(st.sampled_from(COUNTS[:8])),
+                draw(st.sampled_from(COUNTS[:8])),
+            )
+        )
+    df = pd.DataFrame(rows, columns=["org_id", "month", "district", "field", "consultations", "new_cases", "outreach"])
     # one row per organisation, month, district and field, as the extract has it
     return df.groupby(["org_id", "month", "district", "field"], as_index=False).sum()
 
@@ -212,11 +235,16 @@ def activity_data(draw, orgs):
 SETTINGS = st.tuples(
     st.sampled_from(["consultations", "consultations", "new_cases"]),
     st.sampled_from(PAGE_BREAKDOWNS),
-    st.sampled_from([ActivityFilters(), ActivityFilters(fiscal_years=(2024,)),
-                     ActivityFilters(start="2023-04", end="2024-03"),
-                     ActivityFilters(start="2024-05", end="2024-05"),
-                     ActivityFilters(districts=(2,)),
-                     ActivityFilters(fiscal_years=(2024,), districts=(4,))]),
+    st.sampled_from(
+        [
+            ActivityFilters(),
+            ActivityFilters(fiscal_years=(2024,)),
+            ActivityFilters(start="2023-04", end="2024-03"),
+            ActivityFilters(start="2024-05", end="2024-05"),
+            ActivityFilters(districts=(2,)),
+            ActivityFilters(fiscal_years=(2024,), districts=(4,)),
+        ]
+    ),
 )
 
 
@@ -226,18 +254,23 @@ def test_the_same_figure_is_the_same_released_value_in_every_table(kit):
     # (FY2024 is the whole period), the rates and the district-need table, and it shows the same in
     # all four; so does the city total.
     D = dt.date
-    rows = pd.DataFrame([
-        ("A01", D(2024, 4, 1), 1, 1, 50, 0, 0), ("A01", D(2024, 5, 1), 1, 1, 40, 0, 0),
-        ("A01", D(2024, 4, 1), 2, 1, 3, 0, 0),
-        ("A01", D(2024, 4, 1), 3, 1, 3, 0, 0), ("A01", D(2024, 5, 1), 3, 1, 3, 0, 0),
-        ("A01", D(2024, 5, 1), 4, 1, 30, 0, 0), ("A01", D(2024, 4, 1), 5, 1, 20, 0, 0),
-        ("A01", D(2024, 5, 1), 6, 1, 25, 0, 0),
-    ], columns=["org_id", "month", "district", "field", "consultations", "new_cases", "outreach"])
+    rows = pd.DataFrame(
+        [
+            ("A01", D(2024, 4, 1), 1, 1, 50, 0, 0),
+            ("A01", D(2024, 5, 1), 1, 1, 40, 0, 0),
+            ("A01", D(2024, 4, 1), 2, 1, 3, 0, 0),
+            ("A01", D(2024, 4, 1), 3, 1, 3, 0, 0),
+            ("A01", D(2024, 5, 1), 3, 1, 3, 0, 0),
+            ("A01", D(2024, 5, 1), 4, 1, 30, 0, 0),
+            ("A01", D(2024, 4, 1), 5, 1, 20, 0, 0),
+            ("A01", D(2024, 5, 1), 6, 1, 25, 0, 0),
+        ],
+        columns=["org_id", "month", "district", "field", "consultations", "new_cases", "outreach"],
+    )
     con = kit.build_db(rows, None, kit.population_frame())
-    release = page_release(con, kit.keyed("activity", rows), kit.ORGS, "consultations", "district",
-                           ActivityFilters())
+    release = page_release(con, kit.keyed("activity", rows), kit.ORGS, "consultations", "district", ActivityFilters())
     check_release(release)
-    assert shared_figures(release) >= 7            # six districts and the city, in four tables each
+    assert shared_figures(release) >= 7  # six districts and the city, in four tables each
     tables_of: dict[tuple, list] = {}
     for e in release.entries:
         tables_of.setdefault(e["vec"], []).append(e)
@@ -250,8 +283,9 @@ def test_the_same_figure_is_the_same_released_value_in_every_table(kit):
         assert {x for _, x in shown} == {expected}, (district, shown)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_every_table_releases_its_true_sums_and_shared_figures_agree(kit, data):
     rows = data.draw(activity_data(kit.ORGS))

@@ -1,6 +1,7 @@
 """Tables by organisation above the codebook's max_org_groups are refused (TooManyGroups) after one
 COUNT, before anything is protected; at or below the limit they are built as before. A size limit
 only (a table thousands of organisations wide): the protection itself is the cell-key method."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,11 +26,14 @@ def test_org_counts_are_the_axes_of_the_tables(db):
     assert A.referral_org_count(db, FY2024) == matrix["from"].dropna().nunique()
 
 
-@pytest.mark.parametrize("call", [
-    lambda con, f: A.activity_by_month(con, "consultations", "org", f),
-    lambda con, f: A.activity_by_fiscal_year(con, "new_cases", "org", f),
-    lambda con, f: A.referral_matrix(con, "org", f),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda con, f: A.activity_by_month(con, "consultations", "org", f),
+        lambda con, f: A.activity_by_fiscal_year(con, "new_cases", "org", f),
+        lambda con, f: A.referral_matrix(con, "org", f),
+    ],
+)
 def test_above_the_limit_raises_before_any_protection(db, monkeypatch, call):
     n_month = A.org_count(db, FY2024)
     n_ref = A.referral_org_count(db, FY2024)

@@ -1,6 +1,7 @@
 """Rates per 1,000, the referral matrix, the consultation directory and the members table.
 
 Counts are checked against their true sums released by their cell keys (oracle.py)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,9 +10,8 @@ import pandas as pd
 import pytest
 
 from data import codebook
-from queries import activity as A, directory
+from queries import activity as A, directory, runner
 from queries.filters import ActivityFilters
-from queries import runner
 
 from . import oracle
 
@@ -27,21 +27,26 @@ def latest_population(kit) -> dict[int, int]:
 
 # ---- rates per 1,000 ------------------------------------------------------------------------------
 
+
 def test_rates_per_1000_use_the_latest_population_and_released_counts(kit):
     counts = {1: 300, 2: 3, 3: 40, 4: 12, 5: 0, 6: 50}
-    rows = pd.DataFrame([("A01", D(2024, 6, 1), d, 1, c, 0, 0) for d, c in counts.items()]
-                        + [("A01", D(2023, 6, 1), 2, 1, 500, 0, 0)],      # another fiscal year
-                        columns=["org_id", "month", "district", "field", "consultations", "new_cases", "outreach"])
+    rows = pd.DataFrame(
+        [("A01", D(2024, 6, 1), d, 1, c, 0, 0) for d, c in counts.items()]
+        + [("A01", D(2023, 6, 1), 2, 1, 500, 0, 0)],  # another fiscal year
+        columns=["org_id", "month", "district", "field", "consultations", "new_cases", "outreach"],
+    )
     con = kit.build_db(rows, None, kit.population_frame())
     df = A.rates_per_1000(con, filters=FY2024)
     pops = latest_population(kit)
-    keys = dict(zip(kit.keyed("activity", rows).iloc[:6]["district"], kit.keyed("activity", rows).iloc[:6]["record_key"]))
+    keys = dict(
+        zip(kit.keyed("activity", rows).iloc[:6]["district"], kit.keyed("activity", rows).iloc[:6]["record_key"])
+    )
     assert list(df["district"].iloc[:6]) == [1, 2, 3, 4, 5, 6] and pd.isna(df["district"].iloc[6])
     assert list(df["population"].iloc[:6]) == [pops[d] for d in range(1, 7)]
     assert df["population"].iloc[6] == sum(pops.values())
     assert df["population_as_of"].iloc[0] == pd.Timestamp("2024-01-01")
     expected = [oracle.display(counts[d], keys[d]) for d in range(1, 7)]
-    expected.append(oracle.display(sum(counts.values()), sum(keys.values())))   # FY2023's 500 left out
+    expected.append(oracle.display(sum(counts.values()), sum(keys.values())))  # FY2023's 500 left out
     assert list(df["display"]) == expected
     assert df["display"].iloc[4] == "0" and df["rate_per_1000"].iloc[4] == 0.0
     for i, text in enumerate(expected):
@@ -89,6 +94,7 @@ def test_rates_without_population_are_not_available(kit, activity_rows):
 
 # ---- referral matrix ------------------------------------------------------------------------------
 
+
 def referral_truth(kit, level: str) -> dict:
     """{(from, to): (count, record-key sum)} of FY2024 with the margins under None (pandas only)."""
     ref = kit.keyed("referrals", kit.random_referrals(seed=11))
@@ -126,9 +132,9 @@ def test_referral_matrix_releases_the_true_counts_by_their_cell_keys(db, kit, le
         if true == 0:
             assert rec["display"] == "0"
     froms = list(dict.fromkeys(df["from"].dropna()))
-    assert froms == list(dict.fromkeys(df["to"].dropna()))            # same axes
+    assert froms == list(dict.fromkeys(df["to"].dropna()))  # same axes
     cells = df[~df["is_total"]]
-    assert df["is_total"].sum() == 2 * len(froms) + 1                   # out, in, and all
+    assert df["is_total"].sum() == 2 * len(froms) + 1  # out, in, and all
     if level == "org":
         assert (cells[cells["from"] == cells["to"]]["value"] == 0).all()
         names = dict(zip(kit.ORGS["org_id"], kit.ORGS["name"]))
@@ -144,6 +150,7 @@ def test_referral_matrix_rejects_unknown_level(db):
 
 
 # ---- directory ----------------------------------------------------------------------------------
+
 
 def test_directory_filters_by_field_and_district(db):
     assert list(directory.organisations_directory(db, fields=(7,))["org_id"]) == ["D04", "F06"]
@@ -161,23 +168,41 @@ def test_directory_filters_by_field_and_district(db):
     assert en.loc[en["org_id"] == "E05", "districts_label"].iloc[0] == "Asahi・Atsumi"
 
 
-@pytest.mark.parametrize("search, expected", [
-    ("ａｂｃ", {"D04"}),                     # full-width query, full-width name
-    ("abc", {"D04"}),                       # NFKC + case folding
-    ("ひきこもり", {"A01", "D04"}),          # name or field label
-    ("Asahi", {"A01", "E05"}),              # English district label; A01 serves every district
-    ("鶴岡 NPO", {"D04"}),                   # every word must match
-    ("子育て", {"D04", "F06"}),
-    ("", {"A01", "B02", "C03", "D04", "E05", "F06"}),
-])
+@pytest.mark.parametrize(
+    "search, expected",
+    [
+        ("ａｂｃ", {"D04"}),  # full-width query, full-width name
+        ("abc", {"D04"}),  # NFKC + case folding
+        ("ひきこもり", {"A01", "D04"}),  # name or field label
+        ("Asahi", {"A01", "E05"}),  # English district label; A01 serves every district
+        ("鶴岡 NPO", {"D04"}),  # every word must match
+        ("子育て", {"D04", "F06"}),
+        ("", {"A01", "B02", "C03", "D04", "E05", "F06"}),
+    ],
+)
 def test_directory_search(db, search, expected):
     assert set(directory.organisations_directory(db, search=search)["org_id"]) == expected
 
 
-@pytest.mark.parametrize("hostile", [
-    "'; DROP TABLE organisations; --", "' OR '1'='1", "%", "_", "\\", "%' --", "\x00", ".*", "[a-z]+",
-    "$fields", "{0}", "a" * 10000, "\u202e", "<script>alert(1)</script>",
-])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "'; DROP TABLE organisations; --",
+        "' OR '1'='1",
+        "%",
+        "_",
+        "\\",
+        "%' --",
+        "\x00",
+        ".*",
+        "[a-z]+",
+        "$fields",
+        "{0}",
+        "a" * 10000,
+        "\u202e",
+        "<script>alert(1)</script>",
+    ],
+)
 def test_hostile_search_strings_are_harmless(db, hostile):
     df = directory.organisations_directory(db, search=hostile)
     assert df.empty
@@ -192,6 +217,7 @@ def test_directory_bad_input(db):
 
 
 # ---- members by type and field ---------------------------------------------------------------------
+
 
 def test_members_by_type_and_field_counts_each_member_once_per_field(db, kit):
     df = directory.members_by_type_and_field(db)
@@ -222,10 +248,18 @@ def read_only_db(db, tmp_path):
     con.close()
 
 
-@pytest.mark.parametrize("kwargs", [
-    {}, {"fields": (1,)}, {"districts": (6,), "lang": "en"}, {"search": "ひきこもり"},
-    {"fields": (1, 3), "districts": (3,), "search": "鶴岡"}, {"org_types": (1, 2)}, {"search": "asahi", "lang": "en"},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"fields": (1,)},
+        {"districts": (6,), "lang": "en"},
+        {"search": "ひきこもり"},
+        {"fields": (1, 3), "districts": (3,), "search": "鶴岡"},
+        {"org_types": (1, 2)},
+        {"search": "asahi", "lang": "en"},
+    ],
+)
 def test_directory_on_a_read_only_connection_answers_as_a_writable_one(db, read_only_db, kwargs):
     # the read-only connection keeps the labelled rows between calls; the writable one reads them each time
     first = directory.organisations_directory(read_only_db, **kwargs)

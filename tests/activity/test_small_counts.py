@@ -3,6 +3,7 @@
 What is checked against oracle.py (the ptable file read directly): the released value of each
 count and each margin, "<5" exactly for released values 1..4, zeros kept, the bound D.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -39,18 +40,18 @@ def test_released_values_one_to_four_show_as_less_than_five_and_a_zero_stays_zer
 
 def test_released_is_the_count_plus_the_noise_of_the_ptable_file():
     counts = np.repeat(np.arange(0, 40), 256)
-    keys = np.tile(ALL_KEYS, 40) + 256 * 7            # key sums beyond 255 are taken mod 256
+    keys = np.tile(ALL_KEYS, 40) + 256 * 7  # key sums beyond 255 are taken mod 256
     values, _ = sc.released(counts, keys)
     expected = [oracle.released(c, k) for c, k in zip(counts.tolist(), keys.tolist())]
     assert values.tolist() == expected
-    assert not np.array_equal(values, counts)          # the noise is there
+    assert not np.array_equal(values, counts)  # the noise is there
 
 
 def test_the_same_count_and_key_always_give_the_same_release():
     rng = np.random.default_rng(1)
     counts, keys = rng.integers(0, 60, 500), rng.integers(0, 10**6, 500)
     first = sc.released(counts, keys)
-    again = sc.released(counts.copy(), keys + 256)     # another sum of the same key mod 256
+    again = sc.released(counts.copy(), keys + 256)  # another sum of the same key mod 256
     assert first[0].tolist() == again[0].tolist() and first[1].tolist() == again[1].tolist()
 
 
@@ -106,6 +107,7 @@ def test_labels_come_from_the_codebook():
 
 
 # ---- property: any table, any keys ------------------------------------------------------------
+
 
 @st.composite
 def keyed_tables(draw):

@@ -1,4 +1,5 @@
 """Fixtures of the dashboard tests over the session's demo database (tests/conftest.py)."""
+
 from __future__ import annotations
 
 import sys

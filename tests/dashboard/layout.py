@@ -1,10 +1,11 @@
 """Where the text of a chart lands once Vega lays it out (vl-convert's scenegraph), measured
 with the dashboard's own font, to catch labels that overlap or are cut off."""
+
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import shapely
@@ -14,7 +15,7 @@ from PIL import ImageFont
 FONTS = Path(__file__).resolve().parents[2] / "dashboard" / "static" / "fonts"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _font(size: float, bold: bool) -> ImageFont.FreeTypeFont:
     name = "BIZUDPGothic-Bold.ttf" if bold else "BIZUDPGothic-Regular.ttf"
     return ImageFont.truetype(str(FONTS / name), size=max(1, round(size)))
@@ -44,13 +45,13 @@ def _box(item: dict, ox: float, oy: float) -> tuple[shapely.Polygon, float]:
     x = ox + float(item.get("x", 0)) + float(item.get("dx", 0))
     y = oy + float(item.get("y", 0)) + float(item.get("dy", 0))
     left = {"left": 0.0, "center": -w / 2, "right": -w}[item.get("align", "left")]
-    top = {"top": 0.0, "middle": -h / 2, "bottom": -h, "alphabetic": -0.8 * h,
-           "line-top": 0.0, "line-bottom": -h}[item.get("baseline", "alphabetic")]
+    top = {"top": 0.0, "middle": -h / 2, "bottom": -h, "alphabetic": -0.8 * h, "line-top": 0.0, "line-bottom": -h}[
+        item.get("baseline", "alphabetic")
+    ]
     a = math.radians(float(item.get("angle", 0) or 0))
     corners = [(left, top), (left + w, top), (left + w, top + h), (left, top + h)]
     # Vega turns a text about its anchor point
-    rotated = [(x + cx * math.cos(a) - cy * math.sin(a), y + cx * math.sin(a) + cy * math.cos(a))
-               for cx, cy in corners]
+    rotated = [(x + cx * math.cos(a) - cy * math.sin(a), y + cx * math.sin(a) + cy * math.cos(a)) for cx, cy in corners]
     return shapely.Polygon(rotated), w
 
 
@@ -79,7 +80,7 @@ def overlaps(items: list[Text], tolerance: float = 1.0) -> list[tuple[str, str]]
     """Pairs of texts whose boxes overlap by more than TOLERANCE square pixels."""
     found = []
     for i, a in enumerate(items):
-        for b in items[i + 1:]:
+        for b in items[i + 1 :]:
             if a.box.intersection(b.box).area > tolerance:
                 found.append((a.text, b.text))
     return found
@@ -90,6 +91,7 @@ class Drawn:
     """One item of a data mark as Vega draws it: its mark's name (e.g. concat_1_layer_0_marks), mark
     type, shape (symbols), text (text marks) and its accessible description ("field: value; …"),
     which names the row it stands for."""
+
     name: str
     marktype: str
     shape: str | None
@@ -115,8 +117,15 @@ def drawn(chart) -> list[Drawn]:
                 for child in item.get("items", []):
                     walk(child)
             elif mark.get("role") == "mark":
-                out.append(Drawn(str(mark.get("name", "")), mark["marktype"], item.get("shape"), item.get("text"),
-                                 str(item.get("description", ""))))
+                out.append(
+                    Drawn(
+                        str(mark.get("name", "")),
+                        mark["marktype"],
+                        item.get("shape"),
+                        item.get("text"),
+                        str(item.get("description", "")),
+                    )
+                )
 
     walk(graph)
     return out

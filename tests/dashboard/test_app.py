@@ -1,4 +1,5 @@
 """The dashboard run headless with streamlit.testing (AppTest) on the demo database."""
+
 from __future__ import annotations
 
 import shutil
@@ -94,11 +95,15 @@ def test_district_filter_changes_the_numbers_and_the_url(app_env, con):
 def test_the_caption_names_the_filters_in_words(app_env):
     at = run_app({"age_band": "older"})
     no_exception(at)
-    assert f"**{t('common.filters_now', 'ja')}**　調査年: 最新（2023年） / 調査方法: 無作為抽出調査 / " \
-           "年齢: 60歳以上（3区分）" in [c.value for c in at.caption]
+    assert (
+        f"**{t('common.filters_now', 'ja')}**　調査年: 最新（2023年） / 調査方法: 無作為抽出調査 / "
+        "年齢: 60歳以上（3区分）" in [c.value for c in at.caption]
+    )
     at.segmented_control(key="lang").set_value("en").run()
-    assert any(c.value.endswith("Survey year: Latest (2023) / Survey channel: Random sample / Age: 60+ (3 bands)")
-               for c in at.caption)
+    assert any(
+        c.value.endswith("Survey year: Latest (2023) / Survey channel: Random sample / Age: 60+ (3 bands)")
+        for c in at.caption
+    )
     at.selectbox(key="f_district").set_value("5").run()
     assert any(c.value.endswith("/ Age: 60+ (3 bands) / District: Asahi") for c in at.caption)
 
@@ -115,8 +120,10 @@ def test_sidebar_filters_are_single_choices_of_a_code_or_a_named_group(app_env):
         assert cb.no_answer_label("ja") not in box.options
         assert str(cb.missing_code()) not in tokens
     # districts: one at a time (the group 旧町村部 is gone: 鶴岡 = All − 旧町村部)
-    assert at.selectbox(key="f_district").options == ["すべて", *(cb.code_label("district", c, "ja")
-                                                                  for c in cb.codes("district"))]
+    assert at.selectbox(key="f_district").options == [
+        "すべて",
+        *(cb.code_label("district", c, "ja") for c in cb.codes("district")),
+    ]
     assert "16〜39歳（3区分）" in at.selectbox(key="f_age_band").options
     # the channel: the random sample or the open web, never both (両方)
     channel = at.radio(key="f_channel")
@@ -124,19 +131,29 @@ def test_sidebar_filters_are_single_choices_of_a_code_or_a_named_group(app_env):
     at.selectbox(key="f_age_band").set_value("young").run()
     no_exception(at)
     assert at.query_params.get("age_band") in ("young", ["young"])
-    assert not at.multiselect, [m.key for m in at.multiselect]   # no code subsets anywhere in the sidebar
+    assert not at.multiselect, [m.key for m in at.multiselect]  # no code subsets anywhere in the sidebar
 
 
 def test_directory_multiselects_never_offer_streamlits_untranslated_select_all(app_env):
     at = run_app(page="views/directory.py")
     no_exception(at)
     assert len(at.multiselect) == 2
-    assert [m.key for m in at.multiselect if m.proto.select_all != 0] == []   # 0: never shown
+    assert [m.key for m in at.multiselect if m.proto.select_all != 0] == []  # 0: never shown
 
 
 def test_url_restores_filters_language_and_page_controls(app_env):
-    at = run_app({"district": "3", "age_band": "young", "sex": "1", "channel": "open", "lang": "en",
-                  "ind": "no_confidant", "by": "sex"}, page="views/breakdown.py")
+    at = run_app(
+        {
+            "district": "3",
+            "age_band": "young",
+            "sex": "1",
+            "channel": "open",
+            "lang": "en",
+            "ind": "no_confidant",
+            "by": "sex",
+        },
+        page="views/breakdown.py",
+    )
     no_exception(at)
     assert at.session_state["f_district"] == "3" and at.session_state["f_age_band"] == "young"
     assert at.session_state["f_sex"] == "1"
@@ -150,8 +167,10 @@ def test_url_restores_filters_language_and_page_controls(app_env):
 
 
 def test_bad_url_values_are_dropped_not_fatal(app_env):
-    at = run_app({"district": "99,abc", "wave": "1800", "channel": "nonsense", "lang": "xx", "ind": "nope"},
-                 page="views/breakdown.py")
+    at = run_app(
+        {"district": "99,abc", "wave": "1800", "channel": "nonsense", "lang": "xx", "ind": "nope"},
+        page="views/breakdown.py",
+    )
     no_exception(at)
     assert at.session_state["f_district"] == state.ALL
     assert at.session_state["f_wave"] == 0  # the latest wave
@@ -172,13 +191,15 @@ def test_url_filters_the_limits_refuse_are_dropped_and_the_page_says_so_once(app
     at.run()
     no_exception(at)
     assert at.session_state["f_district"] == state.ALL and at.session_state["f_age_band"] == state.ALL
-    assert at.session_state["f_sex"] == "2"    # what the limits allow is kept
+    assert at.session_state["f_sex"] == "2"  # what the limits allow is kept
     warned = dropped_warnings(at)
     assert len(warned) == 1, [w.value for w in at.warning]
     assert "district=1,3" in warned[0] and "age_band=9" in warned[0] and "sex=" not in warned[0]
-    assert warned[0] == t("url.dropped", lang, items=("、" if lang == "ja" else "; ").join(["age_band=9", "district=1,3"]))
+    assert warned[0] == t(
+        "url.dropped", lang, items=("、" if lang == "ja" else "; ").join(["age_band=9", "district=1,3"])
+    )
     assert "district" not in at.query_params and at.query_params.get("sex") in ("2", ["2"])
-    at.selectbox(key="f_household").set_value("1").run()     # the next run: said once is enough
+    at.selectbox(key="f_household").set_value("1").run()  # the next run: said once is enough
     no_exception(at)
     assert dropped_warnings(at) == []
 
@@ -188,14 +209,16 @@ def test_a_link_with_both_channels_or_the_former_towns_opens_without_them(app_en
     """両方 (channel=all) and 旧町村部 (district=former_towns) were offered once: such a link opens
     on the random sample and every district, and the page names what it dropped."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.query_params.update({"channel": "all", "district": "former_towns", "sex": "2", "lang": lang,
-                            "ind": "no_confidant", "by": "channel"})
+    at.query_params.update(
+        {"channel": "all", "district": "former_towns", "sex": "2", "lang": lang, "ind": "no_confidant", "by": "channel"}
+    )
     at.run()
     no_exception(at)
     assert at.session_state["f_channel"] == "random" and at.session_state["f_district"] == state.ALL
     assert at.session_state["f_sex"] == "2"
-    assert dropped_warnings(at) == [t("url.dropped", lang, items=("、" if lang == "ja" else "; ").join(
-        ["channel=all", "district=former_towns"]))]
+    assert dropped_warnings(at) == [
+        t("url.dropped", lang, items=("、" if lang == "ja" else "; ").join(["channel=all", "district=former_towns"]))
+    ]
     assert "channel" not in at.query_params and "district" not in at.query_params
     assert cb.mark_label("open_web", lang) not in texts(at)
     # a table by channel: the random sample and the open web, and no All row adding them up
@@ -206,12 +229,12 @@ def test_a_link_with_both_channels_or_the_former_towns_opens_without_them(app_en
     shown = at.dataframe[0].value
     assert list(shown.iloc[:, 0]) == [cb.code_label("channel", c, lang) for c in (1, 2)]
     assert cb.all_label(lang) not in set(shown.iloc[:, 0])
-    assert cb.mark_label("open_web", lang) in texts(at)      # the open web's row is 参考
+    assert cb.mark_label("open_web", lang) in texts(at)  # the open web's row is 参考
 
 
 def test_a_session_left_on_both_channels_falls_back_to_the_random_sample(app_env):
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.session_state[state.SEEDED_KEY] = True     # a session running since before 両方 was removed
+    at.session_state[state.SEEDED_KEY] = True  # a session running since before 両方 was removed
     at.session_state["f_channel"] = "all"
     at.run()
     no_exception(at)
@@ -289,16 +312,35 @@ def download_file_id(at: AppTest, index: int = 0) -> str:
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp932"])
 def test_breakdown_download_is_byte_identical_to_the_cli_table(app_env, con, encoding):
-    at = run_app({"ind": "no_confidant", "by": "district", "age_band": "older", "sex": "2"},
-                 page="views/breakdown.py")
+    at = run_app({"ind": "no_confidant", "by": "district", "age_band": "older", "sex": "2"}, page="views/breakdown.py")
     if encoding != "utf-8-sig":
         at.radio(key="csv_encoding").set_value(encoding).run()
     no_exception(at)
     filters = Filters(age_band=(6, 7, 8), sex=(2,))
     cli = subprocess.run(
-        [sys.executable, "-m", "queries", "table", "no_confidant", "--by", "district", "--where",
-         "age_band=older", "--where", "sex=2", "--lang", "ja", "--encoding", encoding, "--db", str(app_env)],
-        cwd=REPO, capture_output=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "queries",
+            "table",
+            "no_confidant",
+            "--by",
+            "district",
+            "--where",
+            "age_band=older",
+            "--where",
+            "sex=2",
+            "--lang",
+            "ja",
+            "--encoding",
+            encoding,
+            "--db",
+            str(app_env),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+    )
     assert cli.returncode == 0, cli.stderr.decode(errors="replace")
     assert cli.stdout == export.indicator_csv(con, "no_confidant", ["district"], filters, lang="ja", encoding=encoding)
     assert cli.stdout.decode(encoding).endswith(export.note_row("ja") + "\r\n")

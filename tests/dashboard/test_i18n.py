@@ -1,4 +1,5 @@
 """UI strings: every key in both languages with the same placeholders; language fallback."""
+
 from __future__ import annotations
 
 import string
@@ -53,10 +54,13 @@ def test_filters_in_view_read_as_words_and_file_names_keep_their_form():
     older = Filters(age_band=(6, 7, 8))
     assert filters_text(older, 2023, "ja").endswith(" / 年齢: 60歳以上（3区分）")
     web = Filters(wave=2022, channel="open", age_band=(1, 2, 3), sex=(2,))
-    assert filters_text(web, 2023, "ja") == \
-        "調査年: 2022年 / 調査方法: 公開Web調査（参考） / 年齢: 16〜39歳（3区分） / 性別: 女性"
-    assert filters_text(web, 2023, "en") == ("Survey year: 2022 / Survey channel: Open web (reference) / "
-                                             "Age: 16-39 (3 bands) / Sex: Female")
+    assert (
+        filters_text(web, 2023, "ja")
+        == "調査年: 2022年 / 調査方法: 公開Web調査（参考） / 年齢: 16〜39歳（3区分） / 性別: 女性"
+    )
+    assert filters_text(web, 2023, "en") == (
+        "Survey year: 2022 / Survey channel: Open web (reference) / Age: 16-39 (3 bands) / Sex: Female"
+    )
     # downloads name their files with the other form
     assert f.describe("ja") == "最新年_無作為抽出調査_朝日"
     assert older.describe("en") == "latest_Random sample_60+ (3 bands)"
@@ -69,7 +73,7 @@ def test_both_channels_together_have_no_words():
     for lang in i18n.LANGS:
         with pytest.raises(ValueError, match="channel"):
             channel_text("all", lang)
-    for entry in (*i18n.STRINGS.values(), *i18n.METHODS_TEXT.values()):   # no 両方 offered, no 旧町村部
+    for entry in (*i18n.STRINGS.values(), *i18n.METHODS_TEXT.values()):  # no 両方 offered, no 旧町村部
         assert "両方（" not in entry["ja"] and "旧町村部" not in entry["ja"] and "former towns" not in entry["en"]
 
 

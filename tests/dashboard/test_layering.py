@@ -2,6 +2,7 @@
 (dashboard/views/) and the presenter (dashboard/presenter/) in either direction, and the modules
 both use (dashboard.content, source, tables, charts, maps, ui, …) import neither. Only the router
 (app.py) and the command line (__main__.py) put the two together."""
+
 from __future__ import annotations
 
 import ast
@@ -34,7 +35,7 @@ def imported(path: Path, package: str | None = None) -> set[str]:
         if isinstance(node, ast.Import):
             out.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            if node.level:   # relative: resolve against the file's package
+            if node.level:  # relative: resolve against the file's package
                 base = package.split(".")
                 base = base[: len(base) - node.level + 1]
                 source = ".".join([*base, node.module] if node.module else base)
@@ -58,12 +59,19 @@ def files(folder: Path) -> list[Path]:
 
 def test_the_parser_sees_every_form_of_import(tmp_path):
     probe = tmp_path / "probe.py"
-    probe.write_text("from dashboard import presenter\nfrom ..presenter.deck import View\n"
-                     "def f():\n    import dashboard.presenter.page\n"
-                     "    importlib.import_module('dashboard.presenter.editor')\n", encoding="utf-8")
+    probe.write_text(
+        "from dashboard import presenter\nfrom ..presenter.deck import View\n"
+        "def f():\n    import dashboard.presenter.page\n"
+        "    importlib.import_module('dashboard.presenter.editor')\n",
+        encoding="utf-8",
+    )
     names = imported(probe, package="dashboard.views")
-    assert {"dashboard.presenter", "dashboard.presenter.deck", "dashboard.presenter.page",
-            "dashboard.presenter.editor"} <= names
+    assert {
+        "dashboard.presenter",
+        "dashboard.presenter.deck",
+        "dashboard.presenter.page",
+        "dashboard.presenter.editor",
+    } <= names
 
 
 @pytest.mark.parametrize("folder, other", [("views", PRESENTER), ("presenter", VIEWS)])
@@ -73,19 +81,34 @@ def test_no_import_between_pages_and_presenter(folder, other):
 
 
 def test_shared_modules_import_neither_pages_nor_presenter():
-    shared = [p for p in files(DASHBOARD)
-              if p not in WIRING and not inside(module_name(p), VIEWS) and not inside(module_name(p), PRESENTER)]
+    shared = [
+        p
+        for p in files(DASHBOARD)
+        if p not in WIRING and not inside(module_name(p), VIEWS) and not inside(module_name(p), PRESENTER)
+    ]
     assert DASHBOARD / "content" / "builders.py" in shared and DASHBOARD / "source.py" in shared
-    found = {f"{p.relative_to(REPO)}: {n}" for p in shared for n in imported(p)
-             if inside(n, VIEWS) or inside(n, PRESENTER)}
+    found = {
+        f"{p.relative_to(REPO)}: {n}" for p in shared for n in imported(p) if inside(n, VIEWS) or inside(n, PRESENTER)
+    }
     assert not found, "\n".join(sorted(found))
 
 
 def test_the_pages_reach_the_query_layer_through_one_door():
     """Pages and presenter query through dashboard.source (Source / CachedSource), never by
     calling queries/' table functions on a connection themselves."""
-    direct = {"queries.indicators", "queries.need", "queries.directory", "queries.national", "queries.profile",
-              "queries.runner"}
-    found = {f"{p.relative_to(REPO)}: {n}" for folder in ("views", "presenter") for p in files(DASHBOARD / folder)
-             for n in imported(p) if n in direct or any(inside(n, d) for d in direct)}
+    direct = {
+        "queries.indicators",
+        "queries.need",
+        "queries.directory",
+        "queries.national",
+        "queries.profile",
+        "queries.runner",
+    }
+    found = {
+        f"{p.relative_to(REPO)}: {n}"
+        for folder in ("views", "presenter")
+        for p in files(DASHBOARD / folder)
+        for n in imported(p)
+        if n in direct or any(inside(n, d) for d in direct)
+    }
     assert not found, "\n".join(sorted(found))

@@ -1,12 +1,13 @@
 """Referral matrices by organisation above the codebook's limit (queries.activity.TooManyGroups):
 the activity page and the presenter say so and show the matrix by organisation type instead."""
+
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.i18n import t
 from dashboard import content
 from dashboard.content import View
+from dashboard.i18n import t
 from dashboard.source import Source
 from queries import activity as qa
 from queries.filters import ActivityFilters
@@ -18,7 +19,7 @@ def test_activity_page_explains_the_limit_and_shows_the_types(app_env, con, monk
     count = qa.referral_org_count(con, ActivityFilters())
     assert count > 2
     monkeypatch.setattr(qa, "max_org_groups", lambda: 2)
-    st.cache_data.clear()          # an org matrix cached by another test must not hide the limit
+    st.cache_data.clear()  # an org matrix cached by another test must not hide the limit
     try:
         for lang in ("ja", "en"):
             at = run_app({"ref_level": "org", "lang": lang}, page="views/activity.py")

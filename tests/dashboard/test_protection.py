@@ -2,6 +2,7 @@
 the last row of every statistics CSV, the query layer's refusal of too narrow filters shown as a
 message, the activity downloads byte-identical to `python -m queries activity`, 回答者の構成
 from queries.profile, and the method on データと方法."""
+
 from __future__ import annotations
 
 import csv
@@ -34,8 +35,13 @@ LISTS = {"dl_act_members", "dl_directory", "dl_methods_defs", "dl_methods_log"}
 # Tables shown that are not statistics, per page: the import log, the members, the directory, the
 # method's own tables (definitions, ptable settings, cost).
 LIST_TABLES = {"views/overview.py": 1, "views/activity.py": 1, "views/directory.py": 1, "views/methods.py": 4}
-SURVEY_PAGES = ["views/overview.py", "views/breakdown.py", "views/district_map.py", "views/national.py",
-                "views/activity.py"]
+SURVEY_PAGES = [
+    "views/overview.py",
+    "views/breakdown.py",
+    "views/district_map.py",
+    "views/national.py",
+    "views/activity.py",
+]
 
 
 @pytest.fixture
@@ -69,7 +75,7 @@ def notes_shown(at: AppTest, lang: str = "ja") -> int:
 @pytest.mark.parametrize("page", PAGE_FILES)
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_every_table_has_the_note_and_every_statistics_csv_ends_with_it(app_env, files, page, lang):
-    st.cache_data.clear()   # downloads cached by another test would not pass through the media storage
+    st.cache_data.clear()  # downloads cached by another test would not pass through the media storage
     at = run_app({"lang": lang}, page=page)
     no_exception(at)
     statistics_tables = len(at.dataframe) - LIST_TABLES.get(page, 0)
@@ -98,7 +104,7 @@ def test_too_narrow_filters_are_explained_never_a_traceback(app_env, page, lang)
     message = disclosure.FilterTooNarrow(disclosure.min_filter_n()).text(lang)
     assert message in [i.value for i in at.info], [i.value for i in at.info]
     assert ("条件を広げてください" if lang == "ja" else "Widen the filters") in message
-    if page == "views/overview.py":   # the cards are refused, 回答者の構成 (not filtered by age) is shown
+    if page == "views/overview.py":  # the cards are refused, 回答者の構成 (not filtered by age) is shown
         assert not [m for m in at.metric]
         assert at.get("vega_lite_chart")
 
@@ -111,19 +117,41 @@ def test_a_filter_that_leaves_enough_respondents_shows_figures(app_env):
 
 ACTIVITY_VIEWS = [
     pytest.param({}, [], id="all-years"),
-    pytest.param({"act_fy": "2024", "district": "6", "act_by": "field"},
-                 ["--split", "field", "--where", "district=6", "--from", "2024-04", "--to", "2025-03"],
-                 id="fy2024-atsumi-by-field"),
-    pytest.param({"act_fy": "2023", "district": "3", "act_by": "org_type", "measure": "outreach"},
-                 ["--split", "org_type", "--where", "district=3", "--from", "2023-04", "--to", "2024-03"],
-                 id="fy2023-district3-by-type-outreach"),
+    pytest.param(
+        {"act_fy": "2024", "district": "6", "act_by": "field"},
+        ["--split", "field", "--where", "district=6", "--from", "2024-04", "--to", "2025-03"],
+        id="fy2024-atsumi-by-field",
+    ),
+    pytest.param(
+        {"act_fy": "2023", "district": "3", "act_by": "org_type", "measure": "outreach"},
+        ["--split", "org_type", "--where", "district=3", "--from", "2023-04", "--to", "2024-03"],
+        id="fy2023-district3-by-type-outreach",
+    ),
 ]
 
 
 def cli_activity(db, measure: str, period: str, args: list[str], lang: str, encoding: str) -> bytes:
-    done = subprocess.run([sys.executable, "-m", "queries", "activity", measure, "--by", period, *args,
-                           "--lang", lang, "--encoding", encoding, "--db", str(db)],
-                          cwd=REPO, capture_output=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "queries",
+            "activity",
+            measure,
+            "--by",
+            period,
+            *args,
+            "--lang",
+            lang,
+            "--encoding",
+            encoding,
+            "--db",
+            str(db),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     return done.stdout
 
@@ -209,26 +237,44 @@ def test_methods_page_explains_the_method_with_the_codebooks_parameters(app_env,
     assert t("methods.cellkey", "ja") in headers
     text = "\n".join(m.value for m in at.markdown)
     params = cb.disclosure()["ptables"]
-    for word in ("記録キー", "セルキー", "調整表（ptable）", "同じ欄はいつも同じ数値", "内訳の合計は全体と一致しない",
-                 f"{disclosure.min_filter_n()}人未満", "「<5」", f"{disclosure.min_n()}人未満",
-                 f"最大±{params['survey']['max_noise']}（分散{params['survey']['variance']}）",
-                 f"最大±{params['activity']['max_noise']}（分散{params['activity']['variance']}）",
-                 f"公開Web調査の人数は最大±{params['survey_open']['max_noise']}（分散{params['survey_open']['variance']}）",
-                 "2つを合算した数値は出しません", "16〜39歳（3区分）"):
+    for word in (
+        "記録キー",
+        "セルキー",
+        "調整表（ptable）",
+        "同じ欄はいつも同じ数値",
+        "内訳の合計は全体と一致しない",
+        f"{disclosure.min_filter_n()}人未満",
+        "「<5」",
+        f"{disclosure.min_n()}人未満",
+        f"最大±{params['survey']['max_noise']}（分散{params['survey']['variance']}）",
+        f"最大±{params['activity']['max_noise']}（分散{params['activity']['variance']}）",
+        f"公開Web調査の人数は最大±{params['survey_open']['max_noise']}（分散{params['survey_open']['variance']}）",
+        "2つを合算した数値は出しません",
+        "16〜39歳（3区分）",
+    ):
         assert word in text, word
     assert "旧町村部" not in text and "両方" not in text
     settings = methods.ptable_settings("ja")
-    assert list(settings[t("methods.ptable_d", "ja")]) == [f"±{params[n]['max_noise']}"
-                                                           for n in ("survey", "survey_open", "activity")]
-    assert list(settings[t("methods.ptable_v", "ja")]) == [f"{params[n]['variance']}"
-                                                           for n in ("survey", "survey_open", "activity")]
+    assert list(settings[t("methods.ptable_d", "ja")]) == [
+        f"±{params[n]['max_noise']}" for n in ("survey", "survey_open", "activity")
+    ]
+    assert list(settings[t("methods.ptable_v", "ja")]) == [
+        f"{params[n]['variance']}" for n in ("survey", "survey_open", "activity")
+    ]
     # the cost: pending until measured, then the measurement
     monkeypatch.setattr(methods, "COST_FILE", tmp_path / "missing.json")
     pending = methods.cost_table("ja")
     assert set(pending[t("methods.cost_value", "ja")]) == {t("methods.cost_pending", "ja")}
     measured = tmp_path / "protection_cost.json"
-    measured.write_text(json.dumps({"measured_on": {"ja": "デモデータ", "en": "demo data"},
-                                    "survey_mean_abs_change_pts": 0.123, "interval_coverage_pct": 95.1}))
+    measured.write_text(
+        json.dumps(
+            {
+                "measured_on": {"ja": "デモデータ", "en": "demo data"},
+                "survey_mean_abs_change_pts": 0.123,
+                "interval_coverage_pct": 95.1,
+            }
+        )
+    )
     monkeypatch.setattr(methods, "COST_FILE", measured)
     table = methods.cost_table("en")
     assert list(table["Measured"]) == ["0.12 points", t("methods.cost_pending", "en"), "95.1%"]

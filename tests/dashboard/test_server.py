@@ -1,4 +1,5 @@
 """The server entry point (dashboard/server.py) and its warm-up (dashboard/warmup.py)."""
+
 from __future__ import annotations
 
 import subprocess

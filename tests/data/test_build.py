@@ -1,4 +1,5 @@
 """The build: atomic replacement of the database, import_log, the command line."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,14 +56,14 @@ def test_failure_while_writing_removes_the_temporary_file(tmp_path, kit, built, 
     seen = []
 
     def broken_marts(con):
-        seen.append(_leftovers(built.parent))      # the new file exists beside the target ...
+        seen.append(_leftovers(built.parent))  # the new file exists beside the target ...
         raise RuntimeError("mart SQL failed")
 
     monkeypatch.setattr(marts, "build_marts", broken_marts)
     src = kit.write_extracts(tmp_path / "other", kit.with_changes(survey_responses_2023=kit.survey_frame(n_random=700)))
     assert run_build(str(src), False, str(built)) == 2
     assert seen and f"{built.name}.building-" in seen[0][0]
-    assert built.read_bytes() == before                # ... and is gone, the target untouched
+    assert built.read_bytes() == before  # ... and is gone, the target untouched
     assert _leftovers(built.parent) == []
     assert "mart SQL failed" in capsys.readouterr().err
 
@@ -91,9 +92,9 @@ def test_marts_are_built_inside_the_new_file(built):
 def test_import_log(tmp_path, kit):
     src = kit.write_extracts(tmp_path / "x", encoding="utf-8-sig")
     db = tmp_path / "t.duckdb"
-    start = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    start = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
     assert run_build(str(src), False, str(db)) == 0
-    end = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    end = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     con = duckdb.connect(str(db), read_only=True)
     log = con.execute("SELECT * FROM import_log ORDER BY file_name").df()
     con.close()
@@ -103,8 +104,12 @@ def test_import_log(tmp_path, kit):
     frames = kit.valid_frames()
     assert dict(zip(log["file_name"], log["rows"])) == {f"{k}.csv": len(v) for k, v in frames.items()}
     assert dict(zip(log["file_name"], log["extract"])) == {
-        "activity.csv": "activity", "organisations.csv": "organisations", "population.csv": "population",
-        "referrals.csv": "referrals", "survey_responses_2023.csv": "survey_responses"}
+        "activity.csv": "activity",
+        "organisations.csv": "organisations",
+        "population.csv": "population",
+        "referrals.csv": "referrals",
+        "survey_responses_2023.csv": "survey_responses",
+    }
     assert set(log["encoding"]) == {"utf-8-sig"}
     assert log["built_at"].nunique() == 1 and start <= log["built_at"].iloc[0] <= end
     assert not log["is_demo"].any()
@@ -132,8 +137,9 @@ def test_several_survey_files_are_concatenated(tmp_path, kit):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "data", "build", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "data", "build", *args], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_cli_exit_status(tmp_path, kit):

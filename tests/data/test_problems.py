@@ -1,4 +1,5 @@
 """The ja/en listing of problems on stderr."""
+
 from __future__ import annotations
 
 from data.problems import LISTED_PER_RULE, WARNING, Problem, format_report

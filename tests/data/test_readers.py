@@ -1,8 +1,8 @@
 """Reading extract files: encodings, Excel, headers, spreadsheet row numbers."""
+
 from __future__ import annotations
 
 import duckdb
-import pandas as pd
 import pytest
 
 from data.build import run_build
@@ -45,7 +45,9 @@ def test_xlsx_first_sheet(tmp_path, kit):
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT DISTINCT encoding FROM import_log").fetchall() == [("xlsx",)]
     assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == len(frames["survey_responses_2023"])
-    assert con.execute("SELECT name FROM organisations WHERE org_id = 'C03'").fetchone()[0] == kit.ORGANISATIONS["name"][2]
+    assert (
+        con.execute("SELECT name FROM organisations WHERE org_id = 'C03'").fetchone()[0] == kit.ORGANISATIONS["name"][2]
+    )
     con.close()
 
 
@@ -80,8 +82,8 @@ def test_blank_lines_keep_spreadsheet_row_numbers(tmp_path, kit):
     src = kit.write_extracts(tmp_path / "x")
     path = src / "activity.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
-    lines.insert(2, "")              # an empty spreadsheet row 3
-    lines[3] = lines[3].replace("2024-05", "2024/05")   # now row 4
+    lines.insert(2, "")  # an empty spreadsheet row 3
+    lines[3] = lines[3].replace("2024-05", "2024/05")  # now row 4
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     problems = kit.problems_of(src)
     assert [(p.row, p.column, p.value) for p in problems] == [(4, "month", "2024/05")]
@@ -116,7 +118,7 @@ def test_files_matching_no_extract_are_warned_not_refused(tmp_path, kit):
 
     src = kit.write_extracts(tmp_path / "x")
     (src / "notes.csv").write_text("a\n1\n", encoding="utf-8")
-    (src / "~$organisations.xlsx").write_bytes(b"lock")     # Excel's lock file: not even looked at
+    (src / "~$organisations.xlsx").write_bytes(b"lock")  # Excel's lock file: not even looked at
     found, problems = find_extract_files(src)
     assert [(p.file, p.severity) for p in problems] == [("notes.csv", "warning")]
     assert [p.name for p in found["organisations"]] == ["organisations.csv"]

@@ -1,6 +1,7 @@
 """Record keys of the cell-key method (data/record_keys.py): a keyed hash of each record's identity
 with the installation's secret, kept in the instance folder (TSUNAGARI_INSTANCE) — never in the
 repository, never in the database."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,8 +17,11 @@ from data import instance, record_keys
 from data.build import run_build
 
 REPO = Path(__file__).resolve().parents[2]
-TABLES = {"responses": ("wave", "response_id"), "activity": ("org_id", "month", "district", "field"),
-          "referrals": ("month", "from_org", "to_org")}
+TABLES = {
+    "responses": ("wave", "response_id"),
+    "activity": ("org_id", "month", "district", "field"),
+    "referrals": ("month", "from_org", "to_org"),
+}
 
 
 def keys_of(db: Path) -> dict[str, dict[tuple, int]]:
@@ -27,7 +31,9 @@ def keys_of(db: Path) -> dict[str, dict[tuple, int]]:
         out = {}
         for table, cols in TABLES.items():
             text = ", ".join(f"strftime({c}, '%Y-%m')" if c == "month" else f"CAST({c} AS VARCHAR)" for c in cols)
-            out[table] = {tuple(r[:-1]): r[-1] for r in con.execute(f"SELECT {text}, record_key FROM {table}").fetchall()}
+            out[table] = {
+                tuple(r[:-1]): r[-1] for r in con.execute(f"SELECT {text}, record_key FROM {table}").fetchall()
+            }
         return out
     finally:
         con.close()
@@ -45,19 +51,20 @@ def build(kit, tmp_path: Path, monkeypatch, folder: Path, name: str) -> Path:
 
 def blake2b_key(secret: bytes, kind: str, *identity: str) -> int:
     """The key as the module's documentation states it, computed here with hashlib alone."""
-    return hashlib.blake2b("\x1f".join(identity).encode("utf-8"), key=secret, digest_size=8,
-                           person=kind.encode("ascii")).digest()[0]
+    return hashlib.blake2b(
+        "\x1f".join(identity).encode("utf-8"), key=secret, digest_size=8, person=kind.encode("ascii")
+    ).digest()[0]
 
 
 def test_keys_are_stable_across_builds_and_change_with_the_secret(kit, tmp_path, monkeypatch):
     first = keys_of(build(kit, tmp_path, monkeypatch, tmp_path / "inst_a", "one"))
     again = keys_of(build(kit, tmp_path, monkeypatch, tmp_path / "inst_a", "two"))
     other = keys_of(build(kit, tmp_path, monkeypatch, tmp_path / "inst_b", "three"))
-    assert first == again                                  # same records, same instance: same keys
+    assert first == again  # same records, same instance: same keys
     for table, keys in first.items():
         assert keys.keys() == other[table].keys() and len(keys) >= 3
         changed = sum(keys[i] != other[table][i] for i in keys)
-        assert changed >= len(keys) // 2, table            # another secret: other keys
+        assert changed >= len(keys) // 2, table  # another secret: other keys
     survey = list(first["responses"].values())
     assert len(set(survey)) > 100 and min(survey) >= 0 and max(survey) <= 255
 
@@ -82,7 +89,7 @@ def test_the_secret_is_made_once_owner_only_in_the_instance_folder(kit, tmp_path
     text = secret_file.read_text(encoding="ascii")
     secret = bytes.fromhex(text.strip())
     assert len(secret) == record_keys.SECRET_BYTES == 32
-    assert REPO not in secret_file.resolve().parents        # not in the checkout
+    assert REPO not in secret_file.resolve().parents  # not in the checkout
     # neither the hex nor the bytes are anywhere in the database file
     data = db.read_bytes()
     for needle in (secret, secret.hex().encode(), secret.hex().upper().encode(), secret[:16], secret[16:]):
@@ -94,7 +101,7 @@ def test_the_secret_is_made_once_owner_only_in_the_instance_folder(kit, tmp_path
 
 def test_the_secret_never_enters_the_repository(tmp_path, monkeypatch):
     monkeypatch.delenv(instance.ENV, raising=False)
-    assert instance.folder() == REPO / "instance"             # the default, git-ignored
+    assert instance.folder() == REPO / "instance"  # the default, git-ignored
     ignored = subprocess.run(["git", "check-ignore", "-q", "instance/record_key.secret"], cwd=REPO)
     assert ignored.returncode == 0
     tracked = subprocess.run(["git", "ls-files", "instance", "*.secret"], cwd=REPO, capture_output=True, text=True)
@@ -136,12 +143,17 @@ def test_keys_depend_on_kind_identity_and_secret():
     base = record_keys.keys("survey", ids, secret)
     assert base.dtype.name == "uint8" and len(set(base.tolist())) > 200
     assert base.tolist() == record_keys.keys("survey", list(ids), secret).tolist()
-    for changed in (record_keys.keys("activity", ids, secret), record_keys.keys("survey", ids, other),
-                    record_keys.keys("survey", [("2024", i) for _, i in ids], secret)):
+    for changed in (
+        record_keys.keys("activity", ids, secret),
+        record_keys.keys("survey", ids, other),
+        record_keys.keys("survey", [("2024", i) for _, i in ids], secret),
+    ):
         assert (changed != base).mean() > 0.9
     # the separator keeps identities apart: ("1", "23") is not ("12", "3")
-    assert record_keys.keys("survey", [("1", "23"), ("12", "3")], secret).tolist() == \
-        [blake2b_key(secret, "survey", "1", "23"), blake2b_key(secret, "survey", "12", "3")]
+    assert record_keys.keys("survey", [("1", "23"), ("12", "3")], secret).tolist() == [
+        blake2b_key(secret, "survey", "1", "23"),
+        blake2b_key(secret, "survey", "12", "3"),
+    ]
 
 
 def test_tables_without_identities_get_no_keys():

@@ -1,4 +1,5 @@
 """Every broken rule of the extract contract is reported with file, row, column and value."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -39,7 +40,7 @@ def test_code_only_restricts_population_sex(tmp_path, kit):
 def test_nine_and_blank_are_no_answer_in_survey_but_nine_is_a_code_elsewhere(tmp_path, kit):
     survey = _set(_set(kit.survey_frame(), 3, "lonely_direct", "9"), 4, "lonely_direct", "")
     assert _one(kit, tmp_path, survey_responses_2023=survey) == []
-    activity = _set(kit.ACTIVITY, 2, "field", "9")       # field 9 = その他, a real code
+    activity = _set(kit.ACTIVITY, 2, "field", "9")  # field 9 = その他, a real code
     assert _one(kit, tmp_path, activity=activity) == []
 
 
@@ -84,7 +85,7 @@ def test_date_not_yyyy_mm_dd(tmp_path, kit):
 
 def test_duplicate_response_id_within_a_wave(tmp_path, kit):
     survey = kit.survey_frame()
-    survey.loc[9, "response_id"] = survey.loc[2, "response_id"]     # rows 11 and 4
+    survey.loc[9, "response_id"] = survey.loc[2, "response_id"]  # rows 11 and 4
     [p] = _one(kit, tmp_path, survey_responses_2023=survey)
     assert (p.file, p.row, p.column, p.value) == (SURVEY, 11, "response_id", survey.loc[2, "response_id"])
     assert "4" in p.expected_en and "wave=2023" in p.expected_en
@@ -92,7 +93,7 @@ def test_duplicate_response_id_within_a_wave(tmp_path, kit):
 
 def test_same_response_id_in_another_wave_is_fine(tmp_path, kit):
     frames = kit.valid_frames()
-    frames["survey_responses_2024"] = kit.survey_frame(wave=2024, seed=2)   # same ids R00000...
+    frames["survey_responses_2024"] = kit.survey_frame(wave=2024, seed=2)  # same ids R00000...
     assert kit.problems_of(kit.write_extracts(tmp_path / "x", frames)) == []
 
 
@@ -115,13 +116,13 @@ def test_unknown_org_id_in_activity_and_referrals(tmp_path, kit):
 
 
 def test_referral_to_itself(tmp_path, kit):
-    referrals = _set(kit.REFERRALS, 3, "to_org", "B02")     # from B02
+    referrals = _set(kit.REFERRALS, 3, "to_org", "B02")  # from B02
     [p] = _one(kit, tmp_path, referrals=referrals)
     assert (p.file, p.row, p.column, p.value) == ("referrals.csv", 3, "to_org", "B02")
 
 
 def test_new_cases_more_than_consultations(tmp_path, kit):
-    activity = _set(kit.ACTIVITY, 2, "new_cases", "13")     # consultations 12
+    activity = _set(kit.ACTIVITY, 2, "new_cases", "13")  # consultations 12
     [p] = _one(kit, tmp_path, activity=activity)
     assert (p.file, p.row, p.column, p.value) == ("activity.csv", 2, "new_cases", "13")
 
@@ -130,7 +131,7 @@ def test_code_lists_and_coordinates(tmp_path, kit):
     orgs = kit.ORGANISATIONS.copy()
     orgs.loc[0, "fields"] = "1;10"
     orgs.loc[1, "districts"] = "everywhere"
-    orgs.loc[2, "lat"] = "35.68"          # Tokyo
+    orgs.loc[2, "lat"] = "35.68"  # Tokyo
     orgs.loc[2, "member"] = "2"
     problems = _one(kit, tmp_path, organisations=orgs)
     assert kit.find(problems, "organisations.csv", 2, "fields", "1;10")
@@ -180,7 +181,7 @@ def test_two_files_for_one_extract(tmp_path, kit):
 
 
 def test_population_must_cover_every_group(tmp_path, kit):
-    pop = kit.population_frame().iloc[1:]       # district 1, age 1, sex 1 missing
+    pop = kit.population_frame().iloc[1:]  # district 1, age 1, sex 1 missing
     [p] = _one(kit, tmp_path, population=pop)
     assert p.file == "population.csv" and "district=1, age_band=1, sex=1" in p.value
 
@@ -190,12 +191,17 @@ def test_many_problems_reported_at_once(tmp_path, kit):
     activity = _set(kit.ACTIVITY, 5, "month", "2024-4")
     referrals = _set(kit.REFERRALS, 2, "to_org", "A01")
     orgs = kit.ORGANISATIONS.drop(columns=["org_type"])
-    problems = _one(kit, tmp_path, survey_responses_2023=survey, activity=activity,
-                    referrals=referrals, organisations=orgs)
+    problems = _one(
+        kit, tmp_path, survey_responses_2023=survey, activity=activity, referrals=referrals, organisations=orgs
+    )
     got = {(p.file, p.row, p.column, p.value) for p in problems}
-    assert got == {(SURVEY, 2, "channel", "3"), (SURVEY, 7, "wave", "twenty"),
-                   ("activity.csv", 5, "month", "2024-4"), ("referrals.csv", 2, "to_org", "A01"),
-                   ("organisations.csv", 1, "org_type", None)}
+    assert got == {
+        (SURVEY, 2, "channel", "3"),
+        (SURVEY, 7, "wave", "twenty"),
+        ("activity.csv", 5, "month", "2024-4"),
+        ("referrals.csv", 2, "to_org", "A01"),
+        ("organisations.csv", 1, "org_type", None),
+    }
 
 
 def test_a_column_of_bad_cells_is_counted_not_dropped(tmp_path, kit):

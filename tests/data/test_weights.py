@@ -1,4 +1,5 @@
 """Survey weights: vendor weights kept, random sample raked to the population, open web 1."""
+
 from __future__ import annotations
 
 import duckdb
@@ -27,8 +28,7 @@ def _latest(population: pd.DataFrame) -> pd.DataFrame:
 
 
 def _margins(df: pd.DataFrame, weight: str) -> dict[str, pd.Series]:
-    return {"age_sex": df.groupby(["age_band", "sex"])[weight].sum(),
-            "district": df.groupby("district")[weight].sum()}
+    return {"age_sex": df.groupby(["age_band", "sex"])[weight].sum(), "district": df.groupby("district")[weight].sum()}
 
 
 def _within(got: pd.Series, want: pd.Series, tol: float = 0.001) -> bool:
@@ -78,7 +78,7 @@ def test_vendor_weights_are_kept(tmp_path, kit):
     rng = np.random.default_rng(5)
     survey["weight"] = [f"{x:.4f}" for x in rng.uniform(0.2, 3.0, len(survey))]
     frames = kit.with_changes(survey_responses_2023=survey)
-    del frames["population"]               # not needed when the vendor weights every row
+    del frames["population"]  # not needed when the vendor weights every row
     responses, _ = _build(kit, tmp_path, frames)
     merged = survey.merge(responses, on="response_id", suffixes=("_file", ""))
     assert np.allclose(merged["weight_file"].astype(float), merged["weight"])
@@ -103,7 +103,7 @@ def test_open_web_weight_one_when_raked(tmp_path, kit):
 def test_mixed_vendor_and_blank_weights_in_a_wave(tmp_path, kit):
     survey = kit.survey_frame()
     survey["weight"] = np.where(survey["channel"] == "1", "1.5", "")
-    survey.loc[3, "weight"] = ""            # a random-sample row without weight: spreadsheet row 5
+    survey.loc[3, "weight"] = ""  # a random-sample row without weight: spreadsheet row 5
     problems = kit.problems_of(kit.write_extracts(tmp_path / "x", kit.with_changes(survey_responses_2023=survey)))
     [p] = problems
     assert (p.file, p.row, p.column, p.value) == (SURVEY, 5, "weight", "")
@@ -131,5 +131,8 @@ def test_bad_vendor_weight(tmp_path, kit):
     survey.loc[1, "weight"] = "-2"
     survey.loc[2, "weight"] = "heavy"
     problems = kit.problems_of(kit.write_extracts(tmp_path / "x", kit.with_changes(survey_responses_2023=survey)))
-    assert {(p.row, p.column, p.value) for p in problems} == {(2, "weight", "0"), (3, "weight", "-2"),
-                                                             (4, "weight", "heavy")}
+    assert {(p.row, p.column, p.value) for p in problems} == {
+        (2, "weight", "0"),
+        (3, "weight", "-2"),
+        (4, "weight", "heavy"),
+    }

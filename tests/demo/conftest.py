@@ -3,6 +3,7 @@
 Files are read back as text with the csv module (independent of data/readers.py), so the tests
 check the bytes the loader will see.
 """
+
 from __future__ import annotations
 
 import csv
@@ -28,7 +29,7 @@ def read_text_table(path: Path) -> pd.DataFrame:
     """Every cell as text ('' for blank), the header as written."""
     raw = path.read_bytes()
     assert raw.startswith(BOM), f"{path.name} does not start with the UTF-8 BOM"
-    text = raw[len(BOM):].decode("utf-8")
+    text = raw[len(BOM) :].decode("utf-8")
     rows = list(csv.reader(io.StringIO(text, newline="")))
     return pd.DataFrame(rows[1:], columns=rows[0], dtype=object)
 
@@ -79,5 +80,6 @@ def scaled(scaled_dir) -> SimpleNamespace:
 @pytest.fixture
 def helpers() -> SimpleNamespace:
     """Helpers for tests (conftest modules cannot be imported under importlib mode)."""
-    return SimpleNamespace(read_text_table=read_text_table, answer_codes=answer_codes, load_dir=load_dir,
-                           repo=REPO, bom=BOM)
+    return SimpleNamespace(
+        read_text_table=read_text_table, answer_codes=answer_codes, load_dir=load_dir, repo=REPO, bom=BOM
+    )

@@ -1,12 +1,14 @@
 """Activity and referrals: months, small counts in small districts, season, plausible flows."""
+
 from __future__ import annotations
 
 import pandas as pd
 
 
 def _activity(data) -> pd.DataFrame:
-    return data.activity.astype({"district": int, "field": int, "consultations": int, "new_cases": int,
-                                 "outreach": int})
+    return data.activity.astype(
+        {"district": int, "field": int, "consultations": int, "new_cases": int, "outreach": int}
+    )
 
 
 def test_two_full_fiscal_years(default):
@@ -51,8 +53,8 @@ def test_referrals_are_plausible(default):
     ref = default.referrals.astype({"count": int})
     types = default.organisations.set_index("org_id")["org_type"].astype(int)
     pairs = set(zip(ref["from_org"].map(types), ref["to_org"].map(types)))
-    assert (3, 2) in pairs      # 地域包括 → 社協
-    assert (1, 4) in pairs      # 市役所 → NPO
+    assert (3, 2) in pairs  # 地域包括 → 社協
+    assert (1, 4) in pairs  # 市役所 → NPO
     assert (ref["count"] >= 1).all() and (ref["from_org"] != ref["to_org"]).all()
     per_pair = ref.groupby(["from_org", "to_org"])["count"].sum()
     assert per_pair.idxmax()[0] in set(types[types == 3].index)

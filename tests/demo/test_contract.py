@@ -3,6 +3,7 @@
 The checks below read the codebook's column specs directly and re-implement each type's rule in a
 few lines, independently of the loader's validator.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,13 @@ NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def _extract_frames(data) -> dict[str, list[pd.DataFrame]]:
-    return {"survey_responses": list(data.surveys.values()), "population": [data.population],
-            "organisations": [data.organisations], "activity": [data.activity], "referrals": [data.referrals]}
+    return {
+        "survey_responses": list(data.surveys.values()),
+        "population": [data.population],
+        "organisations": [data.organisations],
+        "activity": [data.activity],
+        "referrals": [data.referrals],
+    }
 
 
 def _cell_problems(values: pd.Series, spec: dict, org_ids: set[str]) -> list[str]:
@@ -35,7 +41,7 @@ def _cell_problems(values: pd.Series, spec: dict, org_ids: set[str]) -> list[str
     elif kind == "integer":
         ok = values.str.match(INTEGER)
         nums = pd.to_numeric(values.where(ok), errors="coerce")
-        bad = ~ok | (nums < spec.get("min", -10**9)) | (nums > spec.get("max", 10**9))
+        bad = ~ok | (nums < spec.get("min", -(10**9))) | (nums > spec.get("max", 10**9))
     elif kind == "count":
         ok = values.str.match(INTEGER)
         bad = ~ok | (pd.to_numeric(values.where(ok), errors="coerce") < spec.get("min", 0))
@@ -52,6 +58,7 @@ def _cell_problems(values: pd.Series, spec: dict, org_ids: set[str]) -> list[str
                 return True
             parts = cell.split(";")
             return cell != "" and all(p in allowed for p in parts) and len(set(parts)) == len(parts)
+
         bad = ~values.map(list_ok).astype(bool)
     elif kind == "month":
         bad = ~values.str.match(MONTH)

@@ -1,4 +1,5 @@
 """Same seed and sizes → byte-identical files; the committed data/demo is what the code writes."""
+
 from __future__ import annotations
 
 from data import demo

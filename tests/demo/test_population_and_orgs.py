@@ -1,4 +1,5 @@
 """The population approximates Tsuruoka as the module says; the organisations are plainly invented."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,14 @@ from data import codebook
 TOTAL_2024 = 117_828
 CENSUS_2005 = np.array([98_127, 11_595, 9_323, 8_320, 5_378, 9_641])
 DECLINE_2005_2010 = np.array([0.028, 0.047, 0.040, 0.053, 0.104, 0.101])
-CENTRES = {1: (38.72722, 139.82667), 2: (38.76583, 139.90461), 3: (38.6709, 139.9445),
-           4: (38.67889, 139.85008), 5: (38.4878, 139.8415), 6: (38.62089, 139.58697)}
+CENTRES = {
+    1: (38.72722, 139.82667),
+    2: (38.76583, 139.90461),
+    3: (38.6709, 139.9445),
+    4: (38.67889, 139.85008),
+    5: (38.4878, 139.8415),
+    6: (38.62089, 139.58697),
+}
 
 
 def _population(default):

@@ -1,4 +1,5 @@
 """Scaled generation (benchmark sizes, kept small here), bad input, the CLI, and the loader's view."""
+
 from __future__ import annotations
 
 import subprocess
@@ -51,8 +52,9 @@ def test_rows_dropped_to_meet_a_target_are_empty_ones_first():
     assert (trimmed["consultations"] > 0).all()
 
 
-@pytest.mark.parametrize("kwargs", [{"responses": 0}, {"responses": -5}, {"activity_rows": 0},
-                                    {"seed": -1}, {"responses": 1.5}])
+@pytest.mark.parametrize(
+    "kwargs", [{"responses": 0}, {"responses": -5}, {"activity_rows": 0}, {"seed": -1}, {"responses": 1.5}]
+)
 def test_bad_sizes_are_refused_and_nothing_is_written(tmp_path, kwargs, capsys):
     out = tmp_path / "out"
     with pytest.raises(ValueError):
@@ -78,9 +80,25 @@ def test_existing_files_are_replaced_and_others_left_alone(tmp_path, capsys):
 
 def test_cli_writes_the_files(tmp_path, helpers):
     result = subprocess.run(
-        [sys.executable, "-m", "data", "demo", "--out", str(tmp_path), "--seed", "3", "--responses", "60",
-         "--activity-rows", "500"],
-        cwd=helpers.repo, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "data",
+            "demo",
+            "--out",
+            str(tmp_path),
+            "--seed",
+            "3",
+            "--responses",
+            "60",
+            "--activity-rows",
+            "500",
+        ],
+        cwd=helpers.repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     data = helpers.load_dir(tmp_path)
     assert (data.survey["channel"] == "1").sum() == 60
@@ -91,6 +109,7 @@ def test_the_loader_accepts_default_and_scaled_demo_data(default_dir, scaled_dir
     import datetime as dt
 
     from data.build import load_extracts
+
     for directory, waves in ((default_dir, 1), (scaled_dir, 2)):
         loaded = load_extracts(directory, dt.datetime(2025, 1, 1), is_demo=True)
         responses = loaded.tables["responses"]

@@ -3,14 +3,27 @@
 The default data set (1,500 random-sample responses) carries the checks with large contrasts;
 the 20,000-response set the finer ones, so sampling noise cannot decide them.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-COLUMNS = ["age_band", "sex", "district", "household", "lonely_direct", "ucla_1", "ucla_2", "ucla_3",
-           "meet_freq", "participation", "confidant", "support_received"]
+COLUMNS = [
+    "age_band",
+    "sex",
+    "district",
+    "household",
+    "lonely_direct",
+    "ucla_1",
+    "ucla_2",
+    "ucla_3",
+    "meet_freq",
+    "participation",
+    "confidant",
+    "support_received",
+]
 
 
 def _decoded(data, helpers) -> pd.DataFrame:

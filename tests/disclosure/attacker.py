@@ -18,6 +18,7 @@ for any data (an identity of counts: a parent minus its other parts, a sum of pa
 minus the other channel). `rewrites_*` give the one-step identities of a cell; `search` chains them
 into many different decompositions whose every cell is released (the averaging attack).
 """
+
 from __future__ import annotations
 
 import functools
@@ -39,14 +40,18 @@ ATTRS = ("age_band", "sex", "district", "household")
 
 # ---- what the ptable lets the attacker conclude --------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
+
+@functools.cache
 def consistent(table: str, released: int) -> tuple[int, int]:
     """The smallest and largest true count that the ptable can release as RELEASED."""
     pt = cellkey.ptable(table)
     d = cellkey.max_noise(table)
     top = pt.shape[0] - 1
-    ts = [t for t in range(max(0, released - d), released + d + 1)
-          if any(max(t + int(v), 0) == released for v in set(pt[min(t, top)].tolist()))]
+    ts = [
+        t
+        for t in range(max(0, released - d), released + d + 1)
+        if any(max(t + int(v), 0) == released for v in set(pt[min(t, top)].tolist()))
+    ]
     if not ts:
         raise AssertionError(f"{table}: no true count releases as {released}")
     return min(ts), max(ts)
@@ -61,6 +66,7 @@ def hidden_range(table: str, released_values) -> tuple[int, int]:
 @dataclass(frozen=True)
 class V:
     """A number as the attacker knows it: the value read (point) and the true values it allows."""
+
     point: float
     lo: int
     hi: int
@@ -89,6 +95,7 @@ def combine(terms) -> V:
 class Estimate:
     """The attacker's answer for one target: the rounded average of its decompositions, clamped to
     the intersection of their ranges and the prior (what "hidden" allows)."""
+
     value: int
     lo: int
     hi: int
@@ -165,7 +172,7 @@ class SObs:
     hidden: bool
     n: V | None = None
     y: V | None = None
-    exact_y: bool = False   # equal weights: the count with the trait is read exactly
+    exact_y: bool = False  # equal weights: the count with the trait is read exactly
 
 
 class SurveyLens:
@@ -195,7 +202,7 @@ class SurveyLens:
                 rest = [d for d in coded if d not in by]
                 ch = "all" if "channel" in by else cell.ch
                 opts.append((by, ch, {d: getattr(cell, d) for d in rest}))
-        if cell.ch == "all":   # the All row of a table by channel
+        if cell.ch == "all":  # the All row of a table by channel
             rest = {d: getattr(cell, d) for d in coded}
             if not must:
                 opts.append((("channel",), "all", rest))
@@ -222,7 +229,7 @@ class SurveyLens:
         if equal:
             ry = int(round(y_point))
             lo, hi = consistent(cellkey.SURVEY, ry)
-            if ry >= n:     # n_y' is capped at n': the true count may be above what the ptable gives
+            if ry >= n:  # n_y' is capped at n': the true count may be above what the ptable gives
                 hi = max(hi, nv.hi)
             return SObs(False, nv, V(float(ry), lo, min(hi, nv.hi)), True)
         # unequal weights: the weighted share does not give the count, only 0 and 100% bound it
@@ -347,7 +354,7 @@ def s_rewrites(cell: SCell):
 
 # ---- respondent profile ----------------------------------------------------------------------
 
-PCell = namedtuple("PCell", "ch dim code")   # code None = the dimension's total; 9 = 無回答
+PCell = namedtuple("PCell", "ch dim code")  # code None = the dimension's total; 9 = 無回答
 
 
 class ProfileLens:
@@ -360,7 +367,7 @@ class ProfileLens:
         for ch in ("random", "open", "all"):
             try:
                 df = profile.respondent_profile(con, Filters(channel=ch))
-            except ValueError:      # both channels together: no longer offered
+            except ValueError:  # both channels together: no longer offered
                 continue
             for dim, part in df.groupby("dimension", sort=False):
                 if dim == "channel":
@@ -382,14 +389,15 @@ class ProfileLens:
                     self.cache[PCell(ch, dim, None)] = released_value(cellkey.SURVEY, total)
                 known = {int(c) for c in part["code"].dropna()} | ({MISSING} if part["code"].isna().any() else set())
                 for code in set(attribute_codes(dim)) | {MISSING}:
-                    if code not in known:   # no row: nobody
+                    if code not in known:  # no row: nobody
                         self.cache[PCell(ch, dim, code)] = V(0.0, 0, 0)
 
     def decompositions(self, cell: PCell) -> list[list[tuple[int, PCell]]]:
         """The dimension's total minus the other groups; all channels minus the other channel."""
         out = []
-        others = [PCell(cell.ch, cell.dim, c) for c in sorted(set(attribute_codes(cell.dim)) | {MISSING})
-                  if c != cell.code]
+        others = [
+            PCell(cell.ch, cell.dim, c) for c in sorted(set(attribute_codes(cell.dim)) | {MISSING}) if c != cell.code
+        ]
         out.append([(1, PCell(cell.ch, cell.dim, None))] + [(-1, o) for o in others])
         if cell.ch != "all":
             other = "open" if cell.ch == "random" else "random"
@@ -415,8 +423,9 @@ class ActivityWorld:
         self.codes = {d: tuple(codebook.codes(d)) for d in A_DIMS}
         d = directory.organisations_directory(con, lang="en")
         self.org_type = {str(o): int(t) for o, t in zip(d["org_id"], d["org_type"])}
-        self.orgs_of_type = {t: tuple(sorted(o for o, tt in self.org_type.items() if tt == t))
-                             for t in self.codes["org_type"]}
+        self.orgs_of_type = {
+            t: tuple(sorted(o for o, tt in self.org_type.items() if tt == t)) for t in self.codes["org_type"]
+        }
 
 
 @dataclass(frozen=True)
@@ -441,11 +450,14 @@ class ActivityLens:
     def _read(self, measure, rows, split, filt, df: pd.DataFrame) -> None:
         self.views += 1
         period_col = "month" if rows == "month" else "fiscal_year"
-        base = {"district": filt.get("districts") or None, "field": filt.get("fields") or None,
-                "org_type": filt.get("org_types") or None, "org": None}
+        base = {
+            "district": filt.get("districts") or None,
+            "field": filt.get("fields") or None,
+            "org_type": filt.get("org_types") or None,
+            "org": None,
+        }
         seen_orgs = set()
-        for p, g, val, mark in zip(df[period_col], df[split] if split else [None] * len(df),
-                                   df["value"], df["mark"]):
+        for p, g, val, mark in zip(df[period_col], df[split] if split else [None] * len(df), df["value"], df["mark"]):
             if pd.isna(p):
                 period = ("all",)
             elif rows == "month":
@@ -462,14 +474,15 @@ class ActivityLens:
                     cell[split] = (int(g),)
             c = ACell(measure, period, cell["district"], cell["field"], cell["org_type"], cell["org"])
             self.cache.setdefault(c, AObs(True) if mark else AObs(False, released_value(cellkey.ACTIVITY, int(val))))
-        if split == "org":   # organisations without activity under these filters are not columns: zero
+        if split == "org":  # organisations without activity under these filters are not columns: zero
             allowed = self.world.orgs_of_type.get(base["org_type"][0]) if base["org_type"] else self.world.org_type
             for org in allowed:
                 if org in seen_orgs:
                     continue
                 for period in self._periods(rows):
-                    self.cache.setdefault(ACell(measure, period, base["district"], base["field"], None, org),
-                                          AObs(False, V(0.0, 0, 0)))
+                    self.cache.setdefault(
+                        ACell(measure, period, base["district"], base["field"], None, org), AObs(False, V(0.0, 0, 0))
+                    )
 
     def _periods(self, rows):
         if rows == "month":
@@ -481,8 +494,7 @@ class ActivityLens:
             return self.cache[cell]
         rows = "fiscal_year" if cell.period[0] == "fy" else "month"
         coded = {"org": cell.org, "field": cell.field, "org_type": cell.org_type, "district": cell.district}
-        split = next((d for d in self.SPLIT_ORDER if coded[d] is not None
-                      and (d == "org" or len(coded[d]) == 1)), None)
+        split = next((d for d in self.SPLIT_ORDER if coded[d] is not None and (d == "org" or len(coded[d]) == 1)), None)
         filt = {}
         for d, key in (("district", "districts"), ("field", "fields"), ("org_type", "org_types")):
             if coded[d] is not None and d != split:
@@ -504,13 +516,17 @@ class ActivityLens:
         vkey = (measure, rows, split, tuple(sorted(filt.items())))
         self.fetched.add(vkey)
         self._read(measure, rows, split, filt, df)
-        base = {"district": filt.get("districts") or None, "field": filt.get("fields") or None,
-                "org_type": filt.get("org_types") or None}
+        base = {
+            "district": filt.get("districts") or None,
+            "field": filt.get("fields") or None,
+            "org_type": filt.get("org_types") or None,
+        }
         out = []
         period_col = "month" if rows == "month" else "fiscal_year"
         for p, g in zip(df[period_col], df[split] if split else [None] * len(df)):
-            period = (("all",) if pd.isna(p) else ("m", f"{pd.Timestamp(p):%Y-%m}") if rows == "month"
-                      else ("fy", int(p)))
+            period = (
+                ("all",) if pd.isna(p) else ("m", f"{pd.Timestamp(p):%Y-%m}") if rows == "month" else ("fy", int(p))
+            )
             cell = dict(base, org=None)
             if split is not None and not pd.isna(g):
                 cell[split] = (int(g),)
@@ -571,8 +587,12 @@ def a_rewrites(cell: ACell, world: ActivityWorld):
             if (t,) != cell.org_type:
                 expr[cell._replace(org_type=(t,))] = -1
         out.append((("complement", "org_type"), expr))
-        out.append((("split", "org_type"),
-                    {cell._replace(org_type=None, org=o): 1 for o in world.orgs_of_type[cell.org_type[0]]}))
+        out.append(
+            (
+                ("split", "org_type"),
+                {cell._replace(org_type=None, org=o): 1 for o in world.orgs_of_type[cell.org_type[0]]},
+            )
+        )
     # period
     kind = cell.period[0]
     if kind == "m":
@@ -588,8 +608,12 @@ def a_rewrites(cell: ACell, world: ActivityWorld):
             if f != cell.period[1]:
                 expr[cell._replace(period=("fy", f))] = -1
         out.append((("complement", "period"), expr))
-        out.append((("split", "period"), {cell._replace(period=("m", m)): 1
-                                          for m in world.months if world.fy_of[m] == cell.period[1]}))
+        out.append(
+            (
+                ("split", "period"),
+                {cell._replace(period=("m", m)): 1 for m in world.months if world.fy_of[m] == cell.period[1]},
+            )
+        )
     else:
         out.append((("split", "period"), {cell._replace(period=("fy", f)): 1 for f in world.fiscal_years}))
     return out
@@ -597,7 +621,7 @@ def a_rewrites(cell: ACell, world: ActivityWorld):
 
 # ---- referrals -------------------------------------------------------------------------------
 
-RCell = namedtuple("RCell", "period frm to")   # organisation types; None = All
+RCell = namedtuple("RCell", "period frm to")  # organisation types; None = All
 
 
 class ReferralLens:
@@ -671,8 +695,12 @@ def r_rewrites(cell: RCell, world: ActivityWorld):
             if f != cell.period[1]:
                 expr[cell._replace(period=("fy", f))] = -1
         out.append((("complement", "period"), expr))
-        out.append((("split", "period"), {cell._replace(period=("m", m)): 1
-                                          for m in world.months if world.fy_of[m] == cell.period[1]}))
+        out.append(
+            (
+                ("split", "period"),
+                {cell._replace(period=("m", m)): 1 for m in world.months if world.fy_of[m] == cell.period[1]},
+            )
+        )
     else:
         out.append((("split", "period"), {cell._replace(period=("fy", f)): 1 for f in world.fiscal_years}))
     return out
@@ -680,15 +708,18 @@ def r_rewrites(cell: RCell, world: ActivityWorld):
 
 # ---- decompositions --------------------------------------------------------------------------
 
+
 def single_level(target, rewrites, usable, family_ok) -> list[dict]:
     """The one-step decompositions of TARGET whose every cell is released, fewest terms first."""
-    found = [expr for fam, expr in rewrites(target) if family_ok(fam) and target not in expr
-             and all(usable(c) for c in expr)]
+    found = [
+        expr for fam, expr in rewrites(target) if family_ok(fam) and target not in expr and all(usable(c) for c in expr)
+    ]
     return sorted(found, key=len)
 
 
-def search(target, rewrites, usable, known=None, want: int = 40, max_terms: int = 30,
-           budget: int = 1500) -> tuple[list[dict], bool]:
+def search(
+    target, rewrites, usable, known=None, want: int = 40, max_terms: int = 30, budget: int = 1500
+) -> tuple[list[dict], bool]:
     """Up to WANT different decompositions of TARGET whose every cell is released: one-step
     identities chained (a hidden term replaced by its own decomposition; a released term replaced
     by another way of showing it: its parent minus its other parts, or the sum of its parts), the
@@ -699,8 +730,10 @@ def search(target, rewrites, usable, known=None, want: int = 40, max_terms: int 
     Returns (decompositions, exhausted): exhausted when no other decomposition of at most
     MAX_TERMS cells could be reached (fewer than WANT is then what the limits allow)."""
     if known is None:
+
         def known(c):
             return usable(c)
+
     counter = itertools.count()
     heap: list = []
     seen: set = set()
@@ -730,7 +763,7 @@ def search(target, rewrites, usable, known=None, want: int = 40, max_terms: int 
         missing, _, unknown, _, expr = heapq.heappop(heap)
         if unknown:
             for c in expr:
-                usable(c)          # look the new cells up, then rank the expression again
+                usable(c)  # look the new cells up, then rank the expression again
             queue(expr)
             continue
         steps += 1

@@ -32,6 +32,7 @@ first those whose every cell has equal weights, so that the count with the trait
 The estimate is rounded and kept within the plausible range (the intersection of the ranges of
 every decomposition used and of what "hidden" allows: n ≤ 11 for 秘匿, 1..7 for "<5").
 """
+
 from __future__ import annotations
 
 import itertools
@@ -48,19 +49,33 @@ from queries.filters import Filters, attribute_codes, filter_choices
 from . import attacker as A
 from .truth import ActivityTruth, ProfileTruth, ReferralTruth, SurveyTruth
 
-INDICATORS = ("lonely_often", "no_participation")   # a rare and a common trait, two denominators
-TARGET_SHARE = 0.25      # issue 11: at most 25% of hidden cells recovered exactly
-MIN_SPAN = 3             # ... and every recovered cell's plausible values span ≥ 3 integers
+INDICATORS = ("lonely_often", "no_participation")  # a rare and a common trait, two denominators
+TARGET_SHARE = 0.25  # issue 11: at most 25% of hidden cells recovered exactly
+MIN_SPAN = 3  # ... and every recovered cell's plausible values span ≥ 3 integers
 AVERAGING_SURVEY_TARGETS = 40
 AVERAGING_ACTIVITY_TARGETS = 50
 AVERAGING_REFERRAL_TARGETS = 15
 WANT_DECOMPOSITIONS = 40
 SEED = 20240611
 
-SURVEY_ATTACKS = ("complement_filter", "all_row_vs_groups", "two_dims_vs_one", "channel_all_minus_other",
-                  "equal_weight_raking", "open_web", "respondent_profile", "averaging_survey")
-ACTIVITY_ATTACKS = ("district_complement", "field_complement", "org_type_complement", "period_complement",
-                    "referral_complement", "averaging_activity")
+SURVEY_ATTACKS = (
+    "complement_filter",
+    "all_row_vs_groups",
+    "two_dims_vs_one",
+    "channel_all_minus_other",
+    "equal_weight_raking",
+    "open_web",
+    "respondent_profile",
+    "averaging_survey",
+)
+ACTIVITY_ATTACKS = (
+    "district_complement",
+    "field_complement",
+    "org_type_complement",
+    "period_complement",
+    "referral_complement",
+    "averaging_activity",
+)
 ATTACKS = SURVEY_ATTACKS + ACTIVITY_ATTACKS
 
 
@@ -72,7 +87,7 @@ class CellResult:
     lo: tuple
     hi: tuple
     decompositions: int
-    exhausted: bool = True      # averaging: no further decomposition within the search's reach
+    exhausted: bool = True  # averaging: no further decomposition within the search's reach
 
     @property
     def recovered(self) -> bool:
@@ -90,8 +105,8 @@ class CellResult:
 @dataclass
 class AttackResult:
     name: str
-    hidden: int = 0                  # hidden cells the attack looked at
-    cells: list[CellResult] = field(default_factory=list)   # the ones it could work out
+    hidden: int = 0  # hidden cells the attack looked at
+    cells: list[CellResult] = field(default_factory=list)  # the ones it could work out
 
     @property
     def tried(self) -> int:
@@ -116,16 +131,20 @@ class AttackResult:
             "share": round(self.share, 4),
             # survey cells: the n alone right (the count with the trait may be wrong)
             "first_value_exact_share": round(sum(c.guess[0] == c.truth[0] for c in self.cells) / self.tried, 4)
-            if self.cells else 0.0,
+            if self.cells
+            else 0.0,
             "decompositions_per_target": {
-                "min": min(decs) if decs else 0, "mean": round(sum(decs) / len(decs), 1) if decs else 0.0,
+                "min": min(decs) if decs else 0,
+                "mean": round(sum(decs) / len(decs), 1) if decs else 0.0,
                 "max": max(decs) if decs else 0,
                 "targets_with_20_or_more": sum(d >= 20 for d in decs),
-                "targets_below_20_limits_exhausted": sum(c.decompositions < 20 and c.exhausted for c in self.cells)},
+                "targets_below_20_limits_exhausted": sum(c.decompositions < 20 and c.exhausted for c in self.cells),
+            },
             # what one fixed answer for every cell would get (the most common true value among the
             # cells tried, known only to the scorer): the chance level of "exactly right"
-            "best_fixed_guess_share": round(
-                max(Counter(c.truth for c in self.cells).values()) / self.tried, 4) if self.cells else 0.0,
+            "best_fixed_guess_share": round(max(Counter(c.truth for c in self.cells).values()) / self.tried, 4)
+            if self.cells
+            else 0.0,
             "recovered_min_span": min((c.span for c in rec), default=None),
             "recovered_span_below_3": sum(c.span < MIN_SPAN for c in rec),
             "truth_outside_range": sum(not c.truth_in_range for c in self.cells),
@@ -140,6 +159,7 @@ def _memo(fn):
         if cell not in cache:
             cache[cell] = fn(cell)
         return cache[cell]
+
     return wrapped
 
 
@@ -147,6 +167,7 @@ s_rewrites = _memo(A.s_rewrites)
 
 
 # ---- survey ----------------------------------------------------------------------------------
+
 
 def survey_views():
     """The tables the survey attacks look for hidden cells in: every indicator table by one or two
@@ -176,7 +197,7 @@ def survey_views():
 def _survey_guess(values_n, values_y, lens: A.SurveyLens, decs: int, cell, truth) -> CellResult:
     en = A.estimate(values_n, lens.n_hidden)
     ey = A.estimate(values_y, (0, en.hi))
-    y_guess = max(ey.lo, min(ey.value, en.value))     # the count with the trait is at most n
+    y_guess = max(ey.lo, min(ey.value, en.value))  # the count with the trait is at most n
     return CellResult(repr(tuple(cell)), truth, (en.value, y_guess), (en.lo, ey.lo), (en.hi, ey.hi), decs)
 
 
@@ -197,9 +218,14 @@ def _range_only(v: A.V) -> A.V:
 
 
 def _raking_cell(cell) -> bool:
-    return (cell.ch == "random" and cell.household is not None
-            and all(getattr(cell, d) is not None and len(getattr(cell, d)) == 1 and getattr(cell, d) != (A.MISSING,)
-                    for d in ("age_band", "sex", "district")))
+    return (
+        cell.ch == "random"
+        and cell.household is not None
+        and all(
+            getattr(cell, d) is not None and len(getattr(cell, d)) == 1 and getattr(cell, d) != (A.MISSING,)
+            for d in ("age_band", "sex", "district")
+        )
+    )
 
 
 SURVEY_FAMILIES = {
@@ -221,7 +247,7 @@ def survey_attacks(con, timings: dict, averaging_targets: int = AVERAGING_SURVEY
         df = lens.view(ind, by, filters)
         if df is None:
             continue
-        for cell, is_total in lens.cells_of(ind, by, filters, df):
+        for cell, _is_total in lens.cells_of(ind, by, filters, df):
             o = lens.obs(cell)
             if o is not None and o.hidden and cell not in targets:
                 t = truth(cell)
@@ -262,7 +288,7 @@ def survey_attacks(con, timings: dict, averaging_targets: int = AVERAGING_SURVEY
             continue
         vn, vy = _evaluate_survey(exprs, lens)
         exact = [i for i, e in enumerate(exprs) if _exact_y(e, lens)]
-        if exact:   # the count with the trait: only from decompositions that read it exactly, if any
+        if exact:  # the count with the trait: only from decompositions that read it exactly, if any
             vy = [vy[i] for i in exact] + [_range_only(v) for i, v in enumerate(vy) if i not in set(exact)]
         avg.cells.append(_survey_guess(vn, vy, lens, len(exprs), cell, targets[cell]))
         avg.cells[-1].exhausted = exhausted
@@ -294,6 +320,7 @@ def survey_attacks(con, timings: dict, averaging_targets: int = AVERAGING_SURVEY
 
 # ---- activity --------------------------------------------------------------------------------
 
+
 def activity_views(world: A.ActivityWorld):
     """The activity tables the attacks look for "<5" cells in: by month split by field for every
     district filter (and none), by district and by organisation type; by fiscal year split by field
@@ -306,7 +333,7 @@ def activity_views(world: A.ActivityWorld):
         yield measure, "month", "district", {}
         for d in districts:
             yield measure, "month", "org_type", ({"districts": d} if d else {})
-        for d in districts[:-len(ft)]:
+        for d in districts[: -len(ft)]:
             yield measure, "fiscal_year", "field", ({"districts": d} if d else {})
 
 
@@ -318,8 +345,12 @@ ACTIVITY_FAMILIES = {
 }
 
 
-def activity_attacks(con, timings: dict, averaging_targets: int = AVERAGING_ACTIVITY_TARGETS,
-                     referral_targets: int = AVERAGING_REFERRAL_TARGETS) -> dict[str, AttackResult]:
+def activity_attacks(
+    con,
+    timings: dict,
+    averaging_targets: int = AVERAGING_ACTIVITY_TARGETS,
+    referral_targets: int = AVERAGING_REFERRAL_TARGETS,
+) -> dict[str, AttackResult]:
     t0 = time.perf_counter()
     world = A.ActivityWorld(con)
     lens = A.ActivityLens(con, world)
@@ -371,8 +402,11 @@ def activity_attacks(con, timings: dict, averaging_targets: int = AVERAGING_ACTI
     r_usable = []
     for cell, t in rtargets.items():
         ref.hidden += 1
-        exprs = [e for fam, e in rrewrites(cell) if fam[0] == "complement" and cell not in e
-                 and all(rlens.usable(c) for c in e)]
+        exprs = [
+            e
+            for fam, e in rrewrites(cell)
+            if fam[0] == "complement" and cell not in e and all(rlens.usable(c) for c in e)
+        ]
         if not exprs:
             continue
         r_usable.append(cell)
@@ -385,10 +419,8 @@ def activity_attacks(con, timings: dict, averaging_targets: int = AVERAGING_ACTI
     # the averaging attack
     avg = AttackResult("averaging_activity", hidden=len(targets) + len(rtargets))
     rng = random.Random(SEED)
-    sample = [(c, lens, rewrites, targets[c]) for c in
-              rng.sample(usable_any, min(averaging_targets, len(usable_any)))]
-    sample += [(c, rlens, rrewrites, rtargets[c]) for c in
-               rng.sample(r_usable, min(referral_targets, len(r_usable)))]
+    sample = [(c, lens, rewrites, targets[c]) for c in rng.sample(usable_any, min(averaging_targets, len(usable_any)))]
+    sample += [(c, rlens, rrewrites, rtargets[c]) for c in rng.sample(r_usable, min(referral_targets, len(r_usable)))]
     for cell, ln, rw, t in sample:
         exprs, exhausted = A.search(cell, rw, ln.usable, ln.known, want=WANT_DECOMPOSITIONS)
         if not exprs:
@@ -403,6 +435,7 @@ def activity_attacks(con, timings: dict, averaging_targets: int = AVERAGING_ACTI
 
 
 # ---- the suite -------------------------------------------------------------------------------
+
 
 @dataclass
 class SuiteResult:
@@ -432,30 +465,49 @@ class SuiteResult:
         return {
             "dataset": self.dataset,
             "attacks": [a.row() for a in self.attacks.values()],
-            "overall": {"tried": self.tried, "recovered_exactly": self.recovered, "share": round(self.share, 4),
-                        "target_share": TARGET_SHARE, "min_span": MIN_SPAN,
-                        "recovered_span_below_3": sum(c.span < MIN_SPAN for _, c in self.recovered_cells())},
+            "overall": {
+                "tried": self.tried,
+                "recovered_exactly": self.recovered,
+                "share": round(self.share, 4),
+                "target_share": TARGET_SHARE,
+                "min_span": MIN_SPAN,
+                "recovered_span_below_3": sum(c.span < MIN_SPAN for _, c in self.recovered_cells()),
+            },
             "recovered_span_below_3_cells": [
-                {"attack": name, "cell": c.target, "truth": list(c.truth), "range_lo": list(c.lo), "range_hi": list(c.hi)}
-                for name, c in self.recovered_cells() if c.span < MIN_SPAN][:20],
+                {
+                    "attack": name,
+                    "cell": c.target,
+                    "truth": list(c.truth),
+                    "range_lo": list(c.lo),
+                    "range_hi": list(c.hi),
+                }
+                for name, c in self.recovered_cells()
+                if c.span < MIN_SPAN
+            ][:20],
             "timings": self.timings,
         }
 
     def table(self) -> str:
-        lines = [f"disclosure attacks on {self.dataset} (target: share ≤ {TARGET_SHARE:.0%}, span ≥ {MIN_SPAN})",
-                 f"{'attack':25} {'hidden':>6} {'tried':>6} {'exact':>6} {'share':>6} {'n only':>6} {'fixed':>6}  "
-                 f"{'decomp. min/mean/max (≥20)':>27}  {'min span':>8}"]
+        lines = [
+            f"disclosure attacks on {self.dataset} (target: share ≤ {TARGET_SHARE:.0%}, span ≥ {MIN_SPAN})",
+            f"{'attack':25} {'hidden':>6} {'tried':>6} {'exact':>6} {'share':>6} {'n only':>6} {'fixed':>6}  "
+            f"{'decomp. min/mean/max (≥20)':>27}  {'min span':>8}",
+        ]
         for a in self.attacks.values():
             r = a.row()
             d = r["decompositions_per_target"]
             span = r["recovered_min_span"]
-            lines.append(f"{a.name:25} {r['hidden_cells']:6d} {r['tried']:6d} {r['recovered_exactly']:6d} "
-                         f"{r['share']:6.1%} {r['first_value_exact_share']:6.1%} {r['best_fixed_guess_share']:6.1%}  "
-                         f"{d['min']:7d}/{d['mean']:5.1f}/{d['max']:3d} ({d['targets_with_20_or_more']:3d})  "
-                         f"{'-' if span is None else span:>8}")
+            lines.append(
+                f"{a.name:25} {r['hidden_cells']:6d} {r['tried']:6d} {r['recovered_exactly']:6d} "
+                f"{r['share']:6.1%} {r['first_value_exact_share']:6.1%} {r['best_fixed_guess_share']:6.1%}  "
+                f"{d['min']:7d}/{d['mean']:5.1f}/{d['max']:3d} ({d['targets_with_20_or_more']:3d})  "
+                f"{'-' if span is None else span:>8}"
+            )
         lines.append(f"{'overall':25} {'':6} {self.tried:6d} {self.recovered:6d} {self.share:6.1%}")
-        lines.append("n only: survey cells whose n alone is right; fixed: the share one fixed answer for every "
-                     "cell would get (chance level)")
+        lines.append(
+            "n only: survey cells whose n alone is right; fixed: the share one fixed answer for every "
+            "cell would get (chance level)"
+        )
         return "\n".join(lines)
 
 
@@ -466,7 +518,10 @@ def run_suite(con, dataset: str, averaging_scale: float = 1.0) -> SuiteResult:
     t0 = time.perf_counter()
     k = averaging_scale
     attacks = survey_attacks(con, timings, max(1, round(AVERAGING_SURVEY_TARGETS * k)))
-    attacks.update(activity_attacks(con, timings, max(1, round(AVERAGING_ACTIVITY_TARGETS * k)),
-                                    max(1, round(AVERAGING_REFERRAL_TARGETS * k))))
+    attacks.update(
+        activity_attacks(
+            con, timings, max(1, round(AVERAGING_ACTIVITY_TARGETS * k)), max(1, round(AVERAGING_REFERRAL_TARGETS * k))
+        )
+    )
     timings["total_s"] = round(time.perf_counter() - t0, 2)
     return SuiteResult(dataset, attacks, timings)

@@ -12,6 +12,7 @@ reports — is the same at every run:
 DISCLOSURE_SECRET=random uses a fresh random secret instead (other noise: how much the shares move
 from one installation to another); DISCLOSURE_SECRET=<text> derives the secret from that text.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -58,8 +59,9 @@ def attack_instance(tmp_path_factory) -> dict:
 
 
 def _run(args, env) -> None:
-    result = subprocess.run([sys.executable, "-m", *args], cwd=REPO, env=env, capture_output=True,
-                            text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
 
 
@@ -71,9 +73,21 @@ def attack_dbs(tmp_path_factory, attack_instance) -> dict[str, Path]:
     demo = work / "demo.duckdb"
     _run(["data", "build", "--demo", "--db", str(demo)], attack_instance)
     extracts = work / "generated"
-    _run(["data", "demo", "--out", str(extracts), "--seed", str(GENERATED["seed"]),
-          "--responses", str(GENERATED["responses"]), "--activity-rows", str(GENERATED["activity_rows"])],
-         attack_instance)
+    _run(
+        [
+            "data",
+            "demo",
+            "--out",
+            str(extracts),
+            "--seed",
+            str(GENERATED["seed"]),
+            "--responses",
+            str(GENERATED["responses"]),
+            "--activity-rows",
+            str(GENERATED["activity_rows"]),
+        ],
+        attack_instance,
+    )
     generated = work / "generated.duckdb"
     _run(["data", "build", "--from", str(extracts), "--db", str(generated)], attack_instance)
     _timing["build_s"] = round(time.perf_counter() - t0, 2)
@@ -96,6 +110,7 @@ def suite_of(attack_dbs):
                 con.close()
             _write_artifact()
         return _results[dataset]
+
     return get
 
 
@@ -108,17 +123,20 @@ def _write_artifact() -> None:
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
     doc = {
         "about": "tests/disclosure: attacks of issue 11 on the protected outputs; share of hidden cells "
-                 "recovered exactly (survey: n and count with the trait; activity: the count).",
+        "recovered exactly (survey: n and count with the trait; activity: the count).",
         "target_share": attacks.TARGET_SHARE,
         "min_span": attacks.MIN_SPAN,
         "ptables": codebook.disclosure()["ptables"],
         "min_n": disclosure.min_n(),
         "min_filter_n": disclosure.min_filter_n(),
         "indicators": list(attacks.INDICATORS),
-        "averaging": {"want_decompositions": attacks.WANT_DECOMPOSITIONS,
-                      "survey_targets": attacks.AVERAGING_SURVEY_TARGETS,
-                      "activity_targets": attacks.AVERAGING_ACTIVITY_TARGETS,
-                      "referral_targets": attacks.AVERAGING_REFERRAL_TARGETS, "seed": attacks.SEED},
+        "averaging": {
+            "want_decompositions": attacks.WANT_DECOMPOSITIONS,
+            "survey_targets": attacks.AVERAGING_SURVEY_TARGETS,
+            "activity_targets": attacks.AVERAGING_ACTIVITY_TARGETS,
+            "referral_targets": attacks.AVERAGING_REFERRAL_TARGETS,
+            "seed": attacks.SEED,
+        },
         "generated": GENERATED,
         "setup": dict(_timing),
         "datasets": {name: r.summary() for name, r in _results.items()},

@@ -6,6 +6,7 @@ tests/artifacts/disclosure_attacks.json and in the terminal summary.
 Without protection these tests fail: test_protection_off.py runs the same attacks with the noise
 switched off and they recover every cell they try.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -41,7 +42,8 @@ def test_attack_recovers_at_most_a_quarter_or_no_more_than_a_fixed_guess(suite_o
     chance = result.row()["best_fixed_guess_share"]
     assert result.share <= max(TARGET_SHARE, chance), (
         f"{attack} on {dataset}: {result.recovered} of {result.tried} hidden cells recovered exactly "
-        f"({result.share:.1%} > {TARGET_SHARE:.0%} and > the fixed guess's {chance:.1%}): {result.row()}")
+        f"({result.share:.1%} > {TARGET_SHARE:.0%} and > the fixed guess's {chance:.1%}): {result.row()}"
+    )
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
@@ -51,15 +53,17 @@ def test_suite_recovers_at_most_a_quarter(suite_of, dataset):
     assert suite.tried >= 1000, f"the suite tried only {suite.tried} cells on {dataset}"
     assert suite.share <= TARGET_SHARE, (
         f"{dataset}: {suite.recovered} of {suite.tried} hidden cells recovered exactly ({suite.share:.1%})\n"
-        + suite.table())
+        + suite.table()
+    )
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
 def test_recovered_cells_cannot_be_told_apart(suite_of, dataset):
     """Every recovered cell's plausible values (given the ptable's bounds and every figure used)
     span at least three integers: the attacker cannot tell the right answers from the wrong."""
-    narrow = [(name, c.target, c.truth, c.lo, c.hi) for name, c in suite_of(dataset).recovered_cells()
-              if c.span < MIN_SPAN]
+    narrow = [
+        (name, c.target, c.truth, c.lo, c.hi) for name, c in suite_of(dataset).recovered_cells() if c.span < MIN_SPAN
+    ]
     assert not narrow, f"{len(narrow)} recovered cells pinned to fewer than {MIN_SPAN} values: {narrow[:10]}"
 
 
@@ -67,8 +71,12 @@ def test_recovered_cells_cannot_be_told_apart(suite_of, dataset):
 def test_attacker_reasoning_is_sound(suite_of, dataset):
     """The true value always lies in the attacker's plausible range: the ranges are not made
     narrow (or wide) by a mistake of the suite."""
-    wrong = [(name, c.target, c.truth, c.lo, c.hi) for name, a in suite_of(dataset).attacks.items()
-             for c in a.cells if not c.truth_in_range]
+    wrong = [
+        (name, c.target, c.truth, c.lo, c.hi)
+        for name, a in suite_of(dataset).attacks.items()
+        for c in a.cells
+        if not c.truth_in_range
+    ]
     assert not wrong, f"{len(wrong)} truths outside the attacker's range: {wrong[:10]}"
 
 
@@ -84,7 +92,8 @@ def test_averaging_attack_has_many_decompositions(suite_of, dataset, attack):
     starved = [(c.target, c.decompositions) for c in result.cells if c.decompositions < 20 and not c.exhausted]
     assert len(starved) <= 0.1 * len(result.cells), (
         f"{attack}: the search stopped before 20 decompositions for {len(starved)} of {len(result.cells)} "
-        f"targets: {starved[:10]}")
+        f"targets: {starved[:10]}"
+    )
 
 
 def test_suite_covers_survey_and_activity():

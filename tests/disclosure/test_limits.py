@@ -7,6 +7,7 @@ whole fiscal years, and a survey table of fewer than min_filter_n respondents is
 substitutes left (a named group minus its other members, the All row minus the shown groups) are
 what tests/disclosure/attacks.py measures.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,8 +22,7 @@ from .conftest import REPO
 
 
 def cli(env, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "queries", *args], cwd=REPO, env=env, capture_output=True,
-                          timeout=120)
+    return subprocess.run([sys.executable, "-m", "queries", *args], cwd=REPO, env=env, capture_output=True, timeout=120)
 
 
 def rows(result: subprocess.CompletedProcess) -> list[dict]:
@@ -33,9 +33,10 @@ def rows(result: subprocess.CompletedProcess) -> list[dict]:
 
 # ---- refusals ------------------------------------------------------------------------------------
 
+
 def test_cli_refuses_what_used_to_work(attack_dbs, attack_instance):
     db = str(attack_dbs["demo"])
-    for args in (   # (the functions' and URLs' refusals of the other dimensions are checked below)
+    for args in (  # (the functions' and URLs' refusals of the other dimensions are checked below)
         ["table", "lonely_often", "--by", "age_band", "--channel", "open", "--where", "age_band=1,2,3,4,5,6,7"],
         ["activity", "consultations", "--by", "month", "--split", "field", "--where", "district=1,3,4,5,6"],
         ["activity", "consultations", "--by", "month", "--from", "2023-05", "--to", "2023-07"],
@@ -46,8 +47,21 @@ def test_cli_refuses_what_used_to_work(attack_dbs, attack_instance):
 
 
 def test_cli_refuses_narrow_filters(attack_dbs, attack_instance):
-    result = cli(attack_instance, "table", "lonely_often", "--by", "household", "--channel", "open",
-                 "--where", "age_band=8", "--where", "district=6", "--db", str(attack_dbs["demo"]))
+    result = cli(
+        attack_instance,
+        "table",
+        "lonely_often",
+        "--by",
+        "household",
+        "--channel",
+        "open",
+        "--where",
+        "age_band=8",
+        "--where",
+        "district=6",
+        "--db",
+        str(attack_dbs["demo"]),
+    )
     assert result.returncode == 2
     assert b"Widen the filters" in result.stderr
 
@@ -55,15 +69,28 @@ def test_cli_refuses_narrow_filters(attack_dbs, attack_instance):
 def test_functions_and_urls_refuse_what_used_to_work():
     from queries.filters import ActivityFilters, Filters, parse_query_params
 
-    for kwargs in ({"age_band": (1, 2, 3, 4, 5, 6, 7)}, {"age_band": (8, 9)}, {"district": (1, 3, 4, 5, 6)},
-                   {"household": (2, 3, 4, 5)}, {"sex": (1, 3)}, {"age_band": (9,)}, {"district": (2, 3, 4, 5, 6)},
-                   {"channel": "all"}):
+    for kwargs in (
+        {"age_band": (1, 2, 3, 4, 5, 6, 7)},
+        {"age_band": (8, 9)},
+        {"district": (1, 3, 4, 5, 6)},
+        {"household": (2, 3, 4, 5)},
+        {"sex": (1, 3)},
+        {"age_band": (9,)},
+        {"district": (2, 3, 4, 5, 6)},
+        {"channel": "all"},
+    ):
         with pytest.raises(ValueError):
             Filters(**kwargs)
     filters, dropped = parse_query_params({"age_band": "1,2,3,4,5,6,7", "district": "1,3,4,5,6"})
     assert filters == Filters() and len(dropped) == 2
-    for kwargs in ({"districts": (1, 3, 4, 5, 6)}, {"districts": (2, 3, 4, 5, 6)}, {"fields": (1, 2)}, {"org_types": (1, 2)},
-                   {"start": "2023-05", "end": "2023-07"}, {"fiscal_years": (2023, 2024)}):
+    for kwargs in (
+        {"districts": (1, 3, 4, 5, 6)},
+        {"districts": (2, 3, 4, 5, 6)},
+        {"fields": (1, 2)},
+        {"org_types": (1, 2)},
+        {"start": "2023-05", "end": "2023-07"},
+        {"fiscal_years": (2023, 2024)},
+    ):
         with pytest.raises(ValueError):
             ActivityFilters(**kwargs)
     assert ActivityFilters.from_query_params({"districts": "1,3,4,5,6", "fields": "1,2"}) == ActivityFilters()
@@ -75,6 +102,7 @@ def test_functions_and_urls_refuse_what_used_to_work():
 
 # ---- the CLI prints what the functions give ----------------------------------------------------
 
+
 def test_survey_cli_is_the_functions_path(attack_dbs, attack_instance):
     """The issue's first example through the CLI: open-web 80+ is 秘匿; its best substitute now is
     the 60歳以上 group minus 60–69 and 70–79 (`--where age_band=older`). The CLI's figures are the
@@ -85,10 +113,26 @@ def test_survey_cli_is_the_functions_path(attack_dbs, attack_instance):
     db = str(attack_dbs["demo"])
     con = runner.connect(db)
     try:
-        for where, filters in (([], Filters(channel="open")),
-                               (["--where", "age_band=older"], Filters(channel="open", age_band=(6, 7, 8)))):
-            printed = rows(cli(attack_instance, "table", "lonely_often", "--by", "age_band", "--channel", "open",
-                               *where, "--lang", "en", "--db", db))
+        for where, filters in (
+            ([], Filters(channel="open")),
+            (["--where", "age_band=older"], Filters(channel="open", age_band=(6, 7, 8))),
+        ):
+            printed = rows(
+                cli(
+                    attack_instance,
+                    "table",
+                    "lonely_often",
+                    "--by",
+                    "age_band",
+                    "--channel",
+                    "open",
+                    *where,
+                    "--lang",
+                    "en",
+                    "--db",
+                    db,
+                )
+            )
             df = indicators.indicator_table(con, "lonely_often", ["age_band"], filters)
             assert len(printed) == len(df)
             for p, (_, r) in zip(printed, df.iterrows()):
@@ -110,10 +154,23 @@ def test_activity_cli_is_the_functions_path(attack_dbs, attack_instance):
     db = str(attack_dbs["demo"])
     con = runner.connect(db)
     try:
-        for where, filters in (([], ActivityFilters()),
-                               (["--where", "district=2"], ActivityFilters(districts=(2,)))):
-            printed = rows(cli(attack_instance, "activity", "consultations", "--by", "month", "--split", "field",
-                               *where, "--lang", "en", "--db", db))
+        for where, filters in (([], ActivityFilters()), (["--where", "district=2"], ActivityFilters(districts=(2,)))):
+            printed = rows(
+                cli(
+                    attack_instance,
+                    "activity",
+                    "consultations",
+                    "--by",
+                    "month",
+                    "--split",
+                    "field",
+                    *where,
+                    "--lang",
+                    "en",
+                    "--db",
+                    db,
+                )
+            )
             df = act.activity_by_month(con, "consultations", "field", filters, lang="en")
             assert len(printed) == len(df)
             for p, (_, r) in zip(printed, df.iterrows()):

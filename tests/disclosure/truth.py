@@ -5,6 +5,7 @@ the tables behind them (indicator_cells for survey cells — the mart's unpertur
 responses for the respondent profile, activity / referrals / organisations for the counts) and
 answer "what is the true value of this cell" for scoring.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,7 +27,8 @@ class SurveyTruth:
         df = con.execute(
             "SELECT indicator, channel, age_band, sex, district, household, n, n_y "
             "FROM indicator_cells WHERE wave = ? AND list_contains(?, indicator)",
-            [wave, list(indicator_ids)]).df()
+            [wave, list(indicator_ids)],
+        ).df()
         self.parts = {}
         for ind, part in df.groupby("indicator"):
             self.parts[ind] = {c: part[c].to_numpy(dtype=np.int64) for c in part.columns if c != "indicator"}
@@ -48,7 +50,9 @@ class ProfileTruth:
         wave = indicators.latest_wave(con)
         self.df = con.execute(
             f"SELECT channel, coalesce(age_band, {MISSING}) AS age_band, "
-            f"coalesce(district, {MISSING}) AS district FROM responses WHERE wave = ?", [wave]).df()
+            f"coalesce(district, {MISSING}) AS district FROM responses WHERE wave = ?",
+            [wave],
+        ).df()
 
     def __call__(self, cell) -> int:
         keep = self.df["channel"].isin(CHANNEL_CODES[cell.ch])
@@ -63,7 +67,8 @@ class ActivityTruth:
     def __init__(self, con):
         df = con.execute(
             "SELECT strftime(a.month, '%Y-%m') AS month, a.district, a.field, o.org_type, a.org_id, "
-            "a.consultations, a.new_cases, a.outreach FROM activity a JOIN organisations o USING (org_id)").df()
+            "a.consultations, a.new_cases, a.outreach FROM activity a JOIN organisations o USING (org_id)"
+        ).df()
         month = pd.to_datetime(df["month"] + "-01")
         df["fy"] = np.where(month.dt.month >= 4, month.dt.year, month.dt.year - 1)
         self.cols = {c: df[c].to_numpy() for c in df.columns}
@@ -92,7 +97,8 @@ class ReferralTruth:
         df = con.execute(
             "SELECT strftime(r.month, '%Y-%m') AS month, f.org_type AS frm, t.org_type AS too, r.count "
             "FROM referrals r JOIN organisations f ON f.org_id = r.from_org "
-            "JOIN organisations t ON t.org_id = r.to_org").df()
+            "JOIN organisations t ON t.org_id = r.to_org"
+        ).df()
         month = pd.to_datetime(df["month"] + "-01")
         df["fy"] = np.where(month.dt.month >= 4, month.dt.year, month.dt.year - 1)
         self.cols = {c: df[c].to_numpy() for c in df.columns}

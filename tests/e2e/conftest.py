@@ -6,9 +6,9 @@ Streamlit draws asynchronously, so nothing here sleeps a fixed time: wait_idle w
 of the script run, for the lazily loaded element scripts (network and DOM quiet) and for charts,
 maps and tables to paint. Screenshots go to tests/artifacts/e2e/ (git-ignored).
 """
+
 from __future__ import annotations
 
-import re
 import sys
 import time
 import weakref
@@ -22,7 +22,7 @@ if str(REPO) not in sys.path:
 
 ARTIFACTS = REPO / "tests" / "artifacts" / "e2e"
 VIEWPORT = {"width": 1440, "height": 900}
-RUN_TIMEOUT_MS = 30_000    # one script run of a page, including its charts
+RUN_TIMEOUT_MS = 30_000  # one script run of a page, including its charts
 
 # (url path, Japanese title, English title) of every page in the sidebar navigation.
 PAGES = (
@@ -138,7 +138,7 @@ class NetworkClock:
         return not self.inflight and time.monotonic() - self.last >= seconds
 
 
-_CLOCKS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_CLOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def new_context(browser, **kwargs):
@@ -159,8 +159,9 @@ def wait_idle(page) -> None:
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="hidden")
     clock = _CLOCKS[page]
     deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
-    while not (clock.quiet(QUIET_MS / 1000) and page.evaluate(_SETTLED_JS, QUIET_MS)
-               and page.locator(APP_IDLE).count() == 1):
+    while not (
+        clock.quiet(QUIET_MS / 1000) and page.evaluate(_SETTLED_JS, QUIET_MS) and page.locator(APP_IDLE).count() == 1
+    ):
         if time.monotonic() > deadline:
             pending = sorted(r.url for r in clock.inflight)
             raise AssertionError(f"page not settled after {RUN_TIMEOUT_MS} ms; requests in flight: {pending}")

@@ -1,4 +1,5 @@
 """CSV downloads of 指標の内訳 in chromium: byte-identical to `python -m queries table ...`."""
+
 from __future__ import annotations
 
 import subprocess
@@ -18,11 +19,28 @@ DOWNLOAD = ".st-key-dl_breakdown button"  # the table's download (key dl_breakdo
 
 # (URL query of the view, the same view as `python -m queries table` arguments)
 VIEWS = [
-    pytest.param("ind=lonely_sometimes_plus&by=sex&district=5",
-                 ["lonely_sometimes_plus", "--by", "sex", "--where", "district=5"], id="one-dim-district"),
-    pytest.param("ind=ucla_high&by=age_band&by2=household&sex=2&channel=open&wave=2023",
-                 ["ucla_high", "--by", "age_band", "--by", "household", "--where", "sex=2",
-                  "--channel", "open", "--wave", "2023"], id="two-dims-sex-open-web"),
+    pytest.param(
+        "ind=lonely_sometimes_plus&by=sex&district=5",
+        ["lonely_sometimes_plus", "--by", "sex", "--where", "district=5"],
+        id="one-dim-district",
+    ),
+    pytest.param(
+        "ind=ucla_high&by=age_band&by2=household&sex=2&channel=open&wave=2023",
+        [
+            "ucla_high",
+            "--by",
+            "age_band",
+            "--by",
+            "household",
+            "--where",
+            "sex=2",
+            "--channel",
+            "open",
+            "--wave",
+            "2023",
+        ],
+        id="two-dims-sex-open-web",
+    ),
     # by channel: the random sample and the open web, no All row adding them up
     pytest.param("ind=no_confidant&by=channel", ["no_confidant", "--by", "channel"], id="by-channel"),
 ]
@@ -31,7 +49,9 @@ VIEWS = [
 def cli_csv(db: Path, args: list[str], encoding: str = "utf-8-sig") -> bytes:
     result = subprocess.run(
         [sys.executable, "-m", "queries", "table", *args, "--lang", "ja", "--encoding", encoding, "--db", str(db)],
-        cwd=REPO, capture_output=True, timeout=120,
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr.decode(errors="replace")
     return result.stdout
@@ -83,7 +103,7 @@ def test_csv_download_is_the_cli_output_of_the_same_view(page, server, demo_db, 
         assert cb.code_label("channel", 2, "ja") in name and cb.code_label("channel", 1, "ja") not in name
     if by == ["channel"]:
         rows = [line.split(",")[0] for line in text.splitlines()[1:-1]]
-        assert rows == [cb.code_label("channel", c, "ja") for c in (1, 2)]      # no 全体
+        assert rows == [cb.code_label("channel", c, "ja") for c in (1, 2)]  # no 全体
 
 
 def test_shift_jis_download(page, server, demo_db):
@@ -106,8 +126,12 @@ def test_shift_jis_download(page, server, demo_db):
 
 
 def cli_activity(db: Path, args: list[str]) -> bytes:
-    result = subprocess.run([sys.executable, "-m", "queries", "activity", *args, "--lang", "ja", "--db", str(db)],
-                            cwd=REPO, capture_output=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "queries", "activity", *args, "--lang", "ja", "--db", str(db)],
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr.decode(errors="replace")
     return result.stdout
 
@@ -122,8 +146,24 @@ def test_activity_fiscal_year_download_is_the_cli_output_of_the_same_view(page, 
     dl = info.value
     assert dl.failure() is None, dl.failure()
     data = Path(dl.path()).read_bytes()
-    assert data == cli_activity(demo_db, ["consultations", "--by", "fiscal_year", "--split", "field", "--where",
-                                          "district=4", "--from", "2024-04", "--to", "2025-03"])
-    assert data.decode("utf-8-sig").endswith("注：個人が特定されないよう、数値にはわずかな調整を加えています。"
-                                             "内訳の合計が全体と一致しないことがあります。\r\n")
+    assert data == cli_activity(
+        demo_db,
+        [
+            "consultations",
+            "--by",
+            "fiscal_year",
+            "--split",
+            "field",
+            "--where",
+            "district=4",
+            "--from",
+            "2024-04",
+            "--to",
+            "2025-03",
+        ],
+    )
+    assert data.decode("utf-8-sig").endswith(
+        "注：個人が特定されないよう、数値にはわずかな調整を加えています。"
+        "内訳の合計が全体と一致しないことがあります。\r\n"
+    )
     assert "2024年度" in dl.suggested_filename and cb.code_label("district", 4, "ja") in dl.suggested_filename

@@ -1,4 +1,5 @@
 """The sidebar's global filters: mirrored in the URL, kept on a reload and across pages, reset."""
+
 from __future__ import annotations
 
 import re
@@ -8,7 +9,7 @@ import pytest
 
 from data import codebook as cb
 
-from .conftest import chosen_option, choose_in_selectbox, main_text, open_page, wait_idle
+from .conftest import choose_in_selectbox, chosen_option, main_text, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -28,8 +29,9 @@ def first_card_n(page) -> int:
 
 
 def filters_caption(page) -> str:
-    return page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]',
-                        has_text="表示中の条件").first.inner_text()
+    return page.locator(
+        '[data-testid="stMain"] [data-testid="stCaptionContainer"]', has_text="表示中の条件"
+    ).first.inner_text()
 
 
 def test_district_filter_in_the_url_survives_reload_and_page_change_and_resets(page, server):
@@ -53,7 +55,7 @@ def test_district_filter_in_the_url_survives_reload_and_page_change_and_resets(p
     wait_idle(page)
     assert query(page).get("district") == [str(DISTRICT_CODE)]
     assert chosen_option(page, "地域") == DISTRICT
-    assert first_card_n(page) == filtered_n     # the same cell shows the same adjusted figure
+    assert first_card_n(page) == filtered_n  # the same cell shows the same adjusted figure
     assert DISTRICT in filters_caption(page)
 
     # another page through the sidebar navigation keeps the filter
@@ -77,16 +79,22 @@ def test_district_filter_in_the_url_survives_reload_and_page_change_and_resets(p
 
 def test_filters_from_a_shared_link_fill_the_widgets(page, server):
     """A copied URL with several filters opens the same view in a new session."""
-    open_page(page, server, "breakdown", query=f"district={DISTRICT_CODE}&sex=2&channel=open&lang=en",
-              title="Indicator breakdown")
+    open_page(
+        page,
+        server,
+        "breakdown",
+        query=f"district={DISTRICT_CODE}&sex=2&channel=open&lang=en",
+        title="Indicator breakdown",
+    )
     assert chosen_option(page, "District") == cb.code_label("district", DISTRICT_CODE, "en")
     assert chosen_option(page, "Sex") == cb.code_label("sex", 2, "en")
     channel = page.locator('[data-testid="stSidebar"] [data-testid="stRadio"]').filter(has_text="Survey channel")
     # the random sample or the open web: both together (両方) is not offered
     assert channel.locator("label:has(input)").all_inner_texts() == ["Random sample", "Open web (reference)"]
     assert channel.locator("label:has(input:checked)").all_inner_texts() == ["Open web (reference)"]
-    caption = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]',
-                           has_text="Current view").first.inner_text()
+    caption = page.locator(
+        '[data-testid="stMain"] [data-testid="stCaptionContainer"]', has_text="Current view"
+    ).first.inner_text()
     assert cb.code_label("district", DISTRICT_CODE, "en") in caption
     assert cb.code_label("sex", 2, "en") in caption
     q = query(page)
@@ -124,5 +132,6 @@ def test_a_named_group_is_offered_and_an_old_link_with_a_list_is_corrected(page,
     wait_idle(page)
     assert young in filters_caption(page)
     # the warning was said once: gone after the next run
-    assert not [a for a in page.locator('[data-testid="stMain"] [data-testid="stAlert"]').all_inner_texts()
-                if "URLの条件" in a]
+    assert not [
+        a for a in page.locator('[data-testid="stMain"] [data-testid="stAlert"]').all_inner_texts() if "URLの条件" in a
+    ]

@@ -1,6 +1,7 @@
 """A fresh browser (empty cache) opens an English link and walks every page through the sidebar,
 then the map with its windows layer off. The walk is recorded once; the tests check it:
 every page in English, no request leaving localhost, the UD font from the app's static folder."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,8 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .conftest import (PAGES, REPO, full_page_screenshot, new_context, open_page, rerun_after, server_log_tail,
-                       wait_idle)
+from .conftest import PAGES, REPO, full_page_screenshot, new_context, open_page, rerun_after, server_log_tail, wait_idle
 from .test_pages import artifact_name, page_problems
 
 pytestmark = pytest.mark.browser
@@ -30,10 +30,10 @@ FONT_FACTS_JS = """() => document.fonts.ready.then(() => ({
 
 @dataclass
 class Walk:
-    urls: list[str] = field(default_factory=list)          # every request and websocket
-    font_responses: list = field(default_factory=list)     # responses for the regular face
-    fonts: dict = field(default_factory=dict)               # FONT_FACTS_JS on the first page
-    pages: dict[str, dict] = field(default_factory=dict)    # url path -> what the page showed
+    urls: list[str] = field(default_factory=list)  # every request and websocket
+    font_responses: list = field(default_factory=list)  # responses for the regular face
+    fonts: dict = field(default_factory=dict)  # FONT_FACTS_JS on the first page
+    pages: dict[str, dict] = field(default_factory=dict)  # url path -> what the page showed
 
 
 @pytest.fixture(scope="module")

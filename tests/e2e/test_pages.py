@@ -1,6 +1,7 @@
 """Every page of the dashboard loads in chromium without an error box; the language switch.
 
 English on every page: test_fresh_browser.py."""
+
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
@@ -9,8 +10,17 @@ import pytest
 
 from data import codebook as cb
 
-from .conftest import (DEMO_BANNER, PAGES, choose_in_selectbox, chosen_option, full_page_screenshot, open_page,
-                       rerun_after, server_log_tail, wait_idle)
+from .conftest import (
+    DEMO_BANNER,
+    PAGES,
+    choose_in_selectbox,
+    chosen_option,
+    full_page_screenshot,
+    open_page,
+    rerun_after,
+    server_log_tail,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -84,7 +94,8 @@ def test_language_switch_writes_lang_to_the_url_and_survives_a_reload(page, serv
 
 def checked_radio(page, label: str) -> list[str]:
     radio = page.locator('[data-testid="stSidebar"] [data-testid="stRadio"]').filter(
-        has=page.locator('[data-testid="stWidgetLabel"]', has_text=label))
+        has=page.locator('[data-testid="stWidgetLabel"]', has_text=label)
+    )
     return radio.locator("label:has(input:checked)").all_inner_texts()
 
 
@@ -111,12 +122,14 @@ def test_widgets_follow_the_language_switch(page, server):
         "Indicator": cb.indicator("ucla_high").label["en"],
         "Break down by": cb.dimension_label("sex", "en"),
     }
-    problems += [f"after the switch {k} shows {shown[k]!r}, expected {v!r}" for k, v in expected.items()
-                 if shown[k] != v]
+    problems += [
+        f"after the switch {k} shows {shown[k]!r}, expected {v!r}" for k, v in expected.items() if shown[k] != v
+    ]
 
     rerun_after(page, lambda: choose_in_selectbox(page, "Household type", cb.code_label("household", 1, "en")))
-    problems += [f"error box after the next filter change: {text}"
-                 for text in page.locator(EXCEPTION).all_inner_texts()]
+    problems += [
+        f"error box after the next filter change: {text}" for text in page.locator(EXCEPTION).all_inner_texts()
+    ]
     query = parse_qs(urlparse(page.url).query)
     want = {"district": ["5"], "channel": ["open"], "household": ["1"], "lang": ["en"]}
     problems += [f"URL {k}={query.get(k)}, expected {v}" for k, v in want.items() if query.get(k) != v]

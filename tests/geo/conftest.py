@@ -50,7 +50,9 @@ def centres() -> dict[int, tuple[float, float]]:
 @pytest.fixture
 def geodesic_km2():
     """Area on the GRS80 ellipsoid of a WGS84 (lon, lat) polygon in km²: independent of the package's CRS."""
+
     def area(geom) -> float:
         value, _ = _GEOD.geometry_area_perimeter(geom)
         return abs(value) / 1e6
+
     return area

@@ -29,8 +29,12 @@ def real_areas(real_frame, geodesic_km2) -> dict[int, float]:
 @pytest.mark.shared
 def test_imports_the_real_file(tmp_path, real_file, real_frame, real_areas, geodesic_km2, repo):
     out = tmp_path / "nested" / "districts.geojson"
-    run = subprocess.run([sys.executable, "-m", "geo", "import", str(real_file), "--name-field", "chiiki",
-                          "--out", str(out)], cwd=repo, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "geo", "import", str(real_file), "--name-field", "chiiki", "--out", str(out)],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     got = gpd.read_file(out)
     assert got.crs.to_epsg() == 4326
@@ -53,7 +57,9 @@ def test_imports_the_real_file(tmp_path, real_file, real_frame, real_areas, geod
 
 @pytest.mark.parametrize("driver,suffix", [("GPKG", ".gpkg"), ("ESRI Shapefile", ".shp")])
 @pytest.mark.shared
-def test_imports_another_crs_as_geopackage_and_shapefile(tmp_path, real_frame, real_areas, geodesic_km2, driver, suffix):
+def test_imports_another_crs_as_geopackage_and_shapefile(
+    tmp_path, real_frame, real_areas, geodesic_km2, driver, suffix
+):
     src = tmp_path / f"districts_6678{suffix}"
     real_frame[["chiiki", "geometry"]].to_crs("EPSG:6678").to_file(src, driver=driver)
     assert gpd.read_file(src).crs.to_epsg() == 6678
@@ -75,7 +81,9 @@ def test_a_district_in_several_features_is_dissolved(tmp_path, real_frame, real_
     minx, miny, maxx, maxy = geom.bounds
     south = box(minx, miny, maxx, (miny + maxy) / 2)
     parts = gpd.GeoDataFrame(
-        {"chiiki": ["朝日村", "朝日村"]}, geometry=[geom.intersection(south), geom.difference(south)], crs=real_frame.crs
+        {"chiiki": ["朝日村", "朝日村"]},
+        geometry=[geom.intersection(south), geom.difference(south)],
+        crs=real_frame.crs,
     )
     src = tmp_path / "split.gpkg"
     pd.concat([real_frame[real_frame["chiiki"] != "朝日"], parts]).to_file(src, driver="GPKG")
@@ -88,8 +96,14 @@ def test_a_district_in_several_features_is_dissolved(tmp_path, real_frame, real_
 
 @pytest.mark.shared
 def test_name_variants_are_matched(tmp_path, real_frame, real_areas, geodesic_km2):
-    variants = {"鶴岡": "Tsuruoka City", "藤島": "東田川郡藤島町", "羽黒": "ＨＡＧＵＲＯ",
-                "櫛引": "櫛引地域", "朝日": "asahi-mura", "温海": " 温海町 "}
+    variants = {
+        "鶴岡": "Tsuruoka City",
+        "藤島": "東田川郡藤島町",
+        "羽黒": "ＨＡＧＵＲＯ",
+        "櫛引": "櫛引地域",
+        "朝日": "asahi-mura",
+        "温海": " 温海町 ",
+    }
     frame = real_frame.assign(name=real_frame["chiiki"].map(variants))
     src = tmp_path / "variants.geojson"
     frame.to_file(src, driver="GeoJSON")
@@ -98,11 +112,21 @@ def test_name_variants_are_matched(tmp_path, real_frame, real_areas, geodesic_km
         assert area == pytest.approx(real_areas[code], rel=0.01), code
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("鶴岡市", "鶴岡"), ("西田川郡温海町", "温海"), ("旧櫛引町", "櫛引"), ("山形県鶴岡市", "鶴岡"),
-    ("藤島 地域", "藤島"), ("朝日村", "朝日"), ("Kushibiki District", "kushibiki"),
-    ("Higashitagawa-gun Haguro-machi", "haguro"), ("ＡＴＳＵＭＩ", "atsumi"), ("Fujishima Town", "fujishima"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("鶴岡市", "鶴岡"),
+        ("西田川郡温海町", "温海"),
+        ("旧櫛引町", "櫛引"),
+        ("山形県鶴岡市", "鶴岡"),
+        ("藤島 地域", "藤島"),
+        ("朝日村", "朝日"),
+        ("Kushibiki District", "kushibiki"),
+        ("Higashitagawa-gun Haguro-machi", "haguro"),
+        ("ＡＴＳＵＭＩ", "atsumi"),
+        ("Fujishima Town", "fujishima"),
+    ],
+)
 def test_normalise_name(raw, expected):
     assert normalise_name(raw) == expected
 
@@ -124,8 +148,12 @@ def test_unmatched_name_errors_clearly_and_writes_nothing(tmp_path, real_frame, 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.geojson", "out.geojson"]  # no temp file left
 
     fresh = tmp_path / "fresh" / "out.geojson"
-    run = subprocess.run([sys.executable, "-m", "geo", "import", str(src), "--name-field", "chiiki",
-                          "--out", str(fresh)], cwd=repo, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "geo", "import", str(src), "--name-field", "chiiki", "--out", str(fresh)],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode != 0
     assert "酒田" in run.stderr and "Cannot match district names" in run.stderr
     assert not fresh.exists()
@@ -140,8 +168,12 @@ def test_file_without_crs_errors(tmp_path, real_frame, repo):
     out = tmp_path / "out.geojson"
     with pytest.raises(GeoImportError, match="CRS"):
         import_districts(src, "chiiki", out=out)
-    run = subprocess.run([sys.executable, "-m", "geo", "import", str(src), "--name-field", "chiiki",
-                          "--out", str(out)], cwd=repo, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "geo", "import", str(src), "--name-field", "chiiki", "--out", str(out)],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode != 0
     assert "座標参照系" in run.stderr and "no coordinate reference system" in run.stderr
     assert not out.exists()

@@ -78,8 +78,9 @@ def test_regeneration_is_byte_identical_to_the_committed_file(tmp_path, repo):
     outs = []
     for name in ("a.geojson", "b.geojson"):
         out = tmp_path / name
-        run = subprocess.run([sys.executable, "-m", "geo", "schematic", "--out", str(out)],
-                             cwd=repo, capture_output=True, text=True)
+        run = subprocess.run(
+            [sys.executable, "-m", "geo", "schematic", "--out", str(out)], cwd=repo, capture_output=True, text=True
+        )
         assert run.returncode == 0, run.stderr
         outs.append(out.read_bytes())
     assert outs[0] == outs[1] == SCHEMATIC_PATH.read_bytes()
@@ -91,8 +92,12 @@ def test_check_flags_a_stale_file(tmp_path, repo):
     assert ok.returncode == 0, ok.stderr
     stale = tmp_path / "stale.geojson"
     stale.write_bytes(SCHEMATIC_PATH.read_bytes().replace(b'"area_km2":235.0', b'"area_km2":236.0'))
-    bad = subprocess.run([sys.executable, "-m", "geo", "schematic", "--check", "--out", str(stale)],
-                         cwd=repo, capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "geo", "schematic", "--check", "--out", str(stale)],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 1
     assert "out of date" in bad.stderr
 

@@ -17,6 +17,7 @@ and the benchmark measures
 Results are printed as tables with PASS/MISS against the targets at 1 million responses, and
 written as JSON with --json PATH. `--scale N` runs one scale (N random-sample responses).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,6 +55,7 @@ TARGETS = {  # name: (limit, unit, higher is better)
 
 # ---- measuring -------------------------------------------------------------------------------
 
+
 def summary(times_ms: list[float]) -> dict[str, float]:
     a = np.asarray(times_ms, dtype=float)
     return {"p50": round(float(np.percentile(a, 50)), 3), "p95": round(float(np.percentile(a, 95)), 3)}
@@ -68,19 +70,40 @@ def _run_child(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     out, err = proc.stdout.read(), proc.stderr.read()
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{out.decode(errors='replace')[-2000:]}\n"
-                           f"{err.decode(errors='replace')[-4000:]}")
+        raise RuntimeError(
+            f"{' '.join(cmd)} failed ({proc.returncode}):\n{out.decode(errors='replace')[-2000:]}\n"
+            f"{err.decode(errors='replace')[-4000:]}"
+        )
     return wall, usage.ru_maxrss / 1024
 
 
 def build_database(work: Path, responses: int, activity_rows: int, seed: int) -> dict:
     extracts, db = work / "extracts", work / "tsunagari.duckdb"
-    gen_s, _ = _run_child([sys.executable, "-m", "data", "demo", "--out", str(extracts), "--seed", str(seed),
-                           "--responses", str(responses), "--activity-rows", str(activity_rows)])
+    gen_s, _ = _run_child(
+        [
+            sys.executable,
+            "-m",
+            "data",
+            "demo",
+            "--out",
+            str(extracts),
+            "--seed",
+            str(seed),
+            "--responses",
+            str(responses),
+            "--activity-rows",
+            str(activity_rows),
+        ]
+    )
     build_s, build_rss = _run_child([sys.executable, "-m", "data", "build", "--from", str(extracts), "--db", str(db)])
     size = sum(p.stat().st_size for p in work.glob("tsunagari.duckdb*"))
-    return {"db": str(db), "generate_s": gen_s, "build_s": build_s, "build_peak_rss_mb": build_rss,
-            "db_mb": size / 2**20}
+    return {
+        "db": str(db),
+        "generate_s": gen_s,
+        "build_s": build_s,
+        "build_peak_rss_mb": build_rss,
+        "db_mb": size / 2**20,
+    }
 
 
 def time_queries(con, repeats: int, seed: int, budget_s: float) -> tuple[dict, dict, dict]:
@@ -134,6 +157,7 @@ def time_pandas(con, calls: dict, repeats: int) -> dict:
     """The indicator tables by pandas over the same calls (taking turns as the query layer's did);
     checks the first calls' tables against the query layer."""
     from pandas_baseline import PandasIndicators, same_table
+
     from queries import indicators
 
     t0 = time.perf_counter()
@@ -167,8 +191,10 @@ def time_pandas(con, calls: dict, repeats: int) -> dict:
 
 # ---- one scale -------------------------------------------------------------------------------
 
+
 def run_scale(responses: int, activity_rows: int, args) -> dict:
     import dashboard_timing
+
     from queries import runner
 
     print(f"\n=== {responses:,} responses, {activity_rows:,} activity rows ===", flush=True)
@@ -176,8 +202,10 @@ def run_scale(responses: int, activity_rows: int, args) -> dict:
     try:
         built = build_database(work, responses, activity_rows, args.seed)
         db = built["db"]
-        print(f"  generate {built['generate_s']:.1f} s, build {built['build_s']:.1f} s, "
-              f"database {built['db_mb']:.1f} MB", flush=True)
+        print(
+            f"  generate {built['generate_s']:.1f} s, build {built['build_s']:.1f} s, database {built['db_mb']:.1f} MB",
+            flush=True,
+        )
         con = runner.connect(db)
         try:
             response_rows = con.execute("SELECT count(*) FROM responses").fetchone()[0]
@@ -239,6 +267,7 @@ def run_scale(responses: int, activity_rows: int, args) -> dict:
 
 # ---- targets and report ----------------------------------------------------------------------
 
+
 def check_targets(r: dict) -> dict:
     worst_page = max(r["page_rerun_ms"].items(), key=lambda kv: kv[1]["p95"])
     worst_query = max(r["query_ms"].items(), key=lambda kv: kv[1]["p50"])
@@ -261,18 +290,30 @@ def check_targets(r: dict) -> dict:
             misses = [k for k, v in r["query_ms"].items() if v["p50"] > limit]
         elif name == "pandas_ratio":
             misses = [k for k, v in r["pandas_ratio"].items() if v < limit]
-        out[name] = {"value": value, "limit": limit, "unit": unit, "worst": where, "pass": bool(ok),
-                     "missed_by": misses}
+        out[name] = {
+            "value": value,
+            "limit": limit,
+            "unit": unit,
+            "worst": where,
+            "pass": bool(ok),
+            "missed_by": misses,
+        }
     return out
 
 
 def print_report(r: dict) -> None:
-    print(f"\n## {r['responses']:,} responses ({r['response_rows']:,} rows incl. open web), "
-          f"{r['activity_rows']:,} activity rows, {r['organisations']:,} organisations")
-    print(f"build {r['build_s']:.1f} s (generate {r['generate_s']:.1f} s; build peak {r['build_peak_rss_mb']:.0f} MB), "
-          f"database {r['db_mb']:.1f} MB")
-    print(f"cold start {r['cold_start_s']:.2f} s ({r['cold_start_method']}; server answering after "
-          f"{r['server_ready_s']} s), peak memory {r['peak_rss_mb']:.0f} MB")
+    print(
+        f"\n## {r['responses']:,} responses ({r['response_rows']:,} rows incl. open web), "
+        f"{r['activity_rows']:,} activity rows, {r['organisations']:,} organisations"
+    )
+    print(
+        f"build {r['build_s']:.1f} s (generate {r['generate_s']:.1f} s; build peak {r['build_peak_rss_mb']:.0f} MB), "
+        f"database {r['db_mb']:.1f} MB"
+    )
+    print(
+        f"cold start {r['cold_start_s']:.2f} s ({r['cold_start_method']}; server answering after "
+        f"{r['server_ready_s']} s), peak memory {r['peak_rss_mb']:.0f} MB"
+    )
     print(f"\n{'query':<44} {'p50 ms':>9} {'p95 ms':>9} {'pandas p50':>11} {'pandas ×':>9}")
     for name, s in r["query_ms"].items():
         pd_ = r["pandas_ms"].get(name)
@@ -303,17 +344,32 @@ def machine() -> dict:
     import pandas
     import streamlit
 
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor())
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal:"))
-    return {"nproc": os.cpu_count(), "cpu": model, "ram_gb": round(mem_kb / 2**20, 1),
-            "python": platform.python_version(), "duckdb": duckdb.__version__, "pandas": pandas.__version__,
-            "streamlit": streamlit.__version__, "os": platform.platform()}
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal:")
+    )
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "ram_gb": round(mem_kb / 2**20, 1),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "pandas": pandas.__version__,
+        "streamlit": streamlit.__version__,
+        "os": platform.platform(),
+    }
 
 
 def code_state() -> dict:
     """The commit measured and the files changed in the working tree (others work in it too)."""
+
     def git(*a: str) -> str:
         res = subprocess.run(["git", *a], cwd=REPO, capture_output=True, text=True)
         return res.stdout if res.returncode == 0 else ""
@@ -333,14 +389,26 @@ def write_json(path: str, results: list[dict]) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="tests/perf/bench.py", description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=int, help="one scale: N random-sample responses (e.g. 10000)")
-    parser.add_argument("--activity-rows", type=int, help=f"activity rows of --scale (default {ACTIVITY_PER_RESPONSE} × N)")
+    parser.add_argument(
+        "--activity-rows", type=int, help=f"activity rows of --scale (default {ACTIVITY_PER_RESPONSE} × N)"
+    )
     parser.add_argument("--repeats", type=int, default=30, help="timed runs per query (default 30)")
     parser.add_argument("--pandas-repeats", type=int, help="timed pandas runs per table (default --repeats)")
     parser.add_argument("--page-repeats", type=int, help="timed filter changes per page (default --repeats)")
-    parser.add_argument("--case-budget", type=float, default=60.0, metavar="S",
-                        help="seconds of calls per query after which its runs stop (default 60)")
-    parser.add_argument("--page-budget", type=float, default=300.0, metavar="S",
-                        help="seconds of reruns per page after which its runs stop (default 300)")
+    parser.add_argument(
+        "--case-budget",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="seconds of calls per query after which its runs stop (default 60)",
+    )
+    parser.add_argument(
+        "--page-budget",
+        type=float,
+        default=300.0,
+        metavar="S",
+        help="seconds of reruns per page after which its runs stop (default 300)",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--json", metavar="PATH", help="write the results as JSON (after each scale)")
     parser.add_argument("--workdir", help="where the temp folders go (default the system temp dir)")
@@ -360,8 +428,10 @@ def main(argv: list[str]) -> int:
             parser.error("--activity-rows goes with --scale")
         scales = SCALES
     m = machine()
-    print(f"machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM, Python {m['python']}, "
-          f"DuckDB {m['duckdb']}, pandas {m['pandas']}, Streamlit {m['streamlit']}")
+    print(
+        f"machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM, Python {m['python']}, "
+        f"DuckDB {m['duckdb']}, pandas {m['pandas']}, Streamlit {m['streamlit']}"
+    )
     results = []
     for responses, activity_rows in scales.items():
         results.append(run_scale(responses, activity_rows, args))

@@ -12,6 +12,7 @@
   read from /proc. Without a usable browser: the first AppTest run in a fresh process, and that
   process's VmHWM after every page (the method is recorded).
 """
+
 from __future__ import annotations
 
 import ast
@@ -30,8 +31,13 @@ if str(REPO) not in sys.path:
 APP = REPO / "dashboard" / "app.py"
 SERVER = REPO / "dashboard" / "server.py"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 APPTEST_TIMEOUT = 900
 FILTER_KEYS = ("f_wave", "f_channel", "f_age_band", "f_sex", "f_district", "f_household")
 FILTERED_QUERY = "?district=1&sex=2&age_band=older&channel=open"
@@ -63,6 +69,7 @@ def vm_hwm_mb(pid: int) -> float:
 
 # ---- page reruns (AppTest, child process) -----------------------------------------------------
 
+
 class FilterChanger:
     """Picks sidebar filter changes that lead to filter combinations not seen before.
 
@@ -77,8 +84,14 @@ class FilterChanger:
         self.options = {"f_wave": [0, *sorted(waves, reverse=True)], "f_channel": ["random", "open"]}
         for dim in ("age_band", "sex", "district", "household"):
             self.options[f"f_{dim}"] = ["", *(choice_token(dim, c) for c in filter_choices(dim))]
-        self.state = {"f_wave": 0, "f_channel": "random", "f_age_band": "", "f_sex": "", "f_district": "",
-                      "f_household": ""}
+        self.state = {
+            "f_wave": 0,
+            "f_channel": "random",
+            "f_age_band": "",
+            "f_sex": "",
+            "f_district": "",
+            "f_household": "",
+        }
         # shared by the changers of several pages, so no page reruns a view another page has cached
         self.seen = set() if seen is None else seen
         self.seen.add(self._key(self.state))
@@ -167,8 +180,19 @@ def page_reruns(db: str, repeats: int, seed: int, budget_s: float = 300.0) -> di
 
 def run_page_reruns(db: str, repeats: int, seed: int, budget_s: float = 300.0) -> dict:
     """page_reruns in a child process (fresh Streamlit caches, its own memory)."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "reruns", "--db", db, "--repeats", str(repeats),
-           "--seed", str(seed), "--budget", str(budget_s)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "reruns",
+        "--db",
+        db,
+        "--repeats",
+        str(repeats),
+        "--seed",
+        str(seed),
+        "--budget",
+        str(budget_s),
+    ]
     res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=_env(db))
     if res.returncode != 0:
         raise RuntimeError(f"page reruns failed:\n{res.stderr[-4000:]}")
@@ -176,6 +200,7 @@ def run_page_reruns(db: str, repeats: int, seed: int, budget_s: float = 300.0) -
 
 
 # ---- cold start and memory --------------------------------------------------------------------
+
 
 def _env(db: str) -> dict:
     env = dict(os.environ)
@@ -229,9 +254,24 @@ def cold_start_browser(db: str, timeout_s: float = 300) -> dict:
             base = f"http://127.0.0.1:{port}"
             t0 = time.perf_counter()
             proc = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", str(SERVER), "--server.port", str(port),
-                 "--server.headless", "true", "--server.address", "127.0.0.1"],
-                cwd=REPO, env=_env(db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                [
+                    sys.executable,
+                    "-m",
+                    "streamlit",
+                    "run",
+                    str(SERVER),
+                    "--server.port",
+                    str(port),
+                    "--server.headless",
+                    "true",
+                    "--server.address",
+                    "127.0.0.1",
+                ],
+                cwd=REPO,
+                env=_env(db),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             try:
                 _wait_health(port, proc, timeout_s)
                 ready = time.perf_counter() - t0
@@ -252,8 +292,13 @@ def cold_start_browser(db: str, timeout_s: float = 300) -> dict:
                 _stop(proc)
         finally:
             browser.close()
-    return {"method": "playwright+chromium", "server_ready_s": ready, "cold_start_s": cold,
-            "peak_rss_mb": hwm, "page_first_load_ms": first_load}
+    return {
+        "method": "playwright+chromium",
+        "server_ready_s": ready,
+        "cold_start_s": cold,
+        "peak_rss_mb": hwm,
+        "page_first_load_ms": first_load,
+    }
 
 
 def _wait_heading(tab, title: str, timeout_s: float) -> None:
@@ -281,8 +326,13 @@ def cold_start_apptest(db: str) -> dict:
     if proc.returncode != 0 or not first.startswith("FIRST"):
         raise RuntimeError(f"AppTest cold start failed:\n{err[-4000:]}")
     data = json.loads(rest.strip().splitlines()[-1])
-    return {"method": "apptest (no browser)", "server_ready_s": None, "cold_start_s": cold,
-            "peak_rss_mb": data["vm_hwm_mb"], "page_first_load_ms": data["page_ms"]}
+    return {
+        "method": "apptest (no browser)",
+        "server_ready_s": None,
+        "cold_start_s": cold,
+        "peak_rss_mb": data["vm_hwm_mb"],
+        "page_first_load_ms": data["page_ms"],
+    }
 
 
 def _apptest_cold(db: str) -> None:

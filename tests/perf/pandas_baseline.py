@@ -8,6 +8,7 @@ Nothing here is made slow on purpose; `same_table` checks it returns what indica
 before its protection (queries.indicators._table(..., protect=False)), so the two sides do the same
 work but for the cell-key noise, which the query layer adds on top (and the baseline does not).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -18,7 +19,7 @@ import pandas as pd
 from data import codebook
 from queries.filters import CHANNELS, Filters
 
-BOTH_CHANNELS = tuple(c for codes in CHANNELS.values() for c in codes)   # a table by channel reads both
+BOTH_CHANNELS = tuple(c for codes in CHANNELS.values() for c in codes)  # a table by channel reads both
 
 ATTRS = ("age_band", "sex", "district", "household")
 MISSING = 9
@@ -96,7 +97,7 @@ class PandasIndicators:
         body = self._stats(cells, rest, is_total=False, open_web=open_web)
         for i, dim in reversed(list(enumerate(by))):
             body.insert(0, dim, pd.array([k[i] for k in keys], dtype="Int64"))
-        if len(by) == 1 and by[0] != "channel":     # a table by channel has no All row
+        if len(by) == 1 and by[0] != "channel":  # a table by channel has no All row
             head.insert(0, by[0], pd.array([pd.NA], dtype="Int64"))
             return pd.concat([head, body], ignore_index=True)
         return body
@@ -117,7 +118,7 @@ class PandasIndicators:
         with np.errstate(invalid="ignore", divide="ignore"):
             p = np.clip(swy / sw, 0, 1)
             neff = np.where(sw2 > 0, sw * sw / sw2, 0.0)
-            z2 = self.z ** 2
+            z2 = self.z**2
             denom = 1 + z2 / neff
             centre = (p + z2 / (2 * neff)) / denom
             half = self.z / denom * np.sqrt(p * (1 - p) / neff + z2 / (4 * neff * neff))
@@ -145,18 +146,20 @@ class PandasIndicators:
 
         n_shown = pd.array(n.round().astype(np.int64), dtype="Int64")
         n_shown[hidden] = pd.NA
-        return pd.DataFrame({
-            "is_total": np.full(len(n), is_total),
-            "n": n_shown,
-            "n_eff": shown(neff),
-            "estimate_pct": shown(100 * p),
-            "ci_low_pct": shown(100 * low),
-            "ci_high_pct": shown(100 * high),
-            "reliability": np.where(low_rel | hidden, "low", "ok").astype(object),
-            "suppressed": hidden,
-            "difference": pd.Series([pd.NA if d is None else d for d in diff], dtype=object),
-            "open_web": np.broadcast_to(np.asarray(open_web, dtype=bool), len(n)).copy(),
-        })
+        return pd.DataFrame(
+            {
+                "is_total": np.full(len(n), is_total),
+                "n": n_shown,
+                "n_eff": shown(neff),
+                "estimate_pct": shown(100 * p),
+                "ci_low_pct": shown(100 * low),
+                "ci_high_pct": shown(100 * high),
+                "reliability": np.where(low_rel | hidden, "low", "ok").astype(object),
+                "suppressed": hidden,
+                "difference": pd.Series([pd.NA if d is None else d for d in diff], dtype=object),
+                "open_web": np.broadcast_to(np.asarray(open_web, dtype=bool), len(n)).copy(),
+            }
+        )
 
 
 def same_table(a: pd.DataFrame, b: pd.DataFrame) -> str | None:
@@ -167,7 +170,10 @@ def same_table(a: pd.DataFrame, b: pd.DataFrame) -> str | None:
     for col in a.columns:
         x, y = a[col].reset_index(drop=True), b[col].reset_index(drop=True)
         if col in ("n_eff", "estimate_pct", "ci_low_pct", "ci_high_pct"):
-            xf, yf = x.astype("Float64").to_numpy(float, na_value=np.nan), y.astype("Float64").to_numpy(float, na_value=np.nan)
+            xf, yf = (
+                x.astype("Float64").to_numpy(float, na_value=np.nan),
+                y.astype("Float64").to_numpy(float, na_value=np.nan),
+            )
             if not np.allclose(xf, yf, rtol=1e-9, atol=1e-6, equal_nan=True):
                 return f"{col} differs"
         elif not x.astype(object).where(x.notna(), None).equals(y.astype(object).where(y.notna(), None)):

@@ -13,6 +13,7 @@
   how often the 95% interval computed from the protected values covers the true proportion
   (target ≥ 94%), beside the same interval from the true values.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -101,7 +102,7 @@ def coverage(seed: int = 20231101, reps: int = 1500) -> dict:
     for n, p in itertools.product((30, 50, 100, 300, 1000), (0.05, 0.2, 0.4)):
         hit_p = hit_t = 0
         for _ in range(reps):
-            w = rng.lognormal(0.0, 0.35, n)           # unequal weights, as after raking
+            w = rng.lognormal(0.0, 0.35, n)  # unequal weights, as after raking
             y = rng.random(n) < p
             keys = rng.integers(0, 256, n)
             sums = np.array([[n, w.sum(), (w * w).sum(), (w * y).sum(), y.sum(), keys.sum(), keys[y].sum()]])
@@ -117,8 +118,14 @@ def coverage(seed: int = 20231101, reps: int = 1500) -> dict:
         rows.append({"n": n, "p": p, "protected": hit_p / reps, "true": hit_t / reps})
     prot = float(np.mean([r["protected"] for r in rows]))
     true = float(np.mean([r["true"] for r in rows]))
-    return {"seed": seed, "reps_per_case": reps, "cases": rows, "protected": prot, "true": true,
-            "protected_min": min(r["protected"] for r in rows)}
+    return {
+        "seed": seed,
+        "reps_per_case": reps,
+        "cases": rows,
+        "protected": prot,
+        "true": true,
+        "protected_min": min(r["protected"] for r in rows),
+    }
 
 
 def measure(db: Path, reps: int = 1500) -> dict:
@@ -130,13 +137,24 @@ def measure(db: Path, reps: int = 1500) -> dict:
     finally:
         con.close()
     return {
-        "estimates": {"cells": int(est.size), "min_true_n": MIN_N, "mean_abs_change_pt": float(est.mean()),
-                      "p95_abs_change_pt": float(np.percentile(est, 95)), "max_abs_change_pt": float(est.max())},
-        "estimates_open_web": {"cells": int(open_est.size), "min_true_n": MIN_N,
-                               "mean_abs_change_pt": float(open_est.mean()) if open_est.size else None},
-        "activity_totals": {"totals": int(act.size), "min_true_total": ACTIVITY_MIN_TOTAL,
-                            "mean_abs_rel_change_pct": float(100 * act.mean()),
-                            "max_abs_rel_change_pct": float(100 * act.max())},
+        "estimates": {
+            "cells": int(est.size),
+            "min_true_n": MIN_N,
+            "mean_abs_change_pt": float(est.mean()),
+            "p95_abs_change_pt": float(np.percentile(est, 95)),
+            "max_abs_change_pt": float(est.max()),
+        },
+        "estimates_open_web": {
+            "cells": int(open_est.size),
+            "min_true_n": MIN_N,
+            "mean_abs_change_pt": float(open_est.mean()) if open_est.size else None,
+        },
+        "activity_totals": {
+            "totals": int(act.size),
+            "min_true_total": ACTIVITY_MIN_TOTAL,
+            "mean_abs_rel_change_pct": float(100 * act.mean()),
+            "max_abs_rel_change_pct": float(100 * act.max()),
+        },
         "coverage": coverage(reps=reps),
         "ptables": codebook.disclosure()["ptables"],
     }
@@ -146,10 +164,13 @@ def summary(result: dict) -> dict:
     """The figures データと方法 shows (dashboard/views/methods.py reads queries/protection_cost.json)."""
     est, act, cov = result["estimates"], result["activity_totals"], result["coverage"]
     return {
-        "measured_on": {"ja": f"デモデータ（推定値は回答者100人以上の{est['cells']:,}区分、件数は20件以上の合計{act['totals']:,}個、"
-                              f"区間は{len(cov['cases'])}通り×{cov['reps_per_case']:,}回の模擬）",
-                        "en": f"demo data ({est['cells']:,} cells of 100+ respondents, {act['totals']:,} totals of 20+, "
-                              f"{len(cov['cases'])} simulated cases × {cov['reps_per_case']:,})"},
+        "measured_on": {
+            "ja": f"デモデータ（推定値は回答者100人以上の{est['cells']:,}区分、"
+            f"件数は20件以上の合計{act['totals']:,}個、"
+            f"区間は{len(cov['cases'])}通り×{cov['reps_per_case']:,}回の模擬）",
+            "en": f"demo data ({est['cells']:,} cells of 100+ respondents, {act['totals']:,} totals of 20+, "
+            f"{len(cov['cases'])} simulated cases × {cov['reps_per_case']:,})",
+        },
         "survey_mean_abs_change_pts": round(est["mean_abs_change_pt"], 2),
         "activity_mean_abs_change_pct": round(act["mean_abs_rel_change_pct"], 2),
         "interval_coverage_pct": round(100 * cov["protected"], 1),
@@ -161,8 +182,12 @@ def main(argv=None) -> int:
     ap.add_argument("--db", type=Path, default=db_path())
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--reps", type=int, default=1500)
-    ap.add_argument("--summary", type=Path, default=None,
-                    help="also write the figures データと方法 shows (queries/protection_cost.json)")
+    ap.add_argument(
+        "--summary",
+        type=Path,
+        default=None,
+        help="also write the figures データと方法 shows (queries/protection_cost.json)",
+    )
     args = ap.parse_args(argv)
     result = measure(args.db, args.reps)
     text = json.dumps(result, ensure_ascii=False, indent=1)

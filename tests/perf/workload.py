@@ -10,6 +10,7 @@ organisation types one code. Tables by organisation are timed as the dashboard m
 after one count above the codebook's max_org_groups (the 100k and 1M scales have 484 and 4,730
 organisations); so is a survey table whose filters leave too few respondents (FilterTooNarrow).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -19,11 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from data import codebook
-from queries import activity as qa
-from queries import directory as qd, disclosure, indicators, national, need as qn, profile
+from queries import activity as qa, directory as qd, disclosure, indicators, national, need as qn, profile
 from queries.filters import ATTRIBUTE_FILTERS, ActivityFilters, Filters, filter_choices
 
-CHANNEL_CHOICES = ("random", "random", "open")   # the default channel comes up most
+CHANNEL_CHOICES = ("random", "random", "open")  # the default channel comes up most
 DIRECTORY_WORDS = ("相談", "鶴岡", "支援", "架空", "センター", "平日", "子ども", "こころ", "")
 
 
@@ -44,11 +44,13 @@ def refusable(fn: Callable[[], object]) -> Callable[[], object]:
     codebook's max_org_groups (TooManyGroups, after one count; the page shows the type level) and a
     survey table whose filters leave too few respondents (FilterTooNarrow, after the sums are
     fetched; the page asks to widen the filters) are answers too, and timed as such."""
+
     def call():
         try:
             return fn()
         except (qa.TableTooLarge, disclosure.FilterTooNarrow) as exc:
             return exc
+
     return call
 
 
@@ -125,9 +127,11 @@ def cases(con) -> list[Case]:
 
     for ind in codebook.indicators():
         for k in (0, 1, 2):
+
             def draw(rng, ind=ind, k=k):
                 by, f = indicator_args(rng, k, waves)
                 return Call(refusable(lambda: indicators.indicator_table(con, ind, by, f)), {"by": by, "filters": f})
+
             out.append(Case(indicator_case_name(ind, k), draw))
 
     def headline(rng):
@@ -142,14 +146,23 @@ def cases(con) -> list[Case]:
         f = random_filters(rng, waves)
         return Call(lambda: profile.respondent_profile(con, f), {"wave": f.wave, "channels": f.channels})
 
-    out += [Case("headline", headline), Case("national_comparison", comparison),
-            Case("respondent_profile", respondents)]
+    out += [
+        Case("headline", headline),
+        Case("national_comparison", comparison),
+        Case("respondent_profile", respondents),
+    ]
 
     for period, fn in (("month", qa.activity_by_month), ("fiscal_year", qa.activity_by_fiscal_year)):
         for by in (None, *qa.BREAKDOWNS):
+
             def draw(rng, fn=fn, by=by):
-                measure, act, lang = str(rng.choice(qa.MEASURES)), random_activity_filters(rng, years), str(rng.choice(langs))
+                measure, act, lang = (
+                    str(rng.choice(qa.MEASURES)),
+                    random_activity_filters(rng, years),
+                    str(rng.choice(langs)),
+                )
                 return Call(refusable(lambda: fn(con, measure, by, act, lang)), {"measure": measure, "filters": act})
+
             out.append(Case(f"activity_by_{period}/{by or 'total'}", draw))
 
     def rates(rng):
@@ -163,17 +176,21 @@ def cases(con) -> list[Case]:
     out += [Case("rates_per_1000", rates), Case("district_need", need)]
 
     for level in ("org_type", "org"):
+
         def draw(rng, level=level):
             act = ActivityFilters(**random_period(rng, years))
             return Call(refusable(lambda: qa.referral_matrix(con, level, act)), {"filters": act})
+
         out.append(Case(f"referral_matrix/{level}", draw))
 
     def directory(rng):
         fields = _subset(rng, codebook.codes("field"), p_any=0.4)
         districts = _subset(rng, codebook.codes("district"), p_any=0.4)
         search, lang = str(rng.choice(DIRECTORY_WORDS)), str(rng.choice(langs))
-        return Call(lambda: qd.organisations_directory(con, fields, districts, search, lang),
-                    {"fields": fields, "districts": districts, "search": search})
+        return Call(
+            lambda: qd.organisations_directory(con, fields, districts, search, lang),
+            {"fields": fields, "districts": districts, "search": search},
+        )
 
     def members(rng):
         lang = str(rng.choice(langs))

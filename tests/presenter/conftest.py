@@ -1,4 +1,5 @@
 """Fixtures of the presenter tests (the demo database, connection and server: tests/conftest.py)."""
+
 from __future__ import annotations
 
 import sys

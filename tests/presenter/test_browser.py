@@ -1,10 +1,12 @@
 """The presenter in headless chromium at 1280×720 and 1920×1080: keys, counter, URL, no overflow."""
+
 from __future__ import annotations
 
 import re
 import time
 
 import pytest
+
 from dashboard.presenter import deck as dk
 
 from .conftest import ARTIFACTS
@@ -60,11 +62,15 @@ def wait_counter(page, text: str, timeout: float = 30.0) -> None:
 
 def settle(page) -> None:
     """Wait until Streamlit has finished the run and charts have drawn."""
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"] [data-testid=\"stSpinner\"]')",
-                           timeout=30000)
+    page.wait_for_function(
+        '() => !document.querySelector(\'[data-testid="stStatusWidget"] [data-testid="stSpinner"]\')', timeout=30000
+    )
     page.wait_for_timeout(600)
-    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-                              .every(c => c.querySelector('canvas, svg'))""", timeout=30000)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+                              .every(c => c.querySelector('canvas, svg'))""",
+        timeout=30000,
+    )
     page.wait_for_timeout(300)
 
 
@@ -94,16 +100,34 @@ def test_keyboard_through_the_default_deck(server, browser, size):
             page.screenshot(path=str(out / f"slide_{n:02d}.png"))
             m = page.evaluate(OVERFLOW_JS)
             assert page.locator("[data-testid='pres-counter']").is_visible()
-            if m["scrollHeight"] > m["innerHeight"] or m["mainScroll"] > m["mainClient"] + 1 or m["scrollWidth"] > m["innerWidth"] or m["wide"] \
-                    or m["right"] > m["innerWidth"] + 1 or m["slideBottom"] > m["footerTop"] \
-                    or m["footerHeight"] > m["innerHeight"] / 8:
+            if (
+                m["scrollHeight"] > m["innerHeight"]
+                or m["mainScroll"] > m["mainClient"] + 1
+                or m["scrollWidth"] > m["innerWidth"]
+                or m["wide"]
+                or m["right"] > m["innerWidth"] + 1
+                or m["slideBottom"] > m["footerTop"]
+                or m["footerHeight"] > m["innerHeight"] / 8
+            ):
                 problems.append((n, m))
             meta = page.locator("[data-testid='pres-meta']").inner_text()
             assert "データ時点" in meta and "デモデータ" in meta
             assert page.locator("[data-testid='stSidebar']").is_hidden()
-        assert not problems, [(n, m["wide"][:6], m["right"], m["scrollHeight"], m["mainScroll"], m["mainClient"], m["slideBottom"], m["footerTop"],
-                                 m["footerHeight"]) for n, m in problems]
-        page.keyboard.press("ArrowRight")   # past the end stays on the last slide
+        assert not problems, [
+            (
+                n,
+                m["wide"][:6],
+                m["right"],
+                m["scrollHeight"],
+                m["mainScroll"],
+                m["mainClient"],
+                m["slideBottom"],
+                m["footerTop"],
+                m["footerHeight"],
+            )
+            for n, m in problems
+        ]
+        page.keyboard.press("ArrowRight")  # past the end stays on the last slide
         page.wait_for_timeout(800)
         assert counter(page) == f"{total} / {total}"
         # each key after the slide has finished drawing, as in the loop above: a key pressed while

@@ -1,4 +1,5 @@
 """Decks: loading, validation with every problem named, round trips, editing, saving."""
+
 from __future__ import annotations
 
 import pytest
@@ -67,25 +68,42 @@ slides:
     assert d.filters == Filters(age_band=(6, 7, 8), household=(1,)) and d.fiscal_years == (2023,)
 
 
-@pytest.mark.parametrize("filters, message", [
-    ("{district: [1, 3]}", "filters.district: [1, 3] is not allowed; district takes one code of 1, 2, 3, 4, 5, 6, "
-                           "not any list of codes"),
-    # the district group 旧町村部 is gone, by its id or its codes
-    ("{district: former_towns}", "filters.district: 'former_towns' is not allowed; district takes one code of "
-                                 "1, 2, 3, 4, 5, 6"),
-    ("{district: [2, 3, 4, 5, 6]}", "filters.district: [2, 3, 4, 5, 6] is not allowed; district takes one code of "
-                                    "1, 2, 3, 4, 5, 6, not any list of codes"),
-    # both channels together (両方) are no longer a choice
-    ("{channel: all}", "filters.channel: must be one of random, open, not 'all' (both channels together, 両方, "
-                       "are no longer shown"),
-    ("{district: 9}", "filters.district: 9 is not allowed (無回答 / no answer is never a filter)"),
-    ("{age_band: [1, 9]}", "filters.age_band: [1, 9] is not allowed (無回答 / no answer is never a filter)"),
-    ("{age_band: teens}", "filters.age_band: 'teens' is not allowed; age_band takes one code of 1, 2, 3, 4, 5, 6, 7, 8 "
-                          "or a named group: young (= 1, 2, 3), middle (= 4, 5), older (= 6, 7, 8)"),
-    ("{sex: [1, 2]}", "filters.sex: [1, 2] is not allowed; sex takes one code of 1, 2, 3, not any list of codes"),
-    ("{fiscal_years: [2023, 2024]}", "filters.fiscal_years: one fiscal year at a time, not 2023, 2024"),
-    ("{fields: [1, 2]}", "filters.fields: one field at a time, not 1, 2"),
-])
+@pytest.mark.parametrize(
+    "filters, message",
+    [
+        (
+            "{district: [1, 3]}",
+            "filters.district: [1, 3] is not allowed; district takes one code of 1, 2, 3, 4, 5, 6, "
+            "not any list of codes",
+        ),
+        # the district group 旧町村部 is gone, by its id or its codes
+        (
+            "{district: former_towns}",
+            "filters.district: 'former_towns' is not allowed; district takes one code of 1, 2, 3, 4, 5, 6",
+        ),
+        (
+            "{district: [2, 3, 4, 5, 6]}",
+            "filters.district: [2, 3, 4, 5, 6] is not allowed; district takes one code of "
+            "1, 2, 3, 4, 5, 6, not any list of codes",
+        ),
+        # both channels together (両方) are no longer a choice
+        (
+            "{channel: all}",
+            "filters.channel: must be one of random, open, not 'all' (both channels together, 両方, "
+            "are no longer shown",
+        ),
+        ("{district: 9}", "filters.district: 9 is not allowed (無回答 / no answer is never a filter)"),
+        ("{age_band: [1, 9]}", "filters.age_band: [1, 9] is not allowed (無回答 / no answer is never a filter)"),
+        (
+            "{age_band: teens}",
+            "filters.age_band: 'teens' is not allowed; age_band takes one code of 1, 2, 3, 4, 5, 6, 7, 8 "
+            "or a named group: young (= 1, 2, 3), middle (= 4, 5), older (= 6, 7, 8)",
+        ),
+        ("{sex: [1, 2]}", "filters.sex: [1, 2] is not allowed; sex takes one code of 1, 2, 3, not any list of codes"),
+        ("{fiscal_years: [2023, 2024]}", "filters.fiscal_years: one fiscal year at a time, not 2023, 2024"),
+        ("{fields: [1, 2]}", "filters.fields: one field at a time, not 1, 2"),
+    ],
+)
 def test_deck_filters_obey_the_query_layers_limits(filters, message):
     with pytest.raises(dk.DeckError) as err:
         parse(f"title: T\nslides:\n  - heading: h\n    view: {{kind: activity, filters: {filters}}}")
@@ -124,13 +142,19 @@ slides:
     assert len(problems) == 11
 
 
-@pytest.mark.parametrize("text, message", [
-    ("title: [unclosed", "not valid YAML"),
-    ("- just\n- a list", "must hold a mapping"),
-    ("title: T\nslides: []", "slides: must be a non-empty list"),
-    ("title: T\nslides:\n  - heading: h\n    view: {kind: pie}", "view.kind: must be one of"),
-    ("title: T\nslides:\n  - heading: h\n    kind: text\n    view: {kind: members}", "either a view or a text kind"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("title: [unclosed", "not valid YAML"),
+        ("- just\n- a list", "must hold a mapping"),
+        ("title: T\nslides: []", "slides: must be a non-empty list"),
+        ("title: T\nslides:\n  - heading: h\n    view: {kind: pie}", "view.kind: must be one of"),
+        (
+            "title: T\nslides:\n  - heading: h\n    kind: text\n    view: {kind: members}",
+            "either a view or a text kind",
+        ),
+    ],
+)
 def test_bad_files_get_a_clear_error(text, message):
     with pytest.raises(dk.DeckError, match=message):
         parse(text)
@@ -173,11 +197,21 @@ def test_move_remove_add():
 
 
 def test_save_user_deck_round_trip(tmp_path):
-    deck = dk.add_slide(dk.Deck(name="mine", title="私のデッキ"),
-                        dk.view_slide(dk.View(kind="bar", indicator="unreached", by=("district",),
-                                              filters=Filters(channel="open", sex=(2,), age_band=(4, 5))), "地域"))
-    deck = dk.add_slide(deck, dk.view_slide(dk.View(kind="activity", filters=Filters(district=(6,)),
-                                                    fiscal_years=(2024,)), "活動"))
+    deck = dk.add_slide(
+        dk.Deck(name="mine", title="私のデッキ"),
+        dk.view_slide(
+            dk.View(
+                kind="bar",
+                indicator="unreached",
+                by=("district",),
+                filters=Filters(channel="open", sex=(2,), age_band=(4, 5)),
+            ),
+            "地域",
+        ),
+    )
+    deck = dk.add_slide(
+        deck, dk.view_slide(dk.View(kind="activity", filters=Filters(district=(6,)), fiscal_years=(2024,)), "活動")
+    )
     path = dk.save_user_deck(deck, folder=tmp_path)
     assert path == tmp_path / "mine.yaml"
     assert dk.load_file(path) == deck

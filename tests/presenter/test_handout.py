@@ -1,4 +1,5 @@
 """Handouts: the CLI writes PPTX/PDF files that open, one page per slide, charts as pictures."""
+
 from __future__ import annotations
 
 import subprocess
@@ -21,8 +22,9 @@ TIMEOUT = 600
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dashboard", *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=TIMEOUT)
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *args], cwd=REPO, capture_output=True, text=True, timeout=TIMEOUT
+    )
 
 
 def figure_slides(deck: dk.Deck) -> list[int]:
@@ -69,8 +71,11 @@ def test_pptx_handout(demo_db, tmp_path):
             tables = [s for s in slide.shapes if getattr(s, "has_table", False) and s.has_table]
             assert tables, f"no table under the chart of slide {i}"
     # The age slide's table holds the query layer's (suppressed or not) figures.
-    age = next(i for i, s in enumerate(deck.slides, 1) if s.view and s.view.by == ("age_band",)
-               and s.view.indicator == "lonely_sometimes_plus")
+    age = next(
+        i
+        for i, s in enumerate(deck.slides, 1)
+        if s.view and s.view.by == ("age_band",) and s.view.indicator == "lonely_sometimes_plus"
+    )
     assert "16〜19歳" in all_text(prs.slides[age - 1])
 
 
@@ -112,8 +117,9 @@ def test_cli_errors(demo_db, tmp_path):
     r = run_cli("handout", "--db", str(tmp_path / "missing.duckdb"), "--out", str(tmp_path / "x.pdf"))
     assert r.returncode == 2 and "database not found" in r.stderr
     bad = tmp_path / "bad.yaml"
-    bad.write_text("title: T\nslides:\n  - heading: h\n    view: {kind: bar, indicator: nope, by: [sex]}\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "title: T\nslides:\n  - heading: h\n    view: {kind: bar, indicator: nope, by: [sex]}\n", encoding="utf-8"
+    )
     r = run_cli("handout", "--deck", str(bad), "--db", str(demo_db), "--out", str(tmp_path / "x.pdf"))
     assert r.returncode == 2 and "unknown indicator 'nope'" in r.stderr
     assert not list(tmp_path.glob("x.*")), "no file is written on error"
@@ -123,8 +129,11 @@ def test_suppressed_cells_stay_hidden_in_the_handout_table(con, monkeypatch):
     """With a server minimum n above every group, the handout's table shows only 秘匿 (the
     query layer's suppression is carried through, nothing recomputed)."""
     monkeypatch.setenv("TSUNAGARI_MIN_N", "100000")
-    deck = dk.Deck(name="s", title="T", slides=(dk.view_slide(
-        dk.View(kind="bar", indicator="lonely_often", by=("district",)), "地域"),))
+    deck = dk.Deck(
+        name="s",
+        title="T",
+        slides=(dk.view_slide(dk.View(kind="bar", indicator="lonely_often", by=("district",)), "地域"),),
+    )
     pages = handout.make_pages(deck, Source(con), "ja", "pdf")
     table = pages[0].table
     assert set(table["秘匿"]) == {"秘匿"}
@@ -133,8 +142,15 @@ def test_suppressed_cells_stay_hidden_in_the_handout_table(con, monkeypatch):
 
 def test_a_view_the_query_layer_refuses_says_so_in_the_handout(con):
     """Filters that leave too few respondents: the page has the query layer's message, no figures."""
-    deck = dk.Deck(name="s", title="T", slides=(dk.view_slide(
-        dk.View(kind="bar", indicator="lonely_often", by=("district",), filters=Filters(age_band=(1,))), "地域"),))
+    deck = dk.Deck(
+        name="s",
+        title="T",
+        slides=(
+            dk.view_slide(
+                dk.View(kind="bar", indicator="lonely_often", by=("district",), filters=Filters(age_band=(1,))), "地域"
+            ),
+        ),
+    )
     page = handout.make_pages(deck, Source(con), "ja", "pdf")[0]
     assert page.image is None and page.table is None
     assert page.lines[0] == disclosure.FilterTooNarrow(disclosure.min_filter_n()).text("ja")
@@ -172,8 +188,11 @@ def test_a_view_by_channel_shows_both_channels_and_no_all_row(con, lang):
     an All row; the source names both channels and the open-web note is there."""
     from data import codebook as cb
 
-    deck = dk.Deck(name="s", title="T", slides=(dk.view_slide(
-        dk.View(kind="bar", indicator="no_confidant", by=("channel",)), "調査方法"),))
+    deck = dk.Deck(
+        name="s",
+        title="T",
+        slides=(dk.view_slide(dk.View(kind="bar", indicator="no_confidant", by=("channel",)), "調査方法"),),
+    )
     page = handout.make_pages(deck, Source(con), lang, "pdf")[0]
     labels = [cb.code_label("channel", c, lang) for c in (1, 2)]
     assert list(page.table.iloc[:, 0]) == labels
@@ -182,8 +201,9 @@ def test_a_view_by_channel_shows_both_channels_and_no_all_row(con, lang):
     assert "+" not in sources
     assert any(line.startswith(cb.mark_label("open_web", lang)) for line in page.lines)
     # a view of one channel names that channel only
-    one = dk.Deck(name="s", title="T", slides=(dk.view_slide(
-        dk.View(kind="bar", indicator="no_confidant", by=("sex",)), "性別"),))
+    one = dk.Deck(
+        name="s", title="T", slides=(dk.view_slide(dk.View(kind="bar", indicator="no_confidant", by=("sex",)), "性別"),)
+    )
     lines = handout.make_pages(one, Source(con), lang, "pdf")[0].lines
     assert not any(labels[1] in line for line in lines)
     assert not any(line.startswith(cb.mark_label("open_web", lang)) for line in lines)

@@ -1,5 +1,6 @@
 """The presenter page run headless (AppTest): every slide renders, the slide number is clamped and
 kept in the URL, the buttons move, the live filter changes the view and one click restores it."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """The statistical cost of the cell-key method (issue 11, item 4), measured the way the README and
 データと方法 report it (tests/perf/protection_cost.py), on the demo data built with a fixed secret so
 the noise, hence the figures, are the same at every run."""
+
 from __future__ import annotations
 
 import hashlib
@@ -30,8 +31,14 @@ def fixed_db(tmp_path_factory) -> Path:
     (inst / "record_key.secret").write_text(SECRET + "\n", encoding="ascii")
     db = base / "demo.duckdb"
     env = {**__import__("os").environ, "TSUNAGARI_INSTANCE": str(inst)}
-    done = subprocess.run([sys.executable, "-m", "data", "build", "--demo", "--db", str(db)], cwd=REPO,
-                          env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "data", "build", "--demo", "--db", str(db)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     return db
 
@@ -49,8 +56,8 @@ def test_estimates_of_cells_of_100_or_more_move_by_at_most_0_3_points_on_average
         changes = cost.estimate_changes(con)
     finally:
         con.close()
-    assert changes.size > 500                 # every table of the dashboard, not a handful
-    assert changes.max() > 0                  # the protection is on
+    assert changes.size > 500  # every table of the dashboard, not a handful
+    assert changes.max() > 0  # the protection is on
     assert changes.mean() <= 0.3, f"mean change {changes.mean():.3f} points"
 
 

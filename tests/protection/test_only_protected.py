@@ -27,6 +27,7 @@ that are lists of public facts (members by type and field, the directory, the im
 method's own tables) are recognised by being equal to what their builders make from the database,
 and are not read further. Anything else is reported with where it was shown.
 """
+
 from __future__ import annotations
 
 import csv
@@ -51,10 +52,10 @@ APP = REPO / "dashboard" / "app.py"
 TIMEOUT = 120
 LANGS = ("ja", "en")
 
-K = 10_000_000          # what the sentinel adds to every nonzero count
-PCT_FLOOR = 40.0        # under the sentinel a nonzero estimate is 50–100 % on the demo data
-ZERO_PCT = 0.05         # a percentage shown as 0.0 (an interval's bound next to an estimate of 0)
-NEFF_FLOOR = K / 10     # n_eff = n' / design effect
+K = 10_000_000  # what the sentinel adds to every nonzero count
+PCT_FLOOR = 40.0  # under the sentinel a nonzero estimate is 50–100 % on the demo data
+ZERO_PCT = 0.05  # a percentage shown as 0.0 (an interval's bound next to an estimate of 0)
+NEFF_FLOOR = K / 10  # n_eff = n' / design effect
 
 # One single-code filter for the second walk, with page controls that show other tables too
 # (a two-way indicator table, activity by field, referrals by organisation).
@@ -67,16 +68,40 @@ NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 FIGURES = re.compile(r"^[\s\d.,%〜～–()（）*]*$")
 YEARISH = re.compile(r"年|year|wave", re.IGNORECASE)
 # Raw columns (chart data, query frames) holding codes, periods or positions, not figures.
-CODE_COLUMNS = {"age_band", "sex", "district", "household", "channel", "wave", "confidant", "field",
-                "org_type", "org", "org_id", "from", "to", "code", "month", "fiscal_year", "year",
-                "national_year", "dimension", "i", "lon", "lat", "position", "fill", "colour"}
+CODE_COLUMNS = {
+    "age_band",
+    "sex",
+    "district",
+    "household",
+    "channel",
+    "wave",
+    "confidant",
+    "field",
+    "org_type",
+    "org",
+    "org_id",
+    "from",
+    "to",
+    "code",
+    "month",
+    "fiscal_year",
+    "year",
+    "national_year",
+    "dimension",
+    "i",
+    "lon",
+    "lat",
+    "position",
+    "fill",
+    "colour",
+}
 
 
 def sentinel_perturb(counts, key_sums, table: str) -> np.ndarray:
     """queries.cellkey.perturb's signature: every nonzero count released as count + K."""
     from queries import cellkey
 
-    cellkey.ptable(table)   # an unknown table still fails as it does
+    cellkey.ptable(table)  # an unknown table still fails as it does
     whole = np.rint(np.asarray(counts, dtype=np.float64)).astype(np.int64)
     np.broadcast_shapes(whole.shape, np.shape(key_sums))
     return np.where(whole > 0, whole + K, 0).astype(np.int64)
@@ -88,10 +113,10 @@ def sentinel(app_env, monkeypatch):
     from queries import cellkey, runner
 
     monkeypatch.setattr(cellkey, "perturb", sentinel_perturb)
-    monkeypatch.setattr(runner, "_REMEMBERED", weakref.WeakKeyDictionary())   # remembered(): empty
+    monkeypatch.setattr(runner, "_REMEMBERED", weakref.WeakKeyDictionary())  # remembered(): empty
     st.cache_data.clear()
     yield app_env
-    st.cache_data.clear()   # while the sentinel is still on: nothing computed under it stays cached
+    st.cache_data.clear()  # while the sentinel is still on: nothing computed under it stays cached
 
 
 @pytest.fixture
@@ -111,8 +136,10 @@ def files(monkeypatch) -> dict[str, tuple[bytes, str]]:
 
 # ---- what is public -------------------------------------------------------------------------------
 
+
 def _cells(df: pd.DataFrame) -> list[list[str]]:
     """A table as text, header first: how two tables are compared."""
+
     def text(v) -> str:
         if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
             return ""
@@ -124,9 +151,10 @@ def _cells(df: pd.DataFrame) -> list[list[str]]:
 @dataclass
 class Public:
     """Public figures of the database and the lists of public facts the pages show."""
+
     ints: set[int]
     pcts: np.ndarray
-    tables: list[list[list[str]]] = field(default_factory=list)   # _cells of public tables
+    tables: list[list[list[str]]] = field(default_factory=list)  # _cells of public tables
     csvs: set[bytes] = field(default_factory=set)
     members: dict[str, list[list[str]]] = field(default_factory=dict)
 
@@ -169,11 +197,18 @@ def public_figures(db: Path) -> Public:
         public = Public(ints=ints, pcts=np.array(sorted(set(pcts))))
         log = runner.run(con, "import_log")
         for lang in LANGS:
-            members = tables.wide_table(qd.members_by_type_and_field(con, lang), lang,
-                                        cb.value_set_label("org_type", lang))
+            members = tables.wide_table(
+                qd.members_by_type_and_field(con, lang), lang, cb.value_set_label("org_type", lang)
+            )
             directory = tables.directory_table(qd.organisations_directory(con, (), (), "", lang), lang)
-            lists = [members, directory, tables.import_log_table(log, lang), methods.indicator_definitions(lang),
-                     methods.ptable_settings(lang), methods.cost_table(lang)]
+            lists = [
+                members,
+                directory,
+                tables.import_log_table(log, lang),
+                methods.indicator_definitions(lang),
+                methods.ptable_settings(lang),
+                methods.cost_table(lang),
+            ]
             public.members[lang] = _cells(members)
             public.tables += [_cells(df) for df in lists]
             for df in lists:
@@ -190,6 +225,7 @@ def public(demo_db) -> Public:
 
 
 # ---- the rules --------------------------------------------------------------------------------------
+
 
 def _labels() -> tuple[list[str], set[str], set[str], set[str]]:
     """Marks to take out of a cell before reading its numbers (longest first), and the headers of
@@ -213,8 +249,8 @@ class Walk:
         self.public = public
         self.marks, self.residents, self.population, self.code_headers = _labels()
         self.problems: list[str] = []
-        self.protected = 0      # counts seen at or above K
-        self.read = 0           # numbers read
+        self.protected = 0  # counts seen at or above K
+        self.read = 0  # numbers read
 
     # one number
     def count(self, value: int, where: str) -> None:
@@ -232,8 +268,10 @@ class Walk:
             return
         if self.public.pcts.size and np.abs(self.public.pcts - value).min() <= tol:
             return
-        self.problems.append(f"{where}: percentage/rate {value} is not one of protected counts "
-                             f"(under the sentinel: 0 or ≥ {PCT_FLOOR}; not a public share)")
+        self.problems.append(
+            f"{where}: percentage/rate {value} is not one of protected counts "
+            f"(under the sentinel: 0 or ≥ {PCT_FLOOR}; not a public share)"
+        )
 
     def derived(self, value: float, population: float | None, where: str) -> None:
         """Residents estimated = estimate × population: under the sentinel between PCT_FLOOR % and
@@ -242,8 +280,9 @@ class Walk:
         if value == 0:
             return
         if population is None or not (PCT_FLOOR / 100 * population - 10 <= value <= population + 10):
-            self.problems.append(f"{where}: residents {value:,.0f} are not an estimate of protected counts "
-                                 f"× population {population}")
+            self.problems.append(
+                f"{where}: residents {value:,.0f} are not an estimate of protected counts × population {population}"
+            )
 
     # one cell of a table as shown (text or a typed value)
     def cell(self, value, header: str, where: str, population: float | None = None) -> None:
@@ -264,7 +303,7 @@ class Walk:
         for mark in self.marks:
             text = text.replace(mark, " ")
         if not FIGURES.match(text):
-            return   # a label (16〜19歳, 2024年4月, a source): not a figure
+            return  # a label (16〜19歳, 2024年4月, a source): not a figure
         for token in NUMBER.findall(text):
             number = token.replace(",", "")
             spot = f"{where} {token!r}"
@@ -273,7 +312,7 @@ class Walk:
             elif "." in number:
                 self.pct(float(number), spot, 0.051)
             elif YEARISH.search(header) and 1990 <= int(number) <= 2100:
-                continue   # a year
+                continue  # a year
             else:
                 self.count(int(number), spot)
 
@@ -308,8 +347,11 @@ class Walk:
 
     # data of a chart or a query frame: raw column names
     def frame(self, df: pd.DataFrame, where: str) -> None:
-        pops = (pd.to_numeric(df["population"], errors="coerce").astype("float64").tolist()
-                if "population" in df.columns else [None] * len(df))
+        pops = (
+            pd.to_numeric(df["population"], errors="coerce").astype("float64").tolist()
+            if "population" in df.columns
+            else [None] * len(df)
+        )
         for col in df.columns:
             name = str(col)
             if name in CODE_COLUMNS:
@@ -327,7 +369,7 @@ class Walk:
                     if name.startswith("residents"):
                         self.derived(v, None if pops[i] is None or np.isnan(pops[i]) else pops[i], spot)
                     elif name == "population":
-                        self.count(int(v), spot)   # public: must be a sum of the population table
+                        self.count(int(v), spot)  # public: must be a sum of the population table
                     elif name == "n_eff":
                         self.read += 1
                         if not (v == 0 or v >= NEFF_FLOOR):
@@ -353,7 +395,7 @@ class Walk:
 
     def spec(self, spec: dict, where: str) -> None:
         """Every dataset and inline data of a Vega-Lite spec."""
-        for name, values in (spec.get("datasets") or {}).items():
+        for values in (spec.get("datasets") or {}).values():
             if isinstance(values, list):
                 self.records(values, f"{where} dataset")
 
@@ -384,13 +426,16 @@ class Walk:
                 self.count(int(number), f"{where} {token!r}")
 
     def assert_clean(self, what: str, min_protected: int = 1) -> None:
-        assert not self.problems, (f"{len(self.problems)} figure(s) of {what} bypassed the protection:\n  "
-                                   + "\n  ".join(self.problems[:40]))
+        assert not self.problems, (
+            f"{len(self.problems)} figure(s) of {what} bypassed the protection:\n  " + "\n  ".join(self.problems[:40])
+        )
         assert self.protected >= min_protected, (
-            f"{what}: only {self.protected} protected counts seen (of {self.read} numbers): the walk read nothing?")
+            f"{what}: only {self.protected} protected counts seen (of {self.read} numbers): the walk read nothing?"
+        )
 
 
 # ---- 1. the pages ----------------------------------------------------------------------------------
+
 
 def _vega_frames(at: AppTest):
     import pyarrow as pa
@@ -406,8 +451,7 @@ def _vega_frames(at: AppTest):
 
 def _deck_layers(at: AppTest):
     for chart in at.get("deck_gl_json_chart"):
-        for layer in json.loads(chart.proto.json).get("layers", []):
-            yield layer
+        yield from json.loads(chart.proto.json).get("layers", [])
 
 
 def _downloads(at: AppTest, files: dict) -> dict[str, tuple[bytes, str]]:
@@ -472,6 +516,7 @@ def test_every_page_table_csv_and_chart_shows_only_protected_figures(sentinel, f
 
 # ---- 2. the presenter and the handouts -----------------------------------------------------------
 
+
 def _deck():
     from dashboard.presenter import deck as dk
 
@@ -497,9 +542,9 @@ def _views(deck):
 def check_content(walk: Walk, content, kind: str, lang: str, where: str) -> None:
     if kind == "directory":
         assert content.chart is None
-        return   # a list of organisations: names, phones, hours (public)
+        return  # a list of organisations: names, phones, hours (public)
     if kind == "members":
-        assert _cells(content.table) == walk.public.members[lang], where   # public, as the page's
+        assert _cells(content.table) == walk.public.members[lang], where  # public, as the page's
         return
     assert not content.refused, f"{where}: refused under the sentinel: {content.refused}"
     assert content.table is not None and len(content.table), where
@@ -525,8 +570,13 @@ def test_presenter_slides_show_only_protected_figures(sentinel, public, lang):
     for number, view in _views(_deck()):
         content = ct.view_content(source, view, lang)
         kinds.add(view.kind)
-        check_content(walk, content, view.kind, lang, f"presenter slide {number} ({view.kind}, {lang}, "
-                                                      f"{view.filters.to_query_params()})")
+        check_content(
+            walk,
+            content,
+            view.kind,
+            lang,
+            f"presenter slide {number} ({view.kind}, {lang}, {view.filters.to_query_params()})",
+        )
     assert {"cards", "bar", "map", "need", "activity", "referrals", "members"} <= kinds, kinds
     walk.assert_clean(f"the presenter ({lang})", min_protected=50)
 
@@ -553,8 +603,9 @@ def _pptx_pages(data: bytes) -> list[dict]:
 def _pdf_pages(path: Path) -> list[str]:
     """The PDF's text per page, in the order it was written (pdftotext -raw), a number that a
     narrow cell wrapped onto two lines joined again (a sentinel count is 8 digits or more)."""
-    done = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True,
-                          check=True, timeout=60)
+    done = subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True, timeout=60
+    )
     pages = done.stdout.decode("utf-8").split("\f")
     fragment = re.compile(r"^[\d,]+$")
     out = []
@@ -563,8 +614,12 @@ def _pdf_pages(path: Path) -> list[str]:
         joined: list[str] = []
         for line in lines:
             s = line.strip()
-            if (joined and fragment.match(s) and fragment.match(joined[-1].strip())
-                    and int(joined[-1].replace(",", "")) < K <= int((joined[-1].strip() + s).replace(",", ""))):
+            if (
+                joined
+                and fragment.match(s)
+                and fragment.match(joined[-1].strip())
+                and int(joined[-1].replace(",", "")) < K <= int((joined[-1].strip() + s).replace(",", ""))
+            ):
                 joined[-1] = joined[-1].strip() + s
             else:
                 joined.append(line)
@@ -585,20 +640,35 @@ def handout_text_numbers(deck, contents: dict, lang: str, facts) -> dict[int, se
     from dashboard.presenter import handout
     from dashboard.presenter.strings import ps
 
-    common = _text_tokens(deck.title, deck.date, deck.subtitle, deck.organiser,
-                          handout.footer_text(facts, lang), facts.as_of_text(lang), ps("demo.short", lang))
+    common = _text_tokens(
+        deck.title,
+        deck.date,
+        deck.subtitle,
+        deck.organiser,
+        handout.footer_text(facts, lang),
+        facts.as_of_text(lang),
+        ps("demo.short", lang),
+    )
     out = {}
     for number, slide in enumerate(deck.slides, 1):
-        allowed = set(common) | _text_tokens(slide.heading, slide.text, slide.caption, slide.notes,
-                                             f"{number} / {len(deck)}")
+        allowed = set(common) | _text_tokens(
+            slide.heading, slide.text, slide.caption, slide.notes, f"{number} / {len(deck)}"
+        )
         content = contents.get(number)
         if content is not None:
-            allowed |= _text_tokens(content.refused, content.notice, content.filters_text, *content.notes,
-                                    *content.sources, ps("handout.sources", lang), ps("handout.notes", lang))
+            allowed |= _text_tokens(
+                content.refused,
+                content.notice,
+                content.filters_text,
+                *content.notes,
+                *content.sources,
+                ps("handout.sources", lang),
+                ps("handout.notes", lang),
+            )
             table = content.table
             if table is not None and len(table):
                 allowed |= _text_tokens(*map(str, table.columns))
-                allowed |= {str(n) for n in range(len(table) + 1)}   # "… more rows"
+                allowed |= {str(n) for n in range(len(table) + 1)}  # "… more rows"
                 residents = {t("activity.residents_lonely", lang)}
                 for row in table.itertuples(index=False):
                     for h, v in zip(table.columns, row):
@@ -634,7 +704,7 @@ def test_handouts_pdf_and_pptx_show_only_protected_figures(sentinel, public, tmp
     allowed = handout_text_numbers(deck, contents, lang, facts)
 
     walk = Walk(public)
-    for number, content in contents.items():   # the tables the pages print, whole
+    for number, content in contents.items():  # the tables the pages print, whole
         check_content(walk, content, deck.slides[number - 1].view.kind, lang, f"handout slide {number}")
     walk.assert_clean("the handouts' contents", min_protected=50)
 
@@ -645,8 +715,8 @@ def test_handouts_pdf_and_pptx_show_only_protected_figures(sentinel, public, tmp
         where = f"handout.pptx page {number} ({slide.heading})"
         kind = slide.view.kind if slide.view else None
         for header, rows in page["tables"]:
-            if kind == "members":   # public; as many rows as fit on the slide
-                assert [header, *rows] == public.members[lang][:len(rows) + 1], where
+            if kind == "members":  # public; as many rows as fit on the slide
+                assert [header, *rows] == public.members[lang][: len(rows) + 1], where
             elif kind != "directory":
                 walk.table(header, rows, f"{where} table")
         walk.free_text(page["text"], allowed[number], f"{where} text")
@@ -660,12 +730,13 @@ def test_handouts_pdf_and_pptx_show_only_protected_figures(sentinel, public, tmp
     for number, (text, slide) in enumerate(zip(texts, deck.slides), 1):
         kind = slide.view.kind if slide.view else None
         if kind == "directory":
-            continue   # phone numbers and hours of the directory (public)
+            continue  # phone numbers and hours of the directory (public)
         walk.free_text(text, allowed[number], f"handout.pdf page {number} ({slide.heading})")
     walk.assert_clean("the PDF handout", min_protected=50)
 
 
 # ---- 3. the command line ---------------------------------------------------------------------------
+
 
 def run_cli(argv: list[str], monkeypatch) -> bytes:
     import sys
@@ -680,7 +751,7 @@ def run_cli(argv: list[str], monkeypatch) -> bytes:
         m.setattr(sys, "stderr", err)
         code = cli.main(argv)
     stdout.flush()
-    stdout.detach()   # leave OUT open
+    stdout.detach()  # leave OUT open
     assert code == 0, (argv, err.getvalue())
     return out.getvalue()
 
@@ -695,22 +766,41 @@ def test_cli_table_and_activity_write_only_protected_figures(sentinel, public, m
     for ind in cb.indicators():
         for by in ([], ["age_band"], ["district"], ["sex", "household"]):
             calls.append(["table", ind, *[a for d in by for a in ("--by", d)]])
-    calls += [["table", "lonely_often", "--by", "age_band", "--where", "district=3", "--lang", "en"],
-              ["table", "lonely_often", "--by", "district", "--channel", "open"],
-              ["table", "unreached", "--by", "wave", "--where", "age_band=young", "--lang", "en"]]
+    calls += [
+        ["table", "lonely_often", "--by", "age_band", "--where", "district=3", "--lang", "en"],
+        ["table", "lonely_often", "--by", "district", "--channel", "open"],
+        ["table", "unreached", "--by", "wave", "--where", "age_band=young", "--lang", "en"],
+    ]
     for measure in activity.MEASURES:
         for period in ("month", "fiscal_year"):
             for split in (None, "field", "district", "org_type"):
                 calls.append(["activity", measure, "--by", period, *(["--split", split] if split else [])])
-    calls += [["activity", "consultations", "--by", "month", "--split", "field", "--where", "district=3",
-               "--from", "2024-04", "--to", "2025-03", "--lang", "en"],
-              ["activity", "new_cases", "--by", "fiscal_year", "--split", "district", "--lang", "en"]]
+    calls += [
+        [
+            "activity",
+            "consultations",
+            "--by",
+            "month",
+            "--split",
+            "field",
+            "--where",
+            "district=3",
+            "--from",
+            "2024-04",
+            "--to",
+            "2025-03",
+            "--lang",
+            "en",
+        ],
+        ["activity", "new_cases", "--by", "fiscal_year", "--split", "district", "--lang", "en"],
+    ]
     for argv in calls:
         walk.csv(run_cli([*argv, "--db", db], monkeypatch), "python -m queries " + " ".join(argv))
     walk.assert_clean("the CLI's tables", min_protected=1000)
 
 
 # ---- the sentinel itself ---------------------------------------------------------------------------
+
 
 def test_the_walk_reports_counts_that_bypass_the_protection(app_env, public, monkeypatch):
     """The rules catch what they are for: 回答者の構成 (queries.profile) released with the sentinel

@@ -2,6 +2,7 @@
 
 Respondents get their record keys (data/record_keys.py) with a fixed test secret, so the noise is
 the same on every run; `with_keys` gives the rows those keys for the reference computation."""
+
 from __future__ import annotations
 
 import random
@@ -17,22 +18,46 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 SCHEMA = ROOT / "data" / "schema.sql"
-SECRET = bytes(range(100, 132))     # the fixtures' record-key secret (an installation makes its own)
-ANSWER_RANGES = {"lonely_direct": 5, "ucla_1": 4, "ucla_2": 4, "ucla_3": 4, "meet_freq": 7,
-                 "participation": 2, "confidant": 2, "support_received": 2}
+SECRET = bytes(range(100, 132))  # the fixtures' record-key secret (an installation makes its own)
+ANSWER_RANGES = {
+    "lonely_direct": 5,
+    "ucla_1": 4,
+    "ucla_2": 4,
+    "ucla_3": 4,
+    "meet_freq": 7,
+    "participation": 2,
+    "confidant": 2,
+    "support_received": 2,
+}
 ATTRIBUTE_RANGES = {"age_band": 8, "sex": 3, "district": 6, "household": 5}
-COLUMNS = ["wave", "response_id", "channel", "age_band", "sex", "district", "household",
-           "lonely_direct", "ucla_1", "ucla_2", "ucla_3", "meet_freq", "participation", "confidant",
-           "support_received", "weight", "weight_source"]
+COLUMNS = [
+    "wave",
+    "response_id",
+    "channel",
+    "age_band",
+    "sex",
+    "district",
+    "household",
+    "lonely_direct",
+    "ucla_1",
+    "ucla_2",
+    "ucla_3",
+    "meet_freq",
+    "participation",
+    "confidant",
+    "support_received",
+    "weight",
+    "weight_source",
+]
 
 
-def random_rows(seed: int, n: int, waves=(2022, 2023), p_missing: float = 0.05,
-                equal_weights: bool = False, open_share: float = 0.2) -> list[dict]:
+def random_rows(
+    seed: int, n: int, waves=(2022, 2023), p_missing: float = 0.05, equal_weights: bool = False, open_share: float = 0.2
+) -> list[dict]:
     rng = random.Random(seed)
     rows = []
     for i in range(n):
-        r = {"wave": rng.choice(waves), "response_id": f"r{i:06d}",
-             "channel": 2 if rng.random() < open_share else 1}
+        r = {"wave": rng.choice(waves), "response_id": f"r{i:06d}", "channel": 2 if rng.random() < open_share else 1}
         for col, hi in {**ATTRIBUTE_RANGES, **ANSWER_RANGES}.items():
             r[col] = None if rng.random() < p_missing else rng.randint(1, hi)
         r["weight"] = 1.0 if equal_weights else rng.uniform(0.2, 4.0)
@@ -59,8 +84,8 @@ def with_keys(rows: list[dict], secret: bytes = SECRET) -> list[dict]:
 def make_db(rows: list[dict], path: str | Path = ":memory:", secret: bytes = SECRET) -> duckdb.DuckDBPyConnection:
     """A database of the project's schema holding ROWS as responses (with their record keys), with
     the marts built."""
-    from data.record_keys import with_record_keys
     from data.marts import build_marts
+    from data.record_keys import with_record_keys
 
     con = duckdb.connect(str(path))
     con.execute(SCHEMA.read_text(encoding="utf-8"))

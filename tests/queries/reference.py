@@ -5,6 +5,7 @@ These are the TRUE (unprotected) statistics. Each row also carries what the cell
 from: true_n, n_y (respondents with the trait) and the record-key sums key_n, key_y (when the rows
 carry their record_key); `released` reads queries/ptable.csv itself to say what a released count is.
 """
+
 from __future__ import annotations
 
 import csv
@@ -18,6 +19,7 @@ from pathlib import Path
 Z = 1.959964
 MIN_N = 10
 MISSING = 9
+
 
 # The contract's indicator table, written out by hand (not read from the codebook rules).
 def _answered(*values):
@@ -52,10 +54,25 @@ def indicator_value(ind: str, r: dict) -> int | None:
     raise KeyError(ind)
 
 
-INDICATORS = ["lonely_often", "lonely_sometimes_plus", "lonely_any", "ucla_high", "ucla_moderate_plus",
-              "rare_contact", "no_participation", "no_confidant", "unreached"]
-CODES = {"age_band": list(range(1, 9)), "sex": [1, 2, 3], "district": list(range(1, 7)),
-         "household": list(range(1, 6)), "channel": [1, 2], "confidant": [1, 2]}
+INDICATORS = [
+    "lonely_often",
+    "lonely_sometimes_plus",
+    "lonely_any",
+    "ucla_high",
+    "ucla_moderate_plus",
+    "rare_contact",
+    "no_participation",
+    "no_confidant",
+    "unreached",
+]
+CODES = {
+    "age_band": list(range(1, 9)),
+    "sex": [1, 2, 3],
+    "district": list(range(1, 7)),
+    "household": list(range(1, 6)),
+    "channel": [1, 2],
+    "confidant": [1, 2],
+}
 # The channels a user may pick: both together (両方) is never released. A table BY channel reads
 # both, each its own group, with no All row.
 CHANNELS = {"random": {1}, "open": {2}}
@@ -123,9 +140,16 @@ class Cell:
         weights = [Fraction(r[0]) for r in rows]
         exact = sum(weights) ** 2 / sum(w * w for w in weights) if rows else None
         keys = [r[2] if len(r) > 2 else 0 for r in rows]
-        return cls(len(rows), math.fsum(r[0] for r in rows), math.fsum(r[0] * r[0] for r in rows),
-                   math.fsum(r[0] * r[1] for r in rows), exact, sum(r[1] for r in rows), sum(keys),
-                   sum(k for r, k in zip(rows, keys) if r[1]))
+        return cls(
+            len(rows),
+            math.fsum(r[0] for r in rows),
+            math.fsum(r[0] * r[0] for r in rows),
+            math.fsum(r[0] * r[1] for r in rows),
+            exact,
+            sum(r[1] for r in rows),
+            sum(keys),
+            sum(k for r, k in zip(rows, keys) if r[1]),
+        )
 
 
 def stats(cell: Cell, rest: Cell | None, is_total: bool, min_n: int = MIN_N) -> dict:
@@ -135,31 +159,33 @@ def stats(cell: Cell, rest: Cell | None, is_total: bool, min_n: int = MIN_N) -> 
         p = ne = lo = hi = None
     else:
         p = cell.swy / cell.sw
-        ne = cell.sw ** 2 / cell.sw2
+        ne = cell.sw**2 / cell.sw2
         lo, hi = wilson_textbook(p * ne, ne)
     low_rel = hidden or ne is None or cell.n_eff_exact < 30 or round((hi - lo) * 100, 9) > 20
     diff = None
     if not hidden and not is_total and rest is not None and rest.n > 0:
         p2 = rest.swy / rest.sw
-        n2 = rest.sw ** 2 / rest.sw2
+        n2 = rest.sw**2 / rest.sw2
         pooled = (ne * p + n2 * p2) / (ne + n2)
         se = math.sqrt(pooled * (1 - pooled) * (1 / ne + 1 / n2))
         zstat = 0.0 if se == 0 else (p - p2) / se
         diff = "higher" if zstat > Z else "lower" if zstat < -Z else "none"
-    out.update({
-        "n": None if hidden else cell.n,
-        "n_eff": None if hidden else ne,
-        "estimate_pct": None if hidden else 100 * p,
-        "ci_low_pct": None if hidden else 100 * lo,
-        "ci_high_pct": None if hidden else 100 * hi,
-        "reliability": "low" if low_rel else "ok",
-        "suppressed": hidden,
-        "difference": diff,
-        "true_n": cell.n,
-        "n_y": cell.n_y,
-        "key_n": cell.key_n,
-        "key_y": cell.key_y,
-    })
+    out.update(
+        {
+            "n": None if hidden else cell.n,
+            "n_eff": None if hidden else ne,
+            "estimate_pct": None if hidden else 100 * p,
+            "ci_low_pct": None if hidden else 100 * lo,
+            "ci_high_pct": None if hidden else 100 * hi,
+            "reliability": "low" if low_rel else "ok",
+            "suppressed": hidden,
+            "difference": diff,
+            "true_n": cell.n,
+            "n_y": cell.n_y,
+            "key_n": cell.key_n,
+            "key_y": cell.key_y,
+        }
+    )
     return out
 
 
@@ -168,8 +194,15 @@ def group_key(r: dict, dim: str) -> int:
     return MISSING if v is None else v
 
 
-def population(rows: list[dict], indicator: str, by: tuple[str, ...] = (), *, wave=None, channel="random",
-               attrs: dict[str, tuple[int, ...]] | None = None) -> Cell:
+def population(
+    rows: list[dict],
+    indicator: str,
+    by: tuple[str, ...] = (),
+    *,
+    wave=None,
+    channel="random",
+    attrs: dict[str, tuple[int, ...]] | None = None,
+) -> Cell:
     """The whole filtered population of a table (its All row, also when by has two dimensions)."""
     return _population(rows, indicator, by, wave, channel, attrs or {})[0]
 
@@ -195,8 +228,16 @@ def _population(rows, indicator, by, wave, channel, attrs):
     return Cell.of([(r["weight"], y, r.get("record_key", 0)) for r, y in pop]), pop, all_waves, channels
 
 
-def table(rows: list[dict], indicator: str, by: tuple[str, ...], *, wave=None, channel="random",
-          attrs: dict[str, tuple[int, ...]] | None = None, min_n: int = MIN_N) -> list[dict]:
+def table(
+    rows: list[dict],
+    indicator: str,
+    by: tuple[str, ...],
+    *,
+    wave=None,
+    channel="random",
+    attrs: dict[str, tuple[int, ...]] | None = None,
+    min_n: int = MIN_N,
+) -> list[dict]:
     """The rows of indicator_table, in order, with the dimension codes (None on the All row)."""
     attrs = attrs or {}
     total, pop, all_waves, channels = _population(rows, indicator, by, wave, channel, attrs)
@@ -213,7 +254,7 @@ def table(rows: list[dict], indicator: str, by: tuple[str, ...], *, wave=None, c
         return CODES[dim] + ([MISSING] if any(r[dim] is None for r, _ in pop) else [])
 
     out = []
-    if len(by) == 0 or (len(by) == 1 and by[0] != "channel"):   # no All row by channel
+    if len(by) == 0 or (len(by) == 1 and by[0] != "channel"):  # no All row by channel
         row = stats(total, None, True, min_n)
         if by:
             row[by[0]] = None
@@ -222,10 +263,16 @@ def table(rows: list[dict], indicator: str, by: tuple[str, ...], *, wave=None, c
     if not by:
         return out
     for key in itertools.product(*(levels(d) for d in by)):
-        inside = [(r["weight"], y, r.get("record_key", 0)) for r, y in pop
-                  if all(group_key(r, d) == k for d, k in zip(by, key))]
-        outside = [(r["weight"], y, r.get("record_key", 0)) for r, y in pop
-                   if not all(group_key(r, d) == k for d, k in zip(by, key))]
+        inside = [
+            (r["weight"], y, r.get("record_key", 0))
+            for r, y in pop
+            if all(group_key(r, d) == k for d, k in zip(by, key))
+        ]
+        outside = [
+            (r["weight"], y, r.get("record_key", 0))
+            for r, y in pop
+            if not all(group_key(r, d) == k for d, k in zip(by, key))
+        ]
         row = stats(Cell.of(inside), Cell.of(outside), False, min_n)
         row.update(dict(zip(by, key)))
         row["open_web"] = (key[by.index("channel")] == 2) if "channel" in by else open_web_all

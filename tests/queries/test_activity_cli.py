@@ -1,6 +1,7 @@
 """`python -m queries activity` on the demo database: the layout of the CSV, its figures as the true
 sums of the activity rows released by their cell keys, the same bytes as the activity page's
 download, and the filter limits (exit status 2 with a clear message)."""
+
 from __future__ import annotations
 
 import csv
@@ -23,14 +24,19 @@ BOM = b"\xef\xbb\xbf"
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "queries", "activity", *args], cwd=ROOT, capture_output=True,
-                          env=dict(os.environ), timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "queries", "activity", *args],
+        cwd=ROOT,
+        capture_output=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
 
 
 def parse(stdout: bytes) -> tuple[list[str], list[list[str]], list[str]]:
     """(header, rows, last row) of the CSV bytes (UTF-8 with BOM)."""
     assert stdout.startswith(BOM)
-    rows = list(csv.reader(io.StringIO(stdout[len(BOM):].decode("utf-8"), newline="")))
+    rows = list(csv.reader(io.StringIO(stdout[len(BOM) :].decode("utf-8"), newline="")))
     return rows[0], rows[1:-1], rows[-1]
 
 
@@ -88,8 +94,25 @@ def test_by_fiscal_year_and_district_in_english(demo_db, con):
 
 
 def test_by_month_with_filters_shows_small_counts_as_less_than_five(demo_db, con):
-    args = ["new_cases", "--by", "month", "--split", "org_type", "--where", "district=2",
-            "--where", "field=2", "--from", "2024-04", "--to", "2025-03", "--lang", "en", "--db", str(demo_db)]
+    args = [
+        "new_cases",
+        "--by",
+        "month",
+        "--split",
+        "org_type",
+        "--where",
+        "district=2",
+        "--where",
+        "field=2",
+        "--from",
+        "2024-04",
+        "--to",
+        "2025-03",
+        "--lang",
+        "en",
+        "--db",
+        str(demo_db),
+    ]
     out = cli(*args)
     assert out.returncode == 0, out.stderr.decode()
     header, rows, last = parse(out.stdout)
@@ -101,37 +124,56 @@ def test_by_month_with_filters_shows_small_counts_as_less_than_five(demo_db, con
     small = check_rows(rows, true_sums(con, "new_cases", "month", "org_type", in_fy), "org_type")
     assert small > 0
     page = export.activity_csv_with_warnings(
-        con, "new_cases", "month", "org_type",
-        ActivityFilters(start="2024-04", end="2025-03", districts=(2,), fields=(2,)), lang="en")
-    assert out.stdout == page[0]                     # the same bytes as the activity page's download
+        con,
+        "new_cases",
+        "month",
+        "org_type",
+        ActivityFilters(start="2024-04", end="2025-03", districts=(2,), fields=(2,)),
+        lang="en",
+    )
+    assert out.stdout == page[0]  # the same bytes as the activity page's download
 
 
 def test_a_single_series_in_japanese(demo_db, con):
-    out = cli("outreach", "--by", "month", "--from", "2024-06", "--to", "2024-06", "--where", "district=4",
-              "--db", str(demo_db))
+    out = cli(
+        "outreach",
+        "--by",
+        "month",
+        "--from",
+        "2024-06",
+        "--to",
+        "2024-06",
+        "--where",
+        "district=4",
+        "--db",
+        str(demo_db),
+    )
     assert out.returncode == 0, out.stderr.decode()
     header, rows, last = parse(out.stdout)
     assert header == ["月", "件数", "表示"] and last == [export.note_row("ja")]
     assert [r[0] for r in rows] == ["2024年6月", "全体"]
-    assert rows[0][1:] == rows[1][1:]                 # the same rows: the same released figure
+    assert rows[0][1:] == rows[1][1:]  # the same rows: the same released figure
     sums = true_sums(con, "outreach", "month", None, lambda r: r["district"] == 4 and r["month"] == dt.date(2024, 6, 1))
     check_rows([["2024-06", *rows[0][1:]], ["All", *rows[1][1:]]], sums, None)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--where", "district=1,3"], "one code or a named group"),
-    (["--where", "district=1,2,3,4,5,6"], "one code or a named group"),
-    (["--where", "district=9"], "one code or a named group"),
-    (["--where", "district=former_towns"], "one code or a named group"),   # the group was dropped
-    (["--where", "field=1,2"], "one code or a named group"),
-    (["--where", "org_type=1,4"], "one code or a named group"),
-    (["--where", "field=1", "--where", "field=2"], "once"),
-    (["--where", "age_band=1"], "unknown dimension 'age_band'"),
-    (["--where", "district"], "expected DIM=VALUE"),
-    (["--from", "2023-11", "--to", "2024-05"], "one month"),
-    (["--from", "2024-05"], "one month"),
-    (["--from", "2024-13", "--to", "2024-13"], "YYYY-MM"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--where", "district=1,3"], "one code or a named group"),
+        (["--where", "district=1,2,3,4,5,6"], "one code or a named group"),
+        (["--where", "district=9"], "one code or a named group"),
+        (["--where", "district=former_towns"], "one code or a named group"),  # the group was dropped
+        (["--where", "field=1,2"], "one code or a named group"),
+        (["--where", "org_type=1,4"], "one code or a named group"),
+        (["--where", "field=1", "--where", "field=2"], "once"),
+        (["--where", "age_band=1"], "unknown dimension 'age_band'"),
+        (["--where", "district"], "expected DIM=VALUE"),
+        (["--from", "2023-11", "--to", "2024-05"], "one month"),
+        (["--from", "2024-05"], "one month"),
+        (["--from", "2024-13", "--to", "2024-13"], "YYYY-MM"),
+    ],
+)
 def test_filters_outside_the_groupings_are_refused(demo_db, args, message):
     out = cli("consultations", "--by", "month", *args, "--db", str(demo_db))
     assert out.returncode == 2 and out.stdout == b""

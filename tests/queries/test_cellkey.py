@@ -1,5 +1,6 @@
 """The cell-key method's parts: the ptable design (queries/ptable_design.py), the committed
 queries/ptable.csv, the noise of queries.cellkey and the protected sums of survey cells."""
+
 from __future__ import annotations
 
 import subprocess
@@ -27,9 +28,15 @@ def rows_of(name: str) -> dict[int, np.ndarray]:
 
 # ---- the committed file is its design ------------------------------------------------------------
 
+
 def test_the_committed_ptable_equals_its_design():
-    out = subprocess.run([sys.executable, "-m", "queries.ptable_design", "--check"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "queries.ptable_design", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "matches" in out.stdout
 
@@ -37,10 +44,16 @@ def test_the_committed_ptable_equals_its_design():
 def test_check_flags_a_stale_ptable(tmp_path):
     stale = tmp_path / "ptable.csv"
     text = (ROOT / "queries" / "ptable.csv").read_text(encoding="utf-8")
-    stale.write_text(text.replace("survey,2,0,", "survey,2,0,9", 1) if "survey,2,0," in text else text + "x",
-                     encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "queries.ptable_design", "--check", "--out", str(stale)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
+    stale.write_text(
+        text.replace("survey,2,0,", "survey,2,0,9", 1) if "survey,2,0," in text else text + "x", encoding="utf-8"
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "queries.ptable_design", "--check", "--out", str(stale)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 1 and "differs" in out.stdout
     fresh = tmp_path / "fresh.csv"
     assert ptable_design.main(["--out", str(fresh)]) == 0
@@ -48,33 +61,38 @@ def test_check_flags_a_stale_ptable(tmp_path):
 
 
 def test_the_file_names_its_parameters_and_method():
-    head = [line for line in (ROOT / "queries" / "ptable.csv").read_text(encoding="utf-8").splitlines()
-            if line.startswith("#")]
+    head = [
+        line
+        for line in (ROOT / "queries" / "ptable.csv").read_text(encoding="utf-8").splitlines()
+        if line.startswith("#")
+    ]
     assert any("python -m queries.ptable_design" in line for line in head)
     for name, spec in PARAMS.items():
-        assert any(f"{name}: max_noise D = {spec['max_noise']}, variance V = {spec['variance']}" in line
-                   for line in head)
+        assert any(
+            f"{name}: max_noise D = {spec['max_noise']}, variance V = {spec['variance']}" in line for line in head
+        )
 
 
 # ---- each row of each table --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", TABLES)
 def test_each_row_is_unbiased_with_variance_v_within_plus_minus_d(name):
     d, v = int(PARAMS[name]["max_noise"]), float(PARAMS[name]["variance"])
     rows = rows_of(name)
-    assert sorted(rows) == list(range(d + 1))          # pcv 0..D; the last serves every count ≥ D
-    assert (rows[0] == 0).all()                         # a zero stays zero
+    assert sorted(rows) == list(range(d + 1))  # pcv 0..D; the last serves every count ≥ D
+    assert (rows[0] == 0).all()  # a zero stays zero
     for pcv, noise in rows.items():
         assert len(noise) == 256
-        assert noise.min() >= -pcv, (name, pcv)         # never below zero
+        assert noise.min() >= -pcv, (name, pcv)  # never below zero
         assert np.abs(noise).max() <= d
         if pcv == 0:
             continue
         assert abs(noise.mean()) <= 1 / 256 + 1e-12, (name, pcv, noise.mean())
         assert abs(noise.var() - v) <= 0.05 * v, (name, pcv, noise.var())
-        assert noise.max() == d                          # the whole support is used
-        assert (noise == 0).mean() < 0.75                # most cells of 1+ are not left as they are
-    assert rows[d].min() == -d                          # from D on, the noise may take a count down by D
+        assert noise.max() == d  # the whole support is used
+        assert (noise == 0).mean() < 0.75  # most cells of 1+ are not left as they are
+    assert rows[d].min() == -d  # from D on, the noise may take a count down by D
 
 
 @pytest.mark.parametrize("name", TABLES)
@@ -95,7 +113,7 @@ def test_the_distributions_are_the_maximum_entropy_ones(name):
 
 def test_an_impossible_design_is_refused():
     with pytest.raises(ValueError, match="no distribution"):
-        ptable_design.row_probabilities(1, 1, 2.0)      # support −1..1 cannot have variance 2
+        ptable_design.row_probabilities(1, 1, 2.0)  # support −1..1 cannot have variance 2
 
 
 def test_describe_reports_each_row():
@@ -105,6 +123,7 @@ def test_describe_reports_each_row():
 
 
 # ---- queries.cellkey -----------------------------------------------------------------------------
+
 
 def test_cellkey_reads_the_committed_tables():
     for name in TABLES:
@@ -131,7 +150,7 @@ def test_perturb_is_non_negative_bounded_deterministic_and_keeps_zeros(cells, na
     assert out.dtype == np.int64 and (out >= 0).all()
     assert (np.abs(out - c) <= d).all()
     assert (out[c == 0] == 0).all()
-    assert out.tolist() == cellkey.perturb(c.copy(), k + 256 * 3, name).tolist()   # the key is mod 256
+    assert out.tolist() == cellkey.perturb(c.copy(), k + 256 * 3, name).tolist()  # the key is mod 256
     assert out.tolist() == [ref.released(x, y, name) for x, y in zip(c.tolist(), k.tolist())]
     assert (cellkey.noise(c, k, name) == out - c).all()
 
@@ -141,6 +160,7 @@ def test_the_cell_key_is_the_key_sum_modulo_256():
 
 
 # ---- protected survey sums -------------------------------------------------------------------------
+
 
 @st.composite
 def survey_cells(draw):
@@ -169,13 +189,15 @@ def test_with_equal_weights_estimate_times_n_is_the_released_count_exactly(cells
             continue
         if a == 0:
             continue
-        assert (c / b) * a == pytest.approx(y_p, abs=1e-9)     # estimate × n' == n_y'
+        assert (c / b) * a == pytest.approx(y_p, abs=1e-9)  # estimate × n' == n_y'
         if n_y == 0:
             assert c == 0
     # the design effect (n / n_eff) is kept
     with np.errstate(invalid="ignore", divide="ignore"):
         kept = (sums[:, 0] > 0) & (n_p > 0)
-        assert np.allclose((sw[kept] ** 2 / sw2[kept]) / n_p[kept], (sums[kept, 1] ** 2 / sums[kept, 2]) / sums[kept, 0])
+        assert np.allclose(
+            (sw[kept] ** 2 / sw2[kept]) / n_p[kept], (sums[kept, 1] ** 2 / sums[kept, 2]) / sums[kept, 0]
+        )
 
 
 def test_protect_survey_with_raked_weights_moves_the_estimate_by_the_noise_only():

@@ -2,6 +2,7 @@
 
 The figures are the protected ones (test_indicators checks them against the truth); here: the
 layout, the labels, the row order, n as the true n released by its cell key, the note row last."""
+
 from __future__ import annotations
 
 import os
@@ -17,15 +18,17 @@ from queries import disclosure, export, indicators
 from queries.filters import Filters
 
 from . import reference as ref
-from .conftest import ROOT, make_db
+from .conftest import ROOT
 
 BOM = b"\xef\xbb\xbf"
 # English labels as the contract (extract_format.md) gives them.
-EN = {"district": {1: "Tsuruoka", 2: "Fujishima", 3: "Haguro", 4: "Kushibiki", 5: "Asahi", 6: "Atsumi"},
-      "sex": {1: "Male", 2: "Female", 3: "Other or not stated"},
-      "age_band": {1: "16-19", 2: "20-29", 3: "30-39", 4: "40-49", 5: "50-59", 6: "60-69", 7: "70-79", 8: "80+"},
-      "household": {1: "Single-person", 2: "Couple only", 3: "Two-generation", 4: "Three-generation", 5: "Other"},
-      "channel": {1: "Random sample", 2: "Open web"}}
+EN = {
+    "district": {1: "Tsuruoka", 2: "Fujishima", 3: "Haguro", 4: "Kushibiki", 5: "Asahi", 6: "Atsumi"},
+    "sex": {1: "Male", 2: "Female", 3: "Other or not stated"},
+    "age_band": {1: "16-19", 2: "20-29", 3: "30-39", 4: "40-49", 5: "50-59", 6: "60-69", 7: "70-79", 8: "80+"},
+    "household": {1: "Single-person", 2: "Couple only", 3: "Two-generation", 4: "Three-generation", 5: "Other"},
+    "channel": {1: "Random sample", 2: "Open web"},
+}
 JA_DISTRICT = {1: "鶴岡", 2: "藤島", 3: "羽黒", 4: "櫛引", 5: "朝日", 6: "温海"}
 JA_HEADER = "回答者数(n),推定値(%),95%信頼区間下限(%),95%信頼区間上限(%),信頼性,秘匿"
 
@@ -34,8 +37,7 @@ def cli(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProces
     env = dict(os.environ)
     env.pop("TSUNAGARI_MIN_N", None)
     env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-m", "queries", *args], cwd=ROOT, capture_output=True,
-                          env=env, timeout=120)
+    return subprocess.run([sys.executable, "-m", "queries", *args], cwd=ROOT, capture_output=True, env=env, timeout=120)
 
 
 def en_label(dim, code):
@@ -79,25 +81,43 @@ def expected_en(con, rows, indicator, by, filters, **kw) -> bytes:
         hidden = released_n(r["true"]) < 10
         assert bool(r["suppressed"]) == hidden
         cells = [en_label(d, r["true"][d]) for d in by]
-        cells += ["" if hidden else str(released_n(r["true"])), one(r["estimate_pct"]), one(r["ci_low_pct"]),
-                  one(r["ci_high_pct"]), r["reliability"], "true" if hidden else "false"]
+        cells += [
+            "" if hidden else str(released_n(r["true"])),
+            one(r["estimate_pct"]),
+            one(r["ci_low_pct"]),
+            one(r["ci_high_pct"]),
+            r["reliability"],
+            "true" if hidden else "false",
+        ]
         lines.append(",".join(cells))
     lines.append(note_line("en"))
     return BOM + "".join(line + "\r\n" for line in lines).encode("utf-8")
 
 
-@pytest.mark.parametrize("indicator,by,args,kw", [
-    ("lonely_often", ["district"], [], {}),
-    ("unreached", ["sex", "age_band"], ["--where", "age_band=young", "--channel", "open"],
-     {"channel": "open", "attrs": {"age_band": (1, 2, 3)}}),
-    ("ucla_high", [], ["--wave", "2022"], {"wave": 2022}),
-    ("no_confidant", ["wave", "channel"], [], {}),
-    ("rare_contact", ["household"], ["--where", "sex=2", "--where", "age_band=older", "--channel", "random"],
-     {"channel": "random", "attrs": {"sex": (2,), "age_band": (6, 7, 8)}}),
-    ("lonely_any", ["age_band"], ["--where", "district=2"], {"attrs": {"district": (2,)}}),
-])
-def test_cli_english_csv_is_exactly_the_contract_layout(survey_db_file, survey_con, survey_rows, indicator, by,
-                                                         args, kw):
+@pytest.mark.parametrize(
+    "indicator,by,args,kw",
+    [
+        ("lonely_often", ["district"], [], {}),
+        (
+            "unreached",
+            ["sex", "age_band"],
+            ["--where", "age_band=young", "--channel", "open"],
+            {"channel": "open", "attrs": {"age_band": (1, 2, 3)}},
+        ),
+        ("ucla_high", [], ["--wave", "2022"], {"wave": 2022}),
+        ("no_confidant", ["wave", "channel"], [], {}),
+        (
+            "rare_contact",
+            ["household"],
+            ["--where", "sex=2", "--where", "age_band=older", "--channel", "random"],
+            {"channel": "random", "attrs": {"sex": (2,), "age_band": (6, 7, 8)}},
+        ),
+        ("lonely_any", ["age_band"], ["--where", "district=2"], {"attrs": {"district": (2,)}}),
+    ],
+)
+def test_cli_english_csv_is_exactly_the_contract_layout(
+    survey_db_file, survey_con, survey_rows, indicator, by, args, kw
+):
     by_args = [a for d in by for a in ("--by", d)]
     out = cli("table", indicator, *by_args, *args, "--lang", "en", "--db", str(survey_db_file))
     assert out.returncode == 0, out.stderr.decode()
@@ -109,7 +129,7 @@ def test_cli_japanese_csv(survey_db_file, survey_con, survey_rows):
     out = cli("table", "lonely_often", "--by", "district", "--db", str(survey_db_file))
     assert out.returncode == 0, out.stderr.decode()
     assert out.stdout.startswith(BOM)
-    lines = out.stdout[len(BOM):].decode("utf-8").split("\r\n")
+    lines = out.stdout[len(BOM) :].decode("utf-8").split("\r\n")
     assert lines[0] == "地域," + JA_HEADER
     assert lines[-2] == note_line("ja") and lines[-1] == ""
     assert lines[-2].startswith("注：個人が特定されないよう、数値にはわずかな調整を加えています。")
@@ -119,8 +139,15 @@ def test_cli_japanese_csv(survey_db_file, survey_con, survey_rows):
         label = "全体" if d is None else "無回答" if d == 9 else JA_DISTRICT[d]
         hidden = released_n(r["true"]) < 10
         rel = "" if hidden or r["reliability"] == "ok" else "参考値"
-        cells = [label, "" if hidden else str(released_n(r["true"])), one(r["estimate_pct"]), one(r["ci_low_pct"]),
-                 one(r["ci_high_pct"]), rel, "秘匿" if hidden else ""]
+        cells = [
+            label,
+            "" if hidden else str(released_n(r["true"])),
+            one(r["estimate_pct"]),
+            one(r["ci_low_pct"]),
+            one(r["ci_high_pct"]),
+            rel,
+            "秘匿" if hidden else "",
+        ]
         assert line == ",".join(cells)
 
 
@@ -139,12 +166,28 @@ def test_cli_bytes_equal_indicator_csv(survey_db_file, survey_con):
     filters = Filters(wave=2022, channel="open", age_band=(1, 2, 3))
     for lang in ("ja", "en"):
         for enc in ("utf-8-sig", "cp932"):
-            out = cli("table", "lonely_any", "--by", "household", "--where", "age_band=young",
-                      "--wave", "2022", "--channel", "open", "--lang", lang, "--encoding", enc,
-                      "--db", str(survey_db_file))
+            out = cli(
+                "table",
+                "lonely_any",
+                "--by",
+                "household",
+                "--where",
+                "age_band=young",
+                "--wave",
+                "2022",
+                "--channel",
+                "open",
+                "--lang",
+                lang,
+                "--encoding",
+                enc,
+                "--db",
+                str(survey_db_file),
+            )
             assert out.returncode == 0, out.stderr.decode()
-            assert out.stdout == export.indicator_csv(survey_con, "lonely_any", ["household"], filters,
-                                                      lang=lang, encoding=enc)
+            assert out.stdout == export.indicator_csv(
+                survey_con, "lonely_any", ["household"], filters, lang=lang, encoding=enc
+            )
 
 
 def test_cli_cp932_is_the_same_table_in_shift_jis(survey_db_file):
@@ -157,33 +200,54 @@ def test_cli_cp932_is_the_same_table_in_shift_jis(survey_db_file):
 
 
 def test_min_n_env_applies_to_the_cli_and_cannot_go_below_ten(survey_db_file):
-    low = cli("table", "lonely_often", "--by", "district", "--lang", "en", "--db", str(survey_db_file),
-              env_extra={"TSUNAGARI_MIN_N": "1"})
+    low = cli(
+        "table",
+        "lonely_often",
+        "--by",
+        "district",
+        "--lang",
+        "en",
+        "--db",
+        str(survey_db_file),
+        env_extra={"TSUNAGARI_MIN_N": "1"},
+    )
     default = cli("table", "lonely_often", "--by", "district", "--lang", "en", "--db", str(survey_db_file))
     assert low.stdout == default.stdout
-    high = cli("table", "lonely_often", "--by", "district", "--lang", "en", "--db", str(survey_db_file),
-               env_extra={"TSUNAGARI_MIN_N": "100000"})
+    high = cli(
+        "table",
+        "lonely_often",
+        "--by",
+        "district",
+        "--lang",
+        "en",
+        "--db",
+        str(survey_db_file),
+        env_extra={"TSUNAGARI_MIN_N": "100000"},
+    )
     assert [line.split(",")[-1] for line in high.stdout.decode("utf-8-sig").split("\r\n")[1:-2]] == ["true"] * 8
 
 
-@pytest.mark.parametrize("args,message", [
-    (["table", "lonely"], "unknown indicator 'lonely'"),
-    (["table", "lonely_often", "--by", "income"], "unknown dimension 'income'"),
-    (["table", "lonely_often", "--by", "sex", "--by", "wave", "--by", "district"], "at most two"),
-    (["table", "lonely_often", "--where", "district=7"], "district takes: 1, 2, 3, 4, 5, 6"),
-    (["table", "lonely_often", "--where", "district=1;DROP TABLE responses"], "not a code or a named group"),
-    (["table", "lonely_often", "--where", "town=1"], "unknown dimension 'town'"),
-    (["table", "lonely_often", "--where", "district"], "expected DIM=VALUE"),
-    (["table", "lonely_often", "--where", "district=1,9"], "not a list"),
-    (["table", "lonely_often", "--where", "age_band=1,2,3,4,5,6,7,9"], "not a list"),
-    (["table", "lonely_often", "--where", "district=9"], "not a code or a named group of district"),
-    (["table", "lonely_often", "--where", "district=former_towns"], "district takes: 1, 2, 3, 4, 5, 6\n"),
-    (["table", "lonely_often", "--channel", "all"], "invalid choice: 'all'"),
-    (["table", "lonely_often", "--where", "age_band=young", "--where", "age_band=1"], "given twice"),
-    (["table", "lonely_often", "--where", "sex=２"], "not a code or a named group of sex"),
-    (["table", "lonely_often", "--wave", "1999"], "wave"),
-    (["table", "lonely_often", "--wave", "2030"], "no such survey wave"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["table", "lonely"], "unknown indicator 'lonely'"),
+        (["table", "lonely_often", "--by", "income"], "unknown dimension 'income'"),
+        (["table", "lonely_often", "--by", "sex", "--by", "wave", "--by", "district"], "at most two"),
+        (["table", "lonely_often", "--where", "district=7"], "district takes: 1, 2, 3, 4, 5, 6"),
+        (["table", "lonely_often", "--where", "district=1;DROP TABLE responses"], "not a code or a named group"),
+        (["table", "lonely_often", "--where", "town=1"], "unknown dimension 'town'"),
+        (["table", "lonely_often", "--where", "district"], "expected DIM=VALUE"),
+        (["table", "lonely_often", "--where", "district=1,9"], "not a list"),
+        (["table", "lonely_often", "--where", "age_band=1,2,3,4,5,6,7,9"], "not a list"),
+        (["table", "lonely_often", "--where", "district=9"], "not a code or a named group of district"),
+        (["table", "lonely_often", "--where", "district=former_towns"], "district takes: 1, 2, 3, 4, 5, 6\n"),
+        (["table", "lonely_often", "--channel", "all"], "invalid choice: 'all'"),
+        (["table", "lonely_often", "--where", "age_band=young", "--where", "age_band=1"], "given twice"),
+        (["table", "lonely_often", "--where", "sex=２"], "not a code or a named group of sex"),
+        (["table", "lonely_often", "--wave", "1999"], "wave"),
+        (["table", "lonely_often", "--wave", "2030"], "no such survey wave"),
+    ],
+)
 def test_cli_errors_are_clear(survey_db_file, args, message):
     out = cli(*args, "--db", str(survey_db_file))
     assert out.returncode == 2
@@ -210,6 +274,7 @@ def test_cli_list_shows_every_indicator_and_dimension():
 
 
 # ---- export helpers ---------------------------------------------------------------------
+
 
 def test_formula_cells_are_neutralised():
     df = pd.DataFrame({"a": ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "ok", "a=b", "\t=x"], "n": [1, -2, 3, 4, 5, 6, 7]})
@@ -260,8 +325,7 @@ def test_file_name_says_what_and_which_filters():
     name = export.file_name("孤独感/時々以上?", f, "ja")
     assert name == "孤独感_時々以上__2023年_公開Web調査_鶴岡.csv"
     group = codebook.filter_groups("age_band")["young"]["ja"]
-    assert export.file_name("x", Filters(wave=2023, age_band=(1, 2, 3)), "ja") == \
-        f"x_2023年_無作為抽出調査_{group}.csv"
+    assert export.file_name("x", Filters(wave=2023, age_band=(1, 2, 3)), "ja") == f"x_2023年_無作為抽出調査_{group}.csv"
     assert export.file_name("lonely", Filters(), "en") == "lonely_latest_Random-sample.csv"
     assert export.file_name("x", Filters(sex=(2,)), "en", ext="x/../lsx") == "x_latest_Random-sample_Female.xlsx"
 
@@ -276,8 +340,20 @@ def test_note_row_is_the_users_notice():
 
 
 def test_a_too_narrow_filter_is_refused_by_the_cli(survey_db_file):
-    out = cli("table", "lonely_often", "--by", "sex", "--where", "district=5", "--where", "age_band=1",
-              "--where", "household=1", "--db", str(survey_db_file))
+    out = cli(
+        "table",
+        "lonely_often",
+        "--by",
+        "sex",
+        "--where",
+        "district=5",
+        "--where",
+        "age_band=1",
+        "--where",
+        "household=1",
+        "--db",
+        str(survey_db_file),
+    )
     assert out.returncode == 2 and out.stdout == b""
     err = out.stderr.decode()
     assert err.startswith("error: ") and disclosure.FilterTooNarrow(disclosure.min_filter_n()).text("en") in err

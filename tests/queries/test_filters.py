@@ -1,6 +1,7 @@
 """The filter limits of queries.filters (the averaging attack): an attribute filter is nothing, one
 code or one of the codebook's named groups; 無回答 is never a filter; the URL reader drops and
 reports anything else, and never fails on what it is given."""
+
 from __future__ import annotations
 
 import itertools
@@ -9,8 +10,18 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from data import codebook
-from queries.filters import (ATTRIBUTE_FILTERS, CHANNELS, MAX_PARAM_CHARS, Filters, attribute_codes, choice_codes,
-                             choice_label, choice_token, filter_choices, parse_query_params)
+from queries.filters import (
+    ATTRIBUTE_FILTERS,
+    CHANNELS,
+    MAX_PARAM_CHARS,
+    Filters,
+    attribute_codes,
+    choice_codes,
+    choice_label,
+    choice_token,
+    filter_choices,
+    parse_query_params,
+)
 
 MISSING = codebook.missing_code()
 
@@ -44,7 +55,7 @@ def test_every_allowed_value_is_accepted_and_every_other_subset_refused(dim):
     accepted = 0
     for subset in every_subset(codes):
         if tuple(sorted(subset)) in allowed:
-            f = Filters(**{dim: tuple(reversed(subset))})     # any order, kept in codebook order
+            f = Filters(**{dim: tuple(reversed(subset))})  # any order, kept in codebook order
             assert getattr(f, dim) == tuple(sorted(subset))
             accepted += 1
         else:
@@ -72,14 +83,15 @@ def test_tokens_labels_and_url_round_trip(dim):
         assert token == (str(codes[0]) if len(codes) == 1 else next(g for g, c in groups(dim).items() if c == codes))
         for lang in codebook.LANGS:
             label = choice_label(dim, codes, lang)
-            assert label and (len(codes) > 1 or label == codebook.code_label(codebook.dimension_value_set(dim),
-                                                                              codes[0], lang))
+            assert label and (
+                len(codes) > 1 or label == codebook.code_label(codebook.dimension_value_set(dim), codes[0], lang)
+            )
         f = Filters(**{dim: codes})
         qp = f.to_query_params()
         assert qp == {dim: token}
         assert parse_query_params(qp) == (f, [])
     with pytest.raises(ValueError):
-        choice_token(dim, attribute_codes(dim))            # every code at once is no choice
+        choice_token(dim, attribute_codes(dim))  # every code at once is no choice
     assert choice_codes(dim, str(MISSING)) is None
     assert choice_codes(dim, "nothing") is None
 
@@ -89,7 +101,7 @@ def test_group_labels_are_the_codebook_names():
     assert choice_label("age_band", (6, 7, 8), "en") == codebook.filter_groups("age_band")["older"]["en"]
     assert codebook.filter_groups("age_band")["middle"]["ja"] in Filters(age_band=(4, 5)).describe("ja")
     with pytest.raises(ValueError, match="district"):
-        Filters(district=(2, 3, 4, 5, 6))                  # the former 旧町村部 group is no filter
+        Filters(district=(2, 3, 4, 5, 6))  # the former 旧町村部 group is no filter
 
 
 def test_the_channels_are_random_or_open_never_both():
@@ -104,8 +116,9 @@ def test_the_channels_are_random_or_open_never_both():
 
 
 def test_the_url_reader_keeps_allowed_values_and_reports_the_rest():
-    f, dropped = parse_query_params({"wave": "2023", "channel": "open", "age_band": "young", "district": "3",
-                                     "sex": "1,2", "household": "9"})
+    f, dropped = parse_query_params(
+        {"wave": "2023", "channel": "open", "age_band": "young", "district": "3", "sex": "1,2", "household": "9"}
+    )
     assert f == Filters(wave=2023, channel="open", age_band=(1, 2, 3), district=(3,))
     assert dropped == ["sex=1,2", "household=9"]
     f, dropped = parse_query_params({"district": ["former_towns", "2"], "age_band": "former_towns"})
@@ -119,9 +132,29 @@ def test_the_url_reader_keeps_allowed_values_and_reports_the_rest():
     assert Filters.from_query_params({"district": "1,3"}) == Filters()
 
 
-@pytest.mark.parametrize("hostile", ["²", "١", "３", "1" * 5000, "0" * 5000 + "1", "1e3", "-1", "+1", "0x1",
-                                     "1 OR 1=1", "'; DROP TABLE responses; --", "\x00", "\u202e1", "１,２",
-                                     "nan", "inf", "young\x00", "YOUNG"])
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "²",
+        "١",
+        "３",
+        "1" * 5000,
+        "0" * 5000 + "1",
+        "1e3",
+        "-1",
+        "+1",
+        "0x1",
+        "1 OR 1=1",
+        "'; DROP TABLE responses; --",
+        "\x00",
+        "\u202e1",
+        "１,２",
+        "nan",
+        "inf",
+        "young\x00",
+        "YOUNG",
+    ],
+)
 def test_hostile_values_are_dropped_without_exception(hostile):
     qp = {dim: hostile for dim in ATTRIBUTE_FILTERS} | {"wave": hostile, "channel": hostile}
     f, dropped = parse_query_params(qp)
@@ -134,8 +167,9 @@ def test_whitespace_around_a_value_reads_as_the_value_or_is_dropped():
     # 'young\n' never fails and never becomes anything but the group it names
     for raw in ("young\n", " young", "3\n"):
         f, dropped = parse_query_params({"age_band": raw})
-        assert (f.age_band == choice_codes("age_band", raw.strip()) and dropped == []) or \
-            (f.age_band == () and dropped == [f"age_band={raw}"])
+        assert (f.age_band == choice_codes("age_band", raw.strip()) and dropped == []) or (
+            f.age_band == () and dropped == [f"age_band={raw}"]
+        )
 
 
 def test_a_long_value_is_dropped_unread(monkeypatch):
@@ -148,11 +182,14 @@ def test_a_long_value_is_dropped_unread(monkeypatch):
     assert f == Filters() and dropped == ["district=3" + " " * (MAX_PARAM_CHARS - 1)] and calls == []
 
 
-text_values = st.one_of(st.text(max_size=80), st.sampled_from(["1", "3", "9", "young", "former_towns", "1,2", "2023",
-                                                               "open", "all", ""]))
+text_values = st.one_of(
+    st.text(max_size=80), st.sampled_from(["1", "3", "9", "young", "former_towns", "1,2", "2023", "open", "all", ""])
+)
 query_params = st.dictionaries(
     st.sampled_from([*ATTRIBUTE_FILTERS, "wave", "channel", "lang", "other"]),
-    st.one_of(text_values, st.lists(text_values, max_size=3)), max_size=7)
+    st.one_of(text_values, st.lists(text_values, max_size=3)),
+    max_size=7,
+)
 
 
 @settings(max_examples=500, deadline=None)
@@ -177,6 +214,7 @@ def test_fuzz_the_url_reader_never_fails_and_keeps_only_allowed_values(qp):
 
 
 # ---- each constant has one home (issue 12) -----------------------------------------------------
+
 
 def test_the_filter_dimensions_are_the_codebooks_and_the_fields_of_the_filters():
     from dataclasses import fields

@@ -6,6 +6,7 @@ returns are checked separately: their n is the true n released by its cell key (
 suppression is decided on that protected n, with equal weights the count with the trait implied
 by estimate × n is the released n_y (within D), and a zero stays zero.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -26,7 +27,7 @@ DIMS = ["age_band", "sex", "district", "household", "channel", "wave"]
 NUMBERS = ["n_eff", "estimate_pct", "ci_low_pct", "ci_high_pct"]
 ALLOWED = [*codebook.dimensions(), *indicators.EXTRA_BREAKDOWNS]
 D_SURVEY = int(codebook.disclosure()["ptables"]["survey"]["max_noise"])
-D_OPEN = int(codebook.disclosure()["ptables"]["survey_open"]["max_noise"])    # open-web counts
+D_OPEN = int(codebook.disclosure()["ptables"]["survey_open"]["max_noise"])  # open-web counts
 MIN_FILTER_N = int(codebook.disclosure()["min_filter_n"])
 
 
@@ -70,18 +71,27 @@ def filters_and_kwargs(wave, channel, attrs):
 
 
 # a filter is one code or one of the codebook's named groups (queries.filters)
-attr_filter = st.fixed_dictionaries({}, optional={
-    dim: st.sampled_from(filter_choices(dim)) for dim in ("age_band", "sex", "district", "household")})
+attr_filter = st.fixed_dictionaries(
+    {}, optional={dim: st.sampled_from(filter_choices(dim)) for dim in ("age_band", "sex", "district", "household")}
+)
 by_dims = st.lists(st.sampled_from(DIMS), max_size=2, unique=True)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10**6), n=st.integers(0, 900), p_missing=st.sampled_from([0.0, 0.05, 0.3]),
-       equal_weights=st.booleans(), indicator=st.sampled_from(ref.INDICATORS), by=by_dims,
-       wave=st.sampled_from([None, 2022, 2023, 2030]), channel=st.sampled_from(["random", "open"]),
-       attrs=attr_filter)
-def test_random_tables_match_the_independent_computation(seed, n, p_missing, equal_weights, indicator, by,
-                                                          wave, channel, attrs):
+@given(
+    seed=st.integers(0, 10**6),
+    n=st.integers(0, 900),
+    p_missing=st.sampled_from([0.0, 0.05, 0.3]),
+    equal_weights=st.booleans(),
+    indicator=st.sampled_from(ref.INDICATORS),
+    by=by_dims,
+    wave=st.sampled_from([None, 2022, 2023, 2030]),
+    channel=st.sampled_from(["random", "open"]),
+    attrs=attr_filter,
+)
+def test_random_tables_match_the_independent_computation(
+    seed, n, p_missing, equal_weights, indicator, by, wave, channel, attrs
+):
     rows = random_rows(seed, n, p_missing=p_missing, equal_weights=equal_weights)
     attrs = {k: tuple(v) for k, v in attrs.items()}
     con = make_db(rows)
@@ -93,24 +103,43 @@ def test_random_tables_match_the_independent_computation(seed, n, p_missing, equ
     assert_matches(actual, ref.table(rows, indicator, tuple(by), **kw), by)
 
 
-row_strategy = st.fixed_dictionaries({
-    "wave": st.sampled_from([2022, 2023]),
-    "channel": st.sampled_from([1, 2]),
-    **{c: st.one_of(st.none(), st.integers(1, hi)) for c, hi in
-       {"age_band": 8, "sex": 3, "district": 6, "household": 5, "lonely_direct": 5, "ucla_1": 4,
-        "ucla_2": 4, "ucla_3": 4, "meet_freq": 7, "participation": 2, "confidant": 2,
-        "support_received": 2}.items()},
-    "weight": st.floats(0.01, 50, allow_nan=False, allow_infinity=False),
-})
+row_strategy = st.fixed_dictionaries(
+    {
+        "wave": st.sampled_from([2022, 2023]),
+        "channel": st.sampled_from([1, 2]),
+        **{
+            c: st.one_of(st.none(), st.integers(1, hi))
+            for c, hi in {
+                "age_band": 8,
+                "sex": 3,
+                "district": 6,
+                "household": 5,
+                "lonely_direct": 5,
+                "ucla_1": 4,
+                "ucla_2": 4,
+                "ucla_3": 4,
+                "meet_freq": 7,
+                "participation": 2,
+                "confidant": 2,
+                "support_received": 2,
+            }.items()
+        },
+        "weight": st.floats(0.01, 50, allow_nan=False, allow_infinity=False),
+    }
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=st.lists(row_strategy, max_size=80), copies=st.integers(1, 12),
-       indicator=st.sampled_from(ref.INDICATORS), by=by_dims, channel=st.sampled_from(["random", "open"]))
+@given(
+    rows=st.lists(row_strategy, max_size=80),
+    copies=st.integers(1, 12),
+    indicator=st.sampled_from(ref.INDICATORS),
+    by=by_dims,
+    channel=st.sampled_from(["random", "open"]),
+)
 def test_drawn_rows_match_the_independent_computation(rows, copies, indicator, by, channel):
     # Copies of each drawn row make groups large enough to be shown as well as suppressed.
-    full = [dict(r, response_id=f"r{i}_{k}", weight_source="vendor") for i, r in enumerate(rows)
-            for k in range(copies)]
+    full = [dict(r, response_id=f"r{i}_{k}", weight_source="vendor") for i, r in enumerate(rows) for k in range(copies)]
     con = make_db(full)
     try:
         actual = true_table(con, indicator, by, Filters(channel=channel))
@@ -120,6 +149,7 @@ def test_drawn_rows_match_the_independent_computation(rows, copies, indicator, b
 
 
 # ---- the protected tables stay within the ptable's bounds of the truth ---------------------------
+
 
 def check_protected(actual: pd.DataFrame, expected: list[dict], by, equal_weights: bool) -> None:
     """ACTUAL: a protected table; EXPECTED: reference.table rows (true values and key sums). The
@@ -147,7 +177,7 @@ def check_protected(actual: pd.DataFrame, expected: list[dict], by, equal_weight
         p = float(got["estimate_pct"]) / 100
         assert float(got["ci_low_pct"]) <= 100 * p + 1e-9 <= float(got["ci_high_pct"]) + 2e-9
         if exp["n_y"] == 0:
-            assert p == 0.0                                   # nobody with the trait stays nobody
+            assert p == 0.0  # nobody with the trait stays nobody
         if equal_weights:
             # estimate × n gives back the released count with the trait, never the true one
             count_y = p * n_p
@@ -155,7 +185,7 @@ def check_protected(actual: pd.DataFrame, expected: list[dict], by, equal_weight
             count_y = round(count_y)
             assert count_y == min(ref.released(exp["n_y"], exp["key_y"], table), n_p)
             assert abs(count_y - exp["n_y"]) <= d_max
-            lo, hi = ref.wilson_textbook(count_y, n_p)        # the interval of the protected counts
+            lo, hi = ref.wilson_textbook(count_y, n_p)  # the interval of the protected counts
             assert float(got["ci_low_pct"]) == pytest.approx(100 * lo, abs=1e-9)
             assert float(got["ci_high_pct"]) == pytest.approx(100 * hi, abs=1e-9)
             assert float(got["n_eff"]) == pytest.approx(n_p)
@@ -167,14 +197,21 @@ def check_protected(actual: pd.DataFrame, expected: list[dict], by, equal_weight
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10**6), n=st.one_of(st.integers(0, 900), st.integers(900, 4000)),
-       p_missing=st.sampled_from([0.0, 0.05, 0.3]),
-       equal_weights=st.booleans(), open_share=st.sampled_from([0.0, 0.2, 1.0]),
-       indicator=st.sampled_from(ref.INDICATORS), by=by_dims,
-       wave=st.sampled_from([None, 2022, 2023]), channel=st.sampled_from(["random", "open"]),
-       attrs=attr_filter)
-def test_protected_tables_stay_within_the_ptable_bounds_of_the_truth(seed, n, p_missing, equal_weights, open_share,
-                                                                      indicator, by, wave, channel, attrs):
+@given(
+    seed=st.integers(0, 10**6),
+    n=st.one_of(st.integers(0, 900), st.integers(900, 4000)),
+    p_missing=st.sampled_from([0.0, 0.05, 0.3]),
+    equal_weights=st.booleans(),
+    open_share=st.sampled_from([0.0, 0.2, 1.0]),
+    indicator=st.sampled_from(ref.INDICATORS),
+    by=by_dims,
+    wave=st.sampled_from([None, 2022, 2023]),
+    channel=st.sampled_from(["random", "open"]),
+    attrs=attr_filter,
+)
+def test_protected_tables_stay_within_the_ptable_bounds_of_the_truth(
+    seed, n, p_missing, equal_weights, open_share, indicator, by, wave, channel, attrs
+):
     rows = with_keys(random_rows(seed, n, p_missing=p_missing, equal_weights=equal_weights, open_share=open_share))
     attrs = {k: tuple(v) for k, v in attrs.items()}
     filters, kw = filters_and_kwargs(wave, channel, attrs)
@@ -208,7 +245,7 @@ def test_the_open_web_is_protected_like_the_random_sample(survey_rows):
                 shown = actual[~actual["suppressed"]]
                 assert shown["open_web"].all() and len(shown) > 0
                 moved = [int(g) != e["true_n"] for g, e, h in zip(actual["n"], expected, actual["suppressed"]) if not h]
-                assert any(moved)                     # the noise is there, also on the open web
+                assert any(moved)  # the noise is there, also on the open web
     finally:
         con.close()
 
@@ -216,8 +253,10 @@ def test_the_open_web_is_protected_like_the_random_sample(survey_rows):
 def test_default_wave_is_the_latest_and_headline_matches(survey_con, survey_rows):
     assert indicators.waves(survey_con) == [2021, 2022, 2023]
     assert indicators.latest_wave(survey_con) == 2023
-    for filters, attrs in ((Filters(district=(2,)), {"district": (2,)}),
-                           (Filters(age_band=(6, 7, 8)), {"age_band": (6, 7, 8)})):
+    for filters, attrs in (
+        (Filters(district=(2,)), {"district": (2,)}),
+        (Filters(age_band=(6, 7, 8)), {"age_band": (6, 7, 8)}),
+    ):
         head = indicators.headline(survey_con, filters)
         assert list(head["indicator"]) == ref.INDICATORS
         for i, ind in enumerate(ref.INDICATORS):
@@ -229,10 +268,16 @@ def test_default_wave_is_the_latest_and_headline_matches(survey_con, survey_rows
 
 
 def test_mart_keeps_the_cell_key_sums_of_the_denominator_rows(survey_con, survey_rows):
-    got = {r[0]: r[1:] for r in survey_con.execute(
-        "SELECT indicator, sum(n_y), sum(key_n), sum(key_y) FROM indicator_cells GROUP BY 1").fetchall()}
+    got = {
+        r[0]: r[1:]
+        for r in survey_con.execute(
+            "SELECT indicator, sum(n_y), sum(key_n), sum(key_y) FROM indicator_cells GROUP BY 1"
+        ).fetchall()
+    }
     keys = {(r["wave"], r["response_id"]): r["record_key"] for r in survey_rows}
-    stored = dict(((w, i), k) for w, i, k in survey_con.execute("SELECT wave, response_id, record_key FROM responses").fetchall())
+    stored = dict(
+        ((w, i), k) for w, i, k in survey_con.execute("SELECT wave, response_id, record_key FROM responses").fetchall()
+    )
     assert stored == keys
     for ind in ref.INDICATORS:
         ys = [(r["record_key"], ref.indicator_value(ind, r)) for r in survey_rows]
@@ -241,8 +286,10 @@ def test_mart_keeps_the_cell_key_sums_of_the_denominator_rows(survey_con, survey
 
 
 def test_mart_keeps_exactly_the_denominator_rows(survey_con, survey_rows):
-    got = {r[0]: r[1:] for r in survey_con.execute(
-        "SELECT indicator, sum(n), sum(sum_wy) FROM indicator_cells GROUP BY 1").fetchall()}
+    got = {
+        r[0]: r[1:]
+        for r in survey_con.execute("SELECT indicator, sum(n), sum(sum_wy) FROM indicator_cells GROUP BY 1").fetchall()
+    }
     for ind in ref.INDICATORS:
         ys = [(r["weight"], ref.indicator_value(ind, r)) for r in survey_rows]
         ys = [(w, y) for w, y in ys if y is not None]
@@ -284,11 +331,30 @@ def test_empty_groups_are_listed_and_suppressed():
 def block(n: int, district: int, lonely: list[int], weight=1.0) -> list[dict]:
     rows = []
     for i in range(n):
-        r = {c: 1 for c in ["age_band", "sex", "household", "ucla_1", "ucla_2", "ucla_3", "meet_freq",
-                            "participation", "confidant", "support_received"]}
-        r.update(wave=2023, channel=1, district=district, lonely_direct=lonely[i % len(lonely)],
-                 weight=weight(i) if callable(weight) else weight, weight_source="vendor",
-                 response_id=f"d{district}_{i}")
+        r = {
+            c: 1
+            for c in [
+                "age_band",
+                "sex",
+                "household",
+                "ucla_1",
+                "ucla_2",
+                "ucla_3",
+                "meet_freq",
+                "participation",
+                "confidant",
+                "support_received",
+            ]
+        }
+        r.update(
+            wave=2023,
+            channel=1,
+            district=district,
+            lonely_direct=lonely[i % len(lonely)],
+            weight=weight(i) if callable(weight) else weight,
+            weight_source="vendor",
+            response_id=f"d{district}_{i}",
+        )
         rows.append(r)
     return rows
 
@@ -322,7 +388,7 @@ def test_suppression_is_decided_on_the_protected_n():
     check_protected(t, expected, ("district", "age_band"), equal_weights=True)
     assert (t.loc[~t["suppressed"], "n"] >= 10).all()
     flipped = [(e["true_n"] >= 10) != (not s) for e, s in zip(expected, t["suppressed"])]
-    assert any(flipped)          # around 10 the protected n, not the true one, decides
+    assert any(flipped)  # around 10 the protected n, not the true one, decides
 
 
 def test_equal_weights_give_the_textbook_wilson_interval():
@@ -365,12 +431,12 @@ def test_low_reliability_rules():
     # likewise an interval 20 points wide up to rounding is not wider than 20.
     assert estimate.low_reliability([29.999999999999964, 29.99], [0.0, 0.0], [0.05, 0.05]).tolist() == [False, True]
     assert estimate.low_reliability([40.0], [0.1], [0.1 + 0.2]).tolist() == [False]
-    rows = (block(25, 1, [1]) + block(40, 2, [5, 1]) + block(400, 3, [5, 1, 1, 1, 1, 1, 1, 1, 1, 1]))
+    rows = block(25, 1, [1]) + block(40, 2, [5, 1]) + block(400, 3, [5, 1, 1, 1, 1, 1, 1, 1, 1, 1])
     con = make_db(rows)
     t = true_table(con, "lonely_often", ["district"]).set_index("district")
-    assert t.loc[1, "reliability"] == "low"   # n_eff 25 < 30 (interval 0–13.3%)
+    assert t.loc[1, "reliability"] == "low"  # n_eff 25 < 30 (interval 0–13.3%)
     assert float(t.loc[1, "ci_high_pct"]) - float(t.loc[1, "ci_low_pct"]) < 20
-    assert t.loc[2, "reliability"] == "low"   # n_eff 40 but interval wider than 20 points
+    assert t.loc[2, "reliability"] == "low"  # n_eff 40 but interval wider than 20 points
     assert float(t.loc[2, "ci_high_pct"]) - float(t.loc[2, "ci_low_pct"]) > 20
     assert t.loc[3, "reliability"] == "ok"
     con.close()
@@ -379,8 +445,10 @@ def test_low_reliability_rules():
 def test_difference_against_the_rest():
     rows = block(300, 1, [5, 5, 1]) + block(300, 2, [5, 1, 1, 1, 1, 1]) + block(300, 3, [5, 5, 1, 1, 1])
     con = make_db(rows)
-    for t in (true_table(con, "lonely_often", ["district"]),
-              indicators.indicator_table(con, "lonely_often", ["district"])):   # clear differences survive
+    for t in (
+        true_table(con, "lonely_often", ["district"]),
+        indicators.indicator_table(con, "lonely_often", ["district"]),
+    ):  # clear differences survive
         t = t.set_index("district")
         assert t.loc[1, "difference"] == "higher" and t.loc[2, "difference"] == "lower"
         assert t.loc[3, "difference"] == "none"
@@ -447,8 +515,11 @@ def test_no_public_function_takes_a_minimum_n():
             for p in inspect.signature(fn).parameters:
                 assert "min" not in p.lower() and "threshold" not in p.lower(), (module.__name__, name, p)
     for command in ("table", "activity"):
-        options = [o for a in cli.build_parser()._subparsers._group_actions[0].choices[command]._actions
-                   for o in a.option_strings]
+        options = [
+            o
+            for a in cli.build_parser()._subparsers._group_actions[0].choices[command]._actions
+            for o in a.option_strings
+        ]
         assert not [o for o in options if "min" in o or "thresh" in o or "noise" in o or "secret" in o]
 
 
@@ -468,8 +539,17 @@ def test_hostile_values_reaching_sql_are_bound_as_parameters(survey_db_file):
 
     con = duckdb.connect(str(survey_db_file))  # writable: a DROP would succeed if it ran
     evil = "x'); DROP TABLE responses; --"
-    out = run(con, "indicator_rows", indicators=[evil, "none\"; DROP"], wave=None, channels=[1],
-              age_band=[], sex=[], district=[], household=[])
+    out = run(
+        con,
+        "indicator_rows",
+        indicators=[evil, 'none"; DROP'],
+        wave=None,
+        channels=[1],
+        age_band=[],
+        sex=[],
+        district=[],
+        household=[],
+    )
     assert out.empty
     with pytest.raises(ValueError):
         indicators.indicator_table(con, evil)
@@ -504,6 +584,7 @@ def test_empty_database_is_refused_as_too_narrow():
 
 # ---- the minimum size of a filtered population ----------------------------------------------------
 
+
 def narrow_rows() -> list[dict]:
     """District d has 40 + 2·d respondents (42 .. 52) in wave 2023; district 1 also 300 more."""
     rows = []
@@ -520,9 +601,11 @@ def test_a_table_of_a_too_narrow_filter_is_refused_on_its_protected_population()
         for d in range(2, 7):
             whole = ref.population(rows, "lonely_often", attrs={"district": (d,)})
             narrow = ref.released(whole.n, whole.key_n) < MIN_FILTER_N
-            for call in (lambda: indicators.indicator_table(con, "lonely_often", ["sex"], Filters(district=(d,))),
-                         lambda: indicators.breakdown_table(con, "lonely_often", ["confidant"], Filters(district=(d,))),
-                         lambda: indicators.headline(con, Filters(district=(d,)))):
+            for call in (
+                lambda d=d: indicators.indicator_table(con, "lonely_often", ["sex"], Filters(district=(d,))),
+                lambda d=d: indicators.breakdown_table(con, "lonely_often", ["confidant"], Filters(district=(d,))),
+                lambda d=d: indicators.headline(con, Filters(district=(d,))),
+            ):
                 if narrow:
                     with pytest.raises(disclosure.FilterTooNarrow) as info:
                         call()
@@ -530,7 +613,7 @@ def test_a_table_of_a_too_narrow_filter_is_refused_on_its_protected_population()
                 else:
                     call()
             refused += narrow
-        assert 0 < refused < 5                         # both sides of the limit were met
+        assert 0 < refused < 5  # both sides of the limit were met
         assert MIN_FILTER_N - D_SURVEY <= 48 and 52 <= MIN_FILTER_N + D_SURVEY
         indicators.indicator_table(con, "lonely_often", ["sex"], Filters(district=(1,)))
         indicators.indicator_table(con, "lonely_often", ["district"])

@@ -1,4 +1,5 @@
 """queries/national.csv against the reference text, and the city-beside-national comparison."""
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,7 @@ from . import reference as ref
 from .conftest import ROOT, make_db, random_rows, with_keys
 from .test_indicators import check_protected, missing
 
-REFERENCE = (ROOT.parent / "shared" / "reference" / "national_survey.md")
+REFERENCE = ROOT.parent / "shared" / "reference" / "national_survey.md"
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +82,13 @@ def same_as_the_breakdown_table(con, rows, filters, indicator, by):
     """The city's figures beside the national ones are those of breakdown_table (protected), whose
     rows stay within the ptable's bounds of the truth (reference.py)."""
     table = indicators.breakdown_table(con, indicator, by, filters)
-    kw = {"wave": filters.wave, "channel": filters.channel,
-          "attrs": {d: filters.attribute(d) for d in ("age_band", "sex", "district", "household") if filters.attribute(d)}}
+    kw = {
+        "wave": filters.wave,
+        "channel": filters.channel,
+        "attrs": {
+            d: filters.attribute(d) for d in ("age_band", "sex", "district", "household") if filters.attribute(d)
+        },
+    }
     check_protected(table, ref.table(rows, indicator, tuple(by), **kw), by, equal_weights=False)
     return {tuple(None if missing(r[d]) else int(r[d]) for d in by): r for r in table.to_dict("records")}
 
@@ -120,7 +126,7 @@ def test_comparison_sets_city_estimates_beside_the_nearest_national_year():
 def test_comparison_uses_the_wave_and_filters():
     rows = with_keys(random_rows(12, 3000, waves=(2021, 2022)))
     con = make_db(rows)
-    f = Filters(wave=2021, age_band=(1, 2, 3), channel="open")      # the named group 16〜39歳, open web
+    f = Filters(wave=2021, age_band=(1, 2, 3), channel="open")  # the named group 16〜39歳, open web
     nat = national.national_comparison(con, f, "en")
     often = nat[nat["indicator"] == "lonely_often"]
     ages = often[often["dimension"] == "age_band"]

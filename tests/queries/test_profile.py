@@ -1,6 +1,7 @@
 """queries.profile.respondent_profile (概要「回答者の構成」): each group's respondent count is its true
 count released by its cell key (survey ptable; the survey_open one for open-web counts), 秘匿 below
 the minimum n, shares of the released total of the dimension; the population figures as they are."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -19,7 +20,9 @@ D_OF = {name: int(spec["max_noise"]) for name, spec in codebook.disclosure()["pt
 def truth(con, wave: int, channels: tuple[int, ...]) -> dict[tuple[str, int | None], tuple[int, int]]:
     """{(dimension, code or None): (respondents, record-key sum)} from the responses table."""
     out = {}
-    rows = con.execute("SELECT channel, age_band, district, record_key FROM responses WHERE wave = ?", [wave]).fetchall()
+    rows = con.execute(
+        "SELECT channel, age_band, district, record_key FROM responses WHERE wave = ?", [wave]
+    ).fetchall()
     for channel, age, district, key in rows:
         groups = [("channel", channel)]
         if channel in channels:
@@ -44,8 +47,11 @@ def test_counts_are_released_by_their_cell_keys_and_small_ones_hidden(con, chann
         # the channel rows: each channel with its own table, their total (every respondent of the
         # wave) with the random sample's; the other dimensions: the chosen channel's table
         total_table = ref.survey_table(open_web and dim != "channel")
-        total = ref.released(sum(n for (d, _), (n, _) in expected.items() if d == dim),
-                             sum(k for (d, _), (_, k) in expected.items() if d == dim), total_table)
+        total = ref.released(
+            sum(n for (d, _), (n, _) in expected.items() if d == dim),
+            sum(k for (d, _), (_, k) in expected.items() if d == dim),
+            total_table,
+        )
         for r in part.itertuples():
             code = None if pd.isna(r.code) else int(r.code)
             n, k = expected[(dim, code)]
@@ -60,7 +66,7 @@ def test_counts_are_released_by_their_cell_keys_and_small_ones_hidden(con, chann
                 assert r.respondents == released
                 assert r.respondents_pct == pytest.approx(100 * released / total)
     if channel == "open":
-        assert hidden_seen > 0          # the open web's small groups (80+, 温海) show only 秘匿
+        assert hidden_seen > 0  # the open web's small groups (80+, 温海) show only 秘匿
 
 
 def test_both_channels_together_are_no_profile(con):
@@ -71,8 +77,9 @@ def test_both_channels_together_are_no_profile(con):
 def test_population_is_shown_as_it_is(con):
     df = respondent_profile(con, Filters())
     latest = con.execute("SELECT max(as_of) FROM population").fetchone()[0]
-    pop = dict(con.execute("SELECT district, sum(population) FROM population WHERE as_of = ? GROUP BY 1",
-                           [latest]).fetchall())
+    pop = dict(
+        con.execute("SELECT district, sum(population) FROM population WHERE as_of = ? GROUP BY 1", [latest]).fetchall()
+    )
     districts = df[(df["dimension"] == "district") & df["code"].notna()]
     assert {int(c): int(p) for c, p in zip(districts["code"], districts["population"])} == pop
     assert df.loc[df["dimension"] == "channel", "population"].isna().all()

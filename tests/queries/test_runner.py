@@ -1,4 +1,5 @@
 """queries.runner: parameters checked against each file's header, and what is kept per connection."""
+
 from __future__ import annotations
 
 import duckdb
@@ -25,7 +26,7 @@ def test_remembered_computes_once_per_read_only_connection(survey_db_file):
     try:
         assert runner.remembered(first, "count", compute) == runner.remembered(first, "count", compute)
         assert len(calls) == 1
-        runner.remembered(second, "count", compute)   # another connection: asked again
+        runner.remembered(second, "count", compute)  # another connection: asked again
         assert len(calls) == 2
     finally:
         first.close()
@@ -44,10 +45,26 @@ def test_remembered_asks_a_writable_connection_every_time():
 def test_a_parsed_query_file_returns_what_its_text_returns(survey_con):
     q = runner.load("indicator_rows")
     assert isinstance(q.statement, duckdb.Statement)
-    for params in ({"indicators": ["lonely_any"], "wave": None, "channels": [1, 2], "age_band": [],
-                    "sex": [], "district": [], "household": []},
-                   {"indicators": ["no_confidant", "ucla_high"], "wave": 2023, "channels": [1],
-                    "age_band": [3, 9], "sex": [2], "district": [1, 4], "household": []}):
+    for params in (
+        {
+            "indicators": ["lonely_any"],
+            "wave": None,
+            "channels": [1, 2],
+            "age_band": [],
+            "sex": [],
+            "district": [],
+            "household": [],
+        },
+        {
+            "indicators": ["no_confidant", "ucla_high"],
+            "wave": 2023,
+            "channels": [1],
+            "age_band": [3, 9],
+            "sex": [2],
+            "district": [1, 4],
+            "household": [],
+        },
+    ):
         by_text = survey_con.execute(q.sql, params).df()
         by_statement = runner.run(survey_con, "indicator_rows", **params)
         assert len(by_statement) > 0
