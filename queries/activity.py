@@ -124,7 +124,7 @@ def fiscal_years(con: duckdb.DuckDBPyConnection) -> list[int]:
     return sorted({int(f) for f in df["fiscal_year"]})
 
 
-# ---- masked long tables ----------------------------------------------------------------------
+# ---- protected long tables ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -321,7 +321,7 @@ def activity_by_month(
     filters: ActivityFilters = ActivityFilters(),
     lang: str = "ja",
 ) -> pd.DataFrame:
-    """Monthly counts of one measure (consultations | new_cases | outreach), masked.
+    """Monthly counts of one measure (consultations | new_cases | outreach), each released perturbed.
 
     by: None (one series), "field", "district" (where people live), "org_type" or "org". Rows are
     every month of the data kept by the filters (0 where nothing was reported), columns every group
@@ -341,7 +341,7 @@ def activity_by_fiscal_year(
     filters: ActivityFilters = ActivityFilters(),
     lang: str = "ja",
 ) -> pd.DataFrame:
-    """Counts of one measure by fiscal year (年度, April–March), masked; as activity_by_month with
+    """Counts of one measure by fiscal year (年度, April–March), released perturbed; as activity_by_month with
     fiscal_year (Int64) and fiscal_year_label (「2024年度」 / "FY2024") for the rows. A year cut by
     start/end counts only the months kept."""
     return _masked_activity(con, "fiscal_year", measure, by, filters, lang)
@@ -387,9 +387,9 @@ def rates_per_1000(
     """Counts per 1,000 residents aged 16+ by district (and the city, district <NA>), over the
     months the filters keep (pick one fiscal year for an annual rate).
 
-    Population: the latest as_of of the population extract. A masked count has no rate.
+    Population: the latest as_of of the population extract. A count shown as "<5" has no rate.
     Columns: district, district_label, value, display, mark, is_total, measure, population,
-    population_as_of, rate_per_1000 (float, 1 decimal, <NA> where masked or no population),
+    population_as_of, rate_per_1000 (float, 1 decimal, <NA> where "<5" or no population),
     rate_display.
     """
     codebook.check_lang(lang)
@@ -424,7 +424,7 @@ def rates_over(con, measure: str, filters: ActivityFilters, lang: str, pop: pd.D
 def referral_matrix(
     con: duckdb.DuckDBPyConnection, level: str = "org", filters: ActivityFilters = ActivityFilters(), lang: str = "ja"
 ) -> pd.DataFrame:
-    """People referred (つなぎ件数) from one organisation (or type) to another, masked.
+    """People referred (つなぎ件数) from one organisation (or type) to another, each count released perturbed.
 
     level: "org" (codes are org_id, labels the names) or "org_type" (codebook codes and labels).
     Only the period of `filters` applies (start, end, fiscal_years). Both axes list the same groups:

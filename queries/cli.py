@@ -198,8 +198,13 @@ def cmd_table(args: argparse.Namespace) -> int:
         raise UsageError(refused.text("en")) from None
     finally:
         con.close()
+    return write_csv(data, warnings, args.encoding)
+
+
+def write_csv(data: bytes, warnings: list[str], encoding: str) -> int:
+    """CSV bytes to stdout, a warning on stderr for each character ENCODING could not hold."""
     for w in warnings:
-        print(f"warning: {args.encoding} cannot encode {w}; written as {export.REPLACEMENT!r}", file=sys.stderr)
+        print(f"warning: {encoding} cannot encode {w}; written as {export.REPLACEMENT!r}", file=sys.stderr)
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
     return 0
@@ -217,11 +222,7 @@ def cmd_activity(args: argparse.Namespace) -> int:
         )
     finally:
         con.close()
-    for w in warnings:
-        print(f"warning: {args.encoding} cannot encode {w}; written as {export.REPLACEMENT!r}", file=sys.stderr)
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
-    return 0
+    return write_csv(data, warnings, args.encoding)
 
 
 def rule_text(rule: dict, lang: str) -> str:

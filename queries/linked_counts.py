@@ -52,32 +52,12 @@ class LinkedCounts:
     def _table(self, rows: np.ndarray, by: str | None) -> small_counts.ProtectedTable:
         """rows: (table rows × months) 0/1 matrix of the months each row sums."""
         if by is None:
-            values, state = small_counts.released(rows @ self.month_totals, rows @ self.month_keys)
-            grand = small_counts.released([self.month_totals.sum()], [self.month_keys.sum()])
-            return small_counts.ProtectedTable(
-                cells=values.reshape(-1, 1),
-                cell_state=state.reshape(-1, 1),
-                row_totals=None,
-                row_state=None,
-                col_totals=grand[0],
-                col_state=grand[1],
-                grand=None,
-                grand_state=None,
-            )
-        table = small_counts.protect(rows @ self.counts[by], rows @ self.keys[by])
-        return table
+            return self._column(rows @ self.month_totals, rows @ self.month_keys)
+        return small_counts.protect(rows @ self.counts[by], rows @ self.keys[by])
 
-    def by_month(self, by: str | None = None) -> small_counts.ProtectedTable:
-        """Months × groups of `by` (or one column when None), with the margins the pages show."""
-        return self._table(np.eye(len(self.month_totals), dtype=np.int64), by)
-
-    def by_fiscal_year(self, by: str | None = None) -> small_counts.ProtectedTable:
-        """Fiscal years × groups of `by`: each cell the sum of its months."""
-        return self._table(self._fy_rows, by)
-
-    def over_period(self, by: str) -> small_counts.ProtectedTable:
-        """Groups of `by` over the whole period as one column, with the total under it."""
-        values, state = small_counts.released(self.counts[by].sum(axis=0), self.keys[by].sum(axis=0))
+    def _column(self, counts: np.ndarray, key_sums: np.ndarray) -> small_counts.ProtectedTable:
+        """One column of counts released, with the period's grand total under it."""
+        values, state = small_counts.released(counts, key_sums)
         grand = small_counts.released([self.month_totals.sum()], [self.month_keys.sum()])
         return small_counts.ProtectedTable(
             cells=values.reshape(-1, 1),
@@ -89,3 +69,15 @@ class LinkedCounts:
             grand=None,
             grand_state=None,
         )
+
+    def by_month(self, by: str | None = None) -> small_counts.ProtectedTable:
+        """Months × groups of `by` (or one column when None), with the margins the pages show."""
+        return self._table(np.eye(len(self.month_totals), dtype=np.int64), by)
+
+    def by_fiscal_year(self, by: str | None = None) -> small_counts.ProtectedTable:
+        """Fiscal years × groups of `by`: each cell the sum of its months."""
+        return self._table(self._fy_rows, by)
+
+    def over_period(self, by: str) -> small_counts.ProtectedTable:
+        """Groups of `by` over the whole period as one column, with the total under it."""
+        return self._column(self.counts[by].sum(axis=0), self.keys[by].sum(axis=0))
