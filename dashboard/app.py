@@ -7,6 +7,7 @@ demo-data banner), then runs the page chosen in st.navigation. Pages live in das
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from dashboard.db import connection, db_version  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
 from dashboard.source import CachedSource  # noqa: E402
 from data.paths import db_path  # noqa: E402
+
+log = logging.getLogger("tsunagari.dashboard")
 
 VIEWS = Path(__file__).resolve().parent / "views"
 
@@ -68,7 +71,9 @@ def main() -> None:
         waves = tuple(source.waves()) if not missing else ()
     except Exception as exc:  # a corrupt or foreign file: say so instead of a traceback
         lang = state.language_from_url()
-        st.error(t("error.db_open", lang, path=version.path, error=exc), icon=":material/database:")
+        # The path and the library's text go to the server's log only, never to a visitor.
+        log.error("could not open the database %s: %s", version.path, exc, exc_info=True)
+        st.error(t("error.db_open", lang), icon=":material/database:")
         st.stop()
     if missing:
         lang = state.language_from_url()

@@ -65,8 +65,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The database was not found ({path}). `make run` builds the demo database and starts the dashboard.",
     },
     "error.db_open": {
-        "ja": "データベースを開けませんでした（{path}）: {error}",
-        "en": "Could not open the database ({path}): {error}",
+        "ja": "データベースを開けませんでした。管理者にお知らせください（詳しい内容はサーバーのログにあります）。",
+        "en": "Could not open the database. Please tell the administrator (the details are in the server's log).",
     },
     "error.db_outdated": {
         "ja": "データベース（{path}）は古い版で作られていて、表・関数 {tables} がありません。"
@@ -165,8 +165,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "map.suppressed_grey": {"ja": "灰色: 秘匿（回答者が少ない）", "en": "Grey: suppressed (too few respondents)"},
     "map.window_point": {"ja": "黒い点: 相談窓口", "en": "Black dots: consultation windows"},
     "map.no_geo": {
-        "ja": "地域の境界データを読み込めませんでした: {error}",
-        "en": "Could not load district boundaries: {error}",
+        "ja": "地域の境界データを読み込めませんでした（詳しい内容はサーバーのログにあります）。",
+        "en": "Could not load district boundaries (the details are in the server's log).",
     },
     # activity
     "activity.monthly": {"ja": "月別の相談件数", "en": "Consultations by month"},

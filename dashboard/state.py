@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 import streamlit as st
 
-from dashboard import i18n, labels as lb
+from dashboard import i18n, labels as lb, urlparams
 from dashboard.db import DbVersion
 from dashboard.i18n import t
 from dashboard.source import CachedSource
@@ -106,7 +106,7 @@ def codes_of(dim: str, token: str | None) -> tuple[int, ...]:
 
 
 def language_from_url() -> str:
-    return i18n.normalise_lang(st.query_params.get(LANG_KEY))
+    return i18n.normalise_lang(urlparams.text(LANG_KEY))
 
 
 def seed_from_url(waves: Sequence[int]) -> None:
@@ -267,15 +267,19 @@ def url_choice(
     options: Sequence[Any],
     default: Any,
     to_text: Callable[[Any], str] = str,
+    lang: str | None = None,
 ) -> None:
     """Before a page widget is drawn: seed its state from ?KEY= the first time it appears.
 
-    Unknown values in the URL are ignored (the default is used)."""
+    The URL's value is read with dashboard.urlparams (bounded, known values only); an unknown value
+    is dropped (the default is used) and, given LANG, the page says so once."""
     if key in st.session_state:
         return
-    raw = st.query_params.get(key)
-    by_text = {to_text(o): o for o in options}
-    st.session_state[key] = by_text.get(raw, default) if raw is not None else default
+    value = urlparams.raw(key)
+    chosen = urlparams.choice(value, options, to_text)
+    st.session_state[key] = default if chosen is None else chosen
+    if value is not None and chosen is None and lang is not None:
+        note_dropped([urlparams.dropped_text(key, value)], lang)
 
 
 def write_choice(key: str, value: Any, default: Any, to_text: Callable[[Any], str] = str) -> None:

@@ -37,7 +37,7 @@ from queries.filters import ATTRIBUTE_FILTERS, CHANNELS, Filters, attribute_code
 DECK_DIR = Path(__file__).resolve().parent.parent / "decks"
 USER_DIR = DECK_DIR / "user"
 DEFAULT_DECK = "junbikai"
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # with fullmatch only
 
 TEXT_KINDS = ("title", "section", "text")
 # Filters a view may carry: the survey's (queries.filters.Filters) and the activity period.
@@ -278,7 +278,7 @@ def parse_deck(raw: Any, name: str, source: str | None = None) -> Deck:
     """A Deck from the mapping of a YAML file; DeckError lists every problem found."""
     source = source or name
     problems = _Problems()
-    if not NAME_RE.match(name or ""):
+    if not NAME_RE.fullmatch(name or ""):
         problems.add("name", f"{name!r}: use letters, digits, - and _ (at most 64)")
     if not isinstance(raw, Mapping):
         raise DeckError(source, ["the file must hold a mapping with title, date and slides"])
@@ -328,7 +328,7 @@ def parse_yaml(text: str, name: str, source: str | None = None) -> Deck:
 
 
 def check_name(name: str) -> str:
-    if not isinstance(name, str) or not NAME_RE.match(name):
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         raise DeckError(str(name), ["a deck name uses letters, digits, - and _ (at most 64), e.g. junbikai"])
     return name
 
@@ -374,7 +374,7 @@ def deck_names() -> list[str]:
     """Shipped decks, then user decks (a name appears once)."""
     names = [p.stem for p in sorted(DECK_DIR.glob("*.yaml"))]
     names += [p.stem for p in sorted(USER_DIR.glob("*.yaml")) if p.stem not in names]
-    return [n for n in names if NAME_RE.match(n)]
+    return [n for n in names if NAME_RE.fullmatch(n)]
 
 
 def shipped_names() -> list[str]:

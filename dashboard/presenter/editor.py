@@ -6,6 +6,7 @@ writes dashboard/decks/user/NAME.yaml (git-ignored) and the YAML can always be d
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -16,6 +17,8 @@ from dashboard.presenter import deck as dk
 from dashboard.presenter.strings import ps
 from dashboard.state import PageContext
 from data import codebook as cb
+
+log = logging.getLogger("tsunagari.presenter")
 
 SESSION_DECKS = "pres_session_decks"
 EDIT_DECK = "pres_edit_deck"
@@ -167,11 +170,15 @@ def render_editor(ctx: PageContext, get_deck: Callable[[str], dk.Deck], on_back:
     if b1.button(ps("editor.save", lang), key="pres_ed_save", icon=":material/save:", type="primary"):
         try:
             path = dk.save_user_deck(target)
-        except dk.DeckError as exc:
+        except dk.DeckError as exc:  # the deck's own problems (its name, its slides): no path in them
             st.error(str(exc))
+        except OSError as exc:  # the disk: the path and the system's text go to the server's log only
+            log.error("could not save the deck %r: %s", target.name, exc, exc_info=True)
+            st.error(ps("editor.save_failed", lang))
         else:
+            log.info("deck %r saved to %s", target.name, path)
             _set(target)
-            st.success(ps("editor.saved", lang, path=path))
+            st.success(ps("editor.saved", lang, name=target.name))
     b2.download_button(
         ps("editor.download", lang),
         data=dk.deck_to_yaml(target).encode("utf-8"),

@@ -11,12 +11,13 @@ code or a named group per dimension (queries.filters).
 from __future__ import annotations
 
 import html
+import logging
 from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import labels as lb, state
+from dashboard import labels as lb, state, urlparams
 from dashboard.content import View, kind
 from dashboard.db import DbVersion, connection
 from dashboard.i18n import t
@@ -26,8 +27,11 @@ from dashboard.source import Source
 from dashboard.state import PageContext
 from data import codebook as cb
 
+log = logging.getLogger("tsunagari.presenter")
+
 SLIDE_KEY = "pres_slide"
 DECK_KEY = "pres_deck"
+DROPPED_DECK_KEY = "_pres_dropped_deck"
 MODE_KEY = "pres_mode"
 LIVE_PREFIX = "pres_live"
 
@@ -105,10 +109,14 @@ def get_deck(name: str) -> dk.Deck:
 
 def seed_from_url() -> None:
     """The URL's deck and slide, once per session (and whenever the URL's deck changes)."""
-    raw_deck = st.query_params.get("deck") or dk.DEFAULT_DECK
-    if st.session_state.get(DECK_KEY) != raw_deck or SLIDE_KEY not in st.session_state:
-        st.session_state[DECK_KEY] = raw_deck
-        st.session_state[SLIDE_KEY] = st.query_params.get("slide", "1")
+    raw = urlparams.raw("deck")
+    name = urlparams.deck_name(raw)
+    deck_name = name or dk.DEFAULT_DECK
+    if st.session_state.get(DECK_KEY) != deck_name or SLIDE_KEY not in st.session_state:
+        st.session_state[DECK_KEY] = deck_name
+        st.session_state[SLIDE_KEY] = urlparams.decimal(urlparams.raw("slide"), lo=1) or 1
+        if raw and name is None:
+            st.session_state[DROPPED_DECK_KEY] = urlparams.dropped_text("deck", raw)
 
 
 def go_to(number: int) -> None:
@@ -394,6 +402,8 @@ def render(ctx: PageContext) -> None:
         editor.render_editor(ctx, get_deck, on_back=lambda: st.session_state.__setitem__(MODE_KEY, "present"))
         return
     seed_from_url()
+    dropped = st.session_state.pop(DROPPED_DECK_KEY, None)
+    state.note_dropped([dropped] if dropped else [], lang)
     name = st.session_state[DECK_KEY]
     try:
         deck = get_deck(name)
@@ -424,7 +434,8 @@ def render(ctx: PageContext) -> None:
             else:
                 draw_view(source, view, slide, lang, vp, facts.is_demo)
         except Exception as exc:  # one broken slide must not stop the meeting
-            st.error(ps("error.slide", lang, error=exc))
+            log.error("slide %d of deck %r could not be shown: %s", number, deck.name, exc, exc_info=True)
+            st.error(ps("error.slide", lang))
     footer(ctx, deck, number, source, slide.view, changed, facts)
 
 

@@ -51,7 +51,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "editor.down": {"ja": "下へ", "en": "Down"},
     "editor.remove": {"ja": "削除", "en": "Remove"},
     "editor.save": {"ja": "保存（dashboard/decks/user/）", "en": "Save (dashboard/decks/user/)"},
-    "editor.saved": {"ja": "保存しました: {path}", "en": "Saved: {path}"},
+    "editor.saved": {"ja": "デッキ「{name}」を保存しました。", "en": "Saved the deck “{name}”."},
+    "editor.save_failed": {
+        "ja": "デッキを保存できませんでした。管理者にお知らせください（詳しい内容はサーバーのログにあります）。",
+        "en": "The deck could not be saved. Please tell the administrator (the details are in the server's log).",
+    },
     "editor.download": {"ja": "YAMLをダウンロード", "en": "Download YAML"},
     "editor.upload": {"ja": "YAMLを読み込む", "en": "Load a YAML file"},
     "editor.loaded": {
@@ -75,8 +79,8 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "error.deck": {"ja": "デッキを読み込めませんでした", "en": "The deck could not be loaded"},
     "error.slide": {
-        "ja": "このスライドを表示できませんでした: {error}",
-        "en": "This slide could not be shown: {error}",
+        "ja": "このスライドを表示できませんでした（詳しい内容はサーバーのログにあります）。",
+        "en": "This slide could not be shown (the details are in the server's log).",
     },
 }
 

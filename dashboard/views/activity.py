@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import content, state, ui
+from dashboard import content, state, ui, urlparams
 from dashboard.content import View, builders, kinds
 from dashboard.i18n import t
 from dashboard.state import PageContext
@@ -34,18 +34,18 @@ def seed_fiscal_year(years: list[int]) -> list[str]:
     is not one fiscal year of the data (returned, for the page to say so)."""
     if FY_KEY in st.session_state:
         return []
-    raw = st.query_params.get(FY_KEY)
-    text = (raw or "").strip()
-    chosen = int(text) if text.isascii() and text.isdecimal() and len(text) == 4 and int(text) in years else ALL_YEARS
+    raw = urlparams.raw(FY_KEY)
+    year = urlparams.decimal(raw, digits=4)
+    chosen = year if year is not None and year in years else ALL_YEARS
     st.session_state[FY_KEY] = chosen
-    return [f"{FY_KEY}={text[:64]}"] if text and chosen == ALL_YEARS else []
+    return [urlparams.dropped_text(FY_KEY, raw.strip())] if raw and raw.strip() and chosen == ALL_YEARS else []
 
 
 def controls(ctx: PageContext) -> tuple[str, str, int]:
     lang = ctx.lang
     years = ctx.source.fiscal_years()
-    state.url_choice("measure", list(qa.MEASURES), qa.MEASURES[0])
-    state.url_choice("act_by", list(BREAKDOWNS), NONE)
+    state.url_choice("measure", list(qa.MEASURES), qa.MEASURES[0], lang=ctx.lang)
+    state.url_choice("act_by", list(BREAKDOWNS), NONE, lang=ctx.lang)
     dropped = seed_fiscal_year(years)
     if st.session_state.get(FY_KEY) not in (ALL_YEARS, *years):
         st.session_state[FY_KEY] = ALL_YEARS
@@ -121,7 +121,7 @@ def render(ctx: PageContext) -> None:
 
     st.subheader(t("activity.referrals", lang))
     levels = list(kinds.REFERRAL_LEVELS)
-    state.url_choice("ref_level", levels, levels[0])
+    state.url_choice("ref_level", levels, levels[0], lang=ctx.lang)
     level = (
         st.segmented_control(
             t("activity.referral_level", lang),

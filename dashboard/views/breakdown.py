@@ -19,10 +19,10 @@ def controls(ctx: PageContext) -> tuple[str, tuple[str, ...], str]:
     lang = ctx.lang
     ind_ids = list(cb.indicators())
     dims = cb.dimensions()
-    state.url_choice("ind", ind_ids, ind_ids[0])
-    state.url_choice("by", dims, "age_band")
-    state.url_choice("by2", [NONE, *dims], NONE)
-    state.url_choice("view", list(VIEWS), VIEWS[0])
+    state.url_choice("ind", ind_ids, ind_ids[0], lang=ctx.lang)
+    state.url_choice("by", dims, "age_band", lang=ctx.lang)
+    state.url_choice("by2", [NONE, *dims], NONE, lang=ctx.lang)
+    state.url_choice("view", list(VIEWS), VIEWS[0], lang=ctx.lang)
 
     c1, c2, c3 = st.columns([3, 2, 2])
     indicator = c1.selectbox(

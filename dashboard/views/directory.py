@@ -7,7 +7,7 @@ import html
 import pandas as pd
 import streamlit as st
 
-from dashboard import state, tables, ui
+from dashboard import state, tables, ui, urlparams
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
@@ -17,12 +17,23 @@ def controls(ctx: PageContext) -> tuple[tuple[int, ...], tuple[int, ...], str, b
     lang = ctx.lang
     fields = cb.codes("field")
     districts = cb.codes("district")
+    dropped: list[str] = []
     if "dir_q" not in st.session_state:
-        st.session_state["dir_q"] = st.query_params.get("q", "")
+        raw = urlparams.raw("q")
+        query = urlparams.text("q")
+        st.session_state["dir_q"] = query or ""
+        if raw is not None and query is None:
+            dropped.append(urlparams.dropped_text("q", raw))
     for key, options in (("dir_field", fields), ("dir_district", districts)):
         if key not in st.session_state:
-            raw = st.query_params.get(key, "")
-            st.session_state[key] = [int(x) for x in raw.split(",") if x.strip().isdigit() and int(x) in options]
+            raw = urlparams.raw(key)
+            codes, lost = urlparams.code_list(raw, options)
+            st.session_state[key] = codes
+            if lost:
+                dropped.append(urlparams.dropped_text(key, raw))
+    if "dir_print" not in st.session_state:
+        st.session_state["dir_print"] = urlparams.text("print") == "1"
+    state.note_dropped(dropped, lang)
     c1, c2, c3 = st.columns([3, 2, 2])
     query = c1.text_input(t("directory.search", lang), key="dir_q")
     chosen_fields = c2.multiselect(
@@ -41,7 +52,7 @@ def controls(ctx: PageContext) -> tuple[tuple[int, ...], tuple[int, ...], str, b
         placeholder=t("filter.placeholder", lang),
         select_all=False,
     )
-    printable = st.toggle(t("directory.print", lang), key="dir_print", value=st.query_params.get("print") == "1")
+    printable = st.toggle(t("directory.print", lang), key="dir_print")
     state.sync_url(
         {
             "q": query.strip() or None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from dashboard import content, maps, state, ui
@@ -10,13 +12,15 @@ from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
 
+log = logging.getLogger("tsunagari.dashboard")
+
 
 def render(ctx: PageContext) -> None:
     lang = ctx.lang
     st.title(t("page.map", lang))
     ui.open_web_banner(ctx)
     ind_ids = list(cb.indicators())
-    state.url_choice("ind", ind_ids, ind_ids[0])
+    state.url_choice("ind", ind_ids, ind_ids[0], lang=ctx.lang)
     c1, c2 = st.columns([3, 2])
     indicator = c1.selectbox(
         t("common.indicator", lang),
@@ -37,7 +41,8 @@ def render(ctx: PageContext) -> None:
     try:
         districts = ctx.source.districts()
     except Exception as exc:  # a broken imported boundary file must not take the page down
-        st.error(t("map.no_geo", lang, error=exc))
+        log.error("could not load the district boundaries: %s", exc, exc_info=True)
+        st.error(t("map.no_geo", lang))
         districts = None
     if districts is not None:
         windows = ctx.source.directory((), (), "", lang) if show_windows else None
