@@ -5,7 +5,7 @@ all produce, and what the SQL files receive as named parameters (to_params). Cod
 codebook's.
 
 An attribute filter is one code or one of the codebook's named groups (disclosure.filter_groups,
-e.g. 16〜39歳 or 旧町村部), never any other subset of codes and never 無回答: with free subsets,
+e.g. 16〜39歳), never any other subset of codes and never 無回答: with free subsets,
 hundreds of pairs of views difference to the same hidden cell, each with its own noise, and their
 average converges on the truth. Filters refuses any other value; the URL reader drops it.
 
