@@ -77,9 +77,11 @@ def max_noise(table: str) -> int:
 SURVEY_SUMS = ("n", "sum_w", "sum_w2", "sum_wy", "n_y", "key_n", "key_y")
 
 
-def survey_table(open_web: bool) -> str:
-    """The ptable of a survey cell: the open web's (equal weights, more noise) or the random sample's."""
-    return SURVEY_OPEN if open_web else SURVEY
+def perturb_survey(counts, key_sums, open_web=False) -> np.ndarray:
+    """Released respondent counts: each perturbed with the open web's ptable where OPEN_WEB (per
+    count, or one for all) and with the random sample's elsewhere."""
+    open_web = np.broadcast_to(np.asarray(open_web, dtype=bool), np.shape(counts))
+    return np.where(open_web, perturb(counts, key_sums, SURVEY_OPEN), perturb(counts, key_sums, SURVEY))
 
 
 def protect_survey(sums: np.ndarray, open_web=False) -> np.ndarray:
@@ -96,10 +98,8 @@ def protect_survey(sums: np.ndarray, open_web=False) -> np.ndarray:
     """
     sums = np.asarray(sums, dtype=np.float64)
     n, sw, sw2, swy, n_y, key_n, key_y = (sums[:, i] for i in range(len(SURVEY_SUMS)))
-    open_web = np.broadcast_to(np.asarray(open_web, dtype=bool), n.shape)
-    n_p = np.where(open_web, perturb(n, key_n, SURVEY_OPEN), perturb(n, key_n, SURVEY)).astype(np.float64)
-    n_y_p = np.where(open_web, perturb(n_y, key_y, SURVEY_OPEN), perturb(n_y, key_y, SURVEY))
-    n_y_p = np.minimum(n_y_p, n_p).astype(np.float64)
+    n_p = perturb_survey(n, key_n, open_web).astype(np.float64)
+    n_y_p = np.minimum(perturb_survey(n_y, key_y, open_web), n_p).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         scale_n = np.where(n > 0, n_p / np.where(n > 0, n, 1.0), 0.0)
         scale_y = np.where(n_y > 0, n_y_p / np.where(n_y > 0, n_y, 1.0), 0.0)

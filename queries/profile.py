@@ -39,11 +39,10 @@ def respondent_profile(con: duckdb.DuckDBPyConnection, filters: Filters = Filter
         # each channel's counts with its own ptable (the open web's has more noise); the channel
         # dimension's total spans both channels and takes the random sample's
         open_web = (codes == OPEN_WEB) if dim == "channel" else np.full(len(part), filters.includes_open_web)
-        shown = np.where(
-            open_web, cellkey.perturb(counts, keys, cellkey.SURVEY_OPEN), cellkey.perturb(counts, keys, cellkey.SURVEY)
+        shown = cellkey.perturb_survey(counts, keys, open_web)
+        total = int(
+            cellkey.perturb_survey([counts.sum()], [keys.sum()], dim != "channel" and filters.includes_open_web)[0]
         )
-        table = cellkey.survey_table(dim != "channel" and filters.includes_open_web)
-        total = int(cellkey.perturb([counts.sum()], [keys.sum()], table)[0])
         hidden = disclosure.suppressed(shown)
         pct = 100.0 * shown / total if total > 0 else np.full(len(shown), np.nan)
         pop = part["population"].astype("Float64")
