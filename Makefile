@@ -6,7 +6,7 @@ RUFF   := $(VENV)/bin/ruff
 DB     ?= data/tsunagari.duckdb
 PORT   ?= 8501
 
-.PHONY: run test test-fast lint format install demo-db db-demo bench handout clean
+.PHONY: run test test-fast lint format install demo-db db-demo bench load handout clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ format: install
 
 bench: install
 	$(PY) tests/perf/bench.py $(BENCH_ARGS)
+
+# The load harness (tests/perf/load.py): simulated members over Streamlit's websocket, loopback only.
+LOAD_ARGS ?= --sessions 30 --minutes 5 --json tests/perf/results/load.json
+load: install
+	$(PY) tests/perf/load.py $(LOAD_ARGS)
 
 # The 準備会 handout from the current database: make handout OUT=handout.pptx
 OUT ?= handout.pdf

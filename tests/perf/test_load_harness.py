@@ -1,0 +1,88 @@
+"""The load harness (tests/perf/load.py) against the session's dashboard server (tests/conftest.py's
+app_server): one simulated session asks for a few pages the way a browser does and every run must
+reach script_finished with bytes and no error; a page that does not exist must be reported; a
+server that is not on this machine must be refused before anything is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="module")
+def load():
+    spec = importlib.util.spec_from_file_location("tsunagari_load", HERE / "load.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up by name
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def play(load, url: str, requests) -> list:
+    return asyncio.run(load.script(url, requests, seed=1))
+
+
+def test_a_session_opens_filters_and_moves_on(load, app_server):
+    R = load.Request
+    runs = play(
+        load,
+        app_server.url,
+        [
+            R("open", "", "district=3&age_band=young"),
+            R("filter", widget="f_sex"),
+            R("page", "breakdown"),
+            R("filter", widget="by"),
+        ],
+    )
+    assert [(r.kind, r.page) for r in runs] == [
+        ("open", ""),
+        ("filter", ""),
+        ("page", "breakdown"),
+        ("filter", "breakdown"),
+    ]
+    for r in runs:
+        assert r.error is None, r
+        assert r.ms is not None and r.ms > 0, r  # script_finished arrived
+        assert r.bytes > 1000 and r.messages > 5, r  # a page, not just the run's bookkeeping
+    assert runs[1].value and runs[3].value, "each filter change chose an option"
+    # The link's filters survive a filter change and a page change, as in a browser: the app wrote
+    # them back into the URL the last request was sent with.
+    assert {"district=3", "age_band=young"} <= set(runs[3].query.split("&")), runs[3].query
+
+
+def test_an_unknown_page_is_an_error(load, app_server):
+    (run,) = play(load, app_server.url, [load.Request("open", "no-such-page")])
+    assert run.error is not None and run.error.startswith("page_not_found"), run
+
+
+def test_an_error_element_is_an_error(load):
+    from streamlit.proto.Element_pb2 import Element
+
+    element = Element()
+    element.exception.type, element.exception.message = "ValueError", "boom"
+    assert load.element_error(element) == "exception: ValueError: boom"
+    element = Element()
+    element.alert.body, element.alert.format = "no database", load.ALERT_ERROR
+    assert load.element_error(element) == "error alert: no database"
+    element.alert.format = 2  # a warning (the demo banner) is no error
+    assert load.element_error(element) is None
+
+
+@pytest.mark.parametrize("url", ["http://192.0.2.1:8501", "http://example.com", "http://127.0.0.1.example.com:80"])
+def test_a_server_elsewhere_is_refused(url):
+    done = subprocess.run(
+        [sys.executable, str(HERE / "load.py"), "--url", url, "--sessions", "1", "--minutes", "0.1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done
+    assert "not a loopback server" in done.stderr
