@@ -6,7 +6,7 @@ RUFF   := $(VENV)/bin/ruff
 DB     ?= data/tsunagari.duckdb
 PORT   ?= 8501
 
-.PHONY: run test test-fast lint format install demo-db db-demo bench load handout clean
+.PHONY: run serve test test-fast lint format install demo-db db-demo bench load handout clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,15 @@ demo-db: $(DB)
 db-demo: install
 	$(PY) -m data build --demo --db $(DB)
 
+# This machine only (127.0.0.1, .streamlit/config.toml): no sign-in needed.
 run: install $(DB)
-	TSUNAGARI_DB=$(DB) $(VENV)/bin/streamlit run dashboard/server.py --server.port $(PORT)
+	TSUNAGARI_DB=$(DB) $(VENV)/bin/streamlit run dashboard/server.py --server.address 127.0.0.1 --server.port $(PORT)
+
+# The network (0.0.0.0) with sign-in: refuses at once, exit 2, when the instance folder has none.
+serve: install
+	$(PY) -m dashboard serve --check --port $(PORT)
+	$(MAKE) --no-print-directory $(DB)
+	$(PY) -m dashboard serve --port $(PORT) --db $(DB)
 
 test: install
 	$(PY) -m pytest -q

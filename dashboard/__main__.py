@@ -1,4 +1,6 @@
-"""python -m dashboard handout [--deck NAME|FILE.yaml] [--db PATH] [--lang ja|en] --out FILE.pptx|FILE.pdf"""
+"""python -m dashboard handout [--deck NAME|FILE.yaml] [--db PATH] [--lang ja|en] --out FILE.pptx|FILE.pdf
+python -m dashboard users add|passwd|disable|enable|list ...   (dashboard/access/cli.py)
+python -m dashboard serve [--port N]   (the network, with sign-in only)"""
 
 from __future__ import annotations
 
@@ -16,11 +18,20 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m dashboard")
     sub = parser.add_subparsers(dest="command", required=True)
     h = sub.add_parser("handout", help="print a deck as a handout: one PPTX slide or PDF page per deck slide")
-    h.add_argument("--deck", default="junbikai", help="deck name (dashboard/decks/, decks/user/) or a YAML file")
+    h.add_argument(
+        "--deck", default="junbikai", help="deck name (shipped, or saved in the instance folder) or a YAML file"
+    )
     h.add_argument("--db", metavar="PATH", help="DuckDB file (default: TSUNAGARI_DB or data/tsunagari.duckdb)")
     h.add_argument("--lang", choices=("ja", "en"), default=None, help="language (default: the deck's)")
     h.add_argument("--out", required=True, metavar="FILE", help="output file ending in .pptx or .pdf")
+    from dashboard.access import cli
+
+    cli.add_parsers(sub)
     args = parser.parse_args(argv)
+    if args.command == "users":
+        return cli.users(args)
+    if args.command == "serve":
+        return cli.serve(args, ROOT)
 
     # The query helpers shared with the dashboard import Streamlit; outside a server its cache
     # warns on every call, which says nothing useful here.

@@ -22,6 +22,8 @@ warmup.wait()  # dashboard/server.py's warm-up may still be importing what follo
 import streamlit as st  # noqa: E402
 
 from dashboard import presenter, state, ui  # noqa: E402
+from dashboard.access import member, roles  # noqa: E402
+from dashboard.access.roles import LOCAL_USER, User  # noqa: E402
 from dashboard.db import connection, db_version  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
 from dashboard.source import CachedSource  # noqa: E402
@@ -43,11 +45,21 @@ PAGES = (
 )
 
 
-def pages(lang: str) -> list[st.Page]:
-    return [
+# Pages for the roles allowed their action only (the page checks again when it runs).
+ROLE_PAGES = (("audit.py", "page.audit", "audit", ":material/policy:", "audit.read"),)
+
+
+def pages(lang: str, user: User = LOCAL_USER) -> list[st.Page]:
+    shown = [
         st.Page(VIEWS / file, title=t(title, lang), url_path=url, icon=icon, default=(i == 0))
         for i, (file, title, url, icon) in enumerate(PAGES)
     ] + [presenter.nav_page(lang)]
+    shown += [
+        st.Page(VIEWS / file, title=t(title, lang), url_path=url, icon=icon)
+        for file, title, url, icon, action in ROLE_PAGES
+        if roles.allowed(user, action)
+    ]
+    return shown
 
 
 def main() -> None:
@@ -58,11 +70,14 @@ def main() -> None:
         initial_sidebar_state="expanded",
     )
     st.html(ui.PRINT_CSS)
+    # Members only: nothing below (no data, no deck list, no filters) runs before this.
+    user = member.signed_in_user(state.language_from_url())
 
     version = db_version()
     if version is None:
         lang = state.language_from_url()
-        st.error(t("error.no_db", lang, path=db_path()), icon=":material/database:")
+        log.error("no database at %s", db_path())  # the path for the administrator, not the visitor
+        st.error(t("error.no_db", lang), icon=":material/database:")
         st.stop()
     try:
         con = connection(version)
@@ -77,21 +92,29 @@ def main() -> None:
         st.stop()
     if missing:
         lang = state.language_from_url()
-        st.error(t("error.db_outdated", lang, path=version.path, tables=", ".join(missing)), icon=":material/database:")
+        log.error("the database %s lacks %s: rebuild it", version.path, ", ".join(missing))
+        st.error(t("error.db_outdated", lang, tables=", ".join(missing)), icon=":material/database:")
         st.stop()
 
     state.seed_from_url(waves)
     st.sidebar.markdown(f"### {t('app.title', state.session_language())}")
     lang = state.language_switch()
+    member.account_box(user, lang)
     filters = state.filter_widgets(waves, lang)
     ui.encoding_choice(lang)
     state.write_global_url(filters, lang)
     ctx = state.PageContext(
-        version=version, con=con, filters=filters, lang=lang, waves=waves, view_actions=presenter.view_actions()
+        version=version,
+        con=con,
+        filters=filters,
+        lang=lang,
+        waves=waves,
+        view_actions=presenter.view_actions(),
+        user=user,
     )
     state.store_context(ctx)
 
-    page = st.navigation(pages(lang), position="sidebar")
+    page = st.navigation(pages(lang, user), position="sidebar")
     if source.is_demo():
         ui.demo_banner(lang)
     state.dropped_warning(lang)

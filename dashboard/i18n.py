@@ -15,6 +15,82 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "鶴岡市 孤独・孤立対策官民連携プラットフォーム",
         "en": "Tsuruoka City public-private platform on loneliness and isolation",
     },
+    # sign-in (dashboard/access)
+    "signin.title": {"ja": "サインイン", "en": "Sign in"},
+    "signin.lead": {
+        "ja": "このダッシュボードはプラットフォーム会員専用です。事務局から届いた利用者名とパスワードでサインインしてください。",
+        "en": "This dashboard is for the platform's members only. Sign in with the name and password the secretariat gave you.",
+    },
+    "signin.name": {"ja": "利用者名", "en": "User name"},
+    "signin.password": {"ja": "パスワード", "en": "Password"},
+    "signin.submit": {"ja": "サインイン", "en": "Sign in"},
+    "signin.oidc": {"ja": "{provider} のアカウントでサインイン", "en": "Sign in with {provider}"},
+    "signin.or": {"ja": "または", "en": "or"},
+    "signin.other_lang": {"ja": "English", "en": "日本語"},
+    "signin.wrong": {"ja": "利用者名またはパスワードが違います。", "en": "The user name or password is wrong."},
+    "signin.locked": {
+        "ja": "サインインに続けて失敗したため、この利用者名はあと約{minutes}分お待ちください。",
+        "en": "Too many failed attempts: this user name must wait about {minutes} more minutes.",
+    },
+    "signin.disabled": {
+        "ja": "このアカウントは無効になっています。事務局にお問い合わせください。",
+        "en": "This account is disabled. Please contact the secretariat.",
+    },
+    "signin.expired": {
+        "ja": "一定時間操作がなかったため、サインアウトしました。もう一度サインインしてください。",
+        "en": "You were signed out after a period without activity. Please sign in again.",
+    },
+    "signin.signed_out": {"ja": "サインアウトしました。", "en": "You have signed out."},
+    "signin.oidc_denied": {
+        "ja": "このアカウント（{email}）は利用者として登録されていません。事務局にお問い合わせください。",
+        "en": "This account ({email}) is not registered as a user. Please contact the secretariat.",
+    },
+    "signin.bad_origin": {
+        "ja": "別のサイトから送られたため受け付けませんでした。このページから入力してください。",
+        "en": "Refused: the form was sent from another site. Please use this page.",
+    },
+    "signin.needed": {
+        "ja": "サインインが必要です。",
+        "en": "Please sign in.",
+    },
+    "signin.go": {"ja": "サインイン画面へ", "en": "Go to sign-in"},
+    "signin.local_only": {
+        "ja": "このダッシュボードはサインインが設定されていないため、サーバー本体（この端末）からのみ利用できます。",
+        "en": "Sign-in is not configured, so this dashboard can be used only on the server itself.",
+    },
+    "account.signed_in": {"ja": "サインイン中: {name}（{role}）", "en": "Signed in: {name} ({role})"},
+    "account.local": {
+        "ja": "この端末のみ（サインインなし・事務局として操作）",
+        "en": "This machine only (no sign-in; acting as secretariat)",
+    },
+    "account.signout": {"ja": "サインアウト", "en": "Sign out"},
+    # 利用者と監査ログ (dashboard/views/audit.py)
+    "audit.forbidden": {
+        "ja": "このページは事務局のみ利用できます。",
+        "en": "This page is for the secretariat only.",
+    },
+    "audit.accounts": {"ja": "利用者", "en": "Accounts"},
+    "audit.enabled": {"ja": "有効", "en": "enabled"},
+    "audit.disabled": {"ja": "無効", "en": "disabled"},
+    "audit.no_accounts": {
+        "ja": "組み込みアカウントはありません（サインインなし、または OIDC のみ）。",
+        "en": "No built-in accounts (no sign-in, or OIDC only).",
+    },
+    "audit.accounts_help": {
+        "ja": "利用者の追加・パスワード変更・無効化はサーバーで python -m dashboard users … を実行します（README 参照）。",
+        "en": "Add accounts, change passwords or disable them on the server with python -m dashboard users … (see README).",
+    },
+    "audit.log": {"ja": "監査ログ", "en": "Audit log"},
+    "audit.events": {"ja": "操作で絞り込み", "en": "Filter by event"},
+    "audit.empty": {
+        "ja": "監査ログはまだ空です。サインインやダウンロードがあると、ここに記録されます。",
+        "en": "The audit log is empty. Sign-ins and downloads will be recorded here.",
+    },
+    "audit.help": {
+        "ja": "全{n}件（新しい順）。追記のみのログで、回答者単位の情報は含みません。",
+        "en": "{n} entries in all (newest first). Append-only; it holds no respondent-level data.",
+    },
+    "audit.file": {"ja": "監査ログ", "en": "audit_log"},
     # pages
     "page.overview": {"ja": "概要", "en": "Overview"},
     "page.breakdown": {"ja": "指標の内訳", "en": "Indicator breakdown"},
@@ -23,6 +99,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "page.national": {"ja": "全国との比較", "en": "Comparison with Japan"},
     "page.directory": {"ja": "相談窓口一覧", "en": "Consultation directory"},
     "page.methods": {"ja": "データと方法", "en": "Data and methods"},
+    "page.audit": {"ja": "利用者と監査ログ", "en": "Users and audit log"},
     # sidebar
     "sidebar.language": {"ja": "言語 / Language", "en": "Language / 言語"},
     "sidebar.filters": {"ja": "絞り込み（全ページ共通）", "en": "Filters (all pages)"},
@@ -61,18 +138,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Includes open web survey answers: self-selected respondents, not representative of residents (reference only).",
     },
     "error.no_db": {
-        "ja": "データベースが見つかりません（{path}）。`make run` を実行するとデモデータのデータベースを作成して起動します。",
-        "en": "The database was not found ({path}). `make run` builds the demo database and starts the dashboard.",
+        "ja": "データベースが見つかりません。`make run` を実行するとデモデータのデータベースを作成して起動します。",
+        "en": "The database was not found. `make run` builds the demo database and starts the dashboard.",
     },
     "error.db_open": {
         "ja": "データベースを開けませんでした。管理者にお知らせください（詳しい内容はサーバーのログにあります）。",
         "en": "Could not open the database. Please tell the administrator (the details are in the server's log).",
     },
     "error.db_outdated": {
-        "ja": "データベース（{path}）は古い版で作られていて、表・関数 {tables} がありません。"
+        "ja": "データベースは古い版で作られていて、表・関数 {tables} がありません。"
         "元のデータから作り直してください: デモデータなら `make db-demo`、"
         "実データなら `python -m data build --from フォルダ`。",
-        "en": "The database ({path}) was built by an older version and lacks the table(s) or function(s) {tables}. "
+        "en": "The database was built by an older version and lacks the table(s) or function(s) {tables}. "
         "Rebuild it from its extracts: `make db-demo` for the demo data, "
         "`python -m data build --from DIR` for real data.",
     },

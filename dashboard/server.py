@@ -1,7 +1,11 @@
 """The server entry point: `streamlit run dashboard/server.py` serves the router dashboard/app.py
-and, on start-up, begins the warm-up (dashboard/warmup.py) so the first page opens sooner.
+behind the sign-in gate (dashboard/access/gate.py) and, on start-up, begins the warm-up
+(dashboard/warmup.py) so the first page opens sooner.
 
-`streamlit run dashboard/app.py` serves the same dashboard without the warm-up.
+It refuses to start on an address beyond this machine when no sign-in is configured in the
+instance folder (settings.unsafe_address): exit status 2 and the reason in Japanese and English.
+OIDC settings (Streamlit's [auth] section for st.login) come from the instance folder's
+secrets.toml, never from the repository's .streamlit/.
 """
 
 from __future__ import annotations
@@ -15,8 +19,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import streamlit as st  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
+from streamlit import config  # noqa: E402
 
 from dashboard import warmup  # noqa: E402
+from dashboard.access import gate, settings  # noqa: E402
+
+_refusal = settings.unsafe_address(config.get_option("server.address"))
+if _refusal:
+    print(_refusal, file=sys.stderr)
+    raise SystemExit(2)
 
 
 @asynccontextmanager
@@ -25,4 +37,10 @@ async def lifespan(_app):
     yield
 
 
-app = st.App("app.py", lifespan=lifespan)
+app = st.App(
+    "app.py",
+    lifespan=lifespan,
+    secrets=settings.streamlit_secrets(),
+    middleware=[Middleware(gate.Gate)],
+    routes=gate.routes(),
+)

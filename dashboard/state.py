@@ -21,6 +21,7 @@ import duckdb
 import streamlit as st
 
 from dashboard import i18n, labels as lb, urlparams
+from dashboard.access.roles import LOCAL_USER, User
 from dashboard.db import DbVersion
 from dashboard.i18n import t
 from dashboard.source import CachedSource
@@ -63,6 +64,9 @@ class PageContext:
     # What a page offers under a view, each called as action(ctx, view): the router wires the
     # presenter's 「このビューをデッキに追加」 in (pages never import the presenter).
     view_actions: tuple[Callable[[PageContext, Any], None], ...] = ()
+    # Who runs this page (dashboard.access): writes ask roles.require(ctx.user, ...), the audit
+    # log names them. The person at this machine when no sign-in is configured.
+    user: User = LOCAL_USER
 
     @property
     def source(self) -> CachedSource:

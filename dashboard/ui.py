@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import nullcontext
+from urllib.parse import urlencode
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from dashboard import downloads, labels, state
+from dashboard.access import audit
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
@@ -152,16 +154,27 @@ def _cp932_warning(warnings: Sequence[str], lang: str) -> None:
         st.warning(t("download.cp932_warn", lang, chars="、".join(str(w) for w in warnings)))
 
 
-def _download_button(payload: downloads.Download, lang: str, key: str) -> None:
-    _cp932_warning(payload.warnings, lang)
+def audited_download(ctx: PageContext, file_name: str, **detail: object):
+    """The on_click of a download button: one audit-log entry (who, which file, the page's
+    filters and the encoding) when the file is taken. Streamlit reruns the page after it."""
+    filters = urlencode(ctx.filters.to_query_params())
+
+    def record() -> None:
+        audit.record("download", ctx.user, file=file_name, filters=filters or "-", **detail)
+
+    return record
+
+
+def _download_button(payload: downloads.Download, ctx: PageContext, key: str) -> None:
+    _cp932_warning(payload.warnings, ctx.lang)
     st.download_button(
-        t("download.csv", lang),
+        t("download.csv", ctx.lang),
         data=payload.data,
         file_name=payload.file_name,
         mime="text/csv",
         key=key,
         icon=":material/download:",
-        on_click="ignore",
+        on_click=audited_download(ctx, payload.file_name, encoding=current_encoding()),
     )
 
 
@@ -171,7 +184,7 @@ def download_frame(df: pd.DataFrame, what: str, ctx: PageContext, key: str, stat
     payload = downloads.frame_csv(
         ctx.source, df, what, ctx.filters, ctx.lang, current_encoding(), csv_bytes=csv_bytes, statistics=statistics
     )
-    _download_button(payload, ctx.lang, key)
+    _download_button(payload, ctx, key)
 
 
 def table_with_download(df: pd.DataFrame, what: str, ctx: PageContext, key: str, statistics: bool = True) -> None:
@@ -190,7 +203,7 @@ def activity_table_with_download(
     st.dataframe(shown, hide_index=True, width="stretch")
     disclosure_note(ctx.lang)
     payload = downloads.activity_csv(frame, what, act, ctx.lang, current_encoding(), frame_csv=activity_csv)
-    _download_button(payload, ctx.lang, key)
+    _download_button(payload, ctx, key)
 
 
 def indicator_table_block(ctx: PageContext, table: pd.DataFrame, indicator: str, by: Sequence[str], key: str) -> None:
@@ -200,7 +213,7 @@ def indicator_table_block(ctx: PageContext, table: pd.DataFrame, indicator: str,
     st.dataframe(export.labelled_table(table, indicator, list(by), ctx.lang), hide_index=True, width="stretch")
     disclosure_note(ctx.lang)
     payload = downloads.indicator_csv(ctx.source, table, indicator, by, ctx.filters, ctx.lang, current_encoding())
-    _download_button(payload, ctx.lang, key)
+    _download_button(payload, ctx, key)
 
 
 def vega_spec(chart_obj) -> dict:

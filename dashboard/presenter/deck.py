@@ -29,13 +29,17 @@ from typing import Any
 
 import yaml
 
+from dashboard.access import roles
+from dashboard.access.roles import User
 from dashboard.content.kinds import KINDS
 from dashboard.content.view import View
-from data import codebook as cb
+from data import codebook as cb, instance
 from queries.filters import ATTRIBUTE_FILTERS, CHANNELS, Filters, attribute_codes, choice_codes, choice_token
 
-DECK_DIR = Path(__file__).resolve().parent.parent / "decks"
-USER_DIR = DECK_DIR / "user"
+DECK_DIR = Path(__file__).resolve().parent.parent / "decks"  # shipped decks (the repository)
+USER_DECKS = "decks"  # saved decks: instance folder/decks/ (data.instance), never the repository
+MAX_USER_DECKS = 200  # saved decks of one installation
+MAX_DECK_BYTES = 256 * 1024  # one saved deck's YAML
 DEFAULT_DECK = "junbikai"
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # with fullmatch only
 
@@ -333,10 +337,15 @@ def check_name(name: str) -> str:
     return name
 
 
+def user_dir() -> Path:
+    """Where saved decks live: the instance folder's decks/ (TSUNAGARI_INSTANCE)."""
+    return instance.folder() / USER_DECKS
+
+
 def deck_path(name: str) -> Path | None:
-    """The file of a deck: a user deck (dashboard/decks/user/) first, then a shipped one."""
+    """The file of a deck: a saved deck (instance folder) first, then a shipped one."""
     check_name(name)
-    for folder in (USER_DIR, DECK_DIR):
+    for folder in (user_dir(), DECK_DIR):
         p = folder / f"{name}.yaml"
         if p.is_file():
             return p
@@ -355,7 +364,7 @@ def load_file(path: str | Path) -> Deck:
 
 
 def load_deck(name: str = DEFAULT_DECK) -> Deck:
-    """A deck by name: dashboard/decks/user/NAME.yaml, else dashboard/decks/NAME.yaml. Only names
+    """A deck by name: a saved deck (instance folder/decks/NAME.yaml), else dashboard/decks/NAME.yaml. Only names
     (letters, digits, - and _) are accepted, so a URL can never point at another file."""
     path = deck_path(name)
     if path is None:
@@ -371,9 +380,9 @@ def load_deck_or_file(text: str) -> Deck:
 
 
 def deck_names() -> list[str]:
-    """Shipped decks, then user decks (a name appears once)."""
+    """Shipped decks, then saved decks (a name appears once)."""
     names = [p.stem for p in sorted(DECK_DIR.glob("*.yaml"))]
-    names += [p.stem for p in sorted(USER_DIR.glob("*.yaml")) if p.stem not in names]
+    names += [p.stem for p in sorted(user_dir().glob("*.yaml")) if p.stem not in names]
     return [n for n in names if NAME_RE.fullmatch(n)]
 
 
@@ -444,19 +453,41 @@ def deck_to_yaml(deck: Deck) -> str:
     return yaml.safe_dump(deck_to_dict(deck), allow_unicode=True, sort_keys=False, width=100)
 
 
-def save_user_deck(deck: Deck, folder: Path = USER_DIR) -> Path:
-    """Write a deck to dashboard/decks/user/NAME.yaml (git-ignored); shipped names are kept safe."""
+def saved_names() -> list[str]:
+    return [p.stem for p in sorted(user_dir().glob("*.yaml")) if NAME_RE.fullmatch(p.stem)]
+
+
+def save_user_deck(deck: Deck, user: User | None, folder: Path | None = None) -> Path:
+    """Write DECK to the instance folder's decks/NAME.yaml for everyone to present. Only roles
+    allowed 'deck.save' (事務局) may: checked here, where the file is written. Shipped names are
+    kept safe; the number and size of saved decks are bounded."""
+    roles.require(user, "deck.save")
     check_name(deck.name)
-    if deck.name in shipped_names() and folder == USER_DIR:
+    if deck.name in shipped_names():
         raise DeckError(deck.name, [f"{deck.name!r} is a shipped deck: save under another name"])
     text = deck_to_yaml(deck)
     parse_yaml(text, deck.name)  # never write a file that would not load back
-    folder.mkdir(parents=True, exist_ok=True)
+    if len(text.encode("utf-8")) > MAX_DECK_BYTES:
+        raise DeckError(deck.name, [f"the deck is larger than {MAX_DECK_BYTES // 1024} KiB: split it"])
+    folder = user_dir() if folder is None else folder
     path = folder / f"{deck.name}.yaml"
+    if not path.exists() and len(list(folder.glob("*.yaml"))) >= MAX_USER_DECKS:
+        raise DeckError(deck.name, [f"{MAX_USER_DECKS} decks are saved already: delete one first"])
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_suffix(".yaml.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def delete_user_deck(name: str, user: User | None, folder: Path | None = None) -> None:
+    """Remove the saved deck NAME (roles allowed 'deck.delete' only); shipped decks stay."""
+    roles.require(user, "deck.delete")
+    check_name(name)
+    path = (user_dir() if folder is None else folder) / f"{name}.yaml"
+    if not path.is_file():
+        raise DeckError(name, [f"no saved deck named {name!r}"])
+    path.unlink()
 
 
 def move_slide(deck: Deck, index: int, step: int) -> Deck:
@@ -501,5 +532,7 @@ __all__ = [
     "view_slide",
     "DEFAULT_DECK",
     "DECK_DIR",
-    "USER_DIR",
+    "delete_user_deck",
+    "saved_names",
+    "user_dir",
 ]

@@ -1,7 +1,8 @@
 """Building decks in the dashboard: add a page's view to a deck, reorder, save, download.
 
 Decks being built live in the session (st.session_state[SESSION_DECKS], name → Deck); saving
-writes dashboard/decks/user/NAME.yaml (git-ignored) and the YAML can always be downloaded.
+writes the instance folder's decks/NAME.yaml (事務局 only: deck.save_user_deck checks the role)
+and the YAML can always be downloaded.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import replace
 
 import streamlit as st
 
+from dashboard.access import audit, roles
 from dashboard.content import View
 from dashboard.presenter import deck as dk
 from dashboard.presenter.strings import ps
@@ -102,6 +104,46 @@ def _remove(name: str, index: int) -> None:
     _set(dk.remove_slide(load_any(name), index))
 
 
+def save(ctx: PageContext, target: dk.Deck) -> None:
+    """Save TARGET for everyone; deck.save_user_deck refuses below 事務局 (the button is only a hint)."""
+    lang = ctx.lang
+    try:
+        path = dk.save_user_deck(target, ctx.user)
+    except roles.Forbidden:
+        audit.record("denied", ctx.user, action="deck.save", deck=target.name)
+        st.error(ps("editor.save_forbidden", lang))
+    except dk.DeckError as exc:  # the deck's own problems (its name, its slides): no path in them
+        st.error(str(exc))
+    except OSError as exc:  # the disk: the path and the system's text go to the server's log only
+        log.error("could not save the deck %r: %s", target.name, exc, exc_info=True)
+        st.error(ps("editor.save_failed", lang))
+    else:
+        log.info("deck %r saved to %s", target.name, path)
+        audit.record("deck_save", ctx.user, deck=target.name, slides=len(target))
+        _set(target)
+        st.success(ps("editor.saved", lang, name=target.name))
+
+
+def delete(ctx: PageContext, name: str) -> None:
+    """Delete the saved deck NAME (事務局 only, checked by deck.delete_user_deck)."""
+    lang = ctx.lang
+    try:
+        dk.delete_user_deck(name, ctx.user)
+    except roles.Forbidden:
+        audit.record("denied", ctx.user, action="deck.delete", deck=name)
+        st.error(ps("editor.save_forbidden", lang))
+    except dk.DeckError as exc:
+        st.error(str(exc))
+    except OSError as exc:
+        log.error("could not delete the deck %r: %s", name, exc, exc_info=True)
+        st.error(ps("editor.save_failed", lang))
+    else:
+        audit.record("deck_delete", ctx.user, deck=name)
+        session_decks().pop(name, None)
+        st.session_state.pop(EDIT_DECK, None)
+        st.success(ps("editor.deleted", lang, name=name))
+
+
 def render_editor(ctx: PageContext, get_deck: Callable[[str], dk.Deck], on_back: Callable[[], None]) -> None:
     lang = ctx.lang
     st.title(ps("editor.title", lang))
@@ -166,19 +208,14 @@ def render_editor(ctx: PageContext, get_deck: Callable[[str], dk.Deck], on_back:
                 disabled=len(deck.slides) <= 1,
             )
     target = replace(deck, name=new_name.strip())
+    may_save = roles.allowed(ctx.user, "deck.save")
     b1, b2, b3 = st.columns(3)
-    if b1.button(ps("editor.save", lang), key="pres_ed_save", icon=":material/save:", type="primary"):
-        try:
-            path = dk.save_user_deck(target)
-        except dk.DeckError as exc:  # the deck's own problems (its name, its slides): no path in them
-            st.error(str(exc))
-        except OSError as exc:  # the disk: the path and the system's text go to the server's log only
-            log.error("could not save the deck %r: %s", target.name, exc, exc_info=True)
-            st.error(ps("editor.save_failed", lang))
-        else:
-            log.info("deck %r saved to %s", target.name, path)
-            _set(target)
-            st.success(ps("editor.saved", lang, name=target.name))
+    if b1.button(
+        ps("editor.save", lang), key="pres_ed_save", icon=":material/save:", type="primary", disabled=not may_save
+    ):
+        save(ctx, target)
+    if not may_save:
+        b1.caption(ps("editor.save_secretariat", lang))
     b2.download_button(
         ps("editor.download", lang),
         data=dk.deck_to_yaml(target).encode("utf-8"),
@@ -196,3 +233,8 @@ def render_editor(ctx: PageContext, get_deck: Callable[[str], dk.Deck], on_back:
         on_back()
 
     b3.button(ps("editor.present", lang), key="pres_ed_present", icon=":material/play_arrow:", on_click=present)
+    if name in dk.saved_names() and roles.allowed(ctx.user, "deck.delete"):
+        with st.popover(ps("editor.delete_saved", lang), icon=":material/delete_forever:"):
+            st.caption(ps("editor.delete_confirm", lang, name=name))
+            if st.button(ps("editor.delete_saved", lang), key="pres_ed_delete", type="primary"):
+                delete(ctx, name)

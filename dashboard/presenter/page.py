@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import labels as lb, state, urlparams
+from dashboard.access import audit
 from dashboard.content import View, kind
 from dashboard.db import DbVersion, connection
 from dashboard.i18n import t
@@ -381,11 +382,12 @@ def handout_controls(ctx: PageContext, deck: dk.Deck, source) -> None:
         with st.spinner(ps("handout.making", lang)):
             st.session_state[made_key] = handout.handout_bytes(deck, source, lang, fmt)
     if made_key in st.session_state:
+        file_name = handout.file_name(deck, fmt)
         st.download_button(
             ps("handout.download", lang),
             data=st.session_state[made_key],
-            file_name=handout.file_name(deck, fmt),
-            on_click="ignore",
+            file_name=file_name,
+            on_click=lambda: audit.record("handout", ctx.user, deck=deck.name, file=file_name, format=fmt, lang=lang),
             mime=handout.MIME[fmt],
             key="pres_handout_dl",
             icon=":material/download:",

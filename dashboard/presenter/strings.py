@@ -50,7 +50,21 @@ STRINGS: dict[str, dict[str, str]] = {
     "editor.up": {"ja": "上へ", "en": "Up"},
     "editor.down": {"ja": "下へ", "en": "Down"},
     "editor.remove": {"ja": "削除", "en": "Remove"},
-    "editor.save": {"ja": "保存（dashboard/decks/user/）", "en": "Save (dashboard/decks/user/)"},
+    "editor.save": {"ja": "保存（会員全員が発表に使えます）", "en": "Save (for every member to present)"},
+    "editor.save_secretariat": {
+        "ja": "保存と削除は事務局のみです。YAMLをダウンロードして事務局に送ってください。",
+        "en": "Only the secretariat saves and deletes decks. Download the YAML and send it to them.",
+    },
+    "editor.save_forbidden": {
+        "ja": "デッキの保存と削除は事務局のみ行えます。",
+        "en": "Only the secretariat may save or delete decks.",
+    },
+    "editor.delete_saved": {"ja": "保存したデッキを削除", "en": "Delete the saved deck"},
+    "editor.delete_confirm": {
+        "ja": "デッキ「{name}」を削除します。元に戻せません。",
+        "en": "Deletes the deck “{name}”. This cannot be undone.",
+    },
+    "editor.deleted": {"ja": "デッキ「{name}」を削除しました。", "en": "Deleted the deck “{name}”."},
     "editor.saved": {"ja": "デッキ「{name}」を保存しました。", "en": "Saved the deck “{name}”."},
     "editor.save_failed": {
         "ja": "デッキを保存できませんでした。管理者にお知らせください（詳しい内容はサーバーのログにあります）。",

@@ -216,7 +216,7 @@ def test_a_database_that_cannot_be_opened_is_named_to_the_log_only(tmp_path, mon
 def test_saving_a_deck_shows_no_server_path(app_env, tmp_path, monkeypatch, caplog, fails):
     where = tmp_path / "server-only" / "decks"
 
-    def save(deck, folder=where):
+    def save(deck, user, folder=where):
         if fails:
             raise PermissionError(13, "Permission denied", str(where / f"{deck.name}.yaml"))
         return where / f"{deck.name}.yaml"

@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from dashboard.access.roles import User
 from dashboard.presenter import deck as dk
 from data import codebook as cb
 from queries.filters import Filters
+
+SECRETARIAT = User("jimukyoku", "secretariat")
 
 
 def parse(text: str, name: str = "t") -> dk.Deck:
@@ -212,7 +215,7 @@ def test_save_user_deck_round_trip(tmp_path):
     deck = dk.add_slide(
         deck, dk.view_slide(dk.View(kind="activity", filters=Filters(district=(6,)), fiscal_years=(2024,)), "活動")
     )
-    path = dk.save_user_deck(deck, folder=tmp_path)
+    path = dk.save_user_deck(deck, SECRETARIAT, folder=tmp_path)
     assert path == tmp_path / "mine.yaml"
     assert dk.load_file(path) == deck
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -223,7 +226,7 @@ def test_save_user_deck_round_trip(tmp_path):
 
 def test_shipped_names_are_protected():
     with pytest.raises(dk.DeckError, match="shipped deck"):
-        dk.save_user_deck(dk.load_deck())
+        dk.save_user_deck(dk.load_deck(), SECRETARIAT)
 
 
 def test_every_codebook_indicator_and_dimension_is_accepted():
