@@ -152,24 +152,23 @@ def _failures() -> dict[str, list[float]]:
     return {k: v for k, v in _read_json(settings.path(settings.FAILURES)).items() if isinstance(v, list)}
 
 
-def _recent(stamps: list[float], now: float, window: float) -> list[float]:
-    return [s for s in stamps if now - s < window]
-
-
 def locked_for(name: str, now: float | None = None) -> float:
-    """Seconds NAME still waits after too many failed attempts (0 when it may try)."""
+    """Seconds NAME still waits (0 when it may try): lockout_attempts failures, each within
+    lockout_seconds of the first of them, lock the name for lockout_seconds after the last."""
     cfg = settings.auth_settings()
     now = time.time() if now is None else now
-    recent = _recent(_failures().get(name, []), now, cfg.lockout_seconds)
-    if len(recent) < cfg.lockout_attempts:
+    stamps = sorted(_failures().get(name, []))[-cfg.lockout_attempts :]
+    if len(stamps) < cfg.lockout_attempts or stamps[-1] - stamps[0] >= cfg.lockout_seconds:
         return 0.0
-    return max(0.0, recent[cfg.lockout_attempts - 1] + cfg.lockout_seconds - now)
+    return max(0.0, stamps[-1] + cfg.lockout_seconds - now)
 
 
 def _record_failure(name: str, now: float) -> None:
     cfg = settings.auth_settings()
-    failures = _failures()
-    failures[name] = [*_recent(failures.get(name, []), now, cfg.lockout_seconds), now][-cfg.lockout_attempts :]
+    # Names whose last failure is older than the lockout no longer matter (a stream of made-up
+    # names cannot grow the file); of a name, the last few failures are all the lockout needs.
+    failures = {k: v for k, v in _failures().items() if v and now - max(v) < cfg.lockout_seconds}
+    failures[name] = sorted([*failures.get(name, []), now])[-cfg.lockout_attempts :]
     _write_json(settings.path(settings.FAILURES), failures)
 
 

@@ -48,7 +48,7 @@ def record(event: str, user: User | None = None, name: str | None = None, **deta
     entry = {
         "time": datetime.now(JST).isoformat(timespec="seconds"),
         "event": event,
-        "user": user.name if user else (name or ""),
+        "user": (user.name if user else (name or ""))[:200],
         "role": user.role if user else "",
         "org": (user.org or "") if user else "",
         "detail": _bounded(detail),
