@@ -352,15 +352,18 @@ def deck_path(name: str) -> Path | None:
     return None
 
 
-def load_file(path: str | Path) -> Deck:
+def load_file(path: str | Path, source: str | None = None) -> Deck:
+    """The deck in the file PATH. Problems name it as SOURCE (default: the path, for the command
+    line; the dashboard passes the deck's name, so no server path reaches a visitor)."""
     p = Path(path)
+    label = source or str(p)
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise DeckError(str(p), [f"cannot read the file: {exc}"]) from None
+        raise DeckError(label, [f"cannot read the file ({exc.strerror or type(exc).__name__})"]) from None
     except UnicodeDecodeError:
-        raise DeckError(str(p), ["the file is not UTF-8 text"]) from None
-    return parse_yaml(text, p.stem, str(p))
+        raise DeckError(label, ["the file is not UTF-8 text"]) from None
+    return parse_yaml(text, p.stem, label)
 
 
 def load_deck(name: str = DEFAULT_DECK) -> Deck:
@@ -369,7 +372,7 @@ def load_deck(name: str = DEFAULT_DECK) -> Deck:
     path = deck_path(name)
     if path is None:
         raise DeckError(name, [f"no deck named {name!r}; decks: {', '.join(deck_names()) or 'none'}"])
-    return load_file(path)
+    return load_file(path, source=name)
 
 
 def load_deck_or_file(text: str) -> Deck:

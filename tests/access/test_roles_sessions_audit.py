@@ -133,3 +133,15 @@ def test_an_audit_entry_is_bounded_and_the_page_table_is_newest_first(instance):
     assert frame.iloc[0]["操作"] == "ダウンロード" and frame.iloc[1]["操作"] == "サインイン失敗"
     with pytest.raises(KeyError):
         audit.record("anything", MEMBER)
+
+
+def test_a_broken_saved_deck_is_reported_by_name_not_by_server_path(instance):
+    dk.save_user_deck(_deck("kowareta"), SECRETARIAT)
+    (instance / "decks" / "kowareta.yaml").write_text("title: [unclosed\n", encoding="utf-8")
+    with pytest.raises(dk.DeckError) as caught:
+        dk.load_deck("kowareta")
+    assert "kowareta" in str(caught.value) and str(instance) not in str(caught.value)
+    (instance / "decks" / "kowareta.yaml").write_bytes(b"\xff\xfe")
+    with pytest.raises(dk.DeckError) as caught:
+        dk.load_deck("kowareta")
+    assert str(instance) not in str(caught.value)
