@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from dashboard.access import settings
-from dashboard.access.roles import User
+from dashboard.access.roles import ROLE_LABELS, User
 
 log = logging.getLogger("tsunagari.audit")
 
@@ -93,14 +93,22 @@ def entries() -> list[dict]:
     return out
 
 
+def jst(stamp: str) -> str:
+    """An ISO time (any offset) as shown on the page: JST, to the second."""
+    try:
+        return datetime.fromisoformat(stamp).astimezone(JST).strftime("%Y-%m-%d %H:%M:%S")
+    except (TypeError, ValueError):
+        return stamp
+
+
 def frame(lang: str = "ja", newest_first: bool = True) -> pd.DataFrame:
     """The log as a table for the page and its CSV: time, event, user, role, organisation, details."""
     rows = [
         {
-            "time": e.get("time", ""),
+            "time": jst(e.get("time", "")),
             "event": EVENTS.get(e.get("event"), {}).get(lang, e.get("event", "")),
             "user": e.get("user", ""),
-            "role": e.get("role", ""),
+            "role": ROLE_LABELS.get(e.get("role"), {}).get(lang, e.get("role", "")),
             "org": e.get("org", ""),
             "detail": " / ".join(f"{k}={v}" for k, v in (e.get("detail") or {}).items()),
         }
@@ -109,6 +117,9 @@ def frame(lang: str = "ja", newest_first: bool = True) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=["time", "event", "user", "role", "org", "detail"])
     if newest_first:
         df = df.iloc[::-1].reset_index(drop=True)
-    if lang == "ja":
-        df.columns = ["日時（日本時間）", "操作", "利用者", "役割", "団体", "内容"]
+    df.columns = (
+        ["日時（日本時間）", "操作", "利用者", "役割", "団体", "内容"]
+        if lang == "ja"
+        else ["time (JST)", "event", "user", "role", "organisation", "details"]
+    )
     return df

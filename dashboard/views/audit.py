@@ -22,13 +22,13 @@ def accounts_table(lang: str) -> pd.DataFrame:
             "role": roles.ROLE_LABELS[a.role][lang],
             "org": a.org or "",
             "status": t("audit.disabled" if a.disabled else "audit.enabled", lang),
-            "changed": a.changed,
+            "changed": audit.jst(a.changed),
         }
         for a in accounts.load().values()
     ]
     df = pd.DataFrame(rows, columns=["name", "role", "org", "status", "changed"])
     if lang == "ja":
-        df.columns = ["利用者名", "役割", "団体", "状態", "最終変更（UTC）"]
+        df.columns = ["利用者名", "役割", "団体", "状態", "最終変更（日本時間）"]
     return df
 
 
@@ -51,7 +51,12 @@ def render(ctx: PageContext) -> None:
         st.info(t("audit.empty", lang), icon=":material/info:")
         return
     event_col = log.columns[1]
-    chosen = st.multiselect(t("audit.events", lang), sorted(log[event_col].unique()), key="audit_events")
+    chosen = st.multiselect(
+        t("audit.events", lang),
+        sorted(log[event_col].unique()),
+        key="audit_events",
+        placeholder=t("sidebar.all", lang),
+    )
     shown = log[log[event_col].isin(chosen)] if chosen else log
     st.dataframe(shown, hide_index=True, width="stretch")
     st.caption(t("audit.help", lang, n=len(log)))
