@@ -21,6 +21,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "このダッシュボードはプラットフォーム会員専用です。事務局から届いた利用者名とパスワードでサインインしてください。",
         "en": "This dashboard is for the platform's members only. Sign in with the name and password the secretariat gave you.",
     },
+    "signin.lead_oidc": {
+        "ja": "このダッシュボードはプラットフォーム会員専用です。登録されたアカウントでサインインしてください。",
+        "en": "This dashboard is for the platform's members only. Sign in with your registered account.",
+    },
     "signin.name": {"ja": "利用者名", "en": "User name"},
     "signin.password": {"ja": "パスワード", "en": "Password"},
     "signin.submit": {"ja": "サインイン", "en": "Sign in"},

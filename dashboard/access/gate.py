@@ -263,7 +263,7 @@ def signin_page(lang: str, next_path: str, message: str = "", name: str = "") ->
         f'<a class="lang" href="{html.escape(_signin_url(next_path, other))}" lang="{other}">'
         f"{html.escape(t('signin.other_lang', lang))}</a>",
         f"<h2>{html.escape(t('signin.title', lang))}</h2>",
-        f"<p>{html.escape(t('signin.lead', lang))}</p>",
+        f"<p>{html.escape(t('signin.lead' if settings.accounts_configured() else 'signin.lead_oidc', lang))}</p>",
     ]
     if settings.accounts_configured():
         parts.append(
