@@ -5,6 +5,12 @@ a filter, turn the presenter's slide), the time from sending the request to the 
 run it starts, the bytes the server sent for it and whether the page showed an error; over the whole
 run, the server's resident memory (VmRSS, sampled every second) and CPU time.
 
+The members: each arrives within the first MIN think seconds and opens a page (PAGE_WEIGHTS) from a
+link that may carry up to two sidebar filters and the page's own parameters; then, every MIN–MAX
+seconds, goes to another page (40%), changes a filter (55%: a sidebar filter, else one of the page's
+own selectboxes and radios) or opens a new link (5%); on the presenter's page half of the actions
+turn the slide. --seed fixes every choice; what the server answers decides the rest.
+
 How: each session speaks the browser's own protocol over `ws://HOST:PORT/_stcore/stream` (the
 `streamlit` subprotocol), with the protobufs shipped in the streamlit package:
 
@@ -33,8 +39,12 @@ them. The harness keeps the same per-connection cache (messages the server marks
 after `max_cached_message_age` runs, as the frontend's ForwardMsgCache), so the server does the same
 work for it as for a browser and never waits on it.
 
-Not simulated: the browser's HTTP requests (the page, its scripts, /_stcore/host-config, media) and
-its drawing; tests/perf/load_vs_browser.py checks the times against headless chromium.
+The browser's own HTTP requests are left out (the page, its scripts and fonts, /_stcore/health and
+host-config, the page icon) but for the download buttons' files: the frontend GETs each new one
+as it mounts it (checkSourceUrlResponse), so a session does too, beside the run, not timed. Not
+simulated either: components' JavaScript (the presenter's window-size report, which asks for a
+second run when the window is not 1280 × 720) and drawing. tests/perf/load_vs_browser.py checks
+the times against headless chromium.
 
 Without --url the harness starts `streamlit run dashboard/server.py` itself (as the test suite's
 app_server fixture does) over --db, data/tsunagari.duckdb or, if neither exists, a demo database it
@@ -75,7 +85,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
 
 from data import codebook as cb  # noqa: E402
-from queries import filters as qf  # noqa: E402
+from queries import activity as qa, filters as qf  # noqa: E402
 
 MAX_SESSIONS = 60
 MAX_MINUTES = 15.0
@@ -113,7 +123,6 @@ VALUE_WIDGETS = (*CHANGEABLE, "button_group", "multiselect", "checkbox", "text_i
 
 # ScriptFinishedStatus values (ForwardMsg.script_finished)
 _FINISHED = ForwardMsg.ScriptFinishedStatus
-DONE_STATUSES = {_FINISHED.FINISHED_SUCCESSFULLY, _FINISHED.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 ALERT_ERROR = 1  # Alert.Format.ERROR
 
 
@@ -147,6 +156,8 @@ class Run:
     ms: float | None = None
     bytes: int = 0
     messages: int = 0
+    downloads: int = 0  # download buttons' files fetched, as the browser checks each new one
+    download_bytes: int = 0
     error: str | None = None
 
     def fail(self, text: str) -> None:
@@ -193,7 +204,7 @@ def page_params(page: str, rng: random.Random) -> dict[str, str]:
     if page == "map":
         return {"ind": rng.choice(indicators)}
     if page == "activity":
-        return {"measure": rng.choice(("consultations", "new_cases", "outreach"))}
+        return {"measure": rng.choice(qa.MEASURES)}
     if page == "directory":
         return {"dir_field": str(rng.choice(cb.codes("field")))}
     if page == "presenter":
@@ -237,6 +248,8 @@ class Session:
         self.run_count = 0
         self.max_cache_age = 2
         self.current: Run | None = None
+        self.download_urls: dict[str, str] = {}  # download button id -> the file last fetched
+        self.fetches: set[asyncio.Task] = set()
         self.started = 0.0
         self.finished = asyncio.Event()
 
@@ -258,6 +271,8 @@ class Session:
         self.reader = asyncio.create_task(self._read(), name=f"session-{self.number}-reader")
 
     async def close(self) -> None:
+        for task in list(self.fetches):
+            task.cancel()
         if self.reader is not None:
             self.reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -266,6 +281,10 @@ class Session:
             with contextlib.suppress(Exception):
                 await self.ws.close()
         self.ws = self.reader = None
+
+    async def settle(self) -> None:
+        """Until the downloads' fetches this tab started are over."""
+        await asyncio.gather(*self.fetches, return_exceptions=True)
 
     @property
     def connected(self) -> bool:
@@ -305,15 +324,18 @@ class Session:
     async def _until_finished(self) -> None:
         """Wait for script_finished, or fail when the reader stops (the connection closed)."""
         waiter = asyncio.create_task(self.finished.wait())
-        done, _ = await asyncio.wait({waiter, self.reader}, return_when=asyncio.FIRST_COMPLETED)
+        try:
+            done, _ = await asyncio.wait({waiter, self.reader}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()  # also when the run timed out
         if waiter not in done:
-            waiter.cancel()
             exc = self.reader.exception() if not self.reader.cancelled() else None
             raise websockets.ConnectionClosed(None, None) if exc is None else exc
 
     def _reset_tab(self) -> None:
         self.pages, self.widgets, self.values, self.cache = {}, {}, {}, {}
         self.page_hash, self.run_count, self.max_cache_age = "", 0, 2
+        self.download_urls = {}
 
     def _backmsg(self, req: Request, run: Run, rng: random.Random) -> BackMsg:
         """The rerun_script BackMsg the browser would send for REQ (App.sendRerunBackMsg)."""
@@ -434,6 +456,28 @@ class Session:
                 run.fail(problem)
         if kind in (*VALUE_WIDGETS, "button"):
             self._note_widget(kind, getattr(element, kind), msg.metadata.delta_path)
+        elif kind == "download_button" and run is not None:
+            self._check_download(element.download_button, run)
+
+    def _check_download(self, proto, run: Run) -> None:
+        """GET a download button's file when its URL is new, as the frontend does on mounting it
+        (checkSourceUrlResponse): server work the browser causes during and after every run."""
+        if not proto.url or proto.deferred_file_id or self.download_urls.get(proto.id) == proto.url:
+            return
+        self.download_urls[proto.id] = proto.url
+        task = asyncio.get_running_loop().create_task(self._fetch(proto.url, run))
+        self.fetches.add(task)
+        task.add_done_callback(self.fetches.discard)
+
+    async def _fetch(self, url: str, run: Run) -> None:
+        full = url if "://" in url else f"{self.base_url}/{url.lstrip('/')}"
+        try:
+            size = await asyncio.to_thread(http_get, full)
+        except (OSError, urllib.error.URLError) as exc:
+            run.fail(f"download check: {url}: {exc}")
+            return
+        run.downloads += 1
+        run.download_bytes += size
 
     def _note_widget(self, kind: str, proto, path: Sequence[int]) -> None:
         # A widget with a user key has the id "$$ID-<hash>-<key>" (compute_and_register_element_id).
@@ -460,6 +504,13 @@ class Session:
         if run is not None and run.ms is None:
             run.ms = round((time.perf_counter() - self.started) * 1000, 1)
         self.finished.set()
+
+
+def http_get(url: str) -> int:
+    """GET URL as a browser would (compressed if the server likes); the bytes received."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=RUN_TIMEOUT_S) as resp:
+        return len(resp.read())
 
 
 def browser_value(kind: str, proto, stored: WidgetState | None) -> WidgetState | None:
@@ -546,8 +597,12 @@ async def script(base_url: str, requests: Sequence[Request], seed: int = 0) -> l
     """Play REQUESTS in order in one session, no pauses (the test and the browser check use it)."""
     rng = random.Random(seed)
     session = Session(0, base_url, time.monotonic())
+    runs = []
     try:
-        return [await session.request(req, rng) for req in requests]
+        for req in requests:
+            runs.append(await session.request(req, rng))
+            await session.settle()  # not timed: the browser does not wait for them either
+        return runs
     finally:
         await session.close()
 
@@ -636,9 +691,11 @@ class Server:
 
 
 @contextlib.contextmanager
-def dashboard_server(db: str | None) -> Iterator[Server]:
+def dashboard_server(db: str | None, launcher: Sequence[str] = ("-m", "streamlit")) -> Iterator[Server]:
     """`streamlit run dashboard/server.py` on a free loopback port over DB (see database choice in
-    the module docstring), as tests/conftest.py's app_server fixture starts it; stopped on exit."""
+    the module docstring), as tests/conftest.py's app_server fixture starts it; stopped on exit.
+    LAUNCHER: what follows the interpreter instead of `-m streamlit` (load_vs_browser.py's
+    instrumented start)."""
     with tempfile.TemporaryDirectory(prefix="tsunagari-load-") as tmp:
         folder = Path(tmp)
         if db:
@@ -653,7 +710,7 @@ def dashboard_server(db: str | None) -> Iterator[Server]:
         # The installation's folder (record-key secret, audit log): never the checkout's instance/.
         env.setdefault("TSUNAGARI_INSTANCE", str(folder / "instance"))
         log = folder / "streamlit.log"
-        cmd = [sys.executable, "-m", "streamlit", "run", "dashboard/server.py", "--server.port", str(port)]
+        cmd = [sys.executable, *launcher, "run", "dashboard/server.py", "--server.port", str(port)]
         cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
         with open(log, "wb") as out:
             proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -782,6 +839,8 @@ def summarise(load: Load, args: argparse.Namespace, server: Server) -> dict:
         **percentiles(timed),
         "errors": sum(r.error is not None for r in runs),
         "bytes_per_run": round(sum(r.bytes for r in runs) / len(runs)) if runs else 0,
+        "downloads_per_run": round(sum(r.downloads for r in runs) / len(runs), 2) if runs else 0,
+        "download_bytes_per_run": round(sum(r.download_bytes for r in runs) / len(runs)) if runs else 0,
         "rss_mb": {"start": rnd(load.rss_start), "end": rnd(load.rss_end), "max": rnd(max(load.rss, default=None))},
         "rss_mb_per_round": [rnd(load.rss_end)],
         "server_cpu_s": load.server_cpu_s,
@@ -831,11 +890,15 @@ def report(summary: dict) -> str:
     kinds = [["request", "p50", "p95", "max"]]
     for name, p in summary["per_kind"].items():
         kinds.append([name, fmt(p["p50_ms"], " ms"), fmt(p["p95_ms"], " ms"), fmt(p["max_ms"], " ms")])
-    cpu = (
+    think = "–".join(f"{t:g}" for t in summary["think_s"])
+    notes = [
+        f"{summary['sessions']} sessions × {summary['minutes']:g} min, think {think} s, seed {summary['seed']}, "
+        f"{summary['url']}",
+        f"download files fetched {summary['downloads_per_run']:g} per run ({fmt(summary['download_bytes_per_run'])} B)",
         f"server CPU {fmt(summary['server_cpu_s'], ' s')} ({fmt(summary['cpu_s_per_session'], ' s')} per session), "
-        f"harness CPU {fmt(summary['client_cpu_s'], ' s')}, wall {fmt(summary['wall_s'], ' s')}"
-    )
-    return "\n\n".join([table([head, row]), table(pages), table(kinds), cpu])
+        f"harness CPU {fmt(summary['client_cpu_s'], ' s')}, wall {fmt(summary['wall_s'], ' s')}",
+    ]
+    return "\n\n".join([table([head, row]), table(pages), table(kinds), "\n".join(notes)])
 
 
 def error_lines(runs: Sequence[Run], limit: int = 10) -> list[str]:
