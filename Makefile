@@ -57,7 +57,7 @@ bench: install
 	$(PY) tests/perf/bench.py $(BENCH_ARGS)
 
 # The load harness (tests/perf/load.py): simulated members over Streamlit's websocket, loopback only.
-LOAD_ARGS ?= --sessions 30 --minutes 5 --json tests/perf/results/load.json
+LOAD_ARGS ?= --sessions 30 --minutes 5 --rounds 2 --presenter --json tests/perf/results/load.json
 load: install
 	$(PY) tests/perf/load.py $(LOAD_ARGS)
 

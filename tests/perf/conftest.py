@@ -1,3 +1,6 @@
-"""tests/perf holds the benchmark (`make bench`), not tests: pytest collects nothing here."""
+"""tests/perf holds the benchmark (`make bench`) and the load harness (`make load`): scripts, not
+tests, but for the harness's own test (test_*.py), which `make test` runs."""
 
-collect_ignore_glob = ["*.py"]
+from pathlib import Path
+
+collect_ignore = [p.name for p in Path(__file__).parent.glob("*.py") if not p.name.startswith(("test_", "conftest"))]

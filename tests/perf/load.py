@@ -95,6 +95,9 @@ DEFAULT_DB = REPO / "data" / "tsunagari.duckdb"
 SERVER_START_TIMEOUT_S = 60
 RUN_TIMEOUT_S = 60  # one request to the end of its script run; longer counts as an error
 RSS_EVERY_S = 1.0
+MAX_ROUNDS = 4
+PRESENTER_EVERY_S = 8.0  # the presenter turns a slide this often while the members click
+PRESENTER = -1  # the presenter's session number in the runs
 
 # How often a member asks for each page (url path; "" is the overview). The presenter's page is the
 # one screen most members only glance at.
@@ -578,8 +581,10 @@ async def member(
 ) -> None:
     """One member: opens the dashboard, then asks for something new every think time until DEADLINE."""
     rng = random.Random(f"{args.seed}-{number}")
-    # Members arrive within the first think time, not all in the same millisecond.
-    await asyncio.sleep(rng.uniform(0, args.think[0]))
+    # Members arrive within the first think time, not all in the same millisecond; the last one
+    # comes late, when the others are busy (late_first_page_ms in the summary).
+    late = number == args.sessions - 1 and args.sessions > 1
+    await asyncio.sleep(late_join_s(args) if late else rng.uniform(0, args.think[0]))
     session = Session(number, base_url, clock0)
     try:
         while time.monotonic() < deadline:
@@ -589,6 +594,30 @@ async def member(
                 await session.close()
             pause = rng.uniform(*args.think)
             await asyncio.sleep(max(0.0, min(pause, deadline - time.monotonic())))
+    finally:
+        await session.close()
+
+
+def late_join_s(args: argparse.Namespace) -> float:
+    return min(30.0, args.minutes * 60 / 3)
+
+
+async def presenter(base_url: str, clock0: float, deadline: float, runs: list[Run]) -> None:
+    """The presenter: opens the 準備会 deck and turns a slide every PRESENTER_EVERY_S seconds,
+    back to the first after the last, while the members click."""
+    rng = random.Random("presenter")
+    session = Session(PRESENTER, base_url, clock0)
+    try:
+        while time.monotonic() < deadline:
+            if not session.connected or NEXT_SLIDE_BUTTON not in {w.key for w in session.widgets.values()}:
+                run = await session.request(Request("open", "presenter", "deck=junbikai&slide=1"), rng)
+            else:
+                run = await session.request(Request("slide", widget=NEXT_SLIDE_BUTTON), rng)
+                run.kind = "presenter_slide"
+            runs.append(run)
+            if run.ms is None:
+                await session.close()
+            await asyncio.sleep(max(0.0, min(PRESENTER_EVERY_S, deadline - time.monotonic())))
     finally:
         await session.close()
 
@@ -776,6 +805,8 @@ async def play(server: Server, args: argparse.Namespace) -> Load:
     clock0 = time.monotonic()
     deadline = clock0 + args.minutes * 60
     members = [member(i, server.url, clock0, deadline, args, load.runs) for i in range(args.sessions)]
+    if args.presenter:
+        members.append(presenter(server.url, clock0, deadline, load.runs))
     await asyncio.gather(*members)
     load.wall_s = time.monotonic() - clock0
     stop_sampling.set()
@@ -813,9 +844,47 @@ def rnd(x: float | None) -> float | None:
     return None if x is None else round(x, 1)
 
 
+def summarise_rounds(loads: Sequence[Load], args: argparse.Namespace, server: Server) -> dict:
+    """All rounds together (runs, percentiles) with each round's own figures beside: memory after
+    each round (rss_mb_per_round: a leak shows as growth from one to the next), p50/p95/errors."""
+    whole = Load(
+        runs=[r for ld in loads for r in ld.runs],
+        rss=[v for ld in loads for v in ld.rss],
+        rss_start=loads[0].rss_start,
+        rss_end=loads[-1].rss_end,
+        server_cpu_s=None if any(ld.server_cpu_s is None for ld in loads) else sum(ld.server_cpu_s for ld in loads),
+        client_cpu_s=sum(ld.client_cpu_s for ld in loads),
+        wall_s=sum(ld.wall_s for ld in loads),
+    )
+    summary = summarise(whole, args, server)
+    rounds = []
+    for i, ld in enumerate(loads, 1):
+        members = [r for r in ld.runs if r.session != PRESENTER]
+        rounds.append(
+            {
+                "round": i,
+                "runs": len(members),
+                **percentiles([r.ms for r in members if r.ms is not None]),
+                "errors": sum(r.error is not None for r in ld.runs),
+                "rss_mb_end": rnd(ld.rss_end),
+                "server_cpu_s": ld.server_cpu_s,
+            }
+        )
+    summary["rounds"] = rounds
+    summary["rss_mb_per_round"] = [r["rss_mb_end"] for r in rounds]
+    if summary["server_cpu_s"] is not None:
+        minutes = args.minutes * len(loads)
+        summary["cpu_s_per_session"] = round(summary["server_cpu_s"] / args.sessions, 2)
+        summary["cpu_s_per_session_minute"] = round(summary["server_cpu_s"] / args.sessions / minutes, 2)
+    return summary
+
+
 def summarise(load: Load, args: argparse.Namespace, server: Server) -> dict:
-    """The figures of the table and the JSON (its keys follow issue 14's results format)."""
-    runs = load.runs
+    """The figures of the table and the JSON (its keys follow issue 14's results format): the
+    members' runs; the presenter's slide changes and the late member's first page apart."""
+    runs = [r for r in load.runs if r.session != PRESENTER]
+    slides = [r.ms for r in load.runs if r.kind == "presenter_slide" and r.ms is not None]
+    late = [r for r in runs if r.session == args.sessions - 1] if args.sessions > 1 else []
     timed = [r.ms for r in runs if r.ms is not None]
     per_page = {}
     for page in PAGE_WEIGHTS:
@@ -832,12 +901,16 @@ def summarise(load: Load, args: argparse.Namespace, server: Server) -> dict:
     return {
         "sessions": args.sessions,
         "minutes": args.minutes,
+        "rounds_played": getattr(args, "rounds", 1),
+        "presenter_slide": {"changes": len(slides), **percentiles(slides)},
+        "late_first_page_ms": late[0].ms if late else None,
+        "late_join_s": late_join_s(args) if late else None,
         "think_s": list(args.think),
         "seed": args.seed,
         "url": server.url,
         "runs_total": len(runs),
         **percentiles(timed),
-        "errors": sum(r.error is not None for r in runs),
+        "errors": sum(r.error is not None for r in load.runs),
         "bytes_per_run": round(sum(r.bytes for r in runs) / len(runs)) if runs else 0,
         "downloads_per_run": round(sum(r.downloads for r in runs) / len(runs), 2) if runs else 0,
         "download_bytes_per_run": round(sum(r.download_bytes for r in runs) / len(runs)) if runs else 0,
@@ -849,7 +922,7 @@ def summarise(load: Load, args: argparse.Namespace, server: Server) -> dict:
         "wall_s": round(load.wall_s, 1),
         "per_page": per_page,
         "per_kind": by_kind,
-        "runs": [asdict(r) for r in runs],
+        "runs": [asdict(r) for r in load.runs],
     }
 
 
@@ -890,6 +963,15 @@ def report(summary: dict) -> str:
     kinds = [["request", "p50", "p95", "max"]]
     for name, p in summary["per_kind"].items():
         kinds.append([name, fmt(p["p50_ms"], " ms"), fmt(p["p95_ms"], " ms"), fmt(p["max_ms"], " ms")])
+    if summary.get("rounds"):
+        rounds = [["round", "runs", "p50", "p95", "errors", "RSS after", "server CPU"]]
+        for r in summary["rounds"]:
+            rounds.append([str(r["round"]), fmt(r["runs"]), fmt(r["p50_ms"], " ms"), fmt(r["p95_ms"], " ms")])
+            rounds[-1] += [fmt(r["errors"]), fmt(r["rss_mb_end"], " MB"), fmt(r["server_cpu_s"], " s")]
+        extra_tables = [table(rounds)]
+    else:
+        extra_tables = []
+    pres = summary["presenter_slide"]
     think = "–".join(f"{t:g}" for t in summary["think_s"])
     notes = [
         f"{summary['sessions']} sessions × {summary['minutes']:g} min, think {think} s, seed {summary['seed']}, "
@@ -898,7 +980,17 @@ def report(summary: dict) -> str:
         f"server CPU {fmt(summary['server_cpu_s'], ' s')} ({fmt(summary['cpu_s_per_session'], ' s')} per session), "
         f"harness CPU {fmt(summary['client_cpu_s'], ' s')}, wall {fmt(summary['wall_s'], ' s')}",
     ]
-    return "\n\n".join([table([head, row]), table(pages), table(kinds), "\n".join(notes)])
+    if pres["changes"]:
+        notes.append(
+            f"presenter: {pres['changes']} slide changes, p50 {fmt(pres['p50_ms'], ' ms')}, "
+            f"p95 {fmt(pres['p95_ms'], ' ms')}, max {fmt(pres['max_ms'], ' ms')}"
+        )
+    if summary["late_first_page_ms"] is not None or summary["late_join_s"] is not None:
+        notes.append(
+            f"the last member, arriving after {summary['late_join_s']:g} s: first page in "
+            f"{fmt(summary['late_first_page_ms'], ' ms')}"
+        )
+    return "\n\n".join([table([head, row]), table(pages), table(kinds), *extra_tables, "\n".join(notes)])
 
 
 def error_lines(runs: Sequence[Run], limit: int = 10) -> list[str]:
@@ -941,6 +1033,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument(
         "--minutes", type=bounded(float, 0.05, MAX_MINUTES, "--minutes"), default=1.0, help="length (≤ 15, e.g. 0.5)"
     )
+    ap.add_argument(
+        "--rounds",
+        type=bounded(int, 1, MAX_ROUNDS, "--rounds"),
+        default=1,
+        help="rounds on one server (memory after each)",
+    )
+    ap.add_argument("--presenter", action="store_true", help="one more session: the presenter turning slides")
+    ap.add_argument("--append", action="store_true", help="add this load's summary to the --json list")
     ap.add_argument("--url", type=loopback_url, help="a running dashboard on this machine (default: start one)")
     ap.add_argument("--db", help="database of the server the harness starts (default: data/tsunagari.duckdb or a demo)")
     ap.add_argument("--json", type=Path, help="write the summary and every run here")
@@ -966,17 +1066,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     with target_server(args.url, args.db) as server:
         if server.pid is None:
             print(f"(the process behind {server.url} is not visible: no memory or CPU figures)", file=sys.stderr)
-        load = asyncio.run(play(server, args))
-    summary = summarise(load, args, server)
+        loads = []
+        for i in range(args.rounds):
+            # each round its own choices (seed + round): a meeting's second half is not a replay
+            loads.append(asyncio.run(play(server, argparse.Namespace(**{**vars(args), "seed": args.seed + i}))))
+            if args.rounds > 1:
+                print(f"round {i + 1} of {args.rounds}: {len(loads[-1].runs)} runs", file=sys.stderr)
+    summary = summarise_rounds(loads, args, server)
     print(report(summary))
-    problems = error_lines(load.runs)
+    problems = error_lines([r for ld in loads for r in ld.runs])
     if problems:
         print("\nerrors:\n" + "\n".join(problems))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(summary, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        # A list of loads (issue 14's results format); --append adds to what the file holds.
+        earlier = json.loads(args.json.read_text(encoding="utf-8")) if args.append and args.json.exists() else []
+        earlier = earlier if isinstance(earlier, list) else [earlier]
+        args.json.write_text(json.dumps([*earlier, summary], ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"\nwritten {args.json}")
-    return 1 if summary["errors"] or not load.runs else 0
+    return 1 if summary["errors"] or not summary["runs_total"] else 0
 
 
 if __name__ == "__main__":
