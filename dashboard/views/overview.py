@@ -92,7 +92,7 @@ def render(ctx: PageContext) -> None:
         with col:
             if part.empty:
                 continue
-            ui.chart(charts.share_bars(part, lang, title=cb.dimension_label(dim, lang)))
+            ui.chart_of(charts.share_bars, part, lang, title=cb.dimension_label(dim, lang))
     ui.disclosure_note(lang)
     with st.expander(t("common.table", lang)):
         ui.table_with_download(
