@@ -31,6 +31,11 @@ if _refusal:
     raise SystemExit(2)
 
 
+# The warm-up starts as soon as `streamlit run` has loaded this file, while its server is still
+# starting: the first visitor's page waits for it (the lifespan hook, later, only makes sure).
+warmup.start()
+
+
 @asynccontextmanager
 async def lifespan(_app):
     warmup.start()

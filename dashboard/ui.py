@@ -252,11 +252,19 @@ def chart_of(builder, frame: pd.DataFrame, *args, stretch: bool = True, **option
     for the same frame and arguments: a rerun that leaves a chart's data as it was (a change of
     the survey filters on the activity page) does not build and convert it again. A frame too
     large for the cache to hash whole (frame_keyable) is drawn without it."""
-    spec = _chart_spec(builder.__name__, frame, args, tuple(sorted(options.items()))) if frame_keyable(frame) else None
+    spec = chart_spec(builder, frame, *args, **options)
     if spec is None:
         chart(builder(frame, *args, **options), stretch=stretch)
     else:
         _draw(spec, stretch)
+
+
+def chart_spec(builder, frame: pd.DataFrame, *args, **options) -> dict | None:
+    """The cached spec of builder(frame, *args, **options), shared by all sessions (None when the
+    frame is too large to key: frame_keyable)."""
+    if not frame_keyable(frame):
+        return None
+    return _chart_spec(builder.__name__, frame, args, tuple(sorted(options.items())))
 
 
 def plot(content_plot, stretch: bool = True) -> None:

@@ -48,8 +48,8 @@ def _warm() -> None:
         _prime_first_page()
         # What is loaded now lives as long as the server: move it out of the collector's sight, so
         # the automatic collections that keep memory flat (config.toml turns Streamlit's forced
-        # gc.collect() after every run off: ~95 ms each, every session waiting) stay short.
-        gc.collect()
+        # gc.collect() after every run off: ~95 ms each, every session waiting) stay short. No
+        # collection first: it would cost the first visitor ~70 ms for a little import garbage.
         gc.freeze()
     except Exception:  # the page run imports the same modules and reports the error itself
         _LOGGER.exception("warm-up failed")
@@ -76,8 +76,10 @@ def _prime_first_page() -> None:
     filters = Filters()
     build(source, View(kind="cards", filters=filters), "ja")
     source.national_comparison(filters, "ja")
-    source.respondent_profile(filters)
     source.import_log()
+    from dashboard.views import overview
+
+    overview.prime(source)
 
 
 def start() -> None:

@@ -11,6 +11,7 @@ from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
 from queries import disclosure
+from queries.filters import Filters
 
 CARD_COLUMNS = 3
 PROFILE_DIMS = ("channel", "age_band", "district")
@@ -53,6 +54,20 @@ def card(row: pd.Series, national: pd.Series | None, lang: str) -> None:
         st.markdown(" ".join(marks))
 
 
+def profile_parts(profile: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """(dimension, its rows) of the respondent profile, in PROFILE_DIMS order: one chart each."""
+    return [(dim, profile[profile["dimension"] == dim]) for dim in PROFILE_DIMS]
+
+
+def prime(source, lang: str = "ja") -> None:
+    """For the server's warm-up: this page's profile charts for the default filters, built into
+    the shared spec cache (ui.chart_spec) as the page's first run would build them."""
+    profile = tables.profile_frame(source.respondent_profile(Filters()), lang)
+    for dim, part in profile_parts(profile):
+        if not part.empty:
+            ui.chart_spec(charts.share_bars, part, lang, title=cb.dimension_label(dim, lang))
+
+
 def render(ctx: PageContext) -> None:
     lang = ctx.lang
     st.title(t("page.overview", lang))
@@ -87,8 +102,7 @@ def render(ctx: PageContext) -> None:
     st.caption(t("overview.who_caption", lang, min_n=disclosure.min_n(), suppressed=cb.mark_label("suppressed", lang)))
     profile = tables.profile_frame(ctx.source.respondent_profile(ctx.filters), lang)
     cols = st.columns(len(PROFILE_DIMS))
-    for col, dim in zip(cols, PROFILE_DIMS):
-        part = profile[profile["dimension"] == dim]
+    for col, (dim, part) in zip(cols, profile_parts(profile)):
         with col:
             if part.empty:
                 continue

@@ -44,10 +44,12 @@ SCALES = {10_000: 50_000, 100_000: 500_000, 1_000_000: 5_000_000}
 ACTIVITY_PER_RESPONSE = 5
 DEFAULT_SEED = 20230901
 TARGET_SCALE = 1_000_000
-TARGETS = {  # name: (limit, unit, higher is better)
-    "page_rerun_p95_ms": (250.0, "ms", False),
-    "query_p50_ms": (30.0, "ms", False),
-    "cold_start_s": (3.0, "s", False),
+# name: (limit, unit, higher is better). The first three with 20% to spare (issue 14): a target met
+# by a hair on one machine is missed on the next (users' targets 250 ms, 30 ms, 3 s).
+TARGETS = {
+    "page_rerun_p95_ms": (200.0, "ms", False),
+    "query_p50_ms": (24.0, "ms", False),
+    "cold_start_s": (2.4, "s", False),
     "peak_rss_mb": (1024.0, "MB", False),
     "pandas_ratio": (5.0, "×", True),
 }

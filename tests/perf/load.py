@@ -922,7 +922,6 @@ def summarise(load: Load, args: argparse.Namespace, server: Server) -> dict:
         "wall_s": round(load.wall_s, 1),
         "per_page": per_page,
         "per_kind": by_kind,
-        "runs": [asdict(r) for r in load.runs],
     }
 
 
@@ -1041,9 +1040,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     ap.add_argument("--presenter", action="store_true", help="one more session: the presenter turning slides")
     ap.add_argument("--append", action="store_true", help="add this load's summary to the --json list")
+    ap.add_argument("--runs-json", type=Path, help="write every run (page, query, ms, bytes, error) here")
     ap.add_argument("--url", type=loopback_url, help="a running dashboard on this machine (default: start one)")
     ap.add_argument("--db", help="database of the server the harness starts (default: data/tsunagari.duckdb or a demo)")
-    ap.add_argument("--json", type=Path, help="write the summary and every run here")
+    ap.add_argument("--json", type=Path, help="write the summary here (a list of loads, with --append)")
     ap.add_argument("--seed", type=int, default=20260914, help="members' choices (default %(default)s)")
     ap.add_argument(
         "--think",
@@ -1084,6 +1084,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         earlier = earlier if isinstance(earlier, list) else [earlier]
         args.json.write_text(json.dumps([*earlier, summary], ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"\nwritten {args.json}")
+    if args.runs_json:
+        every = [asdict(r) for ld in loads for r in ld.runs]
+        args.runs_json.parent.mkdir(parents=True, exist_ok=True)
+        args.runs_json.write_text(json.dumps(every, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"written {args.runs_json} ({len(every)} runs)")
     return 1 if summary["errors"] or not summary["runs_total"] else 0
 
 
