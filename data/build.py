@@ -161,6 +161,44 @@ def _remove(path: Path) -> None:
             pass
 
 
+def _pid_running(pid: int) -> bool:
+    """Whether a process with this id exists (signal 0 only checks; PermissionError: it exists
+    but belongs to another user)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except (OverflowError, ValueError):
+        return False  # no such process id can exist
+    return True
+
+
+def remove_leftovers(target: Path) -> list[Path]:
+    """Remove TARGET.building-PID files (and their .wal) of builds that were killed: their PID is
+    no longer a running process. They hold respondent-level rows nobody would otherwise find. A
+    build still running (another PID alive) keeps its file. Returns the files removed."""
+    removed: list[Path] = []
+    prefix = f"{target.name}.building-"
+    if not target.parent.is_dir():
+        return removed
+    for path in sorted(target.parent.glob(f"{glob_escape(prefix)}*")):
+        pid_text = path.name[len(prefix) :].removesuffix(".wal")
+        if not pid_text.isdigit() or _pid_running(int(pid_text)):
+            continue
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(path)
+    return removed
+
+
+def glob_escape(text: str) -> str:
+    return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in text)
+
+
 def write_database(target: Path, loaded: Loaded) -> None:
     """Write a complete database beside the target and move it over the target in one rename."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -221,6 +259,9 @@ def run_build(source: str | None, demo: bool, db: str | None) -> int:
     directory = DEMO_DIR if demo else Path(source or ".")
     target = Path(db) if db else default_db()
     built_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    # Before anything else, so that a refused build also clears them (they hold respondent rows).
+    for path in remove_leftovers(target):
+        print(f"中断されたビルドの残りを削除しました / Removed the leftover of a killed build: {path}")
     try:
         loaded = load_extracts(directory, built_at, is_demo=demo)
     except BuildRefused as refused:

@@ -161,3 +161,24 @@ def test_cli_exit_status(tmp_path, kit):
 
     missing = _cli("--from", str(tmp_path / "nowhere"), "--db", str(db))
     assert missing.returncode == 1 and "folder not found" in missing.stderr
+
+
+def _dead_pid() -> int:
+    """The id of a process that has exited (and been reaped)."""
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(proc.stdout)
+
+
+def test_next_build_removes_leftovers_of_a_killed_build(tmp_path, kit, built, capsys):
+    import os
+
+    dead = built.with_name(f"{built.name}.building-{_dead_pid()}")
+    dead.write_bytes(b"respondent rows")
+    dead.with_name(dead.name + ".wal").write_bytes(b"wal")
+    alive = built.with_name(f"{built.name}.building-{os.getppid()}")  # a running process: kept
+    alive.write_bytes(b"still building")
+    capsys.readouterr()
+    assert run_build(str(kit.write_extracts(tmp_path / "again")), False, str(built)) == 0
+    assert _leftovers(built.parent) == [alive.name]
+    out = capsys.readouterr().out
+    assert "Removed the leftover of a killed build" in out and dead.name in out and dead.name + ".wal" in out
