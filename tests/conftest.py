@@ -7,6 +7,7 @@ first is open fails, so every real-browser test uses the `browser` fixture here.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -127,6 +128,32 @@ def _healthy(url: str) -> bool:
         return False
 
 
+@contextlib.contextmanager
+def running_server(argv: list[str], env: dict[str, str], log_path: Path, url: str):
+    """ARGV (a dashboard server) started with ENV, its output in LOG_PATH, until URL's
+    /_stcore/health answers; stopped on leaving. Fails the test with the log if it does not start."""
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not _healthy(f"{url}/_stcore/health"):
+            if proc.poll() is not None:
+                pytest.fail(f"the server exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"the server is not healthy after {SERVER_START_TIMEOUT}s:\n{log_path.read_text(errors='replace')}"
+                )
+            time.sleep(0.2)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 @pytest.fixture(scope="session")
 def app_server(demo_db, tmp_path_factory) -> SimpleNamespace:
     """`streamlit run dashboard/server.py` (as `make run`) on a free port over the demo database: its
@@ -135,48 +162,25 @@ def app_server(demo_db, tmp_path_factory) -> SimpleNamespace:
     log_path = tmp_path_factory.mktemp("app_server") / "streamlit.log"
     env = {**os.environ, "TSUNAGARI_DB": str(demo_db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     env.pop("TSUNAGARI_MIN_N", None)
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "dashboard/server.py",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                # others may edit the tree meanwhile: no "source changed" prompt, no watcher CPU
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    argv = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "dashboard/server.py",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        # others may edit the tree meanwhile: no "source changed" prompt, no watcher CPU
+        "--server.fileWatcherType",
+        "none",
+    ]
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _healthy(f"{url}/_stcore/health"):
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"streamlit not healthy after {SERVER_START_TIMEOUT}s:\n{log_path.read_text(errors='replace')}"
-                )
-            time.sleep(0.2)
+    with running_server(argv, env, log_path, url):
         yield SimpleNamespace(url=url, log=log_path)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="session")

@@ -12,15 +12,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
-import time
 from types import SimpleNamespace
 
 import pytest
 
 from tests.access.oidc_provider import LocalOIDCProvider
-from tests.conftest import REPO, SERVER_START_TIMEOUT, _healthy, free_port
+from tests.conftest import free_port, running_server
 
 from .conftest import new_context, wait_idle
 
@@ -38,34 +36,15 @@ def oidc_server(demo_db, tmp_path_factory):
     with LocalOIDCProvider("tsunagari", "client-secret-for-tests") as op:
         (instance / "secrets.toml").write_text(op.secrets_toml(f"{url}/oauth2callback"), encoding="utf-8")
         (instance / "auth.toml").write_text(ALLOW, encoding="utf-8")
-        log_path = instance / "server.log"
         env = {
             **os.environ,
             "TSUNAGARI_INSTANCE": str(instance),
             "TSUNAGARI_DB": str(demo_db),
             "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
         }
-        with open(log_path, "wb") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "dashboard", "serve", "--port", str(port)],
-                cwd=REPO,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            deadline = time.monotonic() + SERVER_START_TIMEOUT
-            while not _healthy(f"{url}/_stcore/health"):
-                assert proc.poll() is None, log_path.read_text(errors="replace")
-                assert time.monotonic() < deadline, log_path.read_text(errors="replace")
-                time.sleep(0.2)
-            yield SimpleNamespace(url=url, instance=instance, op=op, log=log_path)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        argv = [sys.executable, "-m", "dashboard", "serve", "--port", str(port)]
+        with running_server(argv, env, instance / "server.log", url):
+            yield SimpleNamespace(url=url, instance=instance, op=op, log=instance / "server.log")
         assert op.errors == [], op.errors
 
 

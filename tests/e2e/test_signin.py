@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.conftest import REPO, SERVER_START_TIMEOUT, _healthy, free_port
+from tests.conftest import REPO, free_port, running_server
 
 from .conftest import new_context, wait_idle
 
@@ -54,30 +54,16 @@ def signin_server(demo_db, tmp_path_factory):
         assert done.returncode == 0, done.stderr
     assert _cli(instance, "users", "disable", "taishoku").returncode == 0
     port = free_port()
-    log_path = instance / "server.log"
-    env = {**os.environ, "TSUNAGARI_INSTANCE": str(instance), "TSUNAGARI_DB": str(demo_db)}
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "dashboard", "serve", "--port", str(port)],
-            cwd=REPO,
-            env={**env, "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    env = {
+        **os.environ,
+        "TSUNAGARI_INSTANCE": str(instance),
+        "TSUNAGARI_DB": str(demo_db),
+        "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+    }
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not _healthy(f"{url}/_stcore/health"):
-            assert proc.poll() is None, log_path.read_text(errors="replace")
-            assert time.monotonic() < deadline, log_path.read_text(errors="replace")
-            time.sleep(0.2)
-        yield SimpleNamespace(url=url, instance=instance, log=log_path)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    argv = [sys.executable, "-m", "dashboard", "serve", "--port", str(port)]
+    with running_server(argv, env, instance / "server.log", url):
+        yield SimpleNamespace(url=url, instance=instance, log=instance / "server.log")
 
 
 def audit_entries(instance: Path) -> list[dict]:
