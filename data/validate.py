@@ -34,6 +34,16 @@ _MISSING = object()  # blank where a value is required
 _INT = re.compile(r"[+-]?\d+(?:\.0*)?")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Counts are stored as INTEGER (Int32): a larger number is refused, not a crash on the cast.
+INT32_MAX = 2**31 - 1
+_INT_DIGITS = 12  # longer digit strings are refused before int() (Python limits int() of long text)
+# Plausible dates: activity months from 2000-01 (before the platform, and before any survey wave
+# the codebook allows), population reference dates from 1990-01-01; neither after the build date.
+FIRST_MONTH = dt.date(2000, 1, 1)
+FIRST_DATE = dt.date(1990, 1, 1)
+# Control characters (NUL, line breaks, tabs, ...) in an id: never typed, they mean a damaged file,
+# and an id with one looks the same as another id on screen.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 # ---- descriptions of what a column expects --------------------------------------------------
@@ -43,6 +53,11 @@ def _code_list_text(spec: dict, lang: str) -> str:
     allowed = _allowed_codes(spec)
     labels = codebook.value_set(spec["codes"])
     return ", ".join(f"{c}={labels[c][lang]}" for c in allowed)
+
+
+def today() -> dt.date:
+    """The build date (UTC), the last month and date an extract may hold."""
+    return dt.datetime.now(dt.UTC).date()
 
 
 def expected_text(extract: str, column: str) -> tuple[str, str]:
@@ -56,7 +71,7 @@ def expected_text(extract: str, column: str) -> tuple[str, str]:
     if kind == "optional_text":
         return f"{label_ja}（文字列）", f"{label_en} (text)"
     if kind == "integer":
-        lo, hi = spec.get("min"), spec.get("max")
+        lo, hi = spec.get("min"), spec.get("max", INT32_MAX)
         return f"{label_ja}: {lo}〜{hi} の整数", f"{label_en}: a whole number from {lo} to {hi}"
     if kind == "code":
         ja = f"{label_ja}のコード {_code_list_text(spec, 'ja')}"
@@ -70,11 +85,22 @@ def expected_text(extract: str, column: str) -> tuple[str, str]:
         return f"{label_ja}: 0 より大きい数値", f"{label_en}: a number greater than 0"
     if kind == "count":
         lo = spec.get("min", 0)
-        return f"{label_ja}: {lo} 以上の整数", f"{label_en}: a whole number of at least {lo}"
+        return (
+            f"{label_ja}: {lo} 以上 {INT32_MAX:,} 以下の整数",
+            f"{label_en}: a whole number of at least {lo} (at most {INT32_MAX:,})",
+        )
     if kind == "month":
-        return f"{label_ja}: 年月 YYYY-MM（例 2024-04）", f"{label_en}: a month YYYY-MM (e.g. 2024-04)"
+        last = today().strftime("%Y-%m")
+        return (
+            f"{label_ja}: 年月 YYYY-MM（例 2024-04）、{FIRST_MONTH:%Y-%m}〜{last}（取り込み日の月まで）",
+            f"{label_en}: a month YYYY-MM (e.g. 2024-04) from {FIRST_MONTH:%Y-%m} to {last} (the build month)",
+        )
     if kind == "date":
-        return f"{label_ja}: 日付 YYYY-MM-DD（例 2024-01-01）", f"{label_en}: a date YYYY-MM-DD (e.g. 2024-01-01)"
+        last = today().isoformat()
+        return (
+            f"{label_ja}: 日付 YYYY-MM-DD（例 2024-01-01）、{FIRST_DATE}〜{last}（取り込み日まで）",
+            f"{label_en}: a date YYYY-MM-DD (e.g. 2024-01-01) from {FIRST_DATE} to {last} (the build date)",
+        )
     if kind == "code_list":
         ja = f"{label_ja}: コードを ; で区切って列挙（{_code_list_text(spec, 'ja')}）"
         en = f"{label_en}: codes separated by ; ({_code_list_text(spec, 'en')})"
@@ -115,7 +141,10 @@ def _number_text(u: str) -> str:
 
 def _parse_int(u: str) -> int | None:
     t = _number_text(u)
-    return int(t.split(".")[0]) if _INT.fullmatch(t) else None
+    if not _INT.fullmatch(t):
+        return None
+    whole = t.split(".")[0]
+    return int(whole) if len(whole.lstrip("+-").lstrip("0")) <= _INT_DIGITS else None
 
 
 def _parse_float(u: str) -> float | None:
@@ -131,7 +160,7 @@ def _parser(spec: dict) -> Callable[[str], Any]:
     """A function from a stripped, non-blank cell text to its value or _BAD."""
     kind = spec["type"]
     if kind in ("integer", "count"):
-        lo, hi = spec.get("min", 0 if kind == "count" else None), spec.get("max")
+        lo, hi = spec.get("min", 0 if kind == "count" else None), spec.get("max", INT32_MAX)
 
         def parse_int(u: str):
             x = _parse_int(u)
@@ -164,23 +193,27 @@ def _parser(spec: dict) -> Callable[[str], Any]:
 
         return parse_float
     if kind == "month":
+        last = today().replace(day=1)
 
         def parse_month(u: str):
             m = _MONTH.fullmatch(u)
-            if not m or not 1 <= int(m.group(2)) <= 12:
-                return _BAD
-            return dt.date(int(m.group(1)), int(m.group(2)), 1)
+            if not m or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) < FIRST_MONTH.year:
+                return _BAD  # year 0 too: it is not a date at all
+            month = dt.date(int(m.group(1)), int(m.group(2)), 1)
+            return month if FIRST_MONTH <= month <= last else _BAD
 
         return parse_month
     if kind == "date":
+        last_date = today()
 
         def parse_date(u: str):
             if not _DATE.fullmatch(u):
                 return _BAD
             try:
-                return dt.date.fromisoformat(u)
+                day = dt.date.fromisoformat(u)
             except ValueError:
                 return _BAD
+            return day if FIRST_DATE <= day <= last_date else _BAD
 
         return parse_date
     if kind == "code_list":
@@ -250,6 +283,9 @@ def check_column(
         values = values.where(~blank, None)
         if required:
             rules.append((blank, *_missing_text(extract, column)))
+        if _is_id(extract, column):
+            control = values.str.contains(_CONTROL, na=False).to_numpy(dtype=bool)
+            rules.append((control, *_control_text(extract, column)))
         if kind == "org_ref" and org_ids is not None:
             unknown = ~blank & ~values.isin(org_ids).to_numpy()
             rules.append((unknown, *expected_text(extract, column)))
@@ -258,6 +294,20 @@ def check_column(
     rules.append((bad, *expected_text(extract, column)))
     rules.append((missing, *_missing_text(extract, column)))
     return values, rules
+
+
+def _is_id(extract: str, column: str) -> bool:
+    """An id column: a reference to an organisation, or a text column of the extract's key."""
+    kind = codebook.columns(extract)[column]["type"]
+    return kind == "org_ref" or (kind == "text" and column in codebook.extract(extract).get("unique", []))
+
+
+def _control_text(extract: str, column: str) -> tuple[str, str]:
+    ja, en = expected_text(extract, column)
+    return (
+        f"{ja}（制御文字 NUL・改行・タブなどを含まないこと）",
+        f"{en} (no control characters such as NUL, line breaks or tabs)",
+    )
 
 
 # ---- problems from masks ----------------------------------------------------------------------

@@ -42,6 +42,11 @@ from data.validate import FILE_COL, ROW_COL
 
 VENDOR, RAKED, UNIT = "vendor", "raked", "unit"
 MARGIN_TOLERANCE = 1e-4  # raking must meet every margin to 0.01% (the contract asks 0.1%)
+# A vendor weight more than this many times the median weight of its wave and channel (or less
+# than the median divided by it) is refused: real design weights differ by tens at most, and one
+# weight of 1e308 makes every estimate 0.0% with no interval. The validator already refuses
+# weights that are not finite or not > 0.
+VENDOR_WEIGHT_RATIO = 1000
 
 
 def weighting() -> dict:
@@ -220,7 +225,10 @@ def assign_weights(responses: pd.DataFrame, population: pd.DataFrame | None) -> 
         if have.any() and not have.all():
             problems += _mixed_weight_problems(out, idx[~have], wave, channel)
             continue
-        if have.all() or channel not in raked_channels:
+        if have.all():
+            problems += _implausible_weight_problems(out, idx, weight[idx], wave, channel)
+            continue
+        if channel not in raked_channels:
             continue
         first_file = str(out[FILE_COL].iat[idx[0]])
         if population is None or population.empty:
@@ -250,6 +258,32 @@ def assign_weights(responses: pd.DataFrame, population: pd.DataFrame | None) -> 
     out["weight"] = weight
     out["weight_source"] = source
     return out, problems
+
+
+def _implausible_weight_problems(
+    df: pd.DataFrame, idx: np.ndarray, weights: np.ndarray, wave: int, channel: int
+) -> list[Problem]:
+    """Vendor weights not finite, not > 0, or beyond VENDOR_WEIGHT_RATIO of the wave's median."""
+    finite = np.isfinite(weights) & (weights > 0)
+    median = float(np.median(weights[finite])) if finite.any() else np.nan
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        ratio = np.maximum(weights / median, median / weights)
+    bad = ~finite | ~(ratio <= VENDOR_WEIGHT_RATIO)
+    label_ja = codebook.code_label("channel", channel, "ja")
+    label_en = codebook.code_label("channel", channel, "en")
+    ja = (
+        f"0 より大きい有限の数値で、{wave} 年の{label_ja}のウェイトの中央値（{median:.6g}）の "
+        f"1/{VENDOR_WEIGHT_RATIO:,} 倍〜{VENDOR_WEIGHT_RATIO:,} 倍の範囲"
+    )
+    en = (
+        f"a finite number > 0 within {VENDOR_WEIGHT_RATIO:,}× of the median weight of wave {wave}, "
+        f"{label_en} ({median:.6g}), either way"
+    )
+    return [
+        Problem(str(df[FILE_COL].iat[i]), int(df[ROW_COL].iat[i]), "weight", f"{weights[k]:.6g}", ja, en)
+        for k, i in enumerate(idx)
+        if bad[k]
+    ][:1000]
 
 
 def _mixed_weight_problems(df: pd.DataFrame, blank_idx: np.ndarray, wave: int, channel: int) -> list[Problem]:

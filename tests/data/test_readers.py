@@ -103,8 +103,55 @@ def test_undecodable_file(tmp_path, kit):
     src = kit.write_extracts(tmp_path / "x")
     (src / "referrals.csv").write_bytes(b"month,from_org,to_org,count\n2024-04,\xff\xfe\xff,A01,1\n")
     [p] = kit.problems_of(src)
-    assert (p.file, p.row, p.column) == ("referrals.csv", None, None)
-    assert "UTF-8" in p.expected_en
+    assert (p.file, p.row, p.column, p.value) == ("referrals.csv", 2, "from_org", "0xFF")
+    assert "UTF-8" in p.expected_en and "byte 9 of line 2" in p.expected_en
+
+
+def test_one_bad_byte_in_a_shift_jis_file_is_found_where_it_is(tmp_path, kit):
+    src = kit.write_extracts(tmp_path / "x", encoding="cp932")
+    data = bytearray((src / "organisations.csv").read_bytes())
+    line_4 = [i for i, ch in enumerate(data) if ch == ord("\n")][2] + 1  # start of line 4
+    data[line_4 + 1] = 0xFD  # inside org_id, after a Japanese name on line 2
+    (src / "organisations.csv").write_bytes(bytes(data))
+    problems = [p for p in kit.problems_of(src) if p.file == "organisations.csv"]
+    assert [(p.row, p.column, p.value) for p in problems] == [(4, "org_id", "0xFD")]
+    assert "byte 2 of line 4" in problems[0].expected_en
+
+
+def test_a_cell_over_128_kib_is_a_problem_not_a_crash(tmp_path, kit):
+    src = kit.write_extracts(tmp_path / "x")
+    text = (src / "referrals.csv").read_text(encoding="utf-8")
+    big = "x" * (128 * 1024 + 1)
+    (src / "referrals.csv").write_text(text + f'2024-06,A01,"{big}",1\n', encoding="utf-8")
+    problems = kit.problems_of(src)
+    assert [(p.file, p.row, p.column) for p in problems] == [("referrals.csv", 5, "to_org")]
+    assert "128 KiB" in problems[0].expected_en
+
+
+def test_a_file_cut_inside_its_last_row(tmp_path, kit):
+    src = kit.write_extracts(tmp_path / "x")
+    path = src / "survey_responses_2023.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    cut = ",".join(lines[-1].split(",")[:6]) + ","  # stops at a field boundary
+    path.write_text("\n".join(lines[:-1] + [cut]), encoding="utf-8")
+    [p] = kit.problems_of(src)
+    assert (p.file, p.row, p.column) == ("survey_responses_2023.csv", len(lines), None)
+    assert "cut off" in p.expected_en
+
+
+def test_xlsx_formula_without_a_saved_result_is_refused(tmp_path, kit):
+    import openpyxl
+
+    src = kit.write_extracts(tmp_path / "x", excel=(kit.SURVEY_FILE,))
+    path = src / f"{kit.SURVEY_FILE}.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    sex = [c.column_letter for c in ws[1] if c.value == "sex"][0]
+    ws[f"{sex}7"] = "=1+1"  # openpyxl saves the formula, no result
+    wb.save(path)
+    [p] = kit.problems_of(src)
+    assert (p.file, p.row, p.column, p.value) == (path.name, 7, "sex", "=1+1")
+    assert f"cell {sex}7" in p.expected_en and "formula" in p.expected_en
 
 
 def test_column_order_is_free(tmp_path, kit):

@@ -83,6 +83,61 @@ def test_date_not_yyyy_mm_dd(tmp_path, kit):
     assert kit.find(problems, "population.csv", 2, "as_of", "2024-02-30")
 
 
+@pytest.mark.parametrize("month", ["0000-01", "1999-12", "9999-12", "2999-01"])
+def test_month_before_2000_or_after_the_build_date(tmp_path, kit, month):
+    activity = _set(kit.ACTIVITY, 4, "month", month)
+    [p] = _one(kit, tmp_path, activity=activity)
+    assert (p.file, p.row, p.column, p.value) == ("activity.csv", 4, "month", month)
+    assert "from 2000-01" in p.expected_en
+
+
+def test_next_month_is_after_the_build_date(tmp_path, kit):
+    import datetime as dt
+
+    today = dt.datetime.now(dt.UTC).date()
+    later = (today.replace(day=28) + dt.timedelta(days=5)).strftime("%Y-%m")
+    [p] = _one(kit, tmp_path, activity=_set(kit.ACTIVITY, 4, "month", later))
+    assert (p.row, p.column, p.value) == (4, "month", later)
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "1989-12-31", "2999-01-01"])
+def test_population_date_outside_1990_to_today(tmp_path, kit, as_of):
+    pop = kit.population_frame()
+    pop["as_of"] = as_of
+    problems = _one(kit, tmp_path, population=pop)
+    assert kit.find(problems, "population.csv", 2, "as_of", as_of)
+    assert "from 1990-01-01" in problems[0].expected_en
+
+
+@pytest.mark.parametrize("column", ["population", "consultations"])
+def test_count_beyond_int32(tmp_path, kit, column):
+    if column == "population":
+        frames = {"population": _set(kit.population_frame(), 3, column, "2147483648")}
+        file = "population.csv"
+    else:
+        frames = {"activity": _set(kit.ACTIVITY, 3, column, "99999999999999999999999")}
+        file = "activity.csv"
+    problems = _one(kit, tmp_path, **frames)
+    assert kit.find(problems, file, 3, column)
+    assert "2,147,483,647" in kit.find(problems, file, 3, column)[0].expected_en
+
+
+@pytest.mark.parametrize(
+    ("extract", "column", "file"),
+    [
+        ("survey_responses_2023", "response_id", SURVEY),
+        ("organisations", "org_id", "organisations.csv"),
+        ("referrals", "to_org", "referrals.csv"),
+    ],
+)
+def test_control_characters_in_an_id(tmp_path, kit, extract, column, file):
+    df = kit.valid_frames()[extract]
+    df = _set(df, 3, column, df.loc[1, column][:2] + "\x00" + df.loc[1, column][2:])
+    problems = _one(kit, tmp_path, **{extract: df})
+    hits = kit.find(problems, file, 3, column)
+    assert hits and "control characters" in hits[0].expected_en
+
+
 def test_duplicate_response_id_within_a_wave(tmp_path, kit):
     survey = kit.survey_frame()
     survey.loc[9, "response_id"] = survey.loc[2, "response_id"]  # rows 11 and 4

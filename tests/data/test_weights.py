@@ -136,3 +136,22 @@ def test_bad_vendor_weight(tmp_path, kit):
         (3, "weight", "-2"),
         (4, "weight", "heavy"),
     }
+
+
+@pytest.mark.parametrize("bad", ["1e308", "0.000001", "1501"])
+def test_vendor_weight_beyond_1000_times_the_median(tmp_path, kit, bad):
+    survey = kit.survey_frame()
+    survey["weight"] = "1.5"
+    survey.loc[3, "weight"] = bad
+    problems = kit.problems_of(kit.write_extracts(tmp_path / "x", kit.with_changes(survey_responses_2023=survey)))
+    assert [(p.row, p.column, p.value) for p in problems] == [(5, "weight", f"{float(bad):.6g}")]
+    assert "1,000×" in problems[0].expected_en
+
+
+def test_vendor_weight_inf_or_nan(tmp_path, kit):
+    survey = kit.survey_frame()
+    survey["weight"] = "1"
+    survey.loc[0, "weight"] = "inf"
+    survey.loc[1, "weight"] = "nan"
+    problems = kit.problems_of(kit.write_extracts(tmp_path / "x", kit.with_changes(survey_responses_2023=survey)))
+    assert {(p.row, p.value) for p in problems} == {(2, "inf"), (3, "nan")}
