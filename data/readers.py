@@ -215,6 +215,18 @@ def _csv_frame(text: str, file_name: str) -> tuple[list[str], pd.DataFrame] | li
     """Header and body of CSV text, all cells str; or the problems of a malformed file."""
     with _no_field_limit():
         header = next(csv.reader(io.StringIO(text)), [])
+    if not any(h.strip() for h in header):
+        # Without this, every data row would be "longer than the header's 0 fields".
+        return [
+            Problem(
+                file_name,
+                1,
+                None,
+                None,
+                "1 行目は見出し行（列名）にしてください（空です）",
+                "row 1 must be the header (the column names); it is blank",
+            )
+        ]
     if header:
         body = _arrow_body(text, len(header))
         if body is not None:

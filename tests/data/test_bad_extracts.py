@@ -181,6 +181,16 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
     ("too many fields in a row", raw("referrals", lambda d: d + b"2023-05,O01,O02,1,extra\n"), "at most"),
     ("wave outside 2000-2100", cell(SURVEY, 2, "wave", "1800"), "wave"),
     ("two organisations files", _second_organisations_file, "only one organisations file"),
+    ("unclosed quote", raw("referrals", lambda d: d.replace(b"\n2023-05,", b'\n"2023-05,', 1)), "referrals.csv"),
+    ("fraction in a count", cell("activity", 7, "consultations", "2.5"), "2.5"),
+    ("member code 2", cell("organisations", 2, "member", "2"), "member"),
+    ("districts all with a code", cell("organisations", 2, "districts", "all;1"), "districts"),
+    ("text in the weight column", frame(SURVEY, _with_weight("heavy")), "heavy"),
+    ("damaged .xlsx", raw("organisations", lambda d: b"PK\x03\x04" + d[:100], ".xlsx"), "Excel"),
+    ("NUL byte in a code cell", cell(SURVEY, 4, "age_band", "3\x00"), "age_band"),
+    ("header row blank", raw("referrals", lambda d: b"\n" + d), "must be the header"),
+    ("wave as text", cell(SURVEY, 2, "wave", "令和5年"), "令和5年"),
+    ("count with digits beyond int()", cell("activity", 3, "outreach", "9" * 5000), "outreach"),
 ]
 
 
