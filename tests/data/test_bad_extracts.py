@@ -266,3 +266,64 @@ def test_good_controls_are_accepted(tmp_path, kind, change):
     done = _build(folder, tmp_path / "control.duckdb")
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
+
+
+# ---- a build killed in each phase ----------------------------------------------------------
+
+KILLER = """
+import os, signal, sys, types
+from data import build, marts
+
+def die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+phase = sys.argv[1]
+if phase == "weights":
+    build.assign_weights = die
+elif phase == "insert":  # after the first table is in the new file
+    to_arrow, calls = build.pa.Table.from_pandas, []
+
+    def second_kills(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            die()
+        return to_arrow(*args, **kwargs)
+
+    build.pa = types.SimpleNamespace(Table=types.SimpleNamespace(from_pandas=second_kills))
+elif phase == "marts":
+    marts.build_marts = die
+elif phase == "rename":  # the new file complete and closed
+    build.os.replace = die
+from data.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("phase", ["weights", "insert", "marts", "rename"])
+def test_killed_build_leaves_the_database_usable_and_the_next_build_clean(tmp_path, good_db, phase):
+    import duckdb
+
+    good, sha = good_db
+    db = tmp_path / "db" / good.name
+    db.parent.mkdir()
+    shutil.copyfile(good, db)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLER, phase, "build", "--from", str(DEMO), "--db", str(db)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert killed.returncode == -9, killed.stderr
+    assert _sha(db) == sha
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == 1900
+    con.close()
+    left = sorted(p.name for p in db.parent.iterdir() if ".building-" in p.name)
+    assert bool(left) == (phase != "weights")  # the new file exists once writing has begun
+
+    again = _build(DEMO, db)
+    assert again.returncode == 0, again.stderr
+    assert [p.name for p in db.parent.iterdir() if ".building-" in p.name] == []
+    assert all(name in again.stdout for name in left)
+    assert ("Removed the leftover of a killed build" in again.stdout) == bool(left)
