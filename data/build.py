@@ -4,7 +4,8 @@ The new database is written beside the target as TARGET.building-PID, complete w
 checkpointed and closed, then renamed over the target (os.replace, atomic on one file system). A
 dashboard holding the old file open keeps reading the old file; new connections see the new
 one; nobody sees half a build. When anything fails, the target is untouched and the temporary
-file is removed.
+file is removed. A build that is killed cannot remove its own: the next build removes every
+TARGET.building-PID (and .wal) whose PID is no longer running (remove_leftovers).
 """
 
 from __future__ import annotations
