@@ -78,6 +78,14 @@ def headline_table(head: pd.DataFrame, lang: str) -> pd.DataFrame:
 PROFILE_COLUMNS = ["dimension", "code", "label", "series", "share_pct", "count", "display", "suppressed"]
 
 
+PROFILE_DIMS = ("channel", "age_band", "district")  # 概要's 回答者の構成: one chart each, in this order
+
+
+def profile_parts(profile: pd.DataFrame, dims=PROFILE_DIMS) -> list[tuple[str, pd.DataFrame]]:
+    """(dimension, its rows) of a profile_frame, in DIMS order."""
+    return [(dim, profile[profile["dimension"] == dim]) for dim in dims]
+
+
 def profile_frame(raw: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Who answered the wave in view, beside the population (queries.profile.respondent_profile,
     protected): the plot data of charts.share_bars, one row per group and series (dimension,

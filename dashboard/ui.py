@@ -267,6 +267,18 @@ def chart_spec(builder, frame: pd.DataFrame, *args, **options) -> dict | None:
     return _chart_spec(builder.__name__, frame, args, tuple(sorted(options.items())))
 
 
+def profile_chart(part: pd.DataFrame, dim: str, lang: str, draw: bool = True) -> None:
+    """One dimension of the respondent profile as bars (概要). draw=False only builds its spec into
+    the shared cache: the server's warm-up does that for the first visitor (dashboard/warmup.py)."""
+    from dashboard import charts
+
+    options = {"title": cb.dimension_label(dim, lang)}
+    if draw:
+        chart_of(charts.share_bars, part, lang, **options)
+    else:
+        chart_spec(charts.share_bars, part, lang, **options)
+
+
 def plot(content_plot, stretch: bool = True) -> None:
     """A view's Plot (dashboard.content) drawn through chart_of: its spec kept per frame."""
     if content_plot.title:

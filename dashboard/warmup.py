@@ -77,9 +77,12 @@ def _prime_first_page() -> None:
     build(source, View(kind="cards", filters=filters), "ja")
     source.national_comparison(filters, "ja")
     source.import_log()
-    from dashboard.views import overview
+    from dashboard import tables, ui
 
-    overview.prime(source)
+    profile = tables.profile_frame(source.respondent_profile(filters), "ja")
+    for dim, part in tables.profile_parts(profile):
+        if not part.empty:
+            ui.profile_chart(part, dim, "ja", draw=False)
 
 
 def start() -> None:

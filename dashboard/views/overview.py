@@ -5,16 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, content, labels as lb, state, tables, ui
+from dashboard import content, labels as lb, state, tables, ui
 from dashboard.content import View
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
 from queries import disclosure
-from queries.filters import Filters
 
 CARD_COLUMNS = 3
-PROFILE_DIMS = ("channel", "age_band", "district")
 
 
 def national_by_indicator(nat: pd.DataFrame) -> dict[str, pd.Series]:
@@ -54,20 +52,6 @@ def card(row: pd.Series, national: pd.Series | None, lang: str) -> None:
         st.markdown(" ".join(marks))
 
 
-def profile_parts(profile: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    """(dimension, its rows) of the respondent profile, in PROFILE_DIMS order: one chart each."""
-    return [(dim, profile[profile["dimension"] == dim]) for dim in PROFILE_DIMS]
-
-
-def prime(source, lang: str = "ja") -> None:
-    """For the server's warm-up: this page's profile charts for the default filters, built into
-    the shared spec cache (ui.chart_spec) as the page's first run would build them."""
-    profile = tables.profile_frame(source.respondent_profile(Filters()), lang)
-    for dim, part in profile_parts(profile):
-        if not part.empty:
-            ui.chart_spec(charts.share_bars, part, lang, title=cb.dimension_label(dim, lang))
-
-
 def render(ctx: PageContext) -> None:
     lang = ctx.lang
     st.title(t("page.overview", lang))
@@ -101,12 +85,11 @@ def render(ctx: PageContext) -> None:
     st.header(t("overview.who", lang))
     st.caption(t("overview.who_caption", lang, min_n=disclosure.min_n(), suppressed=cb.mark_label("suppressed", lang)))
     profile = tables.profile_frame(ctx.source.respondent_profile(ctx.filters), lang)
-    cols = st.columns(len(PROFILE_DIMS))
-    for col, (dim, part) in zip(cols, profile_parts(profile)):
+    cols = st.columns(len(tables.PROFILE_DIMS))
+    for col, (dim, part) in zip(cols, tables.profile_parts(profile)):
         with col:
-            if part.empty:
-                continue
-            ui.chart_of(charts.share_bars, part, lang, title=cb.dimension_label(dim, lang))
+            if not part.empty:
+                ui.profile_chart(part, dim, lang)
     ui.disclosure_note(lang)
     with st.expander(t("common.table", lang)):
         ui.table_with_download(

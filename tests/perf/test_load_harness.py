@@ -7,6 +7,7 @@ server that is not on this machine must be refused before anything is sent.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import importlib.util
 import subprocess
 import sys
@@ -27,7 +28,10 @@ def load():
 
 
 def play(load, url: str, requests) -> list:
-    return asyncio.run(load.script(url, requests, seed=1))
+    # In its own thread: the browser tests' Playwright (sync API) keeps an event loop running in
+    # this one for the whole session, and asyncio.run refuses to start inside it.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, load.script(url, requests, seed=1)).result()
 
 
 def test_a_session_opens_filters_and_moves_on(load, app_server):
