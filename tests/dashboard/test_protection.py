@@ -208,11 +208,11 @@ def test_respondent_profile_is_the_protected_one_with_hidden_groups_as_such(app_
     count or share (open web: 80歳以上 and 温海 have too few respondents in the demo)."""
     from dashboard.db import db_version
     from dashboard.source import CachedSource
-    from dashboard.views.overview import PROFILE_DIMS  # noqa: F401  (the page's dimensions)
 
     filters = Filters(channel="open")
     raw = profile.respondent_profile(con, filters)
     assert raw["suppressed"].any()
+    assert set(tables.PROFILE_DIMS) <= set(raw["dimension"])  # every dimension the page draws is there
     plot = tables.profile_frame(CachedSource(db_version()).respondent_profile(filters), "ja")
     respondents = plot[plot["series"] == t("overview.respondents", "ja")].reset_index(drop=True)
     assert len(respondents) == len(raw)
