@@ -115,7 +115,7 @@ class Gate:
         if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
             return await self.app(scope, receive, send)
         found = session_user(scope)
-        if found.user is not None and not found.expired:
+        if found.user is not None and not found.expired and _still_allowed(scope, found.user):
             return await self.app(scope, receive, send)
         if found.expired:
             audit.record("session_expired", found.user)
@@ -126,6 +126,19 @@ class Gate:
                 return await _start_session_redirect(scope, receive, send, fresh)
             msg = "denied" if denied else msg
         return await _refuse(scope, receive, send, msg=msg)
+
+
+def _still_allowed(scope, user: User) -> bool:
+    """Whether a built-in account disabled since it signed in may still open the websocket or
+    fetch a download: no, and its session ends (other requests carry no data: left unchecked, so
+    a page's dozens of static files do not each read the accounts file)."""
+    path = scope.get("path", "")
+    if user.method != "password" or not (scope["type"] == "websocket" or path.startswith("/media/")):
+        return True
+    if accounts.current_user(user.name) is not None:
+        return True
+    sessions.end(_cookie(scope, sessions.COOKIE))
+    return False
 
 
 def _local_request(scope) -> bool:

@@ -129,13 +129,14 @@ def test_a_form_from_another_site_and_a_wrong_password_are_refused(with_accounts
     assert too_big.status_code == 413
 
 
-def test_a_disabled_account_loses_its_open_session_at_the_gate_of_the_page_run(with_accounts):
+def test_a_disabled_account_loses_its_session_at_the_websocket_and_the_downloads(with_accounts):
     c = client()
     _signed_in(c)
-    token = c.cookies.get(sessions.COOKIE)
-    assert sessions.lookup(token).user.name == "kaiin"
+    assert socket_opens(c) and reaches_app(c, "/media/abc.csv")
     accounts.set_disabled("kaiin")
-    assert accounts.current_user("kaiin") is None  # member.signed_in_user ends the session with this
+    assert not reaches_app(c, "/media/abc.csv")
+    assert not socket_opens(c) and not reaches_app(c, "/")  # the session has ended
+    assert sessions.lookup(c.cookies.get(sessions.COOKIE)).user is None
 
 
 HOSTILE_NEXT = [
