@@ -18,6 +18,8 @@ from dashboard.access.gate import signin_link
 from dashboard.access.roles import LOCAL_USER, User
 from dashboard.i18n import t
 
+LINK_STYLE = "color:#005a8c;border:1px solid #0072B2;border-radius:.3rem;padding:.1rem .5rem;text-decoration:none"
+
 
 def _current_path() -> str:
     """This page's path and query, to come back to after signing in."""
@@ -28,7 +30,9 @@ def _current_path() -> str:
 
 def _stop_with(message: str, lang: str, msg: str | None = None) -> None:
     st.warning(message, icon=":material/lock:")
-    st.link_button(t("signin.go", lang), signin_link(_current_path(), lang, msg), type="primary")
+    # A plain link in this tab, as the sign-out link (st.link_button would open a new tab).
+    href = html.escape(signin_link(_current_path(), lang, msg))
+    st.html(f'<a href="{href}" style="{LINK_STYLE}">{html.escape(t("signin.go", lang))}</a>')
     st.stop()
 
 
@@ -62,9 +66,7 @@ def account_box(user: User, lang: str) -> None:
     who = html.escape(t("account.signed_in", lang, name=user.name, role=user.label(lang)))
     # A plain link in this tab (st.link_button would open a new one and leave this one signed in).
     st.sidebar.html(
-        f'<div class="tsg-account"><span>{who}</span> '
-        f'<a href="/signout" class="tsg-signout">{html.escape(t("account.signout", lang))}</a></div>'
-        "<style>.tsg-account{font-size:.85rem;color:#4a5360;display:flex;gap:.6rem;align-items:center;"
-        "flex-wrap:wrap}.tsg-signout{color:#005a8c;border:1px solid #0072B2;border-radius:.3rem;"
-        "padding:.1rem .5rem;text-decoration:none}</style>"
+        '<div style="font-size:.85rem;color:#4a5360;display:flex;gap:.6rem;align-items:center;flex-wrap:wrap">'
+        f'<span>{who}</span> <a href="/signout" style="{LINK_STYLE}">{html.escape(t("account.signout", lang))}</a>'
+        "</div>"
     )

@@ -230,6 +230,7 @@ def test_an_idle_session_expires_and_sign_out_ends_it(signin_server, fresh):
         _idle_for_a_moment(auth)
         fresh.locator(".st-key-reset_filters button").click()
         fresh.get_by_text("一定時間操作がなかったため").wait_for()
+        assert fresh.get_by_role("link", name="サインイン画面へ").get_attribute("target") in (None, "_self")
         assert fresh.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').count() == 0
         auth.unlink()
         # on a new page load: the gate sends the browser to sign in again
