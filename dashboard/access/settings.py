@@ -23,6 +23,7 @@ may listen on this machine only (127.0.0.1); settings.unsafe_address says when i
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import tomllib
@@ -50,8 +51,18 @@ def path(name: str) -> Path:
 
 
 def _read_toml(file: Path) -> dict:
-    """The TOML at FILE ({} when absent); a broken file is logged and read as {} here, but
-    signin_required() still counts it as configured, so nobody gets in by breaking it."""
+    """The TOML at FILE ({} when absent; the caller must not change it). Parsed again only when
+    the file changes: the gate asks on every request. A broken file is logged once and read as {}
+    here, but signin_required() still counts it as configured, so nobody gets in by breaking it."""
+    try:
+        st = file.stat()
+    except FileNotFoundError:
+        return {}
+    return _parsed_toml(str(file), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_toml(file: str, _mtime_ns: int, _size: int) -> dict:
     try:
         with open(file, "rb") as fh:
             return tomllib.load(fh)
