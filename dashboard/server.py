@@ -22,7 +22,7 @@ import streamlit as st  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 from streamlit import config  # noqa: E402
 
-from dashboard import warmup  # noqa: E402
+from dashboard import shell, warmup  # noqa: E402
 from dashboard.access import gate, settings  # noqa: E402
 
 _refusal = settings.unsafe_address(config.get_option("server.address"))
@@ -46,6 +46,6 @@ app = st.App(
     "app.py",
     lifespan=lifespan,
     secrets=settings.streamlit_secrets(),
-    middleware=[Middleware(gate.Gate)],
+    middleware=[Middleware(gate.Gate), Middleware(shell.Shell)],
     routes=gate.routes(),
 )

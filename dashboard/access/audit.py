@@ -13,12 +13,14 @@ import logging
 import os
 import threading
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-import pandas as pd
 
 from dashboard.access import settings
 from dashboard.access.roles import ROLE_LABELS, User
+
+if TYPE_CHECKING:  # pandas only for the audit page's table: the gate imports this module before
+    import pandas as pd  # the server listens, and pandas would delay that by ~0.25 s
 
 log = logging.getLogger("tsunagari.audit")
 
@@ -103,6 +105,8 @@ def jst(stamp: str) -> str:
 
 def frame(lang: str = "ja", newest_first: bool = True) -> pd.DataFrame:
     """The log as a table for the page and its CSV: time, event, user, role, organisation, details."""
+    import pandas as pd
+
     rows = [
         {
             "time": jst(e.get("time", "")),

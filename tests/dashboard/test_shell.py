@@ -1,0 +1,54 @@
+"""The page shell (dashboard/shell.py): Streamlit's document gets the page's language; nothing else
+the server sends is touched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.responses import HTMLResponse, PlainTextResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from dashboard import shell
+
+INDEX = (Path(streamlit.__file__).resolve().parent / "static" / "index.html").read_text(encoding="utf-8")
+OTHER_HTML = '<!doctype html><html lang="ja"><body><main>sign-in</main></body></html>'
+
+
+def _client() -> TestClient:
+    async def index(_request):
+        return HTMLResponse(INDEX)
+
+    async def other(_request):
+        return HTMLResponse(OTHER_HTML)
+
+    async def text(_request):
+        return PlainTextResponse('<html lang="en"><div id="root">')
+
+    app = Starlette(
+        routes=[Route("/", index), Route("/breakdown", index), Route("/signin", other), Route("/t", text)],
+        middleware=[Middleware(shell.Shell)],
+    )
+    return TestClient(app)
+
+
+def test_streamlit_document_is_japanese_by_default_and_english_when_asked():
+    assert '<html lang="en">' in INDEX  # what Streamlit ships (else this test checks nothing)
+    client = _client()
+    for path, lang in (("/", "ja"), ("/breakdown?district=3", "ja"), ("/breakdown?lang=en&sex=2", "en")):
+        r = client.get(path)
+        assert r.status_code == 200
+        assert r.text.count(f'<html lang="{lang}">') == 1, path
+        assert int(r.headers["content-length"]) == len(r.content)
+        # the rest of the document is Streamlit's, byte for byte
+        assert r.text.replace(f'<html lang="{lang}">', '<html lang="en">', 1) == INDEX
+
+
+def test_other_responses_are_left_alone():
+    client = _client()
+    assert client.get("/signin?lang=en").text == OTHER_HTML
+    assert client.get("/t").text == '<html lang="en"><div id="root">'
+    assert client.post("/").status_code == 405
