@@ -7,12 +7,21 @@ n (unweighted count), sum_w = Σw, sum_w2 = Σw², sum_wy = Σw·y with y ∈ {0
 - n_eff: Kish's effective sample size (Σw)² / Σw²
 - 95% interval: Wilson score interval with n_eff in place of n (the textbook Wilson interval when
   all weights are equal)
-- difference: two-proportion z-test at the contract's z between a group and the rest of the
-  filtered population, with each side's effective sample size as its n and the pooled proportion
-  in the standard error (the national survey's 比率の差の検定 is the pooled test).
+- difference: two-proportion z-test between a group and the rest of the filtered population, with
+  each side's effective sample size as its n and the pooled proportion in the standard error (the
+  national survey's 比率の差の検定 is the pooled test); its two-sided p-values within one table are
+  adjusted together with Holm's method (statsmodels' multipletests), and a group is higher or
+  lower where the adjusted test rejects at the level of the contract's z (two-sided 5%). Which
+  rows are tested (the family) is the caller's: queries.indicators leaves out the All row and the
+  rows marked 秘匿 or 参考値.
 """
 
 from __future__ import annotations
+
+import contextlib
+import gc
+import math
+import threading
 
 import numpy as np
 
@@ -62,10 +71,17 @@ def wilson(p, n, z: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
-def difference(p1, n1, p2, n2, z: float | None = None) -> np.ndarray:
-    """higher / lower / none for group (p1, n1) against the rest (p2, n2), pooled two-proportion
-    z-test; None (object) where either side is empty."""
+def alpha(z: float | None = None) -> float:
+    """The two-sided level of the contract's z: 2·(1 − Φ(z)), 0.05 for z = 1.959964 (rounded to
+    six decimals, so that the level is the 5% the contract means, not 0.04999999819)."""
     z = z_value() if z is None else z
+    return round(math.erfc(z / math.sqrt(2.0)), 6)
+
+
+def z_test(p1, n1, p2, n2) -> tuple[np.ndarray, np.ndarray]:
+    """(z, two-sided p) of the pooled two-proportion z-test of group (p1, n1) against the rest
+    (p2, n2); NaN where either side is empty. z is 0 and p is 1 where the pooled proportion is 0
+    or 1 (nobody, or everybody, has the trait: nothing differs)."""
     p1, n1, p2, n2 = _arr(p1), _arr(n1), _arr(p2), _arr(n2)
     ok = (n1 > 0) & (n2 > 0) & np.isfinite(p1) & np.isfinite(p2)
     n1s, n2s = np.where(ok, n1, 1.0), np.where(ok, n2, 1.0)
@@ -74,11 +90,71 @@ def difference(p1, n1, p2, n2, z: float | None = None) -> np.ndarray:
     se = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n1s + 1.0 / n2s))
     with np.errstate(invalid="ignore", divide="ignore"):
         stat = np.where(se > 0, (p1s - p2s) / np.where(se > 0, se, 1.0), 0.0)
-    out = np.full(p1.shape, NONE, dtype=object)
-    out[stat > z] = HIGHER
-    out[stat < -z] = LOWER
-    out[~ok] = None
-    return out
+    from scipy.special import ndtr  # imported when a table is first tested, not at start-up
+
+    p_two = 2.0 * ndtr(-np.abs(stat))
+    return np.where(ok, stat, np.nan), np.where(ok, np.minimum(p_two, 1.0), np.nan)
+
+
+def holm(p_values, tested, level: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(reject, adjusted p) of the p-values where TESTED is true, adjusted together as one family
+    with Holm's step-down method (statsmodels.stats.multitest.multipletests, method "holm") at
+    LEVEL (alpha() unless given); reject False and adjusted p NaN elsewhere."""
+    level = alpha() if level is None else level
+    p_values = _arr(p_values)
+    tested = np.asarray(tested, dtype=bool) & np.isfinite(p_values)
+    reject = np.zeros(p_values.shape, dtype=bool)
+    adjusted = np.full(p_values.shape, np.nan)
+    if tested.any():
+        # statsmodels imports scipy.stats (~0.4 s): done when a table is first tested, so that
+        # the server's start and the overview (no tests) do not wait for it
+        from statsmodels.stats.multitest import multipletests
+
+        with _no_forced_collection():
+            rej, corrected, _, _ = multipletests(p_values[tested], alpha=level, method="holm")
+        reject[tested] = rej
+        adjusted[tested] = corrected
+    return reject, adjusted
+
+
+# statsmodels' Holm branch ends with an explicit gc.collect() (added upstream against the memory of
+# millions of p-values; its removal was proposed in statsmodels pull request 8671): a full
+# collection of the process, 20–60 ms in the CLI or a page run, twenty times the cost of the whole
+# table, for a family of a few dozen p-values that leaves nothing to collect. It is skipped for the
+# duration of the call: gc.collect is swapped for a no-op under a lock, and the real one (kept here)
+# always put back. The automatic collector does not go through this attribute and runs as usual; a
+# gc.collect() another thread asks for in those microseconds is skipped, which is harmless.
+_GC_COLLECT = gc.collect
+_GC_LOCK = threading.Lock()
+
+
+def _skip_collection(generation: int = 2) -> int:
+    return 0
+
+
+@contextlib.contextmanager
+def _no_forced_collection():
+    with _GC_LOCK:
+        gc.collect = _skip_collection
+        try:
+            yield
+        finally:
+            gc.collect = _GC_COLLECT
+
+
+def differences(p1, n1, p2, n2, tested) -> tuple[np.ndarray, np.ndarray]:
+    """(mark, adjusted p) of each group (p1, n1) against its rest (p2, n2): the z-test of each,
+    the rows where TESTED is true (and both sides are non-empty) adjusted together (holm); mark
+    is higher / lower where the adjusted test rejects, none where it does not, None (object)
+    where the row was not tested; adjusted p is NaN there."""
+    stat, p_two = z_test(p1, n1, p2, n2)
+    tested = np.asarray(tested, dtype=bool) & np.isfinite(p_two)
+    reject, adjusted = holm(p_two, tested)
+    marks = np.full(stat.shape, None, dtype=object)
+    marks[tested] = NONE
+    marks[reject & (stat > 0)] = HIGHER
+    marks[reject & (stat < 0)] = LOWER
+    return marks, adjusted
 
 
 def low_reliability(n_eff, ci_low, ci_high) -> np.ndarray:

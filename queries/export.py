@@ -7,11 +7,19 @@ writes), UTF-8 with BOM by default or cp932 for older Japanese Excel.
 
 Layout (labelled_table):
 - lang="en": the dimension ids as headers, then n, estimate_pct, ci_low_pct, ci_high_pct,
-  reliability (ok | low), suppressed (true | false); English labels; numbers with one decimal.
+  reliability (ok | low), suppressed (true | false), difference (higher | lower | none),
+  p_adjusted (these two only in a table by at least one dimension); English labels; numbers with
+  one decimal, p_adjusted with three.
 - lang="ja": the same table with Japanese headers (dimension labels of the codebook, then
-  回答者数(n), 推定値(%), 95%信頼区間下限(%), 95%信頼区間上限(%), 信頼性, 秘匿), Japanese labels;
-  信頼性 is 参考値 where reliability is low and empty otherwise, 秘匿 is 秘匿 on suppressed rows
-  and empty otherwise (a suppressed row's 信頼性 is left empty: 秘匿 says it all).
+  回答者数(n), 推定値(%), 95%信頼区間下限(%), 95%信頼区間上限(%), 信頼性, 秘匿, それ以外の人との差,
+  調整済みp値), Japanese labels; 信頼性 is 参考値 where reliability is low and empty otherwise, 秘匿
+  is 秘匿 on suppressed rows and empty otherwise (a suppressed row's 信頼性 is left empty: 秘匿
+  says it all); それ以外の人との差 is 高い, 低い or 差なし (the codebook's marks).
+- difference / それ以外の人との差: the group against the rest of the filtered population, after
+  Holm's correction over the table's groups (queries.indicators); p_adjusted / 調整済みp値 is the
+  Holm-adjusted two-sided p-value (higher or lower where it is 0.05 or less). Both are empty where
+  no test was made: the All row, 秘匿 and 参考値 rows (left out of the correction), and a row with
+  no rest to compare with.
 - Suppressed rows have n, estimate and interval cells empty.
 - Every figure is protected (queries.cellkey); the last row of the CSV is the users' note
   「注：個人が特定されないよう、数値にはわずかな調整を加えています。…」 (disclosure.notice).
@@ -31,6 +39,7 @@ from queries.filters import Filters, wave_label
 
 ENCODINGS = ("utf-8-sig", "cp932")
 NUMBER_COLUMNS = ("n", "estimate_pct", "ci_low_pct", "ci_high_pct")
+P_DIGITS = 3  # decimals of an adjusted p-value (0.000 reads as below 0.0005)
 EN_HEADERS = {
     "n": "n",
     "estimate_pct": "estimate_pct",
@@ -38,6 +47,8 @@ EN_HEADERS = {
     "ci_high_pct": "ci_high_pct",
     "reliability": "reliability",
     "suppressed": "suppressed",
+    "difference": "difference",
+    "p_adjusted": "p_adjusted",
 }
 JA_HEADERS = {
     "n": "回答者数(n)",
@@ -46,7 +57,11 @@ JA_HEADERS = {
     "ci_high_pct": "95%信頼区間上限(%)",
     "reliability": "信頼性",
     "suppressed": "秘匿",
+    "difference": "それ以外の人との差",
+    "p_adjusted": "調整済みp値",
 }
+# the difference codes of queries.estimate, as the Japanese table marks them (codebook labels)
+JA_DIFFERENCE_MARKS = {"higher": "higher", "lower": "lower", "none": "no_difference"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Characters Unicode→cp932 maps differently from Unicode→Shift_JIS (JIS X 0208 vs Microsoft
 # code points); Japanese Excel shows the cp932 ones, so these are swapped rather than lost.
@@ -88,8 +103,12 @@ def group_label(dim: str, code, lang: str) -> str:
     return codebook.code_label(value_set, code, lang)
 
 
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or bool(pd.isna(value))
+
+
 def _number(value, digits: int) -> str:
-    if value is None or value is pd.NA or pd.isna(value):
+    if _missing(value):
         return ""
     return f"{float(value):.{digits}f}" if digits else str(int(round(float(value))))
 
@@ -116,6 +135,16 @@ def labelled_table(df: pd.DataFrame, indicator: str, by: Sequence[str], lang: st
         out[headers["reliability"]] = ["" if h or r != "low" else low for r, h in zip(df["reliability"], hidden)]
         mark = codebook.mark_label("suppressed", lang)
         out[headers["suppressed"]] = [mark if h else "" for h in hidden]
+    if not by:  # the All row alone: nothing is compared
+        return pd.DataFrame(out, dtype=object)
+    # the mark and its adjusted p-value, as the query layer decided them (nothing tested here)
+    diffs = ["" if h or _missing(d) else str(d) for d, h in zip(df["difference"], hidden)]
+    if lang != "en":
+        diffs = [codebook.mark_label(JA_DIFFERENCE_MARKS[d], lang) if d else "" for d in diffs]
+    out[headers["difference"]] = diffs
+    out[headers["p_adjusted"]] = [
+        "" if h or not d else _number(v, P_DIGITS) for v, d, h in zip(df["p_adjusted"], diffs, hidden)
+    ]
     return pd.DataFrame(out, dtype=object)
 
 

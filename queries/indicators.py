@@ -14,8 +14,14 @@ Choices beyond the contract (documented for the lead):
 - 無回答 (9) is a group of a dimension when any denominator respondent of the filtered population
   has it (or when the filter on that dimension picks 9).
 - Suppressed rows have reliability "low" (nothing about them is shown).
-- difference is <NA> on the All row, on suppressed rows and when the rest of the population is
-  empty (nothing to compare with).
+- difference (higher / lower / none) and p_adjusted: each group against the rest of the filtered
+  population (queries.estimate.z_test), the p-values of one table adjusted together with Holm's
+  method (queries.estimate.holm, statsmodels' multipletests) so that a table where no group truly
+  differs shows any 高い/低い at most 5% of the time (tests/queries/test_multiple_comparisons.py).
+  The family is the table's groups that are shown with a reliable estimate: the All row, rows
+  marked 秘匿 (suppressed) and rows marked 参考値 (low reliability) are not tested, are left out of
+  the family (they neither get a mark nor make the others' correction stricter), and have
+  difference and p_adjusted <NA>; so has a row whose rest of the population is empty.
 
 Protection (contract, "Disclosure control"): every statistic is computed from the cell's sums after
 queries.cellkey.protect_survey has perturbed its n and its count with the trait (the cell-key
@@ -53,6 +59,7 @@ STAT_COLUMNS = [
     "reliability",
     "suppressed",
     "difference",
+    "p_adjusted",
     "open_web",
 ]
 
@@ -331,8 +338,8 @@ def _statistics(
     out on total rows), after the group code columns `codes` if given.
 
     Nothing true leaves: the sums are first protected (queries.cellkey.protect_survey), and n,
-    the estimate, n_eff, the interval, the reliability, the suppression and the difference are all
-    computed from the protected sums (the rest, a cell of its own, is protected likewise)."""
+    the estimate, n_eff, the interval, the reliability, the suppression, the difference and its
+    adjusted p-value are all computed from the protected sums (the rest, a cell of its own, is protected likewise)."""
     if protect:
 
         def shielded(sums, with_open_web=open_web):
@@ -350,14 +357,16 @@ def _statistics(
     hidden = disclosure.suppressed(n)
 
     if rest is None:
-        diff = np.full(len(n), None, dtype=object)
+        diff, p_adjusted = np.full(len(n), None, dtype=object), np.full(len(n), np.nan)
     else:
         rest_p = shielded(rest, open_web if rest_open is None else rest_open)
         p_rest = estimate.proportion(rest_p[:, 1], rest_p[:, 3])
         neff_rest = estimate.kish_neff(rest_p[:, 1], rest_p[:, 2])
-        diff = estimate.difference(p, n_eff, p_rest, neff_rest)
-        diff[is_total] = None
-    diff[hidden] = None
+        # The family of Holm's correction: this table's groups shown with a reliable estimate.
+        # The All row, 秘匿 (hidden) and 参考値 (low_rel) rows are left out: no 高い/低い on them,
+        # and their tests do not count in the correction of the others.
+        family = ~is_total & ~hidden & ~low_rel
+        diff, p_adjusted = estimate.differences(p, n_eff, p_rest, neff_rest, tested=family)
 
     # masked arrays built directly from values and mask: pd.array() + item assignment cost more
     # than the statistics themselves
@@ -382,6 +391,7 @@ def _statistics(
             "reliability": np.where(low_rel | hidden, "low", "ok").astype(object),
             "suppressed": hidden.astype(bool),
             "difference": difference,
+            "p_adjusted": pd.arrays.FloatingArray(np.nan_to_num(p_adjusted), np.isnan(p_adjusted)),
             "open_web": open_web.astype(bool),
         },
         index=pd.RangeIndex(len(n)),

@@ -17,6 +17,7 @@ from fractions import Fraction
 from pathlib import Path
 
 Z = 1.959964
+ALPHA = 0.05  # the two-sided level of Z
 MIN_N = 10
 MISSING = 9
 
@@ -162,14 +163,16 @@ def stats(cell: Cell, rest: Cell | None, is_total: bool, min_n: int = MIN_N) -> 
         ne = cell.sw**2 / cell.sw2
         lo, hi = wilson_textbook(p * ne, ne)
     low_rel = hidden or ne is None or cell.n_eff_exact < 30 or round((hi - lo) * 100, 9) > 20
-    diff = None
-    if not hidden and not is_total and rest is not None and rest.n > 0:
+    # the group-vs-rest test, made only for groups shown with a reliable estimate (not 秘匿 or
+    # 参考値); the mark is decided over the whole table by holm() below
+    zstat = p_raw = None
+    if not hidden and not low_rel and not is_total and rest is not None and rest.n > 0:
         p2 = rest.swy / rest.sw
         n2 = rest.sw**2 / rest.sw2
         pooled = (ne * p + n2 * p2) / (ne + n2)
         se = math.sqrt(pooled * (1 - pooled) * (1 / ne + 1 / n2))
         zstat = 0.0 if se == 0 else (p - p2) / se
-        diff = "higher" if zstat > Z else "lower" if zstat < -Z else "none"
+        p_raw = math.erfc(abs(zstat) / math.sqrt(2))  # two-sided normal p-value
     out.update(
         {
             "n": None if hidden else cell.n,
@@ -179,7 +182,10 @@ def stats(cell: Cell, rest: Cell | None, is_total: bool, min_n: int = MIN_N) -> 
             "ci_high_pct": None if hidden else 100 * hi,
             "reliability": "low" if low_rel else "ok",
             "suppressed": hidden,
-            "difference": diff,
+            "difference": None,
+            "p_adjusted": None,
+            "z": zstat,
+            "p_raw": p_raw,
             "true_n": cell.n,
             "n_y": cell.n_y,
             "key_n": cell.key_n,
@@ -187,6 +193,23 @@ def stats(cell: Cell, rest: Cell | None, is_total: bool, min_n: int = MIN_N) -> 
         }
     )
     return out
+
+
+def holm(rows: list[dict], alpha: float = ALPHA) -> list[dict]:
+    """Holm's step-down method written out by hand over the rows with a raw p-value (one table):
+    sort the m p-values ascending; the i-th smallest (i from 0) is rejected while every p-value up
+    to it is at most alpha / (m − i); the adjusted p-value is the running maximum of (m − i)·p,
+    at most 1. Sets difference (higher / lower / none) and p_adjusted on those rows."""
+    tested = sorted((r["p_raw"], k) for k, r in enumerate(rows) if r.get("p_raw") is not None)
+    m = len(tested)
+    running, still_rejecting = 0.0, True
+    for i, (p, k) in enumerate(tested):
+        running = max(running, min(1.0, (m - i) * p))
+        still_rejecting = still_rejecting and p <= alpha / (m - i)
+        z = rows[k]["z"]
+        rows[k]["p_adjusted"] = running
+        rows[k]["difference"] = ("higher" if z > 0 else "lower") if still_rejecting and z != 0 else "none"
+    return rows
 
 
 def group_key(r: dict, dim: str) -> int:
@@ -277,4 +300,4 @@ def table(
         row.update(dict(zip(by, key)))
         row["open_web"] = (key[by.index("channel")] == 2) if "channel" in by else open_web_all
         out.append(row)
-    return out
+    return holm(out)

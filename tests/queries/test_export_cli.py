@@ -30,7 +30,8 @@ EN = {
     "channel": {1: "Random sample", 2: "Open web"},
 }
 JA_DISTRICT = {1: "鶴岡", 2: "藤島", 3: "羽黒", 4: "櫛引", 5: "朝日", 6: "温海"}
-JA_HEADER = "回答者数(n),推定値(%),95%信頼区間下限(%),95%信頼区間上限(%),信頼性,秘匿"
+JA_HEADER = "回答者数(n),推定値(%),95%信頼区間下限(%),95%信頼区間上限(%),信頼性,秘匿,それ以外の人との差,調整済みp値"
+JA_DIFFERENCE = {"higher": "高い", "lower": "低い", "none": "差なし"}
 
 
 def cli(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
@@ -50,6 +51,19 @@ def en_label(dim, code):
 
 def one(v):
     return "" if v is None or v is pd.NA or pd.isna(v) else f"{float(v):.1f}"
+
+
+def p3(v):
+    return "" if v is None or v is pd.NA or pd.isna(v) else f"{float(v):.3f}"
+
+
+def diff_cells(r: dict, lang: str) -> list[str]:
+    """The mark (difference / それ以外の人との差) and the adjusted p-value of a protected row:
+    empty where the row was not tested (All, 秘匿, 参考値)."""
+    d = r["difference"]
+    if pd.isna(d):
+        return ["", ""]
+    return [d if lang == "en" else JA_DIFFERENCE[d], p3(r["p_adjusted"])]
 
 
 def note(lang: str) -> str:
@@ -76,7 +90,8 @@ def released_n(true: dict) -> int:
 
 
 def expected_en(con, rows, indicator, by, filters, **kw) -> bytes:
-    lines = [",".join([*by, "n", "estimate_pct", "ci_low_pct", "ci_high_pct", "reliability", "suppressed"])]
+    tail = ["difference", "p_adjusted"] if by else []
+    lines = [",".join([*by, "n", "estimate_pct", "ci_low_pct", "ci_high_pct", "reliability", "suppressed", *tail])]
     for r in protected_rows(con, rows, indicator, by, filters, **kw):
         hidden = released_n(r["true"]) < 10
         assert bool(r["suppressed"]) == hidden
@@ -89,6 +104,10 @@ def expected_en(con, rows, indicator, by, filters, **kw) -> bytes:
             r["reliability"],
             "true" if hidden else "false",
         ]
+        if by:
+            # tested exactly where shown with a reliable estimate (not the All row)
+            assert pd.isna(r["difference"]) == (hidden or r["reliability"] == "low" or bool(r["is_total"]))
+            cells += diff_cells(r, "en")
         lines.append(",".join(cells))
     lines.append(note_line("en"))
     return BOM + "".join(line + "\r\n" for line in lines).encode("utf-8")
@@ -147,6 +166,7 @@ def test_cli_japanese_csv(survey_db_file, survey_con, survey_rows):
             one(r["ci_high_pct"]),
             rel,
             "秘匿" if hidden else "",
+            *diff_cells(r, "ja"),
         ]
         assert line == ",".join(cells)
 
@@ -156,9 +176,11 @@ def test_cli_japanese_suppressed_and_low_rows(survey_db_file):
     text = out.stdout.decode("utf-8-sig").split("\r\n")
     assert text[0] == "年齢,世帯構成," + JA_HEADER
     assert "16〜19歳,単身世帯," in text[1]
-    suppressed = [line for line in text[1:] if line.endswith(",秘匿")]
+    # 秘匿 and 参考値 rows carry no mark and no p-value (left out of the correction)
+    suppressed = [line for line in text[1:] if line.endswith(",秘匿,,")]
     assert suppressed and all(line.split(",")[2:7] == [""] * 5 for line in suppressed)
-    assert any(line.endswith(",参考値,") for line in text[1:])
+    assert any(line.endswith(",参考値,,,") for line in text[1:])
+    assert not any(",参考値,," in line and not line.endswith(",参考値,,,") for line in text[1:])
     assert text[-2] == note_line("ja") and text[-1] == ""
 
 
@@ -224,7 +246,9 @@ def test_min_n_env_applies_to_the_cli_and_cannot_go_below_ten(survey_db_file):
         str(survey_db_file),
         env_extra={"TSUNAGARI_MIN_N": "100000"},
     )
-    assert [line.split(",")[-1] for line in high.stdout.decode("utf-8-sig").split("\r\n")[1:-2]] == ["true"] * 8
+    # the suppressed column, before difference and p_adjusted (empty: nothing is tested)
+    rows = [line.split(",") for line in high.stdout.decode("utf-8-sig").split("\r\n")[1:-2]]
+    assert [r[-3:] for r in rows] == [["true", "", ""]] * 8
 
 
 @pytest.mark.parametrize(

@@ -62,8 +62,11 @@ def assert_matches(actual: pd.DataFrame, expected: list[dict], by) -> None:
                 assert float(got[col]) == pytest.approx(exp[col], rel=1e-9, abs=1e-9), (i, col)
         if exp["difference"] is None:
             assert missing(got["difference"]), (i, got["difference"])
+            assert missing(got["p_adjusted"]), (i, got["p_adjusted"])
         else:
             assert got["difference"] == exp["difference"], (i, exp)
+            # Holm by statsmodels (queries) against Holm by hand (reference.holm)
+            assert float(got["p_adjusted"]) == pytest.approx(exp["p_adjusted"], rel=1e-9, abs=1e-12), (i, exp)
 
 
 def filters_and_kwargs(wave, channel, attrs):
@@ -364,7 +367,7 @@ def test_suppression_below_ten_and_shown_from_ten():
     con = make_db(rows)
     t = true_table(con, "lonely_often", ["district"]).set_index("district")
     assert bool(t.loc[1, "suppressed"])
-    for col in ["n", "n_eff", "estimate_pct", "ci_low_pct", "ci_high_pct", "difference"]:
+    for col in ["n", "n_eff", "estimate_pct", "ci_low_pct", "ci_high_pct", "difference", "p_adjusted"]:
         assert missing(t.loc[1, col]), col
     assert not bool(t.loc[2, "suppressed"]) and int(t.loc[2, "n"]) == 10
     assert float(t.loc[2, "estimate_pct"]) == pytest.approx(50.0)
