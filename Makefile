@@ -67,4 +67,4 @@ handout: install $(DB)
 	$(PY) -m dashboard handout --deck junbikai --db $(DB) --out $(OUT)
 
 clean:
-	rm -rf $(VENV) $(DB) tests/artifacts .pytest_cache
+	rm -rf $(VENV) $(DB) $(DB).versions tests/artifacts .pytest_cache

@@ -1,26 +1,32 @@
-"""`python -m data build`: extracts → validated, weighted tables → one DuckDB file, atomically.
+"""`python -m data build`: extracts → validated, weighted tables → a new database version.
 
-The new database is written beside the target as TARGET.building-PID, complete with its marts,
-checkpointed and closed, then renamed over the target (os.replace, atomic on one file system). A
-dashboard holding the old file open keeps reading the old file; new connections see the new
-one; nobody sees half a build. When anything fails, the target is untouched and the temporary
-file is removed. A build that is killed cannot remove its own: the next build removes every
-TARGET.building-PID (and .wal) whose PID is no longer running (remove_leftovers).
+Each build writes a new version of the database TARGET (data/versions.py): the file is written
+as TARGET.versions/ID.duckdb.building-PID, complete with its marts, checkpointed and closed,
+renamed to its version name with its summary and a copy of its extracts, and then TARGET (a link)
+is switched to it in one rename. A dashboard holding an older version open keeps reading it; its
+next page run opens the new one; nobody sees half a build. When anything fails, the current
+version is untouched and the temporary file is removed. A build that is killed cannot remove its
+own: the next build removes it (versions.remove_leftovers). One build at a time per TARGET (a
+lock): a second is refused at once with a message.
+
+Phases, reported to `progress` (the data page's progress bar): read → validate → weight → build
+(tables and marts) → publish.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
+import getpass
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from data import codebook, marts
+from data import codebook, marts, versions
 from data.paths import db_path
 from data.problems import BuildRefused, Problem, errors, format_report
 from data.readers import RawExtract, find_extract_files, read_extract
@@ -41,6 +47,16 @@ class Loaded:
     tables: dict[str, pd.DataFrame]
     import_log: pd.DataFrame
     warnings: list[Problem]
+    files: list[Path] = field(default_factory=list)  # the extract files read, as delivered
+
+
+# Phases of a build, in order, with their share of the progress bar (the build itself is the longest).
+PHASES = (("read", 0.2), ("validate", 0.35), ("weight", 0.45), ("build", 0.9), ("publish", 1.0))
+Progress = Callable[[str, float], None]
+
+
+def _no_progress(_phase: str, _fraction: float) -> None:
+    return None
 
 
 # ---- reading and checking -------------------------------------------------------------------
@@ -68,9 +84,10 @@ def _org_id_column() -> tuple[str, str]:
     raise ValueError("the codebook has no extract keyed by one text column for org_ref to point at")
 
 
-def load_extracts(directory: Path, built_at: dt.datetime, is_demo: bool) -> Loaded:
+def load_extracts(directory: Path, built_at: dt.datetime, is_demo: bool, progress: Progress = _no_progress) -> Loaded:
     """Read, validate and weight every extract in the folder; raise BuildRefused with all the
     problems when any file breaks the contract."""
+    progress("read", 0.0)
     if not directory.is_dir():
         raise BuildRefused([Problem(str(directory), None, None, None, "フォルダがありません", "folder not found")])
     found, problems = find_extract_files(directory)
@@ -97,6 +114,7 @@ def load_extracts(directory: Path, built_at: dt.datetime, is_demo: bool) -> Load
             else:
                 raws.setdefault(extract, []).append(got)
 
+    progress("validate", PHASES[0][1])
     ref_extract, ref_column = _org_id_column()
     frames: dict[str, pd.DataFrame] = {}
     org_ids: set[str] | None = None
@@ -111,6 +129,7 @@ def load_extracts(directory: Path, built_at: dt.datetime, is_demo: bool) -> Load
     if ref_extract not in raws:
         org_ids = None  # its absence is reported; references cannot be checked
 
+    progress("weight", PHASES[1][1])
     if SURVEY in frames and not errors(problems):
         frames[SURVEY], weight_problems = assign_weights(frames[SURVEY], frames.get("population"))
         problems += weight_problems
@@ -137,7 +156,8 @@ def load_extracts(directory: Path, built_at: dt.datetime, is_demo: bool) -> Load
     for name, df in frames.items():
         table = codebook.extract(name)["table"]
         tables[table] = with_record_keys(table, _table(name, df), secret)
-    return Loaded(tables=tables, import_log=log, warnings=problems)
+    files = [raw.path for extract in codebook.extracts() for raw in raws.get(extract, [])]
+    return Loaded(tables=tables, import_log=log, warnings=problems, files=files)
 
 
 def _in_file_order(problems: list[Problem], raws: dict[str, list[RawExtract]]) -> list[Problem]:
@@ -162,65 +182,33 @@ def _remove(path: Path) -> None:
             pass
 
 
-def _pid_running(pid: int) -> bool:
-    """Whether a process with this id exists (signal 0 only checks; PermissionError: it exists
-    but belongs to another user)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except (OverflowError, ValueError):
-        return False  # no such process id can exist
-    return True
-
-
 def remove_leftovers(target: Path) -> list[Path]:
-    """Remove TARGET.building-PID files (and their .wal) of builds that were killed: their PID is
-    no longer a running process. They hold respondent-level rows nobody would otherwise find. A
-    build still running (another PID alive) keeps its file. Returns the files removed."""
-    removed: list[Path] = []
-    prefix = f"{target.name}.building-"
-    if not target.parent.is_dir():
-        return removed
-    for path in sorted(target.parent.glob(f"{glob_escape(prefix)}*")):
-        pid_text = path.name[len(prefix) :].removesuffix(".wal")
-        if not pid_text.isdigit() or _pid_running(int(pid_text)):
-            continue
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            continue
-        removed.append(path)
-    return removed
+    """Files of killed builds of TARGET, removed (see versions.remove_leftovers)."""
+    return versions.remove_leftovers(target)
 
 
-def glob_escape(text: str) -> str:
-    return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in text)
-
-
-def write_database(target: Path, loaded: Loaded) -> None:
-    """Write a complete database beside the target and move it over the target in one rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f"{target.name}.building-{os.getpid()}")
+def write_version(target: Path, loaded: Loaded, summary: dict, progress: Progress = _no_progress) -> versions.Version:
+    """Write a complete, unpublished version of TARGET (the caller holds versions.lock)."""
+    vid, temp = versions.new_version(target)
     _remove(temp)
     con = None
     try:
         con = duckdb.connect(str(temp))
         con.execute(SCHEMA.read_text(encoding="utf-8"))
         con.execute("SET enable_progress_bar = false")
-        for table, df in list(loaded.tables.items()) + [("import_log", loaded.import_log)]:
+        items = list(loaded.tables.items()) + [("import_log", loaded.import_log)]
+        start, end = PHASES[2][1], PHASES[3][1]
+        for i, (table, df) in enumerate(items):
+            progress("build", start + (end - start) * 0.5 * i / len(items))
             con.register("incoming", pa.Table.from_pandas(df, preserve_index=False))
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")  # codebook table names
             con.unregister("incoming")
+        progress("build", start + (end - start) * 0.5)
         marts.build_marts(con)
         con.execute("CHECKPOINT")
         con.close()
         con = None
-        # A WAL left by a crashed writer of the old file would be replayed onto the new one.
-        _remove_wal_only(target)
-        os.replace(temp, target)
+        return versions.complete(target, vid, temp, summary, loaded.files)
     except BaseException:
         if con is not None:
             con.close()
@@ -228,11 +216,35 @@ def write_database(target: Path, loaded: Loaded) -> None:
         raise
 
 
-def _remove_wal_only(target: Path) -> None:
-    try:
-        target.with_name(target.name + ".wal").unlink()
-    except FileNotFoundError:
-        pass
+def summary_of(loaded: Loaded, built_at: dt.datetime, source: str, by: str | None, is_demo: bool) -> dict:
+    """What the version list shows of a build: when, from what, by whom, files and rows, and the
+    waves, months and organisations it holds."""
+    tables = loaded.tables
+    responses = tables.get(codebook.extract(SURVEY)["table"])
+    activity = tables.get("activity")
+    orgs = tables.get("organisations")
+    return {
+        "built_at": built_at.replace(tzinfo=dt.UTC).astimezone(versions.JST).isoformat(),
+        "source": source,
+        "by": by,
+        "is_demo": is_demo,
+        "files": [
+            {
+                "extract": r.extract,
+                "file_name": r.file_name,
+                "rows": int(r.rows),
+                "sha256": r.sha256,
+                "encoding": r.encoding,
+            }
+            for r in loaded.import_log.itertuples()
+        ],
+        "responses": 0 if responses is None else int(len(responses)),
+        "waves": [] if responses is None else sorted(int(w) for w in responses["wave"].dropna().unique()),
+        "months": []
+        if activity is None or activity.empty
+        else [str(activity["month"].min()), str(activity["month"].max())],
+        "organisations": 0 if orgs is None else int(len(orgs)),
+    }
 
 
 # ---- command --------------------------------------------------------------------------------
@@ -254,12 +266,25 @@ def _summary(target: Path, loaded: Loaded) -> str:
     return "\n".join(lines)
 
 
-def run_build(source: str | None, demo: bool, db: str | None) -> int:
-    """Build the database from a folder of extracts (or the demo extracts). Exit status: 0 built,
-    1 extracts refused (every problem on stderr), 2 the database could not be written."""
+def run_build(source: str | None, demo: bool, db: str | None, keep: int = versions.KEEP) -> int:
+    """Build a new version of the database from a folder of extracts (or the demo extracts) and
+    make it current. Exit status: 0 built, 1 extracts refused (every problem on stderr), 2 the
+    database could not be written or another build is running."""
     directory = DEMO_DIR if demo else Path(source or ".")
     target = Path(db) if db else default_db()
     built_at = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    try:
+        with versions.lock(target):
+            return _build_locked(target, directory, built_at, demo, keep)
+    except versions.Busy:
+        sys.stderr.write(
+            "別の取り込みが実行中です。終わってからもう一度実行してください（データは変更していません）。\n"
+            "Another build of this database is running; try again when it has finished (nothing was changed).\n"
+        )
+        return 2
+
+
+def _build_locked(target: Path, directory: Path, built_at: dt.datetime, demo: bool, keep: int) -> int:
     # Before anything else, so that a refused build also clears them (they hold respondent rows).
     for path in remove_leftovers(target):
         print(f"中断されたビルドの残りを削除しました / Removed the leftover of a killed build: {path}")
@@ -270,13 +295,26 @@ def run_build(source: str | None, demo: bool, db: str | None) -> int:
         return 1
     if loaded.warnings:
         sys.stderr.write(format_report(loaded.warnings))
+    by = _os_user()
+    source = "demo" if demo else f"folder {directory.resolve().name}"
     try:
-        write_database(target, loaded)
+        version = write_version(target, loaded, summary_of(loaded, built_at, source, by, demo))
+        versions.publish(target, version.id, by)
     except Exception as exc:
         sys.stderr.write(
-            f"データベースを書き込めませんでした（元のファイルは変更していません）: {exc}\n"
-            f"Could not write the database (the existing file was not changed): {exc}\n"
+            f"データベースを書き込めませんでした（現在のデータは変更していません）: {exc}\n"
+            f"Could not write the database (the current data was not changed): {exc}\n"
         )
         return 2
+    versions.record_publish(target, version.id, by)
+    removed = versions.prune(target, keep)
     print(_summary(target, loaded))
+    print(f"  版 / version {version.id}" + (f"（古い版を削除 / pruned: {', '.join(removed)}）" if removed else ""))
     return 0
+
+
+def _os_user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None

@@ -44,7 +44,8 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _pad(text: str, width: int) -> str:
+def pad(text: str, width: int) -> str:
+    """TEXT padded to WIDTH terminal columns (Japanese characters take two)."""
     return text + " " * max(0, width - _width(text))
 
 
@@ -79,8 +80,8 @@ def format_listing(problems: Sequence[Problem]) -> str:
             continue
         rows = [("-" if p.row is None else str(p.row), _show_value(p.value)) for p in cells[:LISTED_PER_RULE]]
         width = max(_width(r[0]) for r in rows + [("行 / Row", "")])
-        lines.append(f"    {_pad('行 / Row', width)}  値 / Value")
-        lines += [f"    {_pad(r, width)}  {v}" for r, v in rows]
+        lines.append(f"    {pad('行 / Row', width)}  値 / Value")
+        lines += [f"    {pad(r, width)}  {v}" for r, v in rows]
         if len(cells) > LISTED_PER_RULE:
             more = len(cells) - LISTED_PER_RULE
             lines.append(f"    … ほか {more} 件 / {more} more")

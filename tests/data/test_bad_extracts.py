@@ -244,7 +244,7 @@ def test_bad_extract_refused_and_database_unchanged(tmp_path, good_db, kind, fau
     assert "Import refused" in done.stderr and "取り込みを中止しました" in done.stderr
     assert shows in done.stderr, done.stderr
     assert _sha(db) == sha
-    assert not [p for p in db.parent.iterdir() if ".building-" in p.name]
+    assert not [p for p in db.parent.rglob("*") if ".building-" in p.name]
 
 
 @pytest.mark.parametrize(
@@ -272,7 +272,7 @@ def test_good_controls_are_accepted(tmp_path, kind, change):
 
 KILLER = """
 import os, signal, sys, types
-from data import build, marts
+from data import build, marts, versions
 
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
@@ -292,14 +292,16 @@ elif phase == "insert":  # after the first table is in the new file
     build.pa = types.SimpleNamespace(Table=types.SimpleNamespace(from_pandas=second_kills))
 elif phase == "marts":
     marts.build_marts = die
-elif phase == "rename":  # the new file complete and closed
-    build.os.replace = die
+elif phase == "rename":  # the new file complete and closed, not yet named as a version
+    versions.os.replace = die
+elif phase == "switch":  # the new version complete, the link not yet switched
+    versions._point = die
 from data.cli import main
 sys.exit(main(sys.argv[2:]))
 """
 
 
-@pytest.mark.parametrize("phase", ["weights", "insert", "marts", "rename"])
+@pytest.mark.parametrize("phase", ["weights", "insert", "marts", "rename", "switch"])
 def test_killed_build_leaves_the_database_usable_and_the_next_build_clean(tmp_path, good_db, phase):
     import duckdb
 
@@ -319,11 +321,12 @@ def test_killed_build_leaves_the_database_usable_and_the_next_build_clean(tmp_pa
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM responses").fetchone()[0] == 1900
     con.close()
-    left = sorted(p.name for p in db.parent.iterdir() if ".building-" in p.name)
-    assert bool(left) == (phase != "weights")  # the new file exists once writing has begun
+    left = sorted(p.name for p in db.parent.rglob("*") if ".building-" in p.name or ".tmp-" in p.name)
+    # the new file exists once writing has begun, until it is named as a version
+    assert bool(left) == (phase not in ("weights", "switch"))
 
     again = _build(DEMO, db)
     assert again.returncode == 0, again.stderr
-    assert [p.name for p in db.parent.iterdir() if ".building-" in p.name] == []
+    assert [p.name for p in db.parent.rglob("*") if ".building-" in p.name or ".tmp-" in p.name] == []
     assert all(name in again.stdout for name in left)
     assert ("Removed the leftover of a killed build" in again.stdout) == bool(left)

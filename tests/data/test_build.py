@@ -26,7 +26,8 @@ def _count(db: Path, table: str = "responses") -> int:
 
 
 def _leftovers(directory: Path) -> list[str]:
-    return sorted(p.name for p in directory.iterdir() if ".building-" in p.name)
+    """Temporary files of builds, beside the database and in its versions folder."""
+    return sorted(p.name for p in directory.rglob("*") if ".building-" in p.name or ".tmp-" in p.name)
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def test_failure_while_writing_removes_the_temporary_file(tmp_path, kit, built, 
     monkeypatch.setattr(marts, "build_marts", broken_marts)
     src = kit.write_extracts(tmp_path / "other", kit.with_changes(survey_responses_2023=kit.survey_frame(n_random=700)))
     assert run_build(str(src), False, str(built)) == 2
-    assert seen and f"{built.name}.building-" in seen[0][0]
+    assert seen and ".duckdb.building-" in seen[0][0]
     assert built.read_bytes() == before  # ... and is gone, the target untouched
     assert _leftovers(built.parent) == []
     assert "mart SQL failed" in capsys.readouterr().err
