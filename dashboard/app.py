@@ -46,7 +46,10 @@ PAGES = (
 
 
 # Pages for the roles allowed their action only (the page checks again when it runs).
-ROLE_PAGES = (("audit.py", "page.audit", "audit", ":material/policy:", "audit.read"),)
+ROLE_PAGES = (
+    ("data_admin.py", "page.data", "data", ":material/database_upload:", "data.manage"),
+    ("audit.py", "page.audit", "audit", ":material/policy:", "audit.read"),
+)
 
 
 def pages(lang: str, user: User = LOCAL_USER) -> list[st.Page]:

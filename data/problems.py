@@ -10,6 +10,10 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ERROR = "error"
 WARNING = "warning"
@@ -108,3 +112,32 @@ class BuildRefused(Exception):
     def __init__(self, problems: Sequence[Problem]):
         self.problems = list(problems)
         super().__init__(f"{len(errors(self.problems))} problem(s) in the extracts")
+
+
+def problems_frame(problems: Iterable[Problem], lang: str = "ja") -> pd.DataFrame:
+    """The problems as a table for a page and its CSV: file, row, column, value, what was
+    expected (in LANG first, the other language beside it) and whether it refuses the import."""
+    import pandas as pd  # only pages ask for it; the build's report is text
+
+    rows = [
+        (
+            p.file,
+            p.row,
+            p.column or "",
+            "" if p.value is None else p.value,
+            p.expected_ja if lang == "ja" else p.expected_en,
+            p.expected_en if lang == "ja" else p.expected_ja,
+            p.severity,
+        )
+        for p in problems
+    ]
+    columns = (
+        ["ファイル", "行", "列", "値", "期待される値", "Expected (English)", "重大度"]
+        if lang == "ja"
+        else ["file", "row", "column", "value", "expected", "期待される値（日本語）", "severity"]
+    )
+    df = pd.DataFrame(rows, columns=columns)
+    df[columns[1]] = df[columns[1]].astype("Int64")
+    labels = {ERROR: ("エラー", "error"), WARNING: ("警告", "warning")}
+    df[columns[-1]] = df[columns[-1]].map(lambda s: labels.get(s, (s, s))[0 if lang == "ja" else 1])
+    return df

@@ -63,6 +63,14 @@ def _matches(path: Path, pattern: str) -> bool:
     return path.suffix.lower() in SUFFIXES and fnmatch.fnmatchcase(path.stem, pattern)
 
 
+def extract_of(file_name: str) -> str | None:
+    """The extract a file of this name would be read as (None: no extract's file_pattern)."""
+    for name, spec in codebook.extracts().items():
+        if _matches(Path(file_name), spec["file_pattern"]):
+            return name
+    return None
+
+
 def find_extract_files(directory: Path) -> tuple[dict[str, list[Path]], list[Problem]]:
     """Files of each extract in the folder (codebook file_pattern, .csv or .xlsx). Several files
     are allowed only where the pattern has a wildcard (one survey file per wave); files that

@@ -37,6 +37,11 @@ EVENTS = {
     "deck_delete": {"ja": "デッキ削除", "en": "deck deleted"},
     "denied": {"ja": "権限なし", "en": "refused (role)"},
     "account": {"ja": "アカウント変更", "en": "account change"},
+    "submission": {"ja": "月次実績の提出", "en": "monthly figures submitted"},
+    "data_checked": {"ja": "データ確認（未公開）", "en": "data checked (not published)"},
+    "data_refused": {"ja": "データ取り込み不可", "en": "data refused"},
+    "data_publish": {"ja": "データ公開", "en": "data published"},
+    "data_rollback": {"ja": "データを以前の版に戻す", "en": "data rolled back"},
 }
 MAX_DETAIL = 2000  # characters of one entry's details: a hostile value cannot bloat the log
 _lock = threading.Lock()
