@@ -47,6 +47,8 @@ PAGES = (
 
 # Pages for the roles allowed their action only (the page checks again when it runs).
 ROLE_PAGES = (
+    ("submit.py", "page.submit", "submit", ":material/upload_file:", "submission.send"),
+    ("submission_status.py", "page.submission_status", "submissions", ":material/fact_check:", "data.manage"),
     ("data_admin.py", "page.data", "data", ":material/database_upload:", "data.manage"),
     ("audit.py", "page.audit", "audit", ":material/policy:", "audit.read"),
 )
