@@ -148,6 +148,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Cells are on the sheet 実績 (e.g. D7 is column D, row 7).",
     },
     "submit.problems_file": {"ja": "提出できなかった理由", "en": "submission_problems"},
+    "submit.more_problems": {
+        "ja": "ほか {n} 件は、下の表か CSV でご覧ください。",
+        "en": "{n} more in the table below and its CSV.",
+    },
     "submit.step_preview": {"ja": "③ 内容を確かめて提出する", "en": "③ Check and submit"},
     "submit.preview_lead": {
         "ja": "「{file}」の内容: {months}（{rows} 行）",

@@ -26,6 +26,7 @@ log = logging.getLogger("tsunagari.submit")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DONE_KEY = "_submit_done"  # the last submission of this session: {sha256, org, time}
 MAX_UPLOAD_MB = 2
+LISTED = 8  # problems written out above their table
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -125,8 +126,14 @@ def _template(ctx: PageContext, org: pd.Series) -> None:
 def _problems(ctx: PageContext, parsed: reader.Submission) -> None:
     lang = ctx.lang
     st.error(t("submit.refused", lang, n=len(parsed.problems)), icon=":material/error:")
+    shown = parsed.problems[:LISTED]
+    lines = [f"- {p.expected_ja if lang == 'ja' else p.expected_en}" for p in shown]
+    if len(parsed.problems) > LISTED:
+        lines.append(t("submit.more_problems", lang, n=len(parsed.problems) - LISTED))
+    st.markdown("\n".join(lines))
     table = reader.problems_frame(parsed.problems, lang)
-    st.dataframe(table, hide_index=True, width="stretch")
+    wide = {c: st.column_config.TextColumn(width="large") for c in table.columns[-2:]}  # the two messages
+    st.dataframe(table, hide_index=True, width="stretch", column_config=wide)
     st.caption(t("submit.problems_help", lang))
     subs.csv_download(
         table, f"{t('submit.problems_file', lang)}_{parsed.file_name}", ctx, key="submit_problems_csv", what="problems"
