@@ -20,8 +20,9 @@ from data import codebook as cb, submission_store as store, submission_template 
 
 
 def fiscal_years(ctx: PageContext, history: list[store.Entry]) -> list[int]:
-    """This 年度, those of the published activity and those submitted for: newest first."""
-    years = {tpl.fiscal_year_of(subs.last_month())}
+    """This 年度 (and last month's), those of the published activity and those submitted for: newest
+    first."""
+    years = {tpl.fiscal_year_of(subs.last_month()), tpl.fiscal_year_of(subs.previous_month())}
     years |= {int(y) for y in ctx.source.fiscal_years()}
     years |= {tpl.fiscal_year_of(e.month) for e in history}
     return sorted(years, reverse=True)
@@ -85,7 +86,7 @@ def render(ctx: PageContext) -> None:
     fy = st.selectbox(
         t("status.fiscal_year", lang),
         years,
-        index=years.index(tpl.fiscal_year_of(subs.previous_month())) if len(years) > 1 else 0,
+        index=years.index(tpl.fiscal_year_of(subs.previous_month())),
         format_func=lambda y: subs.fiscal_year_label(y, lang),
         key="status_fy",
     )

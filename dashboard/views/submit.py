@@ -11,6 +11,7 @@ roles allowed 'submission.send'; the page checks again, and again before it writ
 from __future__ import annotations
 
 import logging
+from pathlib import PurePath
 
 import pandas as pd
 import streamlit as st
@@ -136,7 +137,11 @@ def _problems(ctx: PageContext, parsed: reader.Submission) -> None:
     st.dataframe(table, hide_index=True, width="stretch", column_config=wide)
     st.caption(t("submit.problems_help", lang))
     subs.csv_download(
-        table, f"{t('submit.problems_file', lang)}_{parsed.file_name}", ctx, key="submit_problems_csv", what="problems"
+        table,
+        f"{t('submit.problems_file', lang)}_{PurePath(parsed.file_name).stem}",
+        ctx,
+        key="submit_problems_csv",
+        what="problems",
     )
 
 

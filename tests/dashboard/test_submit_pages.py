@@ -10,12 +10,14 @@ what the test types into the workbook and from the demo's organisations.csv.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import submissions
 from dashboard.access import audit, member
 from dashboard.access.roles import User
 from dashboard.i18n import t
@@ -260,3 +262,17 @@ def test_the_submit_page_in_english(app_env, instance, monkeypatch):
     upload(at, "x.csv", b"a,b\n")
     assert texts(at, "error")[0].startswith("This file cannot be submitted")
     assert "not an Excel workbook" in at.dataframe[0].value["problem"].iloc[0]
+
+
+def test_in_april_the_status_page_opens_on_the_year_just_ended(app_env, instance, monkeypatch):
+    monkeypatch.setattr(submissions, "today", lambda: dt.date(2030, 4, 15))
+    at = run(monkeypatch, None, STATUS)
+    assert at.selectbox(key="status_fy").value == 2029
+    grid = at.dataframe[0].value
+    assert list(grid.columns[2:]) == [tpl.month_label(m) for m in tpl.fiscal_year_period(2029).months]
+    assert set(grid.iloc[:, 2:].stack()) == {"未提出"}
+    at = run(monkeypatch, User("npo", "org", org=ORG), SUBMIT)
+    assert at.selectbox(key="submit_month").value == "2030-03"
+    at.radio(key="submit_kind").set_value("fiscal_year").run()
+    ok(at)
+    assert at.selectbox(key="submit_fy").value == 2029
