@@ -24,7 +24,7 @@ import streamlit as st  # noqa: E402
 from dashboard import presenter, state, ui  # noqa: E402
 from dashboard.access import member, roles  # noqa: E402
 from dashboard.access.roles import LOCAL_USER, User  # noqa: E402
-from dashboard.db import connection, db_version  # noqa: E402
+from dashboard.db import FOLLOW_SECONDS, connection, db_version  # noqa: E402
 from dashboard.i18n import t  # noqa: E402
 from dashboard.source import CachedSource  # noqa: E402
 from data.paths import db_path  # noqa: E402
@@ -32,6 +32,7 @@ from data.paths import db_path  # noqa: E402
 log = logging.getLogger("tsunagari.dashboard")
 
 VIEWS = Path(__file__).resolve().parent / "views"
+VERSION_SEEN = "db_version_seen"  # session: the database version this session's last run drew
 
 # (file in views/, UI string of the title, url path, icon)
 PAGES = (
@@ -101,6 +102,11 @@ def main() -> None:
         st.error(t("error.db_outdated", lang, tables=", ".join(missing)), icon=":material/database:")
         st.stop()
 
+    if st.session_state.get(VERSION_SEEN, version) != version:
+        # A new version can relabel choices (最新（2023年） becomes 最新（2024年）) that the browser
+        # would otherwise keep showing: send their values again, as a language switch does.
+        state.resend_relabelled()
+    st.session_state[VERSION_SEEN] = version
     state.seed_from_url(waves)
     st.sidebar.markdown(f"### {t('app.title', state.session_language())}")
     lang = state.language_switch()
@@ -123,7 +129,18 @@ def main() -> None:
     if source.is_demo():
         ui.demo_banner(lang)
     state.dropped_warning(lang)
+    _follow_new_data(version)
     page.run()
+
+
+@st.fragment(run_every=FOLLOW_SECONDS)
+def _follow_new_data(version) -> None:
+    """An open page shows a newly published (or rolled back) version within FOLLOW_SECONDS, with
+    no one touching it: the browser reruns this empty fragment on a timer; it compares the version
+    the page was drawn from with the current one and, when they differ, reruns the whole page
+    (filters and slide kept: they live in the session and the URL)."""
+    if db_version() != version:
+        st.rerun(scope="app")
 
 
 if __name__ == "__main__":  # Streamlit runs the entry point as __main__; importing it draws nothing

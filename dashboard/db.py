@@ -25,6 +25,10 @@ import streamlit as st
 from data.paths import db_path as default_db_path
 from queries import runner
 
+# How often an open page asks whether a new version was published (dashboard/app.py): a stat of
+# the database link per open browser, in a fragment that draws nothing.
+FOLLOW_SECONDS = 10
+
 
 @dataclass(frozen=True)
 class DbVersion:

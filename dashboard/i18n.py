@@ -258,7 +258,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "data.update": {"ja": "データを更新する", "en": "Update the data"},
     "data.upload_help": {
         "ja": "新しい抽出ファイル（CSV〔UTF-8・BOM付き UTF-8・Shift_JIS〕または Excel の .xlsx）を選んで「確認する」を押してください。"
-        "ファイル名で種類を判断します（例: `survey_responses_2025.csv` は 2025 年度の調査を追加、`activity.csv` は活動実績を置き換え）。"
+        "ファイル名で種類を判断します（例: `survey_responses_2025.csv` は 2025年の調査を追加、`activity.csv` は活動実績を置き換え）。"
         "選ばなかったファイルは現在の版のものをそのまま使います。確認の段階では、会員の画面は何も変わりません。",
         "en": "Choose new extract files (CSV in UTF-8, UTF-8 with BOM or Shift_JIS, or Excel .xlsx) and press Check. "
         "The file name says what it is (e.g. `survey_responses_2025.csv` adds the 2025 survey, `activity.csv` replaces "
@@ -312,6 +312,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Discarded. Nothing was changed.",
     },
     "data.changed": {"ja": "変更あり", "en": "changed"},
+    "data.added": {"ja": "追加", "en": "added"},
+    "data.removed": {"ja": "なし（削除）", "en": "removed"},
     "data.unchanged": {"ja": "変更なし", "en": "unchanged"},
     "data.waves_added": {"ja": "調査の回を追加: {waves}", "en": "Survey waves added: {waves}"},
     "data.months": {"ja": "活動実績の期間: {start}〜{end}", "en": "Activity months: {start} to {end}"},
@@ -439,10 +441,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "marks.legend": {
         "ja": "**{suppressed}**: 回答者（調整後）が{min_n}人未満のため数値を表示しません（個人の特定を防ぐため）。"
         "**{low}**: 有効回答が少ないか信頼区間が広く、数値は目安です（淡い色・斜線で表示）。"
-        "**{higher}/{lower}**: 市内のそれ以外の人と比べて統計的に有意（95%）に高い/低い。",
+        "**{higher}/{lower}**: 市内のそれ以外の人との差が、偶然では説明しにくい区分（同じ表の中で何度も比べることを考慮して補正）。"
+        "{low}・{suppressed}の区分には付けません。",
         "en": "**{suppressed}**: fewer than {min_n} respondents (after adjustment), so no figure is shown (to protect privacy). "
         "**{low}**: few effective respondents or a wide interval; treat as indicative (pale, hatched). "
-        "**{higher}/{lower}**: significantly (95%) higher/lower than the rest of the city.",
+        "**{higher}/{lower}**: differs from the rest of the city by more than chance would explain, after a correction "
+        "for the many comparisons in one table; never on {low} or {suppressed} groups.",
     },
     "marks.ordinary": {"ja": "通常", "en": "ordinary"},
     # downloads
@@ -486,6 +490,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "breakdown.whisker_note": {
         "ja": "棒は推計値、ひげは95%信頼区間。点線は市全体の値。",
         "en": "Bars are estimates, whiskers 95% intervals. The dotted line is the whole city.",
+    },
+    "breakdown.marks_note": {
+        "ja": "{higher}・{lower}は、その区分以外の人との差が偶然では説明しにくいものだけに付けています"
+        "（同じ表の中で何度も比べることを考慮した補正後）。棒が高くても、回答者が少なければ印は付きません。"
+        "{low}・{suppressed}の区分には付けません。",
+        "en": "'{higher}' and '{lower}' mark only differences from everyone else that chance is unlikely to explain "
+        "(after a correction for comparing many groups in the same table). A taller bar gets no mark when few people "
+        "answered. {low} and {suppressed} groups are never marked.",
     },
     "breakdown.heatmap_note": {
         "ja": "＊ と淡い色は{low}。灰色の「秘匿」は回答者が少ないため数値を表示しません。",
@@ -679,8 +691,16 @@ METHODS_TEXT: dict[str, dict[str, str]] = {
         "en": "Random-sample answers are weighted (raked) to the population's age × sex and district margins; a vendor's weight is used when supplied. Open web answers carry weight 1, are included only when the user asks, and are labelled reference (open web survey).",
     },
     "intervals": {
-        "ja": "推計値は重み付き割合（%）。95%信頼区間はWilsonのスコア区間（z = {z}）を、Kishの有効回答数 n_eff = (Σw)² / Σw² で計算します。「高い／低い」は、その区分と市内のそれ以外の人との差が95%水準で有意な場合だけ表示します（全国調査と同じ考え方）。",
-        "en": "Estimates are weighted percentages. The 95% interval is the Wilson score interval (z = {z}) computed with Kish's effective sample size n_eff = (Σw)² / Σw². 'Higher/lower' is shown only where the group differs from the rest of the city at the 95% level (as the national survey does).",
+        "ja": "推計値は重み付き割合（%）。95%信頼区間はWilsonのスコア区間（z = {z}）を、Kishの有効回答数 n_eff = (Σw)² / Σw² で計算します。「高い／低い」は、その区分と市内のそれ以外の人との差を比率の差の検定（有効回答数を使用、全国調査と同じ考え方）で調べ、下の補正の後も5%水準で有意な場合だけ表示します。",
+        "en": "Estimates are weighted percentages. The 95% interval is the Wilson score interval (z = {z}) computed with Kish's effective sample size n_eff = (Σw)² / Σw². 'Higher/lower' tests the group against the rest of the city (difference of proportions with the effective sample sizes, as the national survey does) and is shown only where it is significant at the 5% level after the correction below.",
+    },
+    "multiple": {
+        "ja": "**同じ表の中で何度も比べることの補正（多重比較）**: 表の区分ごとに、それ以外の人と比べます。区分が多いほど、本当は差がなくても、どこかに偶然「{higher}／{lower}」が付きやすくなります。"
+        "そこで、同じ表の中の検定のp値をまとめてHolm法で補正し（statsmodels の multipletests）、補正後のp値が0.05以下の区分だけに印を付けます。補正後のp値は、表とCSVの「調整済みp値」の列にあります。"
+        "「{low}」と「{suppressed}」の区分は検定せず、補正の対象にも含めません。差のない模擬データで、何らかの印が付く表は補正前の約23%から約5%に下がり、単身世帯が他より10ポイント高い場合に「{higher}」と示せるのは約8割の表です。",
+        "en": "**Correction for many comparisons in one table**: each group of a table is compared with everyone else. The more groups, the likelier a chance '{higher}/{lower}' somewhere even when nothing differs. "
+        "So the p-values of one table's tests are adjusted together with Holm's method (statsmodels' multipletests), and a group is marked only where its adjusted p-value is 0.05 or less; it is the table's and the CSV's p_adjusted column. "
+        "'{low}' and '{suppressed}' groups are not tested and not counted in the correction. On simulated data with no differences, the share of tables with any mark falls from about 23% to about 5%; single-person households 10 points above everyone else are still marked '{higher}' in about 8 tables out of 10.",
     },
     "disclosure": {
         "ja": "個人が特定されないよう、すべての数値にはわずかな調整（セルキー法）を加えています。調整後の回答者が{min_n}人未満の区分は、人数・推計値・区間を表示せず「{suppressed}」とします。有効回答数が{neff}未満、または信頼区間の幅が{width}ポイントを超える区分は表示しますが「{low}」とします。支援団体の件数は、調整後に1〜4件の欄を「<5」と表示します。内訳の合計が全体と一致しないことがあります。",

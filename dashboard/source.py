@@ -13,7 +13,8 @@ cache too, and raised again on every call.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,17 @@ class Source:
     def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """fn(con, *args): a function of queries/ on this source's connection."""
         return fn(self.con, *args)
+
+    @classmethod
+    @contextmanager
+    def of_file(cls, path: str | Path) -> Iterator[Source]:
+        """A Source on its own read-only connection to the database file PATH, closed on leaving
+        (データ管理 compares a version not yet published with the current one)."""
+        con = runner.connect(path)
+        try:
+            yield cls(con)
+        finally:
+            con.close()
 
     # ---- the database ---------------------------------------------------------------------
     def waves(self) -> list[int]:

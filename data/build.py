@@ -216,6 +216,11 @@ def write_version(target: Path, loaded: Loaded, summary: dict, progress: Progres
         raise
 
 
+def _month(value) -> str:
+    """A month of the activity table as the contract writes it: YYYY-MM."""
+    return pd.Timestamp(value).strftime("%Y-%m")
+
+
 def summary_of(loaded: Loaded, built_at: dt.datetime, source: str, by: str | None, is_demo: bool) -> dict:
     """What the version list shows of a build: when, from what, by whom, files and rows, and the
     waves, months and organisations it holds."""
@@ -242,7 +247,7 @@ def summary_of(loaded: Loaded, built_at: dt.datetime, source: str, by: str | Non
         "waves": [] if responses is None else sorted(int(w) for w in responses["wave"].dropna().unique()),
         "months": []
         if activity is None or activity.empty
-        else [str(activity["month"].min()), str(activity["month"].max())],
+        else [_month(activity["month"].min()), _month(activity["month"].max())],
         "organisations": 0 if orgs is None else int(len(orgs)),
     }
 

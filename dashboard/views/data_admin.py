@@ -21,7 +21,6 @@ from data import staging, versions
 from data.codebook import indicators
 from data.paths import db_path
 from data.problems import BuildRefused, errors, problems_frame
-from queries import runner
 from queries.filters import Filters, wave_label
 
 PENDING = "data_pending"  # session: (Staged, Version) of the preview waiting for 公開する
@@ -145,20 +144,23 @@ def _preview(ctx: PageContext, target) -> None:
 
 
 def _files_table(diff: dict, lang: str) -> pd.DataFrame:
-    rows = [
-        (
-            f["file"],
-            f["rows_before"],
-            f["rows_after"],
-            t("data.changed" if f["changed"] else "data.unchanged", lang),
-        )
-        for f in diff["files"]
-    ]
+    """Each file of the current and the new version: rows in each, and whether it was added,
+    removed, changed or left as it was (a table to read, not to download)."""
+
+    def rows(n) -> str:
+        return "—" if n is None else f"{n:,}"
+
+    def change(f) -> str:
+        if f["rows_before"] is None:
+            return t("data.added", lang)
+        if f["rows_after"] is None:
+            return t("data.removed", lang)
+        return t("data.changed" if f["changed"] else "data.unchanged", lang)
+
     cols = [t(k, lang) for k in ("data.col.file", "data.col.rows_before", "data.col.rows_after", "data.col.change")]
-    df = pd.DataFrame(rows, columns=cols)
-    for col in cols[1:3]:
-        df[col] = df[col].astype("Int64")
-    return df
+    return pd.DataFrame(
+        [(f["file"], rows(f["rows_before"]), rows(f["rows_after"]), change(f)) for f in diff["files"]], columns=cols
+    )
 
 
 def _changes_text(diff: dict, lang: str) -> str:
@@ -177,13 +179,9 @@ def _changes_text(diff: dict, lang: str) -> str:
 
 
 def _headline(path, lang: str) -> tuple[dict[str, float | None], int | None]:
-    con = runner.connect(path)
-    try:
-        source = Source(con)
+    with Source.of_file(path) as source:
         wave = source.latest_wave()
         table = source.headline(Filters())
-    finally:
-        con.close()
     shown = {row.indicator: None if row.suppressed else row.estimate_pct for row in table.itertuples()}
     return shown, wave
 
