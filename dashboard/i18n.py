@@ -311,6 +311,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "確認した内容を取り消しました。データは変更していません。",
         "en": "Discarded. Nothing was changed.",
     },
+    "data.subs_title": {"ja": "団体の月次提出を反映する", "en": "Apply the organisations' monthly submissions"},
+    "data.subs_none": {
+        "ja": "まだ反映していない月次提出はありません（提出状況のページで確認できます）。",
+        "en": "No monthly submissions waiting (see the submission status page).",
+    },
+    "data.subs_lead": {
+        "ja": "未反映の提出が {n} 件（{orgs} 団体）あります。現在のデータに重ねて確認し、問題がなければ公開してください。",
+        "en": "{n} submission(s) from {orgs} organisation(s) are not published yet. Check them over the current data, then publish.",
+    },
+    "data.subs_check": {"ja": "月次提出を反映して確認する", "en": "Check with the submissions"},
     "data.changed": {"ja": "変更あり", "en": "changed"},
     "data.added": {"ja": "追加", "en": "added"},
     "data.removed": {"ja": "なし（削除）", "en": "removed"},

@@ -17,7 +17,7 @@ from dashboard.access import audit, roles
 from dashboard.i18n import t
 from dashboard.source import Source
 from dashboard.state import PageContext, current_context
-from data import staging, versions
+from data import staging, submission_store, versions
 from data.codebook import indicators
 from data.paths import db_path
 from data.problems import BuildRefused, errors, problems_frame
@@ -54,28 +54,48 @@ def _upload(ctx: PageContext, target) -> None:
     lang = ctx.lang
     st.markdown(t("data.upload_help", lang))
     files = st.file_uploader(t("data.upload_label", lang), type=["csv", "xlsx"], accept_multiple_files=True, key=UPLOAD)
-    if not st.button(t("data.check", lang), type="primary", icon=":material/fact_check:"):
+    if st.button(t("data.check", lang), type="primary", icon=":material/fact_check:"):
+        if files:
+            _check(ctx, target, [(f.name, f.getvalue()) for f in files], with_submissions=False)
+        else:
+            st.warning(t("data.no_files", lang), icon=":material/upload_file:")
+    st.markdown(f"**{t('data.subs_title', lang)}**")
+    waiting = submission_store.pending()
+    if not waiting:
+        st.caption(t("data.subs_none", lang))
         return
-    if not files:
-        st.warning(t("data.no_files", lang), icon=":material/upload_file:")
-        return
+    orgs = len({e.org_id for e in waiting})
+    st.markdown(t("data.subs_lead", lang, n=len(waiting), orgs=orgs))
+    if st.button(t("data.subs_check", lang), icon=":material/fact_check:"):
+        _check(ctx, target, [], with_submissions=True)
+
+
+def _check(ctx: PageContext, target, uploads: list[tuple[str, bytes]], with_submissions: bool) -> None:
+    """Stage UPLOADS (and, WITH_SUBMISSIONS, the organisations' monthly figures) over the current
+    version, build it as an unpublished version with a progress bar, and show the preview (rerun)
+    or the problem list."""
+    lang = ctx.lang
     if versions.busy(target):
         st.warning(t("data.busy", lang), icon=":material/hourglass_top:")
         return
-    uploads = [(f.name, f.getvalue()) for f in files]
     try:
         staged = staging.stage(target, uploads)
     except BuildRefused as refused:
         _refused(ctx, refused, [name for name, _ in uploads])
         return
+    applied = None
+    if with_submissions:
+        applied = submission_store.apply_to_extracts(staged.folder)
+        staged.uploaded.append(applied["file"])
     bar = st.progress(0.0, text=t("data.phase.read", lang))
 
     def progress(phase: str, fraction: float) -> None:
         bar.progress(min(max(fraction, 0.0), 1.0), text=t(f"data.phase.{phase}", lang))
 
     names = ", ".join(staged.uploaded)
+    source = f"submissions {applied['pairs']}" if applied else f"upload {names}"
     try:
-        pending = staging.build_pending(target, staged, ctx.user.name, f"upload {names}", progress)
+        pending = staging.build_pending(target, staged, ctx.user.name, source, progress)
     except versions.Busy:
         bar.empty()
         staging.discard(target, None, staged)
@@ -87,8 +107,8 @@ def _upload(ctx: PageContext, target) -> None:
         _refused(ctx, refused, staged.uploaded)
         return
     bar.progress(1.0, text=t("data.phase.checked", lang))
-    audit.record("data_checked", ctx.user, version=pending.id, files=names)
-    st.session_state[PENDING] = (staged, pending)
+    audit.record("data_checked", ctx.user, version=pending.id, files=names, source=source)
+    st.session_state[PENDING] = (staged, pending, applied["as_of"] if applied else None)
     st.rerun()
 
 
@@ -107,7 +127,7 @@ def _refused(ctx: PageContext, refused: BuildRefused, files: list[str]) -> None:
 
 def _preview(ctx: PageContext, target) -> None:
     lang = ctx.lang
-    staged, pending = st.session_state[PENDING]
+    staged, pending, submissions_as_of = st.session_state[PENDING]
     st.info(t("data.preview_lead", lang, version=pending.id), icon=":material/preview:")
     diff = staging.compare(target, pending)
     st.dataframe(_files_table(diff, lang), hide_index=True, width="stretch")
@@ -131,6 +151,8 @@ def _preview(ctx: PageContext, target) -> None:
             st.error(t("data.outdated", lang), icon=":material/sync_problem:")
             return
         bar.progress(1.0, text=t("data.phase.done", lang))
+        if submissions_as_of is not None:
+            submission_store.mark_published(pending.id, as_of=submissions_as_of)
         staging.discard(target, None, staged)
         audit.record("data_publish", ctx.user, version=pending.id, pruned=", ".join(pruned))
         del st.session_state[PENDING]

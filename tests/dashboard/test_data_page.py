@@ -139,3 +139,40 @@ def test_members_neither_see_nor_open_the_page(own_db, monkeypatch):
     at = _run(page=None)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page(PAGE)
+
+
+def test_monthly_submissions_are_published_as_a_new_version(own_db):
+    import duckdb
+
+    from data import submission_store
+
+    rows = pd.DataFrame(
+        {
+            "org_id": ["O01", "O01"],
+            "month": ["2025-04", "2025-04"],
+            "district": [1, 2],
+            "field": [1, 1],
+            "consultations": [17, 4],
+            "new_cases": [5, 0],
+            "outreach": [2, 1],
+        }
+    )
+    submission_store.save(rows, "O01", "o01-staff", "org", "O01_2025-04.xlsx", "0" * 64)
+    at = _run()
+    assert t("data.subs_lead", "ja", n=1, orgs=1) in [m.value for m in at.markdown]
+    next(b for b in at.button if b.label == t("data.subs_check", "ja")).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    files = at.dataframe[0].value
+    activity = files[files["ファイル"] == "activity.csv"].iloc[0]
+    assert list(activity[1:]) == ["4,656", "4,658", "変更あり"]  # a month not there before: 2 rows added
+    next(b for b in at.button if b.label == t("data.publish", "ja")).click().run()
+    con = duckdb.connect(str(own_db), read_only=True)
+    got = con.execute(
+        "SELECT district, consultations FROM activity WHERE org_id = 'O01' AND strftime(month, '%Y-%m') = '2025-04' "
+        "ORDER BY district"
+    ).fetchall()
+    con.close()
+    assert got == [(1, 17), (2, 4)]
+    assert submission_store.pending() == []
+    assert submission_store.published()["version_id"] == versions.current_id(own_db)
+    assert t("data.subs_none", "ja") in [c.value for c in _run().caption]
