@@ -32,6 +32,19 @@ def marks_text(lang: str) -> str:
     ).replace("**", "")
 
 
+def difference_note(lang: str) -> str:
+    """Why a taller bar may carry no 高い/低い: the marks are corrected for the many comparisons in
+    one table (queries.indicators) and never put on 参考値 or 秘匿 groups."""
+    return t(
+        "breakdown.marks_note",
+        lang,
+        higher=cb.mark_label("higher", lang),
+        lower=cb.mark_label("lower", lang),
+        low=cb.mark_label("low_reliability", lang),
+        suppressed=cb.mark_label("suppressed", lang),
+    )
+
+
 def activity_filters(view: View) -> ActivityFilters:
     """The activity period of a view plus its district filter (where people live: one district or
     a named group, as for the survey)."""
@@ -50,7 +63,7 @@ def indicator(source: Source, view: View, lang: str) -> ViewContent:
     title = cb.indicator(view.indicator).label[lang]
     key = INDICATOR_CAPTIONS.get(view.kind)
     caption = t(key, lang, low=cb.mark_label("low_reliability", lang)) if key else ""
-    out = ViewContent(kind=view.kind, frame=table, caption=caption, notes=[marks_text(lang)])
+    out = ViewContent(kind=view.kind, frame=table, caption=caption, notes=[marks_text(lang), difference_note(lang)])
     if table.empty:
         out.empty = True
         return out

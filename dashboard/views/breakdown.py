@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import content, state, ui
-from dashboard.content import View
+from dashboard.content import View, builders
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
@@ -90,6 +90,7 @@ def render(ctx: PageContext) -> None:
     ui.chart(shown.chart, stretch=len(by) == 1)
     ui.view_actions(ctx, view)
     ui.marks_legend(lang)
+    st.caption(builders.difference_note(lang))  # why a taller bar may not be 高い
     st.subheader(t("common.table", lang))
     ui.indicator_table_block(ctx, shown.frame, indicator, by, key="dl_breakdown")
 

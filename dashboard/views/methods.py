@@ -1,5 +1,6 @@
-"""データと方法 — sources, indicator definitions from the codebook, weighting, intervals, disclosure
-(the cell-key method, its parameters and its cost), import log.
+"""データと方法 — sources, indicator definitions from the codebook, weighting, intervals and the
+correction of 高い/低い for many comparisons, disclosure (the cell-key method, its parameters and its
+cost), import log.
 
 The parameters are read, never written here: D and V of each perturbation table from the codebook
 (disclosure.ptables), the share of unchanged cells from the ptable itself (queries.cellkey), the
@@ -120,6 +121,18 @@ def cellkey_text(lang: str) -> str:
     )
 
 
+def multiple_comparisons_text(lang: str) -> str:
+    """Holm's correction of 高い/低い within each table (queries.indicators), in words."""
+    return methods_text(
+        "multiple",
+        lang,
+        higher=cb.mark_label("higher", lang),
+        lower=cb.mark_label("lower", lang),
+        low=cb.mark_label("low_reliability", lang),
+        suppressed=cb.mark_label("suppressed", lang),
+    )
+
+
 def protection_cost(path: Path | None = None) -> dict:
     """The measured cost (COST_FILE), or {} when not measured yet or unreadable."""
     path = COST_FILE if path is None else path
@@ -172,6 +185,7 @@ def render(ctx: PageContext) -> None:
     st.markdown(methods_text("weighting", lang))
     st.header(t("methods.intervals", lang))
     st.markdown(methods_text("intervals", lang, z=est["z"]))
+    st.markdown(multiple_comparisons_text(lang))
     st.header(t("methods.disclosure", lang))
     st.markdown(
         methods_text(

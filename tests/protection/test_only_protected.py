@@ -56,6 +56,11 @@ K = 10_000_000  # what the sentinel adds to every nonzero count
 PCT_FLOOR = 40.0  # under the sentinel a nonzero estimate is 50–100 % on the demo data
 ZERO_PCT = 0.05  # a percentage shown as 0.0 (an interval's bound next to an estimate of 0)
 NEFF_FLOOR = K / 10  # n_eff = n' / design effect
+# An adjusted p-value of a group-vs-rest test (queries.estimate, Holm): under the sentinel every
+# group has an effective size of millions, so a test of protected figures gives p ≈ 0 (any real
+# difference is significant) or exactly 1 (both sides' estimates at 100%: nothing differs); a
+# p-value of true counts (a few hundred respondents) would fall in between.
+P_EXTREME = 0.0005
 
 # One single-code filter for the second walk, with page controls that show other tables too
 # (a two-way indicator table, activity by field, referrals by organisation).
@@ -95,6 +100,16 @@ CODE_COLUMNS = {
     "fill",
     "colour",
 }
+
+
+def _p_headers() -> set[str]:
+    """The adjusted p-value's column in the query frames and both languages' tables (queries.export)."""
+    from queries import export
+
+    return {"p_adjusted", export.EN_HEADERS["p_adjusted"], export.JA_HEADERS["p_adjusted"]}
+
+
+P_HEADERS = _p_headers()
 
 
 def sentinel_perturb(counts, key_sums, table: str) -> np.ndarray:
@@ -273,6 +288,12 @@ class Walk:
             f"(under the sentinel: 0 or ≥ {PCT_FLOOR}; not a public share)"
         )
 
+    def p_value(self, value: float, where: str) -> None:
+        """An adjusted p-value: of protected figures under the sentinel, 0 or 1 (P_EXTREME)."""
+        self.read += 1
+        if not (value <= P_EXTREME or value >= 1 - P_EXTREME):
+            self.problems.append(f"{where}: p-value {value} is not of protected figures (under the sentinel: 0 or 1)")
+
     def derived(self, value: float, population: float | None, where: str) -> None:
         """Residents estimated = estimate × population: under the sentinel between PCT_FLOOR % and
         100 % of the (public) population of the row."""
@@ -289,6 +310,10 @@ class Walk:
         if value is None or value is pd.NA or isinstance(value, (bool, np.bool_)):
             return
         if header in self.code_headers:
+            return
+        if header in P_HEADERS:
+            if str(value).strip():
+                self.p_value(float(value), where)
             return
         if isinstance(value, (int, np.integer)):
             self.count(int(value), where)
@@ -370,6 +395,8 @@ class Walk:
                         self.derived(v, None if pops[i] is None or np.isnan(pops[i]) else pops[i], spot)
                     elif name == "population":
                         self.count(int(v), spot)  # public: must be a sum of the population table
+                    elif name in P_HEADERS:
+                        self.p_value(float(v), spot)
                     elif name == "n_eff":
                         self.read += 1
                         if not (v == 0 or v >= NEFF_FLOOR):
@@ -672,9 +699,9 @@ def handout_text_numbers(deck, contents: dict, lang: str, facts) -> dict[int, se
                 residents = {t("activity.residents_lonely", lang)}
                 for row in table.itertuples(index=False):
                     for h, v in zip(table.columns, row):
-                        # labels, and the residents estimates (checked in the table itself, see
-                        # Walk.derived: estimate × population, not counts)
-                        if not FIGURES.match(str(v)) or h in residents:
+                        # labels, the residents estimates and the adjusted p-values (checked in
+                        # the table itself, see Walk.derived and Walk.p_value: not counts)
+                        if not FIGURES.match(str(v)) or h in residents or h in P_HEADERS:
                             allowed |= _text_tokens(str(v))
             if slide.view is not None and slide.view.kind in ("members", "directory"):
                 allowed |= _text_tokens(*(str(v) for row in table.itertuples(index=False) for v in row))
