@@ -154,15 +154,9 @@ def running_server(argv: list[str], env: dict[str, str], log_path: Path, url: st
             proc.wait()
 
 
-@pytest.fixture(scope="session")
-def app_server(demo_db, tmp_path_factory) -> SimpleNamespace:
-    """`streamlit run dashboard/server.py` (as `make run`) on a free port over the demo database: its
-    url and log."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("app_server") / "streamlit.log"
-    env = {**os.environ, "TSUNAGARI_DB": str(demo_db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    env.pop("TSUNAGARI_MIN_N", None)
-    argv = [
+def streamlit_argv(port: int) -> list[str]:
+    """`streamlit run dashboard/server.py` (as `make run`) on PORT of this machine."""
+    return [
         sys.executable,
         "-m",
         "streamlit",
@@ -178,6 +172,30 @@ def app_server(demo_db, tmp_path_factory) -> SimpleNamespace:
         "--server.fileWatcherType",
         "none",
     ]
+
+
+def dashboard_cli(instance: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """`python -m dashboard ARGS` with the instance folder INSTANCE (accounts, the audit log)."""
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *args],
+        cwd=REPO,
+        env={**os.environ, "TSUNAGARI_INSTANCE": str(instance)},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture(scope="session")
+def app_server(demo_db, tmp_path_factory) -> SimpleNamespace:
+    """`streamlit run dashboard/server.py` (as `make run`) on a free port over the demo database: its
+    url and log."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("app_server") / "streamlit.log"
+    env = {**os.environ, "TSUNAGARI_DB": str(demo_db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    env.pop("TSUNAGARI_MIN_N", None)
+    argv = streamlit_argv(port)
     url = f"http://127.0.0.1:{port}"
     with running_server(argv, env, log_path, url):
         yield SimpleNamespace(url=url, log=log_path)

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from data import versions
-from tests.conftest import REPO, free_port, running_server
+from tests.conftest import REPO, free_port, running_server, streamlit_argv
 
 from .conftest import new_context, open_page, wait_idle
 
@@ -42,21 +42,7 @@ def data_server(tmp_path_factory):
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     env.pop("TSUNAGARI_MIN_N", None)
-    argv = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "dashboard/server.py",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--server.address",
-        "127.0.0.1",
-        "--server.fileWatcherType",
-        "none",
-    ]
+    argv = streamlit_argv(port)
     url = f"http://127.0.0.1:{port}"
     with running_server(argv, env, root / "server.log", url):
         yield SimpleNamespace(url=url, db=db, root=root)

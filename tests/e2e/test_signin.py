@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.conftest import REPO, free_port, running_server
+from tests.conftest import dashboard_cli, free_port, running_server
 
 from .conftest import new_context, wait_idle
 
@@ -33,16 +32,7 @@ SIGNIN_TEXT = "このダッシュボードはプラットフォーム会員専�
 DATA_MARKS = re.compile(r"\d+\.\d%|\d,\d{3}|準備会|藤島|羽黒")
 
 
-def _cli(instance: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "dashboard", *args],
-        cwd=REPO,
-        env={**os.environ, "TSUNAGARI_INSTANCE": str(instance)},
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+_cli = dashboard_cli
 
 
 @pytest.fixture(scope="module")

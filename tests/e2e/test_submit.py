@@ -14,7 +14,6 @@ import io
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ from types import SimpleNamespace
 import openpyxl
 import pytest
 
-from tests.conftest import REPO, free_port, running_server
+from tests.conftest import dashboard_cli, free_port, running_server
 
 from .conftest import full_page_screenshot, new_context, wait_idle
 
@@ -36,16 +35,7 @@ ACCOUNTS = {
 }
 
 
-def _cli(instance: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "dashboard", *args],
-        cwd=REPO,
-        env={**os.environ, "TSUNAGARI_INSTANCE": str(instance)},
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+_cli = dashboard_cli
 
 
 @pytest.fixture(scope="module")
