@@ -68,9 +68,14 @@ def indicator(source: Source, view: View, lang: str) -> ViewContent:
         out.empty = True
         return out
     labelled = export.labelled_table(table, view.indicator, list(view.by), lang)
+    # The table printed beside a slide's chart leaves out the difference and its adjusted p-value:
+    # the chart carries 高い/低い and the notes explain them, and the table stays narrow enough to
+    # sit beside the chart (presenter/handout.py). The pages show them (ui.indicator_table_block).
+    headers = export.EN_HEADERS if lang == "en" else export.JA_HEADERS
+    narrow = labelled.drop(columns=[headers["difference"], headers["p_adjusted"]], errors="ignore")
     if view.kind == "bar":
         out.plot = Plot(charts.indicator_bars, table, (view.by[0], lang), {"title": title})
-        out.table = labelled
+        out.table = narrow
     elif view.kind in ("heatmap", "multiples"):
         builder = charts.indicator_heatmap if view.kind == "heatmap" else charts.indicator_small_multiples
         out.plot = Plot(builder, table, (view.by, lang), title=title)
@@ -82,7 +87,7 @@ def indicator(source: Source, view: View, lang: str) -> ViewContent:
             (lang,),
             {"title": title},
         )
-        out.table = labelled
+        out.table = narrow
         out.legend_html = maps.legend_html(table, lang, with_windows=False)
     if caption:
         out.notes.insert(0, caption)
