@@ -73,7 +73,8 @@ def main() -> None:
         page_title=t("app.title", "ja"),
         page_icon=str(Path(__file__).resolve().parent / "static" / "icon.png"),
         layout="wide",
-        initial_sidebar_state="expanded",
+        # auto: open on tablets and larger, closed on a phone (over the content otherwise; issue 17)
+        initial_sidebar_state="auto",
     )
     st.html(ui.PRINT_CSS)
     # Members only: nothing below (no data, no deck list, no filters) runs before this.

@@ -40,6 +40,23 @@ PRINT_CSS = """
 }
 .tsg-legend { font-size: 0.9rem; line-height: 1.6; }
 .tsg-card-marks { font-size: 0.85rem; color: #444; }
+/* Screens (issue 17): a card's value scales with its card (container query units), its label and
+   badges wrap instead of ending in 「…」; a chart wider than a phone scrolls inside its own box. */
+[data-testid="stMetric"] { container-type: inline-size; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] p {
+  font-size: clamp(1.25rem, 21cqi, 2.25rem) !important; }
+[data-testid="stMetric"] .stMarkdownEllipsis, [data-testid="stMetric"] .stMarkdownEllipsis p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+[data-testid="stMetricValue"] .stMarkdownEllipsis p { white-space: nowrap !important; }
+.stMarkdownBadge { white-space: normal !important; max-width: 100%; height: auto !important; }
+[data-testid="stVegaLiteChart"] { max-width: 100%; overflow-x: auto; }
+/* Contrast (JIS X 8341-3 / WCAG 1.4.3): captions and help text at 4.5:1 or more on white and on
+   the sidebar's grey (Streamlit's faded caption colour measured 3.9:1). */
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
+[data-testid="stWidgetLabel"] p, [data-testid="stTooltipIcon"] { color: #484A55 !important; }
+/* A text for screen readers only (each chart's text alternative). */
+.tsg-sr-only { position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px;
+  overflow: hidden; clip-path: inset(50%); white-space: nowrap; border: 0; }
 </style>
 """
 

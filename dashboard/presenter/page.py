@@ -44,7 +44,7 @@ CSS = """
 [data-testid="stStatusWidget"], header, footer { display: none !important; }
 [data-testid="stMain"] { margin-left: 0 !important; }
 [data-testid="stMainBlockContainer"], .block-container {
-  padding: 0.4rem 1.6rem calc(var(--pres-font) * 3) 1.6rem !important; max-width: 100% !important; }
+  padding: 0.4rem 1.6rem calc(var(--pres-font) * 3.8) 1.6rem !important; max-width: 100% !important; }
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.45rem; }
 [data-testid="stAlert"] { padding: 0.15rem 0.8rem !important; }
 [data-testid="stAlert"] p { font-size: calc(var(--pres-font) * 0.8) !important; }
@@ -80,7 +80,11 @@ CSS = """
 .pres-dir .n { font-weight: 700; }
 .st-key-pres_footer { position: fixed; left: 0; right: 0; bottom: 0; z-index: 999990; background: #fff;
   border-top: 2px solid #0072B2; padding: 0.25rem 1.2rem; }
-.st-key-pres_footer { flex-wrap: nowrap !important; }
+/* The buttons on one line; the data facts beside them where they fit, else on a second line
+   (1024 px): never squeezed to a column that runs off the screen. draw_view reserves two lines. */
+.st-key-pres_footer { flex-wrap: wrap !important; row-gap: 0.15rem !important; }
+.st-key-pres_footer > div:has(> .pres-meta), .st-key-pres_footer > div:has(.pres-meta) {
+  flex: 1 1 24em !important; min-width: 0; }
 .st-key-pres_footer p, .st-key-pres_footer button p { font-size: calc(var(--pres-font) * 0.62) !important; }
 .st-key-pres_footer button { padding: 0.1rem 0.5rem !important; min-height: 2rem !important; }
 .pres-counter { font-size: var(--pres-font); font-weight: 700; color: #111; white-space: nowrap; }
@@ -244,7 +248,7 @@ def draw_view(source: Source, view: View, slide: dk.Slide, lang: str, vp: viewpo
         + font * 2.3
         + font * 2.0 * len(captions)
         + (font * 1.1 if content.notice else 0)
-        + font * 3.2
+        + font * 3.8  # the footer: its buttons, and the data facts on a second line on narrow screens
         + 56
     )
     avail_h = max(160.0, vp.height - reserved)
