@@ -468,6 +468,47 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "Shift_JISで表せない文字を置き換えました: {chars}",
         "en": "Characters Shift_JIS cannot encode were replaced: {chars}",
     },
+    # CSV layouts (dashboard/csv_layouts.py): figures as numbers, display texts in their own columns
+    "csv.national_pct": {"ja": "全国(%)", "en": "national_pct"},
+    "csv.series_of": {"ja": "対象", "en": "series"},
+    "csv.residents_est": {"ja": "孤独感が時々以上の住民（推計）", "en": "residents_lonely_est"},
+    "csv.residents_low": {"ja": "同 95%信頼区間下限", "en": "residents_lonely_low"},
+    "csv.residents_high": {"ja": "同 95%信頼区間上限", "en": "residents_lonely_high"},
+    "csv.display_suffix": {"ja": "（表示）", "en": " (display)"},
+    # the one-page summary (dashboard/printouts/summary.py)
+    "summary.button": {"ja": "概要1枚（A4 PDF）を作成", "en": "Make the one-page summary (A4 PDF)"},
+    "summary.download": {"ja": "概要1枚をダウンロード", "en": "Download the one-page summary"},
+    "summary.making": {"ja": "概要1枚を作成しています…", "en": "Making the one-page summary…"},
+    "summary.title": {"ja": "孤独・孤立の状況（概要）", "en": "Loneliness and isolation: summary"},
+    "summary.activity": {"ja": "支援団体の活動", "en": "Support organisations' activity"},
+    "summary.activity_year": {"ja": "{year}（相談件数・新規・訪問）", "en": "{year} (consultations, new, outreach)"},
+    "summary.wave": {"ja": "市民調査", "en": "Survey"},
+    "summary.fieldwork": {"ja": "{wave}（回答 {n}人）", "en": "{wave} ({n} respondents)"},
+    "summary.activity_months": {"ja": "活動記録", "en": "Activity records"},
+    "summary.population_as_of": {"ja": "人口", "en": "Population"},
+    "summary.made": {"ja": "作成", "en": "Made"},
+    # the residents' leaflet (dashboard/printouts/leaflet.py)
+    "leaflet.button": {"ja": "住民向けチラシ（PDF）を作成", "en": "Make the residents' leaflet (PDF)"},
+    "leaflet.download": {"ja": "チラシをダウンロード", "en": "Download the leaflet"},
+    "leaflet.making": {"ja": "チラシを作成しています…", "en": "Making the leaflet…"},
+    "leaflet.title": {"ja": "ひとりで悩んでいませんか", "en": "Are you struggling alone?"},
+    "leaflet.lead": {
+        "ja": "鶴岡市には、暮らしの困りごとや気持ちのつらさを相談できる窓口があります。相談は無料、秘密は守られます。"
+        "どこに相談すればよいか分からないときも、まずは近くの窓口にお電話ください。",
+        "en": "Tsuruoka has windows where you can talk about everyday troubles or how you feel. Consultations "
+        "are free and confidential. If you are not sure where to go, call the nearest window first.",
+    },
+    "leaflet.worry": {"ja": "{field}のことで悩んでいる", "en": "Worried about: {field}"},
+    "leaflet.district": {"ja": "{district}地域版", "en": "{district} edition"},
+    "leaflet.footer": {
+        "ja": "鶴岡市 孤独・孤立対策官民連携プラットフォーム　掲載内容は{date}時点の相談窓口一覧によります。",
+        "en": "Tsuruoka City public-private platform on loneliness and isolation. From the directory as of {date}.",
+    },
+    "leaflet.emergency": {
+        "ja": "いのちに関わる緊急のときは 119（救急）・110（警察）へ",
+        "en": "In an emergency call 119 (ambulance) or 110 (police)",
+    },
+    "leaflet.none": {"ja": "該当する窓口はありません", "en": "No window listed"},
     # overview
     "overview.headline": {"ja": "主な指標", "en": "Headline indicators"},
     "overview.who": {"ja": "回答者の構成", "en": "Who answered"},

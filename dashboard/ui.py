@@ -177,39 +177,80 @@ def audited_download(ctx: PageContext, file_name: str, **detail: object):
     filters = urlencode(ctx.filters.to_query_params())
 
     def record() -> None:
-        audit.record("download", ctx.user, file=file_name, filters=filters or "-", **detail)
+        # a callable detail (the encoding) is read when the file is taken, not when drawn
+        now = {k: v() if callable(v) else v for k, v in detail.items()}
+        audit.record("download", ctx.user, file=file_name, filters=filters or "-", **now)
 
     return record
 
 
-def _download_button(payload: downloads.Download, ctx: PageContext, key: str) -> None:
+def _session_encoding():
+    """A reader of this session's chosen encoding that works outside the script run: the deferred
+    download's callable runs on a thread of its own when the button is clicked."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    run = get_script_run_ctx()
+    session = run.session_state if run is not None else None
+
+    def read() -> str:
+        try:
+            enc = session[ENCODING_KEY] if session is not None else None
+        except (KeyError, AttributeError):
+            enc = None
+        return enc if enc in export.ENCODINGS else export.ENCODINGS[0]
+
+    return read
+
+
+def _download_button(make, remake, ctx: PageContext, key: str) -> None:
+    """The CSV button of MAKE(encoding) -> downloads.Download (on the page run: its warnings and
+    file name), the bytes in another encoding REMAKE(encoding) (plain queries.export, no
+    Streamlit or database: it runs on the click's thread). The file is made when the
+    button is clicked, in the encoding the sidebar holds then (Streamlit's deferred download):
+    a file made with the page would be the one of the page's last run, and a click right after
+    switching to Shift_JIS, before the page has run again, gave the old UTF-8 bytes."""
+    encoding = current_encoding()
+    payload = make(encoding)
     _cp932_warning(payload.warnings, ctx.lang)
+    chosen = _session_encoding()
+
+    def data() -> bytes:
+        now = chosen()
+        return payload.data if now == encoding else remake(now)
+
     st.download_button(
         t("download.csv", ctx.lang),
-        data=payload.data,
+        data=data,
         file_name=payload.file_name,
         mime="text/csv",
         key=key,
         icon=":material/download:",
-        on_click=audited_download(ctx, payload.file_name, encoding=current_encoding()),
+        on_click=audited_download(ctx, payload.file_name, encoding=current_encoding),
     )
 
 
 def download_frame(df: pd.DataFrame, what: str, ctx: PageContext, key: str, statistics: bool = True) -> None:
     """A CSV download of DF (already labelled and protected by the query layer); a statistics
     table ends with the note row, a list (statistics=False: directory, import log) does not."""
-    payload = downloads.frame_csv(
-        ctx.source, df, what, ctx.filters, ctx.lang, current_encoding(), csv_bytes=csv_bytes, statistics=statistics
-    )
-    _download_button(payload, ctx, key)
+
+    def make(encoding: str) -> downloads.Download:
+        return downloads.frame_csv(
+            ctx.source, df, what, ctx.filters, ctx.lang, encoding, csv_bytes=csv_bytes, statistics=statistics
+        )
+
+    note = export.note_row(ctx.lang) if statistics else None
+    _download_button(make, lambda enc: export.csv_bytes(df, encoding=enc, note=note)[0], ctx, key)
 
 
-def table_with_download(df: pd.DataFrame, what: str, ctx: PageContext, key: str, statistics: bool = True) -> None:
-    """The table beneath a chart, the note under it (statistics) and its CSV download."""
+def table_with_download(
+    df: pd.DataFrame, what: str, ctx: PageContext, key: str, statistics: bool = True, csv: pd.DataFrame | None = None
+) -> None:
+    """The table beneath a chart, the note under it (statistics) and its CSV download: of CSV, the
+    table's figures as numbers (dashboard.csv_layouts), where the table shows display texts."""
     st.dataframe(df, hide_index=True, width="stretch")
     if statistics:
         disclosure_note(ctx.lang)
-    download_frame(df, what, ctx, key, statistics=statistics)
+    download_frame(df if csv is None else csv, what, ctx, key, statistics=statistics)
 
 
 def activity_table_with_download(
@@ -219,8 +260,11 @@ def activity_table_with_download(
     long FRAME it was made from: the bytes of `python -m queries activity ...` for this view."""
     st.dataframe(shown, hide_index=True, width="stretch")
     disclosure_note(ctx.lang)
-    payload = downloads.activity_csv(frame, what, act, ctx.lang, current_encoding(), frame_csv=activity_csv)
-    _download_button(payload, ctx, key)
+
+    def make(encoding: str) -> downloads.Download:
+        return downloads.activity_csv(frame, what, act, ctx.lang, encoding, frame_csv=activity_csv)
+
+    _download_button(make, lambda enc: export.activity_frame_csv(frame, ctx.lang, enc)[0], ctx, key)
 
 
 def indicator_table_block(ctx: PageContext, table: pd.DataFrame, indicator: str, by: Sequence[str], key: str) -> None:
@@ -229,8 +273,14 @@ def indicator_table_block(ctx: PageContext, table: pd.DataFrame, indicator: str,
     --lang LANG` writes it for this view, byte for byte."""
     st.dataframe(export.labelled_table(table, indicator, list(by), ctx.lang), hide_index=True, width="stretch")
     disclosure_note(ctx.lang)
-    payload = downloads.indicator_csv(ctx.source, table, indicator, by, ctx.filters, ctx.lang, current_encoding())
-    _download_button(payload, ctx, key)
+
+    def make(encoding: str) -> downloads.Download:
+        return downloads.indicator_csv(ctx.source, table, indicator, by, ctx.filters, ctx.lang, encoding)
+
+    def remake(encoding: str) -> bytes:
+        return export.indicator_table_csv(table, indicator, list(by), lang=ctx.lang, encoding=encoding)[0]
+
+    _download_button(make, remake, ctx, key)
 
 
 def vega_spec(chart_obj) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import content, state, ui, urlparams
+from dashboard import content, csv_layouts, state, ui, urlparams
 from dashboard.content import View, builders, kinds
 from dashboard.i18n import t
 from dashboard.state import PageContext
@@ -138,7 +138,13 @@ def render(ctx: PageContext) -> None:
         st.warning(referrals.warning, icon=":material/groups:")
     # Twenty-odd organisations at fixed cell widths overflow the page: fit those to its width.
     ui.plot(referrals.plot, stretch=level == "org" and not referrals.warning)
-    ui.table_with_download(referrals.table, t("activity.referrals", lang), ctx, key="dl_act_ref")
+    ui.table_with_download(
+        referrals.table,
+        t("activity.referrals", lang),
+        ctx,
+        key="dl_act_ref",
+        csv=csv_layouts.counts_csv(referrals.frame, lang, t("activity.from", lang), t("activity.to", lang)),
+    )
 
     st.subheader(t("activity.need", lang))
     st.caption(t("activity.need_caption", lang))
@@ -149,13 +155,24 @@ def render(ctx: PageContext) -> None:
     else:
         ui.plot(need.plot, stretch=False)
         ui.marks_legend(lang)
-        ui.table_with_download(need.table, t("activity.need", lang), ctx, key="dl_act_need")
+        ui.table_with_download(
+            need.table, t("activity.need", lang), ctx, key="dl_act_need", csv=csv_layouts.need_csv(need.frame, lang)
+        )
 
     st.subheader(t("activity.members", lang))
     members = content.build(ctx.source, View(kind="members"), lang)
     st.caption(members.caption)
     # Counts of organisations, whose membership is public: not adjusted, so no note, no note row.
-    ui.table_with_download(members.table, t("activity.members", lang), ctx, key="dl_act_members", statistics=False)
+    ui.table_with_download(
+        members.table,
+        t("activity.members", lang),
+        ctx,
+        key="dl_act_members",
+        statistics=False,
+        csv=csv_layouts.counts_csv(
+            members.frame, lang, cb.value_set_label("org_type", lang), cb.value_set_label("field", lang), "members"
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, labels as lb, state, tables, ui
+from dashboard import charts, csv_layouts, labels as lb, state, tables, ui
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from queries.disclosure import FilterTooNarrow
@@ -47,7 +47,13 @@ def render(ctx: PageContext) -> None:
         ui.chart(charts.national_dots(comparison_frame(part, lang), lang))
     ui.marks_legend(lang)
     st.subheader(t("common.table", lang))
-    ui.table_with_download(tables.national_table(nat, lang), t("page.national", lang), ctx, key="dl_national")
+    ui.table_with_download(
+        tables.national_table(nat, lang),
+        t("page.national", lang),
+        ctx,
+        key="dl_national",
+        csv=csv_layouts.national_csv(nat, lang),
+    )
     sources = [s for s in dict.fromkeys(nat.get("source", pd.Series(dtype=str)).dropna().astype(str)) if s]
     if sources:
         st.markdown(f"**{t('common.source', lang)}**\n\n" + "\n".join(f"- {s}" for s in sources))

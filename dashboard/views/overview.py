@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import content, labels as lb, state, tables, ui
+from dashboard import content, csv_layouts, labels as lb, state, tables, ui
 from dashboard.content import View
 from dashboard.i18n import t
 from dashboard.state import PageContext
@@ -93,7 +93,11 @@ def render(ctx: PageContext) -> None:
     ui.disclosure_note(lang)
     with st.expander(t("common.table", lang)):
         ui.table_with_download(
-            tables.profile_table(profile, lang), t("overview.who", lang), ctx, key="dl_overview_profile"
+            tables.profile_table(profile, lang),
+            t("overview.who", lang),
+            ctx,
+            key="dl_overview_profile",
+            csv=csv_layouts.profile_csv(profile, lang),
         )
 
     st.header(t("common.data_as_of", lang))

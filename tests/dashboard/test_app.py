@@ -5,11 +5,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from pathlib import PurePosixPath
 
 import duckdb
 import pytest
-from streamlit.runtime.memory_media_file_storage import _calculate_file_id
 from streamlit.testing.v1 import AppTest
 
 from dashboard import downloads, state
@@ -18,6 +16,7 @@ from dashboard.i18n import t
 from data import codebook as cb
 from queries import export, indicators
 from queries.filters import ATTRIBUTE_FILTERS, Filters, choice_token, filter_choices
+from tests.media import download_of, record_downloads
 
 from .conftest import APP, REPO
 
@@ -305,13 +304,9 @@ def test_database_of_an_older_version_names_what_is_missing_and_how_to_rebuild(d
     assert at.error and "activity_cube" in at.error[0].value and "make db-demo" in at.error[0].value
 
 
-def download_file_id(at: AppTest, index: int = 0) -> str:
-    """The id under which Streamlit stored the download's bytes: a hash of bytes, type and name."""
-    return PurePosixPath(at.get("download_button")[index].proto.url).stem
-
-
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "cp932"])
-def test_breakdown_download_is_byte_identical_to_the_cli_table(app_env, con, encoding):
+def test_breakdown_download_is_byte_identical_to_the_cli_table(app_env, con, encoding, monkeypatch):
+    files = record_downloads(monkeypatch)  # the button's file as a click makes it
     at = run_app({"ind": "no_confidant", "by": "district", "age_band": "older", "sex": "2"}, page="views/breakdown.py")
     if encoding != "utf-8-sig":
         at.radio(key="csv_encoding").set_value(encoding).run()
@@ -345,7 +340,7 @@ def test_breakdown_download_is_byte_identical_to_the_cli_table(app_env, con, enc
     assert cli.stdout == export.indicator_csv(con, "no_confidant", ["district"], filters, lang="ja", encoding=encoding)
     assert cli.stdout.decode(encoding).endswith(export.note_row("ja") + "\r\n")
     name = export.file_name(downloads.indicator_what("no_confidant", ["district"], "ja"), filters.with_wave(2023), "ja")
-    assert download_file_id(at) == _calculate_file_id(cli.stdout, "text/csv", name)
+    assert download_of(at.get("download_button")[0], files) == (cli.stdout, name)
     assert "地域" in name and "女性" in name and "2023年" in name and "60歳以上" in name
 
 

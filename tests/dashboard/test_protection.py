@@ -10,12 +10,10 @@ import io
 import json
 import subprocess
 import sys
-from pathlib import PurePosixPath
 
 import pandas as pd
 import pytest
 import streamlit as st
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from dashboard import tables
@@ -25,6 +23,7 @@ from dashboard.views import methods
 from data import codebook as cb
 from queries import disclosure, export, profile
 from queries.filters import Filters
+from tests.media import download_of, record_downloads
 
 from .conftest import APP, REPO
 from .test_app import TIMEOUT, dropped_warnings, no_exception, run_app
@@ -46,17 +45,9 @@ SURVEY_PAGES = [
 
 @pytest.fixture
 def files(monkeypatch) -> dict[str, tuple[bytes, str]]:
-    """Every file a run hands to Streamlit's media storage (downloads): id -> (bytes, file name)."""
-    seen: dict[str, tuple[bytes, str]] = {}
-    load = MemoryMediaFileStorage.load_and_get_id
-
-    def recording(self, path_or_data, mimetype, kind, filename=None):
-        file_id = load(self, path_or_data, mimetype, kind, filename)
-        seen[file_id] = (path_or_data, filename)
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
-    return seen
+    """Every file a run hands to Streamlit's media storage or defers to the click (downloads):
+    id -> (bytes, file name)."""
+    return record_downloads(monkeypatch)
 
 
 def downloads_of(at: AppTest, files: dict) -> dict[str, tuple[bytes, str]]:
@@ -64,7 +55,7 @@ def downloads_of(at: AppTest, files: dict) -> dict[str, tuple[bytes, str]]:
     out = {}
     for button in at.get("download_button"):
         key = "dl_" + button.proto.id.rsplit("-dl_", 1)[1]
-        out[key] = files[PurePosixPath(button.proto.url).stem]
+        out[key] = download_of(button, files)
     return out
 
 

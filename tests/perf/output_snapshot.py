@@ -237,7 +237,10 @@ class PageRecorder:
                 d.pop("arrow_data")
                 d["table"] = counts["table"]
             elif kind == "download_button":
-                stem = PurePosixPath(d.pop("url", "")).stem
+                # a deferred file (made at the click) is recorded under its id (_record_files); the
+                # id is new at every run, so it is left out of the element's description
+                stem = d.pop("deferred_file_id", None) or PurePosixPath(d.pop("url", "")).stem
+                d.pop("url", None)
                 key = d.get("id") or f"n{len(lines)}"
                 if stem not in self.files:
                     raise RuntimeError(f"{prefix}: the download {key} handed Streamlit no file")
@@ -285,6 +288,21 @@ def _record_files(seen: dict):
         return file_id
 
     MemoryMediaFileStorage.load_and_get_id = recording
+
+    try:  # Streamlit's deferred downloads (made when clicked): made now, as a click would
+        from streamlit.runtime.media_file_manager import MediaFileManager
+    except ImportError:  # pragma: no cover
+        return
+    add_deferred = getattr(MediaFileManager, "add_deferred", None)
+    if add_deferred is None:  # pragma: no cover - a Streamlit without them
+        return
+
+    def deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        file_id = add_deferred(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
+        seen[file_id] = (data_callable(), file_name)
+        return file_id
+
+    MediaFileManager.add_deferred = deferred
 
 
 def _pages(repo: Path) -> tuple[list[str], str]:

@@ -38,14 +38,15 @@ import re
 import subprocess
 import weakref
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import streamlit as st
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
+
+from tests.media import download_of, record_downloads
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "dashboard" / "app.py"
@@ -136,17 +137,9 @@ def sentinel(app_env, monkeypatch):
 
 @pytest.fixture
 def files(monkeypatch) -> dict[str, tuple[bytes, str]]:
-    """Every file a run hands to Streamlit's media storage (downloads): id -> (bytes, file name)."""
-    seen: dict[str, tuple[bytes, str]] = {}
-    load = MemoryMediaFileStorage.load_and_get_id
-
-    def recording(self, path_or_data, mimetype, kind, filename=None):
-        file_id = load(self, path_or_data, mimetype, kind, filename)
-        seen[file_id] = (path_or_data, filename)
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
-    return seen
+    """Every file a run hands to Streamlit's media storage or defers to the click (downloads):
+    id -> (bytes, file name)."""
+    return record_downloads(monkeypatch)
 
 
 # ---- what is public -------------------------------------------------------------------------------
@@ -182,7 +175,7 @@ def public_figures(db: Path) -> Public:
     district, age band and sex (each code, the filter groups, all) at each as_of and their shares,
     the published national figures; and the public lists (members, directory, import log, the
     method's tables) as their builders make them."""
-    from dashboard import tables
+    from dashboard import csv_layouts, tables
     from dashboard.views import methods
     from data import codebook as cb
     from queries import directory as qd, export, national, runner
@@ -226,7 +219,15 @@ def public_figures(db: Path) -> Public:
             ]
             public.members[lang] = _cells(members)
             public.tables += [_cells(df) for df in lists]
-            for df in lists:
+            # the members' CSV: one row per type and field, counts as numbers (dashboard.csv_layouts)
+            member_rows = csv_layouts.counts_csv(
+                qd.members_by_type_and_field(con, lang),
+                lang,
+                cb.value_set_label("org_type", lang),
+                cb.value_set_label("field", lang),
+                "members",
+            )
+            for df in [*lists, member_rows]:
                 for encoding in export.ENCODINGS:
                     public.csvs.add(export.csv_bytes(df, encoding=encoding)[0])
         return public
@@ -251,7 +252,11 @@ def _labels() -> tuple[list[str], set[str], set[str], set[str]]:
 
     marks = {v for spec in cb.estimation()["labels"].values() for v in spec.values()}
     marks |= {"—", "秘匿", "true", "false", "ok", "low"}
-    residents = {t("activity.residents_lonely", lang) for lang in LANGS}
+    residents = {
+        t(key, lang)
+        for lang in LANGS
+        for key in ("activity.residents_lonely", "csv.residents_est", "csv.residents_low", "csv.residents_high")
+    }
     population = {t("overview.population", lang) for lang in LANGS}
     codes = set(CODE_COLUMNS)
     return sorted(marks, key=len, reverse=True), residents, population, codes
@@ -485,7 +490,7 @@ def _downloads(at: AppTest, files: dict) -> dict[str, tuple[bytes, str]]:
     out = {}
     for button in at.get("download_button"):
         key = "dl_" + button.proto.id.rsplit("-dl_", 1)[1]
-        out[key] = files[PurePosixPath(button.proto.url).stem]
+        out[key] = download_of(button, files)
     return out
 
 
