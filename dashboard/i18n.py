@@ -633,8 +633,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "source.organisations": {"ja": "プラットフォーム参加団体の登録情報", "en": "Register of platform organisations"},
     # national
     "national.caption": {
-        "ja": "全国値は「人々のつながりに関する基礎調査」（内閣官房・内閣府）の公表値。市の値は現在の絞り込みでの推計です。",
-        "en": "National figures: the national survey on people's connections (Cabinet Secretariat / Cabinet Office), as published. City figures are estimates for the current filters.",
+        "ja": "全国値は「孤独・孤立の実態把握に関する全国調査（人々のつながりに関する基礎調査）」（内閣官房・内閣府）の公表値（出典は表の下）。報道でしか確認できない値には「報道による」と付けています。市の値は現在の絞り込みでの推計です。",
+        "en": "National figures: the National Survey on Loneliness and Isolation (Basic Survey on People's Connections; Cabinet Secretariat / Cabinet Office), as published (sources below the table). Figures found only in a press report say so. City figures are estimates for the current filters.",
     },
     "national.year": {"ja": "全国の年", "en": "Japan: year"},
     "national.base": {"ja": "全国値の母数", "en": "Japan: base"},

@@ -6,7 +6,14 @@ the publication gives none), dimension (total | age_band | sex | household | con
 dimension2/code2 (a second breakdown, e.g. single-person household × sex), value_pct, base
 (all_respondents: share of all respondents, 無回答 included, as the national headline tables are
 published; not_stated: the publication does not say), derived (true: the sum of published
-categories, e.g. しばしば + 時々), source.
+categories, e.g. しばしば + 時々), source (the figure within the publication, and where a government
+document carrying it was read), reported_by (blank, or the press report that is the only place the
+figure was found: a key of PRESS).
+
+Every figure is cited by its publisher and the survey's official title (citation: 内閣官房 孤独・孤立
+対策担当室 for the 2021–2023 surveys, 内閣府 孤独・孤立対策推進室 from 2024) and its official page where
+one is known (OFFICIAL_PAGES); a figure known only from a press report says 報道による and names the
+report (never only a news link). shared/reference/national_survey.md lists what is known.
 
 The city's estimates exclude 無回答 from the denominator (the contract); the base column says where
 the national figure may differ in that respect.
@@ -35,7 +42,80 @@ BASES = {
     },
     "not_stated": {"ja": "集計の母数は公表資料に記載なし", "en": "base not stated in the publication"},
 }
-FIELDS = ["indicator", "year", "dimension", "code", "dimension2", "code2", "value_pct", "base", "derived", "source"]
+FIELDS = [
+    "indicator",
+    "year",
+    "dimension",
+    "code",
+    "dimension2",
+    "code2",
+    "value_pct",
+    "base",
+    "derived",
+    "source",
+    "reported_by",
+]
+
+# The survey's publisher by survey year (the unit moved from the Cabinet Secretariat to the Cabinet
+# Office in April 2024, from the 令和6年 survey on).
+PUBLISHERS = {
+    "cas": {"ja": "内閣官房 孤独・孤立対策担当室", "en": "Cabinet Secretariat, Office for Loneliness and Isolation"},
+    "cao": {
+        "ja": "内閣府 孤独・孤立対策推進室",
+        "en": "Cabinet Office, Office for the Promotion of Policy on Loneliness and Isolation",
+    },
+}
+# Official pages known (shared/reference/national_survey.md): the other years' are not confirmed.
+OFFICIAL_PAGES = {
+    2022: "https://www.cas.go.jp/jp/seisaku/kodoku_koritsu_taisaku/zittai_tyosa/r4_zenkoku_tyosa/index.html",
+}
+WHITE_PAPER = {
+    "ja": "「孤独・孤立対策白書」（調査年の記載なし）",
+    "en": "White Paper on Loneliness and Isolation (survey year not stated)",
+}
+# Press reports that are the only place a figure was found.
+PRESS = {
+    "gifu-np": {
+        "ja": "岐阜新聞の記事（gifu-np.co.jp、記事番号 531707）",
+        "en": "an article of the Gifu Shimbun (gifu-np.co.jp, article 531707)",
+    },
+    "healthy-life21": {
+        "ja": "healthy-life21.com の記事（2022年4月9日）",
+        "en": "an article of healthy-life21.com (9 April 2022)",
+    },
+}
+PRESS_MARK = {"ja": "報道による", "en": "from a press report"}
+
+
+def reiwa(year: int) -> int:
+    return year - 2018
+
+
+def official_title(year: int, lang: str) -> str:
+    """The survey's official title for the survey year YEAR."""
+    ja = f"「孤独・孤立の実態把握に関する全国調査（令和{reiwa(year)}年人々のつながりに関する基礎調査）」"
+    if lang == "ja":
+        return ja
+    return f" “National Survey on Loneliness and Isolation (Basic Survey on People's Connections, {year})” {ja}"
+
+
+def publisher(year: int, lang: str) -> str:
+    return PUBLISHERS["cao" if year >= 2024 else "cas"][lang]
+
+
+def citation(year: int | None, source: str, reported_by: str, lang: str) -> str:
+    """Publisher, official title, the figure (SOURCE), the official page where known; 報道による and
+    the report for a figure known only from the press."""
+    if year is None or pd.isna(year):
+        text = f"{WHITE_PAPER[lang]} {source}"
+    else:
+        year = int(year)
+        text = f"{publisher(year, lang)}{official_title(year, lang)} {source}"
+        if year in OFFICIAL_PAGES:
+            text += f"（{'公式ページ' if lang == 'ja' else 'official page'}: {OFFICIAL_PAGES[year]}）"
+    if reported_by:
+        text += f"【{PRESS_MARK[lang]}: {PRESS[reported_by][lang]}】"
+    return text
 
 
 def _code_of(dim: str, raw: str, where: str) -> int | None:
@@ -71,6 +151,8 @@ def _load() -> tuple[tuple, ...]:
                 raise ValueError(f"{where}: value_pct {value} is not a percentage")
             if r["base"] not in BASES or r["derived"] not in ("true", "false") or not r["source"].strip():
                 raise ValueError(f"{where}: base, derived and source are required")
+            if r["reported_by"] and r["reported_by"] not in PRESS:
+                raise ValueError(f"{where}: reported_by {r['reported_by']!r} is not one of {', '.join(PRESS)}")
             rows.append(
                 (
                     r["indicator"],
@@ -83,6 +165,7 @@ def _load() -> tuple[tuple, ...]:
                     r["base"],
                     r["derived"] == "true",
                     r["source"].strip(),
+                    r["reported_by"].strip(),
                 )
             )
     return tuple(rows)
@@ -116,6 +199,29 @@ def national_figures() -> pd.DataFrame:
     for col in ("year", "code", "code2"):
         df[col] = df[col].astype("Int64")
     df["dimension2"] = df["dimension2"].astype(object).where(df["dimension2"].notna(), None)
+    return df
+
+
+def press_reported(lang: str = "ja") -> pd.DataFrame:
+    """The national figures known only from a press report (データと方法 lists them): indicator,
+    year, breakdown, value and the report."""
+    rows = []
+    for r in _load():
+        f = dict(zip(FIELDS, r))
+        if not f["reported_by"]:
+            continue
+        group = _group_label(f["dimension"], f["code"], f["dimension2"], f["code2"], lang)
+        rows.append(
+            {
+                "indicator": codebook.indicator(f["indicator"]).short[lang],
+                "year": f["year"],
+                "group": group,
+                "value_pct": f["value_pct"],
+                "reported_by": PRESS[f["reported_by"]][lang],
+            }
+        )
+    df = pd.DataFrame(rows, columns=["indicator", "year", "group", "value_pct", "reported_by"])
+    df["year"] = df["year"].astype("Int64")
     return df
 
 
@@ -158,7 +264,9 @@ def national_comparison(con: duckdb.DuckDBPyConnection, filters: Filters = Filte
 
     Columns: indicator, label (indicator and group, unique per row), group_label, is_total,
     dimension, code, dimension2, code2, wave, n, estimate_pct, ci_low_pct, ci_high_pct,
-    reliability, suppressed, open_web, national_year, national_pct, national_base, derived, source.
+    reliability, suppressed, open_web, national_year, national_pct, national_base, derived, source
+    (the citation: publisher, official title, figure, official page; 報道による and the report for a
+    figure known only from the press), reported_by (that report, else empty).
     Groups the filters exclude (e.g. age 20–29 when filtering on 60–69) are left out, and so are the
     indicators whose filtered population is below the minimum (disclosure.FilterTooNarrow, raised
     only when that is every indicator).
@@ -205,7 +313,8 @@ def national_comparison(con: duckdb.DuckDBPyConnection, filters: Filters = Filte
                 "national_pct": float(row["value_pct"]),
                 "national_base": BASES[row["base"]][lang],
                 "derived": bool(row["derived"]),
-                "source": row["source"],
+                "source": citation(year, row["source"], row["reported_by"], lang),
+                "reported_by": PRESS[row["reported_by"]][lang] if row["reported_by"] else "",
             }
         )
     columns = [
@@ -224,6 +333,7 @@ def national_comparison(con: duckdb.DuckDBPyConnection, filters: Filters = Filte
         "national_base",
         "derived",
         "source",
+        "reported_by",
     ]
     df = pd.DataFrame(out, columns=columns)
     order = {ind: i for i, ind in enumerate(codebook.indicators())}

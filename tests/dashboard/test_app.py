@@ -281,8 +281,9 @@ def test_national_page_cites_the_published_sources_only(app_env, lang):
     at = run_app({"lang": lang}, page="views/national.py")
     no_exception(at)
     sources = next(m.value for m in at.markdown if m.value.startswith(f"**{t('common.source', lang)}**"))
-    assert "「人々のつながりに関する基礎調査」令和" in sources
-    assert "wic-net.com/material/document/14544/15" in sources
+    assert "「孤独・孤立の実態把握に関する全国調査（令和" in sources
+    assert "内閣官房" in sources or "Cabinet" in sources
+    assert "掲載URL未確認" not in texts(at) and "j-cast" not in texts(at)
     assert "shared/" not in texts(at) and ".md" not in texts(at)
 
 

@@ -149,7 +149,8 @@ _FOOTER_CLEAR_JS = """() => {
       + ' .pres-heading, .pres-caption, .pres-note, .pres-refused')) {
     if (!el.checkVisibility()) continue;
     const r = el.getBoundingClientRect();
-    if (r.height > 0 && r.bottom > top + 1) out.push(`${el.className || el.dataset.testid} bottom ${Math.round(r.bottom)} > footer top ${Math.round(top)}`);
+    if (r.height > 0 && r.bottom > top + 1)
+      out.push(`${el.className || el.dataset.testid} bottom ${Math.round(r.bottom)} > footer top ${Math.round(top)}`);
   }
   if (footer.getBoundingClientRect().bottom > window.innerHeight + 1) out.push('footer below the window');
   return out;

@@ -53,12 +53,44 @@ def test_every_national_figure_is_in_the_reference_text(reference_text):
 
 
 def test_sources_cite_public_publications_not_project_files():
-    sources = set(national.national_figures()["source"])
-    for source in sources:
-        assert source.startswith(("「人々のつながりに関する基礎調査」令和", "孤独・孤立対策白書")), source
+    figures = national.national_figures()
+    for source in set(figures["source"]):
         assert not re.search(r"shared/|reference/|\.md\b", source), source
-    # each figure with a web page behind it names it
-    assert any("wic-net.com/material/document/14544/15" in s for s in sources)
+        # no news site as a source, no 「掲載URL未確認」: press reports are reported_by, by name
+        assert not re.search(r"j-cast|healthy-life21|gifu-np|掲載URL未確認|報道", source), source
+    assert set(figures["reported_by"]) <= {"", *national.PRESS}
+    # each figure read in a government document names where it was read
+    assert any("wic-net.com/material/document/14544/15" in s for s in figures["source"])
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_citations_name_publisher_official_title_and_press_reports(lang):
+    for year, pub in ((2021, "cas"), (2023, "cas"), (2024, "cao")):
+        text = national.citation(year, "年齢別", "", lang)
+        assert text.startswith(national.PUBLISHERS[pub][lang])
+        assert f"「孤独・孤立の実態把握に関する全国調査（令和{year - 2018}年人々のつながりに関する基礎調査）」" in text
+        assert national.PRESS_MARK[lang] not in text
+    assert national.OFFICIAL_PAGES[2022] in national.citation(2022, "年齢別", "", lang)
+    assert "http" not in national.citation(2023, "年齢別", "", lang)  # not confirmed: no address
+    pressed = national.citation(2024, "孤独感「ある計」", "gifu-np", lang)
+    assert national.PRESS_MARK[lang] in pressed and national.PRESS["gifu-np"][lang] in pressed
+    assert national.WHITE_PAPER[lang] in national.citation(None, "x", "", lang)
+
+
+def test_press_reported_figures_are_listed():
+    figures = national.national_figures()
+    listed = national.press_reported("ja")
+    assert len(listed) == (figures["reported_by"] != "").sum() > 0
+    assert set(listed["reported_by"]) == {national.PRESS[k]["ja"] for k in set(figures["reported_by"]) - {""}}
+    assert national.PRESS_MARK["ja"] == "報道による"
+
+
+@pytest.mark.shared
+def test_press_reports_and_official_page_are_those_of_the_reference(reference_text):
+    for key in set(national.national_figures()["reported_by"]) - {""}:
+        assert key in reference_text, key  # gifu-np.co.jp, healthy-life21.com
+    for url in national.OFFICIAL_PAGES.values():
+        assert url in reference_text
 
 
 @pytest.mark.shared
