@@ -441,6 +441,49 @@ STRINGS: dict[str, dict[str, str]] = {
     "common.city": {"ja": "鶴岡市", "en": "Tsuruoka"},
     "common.table": {"ja": "表", "en": "Table"},
     "common.data_as_of": {"ja": "データ時点", "en": "Data as of"},
+    # データ時点 on 概要 (dashboard/data_dates.py): what period the figures describe
+    "dates.survey": {"ja": "市民調査（{wave}年）の実施期間", "en": "Resident survey ({wave}): fieldwork"},
+    "dates.fieldwork_missing": {
+        "ja": "未登録（事務局が data/survey_waves.yaml に記入します）",
+        "en": "not entered (the secretariat enters it in data/survey_waves.yaml)",
+    },
+    "dates.demo_period": {"ja": "（デモデータ用の仮の期間）", "en": " (a made-up period for the demo data)"},
+    "dates.activity": {"ja": "支援団体の活動記録", "en": "Support organisations' activity records"},
+    "dates.months": {"ja": "{first}〜{last}", "en": "{first} to {last}"},
+    "dates.population": {"ja": "人口（住民基本台帳、16歳以上）", "en": "Population (residents' register, 16+)"},
+    "dates.as_of": {"ja": "{date}現在", "en": "as of {date}"},
+    "dates.what": {"ja": "項目", "en": "Data"},
+    "dates.when": {"ja": "時点・期間", "en": "Period or date"},
+    "dates.note": {
+        "ja": "日付はいずれも日本時間です。データを取り込んだ日時は「データと方法」の取り込み記録にあります。",
+        "en": "All dates are Japan time. When the data were imported is in the import log on Data and methods.",
+    },
+    "dates.imported": {"ja": "最後の取り込み: {when}", "en": "Last import: {when}"},
+    # national figures known only from a press report (データと方法)
+    "methods.press": {"ja": "報道でのみ確認できた全国値", "en": "National figures found only in press reports"},
+    "methods.map_scale": {"ja": "地域マップの色の目盛り", "en": "The district map's colour scale"},
+    "methods.map_scale_text": {
+        "ja": "地域マップの色は **0% から始まる** 一方向の目盛り（viridis）です。最小値から最大値に引き伸ばした目盛りでは、"
+        "2.4%と5.9%のような小さな差や、信頼区間が重なっていて偶然でも説明できる差が、極端な違いに見えてしまうためです。"
+        "市全体の値を中心に色分けする方法も検討しましたが、差が有意でない地域まで「高い」「低い」の色に見えるため採りませんでした。"
+        "市内のそれ以外の人との差が有意な地域（高い／低い）は、太い黒の枠線と地域名の「▲高い」「▼低い」で示します。"
+        "参考値の地域は白い斜線を重ね、色の濃淡とは別の印で示します。秘匿の地域は灰色で、数値を表示しません。",
+        "en": "The map's colours run on one scale **starting at 0%** (viridis). A scale stretched from the smallest to the "
+        "largest value makes small differences, such as 2.4% against 5.9%, and differences whose intervals overlap look "
+        "dramatic. A diverging scale centred on the city value was considered and not used: it colours districts that do "
+        "not differ significantly as if they were high or low. Districts that differ significantly from the rest of the "
+        "city (higher / lower) have a thick black outline and ▲higher / ▼lower beside their name. Reference-only "
+        "districts carry white hatching over their colour, a mark no shade of the scale can be taken for; suppressed "
+        "districts are grey and show no figure.",
+    },
+    "methods.press_text": {
+        "ja": "次の全国値は、政府の公表資料では確認できず、報道で確認したものです。全国との比較では「報道による」と表示しています。公表資料で確認でき次第、出典を差し替えます。",
+        "en": "The national figures below were found in a press report, not in a government publication; the comparison marks them as from a press report. Their source will be replaced once the publication is found.",
+    },
+    "methods.press_year": {"ja": "調査年", "en": "Survey year"},
+    "methods.press_group": {"ja": "区分", "en": "Group"},
+    "methods.press_value": {"ja": "全国値（%）", "en": "National (%)"},
+    "methods.press_report": {"ja": "報道", "en": "Report"},
     "common.filters_now": {"ja": "表示中の条件", "en": "Current view"},
     "common.source": {"ja": "出典", "en": "Source"},
     "common.none": {"ja": "なし", "en": "none"},
@@ -714,7 +757,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "log.file_name": {"ja": "ファイル", "en": "File"},
     "log.rows": {"ja": "行数", "en": "Rows"},
     "log.encoding": {"ja": "文字コード", "en": "Encoding"},
-    "log.built_at": {"ja": "取り込み日時（UTC）", "en": "Imported at (UTC)"},
+    "log.built_at": {"ja": "取り込み日時（日本時間）", "en": "Imported at (JST)"},
     "log.is_demo": {"ja": "デモ", "en": "Demo"},
     "log.sha256": {"ja": "SHA-256（先頭12桁）", "en": "SHA-256 (first 12)"},
     "methods.numerator": {"ja": "分子（該当する回答）", "en": "Numerator (answers counted)"},

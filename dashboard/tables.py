@@ -231,5 +231,9 @@ def import_log_table(log: pd.DataFrame, lang: str) -> pd.DataFrame:
         out["extract"] = [labels.get(e, e) for e in out["extract"]]
     if "sha256" in out:
         out["sha256"] = out["sha256"].astype(str).str[:12]
+    if "built_at" in out:  # the build writes UTC; shown in Japan time (issue 17)
+        built = pd.to_datetime(out["built_at"])
+        built = built.dt.tz_localize("UTC") if built.dt.tz is None else built
+        out["built_at"] = built.dt.tz_convert("Asia/Tokyo").dt.tz_localize(None).dt.floor("s")
     keep = [c for c in IMPORT_LOG_COLUMNS if c in out.columns]
     return out[keep].rename(columns={c: t(f"log.{c}", lang) for c in keep})

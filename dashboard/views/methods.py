@@ -16,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import state, tables, ui
+from dashboard import data_dates, state, tables, ui
 from dashboard.i18n import methods_text, t
 from dashboard.state import PageContext
 from data import codebook as cb
-from queries import cellkey, disclosure
+from queries import cellkey, disclosure, national
 from queries.filters import ATTRIBUTE_FILTERS
 
 # The measured statistical cost of the protection, written by whoever measures it (the lead), e.g.
@@ -172,12 +172,36 @@ def cost_source(lang: str, cost: dict | None = None) -> str:
     return t("methods.cost_measured_on", lang, what=what) if isinstance(what, str) and what.strip() else ""
 
 
+def press_reported_table(lang: str) -> pd.DataFrame:
+    """The national figures known only from a press report (national.press_reported), labelled."""
+    df = national.press_reported(lang)
+    return pd.DataFrame(
+        {
+            t("common.indicator", lang): df["indicator"],
+            t("methods.press_year", lang): df["year"],
+            t("methods.press_group", lang): df["group"],
+            t("methods.press_value", lang): df["value_pct"],
+            t("methods.press_report", lang): df["reported_by"],
+        }
+    )
+
+
+def press_reported_section(lang: str) -> None:
+    table = press_reported_table(lang)
+    if table.empty:
+        return
+    st.subheader(t("methods.press", lang))
+    st.markdown(t("methods.press_text", lang))
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
 def render(ctx: PageContext) -> None:
     lang = ctx.lang
     est = cb.estimation()
     st.title(t("page.methods", lang))
     st.header(t("methods.sources", lang))
     st.markdown(methods_text("sources", lang))
+    press_reported_section(lang)
     st.header(t("methods.indicators", lang))
     defs = indicator_definitions(lang)
     ui.table_with_download(defs, t("methods.indicators", lang), ctx, key="dl_methods_defs", statistics=False)
@@ -217,8 +241,12 @@ def render(ctx: PageContext) -> None:
     source = cost_source(lang, cost)
     if source:
         st.caption(source)
+    st.header(t("methods.map_scale", lang))
+    st.markdown(t("methods.map_scale_text", lang))
     st.header(t("methods.import_log", lang))
     log = ctx.source.import_log()
+    if len(log):
+        st.markdown(t("dates.imported", lang, when=data_dates.jst_text(pd.to_datetime(log["built_at"]).max(), lang)))
     ui.table_with_download(
         tables.import_log_table(log, lang), t("methods.import_log", lang), ctx, key="dl_methods_log", statistics=False
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import content, csv_layouts, labels as lb, state, tables, ui
+from dashboard import content, csv_layouts, data_dates, labels as lb, state, tables, ui
 from dashboard.content import View
 from dashboard.i18n import t
 from dashboard.state import PageContext
@@ -101,11 +101,14 @@ def render(ctx: PageContext) -> None:
         )
 
     st.header(t("common.data_as_of", lang))
-    log = ctx.source.import_log()
-    if len(log):
-        built = pd.to_datetime(log["built_at"]).max()
-        st.write(f"{t('common.data_as_of', lang)}: {built:%Y-%m-%d %H:%M} UTC")
-        st.dataframe(tables.import_log_table(log, lang), hide_index=True, width="stretch")
+    # the period the figures describe (fieldwork, activity months, population date), in Japan time;
+    # when the files were imported is on データと方法
+    wave = ctx.filters.wave if ctx.filters.wave is not None else (max(ctx.waves) if ctx.waves else None)
+    rows = data_dates.as_of_rows(ctx.source, wave, lang)
+    if rows:
+        what = t("dates.what", lang)
+        st.table(pd.DataFrame(rows, columns=[what, t("dates.when", lang)]).set_index(what))
+    st.caption(t("dates.note", lang))
 
 
 if __name__ == "__main__":
