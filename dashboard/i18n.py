@@ -608,6 +608,14 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "map.legend": {"ja": "凡例", "en": "Legend"},
     "map.suppressed_grey": {"ja": "灰色: 秘匿（回答者が少ない）", "en": "Grey: suppressed (too few respondents)"},
+    "map.scale_from_zero": {"ja": "（色は0%から）", "en": "(colours start at 0%)"},
+    "map.significant": {
+        "ja": "太い黒枠・▲▼: 市内のそれ以外の人より{higher}／{lower}（有意な差）",
+        "en": "Thick black outline, ▲▼: {higher} / {lower} than the rest of the city (significant)",
+    },
+    "map.low_hatch": {"ja": "白い斜線: {low}（数値は目安）", "en": "White hatching: {low} (a rough figure)"},
+    "map.static_significant": {"ja": "黒枠▲▼={higher}/{lower}", "en": "black edge ▲▼ = {higher}/{lower}"},
+    "map.static_low": {"ja": "白斜線={low}", "en": "white hatch = {low}"},
     "map.window_point": {"ja": "黒い点: 相談窓口", "en": "Black dots: consultation windows"},
     "map.no_geo": {
         "ja": "地域の境界データを読み込めませんでした（詳しい内容はサーバーのログにあります）。",

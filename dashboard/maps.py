@@ -43,6 +43,14 @@ ZOOM = 9.0  # the map's initial zoom: the whole city in the 560 px high frame
 LABEL_SIZE = 15  # px, text of the district labels
 WINDOW_RADIUS_PX = 4  # px, the consultation windows' dots (radius_min_pixels)
 LEGEND_ROWS = 6  # the static map's legend: five stops of the ramp and the grey of 秘匿
+# 高い/低い (significantly different from the rest of the city): a thick black outline and ▲/▼ by
+# the name; 参考値: white diagonal hatching over the district's colour (no shade of the ramp is
+# white-striped, so it cannot be read as a lower or higher value).
+SIGNIFICANT_LINE_RGB = (0, 0, 0)
+SIGNIFICANT_LINE_PX = 5
+PLAIN_LINE_RGB = (255, 255, 255)
+HATCH_RGB = (255, 255, 255)
+HATCH_SPACING_DEG = 0.02  # distance between the hatch lines, in degrees of longitude
 
 
 class Deck(pdk.Deck):
@@ -68,14 +76,40 @@ def ramp_colour(value: float, vmin: float, vmax: float) -> tuple[int, int, int]:
 
 
 def value_range(table: pd.DataFrame) -> tuple[float, float]:
-    """The colour scale's range: the shown district estimates (suppressed ones left out)."""
+    """The colour scale's range: from 0 to the largest shown estimate rounded up to a whole
+    percent (suppressed ones left out).
+
+    Starting at 0, not at the smallest district: a scale stretched min–max (2.4%–5.9%) made small
+    differences with overlapping intervals look dramatic (issue 17). A diverging scale centred on
+    the city value was not chosen: it colours districts that do not differ significantly as if
+    they were high or low; significance has its own mark (the outline, ▲/▼). データと方法 says so."""
     shown = table.loc[~table["suppressed"].astype(bool), "estimate_pct"].dropna().astype(float)
     if shown.empty:
         return 0.0, 1.0
-    lo, hi = float(shown.min()), float(shown.max())
-    if hi - lo < 1.0:
-        lo, hi = max(0.0, lo - 0.5), hi + 0.5
-    return lo, hi
+    return 0.0, float(max(1, math.ceil(float(shown.max()))))
+
+
+def difference_of(row) -> str:
+    """'higher', 'lower' or '' (no test, or no significant difference) of an indicator row."""
+    value = row.get("difference") if hasattr(row, "get") else None
+    return str(value) if value in ("higher", "lower") else ""
+
+
+def hatch_lines(geometry, spacing: float = HATCH_SPACING_DEG) -> list[list[list[float]]]:
+    """Diagonal lines (lon/lat paths) across GEOMETRY, clipped to it: the 参考値 pattern."""
+    geom = shapely.from_geojson(json.dumps(geometry)) if isinstance(geometry, dict) else geometry
+    minx, miny, maxx, maxy = geom.bounds
+    span = (maxx - minx) + (maxy - miny)
+    paths = []
+    for k in range(int(span / spacing) + 2):
+        x0 = minx - (maxy - miny) + k * spacing
+        line = shapely.LineString([(x0, miny), (x0 + (maxy - miny), maxy)])
+        part = line.intersection(geom)
+        for seg in getattr(part, "geoms", [part]):
+            if seg.is_empty or seg.geom_type != "LineString":
+                continue
+            paths.append([list(c) for c in seg.coords])
+    return paths
 
 
 def district_features(districts, table: pd.DataFrame, lang: str) -> dict:
@@ -91,7 +125,18 @@ def district_features(districts, table: pd.DataFrame, lang: str) -> dict:
         code = int(d["district"])
         r = by_code.get(code)
         name = d.get(f"name_{lang}") or cb.code_label("district", code, lang)
-        props = {"district": code, "name": name, "estimate": "", "interval": "", "n": "", "status": ""}
+        props = {
+            "district": code,
+            "name": name,
+            "estimate": "",
+            "interval": "",
+            "n": "",
+            "status": "",
+            "mark": "",
+            "difference": "",
+            "low": False,
+        }
+        line, width = PLAIN_LINE_RGB, 2
         if r is None:
             colour = NO_DATA_RGB
         else:
@@ -105,7 +150,17 @@ def district_features(districts, table: pd.DataFrame, lang: str) -> dict:
                 props["estimate"] = lb.pct_text(r["estimate_pct"])
                 props["interval"] = lb.interval_text(r["ci_low_pct"], r["ci_high_pct"], lang)
                 props["n"] = lb.int_text(r["n"])
+                diff = difference_of(r)
+                if diff:
+                    props["difference"] = diff
+                    props["mark"] = ("▲" if diff == "higher" else "▼") + cb.mark_label(diff, lang)
+                    line, width = SIGNIFICANT_LINE_RGB, SIGNIFICANT_LINE_PX
+                if key == lb.STATUS_LOW:
+                    props["low"] = True
+                    props["mark"] = cb.mark_label("low_reliability", lang)
         props["fill"] = [*colour, 210]
+        props["line"] = [*line, 255]
+        props["line_width"] = width
         geometry = json.loads(shapely.to_geojson(d.geometry))
         features.append({"type": "Feature", "properties": props, "geometry": geometry})
     return {"type": "FeatureCollection", "features": features}
@@ -154,10 +209,27 @@ def district_map(
             filled=True,
             pickable=True,
             get_fill_color="properties.fill",
-            get_line_color=[255, 255, 255],
+            get_line_color="properties.line",
+            get_line_width="properties.line_width",
+            line_width_units='"pixels"',
             line_width_min_pixels=2,
         ),
     ]
+    hatches = [
+        {"path": path} for f in geojson["features"] if f["properties"]["low"] for path in hatch_lines(f["geometry"])
+    ]
+    if hatches:
+        layers.append(
+            pdk.Layer(
+                "PathLayer",
+                data=hatches,
+                id="low-reliability-hatch",
+                get_path="path",
+                get_color=[*HATCH_RGB, 255],
+                width_units='"pixels"',
+                get_width=2,
+            )
+        )
     if pts is not None and len(pts):
         layers.append(
             pdk.Layer(
@@ -207,7 +279,8 @@ def district_map(
 
 
 def _label_text(props: dict) -> str:
-    return f"{props['name']} {props['estimate']}".strip()
+    mark = f" {props['mark']}" if props.get("mark") else ""
+    return f"{props['name']} {props['estimate']}{mark}".strip()
 
 
 def _label_position(geometry: dict) -> list[float]:
@@ -285,17 +358,25 @@ def legend_stops(table: pd.DataFrame, steps: int = 3) -> list[tuple[str, str]]:
 
 
 def legend_html(table: pd.DataFrame, lang: str, with_windows: bool) -> str:
-    """A small HTML legend: the colour ramp, grey for suppressed, dots for windows."""
+    """A small HTML legend of exactly what the map draws: the colour scale from 0, the black
+    outline of 高い/低い, the white hatching of 参考値, grey for 秘匿, dots for windows."""
     stops = legend_stops(table)
     gradient = ", ".join(c for _, c in stops)
     ticks = "".join(f"<span>{v}</span>" for v, _ in stops)
     grey = "rgb({},{},{})".format(*SUPPRESSED_RGB)
+    mid = stops[len(stops) // 2][1]
+    box = "display:inline-block;width:18px;height:14px;vertical-align:middle;margin-right:4px"
+    hatch = f"background:repeating-linear-gradient(135deg, #fff 0 2px, {mid} 2px 6px)"
+    higher, lower = cb.mark_label("higher", lang), cb.mark_label("lower", lang)
+    low = cb.mark_label("low_reliability", lang)
     parts = [
-        f"<div class='tsg-legend'><div><b>{t('common.estimate', lang)}</b></div>",
+        f"<div class='tsg-legend'><div><b>{t('common.estimate', lang)}</b> {t('map.scale_from_zero', lang)}</div>",
         f"<div style='height:14px;background:linear-gradient(to right, {gradient});border-radius:2px'></div>",
         f"<div style='display:flex;justify-content:space-between;font-size:0.85em'>{ticks}</div>",
-        f"<div style='margin-top:6px'><span style='display:inline-block;width:14px;height:14px;"
-        f"background:{grey};vertical-align:middle'></span> {t('map.suppressed_grey', lang)}</div>",
+        f"<div style='margin-top:6px'><span style='{box};background:{mid};border:3px solid #000;box-sizing:border-box'>"
+        f"</span>{t('map.significant', lang, higher=higher, lower=lower)}</div>",
+        f"<div><span style='{box};{hatch}'></span>{t('map.low_hatch', lang, low=low)}</div>",
+        f"<div><span style='{box};background:{grey}'></span>{t('map.suppressed_grey', lang)}</div>",
     ]
     if with_windows:
         parts.append(
@@ -323,11 +404,16 @@ def district_map_chart(
         f["geometry"] = json.loads(shapely.to_geojson(shape))
         r, g, b, _ = f["properties"]["fill"]
         f["properties"]["fill_css"] = f"rgb({r},{g},{b})"
+        r, g, b, _ = f["properties"]["line"]
+        f["properties"]["line_css"] = f"rgb({r},{g},{b})"
+        f["properties"]["line_w"] = 3.5 if f["properties"]["difference"] else 2
     shapes = (
         alt.Chart(alt.Data(values=feats))
-        .mark_geoshape(stroke="white", strokeWidth=2)
+        .mark_geoshape()
         .encode(
             fill=alt.Fill("properties.fill_css:N", scale=None),
+            stroke=alt.Stroke("properties.line_css:N", scale=None),
+            strokeWidth=alt.StrokeWidth("properties.line_w:Q", scale=None),
             tooltip=[
                 alt.Tooltip("properties.name:N", title=cb.dimension_label("district", lang)),
                 alt.Tooltip("properties.estimate:N", title=t("common.estimate", lang)),
@@ -339,7 +425,12 @@ def district_map_chart(
     for f in feats:
         lon, lat = _label_position(f["geometry"])
         label_rows.append(
-            {"lon": lon, "lat": lat, "name": f["properties"]["name"], "value": f["properties"]["estimate"] or "—"}
+            {
+                "lon": lon,
+                "lat": lat,
+                "name": f["properties"]["name"],
+                "value": " ".join(v for v in (f["properties"]["estimate"] or "—", f["properties"]["mark"]) if v),
+            }
         )
     labels_df = pd.DataFrame(label_rows)
     names = (
@@ -360,7 +451,15 @@ def district_map_chart(
     values_fill = (
         alt.Chart(labels_df).mark_text(fontSize=12, dy=9).encode(longitude="lon:Q", latitude="lat:Q", text="value:N")
     )
+    hatch_feats = [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "MultiLineString", "coordinates": paths}}
+        for f in feats
+        if f["properties"]["low"] and (paths := hatch_lines(f["geometry"]))
+    ]
     layers = [shapes, names, names_fill, values, values_fill]
+    if hatch_feats:
+        hatch = alt.Chart(alt.Data(values=hatch_feats)).mark_geoshape(filled=False, stroke="white", strokeWidth=1.5)
+        layers.insert(1, hatch)
     pts = window_points(windows, lang) if windows is not None else None
     if pts is not None and len(pts):
         layers.insert(
@@ -376,6 +475,21 @@ def district_map_chart(
     grey = "rgb({},{},{})".format(*SUPPRESSED_RGB)
     legend_rows = [{"i": i, "text": v, "colour": c} for i, (v, c) in enumerate(reversed(stops))]
     legend_rows.append({"i": len(legend_rows), "text": cb.mark_label("suppressed", lang), "colour": grey})
+    # what else the map draws, in words (a swatch cannot show an outline or hatching here)
+    for key in ("map.static_significant", "map.static_low"):
+        legend_rows.append(
+            {
+                "i": len(legend_rows),
+                "text": t(
+                    key,
+                    lang,
+                    higher=cb.mark_label("higher", lang),
+                    lower=cb.mark_label("lower", lang),
+                    low=cb.mark_label("low_reliability", lang),
+                ),
+                "colour": "transparent",
+            }
+        )
     legend_df = pd.DataFrame(legend_rows)
     y = alt.Y("i:O", axis=None)
     swatch = alt.Chart(legend_df).mark_square(size=220).encode(y=y, color=alt.Color("colour:N", scale=None))

@@ -50,8 +50,8 @@ def test_map_has_no_basemap_and_colours_by_estimate(districts):
     assert spec.get("mapStyle") in (None, "__MAP_STYLE__")  # the frontend's 'no basemap' sentinel
     text = deck.to_json().lower()
     assert "cartocdn" not in text and "mapbox" not in text and "http" not in text
-    assert maps.deck_layer_ids(deck) == ["districts", "windows", "district-labels"]
-    labels = spec["layers"][2]
+    assert maps.deck_layer_ids(deck) == ["districts", "low-reliability-hatch", "windows", "district-labels"]
+    labels = spec["layers"][3]
     assert labels["characterSet"] == "auto"  # a string literal, not the expression @@=auto
     assert [d["text"] for d in labels["data"]][:2] == ["鶴岡 22.0%", "藤島 18.0%"]
 
@@ -60,9 +60,10 @@ def test_map_has_no_basemap_and_colours_by_estimate(districts):
     assert features[5]["fill"][:3] == list(maps.SUPPRESSED_RGB)
     assert features[5]["estimate"] == "秘匿" and features[5]["n"] == ""
     assert features[4]["fill"][:3] == list(maps.RAMP[-1])  # highest shown estimate: darkest
-    assert features[6]["fill"][:3] == list(maps.RAMP[0])  # lowest: lightest
+    # the scale starts at 0 (issue 17), not at the lowest district: 10% of 0–30% is a third up
+    assert features[6]["fill"][:3] == list(maps.ramp_colour(10.0, 0.0, 30.0)) != list(maps.RAMP[0])
     assert features[1]["interval"] == "19.0〜25.0%" and features[1]["n"] == "220"
-    assert [p["name"] for p in spec["layers"][1]["data"]] == ["窓口A"]
+    assert [p["name"] for p in spec["layers"][2]["data"]] == ["窓口A"]
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
@@ -88,7 +89,7 @@ def test_labels_stay_clear_of_windows_and_of_each_other(districts, lang):
 
 def test_labels_without_windows_sit_inside_their_district(districts):
     deck = maps.district_map(districts, district_table(), "ja")
-    assert maps.deck_layer_ids(deck) == ["districts", "district-labels"]
+    assert maps.deck_layer_ids(deck) == ["districts", "low-reliability-hatch", "district-labels"]
     geoms = dict(zip(districts["name_ja"], districts.geometry))
     for label in deck.layers[-1].data:
         assert geoms[label["name"]].contains(shapely.Point(label["position"]))
@@ -96,6 +97,30 @@ def test_labels_without_windows_sit_inside_their_district(districts):
 
 def test_legend_lists_shown_range_only():
     stops = maps.legend_stops(district_table(), steps=3)
-    assert [v for v, _ in stops] == ["10.0%", "20.0%", "30.0%"]
+    assert [v for v, _ in stops] == ["0.0%", "15.0%", "30.0%"]  # from 0 to the largest, rounded up
     html = maps.legend_html(district_table(), "en", with_windows=False)
     assert "Grey: suppressed" in html and "consultation windows" not in html
+
+
+def test_significant_districts_are_outlined_and_reference_values_hatched(districts):
+    table = district_table().assign(difference=[None, "higher", "none", "lower", None, None, None])
+    deck = maps.district_map(districts, table, "ja")
+    features = {f["properties"]["district"]: f["properties"] for f in deck.layers[0].data["features"]}
+    assert features[1]["line"][:3] == list(maps.SIGNIFICANT_LINE_RGB) and features[1]["mark"] == "▲高い"
+    assert features[3]["line"][:3] == list(maps.SIGNIFICANT_LINE_RGB) and features[3]["mark"] == "▼低い"
+    assert features[2]["line"][:3] == list(maps.PLAIN_LINE_RGB) and features[2]["mark"] == ""
+    assert features[4]["low"] and features[4]["mark"] == "参考値"
+    labels = {d["name"]: d["text"] for d in deck.layers[-1].data}
+    assert labels["鶴岡"] == "鶴岡 22.0% ▲高い" and labels["羽黒"] == "羽黒 19.0% ▼低い"
+    # the hatching: white lines inside the 参考値 districts (4 and 6) only
+    hatch = next(layer for layer in deck.layers if layer.id == "low-reliability-hatch")
+    low_geoms = [g for code, g in zip(districts["district"], districts.geometry) if code in (4, 6)]
+    union = shapely.union_all(low_geoms).buffer(1e-9)
+    assert len(hatch.data) > 5
+    assert all(union.contains(shapely.LineString(h["path"])) for h in hatch.data)
+    # the legend names what is drawn
+    html = maps.legend_html(table, "ja", with_windows=True)
+    for words in ("0%から", "太い黒枠", "白い斜線", "参考値", "灰色", "黒い点"):
+        assert words in html, words
+    chart = maps.district_map_chart(districts, table, "ja").to_dict()
+    assert "白斜線=参考値" in json.dumps(chart, ensure_ascii=False)
