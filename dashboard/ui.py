@@ -50,6 +50,9 @@ PRINT_CSS = """
 [data-testid="stMetricValue"] .stMarkdownEllipsis p { white-space: nowrap !important; }
 .stMarkdownBadge { white-space: normal !important; max-width: 100%; height: auto !important; }
 [data-testid="stVegaLiteChart"] { max-width: 100%; overflow-x: auto; }
+[data-testid="stSidebarNav"] a span { white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; line-height: 1.3; }
+[data-testid="stSidebarNavLink"] { height: auto !important; min-height: 2rem; }
 /* Contrast (JIS X 8341-3 / WCAG 1.4.3): captions and help text at 4.5:1 or more on white and on
    the sidebar's grey (Streamlit's faded caption colour measured 3.9:1). */
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,

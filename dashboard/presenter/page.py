@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import logging
+import math
 from dataclasses import replace
 
 import pandas as pd
@@ -27,6 +28,7 @@ from dashboard.presenter.strings import ps
 from dashboard.source import Source
 from dashboard.state import PageContext
 from data import codebook as cb
+from queries.filters import choice_label
 
 log = logging.getLogger("tsunagari.presenter")
 
@@ -153,6 +155,25 @@ def live_view(deck: dk.Deck, number: int, view: View) -> tuple[View, list[str]]:
     return (view.with_filters(filters) if changed else view), changed
 
 
+def live_text(view: View, changed: list[str], lang: str) -> str:
+    """The live filter's state for the slide heading: 地域: 藤島・性別: 女性 (すべて when cleared)."""
+    parts = []
+    for dim in changed:
+        codes = getattr(view.filters, dim, ())
+        shown = choice_label(dim, codes, lang) if codes else cb.all_label(lang)
+        parts.append(f"{cb.dimension_label(dim, lang)}: {shown}")
+    return ("・" if lang == "ja" else ", ").join(parts)
+
+
+def live_heading(text: str, view: View | None, changed: list[str], lang: str) -> str:
+    """The slide's heading, with the live filter's state when the presenter changed it: the
+    heading says which district (or sex, age) the chart now shows, not only a small badge."""
+    if view is None or not changed:
+        return text
+    live = live_text(view, changed, lang)
+    return f"{text}（{live}）" if lang == "ja" else f"{text} ({live})"
+
+
 def reset_live(deck: dk.Deck, number: int, view: View) -> None:
     for dim in kind(view.kind).live:
         st.session_state[live_key(deck, number, dim)] = state.token_of(dim, getattr(view.filters, dim))
@@ -237,8 +258,23 @@ def directory_html(entries: pd.DataFrame, lang: str, vp: viewport.Viewport, avai
     )
 
 
-def draw_view(source: Source, view: View, slide: dk.Slide, lang: str, vp: viewport.Viewport, demo: bool) -> None:
-    heading(slide.heading)
+def text_lines(text: str, font: float, width: float) -> int:
+    """How many lines TEXT takes at FONT px in WIDTH px (a full-width character is one em, others
+    about half): a caption that wraps at 1024 px takes its room from the chart, not the footer's."""
+    ems = sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text)
+    return max(1, math.ceil(ems * font / max(width, 1.0)))
+
+
+def draw_view(
+    source: Source,
+    view: View,
+    slide: dk.Slide,
+    lang: str,
+    vp: viewport.Viewport,
+    demo: bool,
+    changed: list[str] | None = None,
+) -> None:
+    heading(live_heading(slide.heading, view, changed or [], lang))
     content = sl.view_content(source, view, lang)
     font = vp.font_px
     captions = [c for c in (slide.caption,) if c]
@@ -246,7 +282,7 @@ def draw_view(source: Source, view: View, slide: dk.Slide, lang: str, vp: viewpo
     reserved = (
         (font * 2.0 if demo else 0)
         + font * 2.3
-        + font * 2.0 * len(captions)
+        + sum(font * 1.35 * text_lines(c, font, vp.width - 60) + font * 0.4 for c in captions)
         + (font * 1.1 if content.notice else 0)
         + font * 3.8  # the footer: its buttons, and the data facts on a second line on narrow screens
         + 56
@@ -438,7 +474,7 @@ def render(ctx: PageContext) -> None:
             if view is None:
                 draw_text_slide(deck, slide)
             else:
-                draw_view(source, view, slide, lang, vp, facts.is_demo)
+                draw_view(source, view, slide, lang, vp, facts.is_demo, changed)
         except Exception as exc:  # one broken slide must not stop the meeting
             log.error("slide %d of deck %r could not be shown: %s", number, deck.name, exc, exc_info=True)
             st.error(ps("error.slide", lang))

@@ -110,10 +110,15 @@ def test_live_filter_and_back_to_the_deck_view(app_env):
     assert after != before
     html = "\n".join(h.proto.body for h in at.get("html"))
     assert "表示を変更中" in html
+    # the heading itself says what is shown now (issue 17), not only the footer's badge
+    heading = next(h.proto.body for h in at.get("html") if "pres-heading" in h.proto.body)
+    assert "（地域: 朝日）" in heading, heading
     at.button(key="pres_live_reset").click().run()
     assert at.selectbox(key=key).value == state.ALL
     assert at.get("vega_lite_chart")[0].proto.spec == before
     assert "表示を変更中" not in "\n".join(h.proto.body for h in at.get("html"))
+    heading = next(h.proto.body for h in at.get("html") if "pres-heading" in h.proto.body)
+    assert "地域:" not in heading
 
 
 def test_add_view_from_the_breakdown_page_then_present_it(app_env):
