@@ -441,6 +441,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "common.city": {"ja": "鶴岡市", "en": "Tsuruoka"},
     "common.table": {"ja": "表", "en": "Table"},
     "common.data_as_of": {"ja": "データ時点", "en": "Data as of"},
+    # text alternatives of charts (ui.chart_alt), read by screen readers
+    "a11y.chart": {
+        "ja": "グラフ「{what}」の内容（{rows}行、下の表と同じ）",
+        "en": "Chart '{what}' ({rows} rows, as in the table below)",
+    },
+    "a11y.chart_more": {"ja": "ほか{more}行は下の表にあります。", "en": "{more} more rows are in the table below."},
+    "a11y.map": {"ja": "地域マップ（{what}）", "en": "District map ({what})"},
     # データ時点 on 概要 (dashboard/data_dates.py): what period the figures describe
     "dates.survey": {"ja": "市民調査（{wave}年）の実施期間", "en": "Resident survey ({wave}): fieldwork"},
     "dates.fieldwork_missing": {

@@ -96,6 +96,7 @@ def render(ctx: PageContext) -> None:
         t("activity.monthly", lang) if measure == "consultations" else f"{y_title}（{t('activity.month', lang)}）"
     )
     ui.plot(monthly.plot)
+    ui.chart_alt(monthly.table, f"{y_title} / {t('activity.month', lang)}", lang)
     with st.expander(t("common.table", lang)):
         ui.activity_table_with_download(
             monthly.table,
@@ -110,6 +111,7 @@ def render(ctx: PageContext) -> None:
         t("activity.fiscal", lang) if measure == "consultations" else f"{y_title}（{t('activity.fiscal_year', lang)}）"
     )
     ui.plot(yearly.plot)
+    ui.chart_alt(yearly.table, f"{y_title} / {t('activity.fiscal_year', lang)}", lang)
     ui.activity_table_with_download(
         yearly.table,
         yearly.frame,
@@ -138,6 +140,7 @@ def render(ctx: PageContext) -> None:
         st.warning(referrals.warning, icon=":material/groups:")
     # Twenty-odd organisations at fixed cell widths overflow the page: fit those to its width.
     ui.plot(referrals.plot, stretch=level == "org" and not referrals.warning)
+    ui.chart_alt(referrals.table, t("activity.referrals", lang), lang)
     ui.table_with_download(
         referrals.table,
         t("activity.referrals", lang),
@@ -154,6 +157,7 @@ def render(ctx: PageContext) -> None:
         ui.too_narrow(need.refused)
     else:
         ui.plot(need.plot, stretch=False)
+        ui.chart_alt(need.table, t("activity.need", lang), lang)
         ui.marks_legend(lang)
         ui.table_with_download(
             need.table, t("activity.need", lang), ctx, key="dl_act_need", csv=csv_layouts.need_csv(need.frame, lang)

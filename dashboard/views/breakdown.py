@@ -9,6 +9,7 @@ from dashboard.content import View, builders
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
+from queries import export
 
 NONE = "none"
 VIEWS = ("heatmap", "multiples")
@@ -88,6 +89,8 @@ def render(ctx: PageContext) -> None:
     if shown.caption:
         st.caption(shown.caption)
     ui.chart(shown.chart, stretch=len(by) == 1)
+    what = " × ".join([cb.indicator(indicator).label[lang], *(cb.dimension_label(d, lang) for d in by)])
+    ui.chart_alt(export.labelled_table(shown.frame, indicator, list(by), lang), what, lang)
     ui.view_actions(ctx, view)
     ui.marks_legend(lang)
     st.caption(builders.difference_note(lang))  # why a taller bar may not be 高い

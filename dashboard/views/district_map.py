@@ -11,6 +11,7 @@ from dashboard.content import View
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb
+from queries import export
 
 log = logging.getLogger("tsunagari.dashboard")
 
@@ -50,6 +51,8 @@ def render(ctx: PageContext) -> None:
         left, right = st.columns([3, 1])
         with left:
             st.pydeck_chart(deck, height=560, width="stretch")
+            what = t("a11y.map", lang, what=cb.indicator(indicator).label[lang])
+            ui.chart_alt(export.labelled_table(table, indicator, ["district"], lang), what, lang)
         with right:
             st.html(maps.legend_html(table, lang, with_windows=show_windows))
         if bool(districts["approximate"].any()):

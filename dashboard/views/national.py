@@ -45,6 +45,10 @@ def render(ctx: PageContext) -> None:
         part = nat[nat["indicator"] == indicator]
         st.markdown(f"**{lb.indicator_label(indicator, lang)}**")
         ui.chart(charts.national_dots(comparison_frame(part, lang), lang))
+        shown = tables.national_table(part, lang)
+        ui.chart_alt(
+            shown.drop(columns=[t("common.source", lang)], errors="ignore"), lb.indicator_label(indicator, lang), lang
+        )
     ui.marks_legend(lang)
     st.subheader(t("common.table", lang))
     ui.table_with_download(

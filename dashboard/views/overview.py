@@ -52,6 +52,19 @@ def card(row: pd.Series, national: pd.Series | None, lang: str) -> None:
         st.markdown(" ".join(marks))
 
 
+def profile_alt_table(part: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One dimension of the profile as its chart's text alternative reads it: group, series, share."""
+    return pd.DataFrame(
+        {
+            t("overview.group", lang): part["label"].astype(str),
+            t("overview.series", lang): part["series"].astype(str),
+            t("overview.share", lang): [
+                lb.pct_text(v) if not lb.is_missing(v) else d for v, d in zip(part["share_pct"], part["display"])
+            ],
+        }
+    )
+
+
 def render(ctx: PageContext) -> None:
     lang = ctx.lang
     st.title(t("page.overview", lang))
@@ -90,6 +103,7 @@ def render(ctx: PageContext) -> None:
         with col:
             if not part.empty:
                 ui.profile_chart(part, dim, lang)
+                ui.chart_alt(profile_alt_table(part, lang), cb.dimension_label(dim, lang), lang)
     ui.disclosure_note(lang)
     with st.expander(t("common.table", lang)):
         ui.table_with_download(
