@@ -9,17 +9,21 @@ real data, and they look like Tsuruoka so the dashboard reads sensibly:
   the 2005 census shrunk by each district's 2005→2010 decline compounded to 2024, an assumed old
   age structure (65+ about 37% of all residents; about 35% in 鶴岡, 40–42% in 藤島・羽黒・櫛引,
   about 49% in 朝日・温海) and an assumed share of women rising with age. See demo_population.
-- survey_responses_<wave>.csv — one file per wave with both channels: by default wave 2023 with
-  1,500 random-sample responses (as if 3,000 forms were posted; older people answer more often)
-  and 400 open-web responses (younger, self-selected). Answers come from a latent loneliness model
-  tuned to resemble the national survey's published results. No weight column: the loader rakes
-  the random sample to the population. See demo_survey.
+- survey_responses_<wave>.csv — one file per wave with both channels: by default three yearly
+  waves (2023, 2024, 2025), each with 1,500 random-sample responses (as if 3,000 forms were
+  posted; older people answer more often) and 400 open-web responses (younger, self-selected).
+  2023 is drawn exactly as when the demo had one wave; from 2024 the platform's invented effect
+  lowers loneliness in 藤島 (more among people aged 16〜39) and a little in 櫛引
+  (demo_survey.PLATFORM_EFFECT), and every later wave has a small random city-wide drift.
+  Answers come from a latent loneliness model tuned to resemble the national survey's published
+  results. No weight column: the loader rakes the random sample to the population. See
+  demo_survey.
 - organisations.csv — 22 invented organisations, every name containing 架空, phone numbers
   0235-00-00NN, addresses 鶴岡市（架空）…. See demo_orgs.
 - activity.csv, referrals.csv — 24 months (2023-04..2025-03) of consultations, new cases,
   outreach and referrals. See demo_activity.
 
-Scaled data sets for the benchmark: `responses` is the total of random-sample responses over
+Scaled data sets for the benchmark: `responses`, when given, is the total of random-sample responses over
 all waves; above 5,000 they are spread over several yearly waves (2023, 2024, …: at least two,
 one more per 100,000, at most ten), with open-web responses in the same 400 : 1,500 ratio.
 `activity_rows` is met exactly by adding months and invented sites (see demo_activity).
@@ -43,7 +47,8 @@ import pandas as pd
 from data import demo_activity, demo_orgs, demo_population, demo_survey
 
 DEFAULT_SEED = 20230901  # the month the platform was set up
-DEFAULT_RESPONSES = 1500
+DEFAULT_RESPONSES = 1500  # random-sample responses per wave of the default demo
+DEFAULT_WAVES = 3  # the default demo: 2023, 2024, 2025
 DEFAULT_OUT = Path(__file__).with_name("demo")
 FIRST_WAVE = 2023
 OPEN_WEB_PER_RANDOM = 400 / 1500
@@ -60,9 +65,17 @@ def _rng(seed: int, *stream: int) -> np.random.Generator:
     return np.random.default_rng([seed, *stream])
 
 
-def wave_plan(responses: int) -> list[tuple[int, int, int]]:
-    """(wave, random-sample responses, open-web responses) for each wave."""
-    if responses <= SINGLE_WAVE_MAX:
+def default_plan() -> list[tuple[int, int, int]]:
+    """The default demo: DEFAULT_WAVES waves of DEFAULT_RESPONSES random-sample responses each."""
+    return wave_plan(DEFAULT_RESPONSES * DEFAULT_WAVES, waves=DEFAULT_WAVES)
+
+
+def wave_plan(responses: int, waves: int | None = None) -> list[tuple[int, int, int]]:
+    """(wave, random-sample responses, open-web responses) for each wave: RESPONSES in all, over
+    WAVES waves if given, else one wave up to SINGLE_WAVE_MAX and more above."""
+    if waves is not None:
+        n_waves = int(waves)
+    elif responses <= SINGLE_WAVE_MAX:
         n_waves = 1
     else:
         n_waves = min(MAX_WAVES, 1 + -(-responses // RESPONSES_PER_EXTRA_WAVE))
@@ -111,13 +124,16 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 def build_frames(
-    seed: int = DEFAULT_SEED, responses: int = DEFAULT_RESPONSES, activity_rows: int | None = None
+    seed: int = DEFAULT_SEED, responses: int | None = None, activity_rows: int | None = None
 ) -> dict[str, pd.DataFrame]:
-    """Every extract as a DataFrame, keyed by file stem (survey_responses_2023, population, …)."""
-    _check_sizes(seed, responses, activity_rows)
+    """Every extract as a DataFrame, keyed by file stem (survey_responses_2023, population, …).
+    responses None: the default demo's waves (default_plan); else that many random-sample
+    responses in all (wave_plan)."""
+    _check_sizes(seed, DEFAULT_RESPONSES if responses is None else responses, activity_rows)
     population = demo_population.population_frame()
     frames: dict[str, pd.DataFrame] = {}
-    for wave, n_random, n_open in wave_plan(responses):
+    plan = default_plan() if responses is None else wave_plan(responses)
+    for wave, n_random, n_open in plan:
         wave_effect = 0.0 if wave == FIRST_WAVE else float(_rng(seed, _STREAM_WAVE, wave).normal(0.0, 0.05))
         rng = _rng(seed, _STREAM_SURVEY, wave)
         frame = demo_survey.wave_frame(rng, population, wave, n_random, n_open, wave_effect)
@@ -135,7 +151,7 @@ def build_frames(
 def generate(
     out_dir: str | os.PathLike,
     seed: int = DEFAULT_SEED,
-    responses: int = DEFAULT_RESPONSES,
+    responses: int | None = None,
     activity_rows: int | None = None,
 ) -> dict[str, Path]:
     """Write the five extracts into out_dir; returns {file stem: path}.
@@ -168,7 +184,6 @@ def run_demo(
     """`python -m data demo`: write the extracts, print what was written; 0 on success, 2 on bad input."""
     out_dir = Path(out) if out else DEFAULT_OUT
     seed = DEFAULT_SEED if seed is None else seed
-    responses = DEFAULT_RESPONSES if responses is None else responses
     try:
         frames = build_frames(seed=seed, responses=responses, activity_rows=activity_rows)
         paths = write_frames(frames, out_dir)

@@ -13,7 +13,9 @@ Who answers
 What they answer: one latent isolation trait S drives having no one to consult, rare contact
 and non-participation; a latent loneliness L = 0.5·S + effects of age (20s/30s higher, 70s
 lower), household (living alone higher), sex, wave and channel + noise, plus a jump for having
-no one to consult. The direct question and each of the three UCLA items are ordered cuts of L
+no one to consult, plus the platform's effect (PLATFORM_EFFECT: from 2024 loneliness falls in
+藤島, more among people aged 16〜39, and a little in 櫛引; nowhere else), a real change for the
+trends page to find or miss. The direct question and each of the three UCLA items are ordered cuts of L
 (each with its own item noise), so the items agree with each other. Cut points were tuned so the
 population-weighted results resemble the national survey (see national_survey.md): lonely_often
 about 5%, lonely_any about 38%, UCLA 10〜12 about 6.5%, 全くない meets about 10%, no participation
@@ -89,6 +91,18 @@ DIRECT_CUTS = np.array([-1.05, 0.39, 1.15, 2.25])
 DIRECT_NOISE = 0.35
 UCLA_CUTS = np.array([[-0.76, 0.61, 2.35], [-0.71, 0.66, 2.40], [-0.66, 0.71, 2.45]])
 UCLA_NOISE = 0.45
+
+# The platform's effect on L (both channels) by wave, district and age band: the platform began in
+# 2023-09 with 藤島 and 櫛引 as its first districts (invented). (wave, district, age bands) → shift;
+# the shifts of the rows that match add up. Waves before 2024 have none, so 2023 is unchanged.
+PLATFORM_EFFECT = (
+    (2024, 2, (1, 2, 3, 4, 5, 6, 7, 8), -0.35),
+    (2024, 2, (1, 2, 3), -0.30),
+    (2024, 4, (1, 2, 3, 4, 5, 6, 7, 8), -0.10),
+    (2025, 2, (1, 2, 3, 4, 5, 6, 7, 8), -0.80),
+    (2025, 2, (1, 2, 3), -0.45),
+    (2025, 4, (1, 2, 3, 4, 5, 6, 7, 8), -0.20),
+)
 
 NO_CONFIDANT_BASE = -3.35
 NO_CONFIDANT_TRAIT = 1.1
@@ -178,10 +192,23 @@ def household_probabilities(age: np.ndarray, district: np.ndarray) -> np.ndarray
     return probs / probs.sum(axis=1, keepdims=True)
 
 
+def platform_effect(wave: int, age: np.ndarray, district: np.ndarray) -> np.ndarray:
+    """The platform's shift of L for each person of WAVE (0 where it has none)."""
+    out = np.zeros(len(age))
+    for w, d, ages, shift in PLATFORM_EFFECT:
+        if w == wave:
+            out += np.where((district == d) & np.isin(age, ages), shift, 0.0)
+    return out
+
+
 def answers(
-    rng: np.random.Generator, people: dict[str, np.ndarray], channel: int, wave_effect: float
+    rng: np.random.Generator,
+    people: dict[str, np.ndarray],
+    channel: int,
+    wave_effect: float,
+    wave: int | None = None,
 ) -> dict[str, np.ndarray]:
-    """Household and every answer, before no-answers are applied."""
+    """Household and every answer, before no-answers are applied (WAVE: for the platform's effect)."""
     age, district = people["age_band"], people["district"]
     n = len(age)
     sex = np.where(rng.random(n) < SEX_OTHER_SHARE, 3, people["sex"])
@@ -204,6 +231,7 @@ def answers(
         + LONELY_SEX[sex - 1]
         + LONELY_NO_CONFIDANT * no_confidant
         + wave_effect
+        + (platform_effect(wave, age, district) if wave is not None else 0.0)
         + (LONELY_OPEN_WEB if channel == 2 else 0.0)
         + LONELY_SPREAD_AGE[age - 1] * rng.standard_normal(n)
     )
@@ -263,7 +291,7 @@ def wave_frame(
         if n == 0:
             continue
         people = draw_random_sample(rng, population, n) if channel == 1 else draw_open_web(rng, n)
-        values = apply_no_answers(rng, answers(rng, people, channel, wave_effect))
+        values = apply_no_answers(rng, answers(rng, people, channel, wave_effect, wave))
         width = max(5, len(str(n)))
         ids = np.char.add(f"{prefix}{wave}-", np.char.zfill(np.arange(1, n + 1).astype(str), width))
         part = {"response_id": ids, "wave": np.full(n, wave), "channel": np.full(n, channel)}
