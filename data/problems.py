@@ -114,9 +114,10 @@ class BuildRefused(Exception):
         super().__init__(f"{len(errors(self.problems))} problem(s) in the extracts")
 
 
-def problems_frame(problems: Iterable[Problem], lang: str = "ja") -> pd.DataFrame:
+def problems_frame(problems: Iterable[Problem], lang: str = "ja", place: str = "column") -> pd.DataFrame:
     """The problems as a table for a page and its CSV: file, row, column, value, what was
-    expected (in LANG first, the other language beside it) and whether it refuses the import."""
+    expected (in LANG first, the other language beside it) and whether it refuses the import.
+    place="cell": the problems of a filled-in sheet, whose `column` holds the cell (e.g. D7)."""
     import pandas as pd  # only pages ask for it; the build's report is text
 
     rows = [
@@ -131,10 +132,11 @@ def problems_frame(problems: Iterable[Problem], lang: str = "ja") -> pd.DataFram
         )
         for p in problems
     ]
+    where = {"column": ("列", "column"), "cell": ("セル", "cell")}[place]
     columns = (
-        ["ファイル", "行", "列", "値", "期待される値", "Expected (English)", "重大度"]
+        ["ファイル", "行", where[0], "値", "期待される値", "Expected (English)", "重大度"]
         if lang == "ja"
-        else ["file", "row", "column", "value", "expected", "期待される値（日本語）", "severity"]
+        else ["file", "row", where[1], "value", "expected", "期待される値（日本語）", "severity"]
     )
     df = pd.DataFrame(rows, columns=columns)
     df[columns[1]] = df[columns[1]].astype("Int64")

@@ -33,7 +33,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from data import codebook, submission_template as tpl
-from data.problems import ERROR, Problem, errors
+from data.problems import ERROR, Problem, errors, problems_frame as table_of_problems
 from data.validate import INT32_MAX, today
 
 MAX_BYTES = 2 * 1024 * 1024  # a 年度 template of every field and district is about 40 KB
@@ -529,26 +529,8 @@ def _cell_order(ref: str | None) -> tuple[int, str]:
 
 
 def problems_frame(problems: Iterable[Problem], lang: str = "ja") -> pd.DataFrame:
-    """The problems as a table (and its CSV): file, cell of the sheet 実績, row, value, problem
-    (in LANG, the other language beside it)."""
-    rows = [
-        {
-            "file": p.file,
-            "cell": p.column or "",
-            "row": "" if p.row is None else str(p.row),
-            "value": "" if p.value is None else p.value,
-            "problem": p.expected_ja if lang == "ja" else p.expected_en,
-            "other": p.expected_en if lang == "ja" else p.expected_ja,
-        }
-        for p in problems
-    ]
-    df = pd.DataFrame(rows, columns=["file", "cell", "row", "value", "problem", "other"])
-    df.columns = (
-        ["ファイル", "セル", "行", "値", "問題", "Problem (English)"]
-        if lang == "ja"
-        else ["file", "cell", "row", "value", "problem", "問題（日本語）"]
-    )
-    return df
+    """The problems as a table (and its CSV), each at its cell of the sheet 実績."""
+    return table_of_problems(problems, lang, place="cell")
 
 
 def labelled_rows(rows: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:

@@ -183,7 +183,7 @@ def test_a_bad_file_gives_the_problem_table_and_nothing_is_submitted(app_env, in
     assert texts(at, "error") and texts(at, "error")[0].startswith("このファイルは提出できません")
     problems = at.dataframe[0].value
     assert problems["セル"].tolist() == cells and set(problems["ファイル"]) == {name}
-    assert problems["問題"].str.len().min() > 5 and problems["Problem (English)"].str.len().min() > 5
+    assert problems["期待される値"].str.len().min() > 5 and problems["Expected (English)"].str.len().min() > 5
     assert t("download.csv", "ja") in [b.label for b in at.get("download_button")]
     assert not [b for b in at.button if b.key == "submit_send"] and store.history() == []
 
@@ -261,7 +261,7 @@ def test_the_submit_page_in_english(app_env, instance, monkeypatch):
     assert [b.label for b in at.get("download_button")] == ["Download the template (Excel)"]
     upload(at, "x.csv", b"a,b\n")
     assert texts(at, "error")[0].startswith("This file cannot be submitted")
-    assert "not an Excel workbook" in at.dataframe[0].value["problem"].iloc[0]
+    assert "not an Excel workbook" in at.dataframe[0].value["expected"].iloc[0]
 
 
 def test_in_april_the_status_page_opens_on_the_year_just_ended(app_env, instance, monkeypatch):

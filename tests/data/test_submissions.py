@@ -262,7 +262,7 @@ def test_each_bad_cell_is_refused_at_its_cell(edit, cell, words):
     assert words in problem.expected_ja
     assert problem.expected_en and problem.file == "実績_4月.xlsx" and problem.row == int(cell[1:])
     table = rd.problems_frame(sub.problems, "ja")
-    assert cell in list(table["セル"]) and "Problem (English)" in table.columns
+    assert cell in list(table["セル"]) and "Expected (English)" in table.columns
 
 
 def test_another_organisation_cannot_send_this_template():
