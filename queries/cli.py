@@ -6,11 +6,14 @@
     python -m queries activity MEASURE --by month|fiscal_year [--split field|district|org_type]
                                [--where district=C|GROUP] [--where field=C] [--where org_type=C]
                                [--from YYYY-MM] [--to YYYY-MM] [--lang ja|en] [--db PATH]
+    python -m queries trend INDICATOR [--by DIM] [--where DIM=CODE|GROUP]... [--channel random|open]
+                            [--lang ja|en] [--encoding utf-8-sig|cp932] [--db PATH]
     python -m queries list [--lang ja|en]
 
 `table` writes the CSV bytes of queries.export.indicator_csv to stdout (the dashboard's download
 of the same view is byte-identical); `activity` those of queries.export.activity_csv, the same code
-path as the activity page's tables. Filters are one code or a named group each (queries.filters).
+path as the activity page's tables; `trend` those of queries.trend.trend_table_csv (the 推移 page's
+download of the same view, byte for byte). Filters are one code or a named group each (queries.filters).
 The minimum n is a server setting (TSUNAGARI_MIN_N, never below 10); no flag changes it.
 """
 
@@ -23,7 +26,7 @@ from pathlib import Path
 
 from data import codebook
 from data.paths import db_path
-from queries import activity, disclosure, export, indicators, runner
+from queries import activity, disclosure, export, indicators, runner, trend
 from queries.filters import (
     ACTIVITY_FILTERS,
     ATTRIBUTE_FILTERS,
@@ -160,6 +163,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", type=Path, default=None, help="DuckDB file (default: $TSUNAGARI_DB or data/tsunagari.duckdb)"
     )
 
+    tr = sub.add_parser(
+        "trend", help="an indicator over the survey waves as CSV on stdout (as the 推移 page's download)"
+    )
+    tr.add_argument("indicator", help="indicator id (see `python -m queries list`)")
+    tr.add_argument("--by", default=None, metavar="DIM", help=f"one breakdown dimension: {', '.join(trend.DIMENSIONS)}")
+    tr.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="DIM=VALUE",
+        help=f"filter on {', '.join(ATTRIBUTE_FILTERS)}: one code or a named group (e.g. age_band=young, district=3)",
+    )
+    tr.add_argument("--channel", choices=list(CHANNELS), default="random")
+    tr.add_argument("--lang", choices=list(codebook.LANGS), default="ja")
+    tr.add_argument("--encoding", choices=list(export.ENCODINGS), default="utf-8-sig")
+    tr.add_argument(
+        "--db", type=Path, default=None, help="DuckDB file (default: $TSUNAGARI_DB or data/tsunagari.duckdb)"
+    )
+
     lister = sub.add_parser("list", help="indicators and dimensions with their definitions")
     lister.add_argument("--lang", choices=list(codebook.LANGS), default="ja")
     return parser
@@ -193,6 +215,29 @@ def cmd_table(args: argparse.Namespace) -> int:
             raise UsageError(f"--wave {args.wave}: no such survey wave in the database; waves: {known}")
         data, warnings = export.indicator_csv_with_warnings(
             con, args.indicator, args.by, filters, lang=args.lang, encoding=args.encoding
+        )
+    except disclosure.FilterTooNarrow as refused:
+        raise UsageError(refused.text("en")) from None
+    finally:
+        con.close()
+    return write_csv(data, warnings, args.encoding)
+
+
+def cmd_trend(args: argparse.Namespace) -> int:
+    if args.indicator not in codebook.indicators():
+        raise UsageError(f"unknown indicator {args.indicator!r}; known: {', '.join(codebook.indicators())}")
+    try:
+        by = trend.check_by(args.by)
+    except ValueError as e:
+        raise UsageError(f"--by: {e}") from None
+    try:
+        filters = Filters(channel=args.channel, **parse_where(args.where))
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    con = open_db(args.db)
+    try:
+        data, warnings = trend.trend_csv_with_warnings(
+            con, args.indicator, by, filters, lang=args.lang, encoding=args.encoding
         )
     except disclosure.FilterTooNarrow as refused:
         raise UsageError(refused.text("en")) from None
@@ -278,7 +323,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"table": cmd_table, "activity": cmd_activity, "list": cmd_list}[args.command](args)
+        return {"table": cmd_table, "activity": cmd_activity, "trend": cmd_trend, "list": cmd_list}[args.command](args)
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
