@@ -92,7 +92,8 @@ def value_range(table: pd.DataFrame) -> tuple[float, float]:
 def difference_of(row) -> str:
     """'higher', 'lower' or '' (no test, or no significant difference) of an indicator row."""
     value = row.get("difference") if hasattr(row, "get") else None
-    return str(value) if value in ("higher", "lower") else ""
+    # <NA> where no test was made (秘匿, 参考値: issue 16): `in` would compare it and raise
+    return value if isinstance(value, str) and value in ("higher", "lower") else ""
 
 
 def hatch_lines(geometry, spacing: float = HATCH_SPACING_DEG) -> list[list[list[float]]]:
