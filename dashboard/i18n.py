@@ -537,6 +537,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "summary.activity_months": {"ja": "活動記録", "en": "Activity records"},
     "summary.population_as_of": {"ja": "人口", "en": "Population"},
     "summary.made": {"ja": "作成", "en": "Made"},
+    "summary.demo": {"ja": "デモデータ（架空）", "en": "Demo data (fictitious)"},
+    "summary.marks": {
+        "ja": "{suppressed}: 回答者（調整後）が{min_n}人未満のため数値を表示しません。{low}: 回答が少ないか区間が広く、目安です。"
+        "95%信頼区間: 調査の誤差を考えると、本当の値がこの範囲にあると考えられる幅です。全国: 内閣官房・内閣府の全国調査（年）。",
+        "en": "{suppressed}: fewer than {min_n} respondents (after adjustment), no figure shown. {low}: few respondents "
+        "or a wide interval, indicative only. 95% interval: the range the true value is likely in, given the survey's error. "
+        "Japan: the Cabinet Secretariat / Cabinet Office national survey (year).",
+    },
+    "summary.sources": {
+        "ja": "出典: 鶴岡市 市民調査（無作為抽出）、支援団体の活動記録、住民基本台帳人口。全国値と調査方法は、ダッシュボードの「全国との比較」「データと方法」をご覧ください。",
+        "en": "Sources: Tsuruoka residents' survey (random sample), the support organisations' records, the resident register. "
+        "National figures and methods: see 全国との比較 and データと方法 in the dashboard.",
+    },
     # the residents' leaflet (dashboard/printouts/leaflet.py)
     "leaflet.button": {"ja": "住民向けチラシ（PDF）を作成", "en": "Make the residents' leaflet (PDF)"},
     "leaflet.download": {"ja": "チラシをダウンロード", "en": "Download the leaflet"},
@@ -559,6 +572,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "In an emergency call 119 (ambulance) or 110 (police)",
     },
     "leaflet.none": {"ja": "該当する窓口はありません", "en": "No window listed"},
+    # the leaflet's worries, one per field of the codebook (codes 1-9), in the residents' words
+    "leaflet.field.1": {"ja": "高齢の家族や自分の暮らしのこと", "en": "Older people"},
+    "leaflet.field.2": {"ja": "子ども・若者のこと", "en": "Children and young people"},
+    "leaflet.field.3": {"ja": "ひきこもりのこと", "en": "Social withdrawal (hikikomori)"},
+    "leaflet.field.4": {"ja": "こころのつらさ・死にたい気持ち", "en": "Feeling low, thoughts of suicide"},
+    "leaflet.field.5": {"ja": "生活やお金に困っている", "en": "Money and making ends meet"},
+    "leaflet.field.6": {"ja": "障害のこと", "en": "Disability"},
+    "leaflet.field.7": {"ja": "子育てのこと", "en": "Raising children"},
+    "leaflet.field.8": {"ja": "地域の居場所・つながり", "en": "Places to go, people to meet"},
+    "leaflet.field.9": {"ja": "そのほかの困りごと", "en": "Other worries"},
     # overview
     "overview.headline": {"ja": "主な指標", "en": "Headline indicators"},
     "overview.who": {"ja": "回答者の構成", "en": "Who answered"},

@@ -34,7 +34,12 @@ PRINT_CSS = """
   [data-testid="stDownloadButton"], [data-testid="stElementToolbar"],
   [data-testid="stTextInput"], [data-testid="stMultiSelect"], [data-testid="stSelectbox"],
   [data-testid="stCheckbox"], [data-testid="stRadio"], [data-testid="stButtonGroup"],
-  .tsg-no-print { display: none !important; }
+  .tsg-no-print, .st-key-dir_screen_only, .st-key-directory_leaflet { display: none !important; }
+  /* the directory: two columns of compact entries, so 22 windows fit two A4 pages */
+  .tsg-print-grid { display: grid !important; grid-template-columns: 1fr 1fr; gap: 3px 8px; font-size: 9pt;
+    line-height: 1.35; }
+  .tsg-print-grid .tsg-print-entry { margin: 0 !important; padding: 4px 8px !important; }
+  @page { size: A4; margin: 12mm; }
   [data-testid="stMain"] { margin-left: 0 !important; }
   .block-container { padding: 0 !important; max-width: 100% !important; }
   .tsg-print-entry { break-inside: avoid; }
@@ -315,6 +320,36 @@ def chart_alt(table: pd.DataFrame | None, what: str, lang: str) -> None:
         return
     text = chart_text(table, what, lang)
     st.html(f"<p class='tsg-sr-only' data-testid='tsg-chart-alt'>{html.escape(text)}</p>")
+
+
+def printout_button(
+    ctx: PageContext, key: str, labels: tuple[str, str, str], make, file_name: str, **detail: object
+) -> None:
+    """A printed output made on request (概要 1枚, 住民向けチラシ): a button, a progress line while
+    MAKE() -> bytes runs (it takes a second or two), then the PDF's download. LABELS: the make
+    button, the progress line, the download button. The made file is kept for the same view
+    (filters, language) until the view changes; taking it is recorded in the audit log."""
+    make_label, making, download_label = labels
+    made_key = f"{key}_made_" + urlencode({**ctx.filters.to_query_params(), "lang": ctx.lang, **detail})
+    if st.button(make_label, key=f"{key}_make", icon=":material/picture_as_pdf:"):
+        with st.status(making, expanded=False) as status:
+            st.session_state[made_key] = make()
+            status.update(label=f"{making} {len(st.session_state[made_key]) // 1024:,} KB", state="complete")
+    if made_key in st.session_state:
+        st.download_button(
+            download_label,
+            data=st.session_state[made_key],
+            file_name=file_name,
+            mime="application/pdf",
+            key=f"{key}_dl",
+            icon=":material/download:",
+            on_click=audited_download(ctx, file_name, **detail),
+        )
+
+
+# ---- text alternatives of charts (JIS X 8341-3 / WCAG 1.1.1) ---------------------------------
+
+CHART_ALT_ROWS = 30  # rows read out; the rest are in the table under the chart
 
 
 def vega_spec(chart_obj) -> dict:

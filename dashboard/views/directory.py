@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import state, tables, ui, urlparams
 from dashboard.i18n import t
+from dashboard.printouts import leaflet
 from dashboard.state import PageContext
 from data import codebook as cb
 
@@ -93,11 +94,14 @@ def render(ctx: PageContext) -> None:
     st.title(t("page.directory", lang))
     fields, districts, query, printable = controls(ctx)
     table = ctx.source.directory(fields, districts, query, lang)
-    st.caption(t("directory.count", lang, n=len(table)))
+    with st.container(key="dir_screen_only"):  # left out of the printout (ui.PRINT_CSS)
+        st.caption(t("directory.count", lang, n=len(table)))
+        if printable:
+            st.caption(t("directory.print_hint", lang))
     if printable:
-        st.caption(t("directory.print_hint", lang))
-        st.markdown(f"### {t('page.directory', lang)}\n\n{t('directory.intro', lang)}")
-        st.html("".join(entry_html(r, lang) for _, r in table.iterrows()))
+        st.markdown(t("directory.intro", lang))
+        entries = "".join(entry_html(r, lang) for _, r in table.iterrows())
+        st.html(f"<div class='tsg-print-grid'>{entries}</div>")
     else:
         shown = tables.directory_table(table, lang)
         st.dataframe(
@@ -112,6 +116,17 @@ def render(ctx: PageContext) -> None:
         )
     what = t("page.directory", lang)
     ui.download_frame(tables.directory_table(table, lang), what, ctx, key="dl_directory", statistics=False)
+    # the residents' leaflet: all windows by worry, or one district's when one district is chosen
+    district = districts[0] if len(districts) == 1 else None
+    with st.container(key="directory_leaflet"):
+        ui.printout_button(
+            ctx,
+            "directory_leaflet",
+            (t("leaflet.button", lang), t("leaflet.making", lang), t("leaflet.download", lang)),
+            lambda: leaflet.leaflet_pdf(ctx.source, lang, district),
+            leaflet.file_name(lang, district),
+            district=district or "-",
+        )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import content, csv_layouts, data_dates, labels as lb, state, tables, ui
 from dashboard.content import View
 from dashboard.i18n import t
+from dashboard.printouts import summary
 from dashboard.state import PageContext
 from data import codebook as cb
 from queries import disclosure
@@ -71,6 +72,13 @@ def render(ctx: PageContext) -> None:
     st.caption(t("app.subtitle", lang))
     ui.open_web_banner(ctx)
     ui.filters_caption(ctx)
+    ui.printout_button(
+        ctx,
+        "overview_summary",
+        (t("summary.button", lang), t("summary.making", lang), t("summary.download", lang)),
+        lambda: summary.summary_pdf(ctx.source, ctx.filters, lang),
+        summary.file_name(lang),
+    )
 
     st.header(t("overview.headline", lang))
     cards = content.build(ctx.source, View(kind="cards", filters=ctx.filters), lang)

@@ -767,6 +767,68 @@ def test_handouts_pdf_and_pptx_show_only_protected_figures(sentinel, public, tmp
     walk.assert_clean("the PDF handout", min_protected=50)
 
 
+def test_summary_and_leaflet_show_only_protected_figures(sentinel, public, tmp_path):
+    """概要 1枚 (dashboard.printouts.summary) as the page and `python -m dashboard summary` make it,
+    read back with pdftotext: every number a protected or public figure, or text (labels, dates,
+    the legend's rule). The residents' leaflet prints no figure: every number in it is the
+    directory's (phone numbers, hours) or its own text (dates, 119/110)."""
+    from dashboard.i18n import t
+    from dashboard.printouts import leaflet, summary
+    from dashboard.source import Source
+    from data import codebook as cb
+    from queries import activity as qa, directory as qd, disclosure, runner
+    from queries.filters import Filters, wave_label
+
+    con = runner.connect(sentinel)
+    try:
+        source = Source(con)
+        walk = Walk(public)
+        for lang in LANGS:
+            s = summary.gather(source, Filters(), lang)
+            path = tmp_path / f"summary_{lang}.pdf"
+            path.write_bytes(summary.build_pdf(s))
+            (text,) = _pdf_pages(path)
+            # the numbers that are text: labels, the legend, dates, the made time, fiscal years
+            words = [
+                *(str(v) for v in s.profile["label"]),
+                *(cb.indicator(i).short[lang] for i in cb.indicators()),
+                *(str(v) for f in s.activity.values() for v in f["fiscal_year_label"]),
+                t("summary.marks", lang, suppressed="", low="", min_n=disclosure.min_n()),
+                t("summary.sources", lang),
+                t("activity.small_note", lang),
+                t("overview.population", lang),
+                wave_label(s.wave, lang),
+                *(qa.month_label(m, lang) for m in s.months),
+                f"{s.population_as_of:%Y-%m-%d}",
+                f"{s.built_at:%Y-%m-%d}",
+                f"{s.made_at:%Y-%m-%d %H:%M}",
+                *(f"{int(r['national_year'])}" for r in s.national.values()),
+                disclosure.notice(lang),
+            ]
+            walk.free_text(text, _text_tokens(*words), f"summary.pdf ({lang})")
+        walk.assert_clean("the one-page summary", min_protected=20)
+
+        for lang in LANGS:
+            path = tmp_path / f"leaflet_{lang}.pdf"
+            path.write_bytes(leaflet.leaflet_pdf(source, lang))
+            text = "\n".join(_pdf_pages(path))
+            directory = qd.organisations_directory(con, (), (), "", lang)
+            allowed = _text_tokens(
+                *(str(v) for col in ("name", "phone", "hours") for v in directory[col].dropna()),
+                t("leaflet.emergency", lang),
+                t(
+                    "leaflet.footer",
+                    lang,
+                    date=f"{pd.Timestamp(runner.run(con, 'import_log')['built_at'].max()):%Y-%m-%d}",
+                ),
+                t("leaflet.lead", lang),
+            )
+            stray = [tok for tok in NUMBER.findall(text) if tok not in allowed]
+            assert not stray, f"leaflet ({lang}) prints numbers that are not the directory's: {stray[:20]}"
+    finally:
+        con.close()
+
+
 # ---- 3. the command line ---------------------------------------------------------------------------
 
 
