@@ -38,6 +38,7 @@ VERSION_SEEN = "db_version_seen"  # session: the database version this session's
 PAGES = (
     ("overview.py", "page.overview", "overview", ":material/dashboard:"),
     ("breakdown.py", "page.breakdown", "breakdown", ":material/bar_chart:"),
+    ("trends.py", "page.trends", "trends", ":material/timeline:"),
     ("district_map.py", "page.map", "map", ":material/map:"),
     ("activity.py", "page.activity", "activity", ":material/handshake:"),
     ("national.py", "page.national", "national", ":material/compare_arrows:"),

@@ -691,3 +691,135 @@ def members_bars(frame: pd.DataFrame, lang: str) -> alt.Chart:
         .properties(height=max(120, 30 * len(fields_)))
     )
     return themed(chart)
+
+
+# ---- trends (推移) ------------------------------------------------------------------------------
+
+
+def trend_frame(table: pd.DataFrame, national: pd.DataFrame, by: str | None, lang: str) -> pd.DataFrame:
+    """The plot data of a trend (queries.trend.trend_table) and the national survey's years beside it
+    (queries.trend.national_series): one row per group and year, `series` city or national."""
+    city = indicator_frame(table, [by] if by else [], lang)
+    city["group"] = city["label0"] if by else cb.all_label(lang)
+    city["year"] = table["wave"].astype(int).to_numpy()
+    city["series"] = t("trend.city", lang)
+    marks = []
+    for prev, first in zip(table["change_prev_significant"], table["change_first_significant"]):
+        said = [t(key, lang) for key, v in (("trend.sig_prev", prev), ("trend.sig_first", first)) if _true(v)]
+        marks.append("・".join(said))
+    city["sig_text"] = marks
+    rows = [city]
+    if national is not None and len(national):
+        nat = pd.DataFrame(
+            {
+                "group": [
+                    group_label(by, c, lang) if by and not tot else cb.all_label(lang)
+                    for c, tot in zip(national[by] if by else [None] * len(national), national["is_total"])
+                ],
+                "year": national["year"].astype(int).to_numpy(),
+                "estimate": national["value_pct"].astype(float).to_numpy(),
+                "series": t("trend.national", lang),
+                "status": lb.STATUS_OK,
+                "estimate_text": [lb.pct_text(v) for v in national["value_pct"]],
+            }
+        )
+        rows.append(nat[nat["group"].isin(set(city["group"]))])
+    frame = pd.concat(rows, ignore_index=True)
+    frame["year_text"] = [wave_label_text(y, lang) for y in frame["year"]]
+    for col in ("sig_text", "note", "interval_text", "n_text", "status_label"):
+        if col in frame:
+            frame[col] = frame[col].fillna("")
+    return frame
+
+
+def _true(value) -> bool:
+    """A nullable boolean cell that holds True (not <NA>)."""
+    return value is not None and value is not pd.NA and bool(value)
+
+
+def wave_label_text(year: int, lang: str) -> str:
+    return f"{int(year)}年" if lang == "ja" else str(int(year))
+
+
+def trend_lines(
+    table: pd.DataFrame, national: pd.DataFrame, by: str | None, lang: str, columns: int = 3, panel_width: int = 230
+) -> alt.TopLevelMixin:
+    """An indicator over the survey waves: the city's estimates (points joined by a line, 95%
+    interval whiskers; 参考値 pale, 秘匿 as text, 有意な変化 written under the point) and the
+    national survey's years beside them (grey, dashed); by a dimension, one small panel per group
+    (the All panel first) with the same scales."""
+    frame = trend_frame(table, national, by, lang)
+    city_name, national_name = t("trend.city", lang), t("trend.national", lang)
+    years = sorted(set(frame["year"].tolist()))
+    year_order = [wave_label_text(y, lang) for y in years]
+    top = frame[["ci_high", "estimate"]].max(axis=1, numeric_only=True).max() if "ci_high" in frame else None
+    y_max = max(5.0, float(top) * 1.15) if top is not None and pd.notna(top) else 10.0
+    y_scale = alt.Scale(domain=[0, y_max], nice=False)
+    y_title = f"{t('common.estimate', lang)}（%）" if lang == "ja" else f"{t('common.estimate', lang)} (%)"
+    x = alt.X(
+        "year_text:O", sort=year_order, scale=alt.Scale(domain=year_order), title=None, axis=alt.Axis(labelAngle=0)
+    )
+    colour = alt.Color(
+        "series:N", title=None, scale=alt.Scale(domain=[city_name, national_name], range=[BLUE, "#777777"])
+    )
+    tip = [
+        alt.Tooltip("group:N", title=cb.dimension_label(by, lang) if by else cb.all_label(lang)),
+        alt.Tooltip("series:N", title=t("trend.series", lang)),
+        alt.Tooltip("year_text:N", title=t("trend.year", lang)),
+        alt.Tooltip("estimate_text:N", title=t("common.estimate", lang)),
+        alt.Tooltip("interval_text:N", title=t("common.interval", lang)),
+        alt.Tooltip("n_text:N", title=t("common.n", lang)),
+        alt.Tooltip("sig_text:N", title=t("trend.change", lang)),
+    ]
+    is_city = f"datum.series == '{city_name}'"
+    shown = f"{is_city} && isValid(datum.estimate)"
+    base = alt.Chart().encode(x=x)
+    line = (
+        base.transform_filter(shown)
+        .mark_line(strokeWidth=2)
+        .encode(y=alt.Y("estimate:Q", scale=y_scale, title=y_title), color=colour)
+    )
+    nat_line = (
+        base.transform_filter(f"datum.series == '{national_name}'")
+        .mark_line(strokeDash=[4, 3], strokeWidth=1.5, point=alt.OverlayMarkDef(filled=True, size=30))
+        .encode(y=alt.Y("estimate:Q", scale=y_scale), color=colour, tooltip=tip)
+    )
+    whiskers = (
+        base.transform_filter(shown)
+        .mark_rule(color=DARK, strokeWidth=1.5)
+        .encode(y=alt.Y("ci_low:Q", scale=y_scale), y2="ci_high:Q")
+    )
+    points = (
+        base.transform_filter(shown)
+        .mark_point(filled=True, size=70, stroke=BLUE, strokeWidth=1.5)
+        .encode(
+            y=alt.Y("estimate:Q", scale=y_scale),
+            color=_when(alt.ColorValue, f"datum.status == '{lb.STATUS_LOW}'", "white", BLUE),
+            tooltip=tip,
+        )
+    )
+    low_text = (
+        base.transform_filter(f"{shown} && datum.status == '{lb.STATUS_LOW}'")
+        .mark_text(dy=-12, fontSize=11, color=DARK)
+        .encode(y=alt.Y("ci_high:Q", scale=y_scale), text=alt.Text("note:N"))
+    )
+    sig = (
+        base.transform_filter(f"{shown} && datum.sig_text != ''")
+        .mark_text(dy=14, fontSize=11, fontWeight="bold", color="#D55E00")
+        .encode(y=alt.Y("ci_low:Q", scale=y_scale), text=alt.Text("sig_text:N"))
+    )
+    hidden = (
+        base.transform_filter(f"{is_city} && datum.status == '{lb.STATUS_SUPPRESSED}'")
+        .transform_calculate(zero="0")
+        .mark_text(dy=-8, fontSize=11, fontStyle="italic", color="#666666")
+        .encode(y=alt.Y("zero:Q", scale=y_scale), text=alt.Text("estimate_text:N"))
+    )
+    layered = alt.layer(line, nat_line, whiskers, points, low_text, sig, hidden, data=frame)
+    if not by:
+        return themed(_set(layered, width=max(320, 110 * len(years)), height=260))
+    order = list(dict.fromkeys(frame["group"]))
+    chart = _set(layered, width=panel_width, height=170).facet(
+        facet=alt.Facet("group:N", sort=order, title=None, header=alt.Header(labelFontSize=13)),
+        columns=columns,
+    )
+    return themed(chart)

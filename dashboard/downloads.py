@@ -54,6 +54,18 @@ def indicator_csv(
     return Download(data, name, list(warnings))
 
 
+def trend_csv(
+    table: pd.DataFrame, indicator: str, by: str | None, filters: Filters, lang: str, encoding: str = "utf-8-sig"
+) -> Download:
+    """The download of a trend the 推移 page holds (queries.trend.trend_table): the bytes of
+    `python -m queries trend INDICATOR [--by BY] ... --lang LANG` for that view; the file name
+    holds no wave (a trend holds every wave)."""
+    from queries import trend
+
+    data, warnings = trend.trend_table_csv(table, by, lang=lang, encoding=encoding)
+    return Download(data, trend.file_stem(indicator, by, filters, lang), list(warnings))
+
+
 def frame_csv(
     source: Source,
     df: pd.DataFrame,

@@ -243,6 +243,7 @@ STRINGS: dict[str, dict[str, str]] = {
     # pages
     "page.overview": {"ja": "概要", "en": "Overview"},
     "page.breakdown": {"ja": "指標の内訳", "en": "Indicator breakdown"},
+    "page.trends": {"ja": "推移", "en": "Trends"},
     "page.map": {"ja": "地域マップ", "en": "District map"},
     "page.activity": {"ja": "支援団体の活動", "en": "Support organisations' activity"},
     "page.national": {"ja": "全国との比較", "en": "Comparison with Japan"},
@@ -627,6 +628,51 @@ STRINGS: dict[str, dict[str, str]] = {
         "ja": "＊ と淡い色は{low}。灰色の「秘匿」は回答者が少ないため数値を表示しません。",
         "en": "* and pale colour: {low}. Grey 'suppressed': too few respondents to show a figure.",
     },
+    # trends (推移)
+    "trend.by": {"ja": "区分の軸", "en": "Break down by"},
+    "trend.city": {"ja": "鶴岡市", "en": "Tsuruoka"},
+    "trend.national": {"ja": "全国", "en": "Japan"},
+    "trend.series": {"ja": "系列", "en": "Series"},
+    "trend.year": {"ja": "調査年", "en": "Survey year"},
+    "trend.change": {"ja": "変化", "en": "Change"},
+    "trend.sig_prev": {"ja": "前回比で有意", "en": "sig. vs previous"},
+    "trend.sig_first": {"ja": "初回比で有意", "en": "sig. vs first"},
+    "trend.lead": {
+        "ja": "調査年ごとの推計値（点）と95%信頼区間（縦線）です。灰色の破線は全国調査の値（同じ質問・同じ区分が公表されている年だけ）。",
+        "en": "Estimates by survey year (points) with 95% intervals (vertical lines). The grey dashed line is the national survey, "
+        "only for the years that publish the same question for the same group.",
+    },
+    "trend.change_note": {
+        "ja": "「有意な変化」は、前回（または初回）の調査からの変化が偶然では説明しにくいものだけに付けています。"
+        "両年の有効回答数を使った比率の差の検定を、同じ表の区分どうしでまとめてHolm法で補正した後、5%水準で有意な場合です。"
+        "変化の信頼区間が0をまたがなくても、補正後に有意でなければ印は付きません。{low}・{suppressed}の年を含む変化は検定しません。",
+        "en": "'Significant change' marks only changes from the previous (or first) wave that chance is unlikely to explain: "
+        "a difference-of-proportions test with both waves' effective sample sizes, adjusted across the table's groups with Holm's method, "
+        "significant at 5%. A change whose interval excludes 0 may still be unmarked after the correction. Changes involving a "
+        "{low} or {suppressed} wave are not tested.",
+    },
+    "trend.national_note": {
+        "ja": "全国値の出典: {sources}。全国値は{base}で、市の推計値（無回答を除く）とは分母が少し異なります。",
+        "en": "National figures: {sources}. They are {base}; the city's estimates leave no-answers out.",
+    },
+    "trend.national_sources": {"ja": "全国値の出典", "en": "Sources of the national figures"},
+    "trend.national_base": {
+        "ja": "全国値は{base}です。市の推計値は無回答を除いて計算しているため、分母が少し異なります。",
+        "en": "National figures: {base}. The city's estimates leave no-answers out, so the base differs slightly.",
+    },
+    "trend.no_national": {
+        "ja": "この指標・区分の全国値は公表されていないため、全国の線はありません。",
+        "en": "No national figure is published for this indicator and breakdown: no national line.",
+    },
+    "trend.first_table": {"ja": "初回調査（{first}）からの変化", "en": "Change since the first wave ({first})"},
+    "trend.one_wave": {
+        "ja": "調査が1回分しかないため、変化はまだ示せません。",
+        "en": "Only one survey wave so far: no change to show yet.",
+    },
+    "trend.wave_filter_note": {
+        "ja": "推移は、サイドバーの調査年にかかわらず、すべての調査年を表示します。",
+        "en": "Trends show every survey year, whatever the sidebar's survey year.",
+    },
     # map
     "map.caption_approx": {
         "ja": "地域の境界は位置と面積のおおよそを示す模式図です（正確な境界ではありません）。",
@@ -833,6 +879,20 @@ METHODS_TEXT: dict[str, dict[str, str]] = {
         "en": "**Correction for many comparisons in one table**: each group of a table is compared with everyone else. The more groups, the likelier a chance '{higher}/{lower}' somewhere even when nothing differs. "
         "So the p-values of one table's tests are adjusted together with Holm's method (statsmodels' multipletests), and a group is marked only where its adjusted p-value is 0.05 or less; it is the table's and the CSV's p_adjusted column. "
         "'{low}' and '{suppressed}' groups are not tested and not counted in the correction. On simulated data with no differences, the share of tables with any mark falls from about 23% to about 5%; single-person households 10 points above everyone else are still marked '{higher}' in about 8 tables out of 10.",
+    },
+    "trends": {
+        "ja": "**推移と変化の検定**: 「推移」ページでは、調査年ごとの推計値と、前回・初回の調査からの変化（ポイント）を示します。"
+        "変化の95%信頼区間は、両年の95%信頼区間を組み合わせて求めます（Newcombe の方法。各年の区間の計算方法が変われば、変化の区間も同じように変わります）。"
+        "変化の検定は、両年の有効回答数を使った比率の差の検定で、同じ表の区分（地域など）の検定をまとめてHolm法で補正し、補正後のp値が0.05以下のときだけ「有意な変化」とします。"
+        "市全体の行は、それだけで検定します。「{low}」「{suppressed}」の年を含む変化は検定しません。"
+        "この計算は、回答データから独立に計算した値（pandas による重み付き集計と、手で書いたHolm法）と一致することをテストで確かめています。"
+        "また、変化のない模擬データで「有意な変化」が付く表が5%程度にとどまること、本当に変化した区分では多くの場合に検出できることも、テストで確かめています。",
+        "en": "**Trends and tests of change**: the Trends page shows each survey year's estimate and the change (in points) from the previous and from the first wave. "
+        "The change's 95% interval combines the two waves' own 95% intervals (Newcombe's method: if the yearly intervals are computed differently, so is the change's). "
+        "The test is a difference of proportions with both waves' effective sample sizes; the tests of one table's groups (districts, say) are adjusted together with Holm's method, and a change is 'significant' only where its adjusted p-value is 0.05 or less. "
+        "The city row is tested on its own. Changes involving a '{low}' or '{suppressed}' wave are not tested. "
+        "Tests check these figures against an independent computation from the answers (weighted sums in pandas and Holm's method written by hand), "
+        "and on simulated data with no change, that about 5% of tables at most show a significant change, while a real change is usually found.",
     },
     "disclosure": {
         "ja": "個人が特定されないよう、すべての数値にはわずかな調整（セルキー法）を加えています。調整後の回答者が{min_n}人未満の区分は、人数・推計値・区間を表示せず「{suppressed}」とします。有効回答数が{neff}未満、または信頼区間の幅が{width}ポイントを超える区分は表示しますが「{low}」とします。支援団体の件数は、調整後に1〜4件の欄を「<5」と表示します。内訳の合計が全体と一致しないことがあります。",

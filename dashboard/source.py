@@ -85,6 +85,17 @@ class Source:
     def respondent_profile(self, filters: Filters) -> pd.DataFrame:
         return self.run(profile.respondent_profile, filters)
 
+    def trend(self, indicator: str, by: str | None, filters: Filters) -> pd.DataFrame:
+        """queries.trend.trend_table (every wave; the wave filter does not apply); raises
+        FilterTooNarrow as it does."""
+        from queries import trend
+
+        return self.run(trend.trend_table, indicator, by, filters)
+
+    def national_series(self, indicator: str, by: str | None, lang: str) -> pd.DataFrame:
+        """queries.trend.national_series: the national survey's years beside a trend."""
+        return self.run(_national_series, indicator, by, lang)
+
     # ---- the support organisations' activity ------------------------------------------------
     def fiscal_years(self) -> list[int]:
         return self.run(activity.fiscal_years)
@@ -141,6 +152,13 @@ class CachedSource(Source):
             if p.exists()
         )
         return _districts(stamp)
+
+
+def _national_series(con: duckdb.DuckDBPyConnection, indicator: str, by: str | None, lang: str) -> pd.DataFrame:
+    """queries.trend.national_series through Source.run (the published file, not the database)."""
+    from queries import trend
+
+    return trend.national_series(indicator, by, lang)
 
 
 # ---- the caches ---------------------------------------------------------------------------------

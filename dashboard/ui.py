@@ -322,6 +322,24 @@ def chart_alt(table: pd.DataFrame | None, what: str, lang: str) -> None:
     st.html(f"<p class='tsg-sr-only' data-testid='tsg-chart-alt'>{html.escape(text)}</p>")
 
 
+def trend_table_block(ctx: PageContext, table: pd.DataFrame, indicator: str, by: str | None, key: str) -> None:
+    """The labelled trend table, the note and its download: TABLE (the page's, as
+    queries.trend.trend_table returned it) written as `python -m queries trend INDICATOR [--by BY]
+    --lang LANG` writes it for this view, byte for byte."""
+    from queries import trend
+
+    st.dataframe(trend.display(trend.labelled_trend(table, by, ctx.lang)), hide_index=True, width="stretch")
+    disclosure_note(ctx.lang)
+
+    def make(encoding: str) -> downloads.Download:
+        return downloads.trend_csv(table, indicator, by, ctx.filters, ctx.lang, encoding)
+
+    def remake(encoding: str) -> bytes:
+        return trend.trend_table_csv(table, by, lang=ctx.lang, encoding=encoding)[0]
+
+    _download_button(make, remake, ctx, key)
+
+
 def printout_button(
     ctx: PageContext, key: str, labels: tuple[str, str, str], make, file_name: str, **detail: object
 ) -> None:

@@ -321,6 +321,16 @@ def labelled_first(df: pd.DataFrame, by: str | None, lang: str) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def display(labelled: pd.DataFrame) -> pd.DataFrame:
+    """A labelled table (labelled_trend, labelled_first) for the screen: the change columns as text
+    with one decimal, blank where there is none (a table widget shows <NA> as "None")."""
+    out = labelled.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = [_number(v, 1) for v in out[col]]
+    return out.astype(object)
+
+
 def trend_table_csv(
     table: pd.DataFrame, by: str | None, lang: str = "ja", encoding: str = "utf-8-sig"
 ) -> tuple[bytes, list[str]]:

@@ -94,6 +94,51 @@ def indicator(source: Source, view: View, lang: str) -> ViewContent:
     return out
 
 
+def trend_notes(table, national, lang: str) -> tuple[str, list[str]]:
+    """The caption of a trend (how to read it, why a change may carry no mark) and its sources
+    (the national figures' citations, or why there is no national line)."""
+    caption = " ".join(
+        [
+            t("trend.lead", lang),
+            t(
+                "trend.change_note",
+                lang,
+                low=cb.mark_label("low_reliability", lang),
+                suppressed=cb.mark_label("suppressed", lang),
+            ),
+        ]
+    )
+    if national is None or national.empty:
+        return caption, [t("trend.no_national", lang)]
+    sources = (
+        "；".join(dict.fromkeys(national["source"])) if lang == "ja" else "; ".join(dict.fromkeys(national["source"]))
+    )
+    base = "、".join(dict.fromkeys(national["base"])) if lang == "ja" else ", ".join(dict.fromkeys(national["base"]))
+    return caption, [t("trend.national_note", lang, sources=sources, base=base)]
+
+
+def trend(source: Source, view: View, lang: str) -> ViewContent:
+    """An indicator over the survey waves, city-wide or by one dimension (small multiples), with the
+    national survey's years beside it; the table printed with it is the CSV's layout, without the
+    change's interval (the pages show it whole)."""
+    from queries import trend as qt
+
+    by = view.by[0] if view.by else None
+    table = source.trend(view.indicator, by, view.filters)
+    national = source.national_series(view.indicator, by, lang)
+    caption, sources = trend_notes(table, national, lang)
+    out = ViewContent(kind="trend", frame=table, caption=caption, notes=[caption, marks_text(lang)], sources=sources)
+    if table.empty:
+        out.empty = True
+        return out
+    title = cb.indicator(view.indicator).label[lang]
+    out.plot = Plot(charts.trend_lines, table, (national, by, lang), title=title)
+    labelled = qt.labelled_trend(table, by, lang)
+    h = qt.EN_HEADERS if lang == "en" else qt.JA_HEADERS
+    out.table = labelled.drop(columns=[h["change_prev_low_pct"], h["change_prev_high_pct"], h["reliability"]])
+    return out
+
+
 def cards(source: Source, view: View, lang: str) -> ViewContent:
     """The headline indicators as cards (all of them, or view.indicators in their order)."""
     head = source.headline(view.filters)

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from dashboard.content import builders as b
 from dashboard.content.view import View, ViewContent
 from data import codebook as cb
-from queries import activity as qa, export
+from queries import activity as qa, export, trend as qt
 
 
 class Problems(Protocol):
@@ -84,6 +84,21 @@ class Breakdown(Setting):
 
     def write(self, view, out):
         if not self.fixed:
+            out["by"] = list(view.by)
+
+
+class TrendBy(Setting):
+    """`by` of a trend: nothing (the city) or one of queries.trend.DIMENSIONS."""
+
+    keys = frozenset({"by"})
+
+    def parse(self, raw, view, by, where, problems):
+        if len(by) > 1 or any(d not in qt.DIMENSIONS for d in by):
+            problems.add(f"{where}.by", f"a trend is by at most one of {', '.join(qt.DIMENSIONS)}")
+        return replace(view, by=by[:1])
+
+    def write(self, view, out):
+        if view.by:
             out["by"] = list(view.by)
 
 
@@ -218,6 +233,7 @@ KINDS: dict[str, ViewKind] = {
             live=("age_band", "sex"),
             survey=True,
         ),
+        ViewKind("trend", b.trend, (INDICATOR, TrendBy()), live=("district", "age_band", "sex"), survey=True),
         ViewKind(
             "cards", b.cards, (Indicators(),), live=("district", "age_band", "sex"), survey=True, shown_as="cards"
         ),

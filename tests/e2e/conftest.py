@@ -28,6 +28,7 @@ RUN_TIMEOUT_MS = 30_000  # one script run of a page, including its charts
 PAGES = (
     ("", "概要", "Overview"),
     ("breakdown", "指標の内訳", "Indicator breakdown"),
+    ("trends", "推移", "Trends"),
     ("map", "地域マップ", "District map"),
     ("activity", "支援団体の活動", "Support organisations' activity"),
     ("national", "全国との比較", "Comparison with Japan"),
