@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import itertools
 
 import numpy as np
 import pandas as pd
@@ -87,22 +86,19 @@ def population_array(population: pd.DataFrame) -> np.ndarray:
     return counts.to_numpy(dtype=float).reshape([len(c) for c in cats])
 
 
-def _cell_positions(sample: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(complete mask, flat cell index of complete rows) over the raking attributes' codes."""
+def rake_keys(sample: pd.DataFrame) -> np.ndarray:
+    """Each respondent's raking key: per raking attribute (rake_dimensions() order) the position of
+    its code among _categories(), or -1 where it is unknown to the margins (blank, 9, sex 3).
+    Respondents with the same key get the same raked weight (rake_factors)."""
     dims = rake_dimensions()
-    complete = np.ones(len(sample), dtype=bool)
-    positions = []
-    for d in dims:
+    out = np.full((len(sample), len(dims)), -1, dtype=np.int64)
+    for j, d in enumerate(dims):
         cats = np.array(_categories(d))
         values = sample[d].to_numpy(dtype="float64", na_value=np.nan)
-        pos = np.searchsorted(cats, values)
-        pos = np.clip(pos, 0, len(cats) - 1)
+        pos = np.clip(np.searchsorted(cats, values), 0, len(cats) - 1)
         ok = ~np.isnan(values) & (cats[pos] == values)
-        complete &= ok
-        positions.append(pos)
-    shape = [len(_categories(d)) for d in dims]
-    flat = np.ravel_multi_index([p[complete] for p in positions], shape)
-    return complete, flat
+        out[ok, j] = pos[ok]
+    return out
 
 
 def _margin_axes() -> list[list[int]]:
@@ -165,37 +161,25 @@ def rake_cells(counts: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray | No
     return fitted, []
 
 
-def _impute_incomplete(sample: pd.DataFrame, complete: np.ndarray, raked: np.ndarray) -> np.ndarray:
-    """Weights of respondents with an unknown raking attribute: the mean raked weight of the
-    raked respondents sharing the attributes they have (overall mean when none does)."""
-    dims = rake_dimensions()
-    weights = np.full(len(sample), np.nan)
-    weights[complete] = raked
-    known = pd.DataFrame({d: sample[d].isin(_categories(d)).to_numpy() for d in dims})
-    done = pd.DataFrame({d: sample[d].to_numpy(dtype="float64", na_value=np.nan) for d in dims})
-    done["w"] = weights
-    base = done[complete]
-    overall = float(raked.mean())
-    for pattern in itertools.product([True, False], repeat=len(dims)):
-        rows = ~complete & (known == list(pattern)).all(axis=1).to_numpy()
-        if not rows.any():
-            continue
-        by = [d for d, k in zip(dims, pattern) if k]
-        if by:
-            means = base.groupby(by)["w"].mean().rename("mean").reset_index()
-            got = done.loc[rows, by].merge(means, on=by, how="left")["mean"].to_numpy()
-        else:
-            got = np.full(int(rows.sum()), np.nan)
-        weights[rows] = np.where(np.isnan(got), overall, got)
-    return weights
+def rake_factors(
+    keys: np.ndarray, counts: np.ndarray, targets: np.ndarray
+) -> tuple[np.ndarray | None, list[tuple[str, str, str]]]:
+    """The raked weight of one respondent of each raking key (see the module docstring), from how
+    many respondents have each key; or None and the reasons it cannot be done as (cell, ja, en).
 
+    keys: (K × raking attributes) positions as rake_keys gives them, -1 unknown; counts: (K,)
+    respondents per key (any non-negative numbers: a bootstrap replicate's resampled counts, see
+    data/replicates.py, are raked by the same code); targets: population_array().
 
-def rake_wave(sample: pd.DataFrame, population: pd.DataFrame) -> tuple[np.ndarray | None, list[tuple[str, str, str]]]:
-    """Raked weights of one wave's random-sample rows (see the module docstring), or the reasons
-    they cannot be computed."""
-    targets = population_array(population)
-    complete, flat = _cell_positions(sample)
-    if not complete.any():
+    Keys with every attribute known are raked together (rake_cells): their weight is the raked
+    total of their cell over its respondents. A key with an unknown attribute gets the mean raked
+    weight of the raked respondents sharing the attributes it has (Σ raked totals / Σ respondents
+    over the cells that match; the overall mean when none does). Then every weight is scaled by
+    one factor so that the total over all respondents is the population's."""
+    keys = np.asarray(keys, dtype=np.int64)
+    counts = np.asarray(counts, dtype=float)
+    complete = (keys >= 0).all(axis=1)
+    if not (complete & (counts > 0)).any():
         return None, [
             (
                 "-",
@@ -203,13 +187,36 @@ def rake_wave(sample: pd.DataFrame, population: pd.DataFrame) -> tuple[np.ndarra
                 "no respondent with age_band, sex and district all known: cannot rake",
             )
         ]
-    counts = np.bincount(flat, minlength=targets.size).reshape(targets.shape).astype(float)
-    fitted, reasons = rake_cells(counts, targets)
+    flat = np.ravel_multi_index(keys[complete].T, targets.shape)
+    table = np.bincount(flat, weights=counts[complete], minlength=targets.size).reshape(targets.shape)
+    fitted, reasons = rake_cells(table, targets)
     if fitted is None:
         return None, reasons
-    per_cell = np.divide(fitted, counts, out=np.zeros_like(fitted), where=counts > 0).ravel()
-    weights = _impute_incomplete(sample, complete, per_cell[flat])
-    return weights * (targets.sum() / weights.sum()), []
+    factors = np.full(len(keys), np.nan)
+    per_cell = np.divide(fitted, table, out=np.zeros_like(fitted), where=table > 0).ravel()
+    factors[complete] = per_cell[flat]
+    overall = float(fitted.sum() / table.sum())
+    known = keys >= 0
+    for pattern in {tuple(row) for row in known[~complete]}:
+        rows = ~complete & (known == pattern).all(axis=1)
+        unknown_axes = tuple(a for a, k in enumerate(pattern) if not k)
+        fitted_known = fitted.sum(axis=unknown_axes)  # over the cells that share the known attributes
+        table_known = table.sum(axis=unknown_axes)
+        at = tuple(keys[rows][:, [a for a, k in enumerate(pattern) if k]].T)
+        have = table_known[at] if at else np.full(int(rows.sum()), table.sum())
+        got = fitted_known[at] if at else np.full(int(rows.sum()), fitted.sum())
+        factors[rows] = np.where(have > 0, got / np.where(have > 0, have, 1.0), overall)
+    return factors * (targets.sum() / float(factors @ counts)), []
+
+
+def rake_wave(sample: pd.DataFrame, population: pd.DataFrame) -> tuple[np.ndarray | None, list[tuple[str, str, str]]]:
+    """Raked weights of one wave's random-sample rows (see the module docstring), or the reasons
+    they cannot be computed."""
+    keys, inverse, counts = np.unique(rake_keys(sample), axis=0, return_inverse=True, return_counts=True)
+    factors, reasons = rake_factors(keys, counts, population_array(population))
+    if factors is None:
+        return None, reasons
+    return factors[inverse.reshape(-1)], []
 
 
 def assign_weights(responses: pd.DataFrame, population: pd.DataFrame | None) -> tuple[pd.DataFrame, list[Problem]]:
