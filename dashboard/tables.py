@@ -176,6 +176,23 @@ def national_table(nat: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out
 
 
+def press_reported_table(lang: str) -> pd.DataFrame:
+    """The national figures known only from a press report (queries.national.press_reported),
+    labelled for データと方法."""
+    from queries import national
+
+    df = national.press_reported(lang)
+    return pd.DataFrame(
+        {
+            t("common.indicator", lang): df["indicator"],
+            t("methods.press_year", lang): df["year"],
+            t("methods.press_group", lang): df["group"],
+            t("methods.press_value", lang): df["value_pct"],
+            t("methods.press_report", lang): df["reported_by"],
+        }
+    )
+
+
 # ---- the support organisations --------------------------------------------------------------------
 
 

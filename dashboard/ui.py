@@ -63,6 +63,9 @@ PRINT_CSS = """
    the sidebar's grey (Streamlit's faded caption colour measured 3.9:1). */
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
 [data-testid="stWidgetLabel"] p, [data-testid="stTooltipIcon"] { color: #484A55 !important; }
+[data-testid="stCaptionContainer"] { opacity: 1 !important; }  /* Streamlit fades captions to 0.6 */
+/* the chosen segment (日本語 / English, views): the theme's blue on its own tint is 4.3:1 */
+button[data-variant="segmented_control"][aria-checked="true"] p { color: #005A8C !important; }
 /* A text for screen readers only (each chart's text alternative). */
 .tsg-sr-only { position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px;
   overflow: hidden; clip-path: inset(50%); white-space: nowrap; border: 0; }
@@ -370,6 +373,39 @@ def printout_button(
 CHART_ALT_ROWS = 30  # rows read out; the rest are in the table under the chart
 
 
+def no_mark_aria(spec: dict) -> dict:
+    """SPEC without Vega's ARIA roles on marks and guides, for the browser: Vega gives each mark
+    group role graphics-symbol without a name (axe: svg-img-alt, serious). The chart's text
+    alternative sits beside it instead (chart_alt). Handouts and the tests' SVGs keep them."""
+    config = spec.get("config")
+    config = dict(config) if isinstance(config, dict) else {}
+    config["aria"] = False
+    for guide in ("axis", "legend"):  # axes and legends out of the accessibility tree too
+        config[guide] = {**(config.get(guide) or {}), "aria": False}
+    spec["config"] = config
+    _marks_without_aria(spec)
+    return spec
+
+
+def _marks_without_aria(node) -> None:
+    """aria: false on every mark of a (layered, concatenated, faceted) Vega-Lite spec: Vega then
+    hides the mark's group from the accessibility tree (config.aria alone leaves their roles)."""
+    if isinstance(node, list):
+        for item in node:
+            _marks_without_aria(item)
+        return
+    if not isinstance(node, dict):
+        return
+    mark = node.get("mark")
+    if isinstance(mark, str):
+        node["mark"] = {"type": mark, "aria": False}
+    elif isinstance(mark, dict):
+        mark["aria"] = False
+    for key in ("layer", "concat", "hconcat", "vconcat", "spec"):
+        if key in node:
+            _marks_without_aria(node[key])
+
+
 def vega_spec(chart_obj) -> dict:
     """CHART_OBJ as the Vega-Lite spec st.altair_chart would send (data as Arrow datasets,
     Altair's default theme left out), without the full schema validation st.altair_chart runs
@@ -461,4 +497,5 @@ def _width(stretch: bool) -> str:
 def _draw(spec: dict, stretch: bool) -> None:
     # Set on the spec, not the chart: copying a concatenated chart costs more than drawing it.
     spec["autosize"] = _autosize(stretch)
+    no_mark_aria(spec)
     st.vega_lite_chart(spec=spec, width=_width(stretch), theme=None)

@@ -27,6 +27,7 @@ from dashboard.presenter import deck as dk, editor, handout, slide as sl, viewpo
 from dashboard.presenter.strings import ps
 from dashboard.source import Source
 from dashboard.state import PageContext
+from dashboard.ui import no_mark_aria
 from data import codebook as cb
 from queries.filters import choice_label
 
@@ -241,12 +242,26 @@ def cards_html(head: pd.DataFrame, lang: str) -> str:
 def directory_html(entries: pd.DataFrame, lang: str, vp: viewport.Viewport, avail_h: float) -> str:
     """As many windows as fit (name, phone, hours); the rest are counted (all are in the handout)."""
     cols = 2  # the layout scales with the window, so two columns fit at any 16:9 size
-    per_entry = vp.font_px * 1.3 * 2 + vp.font_px * 0.3
-    rows = max(1, int(avail_h // per_entry))
-    shown = entries.head(rows * cols)
+    font = vp.font_px
+    # each entry's lines at its column's width (a long name or hours wrap at 1024×768), row by row
+    # until the room is used; the count of the rest takes one line
+    col_w = (vp.width - 60 - font * 1.2) / cols - font * 0.8
+    room = avail_h - font * 1.4
+    used, count = 0.0, 0
+    for start in range(0, len(entries), cols):
+        pair = entries.iloc[start : start + cols]
+        lines = max(
+            text_lines(str(r["name"]), font, col_w) + text_lines(_detail(r), font, col_w) for _, r in pair.iterrows()
+        )
+        height = lines * font * 1.3 + font * 0.3
+        if count and used + height > room:
+            break
+        used += height
+        count += len(pair)
+    shown = entries.head(max(count, 1))
     cells = []
     for _, r in shown.iterrows():
-        detail = " ".join(str(v) for v in (r.get("phone"), r.get("hours")) if isinstance(v, str) and v)
+        detail = _detail(r)
         cells.append(
             f"<div class='e'><span class='n'>{html.escape(str(r['name']))}</span><br>{html.escape(detail)}</div>"
         )
@@ -256,6 +271,10 @@ def directory_html(entries: pd.DataFrame, lang: str, vp: viewport.Viewport, avai
         f"<div class='pres-dir' style='grid-template-columns: repeat({cols}, minmax(0, 1fr))'>"
         f"{''.join(cells)}</div>{tail}"
     )
+
+
+def _detail(r) -> str:
+    return " ".join(str(v) for v in (r.get("phone"), r.get("hours")) if isinstance(v, str) and v)
 
 
 def text_lines(text: str, font: float, width: float) -> int:
@@ -299,7 +318,9 @@ def draw_view(
         st.html(directory_html(content.entries, lang, vp, avail_h))
     elif content.chart is not None:
         spec = sl.sized_spec(content.chart, int(avail_w), int(avail_h), font)
-        st.vega_lite_chart(spec=spec, theme=None, width="content")
+        # no ARIA roles on Vega's marks (unnamed graphics-symbol: axe serious); the slide's table and
+        # notes carry the figures
+        st.vega_lite_chart(spec=no_mark_aria(spec), theme=None, width="content")
     for c in captions:
         st.html(f"<p class='pres-caption'>{html.escape(c)}</p>")
     if content.notice:

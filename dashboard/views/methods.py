@@ -20,7 +20,7 @@ from dashboard import data_dates, state, tables, ui
 from dashboard.i18n import methods_text, t
 from dashboard.state import PageContext
 from data import codebook as cb
-from queries import cellkey, disclosure, national
+from queries import cellkey, disclosure
 from queries.filters import ATTRIBUTE_FILTERS
 
 # The measured statistical cost of the protection, written by whoever measures it (the lead), e.g.
@@ -172,22 +172,8 @@ def cost_source(lang: str, cost: dict | None = None) -> str:
     return t("methods.cost_measured_on", lang, what=what) if isinstance(what, str) and what.strip() else ""
 
 
-def press_reported_table(lang: str) -> pd.DataFrame:
-    """The national figures known only from a press report (national.press_reported), labelled."""
-    df = national.press_reported(lang)
-    return pd.DataFrame(
-        {
-            t("common.indicator", lang): df["indicator"],
-            t("methods.press_year", lang): df["year"],
-            t("methods.press_group", lang): df["group"],
-            t("methods.press_value", lang): df["value_pct"],
-            t("methods.press_report", lang): df["reported_by"],
-        }
-    )
-
-
 def press_reported_section(lang: str) -> None:
-    table = press_reported_table(lang)
+    table = tables.press_reported_table(lang)
     if table.empty:
         return
     st.subheader(t("methods.press", lang))
