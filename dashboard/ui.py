@@ -47,7 +47,7 @@ PRINT_CSS = """
 .tsg-legend { font-size: 0.9rem; line-height: 1.6; }
 .tsg-card-marks { font-size: 0.85rem; color: #444; }
 /* Screens (issue 17): a card's value scales with its card (container query units), its label and
-   badges wrap instead of ending in 「…」; a chart wider than a phone scrolls inside its own box. */
+   badges wrap instead of ending in 「…」. */
 [data-testid="stMetric"] { container-type: inline-size; }
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] p {
   font-size: clamp(1.25rem, 21cqi, 2.25rem) !important; }
@@ -55,7 +55,11 @@ PRINT_CSS = """
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stMetricValue"] .stMarkdownEllipsis p { white-space: nowrap !important; }
 .stMarkdownBadge { white-space: normal !important; max-width: 100%; height: auto !important; }
-[data-testid="stVegaLiteChart"] { max-width: 100%; overflow-x: auto; }
+/* a chart drawn wider than its column (the referral matrix on a tablet or phone) is scaled down to
+   fit, like a picture, rather than scrolled: a scroll box would be a keyboard stop of its own */
+[data-testid="stVegaLiteChart"] { max-width: 100%; }
+[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg.marks {
+  max-width: 100% !important; height: auto !important; }
 [data-testid="stSidebarNav"] a span { white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; line-height: 1.3; }
 [data-testid="stSidebarNavLink"] { height: auto !important; min-height: 2rem; }
@@ -401,6 +405,8 @@ def _marks_without_aria(node) -> None:
         node["mark"] = {"type": mark, "aria": False}
     elif isinstance(mark, dict):
         mark["aria"] = False
+        if mark.get("point"):  # a line's points are marks of their own
+            mark["point"] = {**(mark["point"] if isinstance(mark["point"], dict) else {}), "aria": False}
     for key in ("layer", "concat", "hconcat", "vconcat", "spec"):
         if key in node:
             _marks_without_aria(node[key])
