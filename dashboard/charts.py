@@ -296,7 +296,12 @@ def indicator_heatmap(table: pd.DataFrame, dims: Sequence[str], lang: str) -> al
     """One indicator by two dimensions as a heatmap; suppressed cells grey with 秘匿."""
     d1, d2 = dims
     frame = indicator_frame(table[~table.get("is_total", False)], dims, lang)
-    frame["cell_text"] = frame["estimate_text"].where(frame["status"] != lb.STATUS_LOW, frame["estimate_text"] + "*")
+    # 参考値: the cell keeps its true colour (a paler shade read as a lower value: 22.8% looked like
+    # 12%) and gets a black dashed frame and the word 参考, marks no shade of the scale has
+    low_word = "参考" if lang == "ja" else "ref."
+    frame["cell_text"] = frame["estimate_text"].where(
+        frame["status"] != lb.STATUS_LOW, frame["estimate_text"] + " " + low_word
+    )
     y_order = list(dict.fromkeys(frame["label0"]))
     x_order = list(dict.fromkeys(frame["label1"]))
     y = alt.Y("label0:N", sort=y_order, axis=_horizontal_y_title(cb.dimension_label(d1, lang)))
@@ -312,9 +317,14 @@ def indicator_heatmap(table: pd.DataFrame, dims: Sequence[str], lang: str) -> al
             x=x,
             y=y,
             color=alt.Color("estimate:Q", title=est_title, scale=alt.Scale(scheme=SEQUENTIAL_SCHEME, reverse=True)),
-            opacity=_when(alt.OpacityValue, f"datum.status == '{lb.STATUS_LOW}'", 0.45, 1.0),
             tooltip=tip,
         )
+    )
+    low_frames = (
+        alt.Chart(values)
+        .transform_filter(f"datum.status == '{lb.STATUS_LOW}'")
+        .mark_rect(filled=False, stroke="black", strokeWidth=2.5, strokeDash=[5, 3])
+        .encode(x=x, y=y, tooltip=tip)
     )
     grey = alt.Chart(hidden).mark_rect(color="#E0E0E0", stroke="white").encode(x=x, y=y, tooltip=tip)
     mid = _dark_threshold(values["estimate"])
@@ -325,10 +335,12 @@ def indicator_heatmap(table: pd.DataFrame, dims: Sequence[str], lang: str) -> al
             x=x,
             y=y,
             text=alt.Text("cell_text:N"),
-            color=_when(alt.ColorValue, f"datum.estimate > {mid} && datum.status == 'ok'", "white", "black"),
+            color=_when(alt.ColorValue, f"datum.estimate > {mid} && datum.status != 'suppressed'", "white", "black"),
         )
     )
-    chart = _set(alt.layer(grey, cells, text), height=max(80, 32 * len(y_order)), width=max(240, 90 * len(x_order)))
+    chart = _set(
+        alt.layer(grey, cells, low_frames, text), height=max(80, 32 * len(y_order)), width=max(240, 90 * len(x_order))
+    )
     return themed(chart)
 
 

@@ -428,7 +428,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "Rebuild it from its extracts: `make db-demo` for the demo data, "
         "`python -m data build --from DIR` for real data.",
     },
-    "error.no_data": {"ja": "表示できるデータがありません。", "en": "No data to show."},
+    "error.no_data": {
+        "ja": "表示できるデータがありません。条件を広げるか（サイドバーの絞り込みを「すべて」に戻すなど）、別の指標・区分を選んでください。",
+        "en": "No data to show. Widen the filters (set the sidebar's filters back to All) or choose another indicator or breakdown.",
+    },
+    "empty.all_suppressed": {
+        "ja": "この表はすべての区分が「{suppressed}」です（回答者が少ないため）。条件を広げてください: サイドバーの絞り込みを外す、区分の少ない項目（年齢3区分など）を選ぶ、2つ目の区分をやめる など。",
+        "en": "Every group of this table is '{suppressed}' (too few respondents). Widen the view: remove a sidebar filter, choose a breakdown with fewer groups (three age bands), or drop the second breakdown.",
+    },
+    "directory.none": {
+        "ja": "条件に合う相談窓口はありません。検索語を短くするか、分野・地域の絞り込みを外してください。",
+        "en": "No consultation window matches. Shorten the search words or remove the field or district filter.",
+    },
     "error.section": {
         "ja": "この部分を表示できませんでした: {error}",
         "en": "This part could not be shown: {error}",
@@ -501,11 +512,12 @@ STRINGS: dict[str, dict[str, str]] = {
     # marks legend
     "marks.legend": {
         "ja": "**{suppressed}**: 回答者（調整後）が{min_n}人未満のため数値を表示しません（個人の特定を防ぐため）。"
-        "**{low}**: 有効回答が少ないか信頼区間が広く、数値は目安です（淡い色・斜線で表示）。"
+        "**{low}**: 有効回答が少ないか信頼区間が広く、数値は目安です（棒グラフは淡い色と点線の枠、ヒートマップは黒い点線の枠と「参考」、地域マップは白い斜線で表示）。"
         "**{higher}/{lower}**: 市内のそれ以外の人との差が、偶然では説明しにくい区分（同じ表の中で何度も比べることを考慮して補正）。"
         "{low}・{suppressed}の区分には付けません。",
         "en": "**{suppressed}**: fewer than {min_n} respondents (after adjustment), so no figure is shown (to protect privacy). "
-        "**{low}**: few effective respondents or a wide interval; treat as indicative (pale, hatched). "
+        "**{low}**: few effective respondents or a wide interval; treat as indicative (bars: pale with a dotted "
+        "outline; heatmap: a black dashed frame and 'ref.'; district map: white hatching). "
         "**{higher}/{lower}**: differs from the rest of the city by more than chance would explain, after a correction "
         "for the many comparisons in one table; never on {low} or {suppressed} groups.",
     },

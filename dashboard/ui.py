@@ -107,6 +107,18 @@ def disclosure_note(lang: str) -> None:
     st.caption(disclosure.notice(lang))
 
 
+def all_suppressed_note(table: pd.DataFrame, lang: str) -> bool:
+    """Say what to do when every group of an indicator TABLE is 秘匿 (the chart would show only
+    grey marks); True when it did."""
+    rows = table[~table["is_total"].astype(bool)] if "is_total" in table else table
+    if rows.empty or "suppressed" not in rows or not rows["suppressed"].astype(bool).all():
+        return False
+    st.info(
+        t("empty.all_suppressed", lang, suppressed=cb.mark_label("suppressed", lang)), icon=":material/filter_alt_off:"
+    )
+    return True
+
+
 def too_narrow(text: str) -> None:
     """Why a survey table is not shown: the filters leave too few respondents (widen them); TEXT
     is the query layer's (FilterTooNarrow.text, ViewContent.refused)."""

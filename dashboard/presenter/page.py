@@ -277,6 +277,14 @@ def _detail(r) -> str:
     return " ".join(str(v) for v in (r.get("phone"), r.get("hours")) if isinstance(v, str) and v)
 
 
+def all_suppressed(frame) -> bool:
+    """Every group of an indicator table is 秘匿 (the chart would be grey marks only)."""
+    if not isinstance(frame, pd.DataFrame) or "suppressed" not in frame:
+        return False
+    rows = frame[~frame["is_total"].astype(bool)] if "is_total" in frame else frame
+    return not rows.empty and bool(rows["suppressed"].astype(bool).all())
+
+
 def text_lines(text: str, font: float, width: float) -> int:
     """How many lines TEXT takes at FONT px in WIDTH px (a full-width character is one em, others
     about half): a caption that wraps at 1024 px takes its room from the chart, not the footer's."""
@@ -312,6 +320,9 @@ def draw_view(
         st.html(f"<p class='pres-refused'>{html.escape(content.refused)}</p>")
     elif content.empty:
         st.html(f"<p class='pres-caption'>{html.escape(t('error.no_data', lang))}</p>")
+    elif all_suppressed(content.frame):
+        text = t("empty.all_suppressed", lang, suppressed=cb.mark_label("suppressed", lang))
+        st.html(f"<p class='pres-refused'>{html.escape(text)}</p>")
     elif kind(view.kind).shown_as == "cards":
         st.html(cards_html(content.cards, lang))
     elif kind(view.kind).shown_as == "entries":

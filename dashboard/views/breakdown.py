@@ -86,6 +86,7 @@ def render(ctx: PageContext) -> None:
     if shown.empty:
         st.info(t("error.no_data", lang))
         return
+    ui.all_suppressed_note(shown.frame, lang)
     if shown.caption:
         st.caption(shown.caption)
     ui.chart(shown.chart, stretch=len(by) == 1)

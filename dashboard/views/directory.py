@@ -98,7 +98,9 @@ def render(ctx: PageContext) -> None:
         st.caption(t("directory.count", lang, n=len(table)))
         if printable:
             st.caption(t("directory.print_hint", lang))
-    if printable:
+    if table.empty:  # what to do, in words (the empty table said only "empty")
+        st.info(t("directory.none", lang), icon=":material/search_off:")
+    elif printable:
         st.markdown(t("directory.intro", lang))
         entries = "".join(entry_html(r, lang) for _, r in table.iterrows())
         st.html(f"<div class='tsg-print-grid'>{entries}</div>")

@@ -39,6 +39,7 @@ def render(ctx: PageContext) -> None:
         ui.too_narrow(shown.refused)
         return
     table = shown.frame
+    ui.all_suppressed_note(table, lang)
     try:
         districts = ctx.source.districts()
     except Exception as exc:  # a broken imported boundary file must not take the page down

@@ -47,3 +47,34 @@ def test_chart_text_reads_each_row_and_says_where_the_rest_is():
     assert text.startswith("グラフ「孤独感」の内容（35行")
     assert "区分：g0、推計値：0.0%" in text and "g29" in text and "g30" not in text
     assert text.endswith("ほか5行は下の表にあります。")
+
+
+# ---- empty and all-秘匿 views say what to do (issue 17 item 2) -----------------------------------
+
+
+def test_an_all_suppressed_table_says_to_widen_the_view(app_env, monkeypatch):
+    import streamlit as st
+
+    from dashboard.i18n import t
+
+    monkeypatch.setenv("TSUNAGARI_MIN_N", "1000")  # every age group and district below it, the city above
+    st.cache_data.clear()  # a server's minimum is fixed at its start: tables cached with another here
+    at = run_app({"ind": "lonely_often", "by": "age_band"}, page="views/breakdown.py")
+    no_exception(at)
+    assert any("条件を広げてください" in i.value for i in at.info), [i.value for i in at.info]
+    at = run_app({"ind": "lonely_often"}, page="views/district_map.py")
+    no_exception(at)
+    assert any("条件を広げてください" in i.value for i in at.info)
+    assert "条件を広げてください" in t("empty.all_suppressed", "ja", suppressed="秘匿")
+    st.cache_data.clear()
+
+
+def test_an_empty_directory_search_says_what_to_do_in_japanese(app_env):
+    from dashboard.i18n import t
+
+    at = run_app(page="views/directory.py")
+    box = next(ti for ti in at.text_input)
+    box.set_value("該当しない検索語ZZZ").run()
+    no_exception(at)
+    assert [i.value for i in at.info if i.value == t("directory.none", "ja")]
+    assert not at.dataframe  # no empty grid that says "empty"

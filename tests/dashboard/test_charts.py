@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 
 import altair as alt
 import pandas as pd
@@ -104,7 +105,13 @@ def test_heatmap_and_small_multiples_leave_suppressed_cells_out_of_values():
     grey = [l for l in rects if l is not coloured][0]
     assert list(zip(grey.data["label0"], grey.data["label1"])) == [("16〜19歳", "女性")]
     text = [l for l in layers_of(heat) if mark_type(l) == "text"][0]
-    assert set(text.data["cell_text"]) == {"10.0%*", "秘匿", "20.0%", "30.0%"}
+    assert set(text.data["cell_text"]) == {"10.0% 参考", "秘匿", "20.0%", "30.0%"}
+    # 参考値 keeps its true colour (no paler shade to be read as a lower value) and has a black
+    # dashed frame of its own (issue 17)
+    assert coloured.encoding.opacity is alt.Undefined
+    frames = [l for l in rects if l is not coloured and l is not grey]
+    assert len(frames) == 1 and frames[0].mark.strokeDash == [5, 3] and frames[0].mark.filled is False
+    assert "status == 'low'" in json.dumps(frames[0].to_dict()["transform"])
 
     multiples = charts.indicator_small_multiples(two_dim_table(), ["age_band", "sex"], "ja")
     assert isinstance(multiples, alt.ConcatChart) and len(multiples.concat) == 2
