@@ -251,6 +251,7 @@ JA_HEADERS = {
     "suppressed": "秘匿",
 }
 SIGNIFICANT = {"ja": ("有意な変化", "有意差なし"), "en": ("true", "false")}
+FIRST_ESTIMATE = {"ja": "初回調査の推定値(%)", "en": "first_estimate_pct"}
 FIRST_HEADERS = {
     "ja": ("初回調査からの変化(ポイント)", "95%信頼区間下限(ポイント)", "95%信頼区間上限(ポイント)", "有意な変化"),
     "en": ("change_first_pct", "change_first_low_pct", "change_first_high_pct", "change_first_significant"),
@@ -305,19 +306,28 @@ def labelled_trend(df: pd.DataFrame, by: str | None, lang: str) -> pd.DataFrame:
 
 
 def labelled_first(df: pd.DataFrame, by: str | None, lang: str) -> pd.DataFrame:
-    """The change from the first wave, one row per group and later wave (the page's second table)."""
-    first = df[df["wave"] != df["wave"].min()]
-    out: dict[str, list[str]] = {}
+    """The change from the first wave, one row per group and later wave (the page's second table):
+    BY's label, the wave, its estimate and the first wave's, the change with its interval (numbers)
+    and whether it is significant."""
+    codebook.check_lang(lang)
+    first_wave = df["wave"].min()
+    firsts = df[df["wave"] == first_wave]
+    key = (lambda frame: frame[by].astype("Int64").fillna(-1).tolist()) if by else (lambda frame: [0] * len(frame))
+    first_estimate = dict(zip(key(firsts), firsts["estimate_pct"].where(~firsts["suppressed"].astype(bool))))
+    later = df[df["wave"] != first_wave]
+    h = EN_HEADERS if lang == "en" else JA_HEADERS
+    out: dict[str, list] = {}
     if by:
-        out[export.dimension_header(by, lang)] = [export.group_label(by, c, lang) for c in first[by]]
-    out[(EN_HEADERS if lang == "en" else JA_HEADERS)["wave"]] = [
-        export.group_label("wave", w, lang) for w in first["wave"]
-    ]
+        out[export.dimension_header(by, lang)] = [export.group_label(by, c, lang) for c in later[by]]
+    out[h["wave"]] = [export.group_label("wave", w, lang) for w in later["wave"]]
+    hidden = later["suppressed"].astype(bool).tolist()
+    out[h["estimate_pct"]] = ["" if s else _number(v, 1) for v, s in zip(later["estimate_pct"], hidden)]
+    out[FIRST_ESTIMATE[lang]] = [_number(first_estimate.get(k), 1) for k in key(later)]
     d, lo, hi, sig = FIRST_HEADERS[lang]
-    out[d] = _points(first["change_first_pct"])
-    out[lo] = _points(first["change_first_low_pct"])
-    out[hi] = _points(first["change_first_high_pct"])
-    out[sig] = _significance(first["change_first_significant"], lang)
+    out[d] = _points(later["change_first_pct"])
+    out[lo] = _points(later["change_first_low_pct"])
+    out[hi] = _points(later["change_first_high_pct"])
+    out[sig] = _significance(later["change_first_significant"], lang)
     return pd.DataFrame(out)
 
 

@@ -113,6 +113,30 @@ def _p_headers() -> set[str]:
 P_HEADERS = _p_headers()
 
 
+def _change_headers() -> dict[str, str]:
+    """The trend tables' change columns (queries.trend) in both languages: header → prev | first |
+    low | high (a bound of the change's interval), and their estimate columns."""
+    from queries import trend
+
+    out = {}
+    for h in (trend.EN_HEADERS, trend.JA_HEADERS):
+        out[h["change_prev_pct"]] = "prev"
+        out[h["change_prev_low_pct"]] = "bound"
+        out[h["change_prev_high_pct"]] = "bound"
+    for d, lo, hi, _ in trend.FIRST_HEADERS.values():
+        out[d] = "first"
+        out[lo] = out[hi] = "bound"
+    return out
+
+
+CHANGE_HEADERS = _change_headers()
+# A change between waves is a difference of two protected estimates: under the sentinel both are
+# read to one decimal (0.05 each) and the change is rounded again; its interval, from intervals of
+# effective sizes in the millions, is the change itself.
+CHANGE_TOL = 0.16
+CHANGE_BOUND_TOL = 0.25
+
+
 def sentinel_perturb(counts, key_sums, table: str) -> np.ndarray:
     """queries.cellkey.perturb's signature: every nonzero count released as count + K."""
     from queries import cellkey
@@ -314,8 +338,8 @@ class Walk:
     def cell(self, value, header: str, where: str, population: float | None = None) -> None:
         if value is None or value is pd.NA or isinstance(value, (bool, np.bool_)):
             return
-        if header in self.code_headers:
-            return
+        if header in self.code_headers or header in CHANGE_HEADERS:
+            return  # a change between waves is checked against its table's estimates (changes)
         if header in P_HEADERS:
             if str(value).strip():
                 self.p_value(float(value), where)
@@ -356,6 +380,50 @@ class Walk:
                 population = float(text) if text.replace(".", "").isdigit() else None
             for h, value in zip(header, row):
                 self.cell(value, str(h), f"{where} row {r + 1} [{h}]", population)
+        if any(str(h) in CHANGE_HEADERS for h in header):
+            self.changes([str(h) for h in header], rows, where)
+
+    def changes(self, header: list[str], rows: list[list], where: str) -> None:
+        """A trend table's changes: each the difference of the table's protected estimates (the
+        group's previous row, or its first wave: the first-wave estimate column where the table has
+        one), its interval's bounds about the change itself (under the sentinel)."""
+        from queries import trend
+
+        def col(*names):
+            return next((header.index(n) for n in names if n in header), None)
+
+        est = col(trend.JA_HEADERS["estimate_pct"], trend.EN_HEADERS["estimate_pct"])
+        wave = col(trend.JA_HEADERS["wave"], trend.EN_HEADERS["wave"])
+        first_est = col(*trend.FIRST_ESTIMATE.values())
+        assert est is not None and wave is not None, f"{where}: a change without its estimates"
+
+        def number(v):
+            text = str(v).strip() if v is not None and v is not pd.NA else ""
+            return None if text in ("", "nan", "<NA>", "None") else float(text)
+
+        group_of = (lambda row: row[0]) if wave != 0 else (lambda row: None)
+        first_row: dict = {}
+        previous: dict = {}
+        for r, row in enumerate(rows):
+            g = group_of(row)
+            here = number(row[est])
+            first_row.setdefault(g, here)
+            change = None
+            for i, h in enumerate(header):
+                kind = CHANGE_HEADERS.get(h)
+                value = None if kind is None else number(row[i])
+                if value is None:
+                    continue
+                spot = f"{where} row {r + 1} [{h}] {value}"
+                self.read += 1
+                if kind in ("prev", "first"):
+                    ref = previous.get(g) if kind == "prev" else (number(row[first_est]) if first_est else first_row[g])
+                    change = value
+                    if here is None or ref is None or abs(value - (here - ref)) > CHANGE_TOL:
+                        self.problems.append(f"{spot}: not the difference of the protected estimates {here} − {ref}")
+                elif change is None or abs(value - change) > CHANGE_BOUND_TOL:
+                    self.problems.append(f"{spot}: a bound of the change {change} not of protected figures")
+            previous[g] = here
 
     def shown(self, df: pd.DataFrame, where: str) -> bool:
         """A table shown or handed out; False when it is a public list (not read)."""
@@ -609,7 +677,16 @@ def test_presenter_slides_show_only_protected_figures(sentinel, public, lang):
             lang,
             f"presenter slide {number} ({view.kind}, {lang}, {view.filters.to_query_params()})",
         )
-    assert {"cards", "bar", "map", "need", "activity", "referrals", "members"} <= kinds, kinds
+    from dashboard.content import View
+    from queries.filters import Filters
+
+    for by in ((), ("district",), ("household",)):  # the trend kind (no trend slide in the shipped deck)
+        for filters in (Filters(), Filters(sex=(2,))):
+            view = View(kind="trend", indicator="lonely_sometimes_plus", by=by, filters=filters)
+            content = ct.view_content(source, view, lang)
+            kinds.add(view.kind)
+            check_content(walk, content, "trend", lang, f"presenter trend {by} ({lang}, {filters.to_query_params()})")
+    assert {"cards", "bar", "map", "need", "activity", "referrals", "members", "trend"} <= kinds, kinds
     walk.assert_clean(f"the presenter ({lang})", min_protected=50)
 
 
@@ -626,6 +703,15 @@ def _pptx_pages(data: bytes) -> list[dict]:
                 tables.append((rows[0], rows[1:]))
             elif shape.has_text_frame:
                 texts.append(shape.text_frame.text)
+            elif shape.has_chart:  # a native chart: its values as a table (category, each series)
+                plot = shape.chart.plots[0]
+                header = ["", *(series.name for series in plot.series)]
+                values = [list(series.values) for series in plot.series]
+                rows = [
+                    [str(category), *("" if v[k] is None else f"{v[k]:g}" for v in values)]
+                    for k, category in enumerate(plot.categories)
+                ]
+                tables.append((header, rows))
         if slide.has_notes_slide:
             texts.append(slide.notes_slide.notes_text_frame.text)
         out.append({"tables": tables, "text": "\n".join(texts)})
@@ -657,6 +743,25 @@ def _pdf_pages(path: Path) -> list[str]:
                 joined.append(line)
         out.append("\n".join(joined))
     return [p for p in out if p.strip()]
+
+
+def _fold_continued(pages: list, lang: str) -> list:
+    """Pages of a handout with each continuation page (a table's rest: its heading and page number
+    end in （続き）) joined to the page before it: one entry per deck slide."""
+    from dashboard.presenter.strings import ps
+
+    mark = ps("handout.continued", lang)
+    out: list = []
+    for page in pages:
+        text = page["text"] if isinstance(page, dict) else page
+        if out and mark in text:
+            if isinstance(page, dict):
+                out[-1] = {"tables": out[-1]["tables"] + page["tables"], "text": out[-1]["text"] + "\n" + text}
+            else:
+                out[-1] = out[-1] + "\n" + text
+        else:
+            out.append(page)
+    return out
 
 
 def _text_tokens(*texts: str) -> set[str]:
@@ -741,12 +846,23 @@ def test_handouts_pdf_and_pptx_show_only_protected_figures(sentinel, public, tmp
     walk.assert_clean("the handouts' contents", min_protected=50)
 
     walk = Walk(public)
-    pages = _pptx_pages(pptx)
+    pages = _fold_continued(_pptx_pages(pptx), lang)
     assert len(pages) == len(deck)
     for number, (page, slide) in enumerate(zip(pages, deck.slides), 1):
         where = f"handout.pptx page {number} ({slide.heading})"
         kind = slide.view.kind if slide.view else None
+        residents = _labels()[1]
+        shown = " ".join(c.replace(",", "") for header, rows in page["tables"] for row in rows for c in row)
         for header, rows in page["tables"]:
+            if header and header[0] == "" and any(h in residents for h in header):
+                # a native chart's estimated residents: the table's own figures (checked there
+                # with their population), never others
+                cols = [k for k, h in enumerate(header) if h in residents]
+                for row in rows:
+                    for k in cols:
+                        assert not row[k] or f"{float(row[k]):.0f}" in shown, f"{where} chart {row}"
+                header = [h for k, h in enumerate(header) if k not in cols]
+                rows = [[c for k, c in enumerate(row) if k not in cols] for row in rows]
             if kind == "members":  # public; as many rows as fit on the slide
                 assert [header, *rows] == public.members[lang][: len(rows) + 1], where
             elif kind != "directory":
@@ -757,7 +873,7 @@ def test_handouts_pdf_and_pptx_show_only_protected_figures(sentinel, public, tmp
     path = tmp_path / "handout.pdf"
     path.write_bytes(pdf)
     walk = Walk(public)
-    texts = _pdf_pages(path)
+    texts = _fold_continued(_pdf_pages(path), lang)
     assert len(texts) == len(deck)
     for number, (text, slide) in enumerate(zip(texts, deck.slides), 1):
         kind = slide.view.kind if slide.view else None
@@ -860,6 +976,13 @@ def test_cli_table_and_activity_write_only_protected_figures(sentinel, public, m
     for ind in cb.indicators():
         for by in ([], ["age_band"], ["district"], ["sex", "household"]):
             calls.append(["table", ind, *[a for d in by for a in ("--by", d)]])
+    for ind in ("lonely_often", "lonely_sometimes_plus", "no_confidant"):
+        for by in ([], ["--by", "district"], ["--by", "age_band"], ["--by", "household"]):
+            calls.append(["trend", ind, *by])
+    calls += [
+        ["trend", "lonely_any", "--by", "sex", "--where", "district=3", "--lang", "en"],
+        ["trend", "lonely_any", "--channel", "open", "--by", "age_band"],
+    ]
     calls += [
         ["table", "lonely_often", "--by", "age_band", "--where", "district=3", "--lang", "en"],
         ["table", "lonely_often", "--by", "district", "--channel", "open"],
