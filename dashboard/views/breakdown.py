@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import content, state, ui
+from dashboard import content, help_text, state, ui
 from dashboard.content import View, builders
 from dashboard.i18n import t
 from dashboard.state import PageContext
@@ -94,6 +94,8 @@ def render(ctx: PageContext) -> None:
     ui.chart_alt(export.labelled_table(shown.frame, indicator, list(by), lang), what, lang)
     ui.view_actions(ctx, view)
     ui.marks_legend(lang)
+    with st.expander(t("help.about", lang), icon=":material/help:"):
+        st.markdown(help_text.indicator_help(indicator, lang))
     st.caption(builders.difference_note(lang))  # why a taller bar may not be 高い
     st.subheader(t("common.table", lang))
     ui.indicator_table_block(ctx, shown.frame, indicator, by, key="dl_breakdown")

@@ -6,7 +6,7 @@ import logging
 
 import streamlit as st
 
-from dashboard import content, maps, state, ui
+from dashboard import content, help_text, maps, state, ui
 from dashboard.content import View
 from dashboard.i18n import t
 from dashboard.state import PageContext
@@ -62,6 +62,8 @@ def render(ctx: PageContext) -> None:
         if sources:
             st.caption(f"{t('common.source', lang)}: " + " / ".join(sources))
     ui.marks_legend(lang)
+    with st.expander(t("help.about", lang), icon=":material/help:"):
+        st.markdown(help_text.indicator_help(indicator, lang))
     st.subheader(t("common.table", lang))
     ui.indicator_table_block(ctx, table, indicator, ("district",), key="dl_map")
 

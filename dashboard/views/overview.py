@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import content, csv_layouts, data_dates, labels as lb, state, tables, ui
+from dashboard import content, csv_layouts, data_dates, help_text, labels as lb, state, tables, ui
 from dashboard.content import View
 from dashboard.i18n import t
 from dashboard.printouts import summary
@@ -30,10 +30,10 @@ def card(row: pd.Series, national: pd.Series | None, lang: str) -> None:
     with st.container(border=True):
         label = lb.indicator_short(row["indicator"], lang)
         if key == lb.STATUS_SUPPRESSED:
-            st.metric(label, cb.mark_label("suppressed", lang), help=lb.indicator_label(row["indicator"], lang))
+            st.metric(label, cb.mark_label("suppressed", lang), help=help_text.indicator_help(row["indicator"], lang))
             st.caption(t("overview.suppressed_card", lang, min_n=disclosure.min_n()))
         else:
-            st.metric(label, lb.pct_text(row["estimate_pct"]), help=lb.indicator_label(row["indicator"], lang))
+            st.metric(label, lb.pct_text(row["estimate_pct"]), help=help_text.indicator_help(row["indicator"], lang))
             parts = [
                 f"{t('common.interval', lang)} {lb.interval_text(row['ci_low_pct'], row['ci_high_pct'], lang)}",
                 f"n = {lb.int_text(row['n'])}",
