@@ -453,6 +453,34 @@ STRINGS: dict[str, dict[str, str]] = {
     "common.city": {"ja": "鶴岡市", "en": "Tsuruoka"},
     "common.table": {"ja": "表", "en": "Table"},
     "common.data_as_of": {"ja": "データ時点", "en": "Data as of"},
+    # the (?) help of an indicator (dashboard/help_text.py)
+    "help.question": {"ja": "質問と、数えている回答:", "en": "The question, and the answers counted:"},
+    "help.all": {"ja": "（上のすべてに当てはまる人の割合）", "en": "(the share to whom all of the above apply)"},
+    "help.about": {
+        "ja": "この指標の読み方（質問文・95%区間・印の意味）",
+        "en": "How to read this indicator (question, 95% interval, marks)",
+    },
+    "help.counts": {"ja": "{answers}と答えた人の割合", "en": "share answering {answers}"},
+    "help.sum": {
+        "ja": "各問「{scale}」を1〜4点とし、{n}問の合計が{gte}点以上の人の割合",
+        "en": "each item scored 1–4 ({scale}); share whose {n}-item total is {gte} or more",
+    },
+    "help.interval": {
+        "ja": "**95%区間**: 回答者から推計した値の誤差の幅です。同じ方法で調査を繰り返すと、100回のうち95回ほどはこの幅に本当の値が入ります。"
+        "幅が広いほど不確かで、2つの区間が大きく重なっていれば、差は偶然かもしれません。",
+        "en": "**95% interval**: the margin of error of the estimate. Were the survey repeated the same way, about 95 times in 100 "
+        "the true value would fall in it. Wider means less certain; where two intervals overlap a lot, the difference may be chance.",
+    },
+    "help.marks": {
+        "ja": "**{suppressed}**: 回答者が{min_n}人未満のため、個人の特定を防ぐために数値を出していません。"
+        "**{low}**: 回答者が少ないか区間が広く、数値は目安です。"
+        "**{higher}／{lower}**: 市内のそれ以外の人と比べた差が、偶然では説明しにくい区分です（同じ表で何度も比べることを補正済み）。"
+        "印のない区分は「差がない」のではなく、差があるとは言えないという意味です。",
+        "en": "**{suppressed}**: fewer than {min_n} respondents, so no figure is given (to protect privacy). "
+        "**{low}**: few respondents or a wide interval; a rough figure. "
+        "**{higher} / {lower}**: differs from the rest of the city by more than chance explains (corrected for the many "
+        "comparisons in one table). No mark does not mean no difference: only that none can be shown.",
+    },
     # text alternatives of charts (ui.chart_alt), read by screen readers
     "a11y.chart": {
         "ja": "グラフ「{what}」の内容（{rows}行、下の表と同じ）",
