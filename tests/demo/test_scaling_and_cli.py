@@ -110,7 +110,7 @@ def test_the_loader_accepts_default_and_scaled_demo_data(default_dir, scaled_dir
 
     from data.build import load_extracts
 
-    for directory, waves in ((default_dir, 1), (scaled_dir, 2)):
+    for directory, waves in ((default_dir, demo.DEFAULT_WAVES), (scaled_dir, 2)):
         loaded = load_extracts(directory, dt.datetime(2025, 1, 1), is_demo=True)
         responses = loaded.tables["responses"]
         assert responses["wave"].nunique() == waves

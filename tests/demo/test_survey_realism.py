@@ -51,9 +51,30 @@ def _often(frame: pd.DataFrame) -> pd.Series:
     return frame["lonely_direct"].dropna().eq(5)
 
 
-def test_sizes_of_the_default_wave(small):
-    assert (small["channel"] == 1).sum() == 1500
-    assert (small["channel"] == 2).sum() == 400
+def test_sizes_of_the_default_waves(default):
+    survey = default.survey
+    assert sorted(set(survey["wave"])) == ["2023", "2024", "2025"]
+    for _, part in survey.groupby("wave"):
+        assert (part["channel"] == "1").sum() == 1500
+        assert (part["channel"] == "2").sum() == 400
+
+
+def test_the_platform_effect_lowers_loneliness_in_fujishima_from_2024(default, helpers):
+    """demo_survey.PLATFORM_EFFECT: 藤島 (2) lonelier in 2023 than in 2025 by a clear margin among the
+    random sample; 鶴岡 (1), with no effect, about the same (its wave-to-wave drift is small)."""
+    survey = default.survey
+    frame = pd.DataFrame(
+        {
+            "wave": survey["wave"],
+            "channel": survey["channel"],
+            "district": helpers.answer_codes(survey, "district"),
+            "lonely": helpers.answer_codes(survey, "lonely_direct"),
+        }
+    )
+    frame = frame[(frame["channel"] == "1") & frame["lonely"].notna()]
+    share = (frame["lonely"] >= 4).groupby([frame["district"], frame["wave"]]).mean() * 100
+    assert share[(2.0, "2023")] - share[(2.0, "2025")] > 8
+    assert abs(share[(1.0, "2023")] - share[(1.0, "2025")]) < 5
 
 
 @pytest.mark.parametrize("which", ["small", "large"])
