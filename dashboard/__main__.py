@@ -1,4 +1,5 @@
 """python -m dashboard handout [--deck NAME|FILE.yaml] [--db PATH] [--lang ja|en] --out FILE.pptx|FILE.pdf
+        [--no-notes] [--per-page 1|2|4]
 python -m dashboard summary [--db PATH] [--lang ja|en] --out FILE.pdf   (概要 1枚, A4)
 python -m dashboard leaflet [--db PATH] [--lang ja|en] [--district D] --out FILE.pdf   (住民向けチラシ, A4 両面)
 python -m dashboard users add|passwd|disable|enable|list ...   (dashboard/access/cli.py)
@@ -26,6 +27,8 @@ def main(argv: list[str]) -> int:
     h.add_argument("--db", metavar="PATH", help="DuckDB file (default: TSUNAGARI_DB or data/tsunagari.duckdb)")
     h.add_argument("--lang", choices=("ja", "en"), default=None, help="language (default: the deck's)")
     h.add_argument("--out", required=True, metavar="FILE", help="output file ending in .pptx or .pdf")
+    h.add_argument("--no-notes", action="store_true", help="leave the speaker notes off the pages")
+    h.add_argument("--per-page", type=int, choices=(1, 2, 4), default=1, help="PDF: slides per A4 sheet (default 1)")
     for name, what in (
         ("summary", "the one-page A4 summary (概要 1枚): headline indicators, who answered, activity, data dates"),
         ("leaflet", "the residents' leaflet (住民向けチラシ): consultation windows by worry, A4 both sides"),
@@ -79,7 +82,12 @@ def main(argv: list[str]) -> int:
         return 2
     con = runner.connect(db)
     try:
-        path = handout.write_handout(deck, Source(con), args.lang or deck.lang, out)
+        if args.per_page != 1 and out.suffix.lower() != ".pdf":
+            print("error: --per-page is for a PDF handout", file=sys.stderr)
+            return 2
+        path = handout.write_handout(
+            deck, Source(con), args.lang or deck.lang, out, notes=not args.no_notes, per_page=args.per_page
+        )
     finally:
         con.close()
     print(f"{path}: {len(deck)} {'slides' if out.suffix.lower() == '.pptx' else 'pages'} ({deck.name})")

@@ -449,17 +449,36 @@ def handout_controls(ctx: PageContext, deck: dk.Deck, source) -> None:
     fmt = st.radio(
         ps("handout.format", lang), ["pdf", "pptx"], horizontal=True, key="pres_handout_fmt", format_func=str.upper
     )
-    made_key = f"pres_handout_{deck.name}_{fmt}_{lang}"
+    notes = st.checkbox(ps("handout.with_notes", lang), value=True, key="pres_handout_notes")
+    per_page = 1
+    if fmt == "pdf":
+        per_page = st.radio(
+            ps("handout.per_page", lang),
+            list(handout.PER_PAGE),
+            horizontal=True,
+            key="pres_handout_nup",
+            format_func=lambda n: ps("handout.per_page_n", lang, n=n),
+        )
+    made_key = f"pres_handout_{deck.name}_{fmt}_{lang}_{notes}_{per_page}"
     if st.button(ps("handout.make", lang), key="pres_handout_make", icon=":material/description:"):
-        with st.spinner(ps("handout.making", lang)):
-            st.session_state[made_key] = handout.handout_bytes(deck, source, lang, fmt)
+        bar = st.progress(0.0, text=ps("handout.making", lang))
+
+        def progress(done: int, total: int) -> None:  # drawing each slide's chart is most of the time
+            bar.progress(done / max(total, 1), text=ps("handout.progress", lang, n=done + 1, m=total))
+
+        st.session_state[made_key] = handout.handout_bytes(
+            deck, source, lang, fmt, notes=notes, per_page=per_page, progress=progress
+        )
+        bar.progress(1.0, text=ps("handout.ready", lang))
     if made_key in st.session_state:
         file_name = handout.file_name(deck, fmt)
         st.download_button(
             ps("handout.download", lang),
             data=st.session_state[made_key],
             file_name=file_name,
-            on_click=lambda: audit.record("handout", ctx.user, deck=deck.name, file=file_name, format=fmt, lang=lang),
+            on_click=lambda: audit.record(
+                "handout", ctx.user, deck=deck.name, file=file_name, format=fmt, lang=lang, per_page=per_page
+            ),
             mime=handout.MIME[fmt],
             key="pres_handout_dl",
             icon=":material/download:",

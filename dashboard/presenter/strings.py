@@ -26,6 +26,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "handout.notes": {"ja": "メモ", "en": "Notes"},
     "handout.sources": {"ja": "出典", "en": "Sources"},
     "handout.rule": {"ja": "公表ルール", "en": "Disclosure rule"},
+    "handout.continued": {"ja": "（続き）", "en": " (continued)"},
+    "handout.with_notes": {"ja": "メモ（話す内容）も印刷する", "en": "Print the speaker notes"},
+    "handout.per_page": {"ja": "A4 1枚あたりのスライド数（PDF）", "en": "Slides per A4 sheet (PDF)"},
+    "handout.per_page_n": {"ja": "{n}枚", "en": "{n}"},
+    "handout.progress": {"ja": "作成中… スライド {n} / {m}", "en": "Making… slide {n} of {m}"},
+    "handout.ready": {"ja": "作成しました", "en": "Done"},
     "handout.more_rows": {
         "ja": "ほか{n}行は省略（ダッシュボードで全件）",
         "en": "{n} more rows left out (all rows in the dashboard)",

@@ -76,12 +76,13 @@ def _hold(parts: list[str]) -> list[str]:
 
 
 def words(text: str) -> list[str]:
-    """TEXT split at spaces (kept as words of their own) and after a closing bracket, where a
-    Japanese name may break: 「（架空）鶴岡市 地域包括ケア推進室」 → （架空） 鶴岡市 ␣ 地域包括ケア推進室."""
+    """TEXT split at spaces (kept as words of their own) and after a closing bracket, 、 or ・, where
+    a Japanese name or list may break: 「（架空）鶴岡市 地域包括ケア推進室」 → （架空） 鶴岡市 ␣
+    地域包括ケア推進室; 「NPO法人・市民活動団体」 → NPO法人・ 市民活動団体."""
     out: list[str] = []
     for part in re.split(r"( +|　+)", text):
         if part:
-            out += [p for p in re.split(r"(?<=[）」』】])", part) if p]
+            out += [p for p in re.split(r"(?<=[）」』】・、])", part) if p]
     return out
 
 
