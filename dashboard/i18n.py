@@ -644,6 +644,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "overview.national_short": {"ja": "全国 {value}%（{year}年）", "en": "Japan {value}% ({year})"},
     "overview.national_missing": {"ja": "全国値なし", "en": "no national figure"},
+    "overview.press_mark": {"ja": "・報道による", "en": ", from a press report"},
     "overview.import_log": {"ja": "取り込んだデータ", "en": "Imported data"},
     # breakdown
     "breakdown.by1": {"ja": "内訳の軸", "en": "Break down by"},

@@ -54,7 +54,9 @@ PRINT_CSS = """
 [data-testid="stMetric"] .stMarkdownEllipsis, [data-testid="stMetric"] .stMarkdownEllipsis p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 [data-testid="stMetricValue"] .stMarkdownEllipsis p { white-space: nowrap !important; }
-.stMarkdownBadge { white-space: normal !important; max-width: 100%; height: auto !important; }
+.stMarkdownBadge { white-space: normal !important; max-width: 100%; height: auto !important;
+  word-break: auto-phrase; }
+[data-testid="stMetricLabel"] p { word-break: auto-phrase; }
 /* a chart drawn wider than its column (the referral matrix on a tablet or phone) is scaled down to
    fit, like a picture, rather than scrolled: a scroll box would be a keyboard stop of its own */
 [data-testid="stVegaLiteChart"] { max-width: 100%; }

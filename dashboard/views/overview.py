@@ -47,7 +47,10 @@ def card(row: pd.Series, national: pd.Series | None, lang: str) -> None:
         if national is not None:
             year = national.get("national_year", national.get("year", ""))
             value = f"{float(national['national_pct']):.1f}"
-            marks.append(f":blue-badge[{t('overview.national_short', lang, value=value, year=year)}]")
+            badge = t("overview.national_short", lang, value=value, year=year)
+            if national.get("reported_by"):  # known only from a press report (データと方法 lists it)
+                badge += t("overview.press_mark", lang)
+            marks.append(f":blue-badge[{badge}]")
         else:
             marks.append(f":gray-badge[{t('overview.national_missing', lang)}]")
         st.markdown(" ".join(marks))

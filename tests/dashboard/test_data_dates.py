@@ -85,3 +85,17 @@ def test_overview_shows_the_periods_and_methods_the_import_time(app_env, lang):
     no_exception(at)
     assert t("dates.imported", lang, when="").strip() in texts(at)
     assert t("methods.press", lang) in texts(at) and t("methods.map_scale", lang) in texts(at)
+
+
+def test_a_national_badge_from_a_press_report_says_so(app_env):
+    from .test_app import no_exception, run_app
+
+    at = run_app({"wave": "2025"})
+    no_exception(at)
+    badges = [m.value for m in at.markdown if "全国" in m.value and "badge" in m.value]
+    # the 2024 direct-question totals are known only from a press report; UCLA's is published
+    assert [b for b in badges if "報道による" in b] == [
+        ":blue-badge[全国 4.3%（2024年）・報道による]",
+        ":blue-badge[全国 19.7%（2024年）・報道による]",
+        ":blue-badge[全国 39.3%（2024年）・報道による]",
+    ], badges
