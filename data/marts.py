@@ -46,6 +46,12 @@ def build_marts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(MACROS.read_text(encoding="utf-8"))
     for path in mart_files():
         con.execute(mart_sql(path))
+    # the replicates' tables are made by their mart file and filled here: the bootstrap and the
+    # raking of each replicate are numpy and ipfn, not SQL (data/replicates.py; imported here, so
+    # that the dashboard, which reads this module's expected_objects, does not load the raking)
+    from data import replicates
+
+    replicates.build_replicates(con)
 
 
 def grains() -> dict[str, tuple[str, ...]]:
