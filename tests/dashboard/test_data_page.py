@@ -46,8 +46,14 @@ def _run(page: str | None = PAGE) -> AppTest:
     return at
 
 
-def _new_wave_csv(wave: int = 2024) -> bytes:
-    survey = pd.read_csv(DEMO / "survey_responses_2023.csv", dtype=str, encoding="utf-8-sig")
+LATEST = max(int(p.stem.rsplit("_", 1)[1]) for p in DEMO.glob("survey_responses_*.csv"))  # the demo's newest wave
+NEW = LATEST + 1  # a wave the demo does not have: uploading it adds a wave
+NEW_FILE = f"survey_responses_{NEW}.csv"
+
+
+def _new_wave_csv(wave: int = NEW) -> bytes:
+    """The newest demo wave's answers as wave WAVE."""
+    survey = pd.read_csv(DEMO / f"survey_responses_{LATEST}.csv", dtype=str, encoding="utf-8-sig")
     survey["wave"] = str(wave)
     return survey.to_csv(index=False).encode("utf-8-sig")
 
@@ -59,22 +65,26 @@ def _check(at: AppTest, files: list[tuple[str, bytes]]) -> AppTest:
     return at
 
 
+def _rows(wave: int) -> int:
+    return len(pd.read_csv(DEMO / f"survey_responses_{wave}.csv", dtype=str, encoding="utf-8-sig"))
+
+
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_publish_a_new_wave_then_roll_back(own_db):
     first = versions.current_id(own_db)
-    at = _check(_run(), [("survey_responses_2024.csv", _new_wave_csv())])
+    at = _check(_run(), [(NEW_FILE, _new_wave_csv())])
     assert versions.current_id(own_db) == first  # checked, not published
-    assert any(t("data.waves_added", "ja", waves="2024年") in m.value for m in at.markdown)
+    assert any(t("data.waves_added", "ja", waves=f"{NEW}年") in m.value for m in at.markdown)
     files = at.dataframe[0].value
-    row = files[files["ファイル"] == "survey_responses_2024.csv"].iloc[0]
-    assert list(row[1:]) == ["—", "1,900", "追加"]
+    row = files[files["ファイル"] == NEW_FILE].iloc[0]
+    assert list(row[1:]) == ["—", f"{_rows(LATEST):,}", "追加"]
     headline = at.dataframe[1].value
-    assert list(headline.columns[1:]) == ["現在（2023年）", "新しい版（2024年）"]
+    assert list(headline.columns[1:]) == [f"現在（{LATEST}年）", f"新しい版（{NEW}年）"]
 
-    # the new wave is a copy of 2023's answers: the city-wide figures agree up to the protection's
+    # the new wave is a copy of the newest wave's answers: the city-wide figures agree up to the protection's
     # noise (each wave's records have their own keys)
     def pct(col):
         return headline.iloc[:, col].str.rstrip("%").astype(float)
@@ -86,9 +96,9 @@ def test_publish_a_new_wave_then_roll_back(own_db):
     assert not at.exception
     new = versions.current_id(own_db)
     assert new != first and at.success[0].value == t("data.published", "ja", version=new)
-    # any page's next run opens the new version: the sidebar offers the 2024 wave
+    # any page's next run opens the new version: the sidebar offers the new wave
     overview = _run(page=None)
-    assert "2024年" in " ".join(str(o) for o in overview.sidebar.selectbox[0].options)
+    assert f"{NEW}年" in " ".join(str(o) for o in overview.sidebar.selectbox[0].options)
 
     at = _run()
     listed = at.dataframe[-2].value
@@ -121,13 +131,13 @@ def test_a_file_of_no_extract_is_refused_before_reading(own_db):
 
 def test_a_second_update_while_one_runs_is_refused(own_db):
     with versions.lock(own_db):
-        at = _check(_run(), [("survey_responses_2024.csv", _new_wave_csv())])
+        at = _check(_run(), [(NEW_FILE, _new_wave_csv())])
     assert t("data.busy", "ja") in [w.value for w in at.warning]
     assert len(versions.list_versions(own_db, include_unpublished=True)) == 1
 
 
 def test_discard_removes_the_checked_version(own_db):
-    at = _check(_run(), [("survey_responses_2024.csv", _new_wave_csv())])
+    at = _check(_run(), [(NEW_FILE, _new_wave_csv())])
     assert len(versions.list_versions(own_db, include_unpublished=True)) == 2
     next(b for b in at.button if b.label == t("data.discard", "ja")).click().run()
     assert at.success[0].value == t("data.discarded", "ja")

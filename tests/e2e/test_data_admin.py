@@ -52,11 +52,12 @@ WAVE_INPUT = '[data-testid="stSidebar"] input[aria-label="調査年"]'
 
 
 def _wave_shown(page) -> str:
-    """The sidebar's survey-year choice as shown (最新（2023年）: the latest wave by default)."""
+    """The sidebar's survey-year choice as shown (最新（2025年）: the latest wave by default)."""
     return page.locator(WAVE_INPUT).input_value()
 
 
 def _wait_for_wave(page, text: str) -> None:
+    page.bring_to_front()  # as the member looking at it: a tab in the background has its timers slowed
     page.wait_for_function(
         "([sel, text]) => (document.querySelector(sel)?.value || '').includes(text)",
         arg=[WAVE_INPUT, text],
@@ -67,27 +68,30 @@ def _wait_for_wave(page, text: str) -> None:
 
 def test_publish_from_the_browser_reaches_an_open_page_then_rollback(browser, data_server, artifacts):
     first = versions.current_id(data_server.db)
-    upload = data_server.root / "survey_responses_2024.csv"
-    survey = pd.read_csv(REPO / "data" / "demo" / "survey_responses_2023.csv", dtype=str, encoding="utf-8-sig")
-    survey["wave"] = "2024"
+    demo = REPO / "data" / "demo"
+    latest = max(int(p.stem.rsplit("_", 1)[1]) for p in demo.glob("survey_responses_*.csv"))
+    wave = latest + 1  # a wave the demo does not have
+    upload = data_server.root / f"survey_responses_{wave}.csv"
+    survey = pd.read_csv(demo / f"survey_responses_{latest}.csv", dtype=str, encoding="utf-8-sig")
+    survey["wave"] = str(wave)
     survey.to_csv(upload, index=False, encoding="utf-8-sig")
 
     watcher_ctx, admin_ctx = new_context(browser), new_context(browser)
     try:
         watcher, admin = watcher_ctx.new_page(), admin_ctx.new_page()
         open_page(watcher, data_server.url, title="概要")
-        assert "2023年" in _wave_shown(watcher)
+        assert f"{latest}年" in _wave_shown(watcher)
 
         open_page(admin, data_server.url, "data", title="データ管理")
         admin.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))
-        admin.locator('[data-testid="stFileUploader"]').get_by_text("2024.csv").first.wait_for()  # name shortened
+        admin.locator('[data-testid="stFileUploader"]').get_by_text(f"{wave}.csv").first.wait_for()  # name shortened
         admin.get_by_role("button", name="確認する（まだ公開されません）").click()
         admin.get_by_text("確認が終わりました").first.wait_for(timeout=120_000)
         wait_idle(admin)
-        assert admin.get_by_text("調査の回を追加: 2024年").count() == 1
+        assert admin.get_by_text(f"調査の回を追加: {wave}年").count() == 1
         admin.screenshot(path=str(artifacts / "data_admin_preview.png"), full_page=True)
         assert versions.current_id(data_server.db) == first  # nothing published yet
-        assert "2023年" in _wave_shown(watcher)
+        assert f"{latest}年" in _wave_shown(watcher)
 
         admin.get_by_role("button", name="公開する").click()
         admin.get_by_text("を公開しました").first.wait_for(timeout=60_000)
@@ -97,7 +101,7 @@ def test_publish_from_the_browser_reaches_an_open_page_then_rollback(browser, da
         admin.screenshot(path=str(artifacts / "data_admin_published.png"), full_page=True)
 
         # the open page follows without anyone touching it
-        _wait_for_wave(watcher, "2024年")
+        _wait_for_wave(watcher, f"{wave}年")
 
         # rollback from the version list
         admin.get_by_role("combobox", name="版を選ぶ（取り込んだファイルを表示）").click()
@@ -108,8 +112,8 @@ def test_publish_from_the_browser_reaches_an_open_page_then_rollback(browser, da
         admin.get_by_role("button", name="この版に戻す").click()
         admin.get_by_text(f"版 {first} に戻しました").first.wait_for()
         assert versions.current_id(data_server.db) == first
-        _wait_for_wave(watcher, "2023年")
-        assert "2024" not in _wave_shown(watcher)
+        _wait_for_wave(watcher, f"{latest}年")
+        assert str(wave) not in _wave_shown(watcher)
     finally:
         watcher_ctx.close()
         admin_ctx.close()
