@@ -32,6 +32,10 @@ MODULES = (
     "queries.national",
     "queries.activity",
 )
+# Loaded a little after the first page is ready, so that it does not compete with it: the first
+# table with groups (指標の内訳) would otherwise wait ~0.4 s for statsmodels and scipy (Holm's test).
+LATER = ("statsmodels.stats.multitest",)
+LATER_DELAY_S = 5.0
 _LOGGER = logging.getLogger(__name__)
 _done = threading.Event()
 _started = threading.Event()
@@ -64,6 +68,17 @@ def _warm() -> None:
     finally:
         gc.enable()
         _done.set()
+    timer = threading.Timer(LATER_DELAY_S, _import_later)
+    timer.daemon = True
+    timer.start()
+
+
+def _import_later() -> None:
+    try:
+        for name in LATER:
+            importlib.import_module(name)
+    except Exception:  # the first page that needs it imports it and reports the error itself
+        _LOGGER.exception("late warm-up failed")
 
 
 def _prime_first_page() -> None:
