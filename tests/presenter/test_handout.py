@@ -386,3 +386,23 @@ def test_presenter_makes_a_four_up_pdf_without_notes_with_a_progress_line(app_en
     noted = next(s for s in deck.slides if s.notes and s.view is not None)
     flat = "".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split())
     assert "".join(noted.notes.strip().splitlines()[0].split()) not in flat
+
+
+def test_pptx_monthly_activity_is_a_native_line_chart_per_field(con):
+    """Consultations by month and field: a PowerPoint line chart, one series per field, its values
+    the query layer's counts (<5 left blank), the months in order."""
+    view = dk.View(kind="activity", measure="consultations", period="month", by=("field",))
+    deck = dk.Deck(name="m", title="T", slides=(dk.view_slide(view, "月別"),))
+    source = Source(con)
+    prs = Presentation(io.BytesIO(handout.handout_bytes(deck, source, "ja", "pptx")))
+    (chart,) = [sh.chart for sh in prs.slides[0].shapes if sh.has_chart]
+    assert chart.chart_type == XL_CHART_TYPE.LINE_MARKERS
+    frame = sl.view_content(source, view, "ja").frame
+    body = frame[frame["month"].notna() & frame["field"].notna()]
+    months = list(dict.fromkeys(body["month_label"]))
+    assert list(chart.plots[0].categories) == months
+    series = {s.name: list(s.values) for s in chart.plots[0].series}
+    assert set(series) == set(body["field_label"])
+    for _, r in body.iterrows():
+        value = series[r["field_label"]][months.index(r["month_label"])]
+        assert value == (None if str(r["display"]).startswith("<") else float(r["value"]))
