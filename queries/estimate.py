@@ -4,9 +4,18 @@ A cell is given by its additive sufficient statistics over the denominator rows:
 n (unweighted count), sum_w = Σw, sum_w2 = Σw², sum_wy = Σw·y with y ∈ {0, 1}.
 
 - estimate: 100 · Σwy / Σw
-- n_eff: Kish's effective sample size (Σw)² / Σw²
+- n_eff: the effective sample size n / deff. Where the cell has bootstrap replicates of the raked
+  random sample (data/replicates.py: resampled within districts and raked again, R replicates),
+  deff is the replicate design effect v_rep / (p(1 − p) / n), with the replicate variance
+  v_rep = (1/R) Σ_r (p_r − p)² of the replicates' proportions p_r = Σw_r·y / Σw_r around the
+  full sample's p (replicate_deff): it knows that the weights were raked, which Kish's does not.
+  Elsewhere (the open web's weight 1, a vendor's weights, a cell the replicates do not cover, and
+  where p is 0 or 1 and the replicates cannot vary) deff is Kish's n Σw² / (Σw)², i.e. n_eff =
+  (Σw)² / Σw² (effective_size).
 - 95% interval: Wilson score interval with n_eff in place of n (the textbook Wilson interval when
-  all weights are equal)
+  all weights are equal): Wilson's shape, asymmetric and never below 0 for a small proportion,
+  with the spread the replicates measured (at n_eff = p(1 − p) / v_rep its half-width is z·√v_rep
+  up to Wilson's correction)
 - difference: two-proportion z-test between a group and the rest of the filtered population, with
   each side's effective sample size as its n and the pooled proportion in the standard error (the
   national survey's 比率の差の検定 is the pooled test); its two-sided p-values within one table are
@@ -53,6 +62,51 @@ def kish_neff(sum_w, sum_w2) -> np.ndarray:
     sw, sw2 = _arr(sum_w), _arr(sum_w2)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(sw2 > 0, sw * sw / np.where(sw2 > 0, sw2, 1.0), 0.0)
+
+
+def replicate_variance(sum_w, sum_wy, rep_w, rep_wy) -> np.ndarray:
+    """(1/R) Σ_r (p_r − p)² per cell: p = Σwy / Σw of the full sample, p_r = Σw_r·y / Σw_r of
+    replicate r (rep_w, rep_wy: cells × R); NaN where a replicate's Σw_r is 0 or there is no
+    replicate (R = 0)."""
+    p = proportion(sum_w, sum_wy)
+    rw, rwy = np.asarray(rep_w, dtype=float), np.asarray(rep_wy, dtype=float)
+    if rw.ndim != 2 or rw.shape[1] == 0:
+        return np.full(p.shape, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_r = np.where(rw > 0, rwy / np.where(rw > 0, rw, 1.0), np.nan)
+        v = np.mean((np.clip(p_r, 0.0, 1.0) - p[:, None]) ** 2, axis=1)
+    return np.where(np.isfinite(v), v, np.nan)
+
+
+def replicate_deff(n, sum_w, sum_wy, rep_w, rep_wy) -> np.ndarray:
+    """The replicate design effect v_rep / (p(1 − p) / n) of each cell (true, unprotected sums: a
+    property of the sample's design and raking); NaN where it is not defined: p 0 or 1, no
+    replicates, a replicate variance of 0."""
+    n = _arr(n)
+    p = proportion(sum_w, sum_wy)
+    v = replicate_variance(sum_w, sum_wy, rep_w, rep_wy)
+    srs = p * (1.0 - p) / np.where(n > 0, n, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        deff = np.where((srs > 0) & (v > 0), v / np.where(srs > 0, srs, 1.0), np.nan)
+    return np.where(np.isfinite(deff), deff, np.nan)
+
+
+def effective_size(n, sum_w, sum_w2, p, deff=None) -> np.ndarray:
+    """n / max(deff, 1) where the replicate design effect DEFF is given (finite) and 0 < p < 1, else Kish's
+    (Σw)² / Σw². N, Σw, Σw² and P are the released (protected) values; DEFF is the design's, so
+    that n_eff / n is the design's as with Kish (whose ratio the protection keeps too). Where p is
+    0 or 1 Kish's is used whatever the replicates say, so that the released n_eff of a cell shown
+    as 0% or 100% is what it always was."""
+    kish = kish_neff(sum_w, sum_w2)
+    if deff is None:
+        return kish
+    n, p, deff = _arr(n), _arr(p), _arr(deff)
+    use = np.isfinite(deff) & (deff > 0) & (p > 0) & (p < 1) & (n > 0)
+    # never more than the respondents (Korn and Graubard's truncation): a design effect below 1
+    # from a few hundred replicates is as likely their noise as a gain from the raking
+    deff = np.maximum(np.where(use, deff, 1.0), 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(use, n / deff, kish)
 
 
 def wilson(p, n, z: float | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -23,6 +23,14 @@ Choices beyond the contract (documented for the lead):
   the family (they neither get a mark nor make the others' correction stricter), and have
   difference and p_adjusted <NA>; so has a row whose rest of the population is empty.
 
+Intervals that know the raking (issue 16, item 4): each row's effective size is n / deff with the
+design effect of the bootstrap replicates of the raked random sample (the indicator_replicates
+mart, summed per group like the estimate's sums; queries.estimate.replicate_deff) where the
+replicates cover every respondent of the row, Kish's elsewhere (the open web, a vendor's weights,
+breakdowns by confidant, which the replicate mart does not keep). The design effect is computed
+from the true sums, as Kish's ratio n_eff / n is (a property of the design, not a count), and
+applied to the protected n; it is never shown by itself.
+
 Protection (contract, "Disclosure control"): every statistic is computed from the cell's sums after
 queries.cellkey.protect_survey has perturbed its n and its count with the trait (the cell-key
 method), so n, estimate, interval, reliability, suppression and difference are all protected
@@ -137,8 +145,13 @@ def headline(con: duckdb.DuckDBPyConnection, filters: Filters = Filters()) -> pd
     rows = _rows(con, ids, resolved)
     stats = np.array([_totals(rows.part(ind)) for ind in ids], dtype=float).reshape(len(ids), _K)
     _check_population(stats, resolved.includes_open_web)
+    deff = np.array([_design_effects(con, ind, resolved, (), [], stats[i])[0][0] for i, ind in enumerate(ids)])
     out = _statistics(
-        stats, rest=None, is_total=np.ones(len(ids), dtype=bool), open_web=np.full(len(ids), resolved.includes_open_web)
+        stats,
+        rest=None,
+        is_total=np.ones(len(ids), dtype=bool),
+        open_web=np.full(len(ids), resolved.includes_open_web),
+        deff=deff,
     )
     out.insert(0, "indicator", ids)
     return out
@@ -278,7 +291,11 @@ def _table(
 
     if not by:
         return stats_of(
-            total.reshape(1, _K), rest=None, is_total=np.array([True]), open_web=np.array([resolved.includes_open_web])
+            total.reshape(1, _K),
+            rest=None,
+            is_total=np.array([True]),
+            open_web=np.array([resolved.includes_open_web]),
+            deff=_design_effects(con, indicator, resolved, (), [], total)[0],
         )
 
     levels = [_levels(con, d, resolved, set(int(v) for v in np.unique(part[_COLUMN[d]]))) for d in by]
@@ -287,17 +304,20 @@ def _table(
     rest = total.reshape(1, _K) - cells
     # Differences of float sums can leave tiny negatives where the rest is empty.
     rest[rest[:, 0] <= 0] = 0.0
+    deff_total, deff_cells, deff_rest = _design_effects(con, indicator, resolved, by, levels, total, cells, rest)
 
     open_web = np.array([_row_open_web(resolved, by, k) for k in keys], dtype=bool)
     if len(by) == 1 and by[0] != "channel":
         # the All row first, then the groups: one frame, statistics computed in one pass
         stats = np.vstack([total.reshape(1, _K), cells])
         rest = np.vstack([np.zeros((1, _K)), rest])
+        deff, rest_deff = np.r_[deff_total, deff_cells], np.r_[np.nan, deff_rest]
         is_total = np.r_[True, np.zeros(len(keys), dtype=bool)]
         open_web = np.r_[resolved.includes_open_web, open_web]
         codes = {by[0]: pd.array([pd.NA] + [k[0] for k in keys], dtype="Int64")}
     else:
         stats, is_total = cells, np.zeros(len(keys), dtype=bool)
+        deff, rest_deff = deff_cells, deff_rest
         codes = {d: pd.array([k[i] for k in keys], dtype="Int64") for i, d in enumerate(by)}
     # the rest of a channel's row in a table by channel is the other channel (one dimension) or
     # holds open-web answers (two): its figures get the open web's noise where it holds them
@@ -305,7 +325,16 @@ def _table(
         rest_open = ~open_web if len(by) == 1 else np.ones(len(open_web), dtype=bool)
     else:
         rest_open = open_web
-    return stats_of(stats, rest=rest, is_total=is_total, open_web=open_web, codes=codes, rest_open=rest_open)
+    return stats_of(
+        stats,
+        rest=rest,
+        is_total=is_total,
+        open_web=open_web,
+        codes=codes,
+        rest_open=rest_open,
+        deff=deff,
+        rest_deff=rest_deff,
+    )
 
 
 def _check_population(totals: np.ndarray, open_web: bool) -> None:
@@ -322,6 +351,124 @@ def _row_open_web(filters: Filters, by: Sequence[str], key: tuple[int, ...]) -> 
     return filters.includes_open_web
 
 
+# ---- replicate design effects -------------------------------------------------------------
+
+# The cell attributes of the indicator_replicates mart (its grain without wave, channel, indicator).
+_REPLICATE_DIMS = ("age_band", "sex", "district", "household")
+
+
+class _Replicated:
+    """The indicator_replicates rows of one indicator, wave and channel as numpy: the cells' codes,
+    their n, and their replicate sums [Σw_r | Σw_r·y] side by side (cells × 2R, float32: a
+    replicate's sums need no more digits than its deviation from the estimate, a few per cent of
+    it)."""
+
+    def __init__(self, data: dict):
+        self.codes = {d: np.asarray(data[d], dtype=np.int64) for d in _REPLICATE_DIMS}
+        self.n = np.asarray(data["n"], dtype=np.float64)
+        factor = np.stack(data["factor"]).astype(np.float32)
+        self.sums = np.hstack([factor * np.stack(data["rep_n"]), factor * np.stack(data["rep_ny"])]).astype(np.float32)
+        self.replicates = factor.shape[1]
+
+
+def _replicated(con, indicator: str, wave: int, channel: int) -> _Replicated | None:
+    """The replicates of one indicator, wave and channel (None: none), loaded once per read-only
+    connection (queries.runner.remembered): a page's tables then only sum them."""
+
+    def load(c) -> _Replicated | None:
+        try:
+            data = run_numpy(c, "indicator_replicates", indicator=indicator, wave=int(wave), channel=int(channel))
+        except duckdb.CatalogException:  # a database built before the replicates
+            return None
+        return _Replicated(data) if len(data["n"]) else None
+
+    return remembered(con, f"indicator_replicates/{indicator}/{wave}/{channel}", load)
+
+
+def _replicate_sums(
+    con, indicator: str, filters: Filters, by: Sequence[str], levels: list[list[int]]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(n, [Σw_r | Σw_r·y]) of the filtered population's replicates: row 0 the total, then one row
+    per combination of the levels of BY (row-major, as _group_sums); n counts the respondents the
+    replicates cover (a row's replicates are whole only where it equals the row's n). None when
+    no wave and channel of the filters has replicates, or BY is not in the mart's grain
+    (confidant)."""
+    if any(d not in (*_REPLICATE_DIMS, "wave", "channel") for d in by):
+        return None
+    scope = [filters.wave] if filters.wave is not None else waves(con)
+    parts = [(w, ch, _replicated(con, indicator, w, ch)) for w in scope for ch in filters.channels]
+    parts = [(w, ch, rep) for w, ch, rep in parts if rep is not None]
+    if not parts or len({rep.replicates for _, _, rep in parts}) > 1:
+        return None
+    size = int(np.prod([len(lv) for lv in levels])) if by else 0
+    n = np.zeros(size + 1)
+    sums = np.zeros((size + 1, 2 * parts[0][2].replicates))
+    for wave, channel, rep in parts:
+        keep = np.ones(len(rep.n), dtype=bool)
+        for dim in _REPLICATE_DIMS:
+            chosen = filters.attribute(dim)
+            if chosen:
+                keep &= np.isin(rep.codes[dim], chosen)
+        flat = np.zeros(len(rep.n), dtype=np.int64)
+        for dim, lv in zip(by, levels):
+            where = {c: i for i, c in enumerate(lv)}
+            if dim in ("wave", "channel"):
+                pos = np.full(len(rep.n), where.get(int(wave if dim == "wave" else channel), -1))
+            else:
+                lookup = np.full(int(rep.codes[dim].max()) + 1, -1, dtype=np.int64)
+                for code, i in where.items():
+                    if 0 <= code < len(lookup):
+                        lookup[code] = i
+                pos = lookup[rep.codes[dim]]
+            keep &= pos >= 0
+            flat = flat * len(lv) + np.maximum(pos, 0)
+        rows = np.flatnonzero(keep)
+        n[0] += float(rep.n[rows].sum())
+        sums[0] += keep.astype(np.float32) @ rep.sums
+        if by:
+            from scipy import sparse  # imported when a table first has replicates, not at start-up
+
+            group = flat[rows]
+            order = np.argsort(group, kind="stable")
+            indptr = np.searchsorted(group[order], np.arange(size + 1))
+            members = sparse.csr_matrix(
+                (np.ones(len(rows), dtype=np.float32), rows[order], indptr), shape=(size, len(rep.n))
+            )
+            n[1:] += np.bincount(group, weights=rep.n[rows], minlength=size)
+            sums[1:] += members @ rep.sums
+    return n, sums
+
+
+def _design_effects(
+    con,
+    indicator: str,
+    filters: Filters,
+    by: Sequence[str],
+    levels: list[list[int]],
+    total: np.ndarray,
+    cells: np.ndarray | None = None,
+    rest: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The replicate design effects (queries.estimate.replicate_deff, from the true sums) of the
+    total (1,), of each cell (cells × _K sums) and of each cell's rest: NaN where the replicates do
+    not cover every respondent of the row (then Kish's effective size is used)."""
+    k = 0 if cells is None else len(cells)
+    got = _replicate_sums(con, indicator, filters, by, levels)
+    if got is None:
+        return np.full(1, np.nan), np.full(k, np.nan), np.full(k, np.nan)
+    n, reps = got
+    # one pass over the total, the cells and their rests (the rest's sums: the total's minus the cell's)
+    sums = np.asarray(total, dtype=float).reshape(1, _K)
+    if k:
+        sums = np.vstack([sums, cells, rest])
+        n = np.r_[n, n[0] - n[1:]]
+        reps = np.vstack([reps, reps[0] - reps[1:]])
+    half = reps.shape[1] // 2
+    deff = estimate.replicate_deff(sums[:, 0], sums[:, 1], sums[:, 3], reps[:, :half], reps[:, half:])
+    deff = np.where(np.round(n) == np.round(sums[:, 0]), deff, np.nan)
+    return deff[:1], deff[1 : k + 1], deff[k + 1 :]
+
+
 # ---- statistics with disclosure control -------------------------------------------------
 
 
@@ -333,9 +480,12 @@ def _statistics(
     codes: dict | None = None,
     protect: bool = True,
     rest_open: np.ndarray | None = None,
+    deff: np.ndarray | None = None,
+    rest_deff: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Rows of STAT_COLUMNS from the sums of _SUMS per cell and of the rest (the difference is left
-    out on total rows), after the group code columns `codes` if given.
+    out on total rows), after the group code columns `codes` if given. deff, rest_deff: the
+    replicate design effect of each cell and of its rest (_design_effects; NaN or None: Kish's).
 
     Nothing true leaves: the sums are first protected (queries.cellkey.protect_survey), and n,
     the estimate, n_eff, the interval, the reliability, the suppression, the difference and its
@@ -351,7 +501,7 @@ def _statistics(
 
     n, sw, sw2, swy = shielded(cells)[:, :4].T
     p = estimate.proportion(sw, swy)
-    n_eff = estimate.kish_neff(sw, sw2)
+    n_eff = estimate.effective_size(n, sw, sw2, p, deff)
     low, high = estimate.wilson(p, n_eff)
     low_rel = estimate.low_reliability(n_eff, low, high)
     hidden = disclosure.suppressed(n)
@@ -361,7 +511,7 @@ def _statistics(
     else:
         rest_p = shielded(rest, open_web if rest_open is None else rest_open)
         p_rest = estimate.proportion(rest_p[:, 1], rest_p[:, 3])
-        neff_rest = estimate.kish_neff(rest_p[:, 1], rest_p[:, 2])
+        neff_rest = estimate.effective_size(rest_p[:, 0], rest_p[:, 1], rest_p[:, 2], p_rest, rest_deff)
         # The family of Holm's correction: this table's groups shown with a reliable estimate.
         # The All row, 秘匿 (hidden) and 参考値 (low_rel) rows are left out: no 高い/低い on them,
         # and their tests do not count in the correction of the others.
