@@ -91,16 +91,17 @@ def test_district_filter_changes_the_numbers_and_the_url(app_env, con):
         assert f"n = {int(first['n']):,}" in after[0]
 
 
-def test_the_caption_names_the_filters_in_words(app_env):
+def test_the_caption_names_the_filters_in_words(app_env, con):
+    latest = indicators.latest_wave(con)  # the demo's newest wave (2025)
     at = run_app({"age_band": "older"})
     no_exception(at)
     assert (
-        f"**{t('common.filters_now', 'ja')}**　調査年: 最新（2023年） / 調査方法: 無作為抽出調査 / "
+        f"**{t('common.filters_now', 'ja')}**　調査年: 最新（{latest}年） / 調査方法: 無作為抽出調査 / "
         "年齢: 60歳以上（3区分）" in [c.value for c in at.caption]
     )
     at.segmented_control(key="lang").set_value("en").run()
     assert any(
-        c.value.endswith("Survey year: Latest (2023) / Survey channel: Random sample / Age: 60+ (3 bands)")
+        c.value.endswith(f"Survey year: Latest ({latest}) / Survey channel: Random sample / Age: 60+ (3 bands)")
         for c in at.caption
     )
     at.selectbox(key="f_district").set_value("5").run()
