@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from dashboard import labels as lb, tables
+from dashboard import data_dates, labels as lb, tables
 from dashboard.i18n import t
 from dashboard.printouts import pdftext as pt
 from dashboard.source import Source
@@ -51,6 +51,7 @@ class Summary:
     built_at: object = None
     is_demo: bool = False
     made_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(JST))
+    dates: list[tuple[str, str]] = field(default_factory=list)  # data_dates.as_of_rows, as on 概要
 
 
 def gather(source: Source, filters: Filters = Filters(), lang: str = "ja") -> Summary:
@@ -77,6 +78,7 @@ def gather(source: Source, filters: Filters = Filters(), lang: str = "ja") -> Su
         out.profile = tables.profile_frame(source.respondent_profile(filters), lang)
     months = source.activity_months()
     out.months = (months[0], months[-1]) if months else ()
+    out.dates = data_dates.as_of_rows(source, wave, lang)
     act = ActivityFilters()
     for measure in qa.MEASURES:
         out.activity[measure] = source.activity("fiscal_year", measure, None, act, lang)
@@ -103,7 +105,7 @@ def _table(pdf, x: float, y: float, widths: list[float], header: list[str], rows
     """A plain table: header on a pale band, rows ruled, text in one line each (type shrunk to
     fit the column rather than split). Returns the y below it."""
     size = kw.get("size", 9.5)
-    row_h = kw.get("row_h", 6.2)
+    row_h = kw.get("row_h", 5.7)
     aligns = kw.get("aligns") or ["L"] * len(widths)
     bold_cols = kw.get("bold_cols", ())
     pdf.set_fill_color(232, 241, 250)
@@ -218,8 +220,8 @@ def _profile(pdf, s: Summary, y: float) -> float:
                 pdf.set_text_color(*SUBTLE)
                 pdf.set_xy(x + label_w + w + 0.8, yy - 0.15)
                 pdf.cell(12, 2.6, text)
-                yy += 2.35
-            yy += 0.9
+                yy += 2.25
+            yy += 0.8
         bottom = max(bottom, yy)
     key_y = bottom + 0.5
     pdf.set_fill_color(*BLUE)
@@ -256,23 +258,21 @@ def _activity(pdf, s: Summary, y: float) -> float:
 def _dates(pdf, s: Summary, y: float) -> float:
     lang = s.lang
     y = _heading(pdf, y, t("common.data_as_of", lang))
-    rows = []
-    if s.wave is not None:
-        survey = wave_label(s.wave, lang)
-        if s.respondents:
-            survey = t("summary.fieldwork", lang, wave=survey, n=f"{s.respondents:,}")
-        rows.append((t("summary.wave", lang), survey))
-    if s.months:
-        a, b = s.months
-        rows.append((t("summary.activity_months", lang), f"{qa.month_label(a, lang)}〜{qa.month_label(b, lang)}"))
-    if s.population_as_of is not None and not lb.is_missing(s.population_as_of):
-        rows.append((t("summary.population_as_of", lang), f"{pd.Timestamp(s.population_as_of):%Y-%m-%d}"))
+    # the same rows as 概要's データ時点 (fieldwork period, activity months, population's date)
+    rows = list(s.dates)
+    if s.wave is not None and s.respondents:
+        rows.append(
+            (
+                t("summary.wave", lang),
+                t("summary.fieldwork", lang, wave=wave_label(s.wave, lang), n=f"{s.respondents:,}"),
+            )
+        )
     if s.built_at is not None and not lb.is_missing(s.built_at):
-        rows.append((t("overview.import_log", lang), f"{pd.Timestamp(s.built_at):%Y-%m-%d}"))
-    rows.append((t("summary.made", lang), f"{s.made_at:%Y-%m-%d %H:%M} JST"))
+        rows.append((t("overview.import_log", lang), data_dates.jst_text(s.built_at, lang)))
+    rows.append((t("summary.made", lang), data_dates.jst_text(s.made_at, lang)))
     for label, value in rows:
-        pt.paragraph(pdf, MARGIN, y, 34, label, 9, line_h=4.8, style="B")
-        y = pt.paragraph(pdf, MARGIN + 35, y, INNER - 35, value, 9, line_h=4.8)
+        below = pt.paragraph(pdf, MARGIN, y, 52, label, 9, line_h=4.6, style="B")
+        y = max(below, pt.paragraph(pdf, MARGIN + 54, y, INNER - 54, value, 9, line_h=4.6))
     return y + 1.5
 
 

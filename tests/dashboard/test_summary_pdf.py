@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import labels as lb
+from dashboard import data_dates, labels as lb
 from dashboard.i18n import t
 from dashboard.printouts import summary
 from dashboard.source import Source
@@ -74,7 +74,9 @@ def test_cli_summary_is_one_a4_page_with_the_pages_figures(demo_db, con, tmp_pat
             assert str(display) in flat
     months = source.activity_months()
     assert qa.month_label(months[0], lang) in flat and qa.month_label(months[-1], lang) in flat
-    assert "2024-01-01" in flat  # the population's as-of date
+    raw = subprocess.run(["pdftotext", "-raw", str(out), "-"], capture_output=True, check=True, text=True).stdout
+    for what, when in data_dates.as_of_rows(source, source.latest_wave(), lang):  # as 概要 says them
+        assert "".join(when.split()) in "".join(raw.split()), (what, when)
     assert t("overview.who", lang) in flat
     assert t("summary.demo", lang).replace(" ", "") in flat.replace(" ", "")  # demo data says so
 

@@ -888,6 +888,7 @@ def test_summary_and_leaflet_show_only_protected_figures(sentinel, public, tmp_p
     read back with pdftotext: every number a protected or public figure, or text (labels, dates,
     the legend's rule). The residents' leaflet prints no figure: every number in it is the
     directory's (phone numbers, hours) or its own text (dates, 119/110)."""
+    from dashboard import data_dates
     from dashboard.i18n import t
     from dashboard.printouts import leaflet, summary
     from dashboard.source import Source
@@ -915,9 +916,9 @@ def test_summary_and_leaflet_show_only_protected_figures(sentinel, public, tmp_p
                 t("overview.population", lang),
                 wave_label(s.wave, lang),
                 *(qa.month_label(m, lang) for m in s.months),
-                f"{s.population_as_of:%Y-%m-%d}",
-                f"{s.built_at:%Y-%m-%d}",
-                f"{s.made_at:%Y-%m-%d %H:%M}",
+                *(text for row in s.dates for text in row),
+                data_dates.jst_text(s.built_at, lang),
+                data_dates.jst_text(s.made_at, lang),
                 *(f"{int(r['national_year'])}" for r in s.national.values()),
                 disclosure.notice(lang),
             ]
