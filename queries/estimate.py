@@ -37,6 +37,7 @@ import numpy as np
 from data import codebook
 
 HIGHER, LOWER, NONE = "higher", "lower", "none"
+MIN_DEFF = 0.5  # the smallest replicate design effect used (n_eff at most 2n)
 COMPARE_DECIMALS = 9  # thresholds are compared on values rounded to this many decimals
 
 
@@ -92,7 +93,7 @@ def replicate_deff(n, sum_w, sum_wy, rep_w, rep_wy) -> np.ndarray:
 
 
 def effective_size(n, sum_w, sum_w2, p, deff=None) -> np.ndarray:
-    """n / max(deff, 1) where the replicate design effect DEFF is given (finite) and 0 < p < 1, else Kish's
+    """n / max(deff, MIN_DEFF) where the replicate design effect DEFF is given (finite) and 0 < p < 1, else Kish's
     (Σw)² / Σw². N, Σw, Σw² and P are the released (protected) values; DEFF is the design's, so
     that n_eff / n is the design's as with Kish (whose ratio the protection keeps too). Where p is
     0 or 1 Kish's is used whatever the replicates say, so that the released n_eff of a cell shown
@@ -102,9 +103,12 @@ def effective_size(n, sum_w, sum_w2, p, deff=None) -> np.ndarray:
         return kish
     n, p, deff = _arr(n), _arr(p), _arr(deff)
     use = np.isfinite(deff) & (deff > 0) & (p > 0) & (p < 1) & (n > 0)
-    # never more than the respondents (Korn and Graubard's truncation): a design effect below 1
-    # from a few hundred replicates is as likely their noise as a gain from the raking
-    deff = np.maximum(np.where(use, deff, 1.0), 1.0)
+    # A design effect below 1 is allowed (raking can make a group's estimate more precise than a
+    # simple random sample of its size), down to MIN_DEFF against a wild replicate variance. It
+    # is not truncated at 1 (Korn and Graubard's n_eff ≤ n): the released n_eff would then equal n
+    # exactly for many cells of unequal weights, and n_eff = n is how equal weights read, for a
+    # user and for the attacks of tests/disclosure alike.
+    deff = np.maximum(np.where(use, deff, 1.0), MIN_DEFF)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(use, n / deff, kish)
 
