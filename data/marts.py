@@ -5,7 +5,9 @@ file data/marts/NN_name.sql is run in file-name order against the freshly loaded
 inside the build, before it is swapped in. Each file creates the tables it names
 (20_activity_monthly.sql: activity_monthly and the activity_cube built from it). A file holding
 `{{ name }}` placeholders is a template whose placeholders are filled with codebook-derived SQL by
-data.indicator_rules.render.
+data.indicator_rules.render. The replicate mart's tables (40_indicator_replicates.sql) are made
+empty by their file and filled afterwards by data.replicates (the bootstrap and its raking are
+numpy and ipfn, not SQL).
 
 Each table's header states its grain, the columns that identify one of its rows, in a line
 `-- grain: col, col, ...` before its CREATE TABLE (read by grains(); the tests check on the demo

@@ -195,6 +195,7 @@ def render(ctx: PageContext) -> None:
     st.markdown(methods_text("weighting", lang))
     st.header(t("methods.intervals", lang))
     st.markdown(methods_text("intervals", lang, z=est["z"]))
+    st.markdown(methods_text("replicates", lang))
     st.markdown(multiple_comparisons_text(lang))
     st.header(t("methods.disclosure", lang))
     st.markdown(
