@@ -83,19 +83,21 @@ def history_frame(entries: list[store.Entry], lang: str, names: dict[str, str] |
 
 
 def csv_download(df: pd.DataFrame, stem: str, ctx: PageContext, key: str, **detail: object) -> None:
-    """A CSV of DF (a list, no statistics note) in the sidebar's encoding (UTF-8 with BOM unless
-    Shift_JIS is chosen), named STEM.csv; taking it is written to the audit log."""
+    """A CSV of DF (a list, no statistics note) named STEM.csv, made when the button is clicked in
+    the encoding the sidebar holds then (UTF-8 with BOM unless Shift_JIS is chosen; as
+    ui.download_frame); taking it is written to the audit log."""
     encoding = ui.current_encoding()
-    data, lost = ui.csv_bytes(df, encoding=encoding)
+    _, lost = ui.csv_bytes(df, encoding=encoding)
     if lost:
         st.warning(t("download.cp932_warn", ctx.lang, chars="、".join(lost)))
     name = export.safe_file_name(stem)
+    chosen = ui.session_encoding()
     st.download_button(
         t("download.csv", ctx.lang),
-        data=data,
+        data=lambda: export.csv_bytes(df, encoding=chosen())[0],
         file_name=name,
         mime="text/csv",
         key=key,
         icon=":material/download:",
-        on_click=ui.audited_download(ctx, name, encoding=encoding, **detail),
+        on_click=ui.audited_download(ctx, name, encoding=ui.current_encoding, **detail),
     )

@@ -214,7 +214,7 @@ def audited_download(ctx: PageContext, file_name: str, **detail: object):
     return record
 
 
-def _session_encoding():
+def session_encoding():
     """A reader of this session's chosen encoding that works outside the script run: the deferred
     download's callable runs on a thread of its own when the button is clicked."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -242,7 +242,7 @@ def _download_button(make, remake, ctx: PageContext, key: str) -> None:
     encoding = current_encoding()
     payload = make(encoding)
     _cp932_warning(payload.warnings, ctx.lang)
-    chosen = _session_encoding()
+    chosen = session_encoding()
 
     def data() -> bytes:
         now = chosen()
