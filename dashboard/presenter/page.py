@@ -47,7 +47,7 @@ CSS = """
 [data-testid="stStatusWidget"], header, footer { display: none !important; }
 [data-testid="stMain"] { margin-left: 0 !important; }
 [data-testid="stMainBlockContainer"], .block-container {
-  padding: 0.4rem 1.6rem calc(var(--pres-font) * 3.8) 1.6rem !important; max-width: 100% !important; }
+  padding: 0.4rem 1.6rem calc(var(--pres-font) * 3.4) 1.6rem !important; max-width: 100% !important; }
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.45rem; }
 [data-testid="stAlert"] { padding: 0.15rem 0.8rem !important; }
 [data-testid="stAlert"] p { font-size: calc(var(--pres-font) * 0.8) !important; }
