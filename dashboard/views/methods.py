@@ -133,6 +133,13 @@ def multiple_comparisons_text(lang: str) -> str:
     )
 
 
+def trends_text(lang: str) -> str:
+    """How the 推移 page's changes are computed and tested (queries.trend), in words."""
+    return methods_text(
+        "trends", lang, low=cb.mark_label("low_reliability", lang), suppressed=cb.mark_label("suppressed", lang)
+    )
+
+
 def protection_cost(path: Path | None = None) -> dict:
     """The measured cost (COST_FILE), or {} when not measured yet or unreadable."""
     path = COST_FILE if path is None else path
@@ -197,6 +204,7 @@ def render(ctx: PageContext) -> None:
     st.markdown(methods_text("intervals", lang, z=est["z"]))
     st.markdown(methods_text("replicates", lang))
     st.markdown(multiple_comparisons_text(lang))
+    st.markdown(trends_text(lang))
     st.header(t("methods.disclosure", lang))
     st.markdown(
         methods_text(
