@@ -666,8 +666,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "answered. {low} and {suppressed} groups are never marked.",
     },
     "breakdown.heatmap_note": {
-        "ja": "＊ と淡い色は{low}。灰色の「秘匿」は回答者が少ないため数値を表示しません。",
-        "en": "* and pale colour: {low}. Grey 'suppressed': too few respondents to show a figure.",
+        "ja": "黒い点線の枠と「参考」の付いた欄は{low}（色は推計値どおり）。灰色の「秘匿」は回答者が少ないため数値を表示しません。",
+        "en": "Cells with a black dashed frame and 'ref.': {low} (coloured by their estimate). Grey 'suppressed': too few respondents to show a figure.",
     },
     # trends (推移)
     "trend.by": {"ja": "区分の軸", "en": "Break down by"},
