@@ -111,10 +111,11 @@ def citation(year: int | None, source: str, reported_by: str, lang: str) -> str:
     else:
         year = int(year)
         text = f"{publisher(year, lang)}{official_title(year, lang)} {source}"
-        if year in OFFICIAL_PAGES:
-            text += f"（{'公式ページ' if lang == 'ja' else 'official page'}: {OFFICIAL_PAGES[year]}）"
     if reported_by:
         text += f"【{PRESS_MARK[lang]}: {PRESS[reported_by][lang]}】"
+    if year is not None and not pd.isna(year) and int(year) in OFFICIAL_PAGES:
+        # last, after a space and without brackets, so that a link stops where the address does
+        text += f" {'公式ページ' if lang == 'ja' else 'official page'}: {OFFICIAL_PAGES[int(year)]}"
     return text
 
 
