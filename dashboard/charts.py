@@ -738,6 +738,7 @@ def trend_frame(table: pd.DataFrame, national: pd.DataFrame, by: str | None, lan
         rows.append(nat[nat["group"].isin(set(city["group"]))])
     frame = pd.concat(rows, ignore_index=True)
     frame["year_text"] = [wave_label_text(y, lang) for y in frame["year"]]
+    frame["year_axis"] = [str(int(y)) for y in frame["year"]]  # the axis: 2023 (its title says 調査年)
     for col in ("sig_text", "note", "interval_text", "n_text", "status_label"):
         if col in frame:
             frame[col] = frame[col].fillna("")
@@ -763,13 +764,17 @@ def trend_lines(
     frame = trend_frame(table, national, by, lang)
     city_name, national_name = t("trend.city", lang), t("trend.national", lang)
     years = sorted(set(frame["year"].tolist()))
-    year_order = [wave_label_text(y, lang) for y in years]
+    year_order = [str(int(y)) for y in years]
     top = frame[["ci_high", "estimate"]].max(axis=1, numeric_only=True).max() if "ci_high" in frame else None
     y_max = max(5.0, float(top) * 1.15) if top is not None and pd.notna(top) else 10.0
     y_scale = alt.Scale(domain=[0, y_max], nice=False)
     y_title = f"{t('common.estimate', lang)}（%）" if lang == "ja" else f"{t('common.estimate', lang)} (%)"
     x = alt.X(
-        "year_text:O", sort=year_order, scale=alt.Scale(domain=year_order), title=None, axis=alt.Axis(labelAngle=0)
+        "year_axis:O",
+        sort=year_order,
+        scale=alt.Scale(domain=year_order),
+        title=t("trend.year", lang),
+        axis=alt.Axis(labelAngle=0, labelOverlap=True),
     )
     colour = alt.Color(
         "series:N", title=None, scale=alt.Scale(domain=[city_name, national_name], range=[BLUE, "#777777"])
