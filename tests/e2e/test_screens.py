@@ -21,6 +21,8 @@ SCREENS = {"phone": (390, 844), "tablet": (820, 1180), "projector": (1024, 768),
 EXTRA_VIEWS = [
     ("breakdown", "ind=lonely_any&by=age_band&by2=household&view=multiples", "指標の内訳", "Indicator breakdown"),
     ("breakdown", "ind=lonely_any&by=age_band&by2=household&view=heatmap", "指標の内訳", "Indicator breakdown"),
+    # 推移 by district: small multiples, three panels a row
+    ("trends", "ind=lonely_sometimes_plus&tby=district", "推移", "Trends"),
 ]
 PRESENTER_SCREENS = {"1024x768": (1024, 768), "1280x720": (1280, 720), "1920x1080": (1920, 1080)}
 
