@@ -363,26 +363,55 @@ class _Replicated:
     replicate's sums need no more digits than its deviation from the estimate, a few per cent of
     it)."""
 
-    def __init__(self, data: dict):
-        self.codes = {d: np.asarray(data[d], dtype=np.int64) for d in _REPLICATE_DIMS}
-        self.n = np.asarray(data["n"], dtype=np.float64)
-        factor = np.stack(data["factor"]).astype(np.float32)
-        self.sums = np.hstack([factor * np.stack(data["rep_n"]), factor * np.stack(data["rep_ny"])]).astype(np.float32)
-        self.replicates = factor.shape[1]
+    def __init__(self, codes: dict[str, np.ndarray], n: np.ndarray, sums: np.ndarray):
+        self.codes = codes
+        self.n = n
+        self.sums = sums
+        self.replicates = sums.shape[1] // 2
+
+
+def _group_key(age_band, sex, district) -> np.ndarray:
+    """One integer per raking group (codes 1..9 each)."""
+    return (np.asarray(age_band, dtype=np.int64) * 16 + np.asarray(sex, dtype=np.int64)) * 16 + np.asarray(
+        district, dtype=np.int64
+    )
+
+
+def _load_replicates(con, wave: int, channel: int) -> dict[str, _Replicated]:
+    """Every indicator's replicates of one wave and channel, from two queries (the overview asks for
+    all indicators at once; at a million responses one query each cost 10 ms apiece)."""
+    try:
+        rows = run_numpy(con, "indicator_replicates", wave=int(wave), channel=int(channel))
+        groups = run_numpy(con, "replicate_factors", wave=int(wave), channel=int(channel))
+    except duckdb.CatalogException:  # a database built before the replicates
+        return {}
+    if not len(rows["n"]) or not len(groups["factor"]):
+        return {}
+    keys = _group_key(groups["age_band"], groups["sex"], groups["district"])
+    order = np.argsort(keys)
+    wanted = _group_key(rows["age_band"], rows["sex"], rows["district"])
+    at = order[np.minimum(np.searchsorted(keys[order], wanted), len(keys) - 1)]
+    if not np.array_equal(keys[at], wanted):  # a cell without its group's factors: not usable
+        return {}
+    per_row = np.stack(groups["factor"]).astype(np.float32)[at]
+    sums = np.hstack([per_row * np.stack(rows["rep_n"]), per_row * np.stack(rows["rep_ny"])]).astype(np.float32)
+    names = np.asarray(rows["indicator"]).astype(object)
+    out = {}
+    bounds = np.flatnonzero(np.r_[True, names[1:] != names[:-1], True])
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        out[str(names[lo])] = _Replicated(
+            {d: np.asarray(rows[d][lo:hi], dtype=np.int64) for d in _REPLICATE_DIMS},
+            np.asarray(rows["n"][lo:hi], dtype=np.float64),
+            sums[lo:hi],
+        )
+    return out
 
 
 def _replicated(con, indicator: str, wave: int, channel: int) -> _Replicated | None:
-    """The replicates of one indicator, wave and channel (None: none), loaded once per read-only
-    connection (queries.runner.remembered): a page's tables then only sum them."""
-
-    def load(c) -> _Replicated | None:
-        try:
-            data = run_numpy(c, "indicator_replicates", indicator=indicator, wave=int(wave), channel=int(channel))
-        except duckdb.CatalogException:  # a database built before the replicates
-            return None
-        return _Replicated(data) if len(data["n"]) else None
-
-    return remembered(con, f"indicator_replicates/{indicator}/{wave}/{channel}", load)
+    """The replicates of one indicator, wave and channel (None: none); a wave's are loaded once per
+    read-only connection (queries.runner.remembered): a page's tables then only sum them."""
+    loaded = remembered(con, f"indicator_replicates/{wave}/{channel}", lambda c: _load_replicates(c, wave, channel))
+    return loaded.get(indicator)
 
 
 def _replicate_sums(
