@@ -313,36 +313,6 @@ def indicator_table_block(ctx: PageContext, table: pd.DataFrame, indicator: str,
     _download_button(make, remake, ctx, key)
 
 
-# ---- text alternatives of charts (JIS X 8341-3 / WCAG 1.1.1) ---------------------------------
-
-CHART_ALT_ROWS = 30  # rows read out; the rest are in the table under the chart
-
-
-def chart_text(table: pd.DataFrame, what: str, lang: str) -> str:
-    """What a chart shows, in words, from the same table printed with it: its title, then each
-    row as 「列: 値」 (the first CHART_ALT_ROWS rows; the rest are in the table)."""
-    sep, item = ("。", "、") if lang == "ja" else (". ", ", ")
-    colon = "：" if lang == "ja" else ": "
-    rows = []
-    for _, r in table.head(CHART_ALT_ROWS).iterrows():
-        cells = [f"{c}{colon}{v}" for c, v in r.items() if str(v).strip() not in ("", "nan", "<NA>", "None")]
-        rows.append(item.join(cells))
-    more = len(table) - CHART_ALT_ROWS
-    text = t("a11y.chart", lang, what=what, rows=len(table)) + sep + sep.join(rows)
-    if more > 0:
-        text += sep + t("a11y.chart_more", lang, more=more)
-    return text
-
-
-def chart_alt(table: pd.DataFrame | None, what: str, lang: str) -> None:
-    """The chart's text alternative for screen readers (a paragraph out of sight), built from
-    TABLE, the table shown with the chart."""
-    if table is None or table.empty:
-        return
-    text = chart_text(table, what, lang)
-    st.html(f"<p class='tsg-sr-only' data-testid='tsg-chart-alt'>{html.escape(text)}</p>")
-
-
 def trend_table_block(ctx: PageContext, table: pd.DataFrame, indicator: str, by: str | None, key: str) -> None:
     """The labelled trend table, the note and its download: TABLE (the page's, as
     queries.trend.trend_table returned it) written as `python -m queries trend INDICATOR [--by BY]
@@ -389,6 +359,31 @@ def printout_button(
 # ---- text alternatives of charts (JIS X 8341-3 / WCAG 1.1.1) ---------------------------------
 
 CHART_ALT_ROWS = 30  # rows read out; the rest are in the table under the chart
+
+
+def chart_text(table: pd.DataFrame, what: str, lang: str) -> str:
+    """What a chart shows, in words, from the same table printed with it: its title, then each
+    row as 「列: 値」 (the first CHART_ALT_ROWS rows; the rest are in the table)."""
+    sep, item = ("。", "、") if lang == "ja" else (". ", ", ")
+    colon = "：" if lang == "ja" else ": "
+    rows = []
+    for _, r in table.head(CHART_ALT_ROWS).iterrows():
+        cells = [f"{c}{colon}{v}" for c, v in r.items() if str(v).strip() not in ("", "nan", "<NA>", "None")]
+        rows.append(item.join(cells))
+    more = len(table) - CHART_ALT_ROWS
+    text = t("a11y.chart", lang, what=what, rows=len(table)) + sep + sep.join(rows)
+    if more > 0:
+        text += sep + t("a11y.chart_more", lang, more=more)
+    return text
+
+
+def chart_alt(table: pd.DataFrame | None, what: str, lang: str) -> None:
+    """The chart's text alternative for screen readers (a paragraph out of sight), built from
+    TABLE, the table shown with the chart."""
+    if table is None or table.empty:
+        return
+    text = chart_text(table, what, lang)
+    st.html(f"<p class='tsg-sr-only' data-testid='tsg-chart-alt'>{html.escape(text)}</p>")
 
 
 def no_mark_aria(spec: dict) -> dict:
