@@ -32,8 +32,8 @@ PAGE_FILES = [f"views/{file}" for file, *_ in PAGES]
 # Downloads of lists, not statistics: no note row (and no note under the table).
 LISTS = {"dl_act_members", "dl_directory", "dl_methods_defs", "dl_methods_log"}
 # Tables shown that are not statistics, per page: the import log, the members, the directory, the
-# method's own tables (definitions, ptable settings, cost).
-LIST_TABLES = {"views/overview.py": 1, "views/activity.py": 1, "views/directory.py": 1, "views/methods.py": 4}
+# method's own tables (definitions, ptable settings, cost, the figures known only from a press report).
+LIST_TABLES = {"views/overview.py": 1, "views/activity.py": 1, "views/directory.py": 1, "views/methods.py": 5}
 SURVEY_PAGES = [
     "views/overview.py",
     "views/breakdown.py",

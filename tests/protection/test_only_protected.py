@@ -100,6 +100,8 @@ CODE_COLUMNS = {
     "position",
     "fill",
     "colour",
+    "line_width",  # the map's outline (2, or 5 for a district that differs significantly): a style
+    "line_w",
 }
 
 
@@ -345,6 +347,8 @@ class Walk:
                 self.p_value(float(value), where)
             return
         if isinstance(value, (int, np.integer)):
+            if YEARISH.search(header) and 1990 <= int(value) <= 2100:
+                return  # a year (調査年 of the press-reported figures on データと方法)
             self.count(int(value), where)
             return
         if isinstance(value, (float, np.floating)):
