@@ -9,6 +9,7 @@ maps and tables to paint. Screenshots go to tests/artifacts/e2e/ (git-ignored).
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 import weakref
@@ -189,6 +190,18 @@ def open_page(page, base: str, path: str = "", query: str = "", title: str | Non
     if title is not None:
         heading = page.locator('[data-testid="stMain"] h1', has_text=title).first
     heading.wait_for()
+    wait_idle(page)
+
+
+def sign_in(page, base: str, name: str, password: str, path: str, title: str) -> None:
+    """Open BASE+PATH, which sends a visitor to the sign-in page; sign in as NAME and wait for the
+    page (its h1 TITLE) to settle."""
+    page.goto(f"{base}{path}")
+    page.wait_for_url(re.compile(r"/signin"))
+    page.get_by_label("利用者名").fill(name)
+    page.get_by_label("パスワード").fill(password)
+    page.get_by_role("button", name="サインイン").click()
+    page.locator('[data-testid="stMain"] h1', has_text=title).wait_for()
     wait_idle(page)
 
 

@@ -2,12 +2,13 @@
 (set_input_files), checks it, publishes it; another session left open on 概要 shows the new wave
 with nobody touching it, within seconds; rollback brings the old one back the same way.
 
-Its own server and database (the test publishes into it): `streamlit run dashboard/server.py`
-on this machine without sign-in, where the person at the machine is the secretariat.
+Its own server, database and instance folder (the test publishes into it): `python -m dashboard
+serve` with built-in accounts, a secretariat publishing and a member watching, as at a meeting.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,13 +18,22 @@ import pandas as pd
 import pytest
 
 from data import versions
-from tests.conftest import REPO, free_port, running_server, streamlit_argv
+from tests.conftest import REPO, dashboard_cli, free_port, running_server
 
-from .conftest import new_context, open_page, wait_idle
+from .conftest import new_context, sign_in, wait_idle
 
 pytestmark = pytest.mark.browser
 
+
+def audit_entries(instance) -> list[dict]:
+    path = instance / "audit.log"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
 FOLLOW_TIMEOUT_MS = 30_000  # the open page checks every 10 s (dashboard.db.FOLLOW_SECONDS)
+
+
+ACCOUNTS = {"jimukyoku": ("secretariat", "secretariat-pass-1"), "kaiin": ("member", "member-pass-12")}
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +44,23 @@ def data_server(tmp_path_factory):
         [sys.executable, "-m", "data", "build", "--demo", "--db", str(db)], cwd=REPO, capture_output=True, text=True
     )
     assert built.returncode == 0, built.stderr
+    instance = root / "instance"
+    for name, (role, password) in ACCOUNTS.items():
+        done = dashboard_cli(instance, "users", "add", name, "--role", role, "--password-stdin", stdin=password + "\n")
+        assert done.returncode == 0, done.stderr
     port = free_port()
     env = {
         **os.environ,
         "TSUNAGARI_DB": str(db),
-        "TSUNAGARI_INSTANCE": str(root / "instance"),
+        "TSUNAGARI_INSTANCE": str(instance),
+        "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
     }
     env.pop("TSUNAGARI_MIN_N", None)
-    argv = streamlit_argv(port)
     url = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, "-m", "dashboard", "serve", "--port", str(port)]
     with running_server(argv, env, root / "server.log", url):
-        yield SimpleNamespace(url=url, db=db, root=root)
+        yield SimpleNamespace(url=url, db=db, root=root, instance=instance)
 
 
 WAVE_INPUT = '[data-testid="stSidebar"] input[aria-label="調査年"]'
@@ -79,10 +94,10 @@ def test_publish_from_the_browser_reaches_an_open_page_then_rollback(browser, da
     watcher_ctx, admin_ctx = new_context(browser), new_context(browser)
     try:
         watcher, admin = watcher_ctx.new_page(), admin_ctx.new_page()
-        open_page(watcher, data_server.url, title="概要")
+        sign_in(watcher, data_server.url, "kaiin", ACCOUNTS["kaiin"][1], "/", "概要")  # a member
         assert f"{latest}年" in _wave_shown(watcher)
 
-        open_page(admin, data_server.url, "data", title="データ管理")
+        sign_in(admin, data_server.url, "jimukyoku", ACCOUNTS["jimukyoku"][1], "/data", "データ管理")
         admin.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))
         admin.locator('[data-testid="stFileUploader"]').get_by_text(f"{wave}.csv").first.wait_for()  # name shortened
         admin.get_by_role("button", name="確認する（まだ公開されません）").click()
@@ -114,6 +129,9 @@ def test_publish_from_the_browser_reaches_an_open_page_then_rollback(browser, da
         assert versions.current_id(data_server.db) == first
         _wait_for_wave(watcher, f"{latest}年")
         assert str(wave) not in _wave_shown(watcher)
+        # who did what, in the audit log
+        events = [e["event"] for e in audit_entries(data_server.instance) if e["user"] == "jimukyoku"]
+        assert {"data_checked", "data_publish", "data_rollback"} <= set(events)
     finally:
         watcher_ctx.close()
         admin_ctx.close()

@@ -13,7 +13,6 @@ import datetime as dt
 import io
 import json
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -24,7 +23,7 @@ import pytest
 
 from tests.conftest import dashboard_cli, free_port, running_server
 
-from .conftest import full_page_screenshot, new_context, wait_idle
+from .conftest import full_page_screenshot, new_context, sign_in, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -60,13 +59,7 @@ def submit_server(demo_db, tmp_path_factory):
 
 
 def signed_in(page, base: str, name: str, path: str, title: str) -> None:
-    page.goto(f"{base}{path}")
-    page.wait_for_url(re.compile(r"/signin"))
-    page.get_by_label("利用者名").fill(name)
-    page.get_by_label("パスワード").fill(ACCOUNTS[name][2])
-    page.get_by_role("button", name="サインイン").click()
-    page.locator('[data-testid="stMain"] h1', has_text=title).wait_for()
-    wait_idle(page)
+    sign_in(page, base, name, ACCOUNTS[name][2], path, title)
 
 
 def previous_month() -> str:
