@@ -56,17 +56,19 @@ ROLE_PAGES = (
 )
 
 
-def pages(lang: str, user: User = LOCAL_USER) -> list[st.Page]:
+def pages(lang: str, user: User = LOCAL_USER) -> dict[str, list[st.Page]]:
+    """The navigation: the pages every member reads, then (for the roles allowed them) the work
+    pages of the secretariat and the organisations under their own heading."""
     shown = [
         st.Page(VIEWS / file, title=t(title, lang), url_path=url, icon=icon, default=(i == 0))
         for i, (file, title, url, icon) in enumerate(PAGES)
     ] + [presenter.nav_page(lang)]
-    shown += [
+    work = [
         st.Page(VIEWS / file, title=t(title, lang), url_path=url, icon=icon)
         for file, title, url, icon, action in ROLE_PAGES
         if roles.allowed(user, action)
     ]
-    return shown
+    return {"": shown, t("nav.work", lang): work} if work else {"": shown}
 
 
 def main() -> None:
@@ -127,7 +129,9 @@ def main() -> None:
     )
     state.store_context(ctx)
 
-    page = st.navigation(pages(lang, user), position="sidebar")
+    # expanded: every page listed (Streamlit folds a long list behind 「View N more」, which would
+    # hide the secretariat's pages at the end)
+    page = st.navigation(pages(lang, user), position="sidebar", expanded=True)
     if source.is_demo():
         ui.demo_banner(lang)
     state.dropped_warning(lang)
