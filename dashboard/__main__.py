@@ -60,7 +60,6 @@ def main(argv: list[str]) -> int:
         logging.getLogger(name).setLevel(logging.ERROR)
     from dashboard.presenter import deck as dk, handout
     from dashboard.source import Source
-    from data.paths import db_path
     from queries import runner
 
     if args.command in ("summary", "leaflet"):
@@ -74,11 +73,8 @@ def main(argv: list[str]) -> int:
     except dk.DeckError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    db = Path(args.db) if args.db else db_path()
-    if not db.is_file():
-        print(
-            f"error: database not found: {db} (build one with `python -m data build --demo --db {db}`)", file=sys.stderr
-        )
+    db = _database(args)
+    if db is None:
         return 2
     con = runner.connect(db)
     try:
@@ -92,6 +88,17 @@ def main(argv: list[str]) -> int:
         con.close()
     print(f"{path}: {len(deck)} {'slides' if out.suffix.lower() == '.pptx' else 'pages'} ({deck.name})")
     return 0
+
+
+def _database(args) -> Path | None:
+    """The database of --db (default the installation's); None, said on stderr, when it is missing."""
+    from data.paths import db_path
+
+    db = Path(args.db) if args.db else db_path()
+    if db.is_file():
+        return db
+    print(f"error: database not found: {db} (build one with `python -m data build --demo --db {db}`)", file=sys.stderr)
+    return None
 
 
 def _district(raw: str | None) -> int | None:
@@ -112,7 +119,6 @@ def printout(args) -> int:
     """python -m dashboard summary|leaflet: the figures through dashboard.source (protected)."""
     from dashboard.printouts import leaflet, summary
     from dashboard.source import Source
-    from data.paths import db_path
     from queries import runner
 
     out = Path(args.out)
@@ -124,11 +130,8 @@ def printout(args) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    db = Path(args.db) if args.db else db_path()
-    if not db.is_file():
-        print(
-            f"error: database not found: {db} (build one with `python -m data build --demo --db {db}`)", file=sys.stderr
-        )
+    db = _database(args)
+    if db is None:
         return 2
     con = runner.connect(db)
     try:

@@ -40,6 +40,7 @@ from queries import estimate, indicators
 from queries.filters import Filters
 
 from .conftest import ROOT, make_db
+from .simulated_city import HOUSEHOLD, RESPONSE_RATE
 
 SEED = 20261116
 RESPONDENTS = 1500  # one wave, as the demo's random sample
@@ -51,22 +52,6 @@ DESIGNS = (("age_band",), ("district",), ("household",), ("sex",), ("age_band", 
 # 孤独感 (lonely_direct 1..5): 5% 「しばしば・常に」, 20% 「時々」 or more, 40% 「たまに」 or more
 LONELY = np.array([0.35, 0.25, 0.20, 0.15, 0.05])
 LONELY_ALONE = np.array([0.30, 0.20, 0.20, 0.22, 0.08])  # 30% 「時々」 or more
-# older people answer more often (age bands 1..8), as in the demo data and the city's survey
-RESPONSE_RATE = np.array([0.25, 0.25, 0.30, 0.40, 0.50, 0.60, 0.65, 0.55])
-# household (1 単身, 2 夫婦のみ, 3 二世代, 4 三世代, 5 その他) by age band: living alone is commoner
-# among the young and the old
-HOUSEHOLD = np.array(
-    [
-        [0.05, 0.02, 0.70, 0.18, 0.05],
-        [0.25, 0.08, 0.50, 0.12, 0.05],
-        [0.18, 0.15, 0.52, 0.10, 0.05],
-        [0.12, 0.12, 0.58, 0.13, 0.05],
-        [0.12, 0.20, 0.48, 0.15, 0.05],
-        [0.14, 0.35, 0.30, 0.16, 0.05],
-        [0.20, 0.38, 0.22, 0.15, 0.05],
-        [0.30, 0.25, 0.20, 0.20, 0.05],
-    ]
-)
 P_MISSING = 0.02  # each attribute and answer left blank (無回答) this often
 
 # targets and the floors that make the simulation able to fail

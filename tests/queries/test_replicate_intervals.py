@@ -32,6 +32,7 @@ from queries import estimate, indicators
 from queries.filters import Filters
 
 from .conftest import ROOT, make_db
+from .simulated_city import HOUSEHOLD, RESPONSE_RATE
 
 SEED = 20261129
 RESPONDENTS = 1500
@@ -41,20 +42,6 @@ COVERAGE_WAVES = range(2000, 2080)
 INDICATOR = "lonely_sometimes_plus"
 DIMS = ("age_band", "household", "district")
 MIN_COVERAGE = 0.94
-RESPONSE_RATE = np.array([0.25, 0.25, 0.30, 0.40, 0.50, 0.60, 0.65, 0.55])
-# household (1 単身 … 5 その他) by age band
-HOUSEHOLD = np.array(
-    [
-        [0.05, 0.02, 0.70, 0.18, 0.05],
-        [0.25, 0.08, 0.50, 0.12, 0.05],
-        [0.18, 0.15, 0.52, 0.10, 0.05],
-        [0.12, 0.12, 0.58, 0.13, 0.05],
-        [0.12, 0.20, 0.48, 0.15, 0.05],
-        [0.14, 0.35, 0.30, 0.16, 0.05],
-        [0.20, 0.38, 0.22, 0.15, 0.05],
-        [0.30, 0.25, 0.20, 0.20, 0.05],
-    ]
-)
 # P(「時々」 or more often lonely) by age band, and the extra for living alone
 LONELY_BY_AGE = np.array([0.22, 0.30, 0.26, 0.22, 0.20, 0.15, 0.12, 0.16])
 LONELY_ALONE_EXTRA = 0.12
