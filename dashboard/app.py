@@ -56,19 +56,19 @@ ROLE_PAGES = (
 )
 
 
-def pages(lang: str, user: User = LOCAL_USER) -> dict[str, list[st.Page]]:
-    """The navigation: the pages every member reads, then (for the roles allowed them) the work
-    pages of the secretariat and the organisations under their own heading."""
+def pages(lang: str, user: User = LOCAL_USER) -> list[st.Page]:
+    """The navigation: the pages every member reads, then the work pages of the roles allowed them.
+    One flat list: Streamlit draws section headings as <div>s inside its <ul> (axe: list, serious)."""
     shown = [
         st.Page(VIEWS / file, title=t(title, lang), url_path=url, icon=icon, default=(i == 0))
         for i, (file, title, url, icon) in enumerate(PAGES)
     ] + [presenter.nav_page(lang)]
-    work = [
+    shown += [
         st.Page(VIEWS / file, title=t(title, lang), url_path=url, icon=icon)
         for file, title, url, icon, action in ROLE_PAGES
         if roles.allowed(user, action)
     ]
-    return {"": shown, t("nav.work", lang): work} if work else {"": shown}
+    return shown
 
 
 def main() -> None:

@@ -251,7 +251,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "page.methods": {"ja": "データと方法", "en": "Data and methods"},
     "page.audit": {"ja": "利用者と監査ログ", "en": "Users and audit log"},
     "page.data": {"ja": "データ管理", "en": "Data management"},
-    "nav.work": {"ja": "事務局・団体の作業", "en": "Secretariat and organisations"},
     # データ管理 (dashboard/views/data_admin.py)
     "data.forbidden": {
         "ja": "このページは事務局の方だけが使えます。",
