@@ -182,11 +182,6 @@ def _remove(path: Path) -> None:
             pass
 
 
-def remove_leftovers(target: Path) -> list[Path]:
-    """Files of killed builds of TARGET, removed (see versions.remove_leftovers)."""
-    return versions.remove_leftovers(target)
-
-
 def write_version(target: Path, loaded: Loaded, summary: dict, progress: Progress = _no_progress) -> versions.Version:
     """Write a complete, unpublished version of TARGET (the caller holds versions.lock)."""
     vid, temp = versions.new_version(target)
@@ -291,7 +286,7 @@ def run_build(source: str | None, demo: bool, db: str | None, keep: int = versio
 
 def _build_locked(target: Path, directory: Path, built_at: dt.datetime, demo: bool, keep: int) -> int:
     # Before anything else, so that a refused build also clears them (they hold respondent rows).
-    for path in remove_leftovers(target):
+    for path in versions.remove_leftovers(target):
         print(f"中断されたビルドの残りを削除しました / Removed the leftover of a killed build: {path}")
     try:
         loaded = load_extracts(directory, built_at, is_demo=demo)

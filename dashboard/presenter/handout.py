@@ -796,11 +796,7 @@ def write_handout(
     if fmt not in MIME:
         raise ValueError(f"--out must end in .pdf or .pptx, not {path.name!r}")
     data = handout_bytes(deck, source, lang, fmt, notes=notes, per_page=per_page)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path
+    return pt.write_whole(path, data)
 
 
 __all__ = ["handout_bytes", "write_handout", "make_pages", "file_name", "MIME", "Page"]

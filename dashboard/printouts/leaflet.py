@@ -296,8 +296,4 @@ def write_leaflet(source: Source, out: str | Path, lang: str = "ja", district: i
     if path.suffix.lower() != ".pdf":
         raise ValueError(f"--out must end in .pdf, not {path.name!r}")
     data = leaflet_pdf(source, lang, district)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path
+    return pt.write_whole(path, data)

@@ -181,3 +181,13 @@ def paragraph(
         pdf.cell(width, line_h, line, align=align)
         y += line_h
     return y
+
+
+def write_whole(path: Path, data: bytes) -> Path:
+    """DATA written to PATH so that the file appears only when complete (a .part file renamed over
+    it): a handout, summary or leaflet half-written by a stopped command is never left as PATH."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path

@@ -327,8 +327,4 @@ def write_summary(source: Source, out: str | Path, lang: str = "ja", filters: Fi
     if path.suffix.lower() != ".pdf":
         raise ValueError(f"--out must end in .pdf, not {path.name!r}")
     data = summary_pdf(source, filters, lang)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    return path
+    return pt.write_whole(path, data)
