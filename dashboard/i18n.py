@@ -652,7 +652,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "breakdown.none": {"ja": "なし", "en": "none"},
     "breakdown.view": {"ja": "2軸の表示", "en": "Two-dimension view"},
     "breakdown.heatmap": {"ja": "ヒートマップ", "en": "Heatmap"},
-    "breakdown.multiples": {"ja": "小さな多重グラフ", "en": "Small multiples"},
+    "breakdown.multiples": {"ja": "区分ごとに並べたグラフ", "en": "Small multiples"},
     "breakdown.whisker_note": {
         "ja": "棒は推計値、ひげは95%信頼区間。点線は市全体の値。",
         "en": "Bars are estimates, whiskers 95% intervals. The dotted line is the whole city.",

@@ -62,6 +62,11 @@ def all_label(lang: str = "ja") -> str:
     return codebook()["all_label"][check_lang(lang)]
 
 
+def total_label(lang: str = "ja") -> str:
+    """合計 / Total: the sum of a count table, where 全体 would read as "everyone"."""
+    return codebook()["total_label"][check_lang(lang)]
+
+
 def missing_code() -> int:
     return int(codebook()["missing_code"])
 

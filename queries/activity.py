@@ -208,7 +208,7 @@ def as_wide(df: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
 
 def _group_axis(con, by: str, present_keys: Sequence[str], filters: ActivityFilters, lang: str) -> _Axis:
     """Columns of a breakdown: every codebook group kept by the filters, or the organisations present."""
-    total = codebook.all_label(lang)
+    total = codebook.total_label(lang)
     if by in ACTIVITY_FILTERS:
         chosen = getattr(filters, ACTIVITY_FILTERS[by])
         keys = list(chosen or codebook.codes(by))
@@ -303,12 +303,12 @@ def _masked_activity(
     if period == "month":
         keys = [pd.Timestamp(m) for m in month_keys]
         rows = _Axis(
-            "month", keys, [month_label(m, lang) for m in month_keys], "datetime64[us]", codebook.all_label(lang)
+            "month", keys, [month_label(m, lang) for m in month_keys], "datetime64[us]", codebook.total_label(lang)
         )
         table = linked.by_month(by)
     else:
         fys = linked.fiscal_years
-        rows = _Axis("fiscal_year", fys, [fiscal_year_label(f, lang) for f in fys], "Int64", codebook.all_label(lang))
+        rows = _Axis("fiscal_year", fys, [fiscal_year_label(f, lang) for f in fys], "Int64", codebook.total_label(lang))
         table = linked.by_fiscal_year(by)
     cols = None if by is None else _group_axis(con, by, linked.groups[by], filters, lang)
     return _long_frame(table, rows, cols, lang, extra={"measure": measure})
@@ -357,7 +357,7 @@ def _district_counts(con, measure: str, filters: ActivityFilters, lang: str) -> 
     table = linked.over_period("district")
     keys = [int(k) for k in linked.groups["district"]]
     rows = _Axis(
-        "district", keys, [codebook.code_label("district", k, lang) for k in keys], "Int64", codebook.all_label(lang)
+        "district", keys, [codebook.code_label("district", k, lang) for k in keys], "Int64", codebook.total_label(lang)
     )
     return _long_frame(table, rows, None, lang, extra={"measure": measure})
 
@@ -446,7 +446,7 @@ def referral_matrix(
         end=p["end"],
         fiscal_years=p["fiscal_years"],
     )
-    total = codebook.all_label(lang)
+    total = codebook.total_label(lang)
     if level == "org_type":
         keys = codebook.codes("org_type")
         labels = [codebook.code_label("org_type", k, lang) for k in keys]

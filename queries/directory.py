@@ -159,7 +159,7 @@ def members_by_type_and_field(con: duckdb.DuckDBPyConnection, lang: str = "ja") 
         (None if pd.isna(t) else int(t), None if pd.isna(f) else int(f)): int(n)
         for t, f, n in zip(raw["org_type"], raw["field"], raw["members"])
     }
-    total = codebook.all_label(lang)
+    total = codebook.total_label(lang)
     types = codebook.codes("org_type") + [None]
     fields_ = codebook.codes("field") + [None]
     records = []

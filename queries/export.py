@@ -272,7 +272,7 @@ ACTIVITY_JA_HEADERS = {"count": "件数", "display": "表示"}
 def activity_layout(df: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
     """The CLI/download layout of a long frame of queries.activity.activity_by_month /
     activity_by_fiscal_year: one row per period and group, each period's total (split cell All /
-    全体) after its groups, then the totals over the period (period All / 全体).
+    合計) after its groups, then the totals over the period (period All / 合計).
 
     lang="en": period (`month` YYYY-MM or `fiscal_year` the starting year), the split's id (code),
     `count` (the protected number; empty where it shows as "<5") and `display` (as the page shows it).
@@ -282,7 +282,7 @@ def activity_layout(df: pd.DataFrame, lang: str = "ja") -> pd.DataFrame:
     split = df.attrs.get("cols")
     if period not in ACTIVITY_PERIODS:
         raise ValueError("activity_layout needs a frame of queries.activity by month or fiscal year")
-    total = ACTIVITY_EN_TOTAL if lang == "en" else codebook.all_label(lang)
+    total = ACTIVITY_EN_TOTAL if lang == "en" else codebook.total_label(lang)
     out: dict[str, list] = {}
     if lang == "en":
         keys = df[period]

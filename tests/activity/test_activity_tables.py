@@ -52,7 +52,7 @@ def test_fiscal_year_buckets_at_the_march_april_boundary(kit):
     con = kit.build_db(rows)
     assert A.fiscal_years(con) == [2023, 2024, 2025]
     df = A.activity_by_fiscal_year(con)
-    assert list(df["fiscal_year_label"]) == ["2023年度", "2024年度", "2025年度", "全体"]
+    assert list(df["fiscal_year_label"]) == ["2023年度", "2024年度", "2025年度", "合計"]
     # each fiscal year is the sum of its months' rows: 10 | 20 + 40 | 80, and 150 over all
     assert list(df["value"]) == [
         released_of(kit, rows.iloc[[0]]),
@@ -63,7 +63,7 @@ def test_fiscal_year_buckets_at_the_march_april_boundary(kit):
     assert [abs(v - t) <= NOISE for v, t in zip(df["value"], [10, 60, 80, 150])] == [True] * 4
     assert list(df["is_total"]) == [False, False, False, True]
     en = A.activity_by_fiscal_year(con, lang="en")
-    assert list(en["fiscal_year_label"]) == ["FY2023", "FY2024", "FY2025", "All"]
+    assert list(en["fiscal_year_label"]) == ["FY2023", "FY2024", "FY2025", "Total"]
 
 
 def test_months_of_one_fiscal_year_are_april_to_march_with_zeros_where_nothing_was_reported(kit):
@@ -225,17 +225,17 @@ def test_columns_labels_and_wide_layout(db, kit):
     assert str(df["fiscal_year"].dtype) == "Int64" and str(df["field"].dtype) == "Int64"
     assert list(dict.fromkeys(df["field_label"])) == [
         codebook.code_label("field", c, "en") for c in codebook.codes("field")
-    ] + ["All"]
+    ] + ["Total"]
     wide = A.as_wide(df, "en")
     assert list(wide.columns)[1:] == list(dict.fromkeys(df["field_label"]))
-    assert wide.iloc[-1, 0] == "All"
+    assert wide.iloc[-1, 0] == "Total"
     assert len(wide) == df["fiscal_year"].nunique() + 1
     cell = df[(df["fiscal_year"] == 2024) & (df["field"] == 3)].iloc[0]
     row = wide[wide["fiscal_year_label"] == "FY2024"].iloc[0]
     assert row[cell["field_label"]] == cell["display"]
     by_org = A.activity_by_month(db, by="org")
     assert set(by_org["org"].dropna()) <= set(kit.ORGS["org_id"])
-    assert set(by_org["org_label"]) - {"全体"} <= set(kit.ORGS["name"])
+    assert set(by_org["org_label"]) - {"合計"} <= set(kit.ORGS["name"])
     single = A.as_wide(A.activity_by_fiscal_year(db, measure="outreach"), "ja")
     assert list(single.columns) == ["fiscal_year_label", "訪問・アウトリーチ"]
 

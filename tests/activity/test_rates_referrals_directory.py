@@ -71,7 +71,7 @@ def test_rates_on_random_data_are_released_true_sums(db, kit, activity_rows):
         for rec in df.to_dict("records"):
             if pd.isna(rec["district"]):
                 true, key, pop = int(sums[measure].sum()), int(sums["record_key"].sum()), sum(pops.values())
-                assert rec["district_label"] == "All"
+                assert rec["district_label"] == "Total"
             else:
                 d = rec["district"]
                 true, pop = int(sums[measure].get(d, 0)), pops[d]
@@ -141,7 +141,7 @@ def test_referral_matrix_releases_the_true_counts_by_their_cell_keys(db, kit, le
         assert all(names[o] == lab for o, lab in zip(cells["from"], cells["from_label"]))
     else:
         assert froms == codebook.codes("org_type")
-        assert list(dict.fromkeys(df["from_label"])) == [codebook.code_label("org_type", c) for c in froms] + ["全体"]
+        assert list(dict.fromkeys(df["from_label"])) == [codebook.code_label("org_type", c) for c in froms] + ["合計"]
 
 
 def test_referral_matrix_rejects_unknown_level(db):
@@ -231,9 +231,9 @@ def test_members_by_type_and_field_counts_each_member_once_per_field(db, kit):
         assert rec["members"] == sel["org_id"].nunique(), rec
     assert len(df) == (len(codebook.codes("org_type")) + 1) * (len(codebook.codes("field")) + 1)
     grand = df[df["org_type"].isna() & df["field"].isna()].iloc[0]
-    assert grand["members"] == 5 and grand["field_label"] == "全体"
+    assert grand["members"] == 5 and grand["field_label"] == "合計"
     wide = A.as_wide(directory.members_by_type_and_field(db, lang="en"), "en")
-    assert wide.columns[0] == "org_type_label" and wide.iloc[-1, 0] == "All"
+    assert wide.columns[0] == "org_type_label" and wide.iloc[-1, 0] == "Total"
 
 
 @pytest.fixture

@@ -151,7 +151,7 @@ def test_a_single_series_in_japanese(demo_db, con):
     assert out.returncode == 0, out.stderr.decode()
     header, rows, last = parse(out.stdout)
     assert header == ["月", "件数", "表示"] and last == [export.note_row("ja")]
-    assert [r[0] for r in rows] == ["2024年6月", "全体"]
+    assert [r[0] for r in rows] == ["2024年6月", "合計"]
     assert rows[0][1:] == rows[1][1:]  # the same rows: the same released figure
     sums = true_sums(con, "outreach", "month", None, lambda r: r["district"] == 4 and r["month"] == dt.date(2024, 6, 1))
     check_rows([["2024-06", *rows[0][1:]], ["All", *rows[1][1:]]], sums, None)
