@@ -536,6 +536,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "common.none": {"ja": "なし", "en": "none"},
     "common.pct": {"ja": "%", "en": "%"},
     "common.status": {"ja": "表示", "en": "Status"},
+    "common.yes": {"ja": "はい", "en": "Yes"},
     "common.difference": {"ja": "市全体との差", "en": "vs rest of city"},
     # marks legend
     "marks.legend": {

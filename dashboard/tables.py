@@ -16,7 +16,75 @@ import pandas as pd
 from dashboard import labels as lb
 from dashboard.i18n import t
 from data import codebook as cb
-from queries import activity as qa, export
+from queries import activity as qa, export, indicators
+
+# ---- English tables on the screen ------------------------------------------------------------------
+
+# The English CSV keeps machine-readable headers and values (estimate_pct, true/false) for scripts,
+# as `python -m queries ... --lang en` writes them; a person reading the page gets words instead.
+EN_SCREEN_HEADERS = {
+    "n": "Respondents (n)",
+    "estimate_pct": "Estimate (%)",
+    "ci_low_pct": "95% interval, lower (%)",
+    "ci_high_pct": "95% interval, upper (%)",
+    "reliability": "Reliability",
+    "suppressed": "Suppressed",
+    "difference": "vs rest of the city",
+    "p_adjusted": "Adjusted p (Holm)",
+    "wave": "Survey year",
+    "change_prev_pct": "Change from previous wave (points)",
+    "change_prev_low_pct": "Change, 95% interval lower (points)",
+    "change_prev_high_pct": "Change, 95% interval upper (points)",
+    "change_significant": "Significant change",
+    "first_estimate_pct": "First wave's estimate (%)",
+    "change_first_pct": "Change from first wave (points)",
+    "change_first_low_pct": "Change, 95% interval lower (points)",
+    "change_first_high_pct": "Change, 95% interval upper (points)",
+    "change_first_significant": "Significant change",
+}
+EN_SIGNIFICANT = {"true": "significant change", "false": "no significant change"}
+
+
+def _en_cell(column: str, value):
+    """An English CSV cell as a person reads it (blank where the Japanese table is blank)."""
+    text = "" if value is None or value is pd.NA else str(value)
+    if column == "suppressed":
+        return cb.mark_label("suppressed", "en") if text == "true" else ""
+    if column == "reliability":
+        return cb.mark_label("low_reliability", "en") if text == "low" else ""
+    if column == "difference":
+        return cb.mark_label(export.JA_DIFFERENCE_MARKS[text], "en") if text in export.JA_DIFFERENCE_MARKS else ""
+    if column.endswith("_significant"):
+        return EN_SIGNIFICANT.get(text, "")
+    return value
+
+
+def screen_header(column: str, lang: str) -> str:
+    """The header an indicator table's COLUMN has on the screen (for_screen of labelled_table)."""
+    return EN_SCREEN_HEADERS[column] if lang == "en" else export.JA_HEADERS[column]
+
+
+def for_screen(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A table in the download layout as the page shows it: unchanged in Japanese (its CSV headers
+    are already words); in English, the CSV's machine headers and codes (estimate_pct, age_band,
+    true/false) replaced by words. The CSV itself keeps them."""
+    if lang != "en":
+        return table
+    out = table.copy()
+    for column in [
+        c for c in out.columns if c in ("suppressed", "reliability", "difference") or str(c).endswith("_significant")
+    ]:
+        out[column] = [_en_cell(column, v) for v in out[column]]
+    names = {}
+    for column in out.columns:
+        if column in EN_SCREEN_HEADERS:
+            names[column] = EN_SCREEN_HEADERS[column]
+        elif column in cb.dimensions():
+            names[column] = cb.dimension_label(column, "en")
+        elif column in indicators.EXTRA_BREAKDOWNS:
+            names[column] = cb.value_set_label(column, "en")
+    return out.rename(columns=names)
+
 
 # ---- the survey ---------------------------------------------------------------------------------
 
@@ -253,4 +321,6 @@ def import_log_table(log: pd.DataFrame, lang: str) -> pd.DataFrame:
         built = built.dt.tz_localize("UTC") if built.dt.tz is None else built
         out["built_at"] = built.dt.tz_convert("Asia/Tokyo").dt.tz_localize(None).dt.floor("s")
     keep = [c for c in IMPORT_LOG_COLUMNS if c in out.columns]
+    if "is_demo" in out:  # a yes/no column reads as words, not True/False
+        out["is_demo"] = [t("common.yes", lang) if bool(v) else "" for v in out["is_demo"]]
     return out[keep].rename(columns={c: t(f"log.{c}", lang) for c in keep})

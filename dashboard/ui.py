@@ -16,7 +16,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import downloads, labels, state
+from dashboard import downloads, labels, state, tables
 from dashboard.access import audit
 from dashboard.i18n import t
 from dashboard.state import PageContext
@@ -277,7 +277,7 @@ def table_with_download(
 ) -> None:
     """The table beneath a chart, the note under it (statistics) and its CSV download: of CSV, the
     table's figures as numbers (dashboard.csv_layouts), where the table shows display texts."""
-    st.dataframe(df, hide_index=True, width="stretch")
+    st.dataframe(tables.for_screen(df, ctx.lang), hide_index=True, width="stretch")
     if statistics:
         disclosure_note(ctx.lang)
     download_frame(df if csv is None else csv, what, ctx, key, statistics=statistics)
@@ -301,7 +301,8 @@ def indicator_table_block(ctx: PageContext, table: pd.DataFrame, indicator: str,
     """The labelled indicator table, the note and its download: TABLE (the page's, as
     indicators.indicator_table returned it) written as `python -m queries table INDICATOR --by ...
     --lang LANG` writes it for this view, byte for byte."""
-    st.dataframe(export.labelled_table(table, indicator, list(by), ctx.lang), hide_index=True, width="stretch")
+    shown = tables.for_screen(export.labelled_table(table, indicator, list(by), ctx.lang), ctx.lang)
+    st.dataframe(shown, hide_index=True, width="stretch")
     disclosure_note(ctx.lang)
 
     def make(encoding: str) -> downloads.Download:
@@ -319,7 +320,8 @@ def trend_table_block(ctx: PageContext, table: pd.DataFrame, indicator: str, by:
     --lang LANG` writes it for this view, byte for byte."""
     from queries import trend
 
-    st.dataframe(trend.display(trend.labelled_trend(table, by, ctx.lang)), hide_index=True, width="stretch")
+    shown = tables.for_screen(trend.display(trend.labelled_trend(table, by, ctx.lang)), ctx.lang)
+    st.dataframe(shown, hide_index=True, width="stretch")
     disclosure_note(ctx.lang)
 
     def make(encoding: str) -> downloads.Download:
@@ -382,7 +384,7 @@ def chart_alt(table: pd.DataFrame | None, what: str, lang: str) -> None:
     TABLE, the table shown with the chart."""
     if table is None or table.empty:
         return
-    text = chart_text(table, what, lang)
+    text = chart_text(tables.for_screen(table, lang), what, lang)
     st.html(f"<p class='tsg-sr-only' data-testid='tsg-chart-alt'>{html.escape(text)}</p>")
 
 

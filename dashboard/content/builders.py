@@ -75,11 +75,11 @@ def indicator(source: Source, view: View, lang: str) -> ViewContent:
     narrow = labelled.drop(columns=[headers["difference"], headers["p_adjusted"]], errors="ignore")
     if view.kind == "bar":
         out.plot = Plot(charts.indicator_bars, table, (view.by[0], lang), {"title": title})
-        out.table = narrow
+        out.table = tables.for_screen(narrow, lang)
     elif view.kind in ("heatmap", "multiples"):
         builder = charts.indicator_heatmap if view.kind == "heatmap" else charts.indicator_small_multiples
         out.plot = Plot(builder, table, (view.by, lang), title=title)
-        out.table = tables.two_way_table(labelled, view.by, lang)
+        out.table = tables.for_screen(tables.two_way_table(labelled, view.by, lang), lang)
     else:  # map: drawn without tiles (the map page draws its own, with pydeck)
         out.plot = Plot(
             lambda frame, lang, title: maps.district_map_chart(source.districts(), frame, lang, title=title),
@@ -87,7 +87,7 @@ def indicator(source: Source, view: View, lang: str) -> ViewContent:
             (lang,),
             {"title": title},
         )
-        out.table = narrow
+        out.table = tables.for_screen(narrow, lang)
         out.legend_html = maps.legend_html(table, lang, with_windows=False)
     if caption:
         out.notes.insert(0, caption)
@@ -135,7 +135,9 @@ def trend(source: Source, view: View, lang: str) -> ViewContent:
     out.plot = Plot(charts.trend_lines, table, (national, by, lang), title=title)
     labelled = qt.labelled_trend(table, by, lang)
     h = qt.EN_HEADERS if lang == "en" else qt.JA_HEADERS
-    out.table = labelled.drop(columns=[h["change_prev_low_pct"], h["change_prev_high_pct"], h["reliability"]])
+    out.table = tables.for_screen(
+        labelled.drop(columns=[h["change_prev_low_pct"], h["change_prev_high_pct"], h["reliability"]]), lang
+    )
     return out
 
 

@@ -599,17 +599,17 @@ def _number(text) -> float | None:
 
 
 def _indicator_bars(content: ViewContent, view, lang: str) -> NativeChart:
-    from queries import export
+    from dashboard import tables
 
     table = content.table
-    headers = export.EN_HEADERS if lang == "en" else export.JA_HEADERS
-    est = table[headers["estimate_pct"]]
+    header = tables.screen_header("estimate_pct", lang)  # content.table is laid out for people
+    est = table[header]
     label = table[table.columns[0]].astype(str).tolist()
     title = content.chart_title if hasattr(content, "chart_title") else ""
     return NativeChart(
         "bar",
         label,
-        [(headers["estimate_pct"], [_number(v) for v in est])],
+        [(header, [_number(v) for v in est])],
         '0.0"%"',
         title,
     )

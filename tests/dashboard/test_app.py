@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -369,3 +370,21 @@ def test_breakdown_download_is_written_from_the_table_the_page_holds(app_env, mo
         st.cache_data.clear()
     assert len(at.get("download_button")) == 1
     assert calls == [("lonely_often", ["sex"])]
+
+
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+@pytest.mark.parametrize("page", PAGE_FILES)
+def test_tables_speak_to_people_not_in_column_names_or_booleans(app_env, page, lang):
+    """No table shows a code name (estimate_pct) as its header or True/False in its cells."""
+    at = run_app({"lang": lang}, page=page)
+    no_exception(at)
+    for table in [*at.dataframe, *at.table]:
+        frame = table.value
+        headers = [str(c) for c in frame.columns] + [str(i) for i in frame.index.names if i is not None]
+        assert not [h for h in headers if IDENTIFIER.match(h)], (page, headers)
+        booleans = [c for c in frame.columns if str(frame[c].dtype) in ("bool", "boolean")]
+        texts_ = frame.select_dtypes(["object", "str"]).astype(str)
+        assert not booleans and not texts_.isin(["True", "False", "true", "false"]).any().any(), (page, headers)

@@ -107,9 +107,15 @@ CODE_COLUMNS = {
 
 def _p_headers() -> set[str]:
     """The adjusted p-value's column in the query frames and both languages' tables (queries.export)."""
+    from dashboard import tables
     from queries import export
 
-    return {"p_adjusted", export.EN_HEADERS["p_adjusted"], export.JA_HEADERS["p_adjusted"]}
+    return {
+        "p_adjusted",
+        export.EN_HEADERS["p_adjusted"],
+        export.JA_HEADERS["p_adjusted"],
+        tables.EN_SCREEN_HEADERS["p_adjusted"],  # the English page's header
+    }
 
 
 P_HEADERS = _p_headers()
@@ -118,16 +124,19 @@ P_HEADERS = _p_headers()
 def _change_headers() -> dict[str, str]:
     """The trend tables' change columns (queries.trend) in both languages: header → prev | first |
     low | high (a bound of the change's interval), and their estimate columns."""
+    from dashboard import tables
     from queries import trend
 
     out = {}
-    for h in (trend.EN_HEADERS, trend.JA_HEADERS):
+    for h in (trend.EN_HEADERS, trend.JA_HEADERS, tables.EN_SCREEN_HEADERS):
         out[h["change_prev_pct"]] = "prev"
         out[h["change_prev_low_pct"]] = "bound"
         out[h["change_prev_high_pct"]] = "bound"
     for d, lo, hi, _ in trend.FIRST_HEADERS.values():
         out[d] = "first"
         out[lo] = out[hi] = "bound"
+    screen = tables.EN_SCREEN_HEADERS
+    out[screen["change_first_pct"]] = "first"
     return out
 
 
@@ -391,14 +400,17 @@ class Walk:
         """A trend table's changes: each the difference of the table's protected estimates (the
         group's previous row, or its first wave: the first-wave estimate column where the table has
         one), its interval's bounds about the change itself (under the sentinel)."""
+        from dashboard import tables
         from queries import trend
+
+        screen = tables.EN_SCREEN_HEADERS
 
         def col(*names):
             return next((header.index(n) for n in names if n in header), None)
 
-        est = col(trend.JA_HEADERS["estimate_pct"], trend.EN_HEADERS["estimate_pct"])
-        wave = col(trend.JA_HEADERS["wave"], trend.EN_HEADERS["wave"])
-        first_est = col(*trend.FIRST_ESTIMATE.values())
+        est = col(trend.JA_HEADERS["estimate_pct"], trend.EN_HEADERS["estimate_pct"], screen["estimate_pct"])
+        wave = col(trend.JA_HEADERS["wave"], trend.EN_HEADERS["wave"], screen["wave"])
+        first_est = col(*trend.FIRST_ESTIMATE.values(), screen["first_estimate_pct"])
         assert est is not None and wave is not None, f"{where}: a change without its estimates"
 
         def number(v):
