@@ -4,9 +4,12 @@ frontend.
 
 Without it the first visitor's first page waits about a second for pandas, Altair, DuckDB and the
 dashboard's own modules to load; the warm-up also computes that page (概要, default filters) into
-the shared caches. A page run calls wait() before its imports, so it never imports
-a module the warm-up thread is still importing. Outside the server (AppTest, `streamlit run
-dashboard/app.py`, the CLI) start() is never called and wait() returns at once.
+the shared caches. A page run calls wait() before its imports, so it never imports a module the
+warm-up thread is still importing; it does not wait for the first page's figures: the two meet
+at Streamlit's per-key compute lock (st.cache_data), so the page draws its heading, sidebar and
+whatever is ready while the warm-up finishes the rest, and nothing is computed twice. Outside the
+server (AppTest, `streamlit run dashboard/app.py`, the CLI) start() is never called and wait()
+returns at once.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ MODULES = (
 LATER = ("statsmodels.stats.multitest",)
 LATER_DELAY_S = 5.0
 _LOGGER = logging.getLogger(__name__)
-_done = threading.Event()
+_imported = threading.Event()  # the modules are loaded: a page run may start
+_done = threading.Event()  # the first page is in the caches too
 _started = threading.Event()
 
 
@@ -56,6 +60,7 @@ def _warm() -> None:
         from streamlit.string_util import extract_leading_emoji
 
         extract_leading_emoji("日本語")
+        _imported.set()
         _prime_first_page()
         # What is loaded now lives as long as the server: move it out of the collector's sight, so
         # the automatic collections that keep memory flat (config.toml turns Streamlit's forced
@@ -67,6 +72,7 @@ def _warm() -> None:
         _LOGGER.exception("warm-up failed")
     finally:
         gc.enable()
+        _imported.set()
         _done.set()
     timer = threading.Timer(LATER_DELAY_S, _import_later)
     timer.daemon = True
@@ -118,5 +124,10 @@ def start() -> None:
 
 
 def wait(timeout: float = 60.0) -> bool:
-    """Until the warm-up has finished, if it was started; True when nothing is left to wait for."""
+    """Until the warm-up's imports are done, if it was started; True when nothing is left to wait for."""
+    return _imported.wait(timeout) if _started.is_set() else True
+
+
+def wait_all(timeout: float = 60.0) -> bool:
+    """Until the warm-up has finished (the first page too), if it was started."""
     return _done.wait(timeout) if _started.is_set() else True

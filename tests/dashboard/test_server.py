@@ -46,3 +46,19 @@ def test_without_a_warm_up_wait_returns_at_once():
         "print(warmup.wait(0.01), 'pandas' in sys.modules)\n"
     )
     assert out == "True False"
+
+
+def test_a_page_run_waits_for_the_imports_not_for_the_first_pages_figures():
+    """The first page's run starts once the modules are loaded; the warm-up's figures meet it at
+    st.cache_data's per-key lock instead of holding back its heading and sidebar."""
+    out = _python(
+        "import threading, time\n"
+        "from dashboard import warmup\n"
+        "release = threading.Event()\n"
+        "warmup._prime_first_page = lambda: release.wait(30)\n"
+        "warmup.start()\n"
+        "print(warmup.wait(100), warmup._done.is_set())\n"
+        "release.set()\n"
+        "print(warmup.wait_all(100), warmup._done.is_set())\n"
+    )
+    assert out == "True False\nTrue True"
