@@ -39,6 +39,14 @@ them. The harness keeps the same per-connection cache (messages the server marks
 after `max_cached_message_age` runs, as the frontend's ForwardMsgCache), so the server does the same
 work for it as for a browser and never waits on it.
 
+Timers the page sets: the router's `st.fragment(run_every=…)` (a tab left open follows a newly
+published database) makes the server send `auto_rerun`; the browser then sends, every interval,
+`rerun_script` with the fragment's id, `is_auto_rerun` and the widgets' states
+(widgetMgr.sendUpdateWidgetsMessage), until `stop_auto_rerun` or a new tab. A session does the
+same, one run at a time with the member's own (a member's click waits for a timer's run in flight,
+as the server would queue it, and that wait counts in the member's time); the timers' runs are
+reported apart (`auto_reruns`), not in the members' p50/p95.
+
 The browser's own HTTP requests are left out (the page, its scripts and fonts, /_stcore/health and
 host-config, the page icon) but for the download buttons' files: the frontend GETs each new one
 as it mounts it (checkSourceUrlResponse), so a session does too, beside the run, not timed. Not
@@ -104,6 +112,7 @@ PRESENTER = -1  # the presenter's session number in the runs
 PAGE_WEIGHTS = {
     "": 20,
     "breakdown": 18,
+    "trends": 10,
     "map": 14,
     "activity": 14,
     "national": 10,
@@ -206,6 +215,8 @@ def page_params(page: str, rng: random.Random) -> dict[str, str]:
         return params
     if page == "map":
         return {"ind": rng.choice(indicators)}
+    if page == "trends":
+        return {"ind": rng.choice(indicators), "tby": rng.choice(cb.dimensions())}
     if page == "activity":
         return {"measure": rng.choice(qa.MEASURES)}
     if page == "directory":
@@ -255,6 +266,9 @@ class Session:
         self.fetches: set[asyncio.Task] = set()
         self.started = 0.0
         self.finished = asyncio.Event()
+        self.busy = asyncio.Lock()  # one run at a time: the member's or a timer's
+        self.timers: dict[str, asyncio.Task] = {}  # fragment id -> its auto-rerun task
+        self.timer_runs: list[Run] = []  # the timers' runs (kind "auto")
 
     # -- the connection
 
@@ -274,6 +288,7 @@ class Session:
         self.reader = asyncio.create_task(self._read(), name=f"session-{self.number}-reader")
 
     async def close(self) -> None:
+        self._stop_timers()
         for task in list(self.fetches):
             task.cancel()
         if self.reader is not None:
@@ -296,9 +311,16 @@ class Session:
     # -- requests
 
     async def request(self, req: Request, rng: random.Random) -> Run:
-        """Send REQ and wait for the end of its script run (at most RUN_TIMEOUT_S)."""
+        """Send REQ and wait for the end of its script run (at most RUN_TIMEOUT_S), after a
+        timer's run in flight (its wait counts: the member clicked when the run began)."""
         run = Run(self.number, req.kind, req.page, req.query, req.widget)
         run.t_s = round(time.monotonic() - self.clock0, 3)
+        clicked = time.perf_counter()
+        async with self.busy:
+            await self._request(req, run, rng, clicked)
+        return run
+
+    async def _request(self, req: Request, run: Run, rng: random.Random, clicked: float) -> None:
         try:
             if req.kind == "open":
                 await self.close()
@@ -307,14 +329,17 @@ class Session:
             msg = self._backmsg(req, run, rng)
         except (TimeoutError, OSError, websockets.WebSocketException) as exc:
             run.fail(f"connect: {type(exc).__name__}: {exc}")
-            return run
+            return
         except LookupError as exc:  # nothing to click or choose on this page
             run.fail(f"request: {exc}")
-            return run
-        self.current = run
+            return
         self.widgets = {}
+        await self._send_and_wait(msg, run, clicked)
+
+    async def _send_and_wait(self, msg: BackMsg, run: Run, started: float) -> None:
+        self.current = run
         self.finished.clear()
-        self.started = time.perf_counter()
+        self.started = started
         try:
             await self.ws.send(msg.SerializeToString())
             await asyncio.wait_for(self._until_finished(), RUN_TIMEOUT_S)
@@ -322,7 +347,46 @@ class Session:
             run.fail(f"timeout: no script_finished after {RUN_TIMEOUT_S} s")
         except (OSError, websockets.WebSocketException) as exc:
             run.fail(f"connection: {type(exc).__name__}: {exc}")
-        return run
+
+    # -- the page's timers (st.fragment(run_every=...))
+
+    def _start_timer(self, fragment_id: str, interval: float) -> None:
+        old = self.timers.get(fragment_id)
+        if old is not None and not old.done() and getattr(old, "interval", None) == interval:
+            return  # the browser keeps a timer whose interval did not change
+        if old is not None:
+            old.cancel()
+        task = asyncio.get_running_loop().create_task(self._tick(fragment_id, interval))
+        task.interval = interval
+        self.timers[fragment_id] = task
+
+    def _stop_timers(self, fragment_ids: Sequence[str] | None = None) -> None:
+        for fid in list(self.timers if fragment_ids is None else fragment_ids):
+            task = self.timers.pop(fid, None)
+            if task is not None:
+                task.cancel()
+
+    async def _tick(self, fragment_id: str, interval: float) -> None:
+        """Every INTERVAL seconds, the fragment's rerun as the browser sends it."""
+        while True:
+            await asyncio.sleep(interval)
+            if not self.connected:
+                return
+            run = Run(self.number, "auto", self.page, self.query)
+            run.t_s = round(time.monotonic() - self.clock0, 3)
+            clicked = time.perf_counter()
+            async with self.busy:
+                if not self.connected:
+                    return
+                msg = BackMsg()
+                cs = msg.rerun_script
+                cs.page_script_hash, cs.query_string = self.page_hash, self.query
+                cs.fragment_id, cs.is_auto_rerun = fragment_id, True
+                cs.widget_states.widgets.extend(self._values(sidebar_only=False))
+                cs.cached_message_hashes.extend(self.cache)
+                self._context(cs.context_info)
+                await self._send_and_wait(msg, run, clicked)
+            self.timer_runs.append(run)
 
     async def _until_finished(self) -> None:
         """Wait for script_finished, or fail when the reader stops (the connection closed)."""
@@ -336,6 +400,7 @@ class Session:
             raise websockets.ConnectionClosed(None, None) if exc is None else exc
 
     def _reset_tab(self) -> None:
+        self._stop_timers()
         self.pages, self.widgets, self.values, self.cache = {}, {}, {}, {}
         self.page_hash, self.run_count, self.max_cache_age = "", 0, 2
         self.download_urls = {}
@@ -443,6 +508,10 @@ class Session:
             self.page = next((p for p, h in self.pages.items() if h == self.page_hash), self.page)
         elif kind == "page_info_changed":
             self.query = msg.page_info_changed.query_string
+        elif kind == "auto_rerun" and msg.auto_rerun.fragment_id:
+            self._start_timer(msg.auto_rerun.fragment_id, msg.auto_rerun.interval)
+        elif kind == "stop_auto_rerun":
+            self._stop_timers(list(msg.stop_auto_rerun.fragment_ids))
         elif kind == "page_not_found" and run is not None:
             run.fail(f"page_not_found: {run.page!r}")
         elif kind == "script_finished":
@@ -596,6 +665,7 @@ async def member(
             await asyncio.sleep(max(0.0, min(pause, deadline - time.monotonic())))
     finally:
         await session.close()
+        runs.extend(session.timer_runs)
 
 
 def late_join_s(args: argparse.Namespace) -> float:
@@ -620,6 +690,7 @@ async def presenter(base_url: str, clock0: float, deadline: float, runs: list[Ru
             await asyncio.sleep(max(0.0, min(PRESENTER_EVERY_S, deadline - time.monotonic())))
     finally:
         await session.close()
+        runs.extend(session.timer_runs)
 
 
 async def script(base_url: str, requests: Sequence[Request], seed: int = 0) -> list[Run]:
@@ -859,7 +930,7 @@ def summarise_rounds(loads: Sequence[Load], args: argparse.Namespace, server: Se
     summary = summarise(whole, args, server)
     rounds = []
     for i, ld in enumerate(loads, 1):
-        members = [r for r in ld.runs if r.session != PRESENTER]
+        members = [r for r in ld.runs if r.session != PRESENTER and r.kind != "auto"]
         rounds.append(
             {
                 "round": i,
@@ -882,7 +953,8 @@ def summarise_rounds(loads: Sequence[Load], args: argparse.Namespace, server: Se
 def summarise(load: Load, args: argparse.Namespace, server: Server) -> dict:
     """The figures of the table and the JSON (its keys follow issue 14's results format): the
     members' runs; the presenter's slide changes and the late member's first page apart."""
-    runs = [r for r in load.runs if r.session != PRESENTER]
+    runs = [r for r in load.runs if r.session != PRESENTER and r.kind != "auto"]
+    timers = [r for r in load.runs if r.kind == "auto"]
     slides = [r.ms for r in load.runs if r.kind == "presenter_slide" and r.ms is not None]
     late = [r for r in runs if r.session == args.sessions - 1] if args.sessions > 1 else []
     timed = [r.ms for r in runs if r.ms is not None]
@@ -911,6 +983,11 @@ def summarise(load: Load, args: argparse.Namespace, server: Server) -> dict:
         "runs_total": len(runs),
         **percentiles(timed),
         "errors": sum(r.error is not None for r in load.runs),
+        "auto_reruns": {
+            "runs": len(timers),
+            **percentiles([r.ms for r in timers if r.ms is not None]),
+            "errors": sum(r.error is not None for r in timers),
+        },
         "bytes_per_run": round(sum(r.bytes for r in runs) / len(runs)) if runs else 0,
         "downloads_per_run": round(sum(r.downloads for r in runs) / len(runs), 2) if runs else 0,
         "download_bytes_per_run": round(sum(r.download_bytes for r in runs) / len(runs)) if runs else 0,
@@ -983,6 +1060,12 @@ def report(summary: dict) -> str:
         notes.append(
             f"presenter: {pres['changes']} slide changes, p50 {fmt(pres['p50_ms'], ' ms')}, "
             f"p95 {fmt(pres['p95_ms'], ' ms')}, max {fmt(pres['max_ms'], ' ms')}"
+        )
+    auto = summary.get("auto_reruns") or {}
+    if auto.get("runs"):
+        notes.append(
+            f"timers (st.fragment run_every): {auto['runs']} runs, p50 {fmt(auto['p50_ms'], ' ms')}, "
+            f"p95 {fmt(auto['p95_ms'], ' ms')}, errors {auto['errors']}"
         )
     if summary["late_first_page_ms"] is not None or summary["late_join_s"] is not None:
         notes.append(

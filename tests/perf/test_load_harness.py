@@ -92,3 +92,27 @@ def test_a_server_elsewhere_is_refused(url):
     )
     assert done.returncode == 2, done
     assert "not a loopback server" in done.stderr
+
+
+def test_an_open_tab_reruns_the_following_fragment_on_its_timer(load, app_server):
+    """The router's st.fragment(run_every=FOLLOW_SECONDS) makes the server send auto_rerun; a
+    session left on a page sends the fragment's reruns as the browser does, each a small run."""
+    from dashboard.db import FOLLOW_SECONDS
+
+    async def left_open():
+        session = load.Session(0, app_server.url, 0.0)
+        try:
+            opened = await session.request(load.Request("open", ""), load.random.Random(1))
+            assert session.timers, "the server asked for no timer"
+            await asyncio.sleep(FOLLOW_SECONDS * 1.6)
+            return opened, list(session.timer_runs)
+        finally:
+            await session.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        opened, timer_runs = pool.submit(asyncio.run, left_open()).result()
+    assert opened.error is None and opened.ms is not None, opened
+    assert len(timer_runs) == 1, timer_runs
+    (tick,) = timer_runs
+    assert tick.kind == "auto" and tick.error is None and tick.ms is not None, tick
+    assert 0 < tick.bytes < opened.bytes / 5, (tick.bytes, opened.bytes)  # the fragment, not the page
