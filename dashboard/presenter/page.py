@@ -12,22 +12,18 @@ from __future__ import annotations
 
 import html
 import logging
-import math
 from dataclasses import replace
 
-import pandas as pd
 import streamlit as st
 
-from dashboard import labels as lb, state, urlparams
+from dashboard import state, urlparams
 from dashboard.access import audit
 from dashboard.content import View, kind
 from dashboard.db import DbVersion, connection
-from dashboard.i18n import t
-from dashboard.presenter import deck as dk, editor, handout, slide as sl, viewport
+from dashboard.presenter import deck as dk, editor, handout, prefetch, slide as sl, viewport
 from dashboard.presenter.strings import ps
 from dashboard.source import Source
 from dashboard.state import PageContext
-from dashboard.ui import no_mark_aria
 from data import codebook as cb
 from queries.filters import choice_label
 
@@ -90,6 +86,15 @@ CSS = """
   flex: 1 1 24em !important; min-width: 0; }
 .st-key-pres_footer p, .st-key-pres_footer button p { font-size: calc(var(--pres-font) * 0.62) !important; }
 .st-key-pres_footer button { padding: 0.1rem 0.5rem !important; min-height: 2rem !important; }
+/* A sign of progress when a run lasts (a slide not made ahead, a live filter): a bar moving along the
+   footer's top edge, shown only once the run has taken 0.3 s (Streamlit's status widget is hidden). */
+.st-key-pres_footer::before { content: ""; position: absolute; top: -3px; left: 0; width: 30%; height: 4px;
+  background: #0072B2; opacity: 0; pointer-events: none; }
+[data-test-script-state="running"] .st-key-pres_footer::before { opacity: 1; transition: opacity 0s 0.3s;
+  animation: pres-busy 1.2s linear 0.3s infinite; }
+@keyframes pres-busy { from { transform: translateX(-100%); } to { transform: translateX(333%); } }
+@media (prefers-reduced-motion: reduce) {
+  [data-test-script-state] .st-key-pres_footer::before { animation: none !important; width: 100%; } }
 .pres-counter { font-size: var(--pres-font); font-weight: 700; color: #111; white-space: nowrap; }
 .pres-meta { font-size: calc(var(--pres-font) * 0.62); color: #222; display: block; line-height: 1.3; }
 .pres-meta > span { white-space: nowrap; }
@@ -218,82 +223,8 @@ def draw_text_slide(deck: dk.Deck, slide: dk.Slide) -> None:
         st.html(f"<div class='pres-body'>{text_html(slide.text)}</div>")
 
 
-def cards_html(head: pd.DataFrame, lang: str) -> str:
-    out = []
-    for _, r in head.iterrows():
-        key = lb.status(r)
-        label = html.escape(lb.indicator_short(r["indicator"], lang))
-        if key == lb.STATUS_SUPPRESSED:
-            value, sub = cb.mark_label("suppressed", lang), ""
-        else:
-            value = lb.pct_text(r["estimate_pct"])
-            sub = ps("cards.interval", lang, text=lb.interval_text(r["ci_low_pct"], r["ci_high_pct"], lang))
-            sub += f"<br>n = {lb.int_text(r['n'])}"
-        mark = f" {cb.mark_label('low_reliability', lang)}" if key == lb.STATUS_LOW else ""
-        cls = {"low": " low", "suppressed": " hidden"}.get(key, "")
-        out.append(
-            f"<div class='pres-card{cls}'><div class='lbl'>{label}</div>"
-            f"<div class='val'>{html.escape(value)}<span class='sub'>{html.escape(mark)}</span></div>"
-            f"<div class='sub'>{'<br>'.join(html.escape(x) for x in sub.split('<br>'))}</div></div>"
-        )
-    return f"<div class='pres-cards'>{''.join(out)}</div>"
-
-
-def directory_html(entries: pd.DataFrame, lang: str, vp: viewport.Viewport, avail_h: float) -> str:
-    """As many windows as fit (name, phone, hours); the rest are counted (all are in the handout)."""
-    cols = 2  # the layout scales with the window, so two columns fit at any 16:9 size
-    font = vp.font_px
-    # each entry's lines at its column's width (a long name or hours wrap at 1024×768), row by row
-    # until the room is used; the count of the rest takes one line
-    col_w = (vp.width - 60 - font * 1.2) / cols - font * 0.8
-    room = avail_h - font * 1.4
-    used, count = 0.0, 0
-    for start in range(0, len(entries), cols):
-        pair = entries.iloc[start : start + cols]
-        lines = max(
-            text_lines(str(r["name"]), font, col_w) + text_lines(_detail(r), font, col_w) for _, r in pair.iterrows()
-        )
-        height = lines * font * 1.3 + font * 0.3
-        if count and used + height > room:
-            break
-        used += height
-        count += len(pair)
-    shown = entries.head(max(count, 1))
-    cells = []
-    for _, r in shown.iterrows():
-        detail = _detail(r)
-        cells.append(
-            f"<div class='e'><span class='n'>{html.escape(str(r['name']))}</span><br>{html.escape(detail)}</div>"
-        )
-    more = len(entries) - len(shown)
-    tail = f"<p class='pres-caption'>{html.escape(ps('directory.more', lang, n=more))}</p>" if more > 0 else ""
-    return (
-        f"<div class='pres-dir' style='grid-template-columns: repeat({cols}, minmax(0, 1fr))'>"
-        f"{''.join(cells)}</div>{tail}"
-    )
-
-
-def _detail(r) -> str:
-    return " ".join(str(v) for v in (r.get("phone"), r.get("hours")) if isinstance(v, str) and v)
-
-
-def all_suppressed(frame) -> bool:
-    """Every group of an indicator table is 秘匿 (the chart would be grey marks only)."""
-    if not isinstance(frame, pd.DataFrame) or "suppressed" not in frame:
-        return False
-    rows = frame[~frame["is_total"].astype(bool)] if "is_total" in frame else frame
-    return not rows.empty and bool(rows["suppressed"].astype(bool).all())
-
-
-def text_lines(text: str, font: float, width: float) -> int:
-    """How many lines TEXT takes at FONT px in WIDTH px (a full-width character is one em, others
-    about half): a caption that wraps at 1024 px takes its room from the chart, not the footer's."""
-    ems = sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text)
-    return max(1, math.ceil(ems * font / max(width, 1.0)))
-
-
 def draw_view(
-    source: Source,
+    version: DbVersion,
     view: View,
     slide: dk.Slide,
     lang: str,
@@ -301,41 +232,29 @@ def draw_view(
     demo: bool,
     changed: list[str] | None = None,
 ) -> None:
+    """The slide's heading, then its drawing (slide.slide_drawing, made ahead by prefetch.py when
+    the key press came after the previous slide was drawn: this run only sends it)."""
     heading(live_heading(slide.heading, view, changed or [], lang))
-    content = sl.view_content(source, view, lang)
-    font = vp.font_px
-    captions = [c for c in (slide.caption,) if c]
-    # Height left for the drawing: window − banner − heading − caption − note − footer − margins.
-    reserved = (
-        (font * 2.0 if demo else 0)
-        + font * 2.3
-        + sum(font * 1.35 * text_lines(c, font, vp.width - 60) + font * 0.4 for c in captions)
-        + (font * 1.1 if content.notice else 0)
-        + font * 3.8  # the footer: its buttons, and the data facts on a second line on narrow screens
-        + 56
-    )
-    avail_h = max(160.0, vp.height - reserved)
-    avail_w = max(320.0, vp.width - 60)
-    if content.refused:
-        st.html(f"<p class='pres-refused'>{html.escape(content.refused)}</p>")
-    elif content.empty:
-        st.html(f"<p class='pres-caption'>{html.escape(t('error.no_data', lang))}</p>")
-    elif all_suppressed(content.frame):
-        text = t("empty.all_suppressed", lang, suppressed=cb.mark_label("suppressed", lang))
-        st.html(f"<p class='pres-refused'>{html.escape(text)}</p>")
-    elif kind(view.kind).shown_as == "cards":
-        st.html(cards_html(content.cards, lang))
-    elif kind(view.kind).shown_as == "entries":
-        st.html(directory_html(content.entries, lang, vp, avail_h))
-    elif content.chart is not None:
-        spec = sl.sized_spec(content.chart, int(avail_w), int(avail_h), font)
-        # no ARIA roles on Vega's marks (unnamed graphics-symbol: axe serious); the slide's table and
-        # notes carry the figures
-        st.vega_lite_chart(spec=no_mark_aria(spec), theme=None, width="content")
-    for c in captions:
+    made = prefetch.drawing(version, view, slide.caption or "", lang, vp.width, vp.height, demo)
+    if made.body_html:
+        st.html(made.body_html)
+    elif made.spec is not None:
+        st.vega_lite_chart(spec=made.spec, theme=None, width="content")
+    for c in made.captions:
         st.html(f"<p class='pres-caption'>{html.escape(c)}</p>")
-    if content.notice:
-        st.html(f"<p class='pres-note' data-testid='pres-note'>{html.escape(content.notice)}</p>")
+    if made.notice:
+        st.html(f"<p class='pres-note' data-testid='pres-note'>{html.escape(made.notice)}</p>")
+
+
+def neighbours(deck: dk.Deck, number: int) -> list[tuple[View, str]]:
+    """(view, caption) of the next and the previous slide that show a view, live filters applied:
+    what the presenter's next key press will most likely ask for."""
+    out = []
+    for n in (number + 1, number - 1):
+        if 1 <= n <= len(deck) and deck.slides[n - 1].view is not None:
+            view, _ = live_view(deck, n, deck.slides[n - 1].view)
+            out.append((view, deck.slides[n - 1].caption or ""))
+    return out
 
 
 # ---- controls -------------------------------------------------------------------------------
@@ -525,11 +444,13 @@ def render(ctx: PageContext) -> None:
             if view is None:
                 draw_text_slide(deck, slide)
             else:
-                draw_view(source, view, slide, lang, vp, facts.is_demo, changed)
+                draw_view(ctx.version, view, slide, lang, vp, facts.is_demo, changed)
         except Exception as exc:  # one broken slide must not stop the meeting
             log.error("slide %d of deck %r could not be shown: %s", number, deck.name, exc, exc_info=True)
             st.error(ps("error.slide", lang))
     footer(ctx, deck, number, source, slide.view, changed, facts)
+    # The slide is drawn: make its neighbours now, while the presenter speaks (prefetch.py).
+    prefetch.ahead(ctx.version, neighbours(deck, number), lang, vp.width, vp.height, facts.is_demo)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

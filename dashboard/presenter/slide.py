@@ -3,13 +3,16 @@
 The view's own content (chart, table, caption, notes) is dashboard.content's, the same as a page
 shows; this module frames it as a slide: the users' note under every view of figures
 (queries.disclosure.notice), the filters in view, the survey it comes from, the open-web mark, the
-data facts of the footer, the disclosure rule of the handouts, and the scaling of the chart for a
-room or a page. No Streamlit here: the presenter page and the handouts (PDF/PPTX, CLI) share it.
+data facts of the footer, the disclosure rule of the handouts, the scaling of the chart for a
+room or a page, and what the presenter page draws for a view slide (slide_drawing: its body as
+HTML or the chart's spec, captions, note), computed ahead of the key press (presenter/prefetch.py).
+No Streamlit here: the presenter page and the handouts (PDF/PPTX, CLI) share it.
 """
 
 from __future__ import annotations
 
 import copy
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -237,3 +240,127 @@ def png_bytes(spec: dict, scale: float = 2.0) -> bytes:
     from dashboard.presenter.render import to_png
 
     return to_png(spec, scale)
+
+
+# ---- what the presenter page draws for a view slide ------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlideDrawing:
+    """What the presenter page puts under a view slide's heading, made without Streamlit so that it
+    can be made before the key press (presenter/prefetch.py): the body as HTML (cards, directory,
+    a refusal) or the chart's Vega-Lite spec sized for the window, the captions and the users' note."""
+
+    body_html: str = ""
+    spec: dict | None = None
+    captions: tuple[str, ...] = ()
+    notice: str = ""
+
+
+def slide_drawing(source: Source, view: View, caption: str, lang: str, vp: Any, demo: bool) -> SlideDrawing:
+    """VIEW's content (view_content) laid out for a window of VP (width, height, font_px) under a
+    heading, with the slide's CAPTION and the demo banner (DEMO) taking their room from the chart."""
+    content = view_content(source, view, lang)
+    font = vp.font_px
+    captions = tuple(c for c in (caption,) if c)
+    # Height left for the drawing: window − banner − heading − caption − note − footer − margins.
+    reserved = (
+        (font * 2.0 if demo else 0)
+        + font * 2.3
+        + sum(font * 1.35 * text_lines(c, font, vp.width - 60) + font * 0.4 for c in captions)
+        + (font * 1.1 if content.notice else 0)
+        + font * 3.8  # the footer: its buttons, and the data facts on a second line on narrow screens
+        + 56
+    )
+    avail_h = max(160.0, vp.height - reserved)
+    avail_w = max(320.0, vp.width - 60)
+    body, spec = "", None
+    shown_as = ct.kind(view.kind).shown_as
+    if content.refused:
+        body = f"<p class='pres-refused'>{html.escape(content.refused)}</p>"
+    elif content.empty:
+        body = f"<p class='pres-caption'>{html.escape(t('error.no_data', lang))}</p>"
+    elif all_suppressed(content.frame):
+        text = t("empty.all_suppressed", lang, suppressed=cb.mark_label("suppressed", lang))
+        body = f"<p class='pres-refused'>{html.escape(text)}</p>"
+    elif shown_as == "cards":
+        body = cards_html(content.cards, lang)
+    elif shown_as == "entries":
+        body = directory_html(content.entries, lang, vp, avail_h)
+    elif content.chart is not None:
+        spec = sized_spec(content.chart, int(avail_w), int(avail_h), font)
+    return SlideDrawing(body, spec, captions, content.notice)
+
+
+def cards_html(head: pd.DataFrame, lang: str) -> str:
+    out = []
+    for _, r in head.iterrows():
+        key = lb.status(r)
+        label = html.escape(lb.indicator_short(r["indicator"], lang))
+        if key == lb.STATUS_SUPPRESSED:
+            value, sub = cb.mark_label("suppressed", lang), ""
+        else:
+            value = lb.pct_text(r["estimate_pct"])
+            sub = ps("cards.interval", lang, text=lb.interval_text(r["ci_low_pct"], r["ci_high_pct"], lang))
+            sub += f"<br>n = {lb.int_text(r['n'])}"
+        mark = f" {cb.mark_label('low_reliability', lang)}" if key == lb.STATUS_LOW else ""
+        cls = {"low": " low", "suppressed": " hidden"}.get(key, "")
+        out.append(
+            f"<div class='pres-card{cls}'><div class='lbl'>{label}</div>"
+            f"<div class='val'>{html.escape(value)}<span class='sub'>{html.escape(mark)}</span></div>"
+            f"<div class='sub'>{'<br>'.join(html.escape(x) for x in sub.split('<br>'))}</div></div>"
+        )
+    return f"<div class='pres-cards'>{''.join(out)}</div>"
+
+
+def directory_html(entries: pd.DataFrame, lang: str, vp: Any, avail_h: float) -> str:
+    """As many windows as fit (name, phone, hours); the rest are counted (all are in the handout)."""
+    cols = 2  # the layout scales with the window, so two columns fit at any 16:9 size
+    font = vp.font_px
+    # each entry's lines at its column's width (a long name or hours wrap at 1024×768), row by row
+    # until the room is used; the count of the rest takes one line
+    col_w = (vp.width - 60 - font * 1.2) / cols - font * 0.8
+    room = avail_h - font * 1.4
+    used, count = 0.0, 0
+    for start in range(0, len(entries), cols):
+        pair = entries.iloc[start : start + cols]
+        lines = max(
+            text_lines(str(r["name"]), font, col_w) + text_lines(_detail(r), font, col_w) for _, r in pair.iterrows()
+        )
+        height = lines * font * 1.3 + font * 0.3
+        if count and used + height > room:
+            break
+        used += height
+        count += len(pair)
+    shown = entries.head(max(count, 1))
+    cells = []
+    for _, r in shown.iterrows():
+        detail = _detail(r)
+        cells.append(
+            f"<div class='e'><span class='n'>{html.escape(str(r['name']))}</span><br>{html.escape(detail)}</div>"
+        )
+    more = len(entries) - len(shown)
+    tail = f"<p class='pres-caption'>{html.escape(ps('directory.more', lang, n=more))}</p>" if more > 0 else ""
+    return (
+        f"<div class='pres-dir' style='grid-template-columns: repeat({cols}, minmax(0, 1fr))'>"
+        f"{''.join(cells)}</div>{tail}"
+    )
+
+
+def _detail(r) -> str:
+    return " ".join(str(v) for v in (r.get("phone"), r.get("hours")) if isinstance(v, str) and v)
+
+
+def all_suppressed(frame) -> bool:
+    """Every group of an indicator table is 秘匿 (the chart would be grey marks only)."""
+    if not isinstance(frame, pd.DataFrame) or "suppressed" not in frame:
+        return False
+    rows = frame[~frame["is_total"].astype(bool)] if "is_total" in frame else frame
+    return not rows.empty and bool(rows["suppressed"].astype(bool).all())
+
+
+def text_lines(text: str, font: float, width: float) -> int:
+    """How many lines TEXT takes at FONT px in WIDTH px (a full-width character is one em, others
+    about half): a caption that wraps at 1024 px takes its room from the chart, not the footer's."""
+    ems = sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text)
+    return max(1, math.ceil(ems * font / max(width, 1.0)))
