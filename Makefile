@@ -6,7 +6,7 @@ RUFF   := $(VENV)/bin/ruff
 DB     ?= data/tsunagari.duckdb
 PORT   ?= 8501
 
-.PHONY: run serve test test-fast lint format install demo-db db-demo bench load handout clean
+.PHONY: run serve test test-fast lint format install demo-db db-demo bench bench-slides load handout clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ format: install
 
 bench: install
 	$(PY) tests/perf/bench.py $(BENCH_ARGS)
+
+# 発表モード: a key press until the next slide is drawn, in headless chromium (tests/perf/slide_timing.py).
+SLIDES_ARGS ?= --passes 3 --label "make bench-slides" --json tests/perf/results/slides.json
+bench-slides: install $(DB)
+	$(PY) tests/perf/slide_timing.py --db $(DB) $(SLIDES_ARGS)
 
 # The load harness (tests/perf/load.py): simulated members over Streamlit's websocket, loopback only.
 LOAD_ARGS ?= --sessions 30 --minutes 5 --rounds 2 --presenter --json tests/perf/results/load.json

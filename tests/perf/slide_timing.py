@@ -128,7 +128,12 @@ def slides_of(deck_name: str) -> list[tuple[str, str]]:
     return [(s.view.kind if s.view is not None else s.kind, s.heading) for s in deck.slides]
 
 
-def commit() -> dict:
+def commit(given: str | None) -> dict:
+    """The commit measured (GIVEN for a checkout without git, e.g. a `git archive` of an older
+    commit) and how many files of the working tree differ from it (others work in it too)."""
+    if given:
+        return {"commit": given, "modified": 0}
+
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False).stdout
 
@@ -260,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quiet", type=int, default=300, help="ms without a change in the main area that end a slide")
     ap.add_argument("--verify", action="store_true", help="screenshot each slide when drawn and 1 s later: same?")
     ap.add_argument("--label", default="", help="what this run measures (kept in --json)")
+    ap.add_argument("--commit", help="the commit measured, for a copy that is not a git checkout")
     ap.add_argument("--json", type=Path, help="append this run to the list in this file")
     args = ap.parse_args(argv)
     with contextlib.ExitStack() as stack:
@@ -279,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         entry = {
             "label": args.label,
             "date": started.isoformat(timespec="seconds"),
-            **commit(),
+            **commit(args.commit),
             "deck": args.deck,
             "viewport": VIEWPORT,
             "passes": args.passes,
