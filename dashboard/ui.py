@@ -72,6 +72,12 @@ PRINT_CSS = """
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }  /* Streamlit fades captions to 0.6 */
 /* the chosen segment (日本語 / English, views): the theme's blue on its own tint is 4.3:1 */
 button[data-variant="segmented_control"][aria-checked="true"] p { color: #005A8C !important; }
+/* Keyboard focus (JIS X 8341-3 / WCAG 2.4.7): Streamlit marks a focused page link with a faint
+   grey (about 1.1:1 on the sidebar), a selectbox and a chart's toolbar buttons not at all; a 3 px
+   ring in the theme's blue wherever the keyboard is (tests/e2e/test_keyboard.py). */
+[data-testid="stSidebarNavLink"]:focus-visible, [data-testid="stBaseButton-elementToolbar"]:focus-visible,
+[data-testid="stSelectbox"] .react-aria-ComboBox > div:has(input:focus-visible) {
+  outline: 3px solid #0072B2 !important; outline-offset: 1px; }
 /* A text for screen readers only (each chart's text alternative). */
 .tsg-sr-only { position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px;
   overflow: hidden; clip-path: inset(50%); white-space: nowrap; border: 0; }
