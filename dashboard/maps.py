@@ -8,6 +8,7 @@ Plain functions, no Streamlit, so handouts can reuse them.
 from __future__ import annotations
 
 import copy
+import html
 import json
 import math
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 import shapely
+import shapely.affinity
 from pydeck.bindings.json_tools import default_serialize
 
 from dashboard import charts, labels as lb
@@ -40,9 +42,25 @@ SUPPRESSED_RGB = (190, 190, 190)
 NO_DATA_RGB = (235, 235, 235)
 POINT_RGB = (0, 0, 0)
 ZOOM = 9.0  # the map's initial zoom: the whole city in the 560 px high frame
-LABEL_SIZE = 15  # px, text of the district labels
+MIN_ZOOM = ZOOM - 1  # no further out: the numbered keys are placed so they cannot overlap down to here
 WINDOW_RADIUS_PX = 4  # px, the consultation windows' dots (radius_min_pixels)
 LEGEND_ROWS = 6  # the static map's legend: five stops of the ramp and the grey of 秘匿
+# Each district is marked on the map by its number in a white disc (① 鶴岡 … ⑥ 温海: the codebook's
+# code), and named with its figure and mark in a key list beside the map. Text of any length on the
+# map overlapped its neighbours (櫛引 into 羽黒, Tsuruoka into Fujishima, issue 17); a disc of fixed
+# size at a point chosen clear of the other discs cannot.
+KEY_RADIUS_PX = 11  # px, the numbered disc on the pydeck map
+KEY_TEXT_PX = 14  # px, its digit
+KEY_GAP_PX = 3  # px, at least this much between two discs (and between a disc and a window's dot)
+# The static map (slides, handouts): the map's share of its view's width; the key list takes the rest.
+STATIC_MAP_SHARE = 0.45
+STATIC_KEY_X = 0.48  # where the key list starts, as a share of the view's width
+# Borders on the pydeck map are gaps and bands of the polygons themselves (one SolidPolygonLayer
+# program) rather than strokes: WebGL stroke (PathLayer) and label backgrounds each cost ~0.4 s of
+# shader work in software rendering before the first frame shows (tests/perf/map_timing.py).
+BORDER_GAP_PX = 1.0  # px at ZOOM, half the white gap between neighbours
+SIGNIFICANT_BAND_PX = 4.0  # px at ZOOM, the black band inside a significant district's edge
+HATCH_WIDTH_PX = 1.6  # px at ZOOM, a 参考値 hatch line
 # 高い/低い (significantly different from the rest of the city): a thick black outline and ▲/▼ by
 # the name; 参考値: white diagonal hatching over the district's colour (no shade of the ramp is
 # white-striped, so it cannot be read as a lower or higher value).
@@ -182,15 +200,136 @@ def view_state(districts) -> pdk.ViewState:
     minx, miny, maxx, maxy = (
         districts.to_crs(4326).total_bounds if districts.crs is not None else districts.total_bounds
     )
-    return pdk.ViewState(latitude=(miny + maxy) / 2, longitude=(minx + maxx) / 2, zoom=ZOOM, pitch=0)
+    return pdk.ViewState(latitude=(miny + maxy) / 2, longitude=(minx + maxx) / 2, zoom=ZOOM, min_zoom=MIN_ZOOM, pitch=0)
+
+
+def key_glyph(number: int) -> str:
+    """① … ⑳: the district's key on the map and in the key list."""
+    return chr(0x2460 + int(number) - 1)
+
+
+def key_rows(geojson: dict) -> list[dict]:
+    """The key list beside the map, in code order: number, glyph, name, value (the estimate, 秘匿,
+    or — without data) and mark (▲高い, ▼低い, 参考値), and the whole line as text."""
+    rows = []
+    for f in sorted(geojson["features"], key=lambda f: f["properties"]["district"]):
+        p = f["properties"]
+        glyph = key_glyph(p["district"])
+        value = p["estimate"] or "—"
+        rows.append(
+            {
+                "number": p["district"],
+                "glyph": glyph,
+                "name": p["name"],
+                "value": value,
+                "mark": p["mark"],
+                "text": " ".join(v for v in (glyph, p["name"], value, p["mark"]) if v),
+            }
+        )
+    return rows
+
+
+def px_per_degree(lat: float, zoom: float) -> tuple[float, float]:
+    """Screen pixels per degree of longitude and of latitude near LAT at ZOOM (deck.gl's world is
+    512 px wide at zoom 0; Web Mercator stretches latitude by 1/cos(lat))."""
+    per_lon = 512 * 2**zoom / 360
+    return per_lon, per_lon / math.cos(math.radians(lat))
+
+
+def marker_positions(
+    geometries: Sequence[dict], avoid: Sequence[tuple[float, float]] = (), zoom: float = MIN_ZOOM
+) -> list[list[float]]:
+    """Where each district's numbered disc goes: the point inside the district nearest its
+    representative point whose disc (KEY_RADIUS_PX) stays clear of the discs placed before it
+    and of the windows' dots (AVOID, lon/lat) by KEY_GAP_PX at ZOOM, and so at every closer zoom;
+    among those, one whose disc lies inside the district. Small districts are placed first: they
+    have the fewest places to go."""
+    geoms = [shapely.from_geojson(json.dumps(g)) for g in geometries]
+    lat0 = float(np.mean([g.centroid.y for g in geoms])) if geoms else 0.0
+    kx, ky = px_per_degree(lat0, zoom)
+    dots = np.asarray(list(avoid), dtype=float).reshape(-1, 2) * [kx, ky]
+    placed = np.empty((0, 2))
+    out: dict[int, list[float]] = {}
+    steps = 40
+    clear_dot = KEY_RADIUS_PX + WINDOW_RADIUS_PX + KEY_GAP_PX
+    clear_key = 2 * KEY_RADIUS_PX + KEY_GAP_PX
+    for i in sorted(range(len(geoms)), key=lambda k: geoms[k].area):
+        geom = geoms[i]
+        p = geom.representative_point()
+        minx, miny, maxx, maxy = geom.bounds
+        gx = np.repeat(minx + (maxx - minx) * np.arange(steps + 1) / steps, steps + 1)
+        gy = np.tile(miny + (maxy - miny) * np.arange(steps + 1) / steps, steps + 1)
+        inside = shapely.contains_xy(geom, gx, gy)
+        gx, gy = np.concatenate([[p.x], gx[inside]]), np.concatenate([[p.y], gy[inside]])
+        order = np.argsort(np.hypot((gx - p.x) * kx, (gy - p.y) * ky), kind="stable")
+        # the disc's inside: the district shrunk by the disc's radius (in pixels at ZOOM)
+        core = shapely.affinity.scale(geom, kx, ky, origin=(0, 0)).buffer(-KEY_RADIUS_PX)
+        best = None
+        for cx, cy in zip(gx[order].tolist(), gy[order].tolist()):
+            px, py = cx * kx, cy * ky
+            if len(dots) and np.min(np.hypot(dots[:, 0] - px, dots[:, 1] - py)) < clear_dot:
+                continue
+            if len(placed) and np.min(np.hypot(placed[:, 0] - px, placed[:, 1] - py)) < clear_key:
+                continue
+            if best is None:
+                best = (cx, cy)
+            if core.contains(shapely.Point(px, py)):
+                best = (cx, cy)
+                break
+        if best is None:  # nowhere clear (never for the six districts): the representative point
+            best = (p.x, p.y)
+        placed = np.vstack([placed, [best[0] * kx, best[1] * ky]])
+        out[i] = [best[0], best[1]]
+    return [out[i] for i in range(len(geoms))]
+
+
+def _iso(geom, lat: float, inverse: bool = False):
+    """GEOM with longitude scaled by cos(LAT) (or back): distances the same in both directions."""
+    k = math.cos(math.radians(lat))
+    return shapely.affinity.scale(geom, xfact=1 / k if inverse else k, yfact=1.0, origin=(0, 0))
+
+
+def deck_polygons(geojson: dict, zoom: float = ZOOM) -> list[dict]:
+    """The districts as filled polygons only (one WebGL program, no stroke): each district shrunk by
+    BORDER_GAP_PX (the white gap between neighbours), then a black band inside the edge of a
+    significant district and white hatch strips over a 参考値 district, each carrying its district's
+    properties (the tooltip)."""
+    fills, bands, hatches = [], [], []
+    for f in geojson["features"]:
+        props = f["properties"]
+        geom = shapely.from_geojson(json.dumps(f["geometry"]))
+        lat = geom.centroid.y
+        unit = 1 / px_per_degree(lat, zoom)[1]  # degrees of latitude per pixel
+        iso = _iso(geom, lat).buffer(-BORDER_GAP_PX * unit)
+        fills.append(_feature(_iso(iso, lat, inverse=True), props))
+        if props["difference"]:
+            band = iso.difference(iso.buffer(-SIGNIFICANT_BAND_PX * unit))
+            bands.append(_feature(_iso(band, lat, inverse=True), {**props, "fill": [*SIGNIFICANT_LINE_RGB, 255]}))
+        if props["low"]:
+            strips = [
+                _iso(shapely.LineString(path), lat).buffer(HATCH_WIDTH_PX / 2 * unit, cap_style="flat")
+                for path in hatch_lines(_iso(iso, lat, inverse=True))
+            ]
+            if strips:
+                hatch = shapely.union_all(strips).intersection(iso)
+                hatches.append(_feature(_iso(hatch, lat, inverse=True), {**props, "fill": [*HATCH_RGB, 255]}))
+    return fills + bands + hatches  # drawn in this order: the bands and the hatching on top
+
+
+def _feature(geom, props: dict) -> dict:
+    geom = shapely.set_precision(geom, 1e-5)  # about 1 m: plenty for the screen, and smaller JSON
+    return {"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(geom))}
 
 
 def district_map(
     districts, table: pd.DataFrame, lang: str, windows: pd.DataFrame | None = None, height: int = 560
 ) -> Deck:
-    """The indicator by district: polygons coloured by the estimate, suppressed grey, windows as dots.
+    """The indicator by district: polygons coloured by the estimate, suppressed grey, windows as dots,
+    each district's number in a white disc (its name, figure and mark are in the key list beside
+    the map: legend_html).
 
-    No basemap: map_provider=None keeps the map free of tiles, tokens and network requests."""
+    No basemap: map_provider=None keeps the map free of tiles, tokens and network requests. Three
+    WebGL programs (filled polygons, discs, digits): see deck_polygons."""
     geojson = district_features(districts, table, lang)
     tooltip_html = (
         "<b>{name}</b><br/>"
@@ -204,38 +343,19 @@ def district_map(
     layers = [
         pdk.Layer(
             "GeoJsonLayer",
-            data=geojson,
+            data={"type": "FeatureCollection", "features": deck_polygons(geojson)},
             id="districts",
-            stroked=True,
+            stroked=False,
             filled=True,
             pickable=True,
             get_fill_color="properties.fill",
-            get_line_color="properties.line",
-            get_line_width="properties.line_width",
-            line_width_units='"pixels"',
-            line_width_min_pixels=2,
         ),
     ]
-    hatches = [
-        {"path": path} for f in geojson["features"] if f["properties"]["low"] for path in hatch_lines(f["geometry"])
-    ]
-    if hatches:
-        layers.append(
-            pdk.Layer(
-                "PathLayer",
-                data=hatches,
-                id="low-reliability-hatch",
-                get_path="path",
-                get_color=[*HATCH_RGB, 255],
-                width_units='"pixels"',
-                get_width=2,
-            )
-        )
     if pts is not None and len(pts):
         layers.append(
             pdk.Layer(
                 "ScatterplotLayer",
-                data=pts,
+                data=pts[["name", "lat", "lon"]],
                 id="windows",
                 get_position=["lon", "lat"],
                 get_fill_color=[*POINT_RGB, 230],
@@ -247,27 +367,41 @@ def district_map(
                 pickable=True,
             )
         )
-    # Labels last, so that at other zooms a dot slides under a label and not over its text.
     features = geojson["features"]
-    texts = [_label_text(f["properties"]) for f in features]
-    positions = label_positions([f["geometry"] for f in features], texts, avoid)
+    positions = marker_positions([f["geometry"] for f in features], avoid)
+    keys = [
+        {"name": f["properties"]["name"], "key": str(f["properties"]["district"]), "position": pos}
+        for f, pos in zip(features, positions)
+    ]
+    # The discs last, over the dots (none sits under a disc: marker_positions keeps them clear).
+    layers.append(
+        pdk.Layer(
+            "ScatterplotLayer",
+            data=keys,
+            id="district-keys",
+            get_position="position",
+            get_fill_color=[255, 255, 255, 255],
+            get_line_color=[0, 0, 0, 255],
+            stroked=True,
+            radius_units='"pixels"',
+            get_radius=KEY_RADIUS_PX,
+            line_width_units='"pixels"',
+            get_line_width=2,
+        )
+    )
     layers.append(
         pdk.Layer(
             "TextLayer",
-            data=[
-                {"name": f["properties"]["name"], "text": text, "position": pos}
-                for f, text, pos in zip(features, texts, positions)
-            ],
-            id="district-labels",
+            data=keys,
+            id="district-key-numbers",
             get_position="position",
-            get_text="text",
-            get_size=LABEL_SIZE,
+            get_text="key",
+            get_size=KEY_TEXT_PX,
             get_color=[0, 0, 0, 255],
-            background=True,
-            get_background_color=[255, 255, 255, 210],
             # pydeck reads bare strings as JS expressions: literals need their own quotes.
-            character_set='"auto"',
+            character_set='"0123456789"',
             font_family='"BIZ UDPGothic, sans-serif"',
+            font_weight='"bold"',
         )
     )
     return Deck(
@@ -277,74 +411,6 @@ def district_map(
         tooltip={"html": tooltip_html, "style": {"fontFamily": "BIZ UDPGothic, sans-serif"}},
         height=height,
     )
-
-
-def _label_text(props: dict) -> str:
-    mark = f" {props['mark']}" if props.get("mark") else ""
-    return f"{props['name']} {props['estimate']}{mark}".strip()
-
-
-def _label_position(geometry: dict) -> list[float]:
-    geom = shapely.from_geojson(json.dumps(geometry))
-    p = geom.representative_point()
-    return [p.x, p.y]
-
-
-def label_positions(
-    geometries: Sequence[dict], texts: Sequence[str], avoid: Sequence[tuple[float, float]] = (), zoom: float = ZOOM
-) -> list[list[float]]:
-    """Where each district's label goes at ZOOM: clear of the windows' dots (they often sit at a
-    district's office, right at its centre) and of the labels placed before it; the point inside
-    the district nearest its representative point, preferring one where the label stays (almost)
-    within the district, else where the most of it does. Small districts are placed first: they
-    have the fewest places to go."""
-    geoms = [shapely.from_geojson(json.dumps(g)) for g in geometries]
-    dots = np.asarray(list(avoid), dtype=float).reshape(-1, 2)
-    placed: list = []
-    out: dict[int, list[float]] = {}
-    steps = 30
-    for i in sorted(range(len(geoms)), key=lambda k: geoms[k].area):
-        geom, text = geoms[i], texts[i]
-        p = geom.representative_point()
-        half_w, half_h = label_half_size(text, p.y, zoom, margin_px=WINDOW_RADIUS_PX + 3)
-        minx, miny, maxx, maxy = geom.bounds
-        # The grid points inside the district, nearest first (a stable sort, as sorted() was).
-        gx = np.repeat(minx + (maxx - minx) * np.arange(steps + 1) / steps, steps + 1)
-        gy = np.tile(miny + (maxy - miny) * np.arange(steps + 1) / steps, steps + 1)
-        inside = shapely.contains_xy(geom, gx, gy)
-        gx, gy = gx[inside], gy[inside]
-        order = np.argsort(np.sqrt((gx - p.x) ** 2 + (gy - p.y) ** 2), kind="stable")
-        best, best_share = (p.x, p.y), -1.0
-        for cx, cy in [(p.x, p.y), *zip(gx[order].tolist(), gy[order].tolist())]:
-            if np.any((np.abs(dots[:, 0] - cx) < half_w) & (np.abs(dots[:, 1] - cy) < half_h)):
-                continue
-            box = label_box(cx, cy, text, zoom)
-            if any(box.intersects(other) for other in placed):
-                continue
-            share = box.intersection(geom).area / box.area
-            if share > best_share + 1e-9:
-                best, best_share = (cx, cy), share
-            if share >= 0.9:
-                break
-        placed.append(label_box(best[0], best[1], text, zoom, margin_px=2))
-        out[i] = [best[0], best[1]]
-    return [out[i] for i in range(len(geoms))]
-
-
-def label_half_size(text: str, lat: float, zoom: float = ZOOM, margin_px: float = 0.0) -> tuple[float, float]:
-    """Half the width and height, in degrees of lon and lat, of a label of TEXT at ZOOM."""
-    # deck.gl's world is 512 px wide at zoom 0; Web Mercator stretches latitude by 1/cos(lat).
-    px_per_lon = 512 * 2**zoom / 360
-    px_per_lat = px_per_lon / math.cos(math.radians(lat))
-    width = sum(LABEL_SIZE if ord(ch) > 0x2E80 else 0.62 * LABEL_SIZE for ch in text) + 4 + 2 * margin_px
-    height = 1.3 * LABEL_SIZE + 2 * margin_px
-    return width / 2 / px_per_lon, height / 2 / px_per_lat
-
-
-def label_box(x: float, y: float, text: str, zoom: float = ZOOM, margin_px: float = 0.0):
-    """The box (lon/lat) a label of TEXT centred at (x, y) covers at ZOOM, grown by MARGIN_PX."""
-    dx, dy = label_half_size(text, y, zoom, margin_px)
-    return shapely.box(x - dx, y - dy, x + dx, y + dy)
 
 
 def legend_stops(table: pd.DataFrame, steps: int = 3) -> list[tuple[str, str]]:
@@ -358,9 +424,32 @@ def legend_stops(table: pd.DataFrame, steps: int = 3) -> list[tuple[str, str]]:
     return out
 
 
-def legend_html(table: pd.DataFrame, lang: str, with_windows: bool) -> str:
-    """A small HTML legend of exactly what the map draws: the colour scale from 0, the black
-    outline of 高い/低い, the white hatching of 参考値, grey for 秘匿, dots for windows."""
+def key_list_html(rows: list[dict], lang: str) -> str:
+    """The key list beside the pydeck map: each district's number in a disc like the map's, its
+    name, figure and mark (an ordered list: a screen reader reads number, name and figure)."""
+    disc = (
+        "display:inline-flex;flex:none;width:1.55em;height:1.55em;border:2px solid #000;border-radius:50%;"
+        "background:#fff;color:#000;justify-content:center;align-items:center;font-weight:bold;"
+        "font-size:0.85em;box-sizing:border-box"
+    )
+    items = "".join(
+        "<li style='display:flex;gap:6px;align-items:center;margin:3px 0'>"
+        f"<span style='{disc}'>{r['number']}</span>"
+        f"<span>{html.escape(r['name'])} <b>{html.escape(r['value'])}</b>"
+        + (f" {html.escape(r['mark'])}" if r["mark"] else "")
+        + "</span></li>"
+        for r in rows
+    )
+    return (
+        f"<div class='tsg-keys'><div><b>{html.escape(cb.dimension_label('district', lang))}</b></div>"
+        f"<ol style='list-style:none;margin:2px 0 10px;padding:0'>{items}</ol></div>"
+    )
+
+
+def legend_html(table: pd.DataFrame, lang: str, with_windows: bool, districts=None) -> str:
+    """A small HTML legend of exactly what the map draws: with DISTRICTS, the key list first (the
+    numbers on the map), then the colour scale from 0, the black outline of 高い/低い, the white
+    hatching of 参考値, grey for 秘匿, dots for windows."""
     stops = legend_stops(table)
     gradient = ", ".join(c for _, c in stops)
     ticks = "".join(f"<span>{v}</span>" for v, _ in stops)
@@ -370,7 +459,9 @@ def legend_html(table: pd.DataFrame, lang: str, with_windows: bool) -> str:
     hatch = f"background:repeating-linear-gradient(135deg, #fff 0 2px, {mid} 2px 6px)"
     higher, lower = cb.mark_label("higher", lang), cb.mark_label("lower", lang)
     low = cb.mark_label("low_reliability", lang)
+    keys = key_list_html(key_rows(district_features(districts, table, lang)), lang) if districts is not None else ""
     parts = [
+        keys,
         f"<div class='tsg-legend'><div><b>{t('common.estimate', lang)}</b> {t('map.scale_from_zero', lang)}</div>",
         f"<div style='height:14px;background:linear-gradient(to right, {gradient});border-radius:2px'></div>",
         f"<div style='display:flex;justify-content:space-between;font-size:0.85em'>{ticks}</div>",
@@ -392,11 +483,61 @@ def deck_layer_ids(deck: pdk.Deck) -> Sequence[str]:
     return [layer.id for layer in deck.layers]
 
 
+STATIC_DISC_PX = 9.5  # px at the builders' 12 px font: the static map's numbered disc (radius)
+STATIC_KEY_FONT = 11  # px at the builders' 12 px: the static key list's type
+STATIC_LINE_PX = 15  # px at 12 px: one line of the static key list
+STATIC_LINE_EM = 13.0  # a key line longer than this (in em of its type) is broken in two
+MAP_VIEW = "tsg_map"  # the static map's view name: its size signals are tsg_map_width, tsg_map_height
+
+
+def _em(text: str) -> float:
+    """A generous estimate of TEXT's width in em (full-width characters 1, others 0.6)."""
+    return sum(1.0 if ord(ch) >= 0x2000 else 0.6 for ch in text)
+
+
+def _wrapped(text: str, max_em: float = STATIC_LINE_EM) -> list[str]:
+    """TEXT on one line, or on two broken before its 「=」 when longer than MAX_EM."""
+    if _em(text) <= max_em or "=" not in text:
+        return [text]
+    head, tail = text.split("=", 1)
+    return [head.strip(), f"= {tail.strip()}"]
+
+
+def static_key_lines(geojson: dict, lang: str) -> list[str]:
+    """The static map's key list, a line each: the districts (① name figure ▲/▼, ※ for 参考値: a
+    word such as "low reliability" made an English line too long beside a 4:3 projector's map), a
+    blank line, then what the outline, the hatching and ※ mean."""
+    marks = {
+        "higher": cb.mark_label("higher", lang),
+        "lower": cb.mark_label("lower", lang),
+        "low": cb.mark_label("low_reliability", lang),
+    }
+    lines = []
+    for r in key_rows(geojson):
+        mark = r["mark"] if r["mark"].startswith(("▲", "▼")) else "※" if r["mark"] else ""
+        lines.append(" ".join(v for v in (r["glyph"], r["name"], r["value"], mark) if v))
+    low = t("map.static_low", lang, **marks)
+    head, sep, tail = low.partition("=")
+    low = (
+        f"{head.rstrip()}{'・※' if lang == 'ja' else ', ※'}{' ' if head.endswith(' ') else ''}{sep}{tail}"
+        if sep
+        else low
+    )
+    return [*lines, "", *_wrapped(t("map.static_significant", lang, **marks)), *_wrapped(low)]
+
+
 def district_map_chart(
     districts, table: pd.DataFrame, lang: str, title: str | None = None, windows: pd.DataFrame | None = None
 ) -> alt.HConcatChart:
     """The indicator by district as a static Altair map (drawn from district_features, so
-    colours and 秘匿 are the map page's) with a legend of the ramp; no tiles, no WebGL."""
+    colours and 秘匿 are the map page's) with a legend of the ramp; no tiles, no WebGL.
+
+    Each district carries its number in a white disc (placed by marker_positions, clear of the
+    others), and the key list (number, name, figure, mark) stands to the right of the map inside the
+    same view: the projection fills the left STATIC_MAP_SHARE of the view's width, the list starts at
+    STATIC_KEY_X of it. Positions are shares of the view's width and the lines are spaced by font
+    size (dy), so a slide or a handout that resizes the view and scales its fonts
+    (presenter.slide.sized_spec) keeps the list clear of the map and its lines apart."""
     geo = district_features(districts, table, lang)
     feats = copy.deepcopy(geo["features"])
     for f in feats:
@@ -408,6 +549,11 @@ def district_map_chart(
         r, g, b, _ = f["properties"]["line"]
         f["properties"]["line_css"] = f"rgb({r},{g},{b})"
         f["properties"]["line_w"] = 3.5 if f["properties"]["difference"] else 2
+    tooltip = [
+        alt.Tooltip("properties.name:N", title=cb.dimension_label("district", lang)),
+        alt.Tooltip("properties.estimate:N", title=t("common.estimate", lang)),
+        alt.Tooltip("properties.interval:N", title=t("common.interval", lang)),
+    ]
     shapes = (
         alt.Chart(alt.Data(values=feats))
         .mark_geoshape()
@@ -415,86 +561,70 @@ def district_map_chart(
             fill=alt.Fill("properties.fill_css:N", scale=None),
             stroke=alt.Stroke("properties.line_css:N", scale=None),
             strokeWidth=alt.StrokeWidth("properties.line_w:Q", scale=None),
-            tooltip=[
-                alt.Tooltip("properties.name:N", title=cb.dimension_label("district", lang)),
-                alt.Tooltip("properties.estimate:N", title=t("common.estimate", lang)),
-                alt.Tooltip("properties.interval:N", title=t("common.interval", lang)),
-            ],
+            tooltip=tooltip,
         )
     )
-    label_rows = []
-    for f in feats:
-        lon, lat = _label_position(f["geometry"])
-        label_rows.append(
-            {
-                "lon": lon,
-                "lat": lat,
-                "name": f["properties"]["name"],
-                "value": " ".join(v for v in (f["properties"]["estimate"] or "—", f["properties"]["mark"]) if v),
-            }
-        )
-    labels_df = pd.DataFrame(label_rows)
-    names = (
-        alt.Chart(labels_df)
-        .mark_text(fontSize=13, fontWeight="bold", dy=-9, stroke="white", strokeWidth=3)
-        .encode(longitude="lon:Q", latitude="lat:Q", text="name:N")
-    )
-    names_fill = (
-        alt.Chart(labels_df)
-        .mark_text(fontSize=13, fontWeight="bold", dy=-9)
-        .encode(longitude="lon:Q", latitude="lat:Q", text="name:N")
-    )
-    values = (
-        alt.Chart(labels_df)
-        .mark_text(fontSize=12, dy=9, stroke="white", strokeWidth=3)
-        .encode(longitude="lon:Q", latitude="lat:Q", text="value:N")
-    )
-    values_fill = (
-        alt.Chart(labels_df).mark_text(fontSize=12, dy=9).encode(longitude="lon:Q", latitude="lat:Q", text="value:N")
-    )
+    layers = [shapes]
     hatch_feats = [
         {"type": "Feature", "properties": {}, "geometry": {"type": "MultiLineString", "coordinates": paths}}
         for f in feats
         if f["properties"]["low"] and (paths := hatch_lines(f["geometry"]))
     ]
-    layers = [shapes, names, names_fill, values, values_fill]
     if hatch_feats:
-        hatch = alt.Chart(alt.Data(values=hatch_feats)).mark_geoshape(filled=False, stroke="white", strokeWidth=1.5)
-        layers.insert(1, hatch)
+        layers.append(
+            alt.Chart(alt.Data(values=hatch_feats)).mark_geoshape(filled=False, stroke="white", strokeWidth=1.5)
+        )
     pts = window_points(windows, lang) if windows is not None else None
     if pts is not None and len(pts):
-        layers.insert(
-            1,
+        layers.append(
             alt.Chart(pts)
             .mark_circle(size=30, color="black", opacity=0.8)
-            .encode(longitude="lon:Q", latitude="lat:Q", tooltip=["name:N"]),
+            .encode(longitude="lon:Q", latitude="lat:Q", tooltip=["name:N"])
         )
-    the_map = alt.layer(*layers).project(type="mercator").properties(width=420, height=360)
+    avoid = list(zip(pts["lon"], pts["lat"])) if pts is not None else []
+    positions = marker_positions([f["geometry"] for f in geo["features"]], avoid)
+    keys_df = pd.DataFrame(
+        [
+            {"lon": lon, "lat": lat, "key": str(f["properties"]["district"]), "name": f["properties"]["name"]}
+            for f, (lon, lat) in zip(geo["features"], positions)
+        ]
+    )
+    lonlat = {"longitude": "lon:Q", "latitude": "lat:Q"}
+    layers.append(
+        alt.Chart(keys_df)
+        .mark_circle(size=round(math.pi * STATIC_DISC_PX**2), color="white", opacity=1, stroke="black", strokeWidth=1.5)
+        .encode(**lonlat, tooltip=[alt.Tooltip("name:N", title=cb.dimension_label("district", lang))])
+    )
+    layers.append(
+        alt.Chart(keys_df)
+        .mark_text(fontSize=11, fontWeight="bold", baseline="middle", align="center")
+        .encode(**lonlat, text="key:N")
+    )
+    key_x = alt.XValue(alt.ExprRef(f"{MAP_VIEW}_width * {STATIC_KEY_X}"))
+    for i, line in enumerate(static_key_lines(geo, lang)):
+        if line:
+            layers.append(
+                alt.Chart(alt.Data(values=[{"line": i}]))
+                .mark_text(align="left", baseline="top", fontSize=STATIC_KEY_FONT, dy=(i + 0.5) * STATIC_LINE_PX)
+                .encode(x=key_x, y=alt.YValue(0), text=alt.value(line))
+            )
+    extent = alt.ExprRef(f"[[2, 8], [{MAP_VIEW}_width * {STATIC_MAP_SHARE}, {MAP_VIEW}_height - 2]]")
+    the_map = (
+        alt.layer(*layers).project(type="mercator", extent=extent).properties(name=MAP_VIEW, width=640, height=360)
+    )
     if title:
         the_map = the_map.properties(title=title)
     stops = legend_stops(table, steps=LEGEND_ROWS - 1)
     grey = "rgb({},{},{})".format(*SUPPRESSED_RGB)
     legend_rows = [{"i": i, "text": v, "colour": c} for i, (v, c) in enumerate(reversed(stops))]
     legend_rows.append({"i": len(legend_rows), "text": cb.mark_label("suppressed", lang), "colour": grey})
-    # what else the map draws, in words (a swatch cannot show an outline or hatching here)
-    for key in ("map.static_significant", "map.static_low"):
-        legend_rows.append(
-            {
-                "i": len(legend_rows),
-                "text": t(
-                    key,
-                    lang,
-                    higher=cb.mark_label("higher", lang),
-                    lower=cb.mark_label("lower", lang),
-                    low=cb.mark_label("low_reliability", lang),
-                ),
-                "colour": "transparent",
-            }
-        )
     legend_df = pd.DataFrame(legend_rows)
     y = alt.Y("i:O", axis=None)
-    swatch = alt.Chart(legend_df).mark_square(size=220).encode(y=y, color=alt.Color("colour:N", scale=None))
-    words = alt.Chart(legend_df).mark_text(align="left", dx=14, fontSize=12).encode(y=y, text="text:N")
+    # swatches at the left edge (by default they sat mid-width and pushed 「suppressed」 past the
+    # legend's width, and a slide's or a handout's canvas past its box: cut off, issue 17)
+    x = alt.XValue(9)
+    swatch = alt.Chart(legend_df).mark_square(size=220).encode(x=x, y=y, color=alt.Color("colour:N", scale=None))
+    words = alt.Chart(legend_df).mark_text(align="left", dx=14, fontSize=12).encode(x=x, y=y, text="text:N")
     legend = alt.layer(swatch, words).properties(
         width=110, height=24 * len(legend_rows), title=t("common.estimate", lang)
     )

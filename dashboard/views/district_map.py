@@ -55,7 +55,7 @@ def render(ctx: PageContext) -> None:
             what = t("a11y.map", lang, what=cb.indicator(indicator).label[lang])
             ui.chart_alt(export.labelled_table(table, indicator, ["district"], lang), what, lang)
         with right:
-            st.html(maps.legend_html(table, lang, with_windows=show_windows))
+            st.html(maps.legend_html(table, lang, with_windows=show_windows, districts=districts))
         if bool(districts["approximate"].any()):
             st.caption(shown.caption)
         sources = sorted({str(s) for s in districts["source"].dropna()})

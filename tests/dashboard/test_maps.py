@@ -50,12 +50,16 @@ def test_map_has_no_basemap_and_colours_by_estimate(districts):
     assert spec.get("mapStyle") in (None, "__MAP_STYLE__")  # the frontend's 'no basemap' sentinel
     text = deck.to_json().lower()
     assert "cartocdn" not in text and "mapbox" not in text and "http" not in text
-    assert maps.deck_layer_ids(deck) == ["districts", "low-reliability-hatch", "windows", "district-labels"]
-    labels = spec["layers"][3]
-    assert labels["characterSet"] == "auto"  # a string literal, not the expression @@=auto
-    assert [d["text"] for d in labels["data"]][:2] == ["鶴岡 22.0%", "藤島 18.0%"]
+    assert maps.deck_layer_ids(deck) == ["districts", "windows", "district-keys", "district-key-numbers"]
+    numbers = spec["layers"][3]
+    assert numbers["characterSet"] == "0123456789"  # a string literal, not an expression
+    assert [d["key"] for d in numbers["data"]] == ["1", "2", "3", "4", "5", "6"]
+    # one WebGL program for the districts: filled polygons, no stroke (tests/perf/map_timing.py)
+    assert spec["layers"][0]["stroked"] is False
 
-    features = {f["properties"]["district"]: f["properties"] for f in deck.layers[0].data["features"]}
+    features = {}
+    for f in deck.layers[0].data["features"]:
+        features.setdefault(f["properties"]["district"], f["properties"])
     assert set(features) == {1, 2, 3, 4, 5, 6}
     assert features[5]["fill"][:3] == list(maps.SUPPRESSED_RGB)
     assert features[5]["estimate"] == "秘匿" and features[5]["n"] == ""
@@ -63,36 +67,15 @@ def test_map_has_no_basemap_and_colours_by_estimate(districts):
     # the scale starts at 0 (issue 17), not at the lowest district: 10% of 0–30% is a third up
     assert features[6]["fill"][:3] == list(maps.ramp_colour(10.0, 0.0, 30.0)) != list(maps.RAMP[0])
     assert features[1]["interval"] == "19.0〜25.0%" and features[1]["n"] == "220"
-    assert [p["name"] for p in spec["layers"][2]["data"]] == ["窓口A"]
+    assert [p["name"] for p in spec["layers"][1]["data"]] == ["窓口A"]
 
 
-@pytest.mark.parametrize("lang", ["ja", "en"])
-def test_labels_stay_clear_of_windows_and_of_each_other(districts, lang):
-    # windows at the districts' own centres, where their labels would go (as 櫛引's branch office is)
-    centres = [d.geometry.representative_point() for d in districts.itertuples()]
-    near = [(p.x + dx, p.y + dy) for p in centres for dx, dy in ((0, 0), (0.01, 0.004), (-0.012, -0.003))]
-    windows = pd.DataFrame(
-        {"name": [f"窓口{i}" for i in range(len(near))], "lon": [x for x, _ in near], "lat": [y for _, y in near]}
-    )
-    deck = maps.district_map(districts, district_table(), lang, windows=windows)
-    assert maps.deck_layer_ids(deck)[-1] == "district-labels"  # drawn above the dots
-    labels = deck.layers[-1].data
-    boxes = [maps.label_box(*label["position"], label["text"]) for label in labels]
-    dots = [shapely.Point(x, y).buffer(maps.WINDOW_RADIUS_PX / (512 * 2**maps.ZOOM / 360)) for x, y in near]
-    for label, box in zip(labels, boxes):
-        assert not any(box.intersects(dot) for dot in dots), label
-        assert sum(box.intersects(other) for other in boxes) == 1, label  # only itself
-    by_name = dict(zip(districts[f"name_{lang}"], districts.geometry))
-    for label in labels:
-        assert by_name[label["name"]].contains(shapely.Point(label["position"])), label
-
-
-def test_labels_without_windows_sit_inside_their_district(districts):
+def test_keys_without_windows_sit_inside_their_district(districts):
     deck = maps.district_map(districts, district_table(), "ja")
-    assert maps.deck_layer_ids(deck) == ["districts", "low-reliability-hatch", "district-labels"]
-    geoms = dict(zip(districts["name_ja"], districts.geometry))
-    for label in deck.layers[-1].data:
-        assert geoms[label["name"]].contains(shapely.Point(label["position"]))
+    assert maps.deck_layer_ids(deck) == ["districts", "district-keys", "district-key-numbers"]
+    geoms = dict(zip(districts["district"], districts.geometry))
+    for key in deck.layers[-1].data:
+        assert geoms[int(key["key"])].contains(shapely.Point(key["position"]))
 
 
 def test_legend_lists_shown_range_only():
@@ -105,22 +88,29 @@ def test_legend_lists_shown_range_only():
 def test_significant_districts_are_outlined_and_reference_values_hatched(districts):
     table = district_table().assign(difference=[None, "higher", "none", "lower", None, None, None])
     deck = maps.district_map(districts, table, "ja")
-    features = {f["properties"]["district"]: f["properties"] for f in deck.layers[0].data["features"]}
+    polygons = deck.layers[0].data["features"]
+    features = {}
+    for f in polygons:
+        features.setdefault(f["properties"]["district"], f["properties"])
     assert features[1]["line"][:3] == list(maps.SIGNIFICANT_LINE_RGB) and features[1]["mark"] == "▲高い"
     assert features[3]["line"][:3] == list(maps.SIGNIFICANT_LINE_RGB) and features[3]["mark"] == "▼低い"
     assert features[2]["line"][:3] == list(maps.PLAIN_LINE_RGB) and features[2]["mark"] == ""
     assert features[4]["low"] and features[4]["mark"] == "参考値"
-    labels = {d["name"]: d["text"] for d in deck.layers[-1].data}
-    assert labels["鶴岡"] == "鶴岡 22.0% ▲高い" and labels["羽黒"] == "羽黒 19.0% ▼低い"
-    # the hatching: white lines inside the 参考値 districts (4 and 6) only
-    hatch = next(layer for layer in deck.layers if layer.id == "low-reliability-hatch")
-    low_geoms = [g for code, g in zip(districts["district"], districts.geometry) if code in (4, 6)]
-    union = shapely.union_all(low_geoms).buffer(1e-9)
-    assert len(hatch.data) > 5
-    assert all(union.contains(shapely.LineString(h["path"])) for h in hatch.data)
+    geoms = dict(zip(districts["district"], districts.geometry))
+    extra = [f for f in polygons[6:]]  # after the six fills: the black bands, then the white hatching
+    bands = [f for f in extra if f["properties"]["fill"][:3] == list(maps.SIGNIFICANT_LINE_RGB)]
+    hatch = [f for f in extra if f["properties"]["fill"][:3] == list(maps.HATCH_RGB)]
+    assert sorted(f["properties"]["district"] for f in bands) == [1, 3]
+    assert sorted(f["properties"]["district"] for f in hatch) == [4, 6]
+    for f in bands + hatch:  # inside their own district
+        shape = shapely.from_geojson(json.dumps(f["geometry"]))
+        assert geoms[f["properties"]["district"]].buffer(1e-6).contains(shape)
+        assert shape.area < 0.5 * geoms[f["properties"]["district"]].area
+    html = maps.legend_html(table, "ja", with_windows=True, districts=districts)
+    assert "鶴岡 <b>22.0%</b> ▲高い" in html and "羽黒 <b>19.0%</b> ▼低い" in html
     # the legend names what is drawn
     html = maps.legend_html(table, "ja", with_windows=True)
     for words in ("0%から", "太い黒枠", "白い斜線", "参考値", "灰色", "黒い点"):
         assert words in html, words
-    chart = maps.district_map_chart(districts, table, "ja").to_dict()
-    assert "白斜線=参考値" in json.dumps(chart, ensure_ascii=False)
+    chart = json.dumps(maps.district_map_chart(districts, table, "ja").to_dict(), ensure_ascii=False)
+    assert "白斜線・※=参考値" in chart and "① 鶴岡 22.0% ▲" in chart and "④ 櫛引 30.0% ※" in chart
