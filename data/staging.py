@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,6 +95,7 @@ def stage(target: Path, uploads: list[tuple[str, bytes]]) -> Staged:
         raise BuildRefused(problems)
     root = staging_root()
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    remove_stale(root)
     folder = root / f"{dt.datetime.now(versions.JST):%Y%m%d-%H%M%S}-{secrets.token_hex(4)}"
     folder.mkdir(mode=0o700)
     base = versions.current_id(target)
@@ -113,6 +115,19 @@ def stage(target: Path, uploads: list[tuple[str, bytes]]) -> Staged:
         (folder / safe).write_bytes(data)
         staged.uploaded.append(safe)
     return staged
+
+
+def remove_stale(root: Path, hours: float = versions.UNPUBLISHED_HOURS) -> list[Path]:
+    """Remove staging folders older than HOURS (a preview abandoned by closing the browser): they
+    hold uploaded, respondent-level extracts nobody would otherwise find. As old as the unpublished
+    versions the next build prunes (versions.UNPUBLISHED_HOURS)."""
+    cutoff = time.time() - hours * 3600
+    removed = []
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        if folder.is_dir() and not folder.name.startswith(".") and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def build_pending(
