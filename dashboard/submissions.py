@@ -15,6 +15,7 @@ from dashboard.access import audit
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb, submission_store as store, submission_template as tpl
+from data.paths import db_path
 from data.validate import today
 from queries import export
 
@@ -58,7 +59,7 @@ def history_frame(entries: list[store.Entry], lang: str, names: dict[str, str] |
     """History lines as a table, newest first: time, (organisation,) month, who, file, rows, whether
     each is the current submission of its month or was replaced, and whether it is published."""
     cur = store.current()
-    marker = store.published()
+    marker = store.published(db_path())  # what the data in use holds
     rows = []
     for e in reversed(entries):
         row = {t("submission.time", lang): jst(e.time)}

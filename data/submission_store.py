@@ -6,7 +6,8 @@
                                                       month of each submission (who, when in JST,
                                                       the file's name and SHA-256, rows)
     INSTANCE/submissions/published.json               the last publish: version, when, and the time
-                                                      of the newest submission it included
+                                                      of the newest submission it included; and
+                                                      for every publish, version → that time
 
 A resubmission for the same organisation and month writes a new file and a new history line; the
 newest line of an organisation and month is its current submission (the older ones stay, as the
@@ -16,7 +17,12 @@ submit: the page calls roles.require before save (data/ imports nothing of the d
 
 For the secretariat's publish: apply_to_extracts(folder) puts every current submission into the
 activity extract of a staging copy of the current extracts, and mark_published(version_id, as_of)
-records what the new version holds, so pending() lists what was submitted since.
+records what the new version holds, so pending() lists what was submitted since. Given the
+database (TARGET), what counts as published is what the version in use holds: after a rollback to
+a version built before a publish, its submissions are pending again. Every version built later
+holds them too (the data page stages over the current version's extracts), so the version in use
+holds the submissions of the newest publish whose version is not newer than it (IDs are
+build times, increasing).
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from data import instance, readers, submission_template as tpl
+from data import instance, readers, submission_template as tpl, versions
 from data.problems import errors, format_report
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -244,8 +250,7 @@ def rows_of(entry: Entry) -> pd.DataFrame:
 # ---- publishing ----------------------------------------------------------------------------
 
 
-def published() -> dict:
-    """The last publish ({version_id, published_at, as_of}), or {} before the first."""
+def _marker() -> dict:
     try:
         data = json.loads((folder() / MARKER).read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
@@ -253,11 +258,32 @@ def published() -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def published(target: Path | None = None) -> dict:
+    """The publish the data holds ({version_id, published_at, as_of}), or {} when none: without
+    TARGET the last publish; with TARGET (the database) the newest publish whose version is not
+    newer than the version in use (a rollback undoes the publishes after it)."""
+    marker = _marker()
+    in_use = None if target is None else versions.current_id(Path(target))
+    if in_use is None or not marker:  # no database named, or one from before versions
+        return {k: v for k, v in marker.items() if k != "by_version"}
+    held = marker.get("by_version") or {marker.get("version_id"): marker}
+    fitting = sorted(v for v in held if v and v <= in_use)
+    return dict(held[fitting[-1]], version_id=fitting[-1]) if fitting else {}
+
+
 def mark_published(version_id: str, as_of: str | None = None) -> dict:
     """Record that version VERSION_ID holds every submission up to AS_OF (the `as_of` of
     apply_to_extracts' summary; default now). pending() lists what came after."""
     marker = {"version_id": str(version_id), "published_at": _stamp(now_jst()), "as_of": as_of or _stamp(now_jst())}
-    _write_atomic(folder(create=True) / MARKER, json.dumps(marker, ensure_ascii=False, indent=1).encode("utf-8"))
+    earlier = _marker()
+    by_version = earlier.get("by_version") or (
+        {earlier["version_id"]: {k: earlier[k] for k in ("published_at", "as_of") if k in earlier}}
+        if earlier.get("version_id")
+        else {}
+    )
+    by_version[marker["version_id"]] = {"published_at": marker["published_at"], "as_of": marker["as_of"]}
+    whole = {**marker, "by_version": by_version}
+    _write_atomic(folder(create=True) / MARKER, json.dumps(whole, ensure_ascii=False, indent=1).encode("utf-8"))
     return marker
 
 
@@ -267,11 +293,11 @@ def is_published(entry: Entry, marker: dict | None = None) -> bool:
     return bool(as_of) and _time(entry.time) <= _time(as_of)
 
 
-def pending(since: str | dt.datetime | None = None) -> list[Entry]:
-    """Current submissions newer than SINCE (default: the last publish's as_of; all of them before
-    the first publish), oldest first."""
+def pending(since: str | dt.datetime | None = None, target: Path | None = None) -> list[Entry]:
+    """Current submissions newer than SINCE (default: the as_of of the publish the data holds,
+    published(TARGET); all of them before the first publish), oldest first."""
     if since is None:
-        since = published().get("as_of")
+        since = published(target).get("as_of")
     limit = _time(since) if since is not None else None
     found = [e for e in current().values() if limit is None or _time(e.time) > limit]
     return sorted(found, key=lambda e: (_time(e.time), e.org_id, e.month))
@@ -330,11 +356,11 @@ def apply_to_extracts(target: Path) -> dict:
 # ---- the secretariat's status table --------------------------------------------------------
 
 
-def status(orgs: Iterable[tuple[str, str]], months: Sequence[str]) -> pd.DataFrame:
+def status(orgs: Iterable[tuple[str, str]], months: Sequence[str], target: Path | None = None) -> pd.DataFrame:
     """One row per organisation (ORGS: (org_id, name), in order; organisations that submitted
     but are not listed come after, with an empty name) × month of MONTHS: org_id, name, month,
     submitted (bool), time (JST, the current submission's), user, file, rows, sha256, published
-    (bool: included in the last publish), resubmissions (earlier submissions it replaced)."""
+    (bool: in the data, published(TARGET)), resubmissions (earlier submissions it replaced)."""
     orgs = list(dict(orgs).items())
     months = list(months)
     cur = current()
@@ -344,7 +370,7 @@ def status(orgs: Iterable[tuple[str, str]], months: Sequence[str]) -> pd.DataFra
     counts: dict[tuple[str, str], int] = {}
     for e in history():
         counts[(e.org_id, e.month)] = counts.get((e.org_id, e.month), 0) + 1
-    marker = published()
+    marker = published(target)
     rows = []
     for org, name in orgs:
         for month in months:

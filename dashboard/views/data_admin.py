@@ -60,7 +60,7 @@ def _upload(ctx: PageContext, target) -> None:
         else:
             st.warning(t("data.no_files", lang), icon=":material/upload_file:")
     st.markdown(f"**{t('data.subs_title', lang)}**")
-    waiting = submission_store.pending()
+    waiting = submission_store.pending(target=target)
     if not waiting:
         st.caption(t("data.subs_none", lang))
         return

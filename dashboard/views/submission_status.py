@@ -17,6 +17,7 @@ from dashboard.access import roles
 from dashboard.i18n import t
 from dashboard.state import PageContext
 from data import codebook as cb, submission_store as store, submission_template as tpl
+from data.paths import db_path
 
 
 def fiscal_years(ctx: PageContext, history: list[store.Entry]) -> list[int]:
@@ -73,8 +74,8 @@ def render(ctx: PageContext) -> None:
         st.info(t("status.no_orgs", lang), icon=":material/info:")
         return
 
-    pending = store.pending()
-    marker = store.published()
+    pending = store.pending(target=db_path())  # what the data in use holds (a rollback undoes a publish)
+    marker = store.published(db_path())
     when = subs.jst(marker.get("published_at", ""))
     if pending:
         key = "status.pending" if marker else "status.pending_never"
@@ -94,7 +95,7 @@ def render(ctx: PageContext) -> None:
     if not months:
         st.info(t("status.no_months", lang), icon=":material/info:")
     else:
-        table = store.status(zip(orgs["org_id"], orgs["name"]), months)
+        table = store.status(zip(orgs["org_id"], orgs["name"]), months, db_path())
         table.loc[table["name"] == "", "name"] = t("status.unlisted", lang)
         done = int(table["submitted"].sum())
         st.markdown(

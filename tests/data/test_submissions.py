@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import json
 import os
 import shutil
 import stat
@@ -557,3 +558,49 @@ def _codes(data: bytes) -> list[tuple]:
     d = {v["ja"]: k for k, v in DISTRICTS.items()}
     f = {v["ja"]: k for k, v in FIELDS.items()}
     return [(r, m, d[dl], f[fl]) for r, m, dl, fl in prefilled(data)]
+
+
+def _point_at(target: Path, vid: str) -> None:
+    """TARGET as data/versions.py leaves it: a link to TARGET.versions/VID.duckdb."""
+    if target.is_symlink():
+        target.unlink()
+    target.symlink_to(f"{target.name}.versions/{vid}.duckdb")
+
+
+def test_a_rollback_makes_the_submissions_published_after_it_pending_again(instance, tmp_path):
+    t0 = dt.datetime(2024, 6, 1, 9, 0, tzinfo=store.JST)
+    store.save(rows_frame("O05", "2024-04"), "O05", "a", "org", "a.xlsx", "a" * 64, time=t0)
+    store.mark_published("20240601-110000", as_of=t0.isoformat())
+    store.save(rows_frame("O07", "2024-05"), "O07", "b", "org", "b.xlsx", "b" * 64, time=t0.replace(hour=12))
+    store.mark_published("20240601-130000", as_of=t0.replace(hour=12).isoformat())
+    target = tmp_path / "tsunagari.duckdb"
+
+    _point_at(target, "20240601-130000")  # the newest publish in use
+    assert store.pending(target=target) == [] and store.published(target)["version_id"] == "20240601-130000"
+
+    _point_at(target, "20240601-110000")  # rolled back: O07's month is not in the data any more
+    assert [(e.org_id, e.month) for e in store.pending(target=target)] == [("O07", "2024-05")]
+    assert store.published(target)["as_of"] == t0.isoformat()
+    table = store.status([("O05", "A"), ("O07", "B")], ["2024-04", "2024-05"], target)
+    assert {(r.org_id, r.month) for r in table.itertuples() if r.published} == {("O05", "2024-04")}
+
+    _point_at(target, "20240601-120000")  # a data upload between the two: holds the first publish
+    assert [e.org_id for e in store.pending(target=target)] == ["O07"]
+
+    _point_at(target, "20240501-000000")  # older than every publish: nothing of it is in the data
+    assert store.published(target) == {} and len(store.pending(target=target)) == 2
+    # without a database, the last publish as before
+    assert store.published()["version_id"] == "20240601-130000" and store.pending() == []
+
+
+def test_a_marker_written_before_the_per_version_record_still_counts(instance, tmp_path):
+    t0 = dt.datetime(2024, 6, 1, 9, 0, tzinfo=store.JST)
+    store.save(rows_frame("O05", "2024-04"), "O05", "a", "org", "a.xlsx", "a" * 64, time=t0)
+    old = {"version_id": "20240601-110000", "published_at": t0.isoformat(), "as_of": t0.isoformat()}
+    (instance / "submissions" / store.MARKER).write_text(json.dumps(old), encoding="utf-8")
+    target = tmp_path / "tsunagari.duckdb"
+    _point_at(target, "20240601-110000")
+    assert store.pending(target=target) == [] and store.published(target)["as_of"] == t0.isoformat()
+    store.mark_published("20240602-090000", as_of=t0.isoformat())
+    _point_at(target, "20240601-110000")
+    assert store.published(target)["version_id"] == "20240601-110000"  # the old publish was kept
