@@ -788,6 +788,41 @@ class Server:
     url: str
     pid: int | None
     log: Path | None = None
+    db: Path | None = None  # the database of a server the harness started
+
+
+def database_facts(db: Path | None) -> dict | None:
+    """What the load ran over: the file, its survey responses by wave and its activity rows (a
+    second read-only connection: the server's is read-only too)."""
+    if db is None:
+        return None
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error:
+        return {"file": str(db)}
+    try:
+        waves = dict(con.execute("SELECT wave, count(*) FROM responses GROUP BY wave ORDER BY wave").fetchall())
+        activity = con.execute("SELECT count(*) FROM activity").fetchone()[0]
+    except duckdb.Error:
+        waves, activity = {}, None
+    finally:
+        con.close()
+    return {
+        "file": str(db),
+        "responses_by_wave": {str(k): v for k, v in waves.items()},
+        "responses": sum(waves.values()),
+        "activity_rows": activity,
+    }
+
+
+def commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    except OSError:
+        return None
+    return out.stdout.strip() or None
 
 
 @contextlib.contextmanager
@@ -817,7 +852,7 @@ def dashboard_server(db: str | None, launcher: Sequence[str] = ("-m", "streamlit
         url = f"http://127.0.0.1:{port}"
         try:
             wait_healthy(url, proc, log)
-            yield Server(url, proc.pid, log)
+            yield Server(url, proc.pid, log, path)
         finally:
             stop(proc)
 
@@ -980,6 +1015,8 @@ def summarise(load: Load, args: argparse.Namespace, server: Server) -> dict:
         "think_s": list(args.think),
         "seed": args.seed,
         "url": server.url,
+        "database": database_facts(server.db),
+        "commit": commit(),
         "runs_total": len(runs),
         **percentiles(timed),
         "errors": sum(r.error is not None for r in load.runs),
