@@ -12,6 +12,8 @@ import html
 import json
 import math
 from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
 
 import altair as alt
 import numpy as np
@@ -42,15 +44,20 @@ SUPPRESSED_RGB = (190, 190, 190)
 NO_DATA_RGB = (235, 235, 235)
 POINT_RGB = (0, 0, 0)
 ZOOM = 9.0  # the map's initial zoom: the whole city in the 560 px high frame
-MIN_ZOOM = ZOOM - 1  # no further out: the numbered keys are placed so they cannot overlap down to here
+# The numbered discs are drawn in map units (they grow and shrink with the map), so the zoom is
+# held where their digits stay legible and they do not cover a district.
+MIN_ZOOM = ZOOM - 0.5
+MAX_ZOOM = ZOOM + 1.5
 WINDOW_RADIUS_PX = 4  # px, the consultation windows' dots (radius_min_pixels)
 LEGEND_ROWS = 6  # the static map's legend: five stops of the ramp and the grey of 秘匿
 # Each district is marked on the map by its number in a white disc (① 鶴岡 … ⑥ 温海: the codebook's
 # code), and named with its figure and mark in a key list beside the map. Text of any length on the
 # map overlapped its neighbours (櫛引 into 羽黒, Tsuruoka into Fujishima, issue 17); a disc of fixed
 # size at a point chosen clear of the other discs cannot.
-KEY_RADIUS_PX = 11  # px, the numbered disc on the pydeck map
-KEY_TEXT_PX = 14  # px, its digit
+KEY_RADIUS_PX = 11  # px at ZOOM, the numbered disc on the pydeck map
+KEY_RING_PX = 2  # px at ZOOM, its black edge
+KEY_TEXT_PX = 15  # px at ZOOM, its digit's em (BIZ UDPGothic Bold, outlines read from the shipped font)
+FONT_BOLD = Path(__file__).resolve().parent / "static" / "fonts" / "BIZUDPGothic-Bold.ttf"
 KEY_GAP_PX = 3  # px, at least this much between two discs (and between a disc and a window's dot)
 # The static map (slides, handouts): the map's share of its view's width; the key list takes the rest.
 STATIC_MAP_SHARE = 0.45
@@ -200,7 +207,14 @@ def view_state(districts) -> pdk.ViewState:
     minx, miny, maxx, maxy = (
         districts.to_crs(4326).total_bounds if districts.crs is not None else districts.total_bounds
     )
-    return pdk.ViewState(latitude=(miny + maxy) / 2, longitude=(minx + maxx) / 2, zoom=ZOOM, min_zoom=MIN_ZOOM, pitch=0)
+    return pdk.ViewState(
+        latitude=(miny + maxy) / 2,
+        longitude=(minx + maxx) / 2,
+        zoom=ZOOM,
+        min_zoom=MIN_ZOOM,
+        max_zoom=MAX_ZOOM,
+        pitch=0,
+    )
 
 
 def key_glyph(number: int) -> str:
@@ -316,6 +330,84 @@ def deck_polygons(geojson: dict, zoom: float = ZOOM) -> list[dict]:
     return fills + bands + hatches  # drawn in this order: the bands and the hatching on top
 
 
+@lru_cache(maxsize=16)
+def glyph_outline(text: str):
+    """TEXT's outline in the shipped bold font as a shapely geometry, in em (y up), centred on its
+    bounding box (quadratic curves flattened; holes by the even-odd rule)."""
+    from fontTools.pens.basePen import BasePen
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(FONT_BOLD, lazy=True)
+    glyphs, cmap, upm = font.getGlyphSet(), font.getBestCmap(), font["head"].unitsPerEm
+    hmtx = font["hmtx"]
+
+    class Flatten(BasePen):
+        def __init__(self, glyph_set, dx: float):
+            super().__init__(glyph_set)
+            self.dx, self.rings, self.ring = dx, [], []
+
+        def _moveTo(self, pt):
+            self.ring = [self._at(pt)]
+
+        def _lineTo(self, pt):
+            self.ring.append(self._at(pt))
+
+        def _qCurveToOne(self, pt1, pt2):
+            (x0, y0), (x1, y1), (x2, y2) = self._getCurrentPoint(), pt1, pt2
+            for k in range(1, 7):
+                u = k / 6
+                a, b, c = (1 - u) ** 2, 2 * u * (1 - u), u**2
+                self.ring.append(self._at((a * x0 + b * x1 + c * x2, a * y0 + b * y1 + c * y2)))
+
+        def _curveToOne(self, pt1, pt2, pt3):
+            (x0, y0) = self._getCurrentPoint()
+            for k in range(1, 9):
+                u = k / 8
+                a, b, c, d = (1 - u) ** 3, 3 * u * (1 - u) ** 2, 3 * u**2 * (1 - u), u**3
+                x = a * x0 + b * pt1[0] + c * pt2[0] + d * pt3[0]
+                y = a * y0 + b * pt1[1] + c * pt2[1] + d * pt3[1]
+                self.ring.append(self._at((x, y)))
+
+        def _closePath(self):
+            if len(self.ring) >= 3:
+                self.rings.append(shapely.Polygon(self.ring).buffer(0))
+            self.ring = []
+
+        def _at(self, pt):
+            return ((pt[0] + self.dx) / upm, pt[1] / upm)
+
+    shape, x = shapely.GeometryCollection(), 0.0
+    for ch in text:
+        name = cmap[ord(ch)]
+        pen = Flatten(glyphs, x)
+        glyphs[name].draw(pen)
+        for ring in pen.rings:
+            shape = shape.symmetric_difference(ring)
+        x += hmtx[name][0]
+    minx, miny, maxx, maxy = shape.bounds
+    return shapely.affinity.translate(shape, -(minx + maxx) / 2, -(miny + maxy) / 2)
+
+
+def key_features(features: Sequence[dict], positions: Sequence[Sequence[float]], zoom: float = ZOOM) -> list[dict]:
+    """Each district's numbered disc as polygons at its position: the white disc, its black edge and
+    the digit, KEY_RADIUS_PX and KEY_TEXT_PX at ZOOM, carrying the district's properties (the
+    tooltip) and `key` (the number)."""
+    out = []
+    for f, (lon, lat) in zip(features, positions):
+        props = {**f["properties"], "key": str(f["properties"]["district"])}
+        unit = 1 / px_per_degree(lat, zoom)[1]  # degrees of latitude per pixel
+        centre = _iso(shapely.Point(lon, lat), lat)
+        disc = centre.buffer(KEY_RADIUS_PX * unit, quad_segs=12)
+        ring = disc.difference(disc.buffer(-KEY_RING_PX * unit, quad_segs=12))
+        digit = shapely.affinity.scale(
+            glyph_outline(props["key"]), KEY_TEXT_PX * unit, KEY_TEXT_PX * unit, origin=(0, 0)
+        )
+        digit = shapely.affinity.translate(digit, centre.x, centre.y)
+        for geom, rgb in ((disc, (255, 255, 255)), (ring, (0, 0, 0)), (digit, (0, 0, 0))):
+            out.append(_feature(_iso(geom, lat, inverse=True), {**props, "fill": [*rgb, 255]}))
+    return out
+
+
 def _feature(geom, props: dict) -> dict:
     geom = shapely.set_precision(geom, 1e-5)  # about 1 m: plenty for the screen, and smaller JSON
     return {"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(geom))}
@@ -328,8 +420,11 @@ def district_map(
     each district's number in a white disc (its name, figure and mark are in the key list beside
     the map: legend_html).
 
-    No basemap: map_provider=None keeps the map free of tiles, tokens and network requests. Three
-    WebGL programs (filled polygons, discs, digits): see deck_polygons."""
+    No basemap: map_provider=None keeps the map free of tiles, tokens and network requests. Two
+    WebGL programs: one layer of filled polygons (districts, their bands and hatching, the discs and
+    their digits: deck_polygons, key_features) and the windows' dots. Each program costs the
+    browser's software renderer 0.15–0.45 s before the first frame shows (strokes, a TextLayer of
+    names with backgrounds and one of digits did: tests/perf/map_timing.py)."""
     geojson = district_features(districts, table, lang)
     tooltip_html = (
         "<b>{name}</b><br/>"
@@ -340,10 +435,13 @@ def district_map(
     )
     pts = window_points(windows, lang) if windows is not None else None
     avoid = list(zip(pts["lon"], pts["lat"])) if pts is not None else []
+    features = geojson["features"]
+    positions = marker_positions([f["geometry"] for f in features], avoid)
+    polygons = deck_polygons(geojson) + key_features(features, positions)
     layers = [
         pdk.Layer(
             "GeoJsonLayer",
-            data={"type": "FeatureCollection", "features": deck_polygons(geojson)},
+            data={"type": "FeatureCollection", "features": polygons},
             id="districts",
             stroked=False,
             filled=True,
@@ -367,43 +465,6 @@ def district_map(
                 pickable=True,
             )
         )
-    features = geojson["features"]
-    positions = marker_positions([f["geometry"] for f in features], avoid)
-    keys = [
-        {"name": f["properties"]["name"], "key": str(f["properties"]["district"]), "position": pos}
-        for f, pos in zip(features, positions)
-    ]
-    # The discs last, over the dots (none sits under a disc: marker_positions keeps them clear).
-    layers.append(
-        pdk.Layer(
-            "ScatterplotLayer",
-            data=keys,
-            id="district-keys",
-            get_position="position",
-            get_fill_color=[255, 255, 255, 255],
-            get_line_color=[0, 0, 0, 255],
-            stroked=True,
-            radius_units='"pixels"',
-            get_radius=KEY_RADIUS_PX,
-            line_width_units='"pixels"',
-            get_line_width=2,
-        )
-    )
-    layers.append(
-        pdk.Layer(
-            "TextLayer",
-            data=keys,
-            id="district-key-numbers",
-            get_position="position",
-            get_text="key",
-            get_size=KEY_TEXT_PX,
-            get_color=[0, 0, 0, 255],
-            # pydeck reads bare strings as JS expressions: literals need their own quotes.
-            character_set='"0123456789"',
-            font_family='"BIZ UDPGothic, sans-serif"',
-            font_weight='"bold"',
-        )
-    )
     return Deck(
         layers=layers,
         initial_view_state=view_state(districts),
@@ -503,10 +564,10 @@ def _wrapped(text: str, max_em: float = STATIC_LINE_EM) -> list[str]:
     return [head.strip(), f"= {tail.strip()}"]
 
 
-def static_key_lines(geojson: dict, lang: str) -> list[str]:
+def static_key_lines(geojson: dict, lang: str, windows: bool = False) -> list[str]:
     """The static map's key list, a line each: the districts (① name figure ▲/▼, ※ for 参考値: a
     word such as "low reliability" made an English line too long beside a 4:3 projector's map), a
-    blank line, then what the outline, the hatching and ※ mean."""
+    blank line, then what the outline, the hatching and ※ mean, and the dots when WINDOWS are drawn."""
     marks = {
         "higher": cb.mark_label("higher", lang),
         "lower": cb.mark_label("lower", lang),
@@ -523,7 +584,8 @@ def static_key_lines(geojson: dict, lang: str) -> list[str]:
         if sep
         else low
     )
-    return [*lines, "", *_wrapped(t("map.static_significant", lang, **marks)), *_wrapped(low)]
+    dots = _wrapped(t("map.static_windows", lang)) if windows else []
+    return [*lines, "", *_wrapped(t("map.static_significant", lang, **marks)), *_wrapped(low), *dots]
 
 
 def district_map_chart(
@@ -601,7 +663,7 @@ def district_map_chart(
         .encode(**lonlat, text="key:N")
     )
     key_x = alt.XValue(alt.ExprRef(f"{MAP_VIEW}_width * {STATIC_KEY_X}"))
-    for i, line in enumerate(static_key_lines(geo, lang)):
+    for i, line in enumerate(static_key_lines(geo, lang, windows=pts is not None and len(pts) > 0)):
         if line:
             layers.append(
                 alt.Chart(alt.Data(values=[{"line": i}]))

@@ -14,6 +14,7 @@ stay apart (and clear of the windows' dots) at every zoom the map allows.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from types import SimpleNamespace
 
@@ -21,9 +22,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+import shapely.affinity
 
 from dashboard import maps
 from dashboard.content import View
+from dashboard.i18n import t as t_
 from dashboard.presenter import handout, slide as sl
 from dashboard.presenter.render import _vl_convert
 from dashboard.presenter.viewport import Viewport
@@ -101,7 +104,7 @@ def scene(spec: dict) -> SimpleNamespace:
     """Every text (with its box), disc, square and district polygon of SPEC as Vega lays it out,
     in the canvas's pixels."""
     sg = _vl_convert().vegalite_to_scenegraph(spec)
-    out = SimpleNamespace(texts=[], discs=[], squares=[], districts=[], width=sg["width"], height=sg["height"])
+    out = SimpleNamespace(texts=[], discs=[], dots=[], squares=[], districts=[], width=sg["width"], height=sg["height"])
 
     def walk(mark: dict, ox: float, oy: float) -> None:
         kind = mark.get("marktype")
@@ -114,8 +117,10 @@ def scene(spec: dict) -> SimpleNamespace:
                 out.texts.append(text_box(item, ox, oy))
             elif kind == "symbol":
                 size, centre = float(item.get("size", 64)), shapely.Point(ox + item["x"], oy + item["y"])
-                if item.get("shape", "circle") == "circle":
-                    out.discs.append((centre, np.sqrt(size / np.pi)))
+                if item.get("shape", "circle") == "circle" and str(item.get("fill")).lower() in ("white", "#fff"):
+                    out.discs.append((centre, np.sqrt(size / np.pi)))  # a district's number
+                elif item.get("shape", "circle") == "circle":
+                    out.dots.append(centre)  # a consultation window
                 else:  # a square's size is its area
                     out.squares.append(centre.buffer(np.sqrt(size) / 2, cap_style="square"))
             elif kind == "shape" and item.get("fill") not in (None, "transparent") and item.get("shape"):
@@ -141,6 +146,8 @@ def assert_clear(spec: dict, width: float, height: float, what: str) -> SimpleNa
         assert c1.distance(c2) >= r1 + r2, (what, "discs overlap")
     for (t1, b1), (t2, b2) in itertools.combinations(plain, 2):
         assert not b1.intersects(b2), (what, t1, t2)
+    for dot in s.dots:
+        assert not any(dot.distance(c) < r for c, r in s.discs), (what, "a window's dot under a disc")
     for t, b in plain:
         assert not any(b.intersects(c.buffer(r)) for c, r in s.discs), (what, t, "on a disc")
         assert not any(b.intersects(square) for square in s.squares), (what, t, "on a swatch")
@@ -169,13 +176,16 @@ def test_presenter_map_slide_has_no_overlapping_text(source, lang, size):
     s = assert_clear(drawing.spec, vp.width - 60, slide_height(vp), f"slide {size} {lang}")
     keys = [t for t, _ in s.texts if t[0] in "①②③④⑤⑥"]
     assert len(keys) == 6
+    # the consultation windows the deck's notes point at are drawn, and the key says what they are
+    assert s.dots and any(t.startswith(t_("map.static_windows", lang)[:4]) for t, _ in s.texts)
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
 @pytest.mark.parametrize("size", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
-def test_longest_key_lines_fit_beside_the_map(districts, lang, size):
+def test_longest_key_lines_fit_beside_the_map(source, districts, lang, size):
     vp = Viewport(*size)
-    chart = maps.district_map_chart(districts, long_table(), lang, title="title")
+    windows = source.directory((), (), "", lang)  # the key's longest form: with the windows' line
+    chart = maps.district_map_chart(districts, long_table(), lang, title="title", windows=windows)
     spec = sl.sized_spec(chart, vp.width - 60, slide_height(vp), vp.font_px)
     s = assert_clear(spec, vp.width - 60, slide_height(vp), f"long {size} {lang}")
     texts = [t for t, _ in s.texts]
@@ -209,10 +219,22 @@ def test_legend_keeps_suppressed_inside_its_box(districts):
 # ---- the pydeck map (地域マップ) ----------------------------------------------------------------
 
 
-def test_page_map_text_is_only_the_discs_digits(districts):
+def key_shapes(deck) -> dict[str, list]:
+    """{number: [disc, edge, digit]} of the pydeck map's numbered discs (lon/lat geometries)."""
+    out: dict[str, list] = {}
+    for f in deck.layers[0].data["features"]:
+        if "key" in f["properties"]:
+            out.setdefault(f["properties"]["key"], []).append(shapely.from_geojson(json.dumps(f["geometry"])))
+    return out
+
+
+def test_page_map_has_no_text_only_numbered_discs(districts):
     deck = maps.district_map(districts, long_table(), "en")
-    texts = [layer for layer in deck.layers if layer.type == "TextLayer"]
-    assert len(texts) == 1 and [d["key"] for d in texts[0].data] == ["1", "2", "3", "4", "5", "6"]
+    assert not [layer for layer in deck.layers if layer.type == "TextLayer"]
+    shapes = key_shapes(deck)
+    assert sorted(shapes) == ["1", "2", "3", "4", "5", "6"]
+    for disc, edge, digit in shapes.values():
+        assert disc.buffer(1e-9).contains(edge) and disc.buffer(1e-9).contains(digit) and not digit.is_empty
     html = maps.legend_html(long_table(), "en", with_windows=False, districts=districts)
     for line in (
         "Tsuruoka <b>28.4%</b> ▲higher",
@@ -222,7 +244,7 @@ def test_page_map_text_is_only_the_discs_digits(districts):
         assert line in html
 
 
-@pytest.mark.parametrize("zoom", [maps.MIN_ZOOM, maps.ZOOM, maps.ZOOM + 2])
+@pytest.mark.parametrize("zoom", [maps.MIN_ZOOM, maps.ZOOM, maps.MAX_ZOOM])
 def test_page_map_discs_stay_apart_at_every_allowed_zoom(districts, zoom):
     # windows at the districts' own centres, where the discs would go (as 櫛引's branch office is)
     centres = [d.geometry.representative_point() for d in districts.itertuples()]
@@ -231,17 +253,20 @@ def test_page_map_discs_stay_apart_at_every_allowed_zoom(districts, zoom):
         {"name": [f"窓口{i}" for i in range(len(near))], "lon": [x for x, _ in near], "lat": [y for _, y in near]}
     )
     deck = maps.district_map(districts, long_table(), "ja", windows=windows)
-    assert [layer.id for layer in deck.layers][-2:] == ["district-keys", "district-key-numbers"]  # above the dots
-    assert deck.initial_view_state.min_zoom == maps.MIN_ZOOM
-    keys = deck.layers[-2].data
+    view = deck.initial_view_state
+    assert (view.min_zoom, view.max_zoom) == (maps.MIN_ZOOM, maps.MAX_ZOOM)
+    discs = {k: v[0] for k, v in key_shapes(deck).items()}
     lat0 = float(np.mean([p.y for p in centres]))
     kx, ky = maps.px_per_degree(lat0, zoom)
-    px = [(k["position"][0] * kx, k["position"][1] * ky) for k in keys]
-    for (x1, y1), (x2, y2) in itertools.combinations(px, 2):
-        assert np.hypot(x1 - x2, y1 - y2) >= 2 * maps.KEY_RADIUS_PX + maps.KEY_GAP_PX
-    for x, y in px:
-        for lon, lat in near:
-            assert np.hypot(x - lon * kx, y - lat * ky) >= maps.KEY_RADIUS_PX + maps.WINDOW_RADIUS_PX
+
+    def px(geom):  # screen pixels at ZOOM
+        return shapely.affinity.scale(geom, kx, ky, origin=(0, 0))
+
+    for (k1, d1), (k2, d2) in itertools.combinations(discs.items(), 2):
+        assert px(d1).distance(px(d2)) >= maps.KEY_GAP_PX * 0.9, (k1, k2)
+    for k, disc in discs.items():
+        for lon, lat in near:  # a window's dot is WINDOW_RADIUS_PX at every zoom
+            assert px(disc).distance(px(shapely.Point(lon, lat))) >= maps.WINDOW_RADIUS_PX, k
     by_code = dict(zip(districts["district"], districts.geometry))
-    for k in keys:
-        assert by_code[int(k["key"])].contains(shapely.Point(k["position"])), k
+    for k, disc in discs.items():
+        assert by_code[int(k)].contains(disc), k

@@ -50,12 +50,11 @@ def test_map_has_no_basemap_and_colours_by_estimate(districts):
     assert spec.get("mapStyle") in (None, "__MAP_STYLE__")  # the frontend's 'no basemap' sentinel
     text = deck.to_json().lower()
     assert "cartocdn" not in text and "mapbox" not in text and "http" not in text
-    assert maps.deck_layer_ids(deck) == ["districts", "windows", "district-keys", "district-key-numbers"]
-    numbers = spec["layers"][3]
-    assert numbers["characterSet"] == "0123456789"  # a string literal, not an expression
-    assert [d["key"] for d in numbers["data"]] == ["1", "2", "3", "4", "5", "6"]
-    # one WebGL program for the districts: filled polygons, no stroke (tests/perf/map_timing.py)
+    assert maps.deck_layer_ids(deck) == ["districts", "windows"]
+    # two WebGL programs: filled polygons (no stroke, no text layer) and the windows' dots
     assert spec["layers"][0]["stroked"] is False
+    keys = [f["properties"]["key"] for f in deck.layers[0].data["features"] if "key" in f["properties"]]
+    assert keys == [k for k in "123456" for _ in range(3)]  # disc, edge, digit
 
     features = {}
     for f in deck.layers[0].data["features"]:
@@ -72,10 +71,12 @@ def test_map_has_no_basemap_and_colours_by_estimate(districts):
 
 def test_keys_without_windows_sit_inside_their_district(districts):
     deck = maps.district_map(districts, district_table(), "ja")
-    assert maps.deck_layer_ids(deck) == ["districts", "district-keys", "district-key-numbers"]
+    assert maps.deck_layer_ids(deck) == ["districts"]
     geoms = dict(zip(districts["district"], districts.geometry))
-    for key in deck.layers[-1].data:
-        assert geoms[int(key["key"])].contains(shapely.Point(key["position"]))
+    for f in deck.layers[0].data["features"]:
+        if "key" in f["properties"]:
+            shape = shapely.from_geojson(json.dumps(f["geometry"]))
+            assert geoms[int(f["properties"]["key"])].contains(shape), f["properties"]["key"]
 
 
 def test_legend_lists_shown_range_only():
@@ -97,7 +98,7 @@ def test_significant_districts_are_outlined_and_reference_values_hatched(distric
     assert features[2]["line"][:3] == list(maps.PLAIN_LINE_RGB) and features[2]["mark"] == ""
     assert features[4]["low"] and features[4]["mark"] == "参考値"
     geoms = dict(zip(districts["district"], districts.geometry))
-    extra = [f for f in polygons[6:]]  # after the six fills: the black bands, then the white hatching
+    extra = [f for f in polygons[6:] if "key" not in f["properties"]]  # the black bands, the white hatching
     bands = [f for f in extra if f["properties"]["fill"][:3] == list(maps.SIGNIFICANT_LINE_RGB)]
     hatch = [f for f in extra if f["properties"]["fill"][:3] == list(maps.HATCH_RGB)]
     assert sorted(f["properties"]["district"] for f in bands) == [1, 3]
