@@ -734,6 +734,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "map.low_hatch": {"ja": "白い斜線: {low}（数値は目安）", "en": "White hatching: {low} (a rough figure)"},
     "map.static_significant": {"ja": "黒枠▲▼={higher}/{lower}", "en": "black edge ▲▼ = {higher}/{lower}"},
     "map.static_low": {"ja": "白斜線={low}", "en": "white hatch = {low}"},
+    "map.static_windows": {"ja": "黒い点=相談窓口", "en": "black dot = consultation window"},
     "map.window_point": {"ja": "黒い点: 相談窓口", "en": "Black dots: consultation windows"},
     "map.no_geo": {
         "ja": "地域の境界データを読み込めませんでした（詳しい内容はサーバーのログにあります）。",

@@ -81,14 +81,18 @@ def indicator(source: Source, view: View, lang: str) -> ViewContent:
         out.plot = Plot(builder, table, (view.by, lang), title=title)
         out.table = tables.for_screen(tables.two_way_table(labelled, view.by, lang), lang)
     else:  # map: drawn without tiles (the map page draws its own, with pydeck)
+        # the consultation windows as dots, as on the map page (the 準備会 deck's notes point at them)
+        windows = source.directory((), (), "", lang) if view.windows else None
         out.plot = Plot(
-            lambda frame, lang, title: maps.district_map_chart(source.districts(), frame, lang, title=title),
+            lambda frame, lang, title: maps.district_map_chart(
+                source.districts(), frame, lang, title=title, windows=windows
+            ),
             table,
             (lang,),
             {"title": title},
         )
         out.table = tables.for_screen(narrow, lang)
-        out.legend_html = maps.legend_html(table, lang, with_windows=False)
+        out.legend_html = maps.legend_html(table, lang, with_windows=windows is not None)
     if caption:
         out.notes.insert(0, caption)
     return out
