@@ -58,6 +58,7 @@ KEY_RADIUS_PX = 11  # px at ZOOM, the numbered disc on the pydeck map
 KEY_RING_PX = 2  # px at ZOOM, its black edge
 KEY_TEXT_PX = 15  # px at ZOOM, its digit's em (BIZ UDPGothic Bold, outlines read from the shipped font)
 FONT_BOLD = Path(__file__).resolve().parent / "static" / "fonts" / "BIZUDPGothic-Bold.ttf"
+DIGITS_PATH = Path(__file__).resolve().parents[1] / "geo" / "key_digits.json"  # outlines of 1–9 (em)
 KEY_GAP_PX = 3  # px, at least this much between two discs (and between a disc and a window's dot)
 # The static map (slides, handouts): the map's share of its view's width; the key list takes the rest.
 STATIC_MAP_SHARE = 0.45
@@ -330,8 +331,26 @@ def deck_polygons(geojson: dict, zoom: float = ZOOM) -> list[dict]:
     return fills + bands + hatches  # drawn in this order: the bands and the hatching on top
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=1)
+def _digit_outlines() -> dict:
+    return json.loads(DIGITS_PATH.read_text(encoding="utf-8"))
+
+
 def glyph_outline(text: str):
+    """A digit's outline (1–9) as a shapely geometry in em, centred: read from DIGITS_PATH, which
+    write_digit_outlines makes from the shipped font (reading the 4.6 MB font took the first map
+    of a server 1.4 s)."""
+    return shapely.from_geojson(json.dumps(_digit_outlines()[text]))
+
+
+def write_digit_outlines(path: Path | None = None) -> None:
+    """DIGITS_PATH from the shipped bold font (run after changing the font: tests compare)."""
+    out = {d: json.loads(shapely.to_geojson(shapely.set_precision(font_outline(d), 1e-4))) for d in "123456789"}
+    text = "{\n" + ",\n".join(f'"{d}": {json.dumps(g, separators=(",", ":"))}' for d, g in out.items()) + "\n}\n"
+    (path or DIGITS_PATH).write_text(text, encoding="utf-8")
+
+
+def font_outline(text: str):
     """TEXT's outline in the shipped bold font as a shapely geometry, in em (y up), centred on its
     bounding box (quadratic curves flattened; holes by the even-odd rule)."""
     from fontTools.pens.basePen import BasePen

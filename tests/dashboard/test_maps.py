@@ -115,3 +115,13 @@ def test_significant_districts_are_outlined_and_reference_values_hatched(distric
         assert words in html, words
     chart = json.dumps(maps.district_map_chart(districts, table, "ja").to_dict(), ensure_ascii=False)
     assert "白斜線・※=参考値" in chart and "① 鶴岡 22.0% ▲" in chart and "④ 櫛引 30.0% ※" in chart
+
+
+def test_digit_outlines_file_is_the_shipped_fonts(tmp_path):
+    # geo/key_digits.json is written from BIZ UDPGothic Bold (maps.write_digit_outlines): reading
+    # the 4.6 MB font at the first map of a server took 1.4 s
+    maps.write_digit_outlines(tmp_path / "digits.json")
+    assert (tmp_path / "digits.json").read_text(encoding="utf-8") == maps.DIGITS_PATH.read_text(encoding="utf-8")
+    one, eight = maps.glyph_outline("1"), maps.glyph_outline("8")
+    assert 0.6 < one.bounds[3] - one.bounds[1] < 0.9  # a digit is about 0.8 em high
+    assert len(shapely.get_parts(eight)) == 1 and len(eight.interiors) == 2  # 8 has two holes
