@@ -427,13 +427,22 @@ def render(ctx: PageContext) -> None:
             on_click=lambda: st.session_state.__setitem__(MODE_KEY, "edit"),
         )
         return
+    vp = viewport.viewport()
+    presenting(ctx, deck, vp, _facts(ctx.version))
+
+
+@st.fragment
+def presenting(ctx: PageContext, deck: dk.Deck, vp: viewport.Viewport, facts: sl.DataFacts) -> None:
+    """The slide and the footer: a key press, a footer button or the live filter reruns only this
+    (the sidebar, the banner and the rest of the page stay as they are, on the server and in the
+    browser); the editor's button asks for the whole page."""
+    if st.session_state.get(MODE_KEY) == "edit":
+        st.rerun(scope="app")
+    lang = ctx.lang
     number = deck.clamp(st.session_state.get(SLIDE_KEY))
     st.session_state[SLIDE_KEY] = number
     state.sync_url({"deck": deck.name, "slide": str(number)})
-
-    vp = viewport.viewport()
     source = ctx.source
-    facts = _facts(ctx.version)
     slide = deck.slides[number - 1]
     view, changed = (None, [])
     if slide.view is not None:
