@@ -291,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
             "passes": args.passes,
             "dwell_s": args.dwell,
             "quiet_ms": args.quiet,
+            "load_average_after": round(os.getloadavg()[0], 2),  # the shared machine's load (1 min)
             "summary": summary,
             "slides": rows,
         }
