@@ -22,7 +22,9 @@ How: each session speaks the browser's own protocol over `ws://HOST:PORT/_stcore
 - a filter change is `rerun_script` on the current page with the URL's current query (the app keeps
   it up to date through `page_info_changed`) and the states of all widgets on screen, the chosen
   one's new (a selectbox's or radio's state is its option's label, `string_value`); a presenter
-  button is a `trigger_value`, sent once.
+  button is a `trigger_value`, sent once. A widget drawn inside an `st.fragment` (the delta's
+  `fragment_id`: the presenter's slide and footer) sends the fragment's id, and the server reruns
+  that fragment only, as for the browser.
 
 As the frontend's WidgetStateManager, a session keeps every drawn widget's value (the element's
 default, or the value the app set, or the member's choice) and sends them all with each rerun: the
@@ -185,6 +187,7 @@ class Widget:
     options: tuple[str, ...]
     current: str | None
     sidebar: bool
+    fragment: str = ""  # the st.fragment it was drawn in: a change reruns only that fragment
 
 
 # ---- the URL's parameters ------------------------------------------------------------------------
@@ -333,7 +336,9 @@ class Session:
         except LookupError as exc:  # nothing to click or choose on this page
             run.fail(f"request: {exc}")
             return
-        self.widgets = {}
+        # A fragment's run redraws that fragment only: the widgets outside it stay on screen.
+        fragment = msg.rerun_script.fragment_id
+        self.widgets = {i: w for i, w in self.widgets.items() if fragment and w.fragment != fragment}
         await self._send_and_wait(msg, run, clicked)
 
     async def _send_and_wait(self, msg: BackMsg, run: Run, started: float) -> None:
@@ -424,6 +429,8 @@ class Session:
         else:
             cs.page_script_hash, cs.query_string = self.page_hash, self.query
             changed = self._changed_widget(req, run, rng)
+            # a widget drawn inside an st.fragment reruns that fragment, as the browser asks
+            cs.fragment_id = next((w.fragment for i, w in self.widgets.items() if i == changed.id), "")
             cs.widget_states.widgets.extend(self._values(sidebar_only=False))
             if changed.HasField("trigger_value"):
                 cs.widget_states.widgets.append(changed)
@@ -527,7 +534,7 @@ class Session:
             if problem:
                 run.fail(problem)
         if kind in (*VALUE_WIDGETS, "button"):
-            self._note_widget(kind, getattr(element, kind), msg.metadata.delta_path)
+            self._note_widget(kind, getattr(element, kind), msg.metadata.delta_path, msg.delta.fragment_id)
         elif kind == "download_button" and run is not None:
             self._check_download(element.download_button, run)
 
@@ -551,7 +558,7 @@ class Session:
         run.downloads += 1
         run.download_bytes += size
 
-    def _note_widget(self, kind: str, proto, path: Sequence[int]) -> None:
+    def _note_widget(self, kind: str, proto, path: Sequence[int], fragment: str = "") -> None:
         # A widget with a user key has the id "$$ID-<hash>-<key>" (compute_and_register_element_id).
         key = proto.id.split("-", 2)[2] if proto.id.startswith("$$ID-") and proto.id.count("-") >= 2 else ""
         current = None
@@ -561,7 +568,8 @@ class Session:
                 self.values[proto.id] = state
                 current = state.string_value if state.HasField("string_value") else None
         options = tuple(proto.options) if kind in CHANGEABLE else ()
-        self.widgets[proto.id] = Widget(kind, key, options, current, sidebar=bool(path) and path[0] == 1)
+        sidebar = bool(path) and path[0] == 1
+        self.widgets[proto.id] = Widget(kind, key, options, current, sidebar, fragment)
 
     def _script_finished(self, status: int, run: Run | None) -> None:
         if status == _FINISHED.FINISHED_EARLY_FOR_RERUN:

@@ -116,3 +116,29 @@ def test_an_open_tab_reruns_the_following_fragment_on_its_timer(load, app_server
     (tick,) = timer_runs
     assert tick.kind == "auto" and tick.error is None and tick.ms is not None, tick
     assert 0 < tick.bytes < opened.bytes / 5, (tick.bytes, opened.bytes)  # the fragment, not the page
+
+
+def test_a_slide_turn_reruns_only_the_presenters_fragment(load, app_server):
+    """The presenter's buttons are drawn inside its st.fragment: a turn sends the fragment's id, as
+    the browser does, and the server redraws the slide alone (the sidebar's widgets stay)."""
+    R = load.Request
+
+    async def turns():
+        session = load.Session(0, app_server.url, 0.0)
+        rng = load.random.Random(1)
+        try:
+            runs = [await session.request(R("open", "presenter", "deck=junbikai&slide=1"), rng)]
+            fragments = {w.fragment for w in session.widgets.values() if w.key == load.NEXT_SLIDE_BUTTON}
+            for _ in range(2):
+                runs.append(await session.request(R("slide", widget=load.NEXT_SLIDE_BUTTON), rng))
+            keys = {w.key for w in session.widgets.values()}
+            return runs, fragments, keys
+        finally:
+            await session.close()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        runs, fragments, keys = pool.submit(asyncio.run, turns()).result()
+    assert all(r.error is None and r.ms is not None for r in runs), runs
+    assert len(fragments) == 1 and "" not in fragments, "the next-slide button is not in a fragment"
+    assert "lang" in keys and load.NEXT_SLIDE_BUTTON in keys  # the sidebar kept, the slide redrawn
+    assert all(r.bytes < runs[0].bytes for r in runs[1:]), [r.bytes for r in runs]
