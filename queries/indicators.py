@@ -408,16 +408,10 @@ def _load_replicates(con, wave: int, channel: int) -> dict[str, _Replicated]:
 
 
 def _replicated(con, indicator: str, wave: int, channel: int) -> _Replicated | None:
-    """The replicates of one indicator, wave and channel (None: none). Every wave's of the channel
-    are loaded together, once per read-only connection (queries.runner.remembered; the server's
-    warm-up does it before the first visitor): a page's tables then only sum them. Loaded a wave at
-    a time, the first switch to each older wave paid for its load (~50 ms of a 130 ms run at a
-    million responses and ten waves, the page reruns' slowest 5%); a wave's sums are at most
-    ~15 MB whatever the responses (one row per cell of the grain)."""
-    loaded = remembered(
-        con, f"indicator_replicates/{channel}", lambda c: {w: _load_replicates(c, w, channel) for w in waves(c)}
-    )
-    return loaded.get(wave, {}).get(indicator)
+    """The replicates of one indicator, wave and channel (None: none); a wave's are loaded once per
+    read-only connection (queries.runner.remembered): a page's tables then only sum them."""
+    loaded = remembered(con, f"indicator_replicates/{wave}/{channel}", lambda c: _load_replicates(c, wave, channel))
+    return loaded.get(indicator)
 
 
 def _replicate_sums(

@@ -334,25 +334,3 @@ def test_on_the_demo_data_the_interval_moves_a_few_per_cent_either_way(demo_db, 
         print("\n" + "\n".join(lines))
     assert 0.9 <= df["ratio"].median() <= 1.1, lines
     assert df["ratio"].between(0.5, 2.5).all(), lines
-
-
-def test_every_waves_replicates_are_read_once_per_connection(demo_db, monkeypatch):
-    """A member switching to an older wave sums replicates already in memory: the first table reads
-    every wave's at once (a wave read at a time cost each first switch ~50 ms at a million
-    responses), and no later table reads them again."""
-    from queries import runner
-
-    reads = []
-    real = indicators._load_replicates
-    monkeypatch.setattr(indicators, "_load_replicates", lambda c, w, ch: reads.append((w, ch)) or real(c, w, ch))
-    con = runner.connect(demo_db)
-    try:
-        waves = indicators.waves(con)
-        assert len(waves) >= 2, "the demo has several waves"
-        first = indicators.indicator_table(con, "lonely_often", ["district"], Filters(wave=waves[-1]))
-        assert sorted(reads) == sorted((w, 1) for w in waves)
-        older = indicators.indicator_table(con, "lonely_often", ["district"], Filters(wave=waves[0]))
-        assert len(reads) == len(waves), "an older wave's replicates were read again"
-        assert not first.equals(older)
-    finally:
-        con.close()
