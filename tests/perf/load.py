@@ -797,6 +797,7 @@ class Server:
     pid: int | None
     log: Path | None = None
     db: Path | None = None  # the database of a server the harness started
+    facts: dict | None = None  # database_facts(db), read while the server runs (a temporary one goes)
 
 
 def database_facts(db: Path | None) -> dict | None:
@@ -1023,7 +1024,7 @@ def summarise(load: Load, args: argparse.Namespace, server: Server) -> dict:
         "think_s": list(args.think),
         "seed": args.seed,
         "url": server.url,
-        "database": database_facts(server.db),
+        "database": server.facts,
         "commit": commit(),
         "runs_total": len(runs),
         **percentiles(timed),
@@ -1192,6 +1193,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     with target_server(args.url, args.db) as server:
+        server.facts = database_facts(server.db)
         if server.pid is None:
             print(f"(the process behind {server.url} is not visible: no memory or CPU figures)", file=sys.stderr)
         loads = []
