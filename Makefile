@@ -62,7 +62,7 @@ bench-slides: install $(DB)
 	$(PY) tests/perf/slide_timing.py --db $(DB) $(SLIDES_ARGS)
 
 # The load harness (tests/perf/load.py): simulated members over Streamlit's websocket, loopback only.
-LOAD_ARGS ?= --sessions 30 --minutes 5 --rounds 2 --presenter --json tests/perf/results/load.json
+LOAD_ARGS ?= --sessions 30 --minutes 5 --rounds 2 --presenter --json tests/perf/results/load.json --append
 load: install
 	$(PY) tests/perf/load.py $(LOAD_ARGS)
 
