@@ -102,6 +102,8 @@ CODE_COLUMNS = {
     "colour",
     "line_width",  # the map's outline (2, or 5 for a district that differs significantly): a style
     "line_w",
+    "key",  # the map's disc number ①–⑥ of a district (its code), not a figure
+    "line",  # the static map's key list: the line's position in the list
 }
 
 
