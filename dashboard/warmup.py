@@ -127,7 +127,3 @@ def wait(timeout: float = 60.0) -> bool:
     """Until the warm-up's imports are done, if it was started; True when nothing is left to wait for."""
     return _imported.wait(timeout) if _started.is_set() else True
 
-
-def wait_all(timeout: float = 60.0) -> bool:
-    """Until the warm-up has finished (the first page too), if it was started."""
-    return _done.wait(timeout) if _started.is_set() else True

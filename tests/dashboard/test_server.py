@@ -59,6 +59,6 @@ def test_a_page_run_waits_for_the_imports_not_for_the_first_pages_figures():
         "warmup.start()\n"
         "print(warmup.wait(100), warmup._done.is_set())\n"
         "release.set()\n"
-        "print(warmup.wait_all(100), warmup._done.is_set())\n"
+        "print(warmup._done.wait(100), warmup._done.is_set())\n"
     )
     assert out == "True False\nTrue True"
