@@ -126,4 +126,3 @@ def start() -> None:
 def wait(timeout: float = 60.0) -> bool:
     """Until the warm-up's imports are done, if it was started; True when nothing is left to wait for."""
     return _imported.wait(timeout) if _started.is_set() else True
-
