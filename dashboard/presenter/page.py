@@ -133,12 +133,10 @@ def seed_from_url() -> None:
 
 
 def go_to(number: int) -> None:
+    """Every slide button names the slide it leads to, not a step from wherever the session is: a
+    click the server applies twice (its trigger replayed by a run that meets the 10-second
+    following timer's) still lands on the next slide instead of skipping one."""
     st.session_state[SLIDE_KEY] = number
-
-
-def step(delta: int, total: int) -> None:
-    current = int(st.session_state.get(SLIDE_KEY, 1) or 1)
-    st.session_state[SLIDE_KEY] = min(max(1, current + delta), total)
 
 
 def live_key(deck: dk.Deck, number: int, dim: str) -> str:
@@ -260,11 +258,11 @@ def neighbours(deck: dk.Deck, number: int) -> list[tuple[View, str]]:
 # ---- controls -------------------------------------------------------------------------------
 
 
-def hidden_shortcuts(total: int) -> None:
+def hidden_shortcuts(number: int, total: int) -> None:
     """PageDown / PageUp / Home / End as buttons out of sight (Streamlit's own key handling)."""
     with st.container(key="pres_hidden"):
-        st.button("PageDown", key="pres_k_pgdn", shortcut="PageDown", on_click=step, args=(1, total))
-        st.button("PageUp", key="pres_k_pgup", shortcut="PageUp", on_click=step, args=(-1, total))
+        st.button("PageDown", key="pres_k_pgdn", shortcut="PageDown", on_click=go_to, args=(min(number + 1, total),))
+        st.button("PageUp", key="pres_k_pgup", shortcut="PageUp", on_click=go_to, args=(max(number - 1, 1),))
         st.button("Home", key="pres_k_home", shortcut="Home", on_click=go_to, args=(1,))
         st.button("End", key="pres_k_end", shortcut="End", on_click=go_to, args=(total,))
 
@@ -280,8 +278,8 @@ def footer(
             key="pres_prev",
             icon=":material/arrow_back:",
             shortcut="Left",
-            on_click=step,
-            args=(-1, total),
+            on_click=go_to,
+            args=(max(number - 1, 1),),
             disabled=number <= 1,
         )
         st.html(f"<span class='pres-counter' data-testid='pres-counter'>{number} / {total}</span>", width="content")
@@ -290,8 +288,8 @@ def footer(
             key="pres_next",
             icon=":material/arrow_forward:",
             shortcut="Right",
-            on_click=step,
-            args=(1, total),
+            on_click=go_to,
+            args=(min(number + 1, total),),
             disabled=number >= total,
             type="primary",
         )
@@ -447,7 +445,7 @@ def presenting(ctx: PageContext, deck: dk.Deck, vp: viewport.Viewport, facts: sl
     view, changed = (None, [])
     if slide.view is not None:
         view, changed = live_view(deck, number, slide.view)
-    hidden_shortcuts(len(deck))
+    hidden_shortcuts(number, len(deck))
     with st.container(key="pres_slide"):
         try:
             if view is None:
