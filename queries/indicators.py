@@ -52,7 +52,7 @@ import pandas as pd
 from data import codebook
 from queries import cellkey, disclosure, estimate
 from queries.filters import ATTRIBUTE_FILTERS, BY_CHANNEL, CHANNELS, OPEN_WEB, Filters
-from queries.runner import remembered, run, run_numpy
+from queries.runner import remembered, run, run_arrow, run_numpy
 
 NO_DIM = "none"
 # Breakdowns the national comparison needs besides the dashboard's dimensions.
@@ -379,32 +379,52 @@ def _group_key(age_band, sex, district) -> np.ndarray:
 
 def _load_replicates(con, wave: int, channel: int) -> dict[str, _Replicated]:
     """Every indicator's replicates of one wave and channel, from two queries (the overview asks for
-    all indicators at once; at a million responses one query each cost 10 ms apiece)."""
+    all indicators at once; at a million responses one query each cost 10 ms apiece). The replicate
+    lists come through Arrow as one buffer each (fetchnumpy would make an array per row, which
+    np.stack then copies: ~20 ms of a wave's first read at a million responses)."""
     try:
-        rows = run_numpy(con, "indicator_replicates", wave=int(wave), channel=int(channel))
+        table = run_arrow(con, "indicator_replicates", wave=int(wave), channel=int(channel))
         groups = run_numpy(con, "replicate_factors", wave=int(wave), channel=int(channel))
     except duckdb.CatalogException:  # a database built before the replicates
         return {}
-    if not len(rows["n"]) or not len(groups["factor"]):
+    if not table.num_rows or not len(groups["factor"]):
         return {}
+    rows = {d: table.column(d).to_numpy() for d in (*_REPLICATE_DIMS, "n")}
+    rep_n, rep_ny = (_list_matrix(table.column(c)) for c in ("rep_n", "rep_ny"))
     keys = _group_key(groups["age_band"], groups["sex"], groups["district"])
     order = np.argsort(keys)
     wanted = _group_key(rows["age_band"], rows["sex"], rows["district"])
     at = order[np.minimum(np.searchsorted(keys[order], wanted), len(keys) - 1)]
     if not np.array_equal(keys[at], wanted):  # a cell without its group's factors: not usable
         return {}
+    # one indicator's rows side by side, so each indicator's arrays are slices of the wave's
+    names = table.column("indicator").to_numpy(zero_copy_only=False).astype(str)
+    by_name = np.argsort(names, kind="stable")
+    names, at = names[by_name], at[by_name]
     per_row = np.stack(groups["factor"]).astype(np.float32)[at]
-    sums = np.hstack([per_row * np.stack(rows["rep_n"]), per_row * np.stack(rows["rep_ny"])]).astype(np.float32)
-    names = np.asarray(rows["indicator"]).astype(object)
+    half = rep_n.shape[1]
+    sums = np.empty((len(at), 2 * half), dtype=np.float32)
+    np.multiply(per_row, rep_n[by_name], out=sums[:, :half])
+    np.multiply(per_row, rep_ny[by_name], out=sums[:, half:])
     out = {}
     bounds = np.flatnonzero(np.r_[True, names[1:] != names[:-1], True])
     for lo, hi in zip(bounds[:-1], bounds[1:]):
+        mine = by_name[lo:hi]
         out[str(names[lo])] = _Replicated(
-            {d: np.asarray(rows[d][lo:hi], dtype=np.int64) for d in _REPLICATE_DIMS},
-            np.asarray(rows["n"][lo:hi], dtype=np.float64),
+            {d: rows[d][mine].astype(np.int64) for d in _REPLICATE_DIMS},
+            rows["n"][mine].astype(np.float64),
             sums[lo:hi],
         )
     return out
+
+
+def _list_matrix(column) -> np.ndarray:
+    """A LIST column of equal-length lists (an Arrow ChunkedArray) as a rows × length matrix."""
+    lists = column.combine_chunks()
+    lengths = np.diff(lists.offsets.to_numpy())
+    if lists.null_count or (len(lengths) and (lengths != lengths[0]).any()):
+        raise ValueError("replicate lists of unequal length or with nulls")
+    return lists.flatten().to_numpy().reshape(len(lists), int(lengths[0]) if len(lengths) else 0)
 
 
 def _replicated(con, indicator: str, wave: int, channel: int) -> _Replicated | None:

@@ -13,12 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 import pandas as pd
 
 from data.paths import db_path
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 SQL_DIR = Path(__file__).with_name("sql")
 _HEADER = re.compile(r"^--\s*(\w+)\s*:\s*(.*)$")
@@ -103,6 +106,17 @@ def run_numpy(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> dict[
     cur = con.cursor()
     try:
         return cur.execute(q.statement, params).fetchnumpy()
+    finally:
+        cur.close()
+
+
+def run_arrow(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pa.Table:
+    """As run, but an Arrow table: a LIST column's values then come as one contiguous buffer
+    (ListArray.values), where fetchnumpy makes one small numpy array per row."""
+    q = _checked(name, params)
+    cur = con.cursor()
+    try:
+        return cur.sql(q.statement, params=params).to_arrow_table()
     finally:
         cur.close()
 
