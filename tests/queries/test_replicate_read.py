@@ -42,9 +42,7 @@ def test_a_waves_replicates_are_the_marts_rows_grouped_by_indicator(demo_db):
             assert expected, f"the demo's wave {wave} has replicates"
             assert set(got) == set(expected)
             for ind, rep in got.items():
-                cells = {
-                    tuple(int(rep.codes[d][i]) for d in DIMS): (rep.n[i], rep.sums[i]) for i in range(len(rep.n))
-                }
+                cells = {tuple(int(rep.codes[d][i]) for d in DIMS): (rep.n[i], rep.sums[i]) for i in range(len(rep.n))}
                 assert cells.keys() == expected[ind].keys()
                 for key, (n, sums) in expected[ind].items():
                     assert cells[key][0] == n
