@@ -252,7 +252,7 @@ def px_per_degree(lat: float, zoom: float) -> tuple[float, float]:
 
 
 def marker_positions(
-    geometries: Sequence[dict], avoid: Sequence[tuple[float, float]] = (), zoom: float = MIN_ZOOM
+    geometries: Sequence[dict], avoid: Sequence[tuple[float, float]] | np.ndarray = (), zoom: float = MIN_ZOOM
 ) -> list[list[float]]:
     """Where each district's numbered disc goes: the point inside the district nearest its
     representative point whose disc (KEY_RADIUS_PX) stays clear of the discs placed before it
@@ -261,18 +261,17 @@ def marker_positions(
     have the fewest places to go. The same districts and windows give the same places: kept, so a
     page rerun does not search again (about 10 ms of the map page's run)."""
     texts = tuple(json.dumps(g, sort_keys=True) for g in geometries)
-    points = tuple((float(x), float(y)) for x, y in avoid)
+    # the windows as the bytes of one array: a tuple of thousands of pairs cost ~30 ms to make
+    points = np.asarray(avoid, dtype=float).reshape(-1, 2).tobytes()
     return [list(p) for p in _marker_positions(texts, points, float(zoom))]
 
 
 @lru_cache(maxsize=16)
-def _marker_positions(
-    geometries: tuple[str, ...], avoid: tuple[tuple[float, float], ...], zoom: float
-) -> tuple[tuple[float, float], ...]:
+def _marker_positions(geometries: tuple[str, ...], avoid: bytes, zoom: float) -> tuple[tuple[float, float], ...]:
     geoms = [shapely.from_geojson(g) for g in geometries]
     lat0 = float(np.mean([g.centroid.y for g in geoms])) if geoms else 0.0
     kx, ky = px_per_degree(lat0, zoom)
-    dots = np.asarray(list(avoid), dtype=float).reshape(-1, 2) * [kx, ky]
+    dots = np.frombuffer(avoid, dtype=float).reshape(-1, 2) * [kx, ky]
     placed = np.empty((0, 2))
     out: dict[int, list[float]] = {}
     steps = 40
@@ -463,7 +462,7 @@ def district_map(
         f"{t('common.status', lang)}: {{status}}"
     )
     pts = window_points(windows, lang) if windows is not None else None
-    avoid = list(zip(pts["lon"], pts["lat"])) if pts is not None else []
+    avoid = pts[["lon", "lat"]].to_numpy(dtype=float) if pts is not None else ()
     features = geojson["features"]
     positions = marker_positions([f["geometry"] for f in features], avoid)
     polygons = deck_polygons(geojson) + key_features(features, positions)
@@ -482,7 +481,11 @@ def district_map(
         layers.append(
             pdk.Layer(
                 "ScatterplotLayer",
-                data=pts[["name", "lat", "lon"]],
+                # records made here: pydeck's DataFrame.to_dict took ~40 ms a run for 4,730 windows
+                data=[
+                    {"name": name, "lat": lat, "lon": lon}
+                    for name, lat, lon in zip(pts["name"].tolist(), pts["lat"].tolist(), pts["lon"].tolist())
+                ],
                 id="windows",
                 get_position=["lon", "lat"],
                 get_fill_color=[*POINT_RGB, 230],
@@ -672,7 +675,7 @@ def district_map_chart(
             .mark_circle(size=30, color="black", opacity=0.8)
             .encode(longitude="lon:Q", latitude="lat:Q", tooltip=["name:N"])
         )
-    avoid = list(zip(pts["lon"], pts["lat"])) if pts is not None else []
+    avoid = pts[["lon", "lat"]].to_numpy(dtype=float) if pts is not None else ()
     positions = marker_positions([f["geometry"] for f in geo["features"]], avoid)
     keys_df = pd.DataFrame(
         [

@@ -121,6 +121,13 @@ class Source:
     def directory(self, fields: tuple[int, ...], districts: tuple[int, ...], search: str, lang: str) -> pd.DataFrame:
         return self.run(directory.organisations_directory, tuple(fields), tuple(districts), search, lang)
 
+    def windows(self, lang: str) -> pd.DataFrame:
+        """The consultation windows with a place, for the maps' dots (maps.window_points of the
+        whole directory). Read-only: CachedSource hands every session the same frame."""
+        from dashboard.maps import window_points
+
+        return window_points(self.directory((), (), "", lang), lang)
+
     # ---- geography ------------------------------------------------------------------------
     def districts(self):
         """The district polygons (imported file if present, else the schematic)."""
@@ -140,6 +147,9 @@ class CachedSource(Source):
         name = f"{fn.__module__}.{fn.__qualname__}"
         _QUERIES[name] = fn
         return _unless_refused(_cached_run(self.version, name, args))
+
+    def windows(self, lang: str) -> pd.DataFrame:
+        return _windows(self.version, lang)
 
     def districts(self):
         """The district polygons, reloaded when the files change."""
@@ -191,6 +201,14 @@ def _cached_run(version: DbVersion, name: str, args: tuple):
         return fn(connection(version), *args)
     except disclosure.FilterTooNarrow as exc:
         return _Refused(exc.limit)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _windows(version: DbVersion, lang: str) -> pd.DataFrame:
+    """The windows' dots of one database version and language, one frame shared by every session
+    and not copied: st.cache_data unpickles its copy at every read (about 35 ms a map page run for
+    the directory of 4,730 organisations at a million responses)."""
+    return Source(connection(version)).windows(lang)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

@@ -82,17 +82,17 @@ def indicator(source: Source, view: View, lang: str) -> ViewContent:
         out.table = tables.for_screen(tables.two_way_table(labelled, view.by, lang), lang)
     else:  # map: drawn without tiles (the map page draws its own, with pydeck)
         # the consultation windows as dots, as on the map page (the 準備会 deck's notes point at them)
-        windows = source.directory((), (), "", lang) if view.windows else None
+        # (read when the chart is drawn: the map page draws its own and never this one)
         out.plot = Plot(
             lambda frame, lang, title: maps.district_map_chart(
-                source.districts(), frame, lang, title=title, windows=windows
+                source.districts(), frame, lang, title=title, windows=source.windows(lang) if view.windows else None
             ),
             table,
             (lang,),
             {"title": title},
         )
         out.table = tables.for_screen(narrow, lang)
-        out.legend_html = maps.legend_html(table, lang, with_windows=windows is not None)
+        out.legend_html = maps.legend_html(table, lang, with_windows=bool(view.windows))
     if caption:
         out.notes.insert(0, caption)
     return out

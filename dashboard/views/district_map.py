@@ -47,7 +47,7 @@ def render(ctx: PageContext) -> None:
         st.error(t("map.no_geo", lang))
         districts = None
     if districts is not None:
-        windows = ctx.source.directory((), (), "", lang) if show_windows else None
+        windows = ctx.source.windows(lang) if show_windows else None
         deck = maps.district_map(districts, table, lang, windows=windows)
         left, right = st.columns([3, 1])
         with left:

@@ -125,3 +125,21 @@ def test_digit_outlines_file_is_the_shipped_fonts(tmp_path):
     one, eight = maps.glyph_outline("1"), maps.glyph_outline("8")
     assert 0.6 < one.bounds[3] - one.bounds[1] < 0.9  # a digit is about 0.8 em high
     assert len(shapely.get_parts(eight)) == 1 and len(eight.interiors) == 2  # 8 has two holes
+
+
+def test_the_windows_dots_are_one_frame_shared_by_every_session(app_env):
+    """CachedSource.windows: the directory's windows with a place, made once per database version
+    and language and handed to every session as the same frame (no copy per run)."""
+    from dashboard.db import connection, db_version
+    from dashboard.source import CachedSource, Source
+
+    version = db_version()
+    first, second = CachedSource(version).windows("ja"), CachedSource(version).windows("ja")
+    assert first is second
+    directory = Source(connection(version)).directory((), (), "", "ja")
+    expected = maps.window_points(directory, "ja")
+    pd.testing.assert_frame_equal(first, expected)
+    assert len(first) == directory[["lat", "lon"]].notna().all(axis=1).sum() > 0
+    deck = maps.district_map(load_districts(), district_table(), "ja", windows=first)
+    dots = json.loads(deck.to_json())["layers"][1]["data"]
+    assert [(d["name"], d["lat"], d["lon"]) for d in dots] == list(zip(first["name"], first["lat"], first["lon"]))
