@@ -126,3 +126,9 @@ def start() -> None:
 def wait(timeout: float = 60.0) -> bool:
     """Until the warm-up's imports are done, if it was started; True when nothing is left to wait for."""
     return _imported.wait(timeout) if _started.is_set() else True
+
+
+def wait_finished(timeout: float = 60.0) -> bool:
+    """Until the whole warm-up is done (imports, first page, frozen), if it was started: for a
+    process that measures page runs as the server makes them (tests/perf/dashboard_timing.py)."""
+    return _done.wait(timeout) if _started.is_set() else True

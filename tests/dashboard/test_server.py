@@ -33,6 +33,8 @@ def test_warm_up_imports_what_the_first_page_needs_in_a_fresh_process():
         "before = [m for m in warmup.MODULES if m in sys.modules]\n"
         "warmup.start()\n"
         "assert warmup.wait(100)\n"
+        # not exiting while the warm-up thread is inside DuckDB (that aborted the interpreter)
+        "assert warmup.wait_finished(100)\n"
         "print(before, [m for m in warmup.MODULES if m not in sys.modules], 'streamlit.emojis' in sys.modules)\n"
     )
     assert out == "[] [] True"
@@ -52,13 +54,14 @@ def test_a_page_run_waits_for_the_imports_not_for_the_first_pages_figures():
     """The first page's run starts once the modules are loaded; the warm-up's figures meet it at
     st.cache_data's per-key lock instead of holding back its heading and sidebar."""
     out = _python(
-        "import threading, time\n"
+        "import gc, threading, time\n"
         "from dashboard import warmup\n"
         "release = threading.Event()\n"
         "warmup._prime_first_page = lambda: release.wait(30)\n"
         "warmup.start()\n"
-        "print(warmup.wait(100), warmup._done.is_set())\n"
+        "print(warmup.wait(100), warmup.wait_finished(0.01), gc.get_freeze_count() > 0)\n"
         "release.set()\n"
-        "print(warmup._done.wait(100), warmup._done.is_set())\n"
+        "print(warmup.wait_finished(100), gc.get_freeze_count() > 0)\n"
     )
-    assert out == "True False\nTrue True"
+    # wait_finished: only once the first page is done, and the imports frozen by then
+    assert out == "True False False\nTrue True"

@@ -2,6 +2,7 @@
 
 - page reruns: streamlit.testing.v1.AppTest on dashboard/app.py, one fresh session per page; the
   page is run once, then a sidebar filter widget is changed and at.run() is timed, repeatedly.
+  The process first runs the server's warm-up (dashboard/warmup.py), as a served dashboard has.
   Every change leads to a filter combination not seen before in this process, so the dashboard's
   st.cache_data entries that depend on the filters are misses, as for a user trying a new view.
   Run in a child process (`python tests/perf/dashboard_timing.py reruns ...`) so each database
@@ -144,6 +145,14 @@ def page_reruns(db: str, repeats: int, seed: int, budget_s: float = 300.0) -> di
     con = runner.connect(db)
     waves = indicators.waves(con)
     con.close()
+    # The server's warm-up first, as dashboard/server.py starts it: it freezes what lives as long
+    # as the process (dashboard/warmup.py), so the collector's pauses in the runs below are the
+    # server's. Without it every full collection walked all the imports (~100 ms, a run's p95).
+    from dashboard import warmup
+
+    warmup.start()
+    if not warmup.wait_finished(APPTEST_TIMEOUT):
+        raise RuntimeError("the warm-up did not finish")
     out: dict = {"rerun_ms": {}, "first_run_ms": {}, "errors": {}, "runs_cut": {}}
     seen: set = set()
     apps = []
