@@ -111,13 +111,14 @@ def breakdown_tables(
     wanted: Sequence[tuple[str, Sequence[str]]],
     filters: Filters = Filters(),
     omit_refused: bool = False,
+    compare: bool = True,
 ) -> dict[tuple[str, tuple[str, ...]], pd.DataFrame]:
     """breakdown_table for each (indicator, by) of WANTED, from one fetch of the mart rows where
     the breakdowns share their resolved filters (none of them by wave or channel).
 
     omit_refused: a table refused for its filtered population (an indicator whose denominator
     under the filters is below the minimum) is left out of the result instead of raising
-    FilterTooNarrow; it is raised only when every table is refused."""
+    FilterTooNarrow; it is raised only when every table is refused. compare: as _table's."""
     allowed = [*codebook.dimensions(), *EXTRA_BREAKDOWNS]
     wanted = [(check_indicator(ind), check_by(by, allowed)) for ind, by in wanted]
     shared = [w for w in wanted if not {"wave", "channel"} & set(w[1])]
@@ -128,7 +129,9 @@ def breakdown_tables(
     refused = None
     for ind, by in wanted:
         try:
-            out[(ind, by)] = _table(con, ind, by, filters, allowed, rows if (ind, by) in shared else None)
+            out[(ind, by)] = _table(
+                con, ind, by, filters, allowed, rows if (ind, by) in shared else None, compare=compare
+            )
         except disclosure.FilterTooNarrow as exc:
             if not omit_refused:
                 raise
@@ -277,9 +280,12 @@ def _table(
     allowed: Sequence[str],
     rows: _Rows | None = None,
     protect: bool = True,
+    compare: bool = True,
 ) -> pd.DataFrame:
     """rows: the mart rows already fetched for these filters (resolved for BY), else fetched here.
-    protect=False: the true statistics, for the oracle tests only (no public function passes it)."""
+    protect=False: the true statistics, for the oracle tests only (no public function passes it).
+    compare=False: no group-vs-rest test (difference and p_adjusted left empty), for a caller that
+    shows only the groups' own figures (the national comparison); those figures are the same."""
     check_indicator(indicator)
     by = check_by(by, allowed)
     resolved = _resolve(con, filters, by)
@@ -327,7 +333,7 @@ def _table(
         rest_open = open_web
     return stats_of(
         stats,
-        rest=rest,
+        rest=rest if compare else None,
         is_total=is_total,
         open_web=open_web,
         codes=codes,
@@ -474,17 +480,14 @@ def _replicate_sums(
         rows = np.flatnonzero(keep)
         n[0] += float(rep.n[rows].sum())
         sums[0] += keep.astype(np.float32) @ rep.sums
-        if by:
-            from scipy import sparse  # imported when a table first has replicates, not at start-up
-
+        if by and len(rows):
+            # each group's rows side by side, then one sum per run of them (in float64)
             group = flat[rows]
             order = np.argsort(group, kind="stable")
-            indptr = np.searchsorted(group[order], np.arange(size + 1))
-            members = sparse.csr_matrix(
-                (np.ones(len(rows), dtype=np.float32), rows[order], indptr), shape=(size, len(rep.n))
-            )
+            starts = np.searchsorted(group[order], np.arange(size))
+            present = np.bincount(group, minlength=size) > 0
             n[1:] += np.bincount(group, weights=rep.n[rows], minlength=size)
-            sums[1:] += members @ rep.sums
+            sums[1:][present] += np.add.reduceat(rep.sums[rows[order]], starts[present], axis=0, dtype=np.float64)
     return n, sums
 
 

@@ -279,11 +279,14 @@ def national_comparison(con: duckdb.DuckDBPyConnection, filters: Filters = Filte
     def by_of(dim, dim2) -> tuple:
         return () if dim == TOTAL else ((dim, dim2) if dim2 else (dim,))
 
-    # every city table needed, from one fetch of the survey sums; each as {group codes: row}
+    # every city table needed, from one fetch of the survey sums; each as {group codes: row}.
+    # Without the group-vs-rest tests: the comparison shows none of them (CITY_COLUMNS).
     wanted = list(dict.fromkeys((key[0], by_of(key[1], key[3])) for key, _ in groups))
     tables = {
         k: _rows_by_codes(t, k[1])
-        for k, t in indicators.breakdown_tables(con, wanted, filters.with_wave(wave), omit_refused=True).items()
+        for k, t in indicators.breakdown_tables(
+            con, wanted, filters.with_wave(wave), omit_refused=True, compare=False
+        ).items()
     }
     out = []
     for key, part in groups:

@@ -214,3 +214,44 @@ def test_indicators_too_few_answered_are_left_out_of_the_comparison():
         assert not {"ucla_high", "ucla_moderate_plus"} & set(nat["indicator"])
     finally:
         con.close()
+
+
+def test_the_comparison_runs_no_group_test(demo_db):
+    """The comparison shows each group's own figures only, so it runs no group-vs-rest test: the
+    server's first page (概要 draws it) waits neither for statsmodels and scipy nor for tests that
+    nobody sees. The figures are those of the breakdown tables, which do test."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from queries import national, runner\n"
+        f"con = runner.connect({str(demo_db)!r})\n"
+        "shown = len(national.national_comparison(con)) > 0\n"
+        "print(shown, sorted(m for m in sys.modules if m.startswith(('statsmodels', 'scipy'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True []"
+
+    from queries import runner
+
+    con = runner.connect(demo_db)
+    try:
+        nat = national.national_comparison(con)
+        assert nat["is_total"].any() and (~nat["is_total"]).any()
+        for (ind, dim), part in nat[nat["dimension2"].isna()].groupby(["indicator", "dimension"]):
+            by = () if part["is_total"].all() else (dim,)
+            table = indicators.breakdown_table(con, ind, by, Filters(wave=int(part["wave"].iloc[0])))
+            for r in part.itertuples():
+                row = table.iloc[0] if not by else table[table[dim] == r.code].iloc[0]
+                assert bool(row["suppressed"]) == bool(r.suppressed)
+                if not r.suppressed:
+                    assert (row["n"], row["estimate_pct"], row["ci_low_pct"], row["reliability"]) == (
+                        r.n,
+                        r.estimate_pct,
+                        r.ci_low_pct,
+                        r.reliability,
+                    )
+    finally:
+        con.close()
