@@ -479,7 +479,7 @@ def _replicate_sums(
             flat = flat * len(lv) + np.maximum(pos, 0)
         rows = np.flatnonzero(keep)
         n[0] += float(rep.n[rows].sum())
-        sums[0] += keep.astype(np.float32) @ rep.sums
+        sums[0] += rep.sums[rows].sum(axis=0, dtype=np.float64)  # float64, as the groups' below
         if by and len(rows):
             # each group's rows side by side, then one sum per run of them (in float64)
             group = flat[rows]
