@@ -81,18 +81,19 @@ def indicator(source: Source, view: View, lang: str) -> ViewContent:
         out.plot = Plot(builder, table, (view.by, lang), title=title)
         out.table = tables.for_screen(tables.two_way_table(labelled, view.by, lang), lang)
     else:  # map: drawn without tiles (the map page draws its own, with pydeck)
-        # the consultation windows as dots, as on the map page (the 準備会 deck's notes point at them)
-        # (read when the chart is drawn: the map page draws its own and never this one)
+        # the consultation windows as dots, as on the map page (the 準備会 deck's notes point at them);
+        # read now, not when the chart is drawn: a handout draws it after its connection is closed
+        windows = source.windows(lang) if view.windows else None
         out.plot = Plot(
             lambda frame, lang, title: maps.district_map_chart(
-                source.districts(), frame, lang, title=title, windows=source.windows(lang) if view.windows else None
+                source.districts(), frame, lang, title=title, windows=windows
             ),
             table,
             (lang,),
             {"title": title},
         )
         out.table = tables.for_screen(narrow, lang)
-        out.legend_html = maps.legend_html(table, lang, with_windows=bool(view.windows))
+        out.legend_html = maps.legend_html(table, lang, with_windows=windows is not None)
     if caption:
         out.notes.insert(0, caption)
     return out
