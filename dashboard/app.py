@@ -47,6 +47,10 @@ PAGES = (
 )
 
 
+# Pages that do not read the sidebar's survey filters (their own choices, or none): the filters
+# say so there, and stay as they are for the other pages.
+FILTERLESS = frozenset({"directory", "methods", "submit", "submissions", "data", "audit"})
+
 # Pages for the roles allowed their action only (the page checks again when it runs).
 ROLE_PAGES = (
     ("submit.py", "page.submit", "submit", ":material/upload_file:", "submission.send"),
@@ -115,7 +119,11 @@ def main() -> None:
     st.sidebar.markdown(f"### {t('app.title', state.session_language())}")
     lang = state.language_switch()
     member.account_box(user, lang)
-    filters = state.filter_widgets(waves, lang)
+    # expanded: every page listed (Streamlit folds a long list behind 「View N more」, which would
+    # hide the secretariat's pages at the end). Streamlit draws the list at the sidebar's top
+    # wherever it is called; called before the filters, so that they can say where they do not apply.
+    page = st.navigation(pages(lang, user), position="sidebar", expanded=True)
+    filters = state.filter_widgets(waves, lang, applies=page.url_path not in FILTERLESS)
     ui.encoding_choice(lang)
     state.write_global_url(filters, lang)
     ctx = state.PageContext(
@@ -129,9 +137,6 @@ def main() -> None:
     )
     state.store_context(ctx)
 
-    # expanded: every page listed (Streamlit folds a long list behind 「View N more」, which would
-    # hide the secretariat's pages at the end)
-    page = st.navigation(pages(lang, user), position="sidebar", expanded=True)
     if source.is_demo():
         ui.demo_banner(lang)
     state.dropped_warning(lang)

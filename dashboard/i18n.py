@@ -378,6 +378,10 @@ STRINGS: dict[str, dict[str, str]] = {
     # sidebar
     "sidebar.language": {"ja": "言語 / Language", "en": "Language / 言語"},
     "sidebar.filters": {"ja": "絞り込み（全ページ共通）", "en": "Filters (all pages)"},
+    "sidebar.filters_unused": {
+        "ja": "このページでは使いません。ほかのページを開くと、そのまま使われます。",
+        "en": "Not used on this page; they apply again when you open another page.",
+    },
     "sidebar.reset": {"ja": "絞り込みをリセット", "en": "Reset filters"},
     "sidebar.all": {"ja": "すべて", "en": "All"},
     "sidebar.url_note": {

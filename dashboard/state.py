@@ -194,10 +194,14 @@ def language_switch() -> str:
     return i18n.normalise_lang(st.session_state.get(LANG_KEY))
 
 
-def filter_widgets(waves: Sequence[int], lang: str) -> Filters:
-    """The global filters in the sidebar; returns them as queries.filters.Filters."""
+def filter_widgets(waves: Sequence[int], lang: str, applies: bool = True) -> Filters:
+    """The global filters in the sidebar; returns them as queries.filters.Filters. applies=False:
+    the page shown does not read them, which a line under the heading says (they are drawn all the
+    same, so that they keep their values for the next page)."""
     sb = st.sidebar
     sb.subheader(t("sidebar.filters", lang))
+    if not applies:
+        sb.caption(t("sidebar.filters_unused", lang))
     latest = max(waves) if waves else None
 
     wave = sb.selectbox(

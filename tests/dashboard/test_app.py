@@ -388,3 +388,32 @@ def test_tables_speak_to_people_not_in_column_names_or_booleans(app_env, page, l
         booleans = [c for c in frame.columns if str(frame[c].dtype) in ("bool", "boolean")]
         texts_ = frame.select_dtypes(["object", "str"]).astype(str)
         assert not booleans and not texts_.isin(["True", "False", "true", "false"]).any().any(), (page, headers)
+
+
+def test_pages_without_the_survey_filters_say_so_and_keep_them(app_env):
+    """データと方法 reads none of the sidebar's filters: a line under their heading says so, and a
+    choice made before stays for the next page that reads them."""
+    unused = t("sidebar.filters_unused", "ja")
+    at = run_app({"district": "5"}, page="views/overview.py")
+    no_exception(at)
+    assert unused not in [c.value for c in at.sidebar.caption]
+    at.switch_page("views/methods.py")
+    at.run()
+    no_exception(at)
+    assert unused in [c.value for c in at.sidebar.caption]
+    assert at.selectbox(key="f_district").value == "5"
+    at.switch_page("views/breakdown.py")
+    at.run()
+    assert unused not in [c.value for c in at.sidebar.caption]
+    assert at.selectbox(key="f_district").value == "5"
+
+
+def test_the_pages_said_to_ignore_the_filters_are_those_that_never_read_them():
+    """app.FILTERLESS against the pages' code: a page is in it exactly when it never reads the
+    filters of its context (ctx.filters) nor prints them (ui.filters_caption)."""
+    from dashboard.app import FILTERLESS, ROLE_PAGES
+
+    for file, _title, url, *_ in (*PAGES, *ROLE_PAGES):
+        text = (REPO / "dashboard" / "views" / file).read_text(encoding="utf-8")
+        reads = "ctx.filters" in text or "filters_caption" in text
+        assert (url in FILTERLESS) == (not reads), file
