@@ -3,22 +3,9 @@ over its limit fails, and the pandas ratio fails when the baseline computed othe
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+from tests.perf_scripts import load_script
 
-HERE = Path(__file__).resolve().parent
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("tsunagari_bench", HERE / "bench.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-bench = _bench()
+bench = load_script("bench.py")
 
 
 def result(page_p95=150.0, query_p50=16.0, cold=2.1, ratio=7.0, mismatches=()):

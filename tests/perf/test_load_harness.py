@@ -8,23 +8,20 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.perf_scripts import load_script
+
 HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture(scope="module")
 def load():
-    spec = importlib.util.spec_from_file_location("tsunagari_load", HERE / "load.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up by name
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script("load.py")
 
 
 def play(load, url: str, requests) -> list:

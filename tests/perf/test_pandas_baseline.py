@@ -7,30 +7,14 @@ two different computations (bench.py reports the mismatches but does not fail on
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from queries import indicators, runner
 from queries.filters import Filters
+from tests.perf_scripts import load_script
 
-HERE = Path(__file__).resolve().parent
-
-
-def _baseline_module():
-    """tests/perf/pandas_baseline.py, a script module beside bench.py (not a package; pytest imports
-    with importlib, without tests/perf on sys.path)."""
-    spec = importlib.util.spec_from_file_location("tsunagari_pandas_baseline", HERE / "pandas_baseline.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-_pb = _baseline_module()
+_pb = load_script("pandas_baseline.py")
 PandasIndicators, holm, same_table = _pb.PandasIndicators, _pb.holm, _pb.same_table
 
 CASES = {
