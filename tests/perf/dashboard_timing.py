@@ -8,7 +8,8 @@
   Run in a child process (`python tests/perf/dashboard_timing.py reruns ...`) so each database
   starts with empty caches.
 - cold start: a fresh `streamlit run dashboard/server.py` (as `make run`) on a free port, timed from the spawn until
-  the first page's main heading is in the browser (Playwright driving Debian's chromium). Then
+  the first page's main heading is on screen in the browser (Playwright driving Debian's chromium),
+  by the page's own clock (heading_painted_at). Then
   every page is visited (plain and with filters in the URL) and VmHWM of the server process is
   read from /proc. Without a usable browser: the first AppTest run in a fresh process, and that
   process's VmHWM after every page (the method is recorded).
@@ -262,6 +263,7 @@ def cold_start_browser(db: str, timeout_s: float = 300) -> dict:
             port = free_port()
             base = f"http://127.0.0.1:{port}"
             t0 = time.perf_counter()
+            t0_wall = time.time()  # the page's clock (heading_painted_at) is the wall clock
             proc = subprocess.Popen(
                 [
                     sys.executable,
@@ -285,26 +287,29 @@ def cold_start_browser(db: str, timeout_s: float = 300) -> dict:
                 _wait_health(port, proc, timeout_s)
                 ready = time.perf_counter() - t0
                 tab.goto(base + "/", wait_until="commit")
+                cold = heading_painted_at(tab, page_title(pages[0][1]), timeout_s) - t0_wall
                 _wait_heading(tab, page_title(pages[0][1]), timeout_s)
-                cold = time.perf_counter() - t0
+                seen = time.perf_counter() - t0
                 first_load = {}
                 for query in ("", FILTERED_QUERY):
                     for file, title, url in pages:
-                        t1 = time.perf_counter()
+                        t1 = time.time()
                         tab.goto(f"{base}/{url}{query}", wait_until="commit")
-                        _wait_heading(tab, page_title(title), timeout_s)
+                        painted = heading_painted_at(tab, page_title(title), timeout_s)
                         _settle(tab, timeout_s)
                         if not query:
-                            first_load[file] = (time.perf_counter() - t1) * 1000
+                            first_load[file] = (painted - t1) * 1000
                 hwm = vm_hwm_mb(proc.pid)
             finally:
                 _stop(proc)
         finally:
             browser.close()
     return {
-        "method": "playwright+chromium",
+        "method": "playwright+chromium (heading on screen, page clock)",
         "server_ready_s": ready,
         "cold_start_s": cold,
+        # the same start as a locator's wait saw it (the measure before stop 23: up to 0.5 s later)
+        "cold_start_locator_s": seen,
         "peak_rss_mb": hwm,
         "page_first_load_ms": first_load,
     }
@@ -312,6 +317,30 @@ def cold_start_browser(db: str, timeout_s: float = 300) -> dict:
 
 def _wait_heading(tab, title: str, timeout_s: float) -> None:
     tab.get_by_role("heading", level=1, name=title).first.wait_for(state="visible", timeout=timeout_s * 1000)
+
+
+# True (the time, as epoch milliseconds) in the first animation frame in which an h1 reading `title`
+# has a box and is not hidden: what Playwright calls visible, checked by the page every frame.
+HEADING_ON_SCREEN_JS = """(title) => {
+  for (const h of document.querySelectorAll("h1")) {
+    const box = h.getBoundingClientRect();
+    if (h.textContent.trim().startsWith(title) && box.width > 0 && box.height > 0
+        && getComputedStyle(h).visibility !== "hidden") {
+      return performance.timeOrigin + performance.now();
+    }
+  }
+  return false;
+}"""
+
+
+def heading_painted_at(tab, title: str, timeout_s: float) -> float:
+    """Wall-clock time (time.time()) at which the page's main heading `title` came on screen, to
+    one frame. Not the moment a locator's wait returns: Playwright polls a locator at growing
+    intervals (0, 20, 50, 100, 100 ms, then every 500 ms), so on a page that takes a second to
+    appear it reports the heading up to half a second after it was drawn. Here the page checks
+    in every animation frame and gives its own clock (the same machine's wall clock)."""
+    handle = tab.wait_for_function(HEADING_ON_SCREEN_JS, arg=title, polling="raf", timeout=timeout_s * 1000)
+    return float(handle.json_value()) / 1000
 
 
 def _settle(tab, timeout_s: float) -> None:
