@@ -34,6 +34,17 @@ MODULES = (
     "queries.indicators",
     "queries.national",
     "queries.activity",
+    # what the first page's run imports besides (概要 and the router): its own modules, the
+    # sign-in box, the deck list, the icon names of st.navigation, the BOM CSV's codec
+    "dashboard.access.member",
+    "dashboard.csv_layouts",
+    "dashboard.data_dates",
+    "dashboard.help_text",
+    "dashboard.presenter.editor",
+    "dashboard.printouts.summary",
+    "streamlit.material_icon_names",
+    "streamlit.runtime.scriptrunner.magic_funcs",
+    "encodings.utf_8_sig",
 )
 # Loaded a little after the first page is ready, so that it does not compete with it: the first
 # table with groups (指標の内訳) would otherwise wait ~0.4 s for statsmodels and scipy (Holm's test).
@@ -60,6 +71,11 @@ def _warm() -> None:
         from streamlit.string_util import extract_leading_emoji
 
         extract_leading_emoji("日本語")
+        # st.set_page_config reads the page icon with Pillow, which loads its image plugins then
+        from PIL import Image
+
+        Image.preinit()
+        _check_direct_execution()
         _imported.set()
         _prime_first_page()
         # What is loaded now lives as long as the server: move it out of the collector's sight, so
@@ -77,6 +93,19 @@ def _warm() -> None:
     timer = threading.Timer(LATER_DELAY_S, _import_later)
     timer.daemon = True
     timer.start()
+
+
+def _check_direct_execution() -> None:
+    """Streamlit's once-per-process check, before a page's first element, that it is not run as
+    `python app.py` or in a REPL. It takes inspect.stack() of the caller: in the first page run,
+    with that run's deep stack, ~90 ms before the page's heading reaches the browser; here, on the
+    warm-up thread's short stack, a few ms. Done only when the runtime exists (then the check
+    warns of nothing; before, it would warn wrongly); a Streamlit without it is left alone."""
+    from streamlit import delta_generator, runtime
+
+    check = getattr(delta_generator, "_maybe_print_use_warning", None)
+    if check is not None and runtime.exists():
+        check()
 
 
 def _import_later() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,8 +21,8 @@ def test_streamlit_run_finds_the_app_object_in_server_py():
     assert found.is_asgi_app and found.app_name == "app"
 
 
-def _python(code: str) -> str:
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+def _python(code: str, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
@@ -38,6 +39,30 @@ def test_warm_up_imports_what_the_first_page_needs_in_a_fresh_process():
         "print(before, [m for m in warmup.MODULES if m not in sys.modules], 'streamlit.emojis' in sys.modules)\n"
     )
     assert out == "[] [] True"
+
+
+def test_after_the_warm_up_the_first_page_run_imports_nothing_of_its_own(demo_db):
+    """Every module the first page (概要) loads is loaded by the server's start-up or its warm-up:
+    an import left in the first run delays the heading the first visitor waits for. Streamlit's
+    and Starlette's own modules are left out: AppTest brings some of its own."""
+    out = _python(
+        "import sys\n"
+        # what dashboard/server.py imports before serving, then its warm-up
+        "from dashboard import shell, warmup\n"
+        "from dashboard.access import gate, settings\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "warmup.start()\n"
+        "assert warmup.wait_finished(100)\n"
+        f"at = AppTest.from_file({str(REPO / 'dashboard' / 'app.py')!r}, default_timeout=100)\n"
+        "before = set(sys.modules)\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "assert at.title[0].value == '概要', at.title\n"
+        "new = set(sys.modules) - before\n"
+        "print(sorted(m for m in new if m.split('.')[0] not in ('streamlit', 'starlette')))\n",
+        env={**os.environ, "TSUNAGARI_DB": str(demo_db)},
+    )
+    assert out.splitlines()[-1] == "[]"
 
 
 def test_without_a_warm_up_wait_returns_at_once():
