@@ -34,15 +34,16 @@ def test_the_heading_counts_from_the_frame_it_is_shown_in(browser):
     try:
         tab.set_content(PAGE)
         painted_ms = timing.heading_painted_at(tab, "概要", timeout_s=30) * 1000
-        tab.wait_for_function(f"window.frameTimes.length > {REVEAL_FRAME + 3}", timeout=30_000)
+        tab.wait_for_function(f"window.frameTimes.length > {REVEAL_FRAME + 4}", timeout=30_000)
         revealed_ms = tab.evaluate("window.revealedAt")
         frames = tab.evaluate("window.frameTimes")
     finally:
         tab.close()
     # not while hidden, nor from the other heading (both are there from the first frame) ...
     assert painted_ms >= revealed_ms
-    # ... and no later than the frame after the one that showed it
-    assert painted_ms <= frames[REVEAL_FRAME + 1]
+    # ... but once the frame that showed it was made (frames[REVEAL_FRAME - 1]): in one of the
+    # two frames after it, depending on whether the page's check ran before or after the reveal
+    assert frames[REVEAL_FRAME] <= painted_ms <= frames[REVEAL_FRAME + 2]
 
 
 def test_a_heading_that_never_comes_times_out(browser):
