@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
@@ -45,6 +46,28 @@ def test_streamlit_document_is_japanese_by_default_and_english_when_asked():
         assert int(r.headers["content-length"]) == len(r.content)
         # the rest of the document is Streamlit's, byte for byte
         assert r.text.replace(f'<html lang="{lang}">', '<html lang="en">', 1) == INDEX
+
+
+def test_the_document_gets_its_language_when_the_server_gzips_it():
+    """Streamlit's server gzips the document for a page's own address (/breakdown) when the
+    browser accepts gzip, as every browser does: the shell reads it through the compression."""
+    app = Starlette(
+        routes=[
+            Route("/breakdown", lambda _request: HTMLResponse(INDEX)),
+            Route("/signin", lambda _r: HTMLResponse(OTHER_HTML * 20)),
+        ],
+        middleware=[Middleware(shell.Shell), Middleware(GZipMiddleware, minimum_size=0)],
+    )
+    client = TestClient(app)
+    for query, lang in (("?district=3", "ja"), ("?lang=en", "en")):
+        r = client.get("/breakdown" + query, headers={"accept-encoding": "gzip"})
+        assert r.status_code == 200
+        assert r.text.count(f'<html lang="{lang}">') == 1, query
+        assert r.text.replace(f'<html lang="{lang}">', '<html lang="en">', 1) == INDEX
+        assert "content-encoding" not in r.headers and int(r.headers["content-length"]) == len(r.content)
+    # another HTML page goes out as the server made it, compressed
+    r = client.get("/signin?lang=en", headers={"accept-encoding": "gzip"})
+    assert r.headers["content-encoding"] == "gzip" and r.text == OTHER_HTML * 20
 
 
 def test_other_responses_are_left_alone():
