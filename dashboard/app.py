@@ -125,6 +125,7 @@ def main() -> None:
     page = st.navigation(pages(lang, user), position="sidebar", expanded=True)
     filters = state.filter_widgets(waves, lang, applies=page.url_path not in FILTERLESS)
     ui.encoding_choice(lang)
+    ui.document_language(lang)
     state.write_global_url(filters, lang)
     ctx = state.PageContext(
         version=version,

@@ -16,7 +16,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import downloads, labels, state, tables
+from dashboard import downloads, i18n, labels, state, tables
 from dashboard.access import audit
 from dashboard.i18n import t
 from dashboard.state import PageContext
@@ -145,6 +145,9 @@ def filters_caption(ctx: PageContext) -> None:
     st.caption(f"**{t('common.filters_now', ctx.lang)}**　{labels.filters_text(ctx.filters, latest, ctx.lang)}")
 
 
+LANG_SCRIPTS = {lang: f'<script>document.documentElement.lang = "{lang}";</script>' for lang in i18n.LANGS}
+
+
 def encoding_choice(lang: str) -> str:
     """The CSV encoding chosen in the sidebar (UTF-8 with BOM unless Shift_JIS is asked for)."""
     if st.session_state.get(ENCODING_KEY) not in export.ENCODINGS:
@@ -156,6 +159,18 @@ def encoding_choice(lang: str) -> str:
         key=state.relabelled(ENCODING_KEY),
     )
     return st.session_state[ENCODING_KEY]
+
+
+def document_language(lang: str) -> None:
+    """<html lang> follows the sidebar's language switch (JIS X 8341-3 / WCAG 3.1.1). The server
+    sends the document in the language of its address (dashboard/shell.py); the switch redraws the
+    page without a new document, so a screen reader would go on reading English in Japanese (or
+    the reverse). A fixed script, at the sidebar's end where its empty element shows nothing; it
+    runs again only when the language changes (Streamlit redraws an element whose content
+    changed). `lang` is one of the app's languages, never text from a visitor."""
+    if lang not in LANG_SCRIPTS:
+        raise ValueError(f"not a language of the app: {lang!r}")
+    st.sidebar.html(LANG_SCRIPTS[lang], unsafe_allow_javascript=True)
 
 
 def current_encoding() -> str:
